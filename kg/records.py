@@ -1,0 +1,182 @@
+"""Record types: the boundary between extraction (text -> records) and the RDF build (records -> graph).
+
+Extractors for any source format produce one `ChatRecords`; `kg.build` turns it into RDF. Every record carries
+`line`, the 1-based line of the source text it was read from, so every node can be traced back. Handles are kept
+*as printed* in the source; `kg.aliases` resolves them to one canonical account at build time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    line: int = Field(ge=1, description="first line of the source text this record was read from")
+
+
+class Organisation(Record):
+    slug: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    name: str
+    alt_names: list[str] = []
+    kind: Literal[
+        "trust", "university", "business-school", "institute", "nhs-body", "charity", "network",
+        "company", "academy", "community", "health-system", "other",
+    ] = "other"
+    part_of: str | None = Field(None, description="slug of the parent organisation, where stated")
+    handle: str | None = Field(None, description="the organisation's own account, where the report gives one")
+
+
+class Person(Record):
+    """A named person the report states something about (panelist, named collaborator, author of a quote)."""
+
+    name: str
+    handle: str | None = None
+    affiliations: list[str] = Field([], description="organisation slugs, as stated")
+    role: str | None = None
+
+
+class Account(Record):
+    """An account seen in the source (handle as printed). Display name only where the source shows one."""
+
+    handle: str
+    display_name: str | None = None
+    is_organisation: bool = False
+
+
+class Chat(Record):
+    slug: str = Field(description="date of the chat, e.g. 2022-10-19")
+    title: str
+    date: dt.date
+    start: dt.time
+    end: dt.time
+    timezone: str = Field(description="as stated, e.g. BST")
+    utc_offset: str = Field(description="ISO offset of the stated zone on that date, e.g. +01:00")
+    hashtags: list[str]
+    host: str = Field(description="organisation slug of the host")
+    partners: list[str] = Field([], description="organisation slugs of partners")
+    collaborators: list[str] = Field([], description="names of people the report thanks as collaborators")
+    report_author: str = Field(description="name of the report's author")
+    report_for: str = Field(description="organisation slug the report was produced for")
+
+
+class FollowUpChat(Record):
+    date: dt.date
+    start: dt.time
+    end: dt.time
+    timezone: str
+    utc_offset: str
+
+
+class Question(Record):
+    number: int = Field(ge=1)
+    text: str | None = Field(None, description="the question's own words; None where the report lacks them")
+    asked_by: str | None = Field(None, description="handle that posted it, where the report shows it")
+    asked_in_line: int | None = Field(None, description="line of the tweet card that posted it")
+    section_start: int = Field(description="first line of the report section for this question")
+    section_end: int = Field(description="last line of that section")
+
+
+class EngagementCount(BaseModel):
+    """One count under a tweet card, as displayed. `metric` is 'unknown' where the conversion lost the icon."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    position: int = Field(ge=1)
+    icon: str | None = None
+    value: int | None = Field(None, ge=0, description="None where the icon shows no number")
+    metric: Literal["reply", "retweet", "like", "unknown"] = "unknown"
+
+
+class Quote(Record):
+    kind: Literal["tweet", "comment", "pullquote"]
+    number: int = Field(ge=1, description="order of appearance among the chat's quotes")
+    author: str = Field(description="handle as printed in the source")
+    text: str
+    question: int | None = Field(None, description="number of the question whose section the quote sits in")
+    mentions: list[str] = Field([], description="handles named inside the words, as printed")
+    hashtags: list[str] = []
+    attributed_by: str | None = Field(None, description="for comments: the words that attribute it, e.g. 'responded'")
+
+
+class Tweet(Quote):
+    kind: Literal["tweet"] = "tweet"
+    display_name: str | None = None
+    date: dt.date | None = None
+    replying_to: list[str] = Field([], description="handles from 'Replying to', as printed")
+    replying_to_others: int = Field(0, ge=0, description="'and N others' not named on the card")
+    counts: list[EngagementCount] = []
+    counts_line: int | None = None
+
+
+class Measurement(Record):
+    slug: str
+    label: str
+    value: float
+    qualifier: str | None = Field(None, description="as stated: 'more than', 'nearly'")
+    unit: str | None = None
+    measured_by: str | None = Field(None, description="tool named as the source of the figure")
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    period_label: str | None = None
+
+
+class InfluencerRank(Record):
+    ranking: Literal["most-active", "original-tweets", "highest-impact"]
+    rank: int = Field(ge=1)
+    handle: str
+    display_name: str = Field(description="as shown, possibly truncated")
+    value: int = Field(ge=0)
+    unit: Literal["tweets", "impacts"]
+
+
+class Lesson(Record):
+    slug: str
+    label: str
+    tagline: str | None = None
+    notes: list[str] = Field([], description="sketchnote phrases under this lesson")
+
+
+class Resource(Record):
+    slug: str
+    type: str = Field(description="type as the report labels it, e.g. 'Publication: long read', 'Image'")
+    title: str
+    creators: list[str] = []
+    year: int | None = None
+    issued: dt.date | None = None
+    publisher: str | None = None
+    container: str | None = Field(None, description="journal or proceedings, where stated")
+    doi: str | None = None
+    url: str | None = None
+    shared_by: list[str] = Field([], description="handles as printed; empty for the report's core resources")
+    core: bool = False
+    description: str | None = None
+    discussed_at: list[int] = Field([], description="lines where the narrative talks about the resource")
+
+
+class ChatRecords(BaseModel):
+    """Everything extracted from one source document."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source_slug: str
+    source_title: str
+    source_path: str
+    source_sha256: str
+    chat: Chat
+    follow_ups: list[FollowUpChat] = []
+    organisations: list[Organisation] = []
+    people: list[Person] = []
+    accounts: list[Account] = []
+    panel: list[str] = Field([], description="handles of the panel, as printed")
+    questions: list[Question] = []
+    quotes: list[Tweet | Quote] = []
+    measurements: list[Measurement] = []
+    influencers: list[InfluencerRank] = []
+    lessons: list[Lesson] = []
+    resources: list[Resource] = []
+    warnings: list[str] = []
