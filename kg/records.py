@@ -45,7 +45,12 @@ class Account(Record):
 
     handle: str
     display_name: str | None = None
-    is_organisation: bool = False
+    kind: Literal["person", "organisation", "unknown"] = Field(
+        "unknown", description="'person' where a card or the panel shows a person's name for the account")
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.kind == "organisation"
 
 
 class Chat(Record):
@@ -79,6 +84,8 @@ class Question(Record):
     asked_in_line: int | None = Field(None, description="line of the tweet card that posted it")
     section_start: int = Field(description="first line of the report section for this question")
     section_end: int = Field(description="last line of that section")
+    summary_terms: list[str] = Field([], description="the report's summary of words and themes of the answers")
+    summary_line: int | None = None
 
 
 class EngagementCount(BaseModel):
@@ -101,6 +108,7 @@ class Quote(Record):
     mentions: list[str] = Field([], description="handles named inside the words, as printed")
     hashtags: list[str] = []
     attributed_by: str | None = Field(None, description="for comments: the words that attribute it, e.g. 'responded'")
+    context: str | None = Field(None, description="for comments: the narrative sentence around the words")
 
 
 class Tweet(Quote):
@@ -143,8 +151,9 @@ class Lesson(Record):
 
 class Resource(Record):
     slug: str
-    type: str = Field(description="type as the report labels it, e.g. 'Publication: long read', 'Image'")
-    title: str
+    type: str | None = Field(None, description="type as the report labels it, e.g. 'Publication: long read'")
+    title: str | None = Field(None, description="None where the report gives no title (an untitled image)")
+    label: str = Field(description="human label: the title, or a description where there is no title")
     creators: list[str] = []
     year: int | None = None
     issued: dt.date | None = None
@@ -152,6 +161,8 @@ class Resource(Record):
     container: str | None = Field(None, description="journal or proceedings, where stated")
     doi: str | None = None
     url: str | None = None
+    volume: str | None = None
+    pages: str | None = None
     shared_by: list[str] = Field([], description="handles as printed; empty for the report's core resources")
     core: bool = False
     description: str | None = None

@@ -1,0 +1,54 @@
+"""Content negotiation: pick the best offered media type for an Accept header (q-values and wildcards)."""
+
+from __future__ import annotations
+
+
+def _parse(accept: str) -> list[tuple[str, float, int]]:
+    ranges = []
+    for position, part in enumerate(accept.split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        media = pieces[0].lower()
+        if not media:
+            continue
+        q = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        ranges.append((media, q, position))
+    return ranges
+
+
+def _score(media_range: str, offered: str) -> int:
+    """How specifically a range matches an offered type: 3 exact, 2 type/*, 1 */*, 0 no match."""
+    if media_range == offered:
+        return 3
+    kind = offered.split("/")[0]
+    if media_range == f"{kind}/*":
+        return 2
+    if media_range == "*/*":
+        return 1
+    return 0
+
+
+def choose(accept: str | None, offered: list[str]) -> str | None:
+    """The offered type the client prefers most; ties go to the order of `offered`. None when nothing fits."""
+    if not accept or not accept.strip():
+        return offered[0] if offered else None
+    ranges = _parse(accept)
+    best: tuple[float, int, int] | None = None
+    chosen = None
+    for index, media in enumerate(offered):
+        matches = [(score, q) for (r, q, _) in ranges if (score := _score(r, media))]
+        if not matches:
+            continue
+        score, q = max(matches)  # the most specific range decides the quality
+        if q <= 0:
+            continue
+        key = (q, score, -index)
+        if best is None or key > best:
+            best, chosen = key, media
+    return chosen

@@ -1,0 +1,215 @@
+"""Embedded tweet cards: header, 'Replying to', the words, and the counts shown under the card.
+
+A card in the conversion reads:
+
+    Name @handle · Oct 19, 2022 [...]
+    [...]
+    [Replying to @a @b and 2 others]
+    text (one or more paragraphs)
+    counts: "32 9 10" | "5" "8" "25" on separate lines | "📊 1 💬 3 ❤️ 7 ↗" | "👍 1 💬 ↻ 14 ❤️ 25 ↗"
+
+The words run until the counts, the next card, a heading, or a paragraph that reads as the report's own narrative.
+A paragraph that repeats an earlier one of the same card is the text of an attached image and is not the tweet's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from kg.extract.markup import clean, handles, hashtags
+from kg.records import EngagementCount
+
+HEADER_RE = re.compile(
+    r"^(?P<name>.*?)\s*@(?P<handle>[A-Za-z0-9_]{1,30}) · "
+    r"(?P<date>[A-Z][a-z]{2} \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]{2})(?:\s*\.\.\.)?$"
+)
+REPLYING_RE = re.compile(r"^Replying to (?P<who>.*?)(?: and (?P<n>\d+) others?)?$")
+NUMBERS_RE = re.compile(r"^\d[\d,]*(?:\s+\d[\d,]*)*$")
+ICON_METRIC = {"💬": "reply", "↻": "retweet", "❤️": "like", "❤": "like", "📊": "unknown", "👍": "unknown"}
+SHARE_ICONS = ("↗", "📤")
+_ICON_COUNTS_RE = re.compile(r"(💬|↻|❤️|❤|📊|👍)\s*(\d[\d,]*)?")
+ANSWER_PREFIX_RE = re.compile(r"^#?[QA](\d)(?!\d)")
+HEADINGS = frozenset(
+    {
+        "The Influencers", "Tweet activity", "Insights and Learning", "Core resources", "Shared resources",
+        "What next?", "Analytics", "Participants", "Background", "Purpose", "Report contents",
+    }
+)
+_SPEECH = r"(?:[a-z]+(?:ed|ing|s)|had|said)"
+NARRATIVE_RE = re.compile(
+    rf"""^(?:
+        @\w+,?\s+(?:also\s+|then\s+)?{_SPEECH}\b       # "@X responded", "@X had similar thoughts"
+      | [A-Z][a-z]+\s+@\w+\s                           # "Lee @Sutcliffe1987 also agreed"
+      | For\s+@\w+                                     # "For @HayleySGrice, ..."
+      | \.\.\.\s*and\s+@\w+                            # "...and @WBSProfBC commented"
+      | [\u201c"]                                      # a quotation standing alone (pull-quote)
+      | -\s*@\w+\s*$                                   # a pull-quote's attribution
+      | [A-Z][a-z]+\s+(?:also\s+)?(?:commented|shared|added|responded|replied|stated|reflected)\b
+      | Question\s+\d
+    )""",
+    re.VERBOSE,
+)
+MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                                      "Nov", "Dec"], start=1)}
+
+
+@dataclass
+class Card:
+    line: int
+    handle: str
+    display_name: str | None
+    date: dt.date
+    replying_to: list[str] = field(default_factory=list)
+    replying_to_others: int = 0
+    text: str = ""
+    text_lines: list[int] = field(default_factory=list)
+    counts: list[EngagementCount] = field(default_factory=list)
+    counts_line: int | None = None
+    end: int = 0
+
+    @property
+    def answer_prefix(self) -> int | None:
+        """The question number the words start with ('Q2.', 'A3', '#A5'), if any."""
+        m = ANSWER_PREFIX_RE.match(self.text)
+        return int(m.group(1)) if m else None
+
+    @property
+    def mentions(self) -> list[str]:
+        return handles(self.text)
+
+    @property
+    def hashtags(self) -> list[str]:
+        return hashtags(self.text)
+
+
+def parse_date(text: str, year: int) -> dt.date:
+    """'Oct 19, 2022' or '19 Oct' (a card of the current year shows no year: the chat's year is used)."""
+    if "," in text:
+        mon, day, yr = text.replace(",", "").split()
+        return dt.date(int(yr), MONTHS[mon], int(day))
+    day, mon = text.split()
+    return dt.date(year, MONTHS[mon], int(day))
+
+
+def is_counts(text: str) -> bool:
+    return bool(NUMBERS_RE.match(text)) or (
+        bool(_ICON_COUNTS_RE.search(text)) and not re.sub(r"[\s\d,]|💬|↻|❤️|❤|📊|👍|↗|📤|\ufe0f", "", text)
+    )
+
+
+def parse_counts(texts: list[str]) -> list[EngagementCount]:
+    """Counts as displayed, in order. Bare numbers lost their icons in the conversion: metric 'unknown'."""
+    out: list[EngagementCount] = []
+    for text in texts:
+        if NUMBERS_RE.match(text):
+            for tok in text.split():
+                out.append(EngagementCount(position=len(out) + 1, value=int(tok.replace(",", ""))))
+        else:
+            for icon, num in _ICON_COUNTS_RE.findall(text):
+                out.append(
+                    EngagementCount(
+                        position=len(out) + 1,
+                        icon=icon,
+                        value=int(num.replace(",", "")) if num else None,
+                        metric=ICON_METRIC[icon],  # type: ignore[arg-type]
+                    )
+                )
+    return out
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", text).strip().lower()
+
+
+def _closes_tweet(so_far: str, last_block: str) -> bool:
+    """Hashtags ending a paragraph close a tweet once it has words: 'Q4 #LeadingQI #QIHour' alone opens one."""
+    words = re.sub(r"#\w+|^#?[QA]\d\w*[.:]?", "", so_far).strip()
+    return bool(words) and bool(re.search(r"#\w+\s*$", last_block))
+
+
+def is_narrative(text: str) -> bool:
+    return text in HEADINGS or bool(NARRATIVE_RE.match(text))
+
+
+def parse_card(lines: list[str], start: int, year: int) -> Card | None:
+    """Parse the card whose header is on line `start` (1-based; `lines[0]` is line 1)."""
+    head = HEADER_RE.match(clean(lines[start - 1]))
+    if not head:
+        return None
+    name = head.group("name").strip() or None
+    card = Card(line=start, handle=head.group("handle"), display_name=name,
+                date=parse_date(head.group("date"), year))
+    n = start + 1
+    total = len(lines)
+
+    def text_at(k: int) -> str:
+        return clean(lines[k - 1]) if k <= total else ""
+
+    while n <= total and text_at(n) in ("", "...", "…"):
+        n += 1
+    reply = REPLYING_RE.match(text_at(n))
+    if reply:
+        card.replying_to = handles(reply.group("who"))
+        card.replying_to_others = int(reply.group("n") or 0)
+        n += 1
+
+    blocks: list[list[int]] = []
+    seen: list[str] = []
+    while n <= total:
+        while n <= total and not text_at(n):
+            n += 1
+        if n > total:
+            break
+        first = text_at(n)
+        if is_counts(first) or HEADER_RE.match(first):
+            break
+        if blocks and (is_narrative(first) or _closes_tweet(
+            " ".join(text_at(k) for b in blocks for k in b), text_at(blocks[-1][-1])
+        )):
+            break
+        block = []
+        while n <= total and text_at(n) and not is_counts(text_at(n)):
+            block.append(n)
+            n += 1
+        key = _norm(" ".join(text_at(k) for k in block))
+        if any(key == s or (len(key) > 20 and (key in s or s in key)) for s in seen):
+            continue  # the attached image repeats the words: not part of the tweet
+        seen.append(key)
+        blocks.append(block)
+
+    card.text_lines = [k for b in blocks for k in b]
+    card.text = "\n\n".join("\n".join(text_at(k) for k in b) for b in blocks)
+    card.end = card.text_lines[-1] if card.text_lines else start
+
+    # counts may follow after blank lines, one number a line
+    k = n
+    count_texts: list[str] = []
+    while k <= total:
+        t = text_at(k)
+        if not t:
+            k += 1
+            continue
+        if is_counts(t) and (not count_texts or NUMBERS_RE.match(t)):
+            if card.counts_line is None:
+                card.counts_line = k
+            count_texts.append(t)
+            k += 1
+            if not NUMBERS_RE.match(t) or len(t.split()) > 1:
+                break
+            continue
+        break
+    if count_texts:
+        card.counts = parse_counts(count_texts)
+        card.end = k - 1
+    return card
+
+
+def find_cards(lines: list[str], year: int) -> list[Card]:
+    cards = []
+    for i in range(1, len(lines) + 1):
+        card = parse_card(lines, i, year)
+        if card:
+            cards.append(card)
+    return cards

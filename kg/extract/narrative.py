@@ -1,0 +1,112 @@
+"""Contributions the report quotes in its own narrative: inline comments and pull-quotes.
+
+Inline comments name their speaker before the words ("@X responded “…”", "Lee @X commented “…”",
+"For @X, “…”", "Bryan also commented that it is “…”"); one line can hold several speakers. Pull-quotes are a
+quotation alone on a line followed by "- @X". A quotation with no speaker on its line ("references to a “dark
+thread”") is the report's own words and is not attributed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kg.extract.markup import HANDLE_RE, clean, handles, hashtags, quote_spans
+
+SPEAKER_RE = re.compile(
+    r"@(?P<handle>[A-Za-z0-9_]{1,30}),?\s+(?:also\s+|then\s+)?(?P<verb>[a-z]+(?:ed|ing|s)|had|said)\b"
+    r"|For\s+@(?P<for_handle>[A-Za-z0-9_]{1,30})"
+)
+FIRST_NAME_RE = re.compile(
+    r"\b(?P<name>[A-Z][a-z]+)\s+(?:also\s+)?(?P<verb>commented|shared|added|responded|replied|stated|reflected)\b"
+)
+PULL_ATTRIBUTION_RE = re.compile(r"^-\s*@(?P<handle>[A-Za-z0-9_]{1,30})\s*$")
+_REPORT_NOTE_RE = re.compile(r"\s*\((?:see|See)\b[^)]*\)?\s*$")
+
+
+@dataclass
+class Speaker:
+    pos: int
+    handle: str | None
+    first_name: str | None
+    verb: str | None
+
+
+@dataclass
+class Contribution:
+    kind: str  # "comment" | "pullquote"
+    line: int
+    speaker: str | None  # handle as printed (None until a first name is resolved)
+    first_name: str | None
+    text: str
+    verb: str | None
+    context: str
+    mentions: list[str] = field(default_factory=list)
+    hashtags: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _speakers(text: str) -> list[Speaker]:
+    found = []
+    for m in SPEAKER_RE.finditer(text):
+        handle = m.group("handle") or m.group("for_handle")
+        found.append(Speaker(m.start(), handle, None, m.group("verb") or "for"))
+    for m in FIRST_NAME_RE.finditer(text):
+        found.append(Speaker(m.start(), None, m.group("name"), m.group("verb")))
+    return sorted(found, key=lambda s: s.pos)
+
+
+def comments_on_line(line_no: int, raw: str) -> list[Contribution]:
+    """Every attributed quotation on one narrative line, merged per speaker."""
+    text = clean(raw)
+    curly = quote_spans(text.replace('"', "\u0000"))  # speakers inside curly quotes are mentions
+    speakers = [s for s in _speakers(text) if not any(sp.start < s.pos < sp.end for sp in curly)]
+    spans = quote_spans(text, stop_at=[s.pos for s in speakers])
+    speakers = [s for s in speakers if not any(sp.start < s.pos < sp.end for sp in spans)]
+    out: list[Contribution] = []
+    current: tuple[Speaker, Contribution] | None = None
+    for span in spans:
+        before = [s for s in speakers if s.pos < span.start]
+        if not before or not span.text:
+            continue
+        who = before[-1]
+        words = span.text if span.closed else _REPORT_NOTE_RE.sub("", span.text).strip()
+        if current and current[0] is who:
+            current[1].text += " … " + words
+            continue
+        contrib = Contribution(
+            kind="comment", line=line_no, speaker=who.handle, first_name=who.first_name, text=words,
+            verb=who.verb, context=text,
+        )
+        if not span.closed:
+            contrib.warnings.append(f"line {line_no}: quotation has no closing mark; taken to the end of the line")
+        out.append(contrib)
+        current = (who, contrib)
+    for c in out:
+        c.mentions = handles(c.text)
+        c.hashtags = hashtags(c.text)
+    return out
+
+
+def pull_quote(lines: list[str], line_no: int) -> Contribution | None:
+    """A quotation alone on `line_no` whose next non-blank line is '- @X'."""
+    text = clean(lines[line_no - 1])
+    if not text or text[0] not in "\u201c\"":
+        return None
+    nxt = line_no + 1
+    while nxt <= len(lines) and not clean(lines[nxt - 1]):
+        nxt += 1
+    m = PULL_ATTRIBUTION_RE.match(clean(lines[nxt - 1])) if nxt <= len(lines) else None
+    if not m:
+        return None
+    spans = quote_spans(text)
+    words = spans[0].text if spans else text.strip("\u201c\u201d\"")
+    return Contribution(
+        kind="pullquote", line=line_no, speaker=m.group("handle"), first_name=None, text=words, verb=None,
+        context=text, mentions=handles(words), hashtags=hashtags(words),
+    )
+
+
+def speaker_handles(text: str) -> list[str]:
+    """Handles on a narrative line that speak (for first-name resolution later)."""
+    return [m for m in HANDLE_RE.findall(text)]

@@ -1,0 +1,489 @@
+"""A #LeadingQI tweet-chat report (text conversion of the PDF) -> `ChatRecords`.
+
+Each section parser is small and reads the layout the report uses; format knowledge for tweet cards, narrative
+quotations and citations lives in `cards`, `narrative` and `resources`. Curated facts that prose cannot yield
+reliably (organisation names and kinds, alias reasons, resource links) come from `kg/data/*.yaml`, each with its
+line, and are checked against the text here: a curated item whose words are not on its line is a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from kg.extract import cards as cardlib
+from kg.extract import narrative
+from kg.extract.markup import clean, handles
+from kg.extract.resources import Citation, parse_citation, shared_table
+from kg.iris import slugify
+from kg.records import (
+    Account, Chat, ChatRecords, FollowUpChat, InfluencerRank, Lesson, Measurement, Organisation, Person,
+    Question, Quote, Resource, Tweet,
+)
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+MONTHS = {m: i for i, m in enumerate(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+     "November", "December"], start=1)}
+ZONES = {"BST": "+01:00", "GMT": "+00:00"}
+WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+
+
+class ExtractionError(ValueError):
+    """The report does not have a part every chat report has; names the file and what is missing."""
+
+
+@dataclass
+class Doc:
+    path: Path
+    lines: list[str]
+
+    @property
+    def n(self) -> int:
+        return len(self.lines)
+
+    def text(self, n: int) -> str:
+        return clean(self.lines[n - 1])
+
+    def find(self, pattern: str, start: int = 1, end: int | None = None, required: bool = True) -> tuple[int, re.Match[str]] | None:
+        rx = re.compile(pattern)
+        for n in range(start, (end or self.n) + 1):
+            m = rx.search(self.text(n))
+            if m:
+                return n, m
+        if required:
+            raise ExtractionError(f"{self.path}: no line matches {pattern!r} (lines {start}-{end or self.n})")
+        return None
+
+
+def _hour(h: str, ampm: str) -> dt.time:
+    hour, _, minute = h.partition(".")
+    hh = int(hour) % 12 + (12 if ampm == "pm" else 0)
+    return dt.time(hh, int(minute or 0))
+
+
+def _load(name: str) -> object:
+    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+
+
+# --- chat, follow-ups, panel ------------------------------------------------------------------------------------
+
+def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
+    title_line = next(n for n in range(1, doc.n + 1) if doc.text(n))
+    by_n, by = doc.find(r"^Report produced by (?P<who>.+?) for (?P<org>.+?)\.$")
+    when_n, when = doc.find(
+        r"took place on \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}) at (?P<h>[\d.]+)(?P<ap>am|pm) "
+        r"(?P<tz>[A-Z]{3}) hosted by (?P<host>.+?) @(?P<handle>\w+)")
+    end = doc.find(r"ran from (?P<h1>[\d.]+)(?P<a1>am|pm) [–-] (?P<h2>[\d.]+)(?P<a2>am|pm) (?P<tz>[A-Z]{3})")
+    tags_n, tags = doc.find(r"^Just follow the hashtags (?P<tags>#\w+(?: (?:&|and) #\w+)*)$")
+    partner = doc.find(
+        r"in partnership with #\w+ hosted by (?P<partner>.+?) \((?P<abbr>[A-Z]+)\) at (?P<parent>.+?) "
+        r"\(in collaboration with (?P<collab>.+?)\)", required=False)
+    date = dt.date(int(when["y"]), MONTHS[when["mon"]], int(when["d"]))
+    start = _hour(when["h"], when["ap"])
+    end_time = _hour(end[1]["h2"], end[1]["a2"]) if end else dt.time(start.hour + 1, start.minute)
+    collaborators = re.split(r", | & ", partner[1]["collab"]) if partner else []
+    return Chat(
+        line=when_n, slug=date.isoformat(), title=doc.text(title_line), date=date, start=start, end=end_time,
+        timezone=when["tz"], utc_offset=ZONES.get(when["tz"], "+00:00"),
+        hashtags=re.findall(r"#(\w+)", tags["tags"]),
+        host=_org_slug(orgs, when["host"]) or slugify(when["host"]),
+        partners=[s for s in [_org_slug(orgs, partner[1]["partner"]) if partner else None] if s],
+        collaborators=[c.strip() for c in collaborators if c.strip()],
+        report_author=by["who"], report_for=_org_slug(orgs, by["org"]) or slugify(by["org"]),
+    )
+
+
+def parse_follow_ups(doc: Doc) -> list[FollowUpChat]:
+    found = doc.find(r"^Save the dates!$", required=False)
+    if not found:
+        return []
+    rx = re.compile(r"^- \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}), (?P<h1>[\d.]+)-(?P<h2>[\d.]+)"
+                    r"(?P<ap>am|pm) (?P<tz>[A-Z]{3})$")
+    out = []
+    for n in range(found[0] + 1, doc.n + 1):
+        m = rx.match(doc.text(n))
+        if m:
+            out.append(FollowUpChat(
+                line=n, date=dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d"])),
+                start=_hour(m["h1"], m["ap"]), end=_hour(m["h2"], m["ap"]), timezone=m["tz"],
+                utc_offset=ZONES.get(m["tz"], "+00:00")))
+    return out
+
+
+def parse_panel(doc: Doc, orgs: list[Organisation]) -> list[Person]:
+    found = doc.find(r"^Join our panel", required=False)
+    if not found:
+        return []
+    people = []
+    for n in range(found[0] + 1, doc.n + 1):
+        text = doc.text(n)
+        m = re.match(r"^- (?P<body>.+?),? @(?P<handle>\w+)$", text)
+        if not m:
+            if people and text:
+                break
+            continue
+        parts = [p.strip() for p in m["body"].split(", ")]
+        name, rest = parts[0], parts[1:]
+        org = _org_slug(orgs, rest[-1]) if rest else None
+        role = ", ".join(rest[:-1]) or None
+        people.append(Person(line=n, name=name, handle=m["handle"], affiliations=[org] if org else [], role=role))
+    return people
+
+
+# --- organisations ------------------------------------------------------------------------------------------------
+
+def _norm_org(name: str) -> str:
+    return re.sub(r"\bhospitals?\b", "hospital", slugify(name.replace("&", "and")).removeprefix("the-"))
+
+
+def _org_slug(orgs: list[Organisation], name: str) -> str | None:
+    key = _norm_org(name)
+    for o in orgs:
+        if key in {_norm_org(x) for x in [o.name, *o.alt_names]}:
+            return o.slug
+    return None
+
+
+def load_organisations(doc: Doc, warnings: list[str]) -> list[Organisation]:
+    orgs = []
+    for item in _load("organisations.yaml") or []:
+        item = {k: v for k, v in item.items() if k != "reason"}
+        org = Organisation(**item)
+        for name in [org.name, *org.alt_names]:
+            if not any(name in doc.text(n) for n in range(1, doc.n + 1)):
+                warnings.append(f"organisations.yaml: {name!r} does not occur in {doc.path.name}")
+        if org.name not in doc.text(org.line):
+            warnings.append(f"organisations.yaml: {org.name!r} is not on line {org.line}")
+        orgs.append(org)
+    return orgs
+
+
+# --- questions and their sections ---------------------------------------------------------------------------------
+
+def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
+    """Questions from 'Question N: text' headings; a number with answers but no heading still gets a section.
+
+    A question the report gives no heading for (Q4 of the first chat) has no text: its section starts at the
+    narrative line that introduces the first card answering it, and ends where the next question starts.
+    """
+    start = doc.find(r"^Insights and Learning$")[0]
+    end = doc.find(r"^Core resources$")[0] - 1
+    headings: dict[int, tuple[int, str]] = {}
+    for n in range(start, end + 1):
+        m = re.match(r"^Question (?P<num>\d)[.:] (?P<text>.+)$", doc.text(n))
+        if m:
+            headings[int(m["num"])] = (n, m["text"].strip())
+    numbers = set(headings) | {c.answer_prefix for c in cards if c.answer_prefix and start < c.line <= end}
+    starts: dict[int, int] = {k: v[0] for k, v in headings.items()}
+    for num in sorted(numbers - set(headings)):
+        first = min(c.line for c in cards if c.answer_prefix == num and start < c.line <= end)
+        intro = first - 1
+        while intro > start and not doc.text(intro):
+            intro -= 1
+        starts[num] = intro
+    order = sorted(starts, key=lambda k: starts[k])
+    questions = []
+    for i, num in enumerate(order):
+        s = starts[num]
+        e = starts[order[i + 1]] - 1 if i + 1 < len(order) else end
+        asking = next((c for c in cards if s <= c.line <= e and c.answer_prefix == num
+                       and re.match(rf"^Q{num}:", c.text) and f"add Q{num}" in c.text), None)
+        summary_terms: list[str] = []
+        summary_line = None
+        for n in range(s, e + 1):
+            if doc.text(n).count("•") >= 3:
+                summary_terms = [t.strip() for t in doc.text(n).lstrip("- ").split("•") if t.strip()]
+                summary_line = n
+        questions.append(Question(
+            line=headings[num][0] if num in headings else s, number=num,
+            text=headings[num][1] if num in headings else None,
+            asked_by=asking.handle if asking else None, asked_in_line=asking.line if asking else None,
+            section_start=s, section_end=e, summary_terms=summary_terms, summary_line=summary_line))
+    return sorted(questions, key=lambda q: q.number)
+
+
+def section_of(questions: list[Question], line: int) -> int | None:
+    return next((q.number for q in questions if q.section_start <= line <= q.section_end), None)
+
+
+# --- quotes ---------------------------------------------------------------------------------------------------------
+
+def parse_quotes(doc: Doc, cards: list[cardlib.Card], questions: list[Question], known_names: dict[str, str],
+                 warnings: list[str]) -> list[Quote]:
+    """Tweets, inline comments and pull-quotes in order of appearance, numbered from 1."""
+    asking = {q.asked_in_line for q in questions}
+    in_card = {n for c in cards for n in range(c.line, c.end + 1)}
+    start = doc.find(r"^Insights and Learning$")[0]
+    end = doc.find(r"^Core resources$")[0] - 1
+    items: list[tuple[int, str, object]] = [(c.line, "tweet", c) for c in cards]
+    pull_lines: set[int] = set()
+    for n in range(start, end + 1):
+        if n in in_card:
+            continue
+        pq = narrative.pull_quote(doc.lines, n)
+        if pq:
+            items.append((n, "pullquote", pq))
+            pull_lines.add(n)
+    recent: list[tuple[int, str, str | None]] = [(c.line, c.handle, c.display_name) for c in cards]
+    for n in range(start, end + 1):
+        if n in in_card or n in pull_lines or re.match(r"^-\s*@\w+\s*$", doc.text(n)):
+            continue
+        for contrib in narrative.comments_on_line(n, doc.lines[n - 1]):
+            warnings.extend(contrib.warnings)
+            if contrib.speaker is None:
+                contrib.speaker = _resolve_first_name(contrib.first_name or "", n, recent, known_names)
+                if contrib.speaker is None:
+                    warnings.append(f"line {n}: no account found for the first name {contrib.first_name!r}")
+                    continue
+            items.append((n, "comment", contrib))
+            recent.append((n, contrib.speaker, known_names.get(contrib.speaker.lower())))
+    quotes: list[Quote] = []
+    for i, (n, kind, obj) in enumerate(sorted(items, key=lambda t: (t[0], t[1])), start=1):
+        if kind == "tweet":
+            c: cardlib.Card = obj  # type: ignore[assignment]
+            q_num = None if c.line in asking else (c.answer_prefix or section_of(questions, c.line))
+            sec = section_of(questions, c.line)
+            if c.answer_prefix and sec and c.answer_prefix != sec and c.line not in asking:
+                warnings.append(f"line {c.line}: card starts with Q{c.answer_prefix} but sits in section Q{sec}")
+            quotes.append(Tweet(
+                line=c.line, number=i, author=c.handle, text=c.text, question=q_num, mentions=c.mentions,
+                hashtags=c.hashtags, display_name=c.display_name, date=c.date, replying_to=c.replying_to,
+                replying_to_others=c.replying_to_others, counts=c.counts, counts_line=c.counts_line))
+        else:
+            k: narrative.Contribution = obj  # type: ignore[assignment]
+            quotes.append(Quote(
+                kind=kind, line=n, number=i, author=k.speaker or "", text=k.text,
+                question=section_of(questions, n), mentions=k.mentions, hashtags=k.hashtags,
+                attributed_by=k.verb, context=k.context if kind == "comment" else None))
+    return quotes
+
+
+def _resolve_first_name(name: str, line: int, recent: list[tuple[int, str, str | None]],
+                        known_names: dict[str, str]) -> str | None:
+    """'Bryan also commented' -> the latest account before `line` whose display name or handle has that name."""
+    lowered = name.lower()
+    for _, handle, display in sorted((r for r in recent if r[0] <= line), key=lambda r: r[0], reverse=True):
+        display = display or known_names.get(handle.lower(), "")
+        words = [w.lower() for w in re.findall(r"[A-Za-z]+", display) if w.lower() != "dr"]
+        if (words and words[0] == lowered) or lowered in handle.lower():
+            return handle
+    return None
+
+
+# --- analytics, influencers ---------------------------------------------------------------------------------------
+
+def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
+    out: list[Measurement] = []
+    head = doc.find(r"^(?P<d1>\d+)-(?P<d2>\d+) (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}) #\w+$", required=False)
+    p_start = p_end = None
+    if head:
+        m = head[1]
+        p_start = dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d1"]))
+        p_end = dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d2"]))
+    rules = [
+        ("tweets-seven-days", r"^- (?P<q>More than )?(?P<v>[\d,]+) tweets about the evaluation were shared in "
+         r"(?P<p>\w+) days", "tweets shared about the evaluation", "tweets"),
+        ("participants", r"^- (?P<v>[\d,]+) people took part in the tweetchat", "people who took part in the chat",
+         "people"),
+        ("continents", r"^- People took part from (?P<v>\w+) different continents", "continents people took part "
+         "from", "continents"),
+        ("potential-reach", r"^- The potential reach .*? was (?P<q>nearly )?(?P<v>[\w,]+(?: million| thousand)?)\b",
+         "potential reach of the Twitter campaign", "accounts"),
+    ]
+    for slug, pattern, label, unit in rules:
+        found = doc.find(pattern, required=False)
+        if not found:
+            continue
+        n, m = found
+        text = doc.text(n)
+        tool = re.search(r"\((?:[\w\s]+ )?(?:from|data from) (?P<tool>[A-Z][\w ]+?)\)", text)
+        value = _number(m["v"])
+        period = (p_start, p_end, "17-23 October 2022 headline figures") if slug != "participants" else (
+            chat.date, chat.date, f"{chat.start:%H:%M}-{chat.end:%H:%M} {chat.timezone} on {chat.date:%d %B %Y}")
+        out.append(Measurement(
+            line=n, slug=slug, label=label, value=value, qualifier=(m.groupdict().get("q") or "").strip().lower()
+            or None, unit=unit, measured_by=tool["tool"].strip() if tool else None,
+            period_start=period[0], period_end=period[1], period_label=period[2]))
+    tb = doc.find(r"^TIME PERIOD (?P<m1>\d+)/(?P<d1>\d+)/(?P<y1>\d{4}) - (?P<m2>\d+)/(?P<d2>\d+)/(?P<y2>\d{4})$",
+                  required=False)
+    totals = doc.find(r"^TWEETS: (?P<t>[\d,]+) • USERS: (?P<u>[\d,]+)$", required=False)
+    tool_line = doc.find(r"^TB #\w+$", required=False)
+    if tb and totals:
+        m = tb[1]
+        s = dt.date(int(m["y1"]), int(m["m1"]), int(m["d1"]))
+        e = dt.date(int(m["y2"]), int(m["m2"]), int(m["d2"]))
+        tool = "Tweet Binder" if tool_line and doc.find(r"\(Tweetbinder\)", required=False) else None
+        for slug, key, label, unit in [("hashtag-tweets", "t", "tweets with the hashtag", "tweets"),
+                                       ("hashtag-users", "u", "users of the hashtag", "users")]:
+            out.append(Measurement(line=totals[0], slug=slug, label=label, value=_number(totals[1][key]),
+                                   unit=unit, measured_by=tool, period_start=s, period_end=e,
+                                   period_label=f"{s:%d %B %Y} - {e:%d %B %Y}"))
+    return out
+
+
+def _number(text: str) -> float:
+    t = text.strip().lower().replace(",", "")
+    if t.replace(".", "").isdigit():
+        return float(t)
+    parts = t.split()
+    scale = {"million": 1_000_000, "thousand": 1_000}.get(parts[-1], 1) if len(parts) > 1 else 1
+    return float(WORDS.get(parts[0], 0) * scale) if parts[0] in WORDS else float(parts[0]) * scale
+
+
+def parse_influencers(doc: Doc) -> list[InfluencerRank]:
+    found = doc.find(r"^MOST ACTIVE\s+Tweets\s+ORIGINAL TWEETS", required=False)
+    if not found:
+        return []
+    rankings = [("most-active", "tweets"), ("original-tweets", "tweets"), ("highest-impact", "impacts")]
+    out: list[InfluencerRank] = []
+    rank = 0
+    for n in range(found[0] + 1, doc.n + 1):
+        cells = [c.strip() for c in doc.lines[n - 1].split("\t") if c.strip()]
+        if len(cells) != 6:
+            break
+        rank += 1
+        for (slug, unit), (who, value) in zip(rankings, zip(cells[0::2], cells[1::2], strict=True), strict=True):
+            m = re.match(r"^@(?P<h>\w+)\s+(?P<name>.+)$", who)
+            if m:
+                out.append(InfluencerRank(line=n, ranking=slug, rank=rank, handle=m["h"], display_name=m["name"],
+                                          value=int(value.replace(",", "")), unit=unit))  # type: ignore[arg-type]
+    return out
+
+
+# --- lessons, resources ---------------------------------------------------------------------------------------------
+
+def parse_lessons(doc: Doc, warnings: list[str]) -> list[Lesson]:
+    specs = _load("lessons.yaml") or []
+    bullets = [n for n in range(1, doc.n + 1) if re.match(r"^- [A-Z ']{8,}", doc.text(n))]
+    lessons = []
+    for spec in specs:
+        hits = [n for n in bullets if spec["match"].lower() in doc.text(n).lower()]
+        if not hits:
+            warnings.append(f"lessons.yaml: no sketchnote heading contains {spec['match']!r}")
+            continue
+        last = hits[-1]  # the core-resources sketchnote is the cleaner rendering
+        notes = []
+        for n in range(last + 1, doc.n + 1):
+            t = doc.text(n)
+            if not t or t.startswith("- "):
+                break
+            notes.append(t)
+        head = re.sub(r"\s+", " ", doc.lines[last - 1].strip())[2:]
+        label, _, tagline = head.partition("**")
+        lessons.append(Lesson(line=hits[0], slug=spec["slug"], label=re.sub(r"\s+", " ", label).strip(" ,*:"),
+                              tagline=tagline.strip(" ,*:") or None, notes=notes))
+    return lessons
+
+
+def parse_resources(doc: Doc, warnings: list[str]) -> list[Resource]:
+    curated = _load("resources.yaml") or []
+    core_n = doc.find(r"^Core resources$")[0]
+    shared_n = doc.find(r"^Shared resources$")[0]
+    next_n = doc.find(r"^What next\?$")[0]
+    items: list[tuple[int, list[str], Citation, bool]] = []
+    for n in range(core_n + 1, shared_n):
+        t = doc.text(n)
+        if re.match(r"^\[[^\]]+\] ", t):
+            items.append((n, [], parse_citation(t), True))
+    entries, table_warnings = shared_table(doc.lines, shared_n + 1, next_n - 1)
+    warnings.extend(table_warnings)
+    items += [(e.line, e.shared_by, e.citation, False) for e in entries]
+    graphic = doc.find(r"^\(Graphic created and shared by (?P<who>[\w ]+) on (?P<d>\d+)/(?P<m>\d+)/(?P<y>\d+)\)$",
+                       required=False)
+    out: list[Resource] = []
+    slugs: set[str] = set()
+    for n, by, cit, core in items:
+        label = cit.title or " ".join(x for x in [cit.type or "Resource", f"({cit.description.splitlines()[0]})"
+                                                  if cit.description else "", "shared by " +
+                                                  ", ".join("@" + b for b in by) if by else ""] if x)
+        slug = _unique(slugify(" ".join((cit.title or f"{cit.type or 'resource'} {' '.join(by)} "
+                                         f"line {n}").split()[:8])), slugs)
+        extra = next((c for c in curated if c["line"] == n and c.get("type", cit.type) == cit.type), {})
+        out.append(Resource(
+            line=n, slug=slug, type=cit.type, title=cit.title, label=label, creators=cit.creators, year=cit.year,
+            publisher=cit.publisher, container=cit.container, volume=cit.volume, pages=cit.pages, doi=cit.doi,
+            url=extra.get("url"), shared_by=by, core=core, description=cit.description,
+            discussed_at=extra.get("discussed_at", [])))
+        if cit.parsed_by == "bare-title" and cit.type in {"Blog", "Article", "Report", "Publication"}:
+            warnings.append(f"line {n}: citation style not recognised; kept as a title: {cit.title!r}")
+    if graphic:
+        n, m = graphic
+        who = m["who"]
+        extra = next((c for c in curated if c["line"] == n), {})
+        out.append(Resource(
+            line=n, slug=_unique("analytics-headlines-graphic", slugs), type="Image",
+            title=None, label=f"Graphic of the analytics headlines, created and shared by {who}",
+            creators=[who], issued=dt.date(2000 + int(m["y"]), int(m["m"]), int(m["d"])),
+            shared_by=[], core=False, description=doc.text(87) if "Headlines" in doc.text(87) else None,
+            discussed_at=extra.get("discussed_at", [])))
+    return out
+
+
+def _unique(slug: str, taken: set[str]) -> str:
+    base, i = slug or "resource", 2
+    while slug in taken:
+        slug = f"{base}-{i}"
+        i += 1
+    taken.add(slug)
+    return slug
+
+
+# --- accounts -------------------------------------------------------------------------------------------------------
+
+def collect_accounts(doc: Doc, cards: list[cardlib.Card], panel: list[Person], influencers: list[InfluencerRank],
+                     resources: list[Resource]) -> tuple[list[Account], dict[str, str]]:
+    """Every handle spelling in the report, with a display name where a card or table shows one."""
+    shown: dict[str, str] = {}  # display names as a card or table shows them
+    for r in influencers:
+        shown.setdefault(r.handle.lower(), r.display_name)
+    for c in cards:
+        if c.display_name:
+            shown[c.handle.lower()] = c.display_name
+    names = dict(shown)  # for resolving first names, a panel entry's name serves too
+    for p in panel:
+        names.setdefault(p.handle.lower(), p.name)  # type: ignore[union-attr]
+    spellings: dict[str, int] = {}
+    sharers = {r.line: r.shared_by for r in resources if r.shared_by}
+    for n in range(1, doc.n + 1):
+        text = doc.text(n)
+        if n in sharers:  # the 'Shared by' cell may break a handle ('@SaTHImprove nt'): take the cell whole
+            for h in sharers[n]:
+                spellings.setdefault(h, n)
+            text = clean("\t".join(doc.lines[n - 1].split("\t")[1:]))
+        for h in handles(text):
+            spellings.setdefault(h, n)
+    people = {p.handle.lower() for p in panel if p.handle} | {c.handle.lower() for c in cards if c.display_name}
+    accounts = [Account(line=n, handle=h, display_name=shown.get(h.lower()),
+                        kind="person" if h.lower() in people else "unknown")
+                for h, n in sorted(spellings.items(), key=lambda kv: (kv[1], kv[0]))]
+    return accounts, names
+
+
+def extract(path: Path) -> ChatRecords:
+    """Read one report. Raises ExtractionError naming the file and the missing part when the layout is not met."""
+    raw = path.read_bytes()
+    text = raw.decode("utf-8")
+    doc = Doc(path=path, lines=text.split("\n"))
+    warnings: list[str] = []
+    orgs = load_organisations(doc, warnings)
+    chat = parse_chat(doc, orgs)
+    cards = cardlib.find_cards(doc.lines, chat.date.year)
+    panel = parse_panel(doc, orgs)
+    influencers = parse_influencers(doc)
+    resources = parse_resources(doc, warnings)
+    accounts, names = collect_accounts(doc, cards, panel, influencers, resources)
+    questions = parse_questions(doc, cards)
+    quotes = parse_quotes(doc, cards, questions, names, warnings)
+    people = list(panel)
+    return ChatRecords(
+        source_slug=f"leadingqi-{chat.slug}", source_title=chat.title, source_path=str(path.name),
+        source_sha256=hashlib.sha256(raw).hexdigest(), chat=chat, follow_ups=parse_follow_ups(doc),
+        organisations=orgs, people=people, accounts=accounts, panel=[p.handle for p in panel if p.handle],
+        questions=questions, quotes=quotes, measurements=parse_measurements(doc, chat), influencers=influencers,
+        lessons=parse_lessons(doc, warnings), resources=resources, warnings=warnings)

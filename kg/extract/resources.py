@@ -1,0 +1,155 @@
+"""The report's resource lists: 'Core resources' and the 'Shared resources' table, cited in several styles.
+
+Styles seen: `Creators. "Title". Publisher; Year`, `Creators (Year), Publisher, "Title"`, `Creators. Title;
+Publisher; Year`, `Creators. Title. Publisher; Year (doi)`, Vancouver `Mandel KE, Cady SH. Title? Journal
+Year;Vol:Pages.`, `Title; Publisher; Year`, `Title; Creator`, or a bare title. What no style explains is kept as
+the title with a warning, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kg.extract.markup import clean
+
+TYPE_RE = re.compile(r"\[(?P<type>[^\]]+)\]\s*")
+DOI_RE = re.compile(r"\(?https?://doi\.org/(?P<doi>10\.[^\s)]+)\)?\.?")
+_AUTHOR = r"[A-Z][\w'-]+(?:,? (?:[A-Z]{1,3}\.?|[A-Z][a-z]+))?"
+_AUTHORS = rf"{_AUTHOR}(?:(?:, | & ){_AUTHOR})*"
+
+
+@dataclass
+class Citation:
+    type: str | None
+    title: str | None
+    creators: list[str] = field(default_factory=list)
+    year: int | None = None
+    publisher: str | None = None
+    container: str | None = None
+    volume: str | None = None
+    pages: str | None = None
+    doi: str | None = None
+    description: str | None = None
+    parsed_by: str = ""
+
+
+def split_creators(text: str) -> list[str]:
+    """'Abdalla, H & Macklin, N' -> ['Abdalla, H', 'Macklin, N']; 'Hardie T, Horton T' -> ['Hardie T', 'Horton T']."""
+    text = text.strip()
+    if re.fullmatch(r"[A-Z][\w'-]+, [A-Z][a-z]*\.?(?: & [A-Z][\w'-]+, [A-Z][a-z]*\.?)*", text):
+        return [p.strip().rstrip(".") for p in text.split(" & ")]
+    return [p.strip().rstrip(".") for p in re.split(r", | & ", text) if p.strip()]
+
+
+_STYLES: list[tuple[str, re.Pattern[str]]] = [
+    ("quoted-title", re.compile(
+        rf'^(?P<creators>{_AUTHORS})\. "\s*(?P<title>.+?)\s*"\.? (?P<publisher>[^;]+); (?P<year>\d{{4}})\.?$')),
+    ("report-style", re.compile(
+        r'^(?P<creators>[^()]+?) \((?P<year>\d{4})\), (?P<publisher>[^,"]+), "(?P<title>.+?)"$')),
+    ("sketchnote-style", re.compile(r'^(?P<creators>[^()"]+?) \((?P<year>\d{4})\) "(?P<title>.+?)"$')),
+    ("vancouver", re.compile(
+        r"^(?P<creators>[A-Z][\w'-]+ [A-Z]{1,3}(?:, [A-Z][\w'-]+ [A-Z]{1,3})*)\. (?P<title>.+?[.?]) "
+        r"(?P<container>[A-Z][^;]+?) (?P<year>\d{4});(?P<volume>\d+):(?P<pages>[\d-]+)\.?$")),
+    ("proceedings", re.compile(
+        rf"^(?P<creators>{_AUTHORS})\. (?P<title>.+?\?) In (?P<container>.+?) \(pp\. (?P<pages>[\d-]+)\); "
+        r"(?P<year>\d{4})\.?$")),
+    ("title-publisher-year", re.compile(
+        rf"^(?P<creators>{_AUTHORS}|[A-Z][\w'-]+ [A-Z]{{1,3}}(?:, [A-Z][\w'-]+ [A-Z]{{1,3}})*)\. "
+        r"(?P<title>[^;]+?)[.;] (?P<publisher>[^;.]+); (?P<year>\d{4})\.?$")),
+    ("creators-title-year", re.compile(rf"^(?P<creators>{_AUTHORS})\. (?P<title>[^;]+); (?P<year>\d{{4}})\.?$")),
+    ("title-publisher-year-no-creators", re.compile(
+        r"^(?P<title>[^;]+); (?P<publisher>[^;]+); (?P<year>\d{4})\.?$")),
+    ("title-creator", re.compile(r"^(?P<title>[^;]+); (?P<creators>[A-Z][a-z]+ [A-Z][a-z]+)$")),
+]
+
+
+def parse_citation(text: str) -> Citation:
+    """One '[Type] citation' cell (already cleaned) -> Citation."""
+    m = TYPE_RE.match(text)
+    rtype = m.group("type").strip() if m else None
+    body = text[m.end():].strip() if m else text.strip()
+    doi = None
+    dm = DOI_RE.search(body)
+    if dm:
+        doi = dm.group("doi").rstrip(".")
+        body = (body[: dm.start()] + body[dm.end():]).strip().rstrip(".").strip()
+    for name, pattern in _STYLES:
+        pm = pattern.match(body)
+        if pm:
+            g = pm.groupdict()
+            return Citation(
+                type=rtype, title=g["title"].strip().rstrip(".").strip() if g.get("title") else None,
+                creators=split_creators(g["creators"]) if g.get("creators") else [],
+                year=int(g["year"]) if g.get("year") else None,
+                publisher=(g.get("publisher") or "").strip() or None,
+                container=(g.get("container") or "").strip() or None,
+                volume=g.get("volume"), pages=g.get("pages"), doi=doi, parsed_by=name,
+            )
+    if body.lower().startswith("source:"):
+        return Citation(type=rtype, title=None, description=body, doi=doi, parsed_by="credit-only")
+    return Citation(type=rtype, title=body or None, doi=doi, parsed_by="bare-title")
+
+
+@dataclass
+class Entry:
+    line: int
+    shared_by: list[str]
+    citation: Citation
+
+
+def _cells(raw: str) -> list[str]:
+    return [c for c in raw.split("\t")]
+
+
+def _paragraphs(cell: str) -> list[str]:
+    parts = re.split(r"</p>\s*<p[^>]*>|<p[^>]*>|</p>", cell)
+    return [clean(p) for p in parts if clean(p)]
+
+
+def shared_table(lines: list[str], start: int, end: int) -> tuple[list[Entry], list[str]]:
+    """Rows of the 'Shared by / Resource' table between lines start..end (1-based, inclusive).
+
+    Two layouts: a tab-separated row (`@handle<TAB>[Type] citation`, cells possibly in <p> tags, a cell may hold
+    two resources), or a handle alone on a line followed by '[Type] citation' lines and free text (an image's
+    words), which becomes the description of the resource above it.
+    """
+    entries: list[Entry] = []
+    warnings: list[str] = []
+    current_by: list[str] | None = None
+    for n in range(start, end + 1):
+        raw = lines[n - 1]
+        if not raw.strip() or raw.startswith("Shared by"):
+            continue
+        cells = _cells(raw)
+        first = clean(cells[0])
+        if len(cells) >= 2 and first.startswith("@"):
+            current_by = [first[1:]]
+            paras = _paragraphs("\t".join(cells[1:]))
+            _add_paragraphs(entries, n, current_by, paras)
+            continue
+        if re.fullmatch(r"@[A-Za-z0-9_]+", first) and len(cells) == 1:
+            current_by = [first[1:]]
+            continue
+        text = clean(raw)
+        if current_by is not None and TYPE_RE.match(text):
+            entries.append(Entry(n, current_by, parse_citation(text)))
+        elif entries and current_by is not None and "\t" not in raw:
+            last = entries[-1].citation
+            last.description = f"{last.description}\n{text}" if last.description else text
+        elif "\t" in raw:
+            continue  # the focus-board template's grid belongs to the image above: not a resource
+        else:
+            warnings.append(f"line {n}: resource table text not understood: {text[:60]!r}")
+    return entries, warnings
+
+
+def _add_paragraphs(entries: list[Entry], line: int, by: list[str], paras: list[str]) -> None:
+    """A cell: each '[Type] …' paragraph starts a resource; other paragraphs describe the one before."""
+    before = len(entries)
+    for p in paras:
+        if TYPE_RE.match(p) or len(entries) == before:
+            entries.append(Entry(line, by, parse_citation(p)))
+        else:
+            c = entries[-1].citation
+            c.description = f"{c.description}\n{p}" if c.description else p

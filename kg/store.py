@@ -1,0 +1,442 @@
+"""Store back-ends behind one interface, so the API never knows which triple store answers it.
+
+Every back-end loads a TriG (or N-Quads / Turtle) dump, answers SPARQL with the union of the named graphs as the
+default graph, binds parameters safely (never by pasting text into the query) and returns one neutral
+`QueryResult` made of rdflib terms. A remote SPARQL 1.1 server fits the same `Store` protocol (issue 5).
+
+Back-ends:
+- `OxigraphStore`: embedded pyoxigraph, the default; persisted in a folder of *generations*. A load writes a new
+  generation and only then moves the `CURRENT` pointer, so a crash mid-load leaves the previous graph intact.
+- `RdflibStore`: an rdflib `Dataset` in memory (slow at scale, no dependencies beyond rdflib).
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+import pyoxigraph as ox
+import rdflib.plugins.sparql as rdflib_sparql
+from rdflib import BNode, Dataset, Graph, URIRef, Variable
+from rdflib import Literal as RdfLiteral
+from rdflib.namespace import RDF, XSD
+from rdflib.term import Node
+
+# rdflib would fetch the IRIs named in FROM / FROM NAMED over the network: never let it.
+rdflib_sparql.SPARQL_LOAD_GRAPHS = False
+
+QueryKind = Literal["SELECT", "ASK", "CONSTRUCT"]
+Bindings = Mapping[str, Node]
+
+
+class StoreError(Exception):
+    """Base class of the errors a store raises for a query; the API maps each one to a 4xx."""
+
+
+class QuerySyntaxError(StoreError):
+    """The query text does not parse; the message is the parser's."""
+
+
+class QueryTimeout(StoreError):
+    """The query ran past its time limit."""
+
+
+class RowLimitExceeded(StoreError):
+    """The query produced more rows (or triples) than allowed."""
+
+
+@dataclass
+class QueryResult:
+    """A query's answer in back-end-neutral form: rows of rdflib terms, a boolean, or triples."""
+
+    kind: QueryKind
+    variables: list[str] = field(default_factory=list)
+    rows: list[dict[str, Node]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[tuple[Node, Node, Node]] = field(default_factory=list)
+
+    def graph(self) -> Graph:
+        """The triples of a CONSTRUCT / DESCRIBE as an rdflib graph (for serialising)."""
+        g = Graph()
+        for triple in self.triples:
+            g.add(triple)
+        return g
+
+    def values(self, var: str) -> list[Node]:
+        """Every bound value of one variable, in row order."""
+        return [row[var] for row in self.rows if var in row]
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """Enough to reopen the same data read-only in another process (the query sandbox does that)."""
+
+    backend: str
+    location: str | None
+    source: str | None = None
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the API needs from a triple store."""
+
+    backend: str
+
+    def load(self, source: Path, key: str | None = None) -> None:
+        """Replace the whole content with the dump at `source`, atomically (readers see old or new, never half)."""
+
+    def loaded_key(self) -> str | None:
+        """The key (e.g. the build manifest's hash) of what was last loaded, to know when to reload."""
+
+    def query(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        timeout: float | None = None,
+        row_limit: int | None = None,
+    ) -> QueryResult:
+        """Run a read-only query; `bindings` are substituted as values, never as text."""
+
+    def triple_count(self) -> int:
+        """Number of quads held (cached after a load: it must stay cheap for /health)."""
+
+    def named_graphs(self) -> list[str]:
+        """IRIs of the named graphs held."""
+
+    def spec(self) -> StoreSpec:
+        """How another process reopens this store read-only."""
+
+    def close(self) -> None:
+        """Release files and memory."""
+
+
+# --- helpers shared by the back-ends -------------------------------------------------------------------------------
+
+
+def file_key(path: Path) -> str:
+    """SHA-256 of a file, the key that says whether a store holds the current build."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _rdf_format(path: Path) -> ox.RdfFormat:
+    suffix = path.suffix.lower()
+    formats = {".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS, ".ttl": ox.RdfFormat.TURTLE,
+               ".nt": ox.RdfFormat.N_TRIPLES, ".jsonld": ox.RdfFormat.JSON_LD}
+    if suffix not in formats:
+        raise ValueError(f"cannot load {path.name}: expected one of {', '.join(formats)}")
+    return formats[suffix]
+
+
+class _Deadline:
+    """Checks elapsed time while results stream in (in-process queries cannot be interrupted mid-step)."""
+
+    def __init__(self, timeout: float | None) -> None:
+        self.end = None if timeout is None else time.monotonic() + timeout
+        self.timeout = timeout
+
+    def check(self) -> None:
+        if self.end is not None and time.monotonic() > self.end:
+            raise QueryTimeout(f"the query ran longer than {self.timeout:g} s")
+
+
+def _limited(items: Iterable, row_limit: int | None, deadline: _Deadline, what: str) -> Iterator:
+    for count, item in enumerate(items, start=1):
+        if row_limit is not None and count > row_limit:
+            raise RowLimitExceeded(f"the query returned more than {row_limit} {what}; add a LIMIT")
+        if count % 256 == 0:
+            deadline.check()
+        yield item
+    deadline.check()
+
+
+# --- term conversion between pyoxigraph and rdflib -----------------------------------------------------------------
+
+_XSD_STRING = str(XSD.string)
+_LANG_STRING = str(RDF.langString)
+
+
+def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
+    """pyoxigraph term -> rdflib term (plain strings stay plain, language tags kept)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return RdfLiteral(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            return RdfLiteral(term.value)
+        return RdfLiteral(term.value, datatype=URIRef(datatype))
+    raise TypeError(f"unsupported term in a result: {term!r}")
+
+
+def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """rdflib term -> pyoxigraph term, for substitutions."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, RdfLiteral):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot bind {term!r}: expected an IRI, blank node or literal")
+
+
+# --- Oxigraph ------------------------------------------------------------------------------------------------------
+
+
+class OxigraphStore:
+    """Embedded Oxigraph. With a `location` the data persists across restarts as generations under that folder."""
+
+    backend = "oxigraph"
+    POINTER = "CURRENT.json"
+
+    def __init__(self, location: Path | None = None) -> None:
+        self.location = Path(location) if location is not None else None
+        self._lock = threading.Lock()
+        self._store: ox.Store | None = None
+        self._key: str | None = None
+        self._source: str | None = None
+        self._count = 0
+        self._graphs: list[str] = []
+        self._generation: str | None = None
+        if self.location is not None:
+            self._open_current()
+
+    # persisted generations
+    def _pointer(self) -> dict | None:
+        assert self.location is not None
+        try:
+            return json.loads((self.location / self.POINTER).read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+
+    def _open_current(self) -> None:
+        pointer = self._pointer()
+        if pointer is None or not (self.location / pointer["generation"]).is_dir():
+            return
+        self._install(ox.Store.read_only(str(self.location / pointer["generation"])), pointer)
+        self._generation = pointer["generation"]
+        self._collect_garbage(keep={self._generation})
+
+    def _install(self, store: ox.Store, meta: dict) -> None:
+        graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+        with self._lock:
+            self._store, self._key, self._source = store, meta.get("key"), meta.get("source")
+            self._count, self._graphs = int(meta.get("triples", len(store))), graphs
+
+    def load(self, source: Path, key: str | None = None) -> None:
+        source = Path(source)
+        fmt = _rdf_format(source)
+        key = key or file_key(source)
+        if self.location is None:
+            fresh = ox.Store()
+            fresh.bulk_load(path=str(source), format=fmt)
+            self._install(fresh, {"key": key, "source": str(source), "triples": len(fresh)})
+            return
+        self.location.mkdir(parents=True, exist_ok=True)
+        generation = f"gen-{time.time_ns()}-{os.getpid()}"
+        target = self.location / generation
+        writer = ox.Store(str(target))
+        writer.bulk_load(path=str(source), format=fmt)
+        writer.flush()
+        triples = len(writer)
+        del writer
+        gc.collect()  # the writer must be closed before the folder is opened read-only
+        meta = {"generation": generation, "key": key, "source": str(source), "triples": triples}
+        tmp = self.location / f".{self.POINTER}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(meta))
+        os.replace(tmp, self.location / self.POINTER)  # the atomic switch
+        previous = self._generation
+        self._install(ox.Store.read_only(str(target)), meta)
+        self._generation = generation
+        self._collect_garbage(keep={generation, previous})
+
+    def _collect_garbage(self, keep: set[str | None]) -> None:
+        """Drop old generations and half-written ones left by a crash (the previous one stays for open readers)."""
+        assert self.location is not None
+        for child in self.location.iterdir():
+            if child.is_dir() and child.name.startswith("gen-") and child.name not in keep:
+                shutil.rmtree(child, ignore_errors=True)
+
+    def loaded_key(self) -> str | None:
+        return self._key
+
+    def query(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        timeout: float | None = None,
+        row_limit: int | None = None,
+    ) -> QueryResult:
+        store = self._require()
+        deadline = _Deadline(timeout)
+        substitutions = {ox.Variable(name): to_ox(value) for name, value in (bindings or {}).items()}
+        try:
+            result = store.query(sparql, use_default_graph_as_union=True, substitutions=substitutions or None)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from None
+        except RuntimeError as error:
+            raise StoreError(str(error)) from None
+        if isinstance(result, ox.QueryBoolean):
+            deadline.check()
+            return QueryResult("ASK", boolean=bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            names = [v.value for v in result.variables]
+            rows = []
+            for solution in _limited(result, row_limit, deadline, "rows"):
+                row = {}
+                for name in names:
+                    value = solution[name]
+                    if value is not None:
+                        row[name] = from_ox(value)
+                rows.append(row)
+            return QueryResult("SELECT", variables=names, rows=rows)
+        triples = [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object))
+                   for t in _limited(result, row_limit, deadline, "triples")]
+        return QueryResult("CONSTRUCT", triples=triples)
+
+    def _require(self) -> ox.Store:
+        with self._lock:
+            store = self._store
+        if store is None:
+            raise StoreError("the store is empty: build the graph and load it first")
+        return store
+
+    def triple_count(self) -> int:
+        return self._count
+
+    def named_graphs(self) -> list[str]:
+        return list(self._graphs)
+
+    def spec(self) -> StoreSpec:
+        if self.location is None or self._generation is None:
+            return StoreSpec("oxigraph-memory", None, self._source)
+        return StoreSpec("oxigraph", str(self.location / self._generation), self._source)
+
+    def close(self) -> None:
+        with self._lock:
+            self._store = None
+        gc.collect()
+
+
+# --- rdflib --------------------------------------------------------------------------------------------------------
+
+
+class RdflibStore:
+    """rdflib `Dataset` in memory, the union of its graphs as the default graph."""
+
+    backend = "rdflib"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._dataset: Dataset | None = None
+        self._key: str | None = None
+        self._source: str | None = None
+        self._count = 0
+
+    def load(self, source: Path, key: str | None = None) -> None:
+        source = Path(source)
+        _rdf_format(source)
+        fresh = Dataset(default_union=True)
+        fresh.parse(source, format={".trig": "trig", ".nq": "nquads", ".ttl": "turtle", ".nt": "nt",
+                                    ".jsonld": "json-ld"}[source.suffix.lower()])
+        count = len(fresh)
+        with self._lock:
+            self._dataset, self._key, self._source, self._count = fresh, key or file_key(source), str(source), count
+
+    def loaded_key(self) -> str | None:
+        return self._key
+
+    def query(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        timeout: float | None = None,
+        row_limit: int | None = None,
+    ) -> QueryResult:
+        with self._lock:
+            dataset = self._dataset
+        if dataset is None:
+            raise StoreError("the store is empty: build the graph and load it first")
+        deadline = _Deadline(timeout)
+        init = {Variable(name): value for name, value in (bindings or {}).items()}
+        try:
+            result = dataset.query(sparql, initBindings=init or None)
+        except Exception as error:  # rdflib raises pyparsing / its own errors for bad queries
+            if type(error).__name__ in {"ParseException", "ParseSyntaxException"}:
+                raise QuerySyntaxError(str(error)) from None
+            raise StoreError(f"{type(error).__name__}: {error}") from None
+        if result.type == "ASK":
+            return QueryResult("ASK", boolean=bool(result.askAnswer))
+        if result.type == "SELECT":
+            names = [str(v) for v in result.vars or []]
+            rows = []
+            for row in _limited(result.bindings, row_limit, deadline, "rows"):
+                rows.append({str(k): v for k, v in row.items() if v is not None and str(k) in names})
+            return QueryResult("SELECT", variables=names, rows=rows)
+        triples = list(_limited(result.graph or [], row_limit, deadline, "triples"))
+        return QueryResult("CONSTRUCT", triples=triples)
+
+    def triple_count(self) -> int:
+        return self._count
+
+    def named_graphs(self) -> list[str]:
+        with self._lock:
+            dataset = self._dataset
+        if dataset is None:
+            return []
+        return sorted(str(g.identifier) for g in dataset.graphs()
+                      if isinstance(g.identifier, URIRef) and g.identifier != URIRef("urn:x-rdflib:default"))
+
+    def spec(self) -> StoreSpec:
+        return StoreSpec("rdflib", None, self._source)
+
+    def close(self) -> None:
+        with self._lock:
+            self._dataset = None
+
+
+BACKENDS = ("oxigraph", "rdflib")
+
+
+def open_store(backend: str, store_dir: Path | None = None) -> Store:
+    """A store of the chosen back-end; Oxigraph persists under `store_dir` (in memory when it is None)."""
+    if backend == "oxigraph":
+        return OxigraphStore(store_dir)
+    if backend == "rdflib":
+        return RdflibStore()
+    raise ValueError(f"unknown store backend {backend!r}: expected one of {', '.join(BACKENDS)}")
+
+
+def reopen(spec: StoreSpec) -> Store:
+    """Open the store described by `spec` in this process (read-only for Oxigraph; reloaded for memory stores)."""
+    if spec.backend == "oxigraph" and spec.location:
+        store = OxigraphStore()
+        reader = ox.Store.read_only(spec.location)
+        store._install(reader, {"key": None, "source": spec.source, "triples": len(reader)})
+        return store
+    store = open_store("oxigraph" if spec.backend.startswith("oxigraph") else spec.backend)
+    if spec.source:
+        store.load(Path(spec.source))
+    return store

@@ -1,0 +1,197 @@
+"""Theme tagging with recorded reasons: why does this quote, question or resource have this theme?
+
+Three reasons, in order of strength (one `qi:ThemeAssignment` per item and theme keeps the strongest):
+- "label": a thesaurus label (pref/alt/hidden) occurs in the item's words (`qi:matchedLabel`);
+- "question": a quote (or a resource discussed) in a question's section inherits that question's themes
+  (`qi:viaQuestion`);
+- "curated": a reviewed entry of `kg/data/curated_themes.yaml`, with its source line and reason (`qi:note`).
+The question -> theme mapping itself lives in that file, not in code, so a reviewer can read and change it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import PROV, SKOS
+
+from kg import iris
+from kg.iris import QI, QID
+from kg.records import ChatRecords
+
+CURATED_PATH = Path(__file__).parent / "data" / "curated_themes.yaml"
+REASON_RANK = {"label": 0, "question": 1, "curated": 2}
+LABEL_KINDS = {SKOS.prefLabel: "pref", SKOS.altLabel: "alt", SKOS.hiddenLabel: "hidden"}
+_SEPARATOR = r"[\s\-\u2010\u2011\u2013_]*"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One theme given to one item, with the evidence for it."""
+
+    subject: URIRef
+    theme_slug: str
+    reason: str
+    line: int
+    matched_label: str | None = None
+    via_question: URIRef | None = None
+    note: str | None = None
+
+
+def theme_slug(theme: URIRef) -> str:
+    return str(theme).removeprefix(str(QID) + "theme/")
+
+
+def label_patterns(thesaurus: Graph) -> list[tuple[re.Pattern[str], str, str]]:
+    """(pattern, label, theme slug) for every thesaurus label, longest label first.
+
+    Case-insensitive, on word boundaries, and tolerant of separators: 'hoshin kanri' also finds 'hoshin-kanri' and
+    '#hoshinkanri', 'go and see' finds 'go-and-see'.
+    """
+    found: set[tuple[str, str]] = set()
+    for prop in LABEL_KINDS:
+        for theme, label in thesaurus.subject_objects(prop):
+            if isinstance(theme, URIRef) and str(theme).startswith(str(QID) + "theme/"):
+                found.add((str(label).strip(), theme_slug(theme)))
+    out = []
+    for label, slug in sorted(found, key=lambda x: (-len(x[0]), x[0].lower(), x[1])):
+        words = [re.escape(w) for w in re.split(r"[\s\-\u2010\u2011\u2013_]+", label) if w]
+        if not words:
+            continue
+        pattern = re.compile(r"(?<![\w])" + _SEPARATOR.join(words) + r"(?![\w])", re.IGNORECASE)
+        out.append((pattern, label, slug))
+    return out
+
+
+def match_labels(text: str, patterns: list[tuple[re.Pattern[str], str, str]]) -> dict[str, str]:
+    """theme slug -> the label found first in the text."""
+    hits: dict[str, tuple[int, str]] = {}
+    for pattern, label, slug in patterns:
+        m = pattern.search(text)
+        if m and (slug not in hits or m.start() < hits[slug][0]):
+            hits[slug] = (m.start(), label)
+    return {slug: label for slug, (_, label) in sorted(hits.items())}
+
+
+def load_curated(path: Path | None = None) -> dict:
+    """The reviewed file: `questions` (question -> themes) and `items` (themes for single items)."""
+    data = yaml.safe_load((path or CURATED_PATH).read_text(encoding="utf-8")) or {}
+    return {"questions": data.get("questions") or [], "items": data.get("items") or []}
+
+
+def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[list[Assignment], list[str]]:
+    """Every theme assignment for one chat's quotes, questions and resources, plus warnings."""
+    slug, source = records.chat.slug, records.source_slug
+    known = {theme_slug(t) for t in thesaurus.subjects(RDF.type, None) if str(t).startswith(str(QID) + "theme/")}
+    patterns = label_patterns(thesaurus)
+    warnings: list[str] = []
+    out: list[Assignment] = []
+
+    def usable(themes: list[str], where: str) -> list[str]:
+        for t in themes:
+            if t not in known:
+                warnings.append(f"{where}: curated theme {t!r} is not in the thesaurus")
+        return [t for t in themes if t in known]
+
+    question_themes: dict[int, list[str]] = {}
+    for entry in curated["questions"]:
+        if entry.get("source", source) != source:
+            continue
+        where = f"curated_themes.yaml question {entry['question']} (line {entry.get('line')})"
+        question_themes[int(entry["question"])] = usable(list(entry["themes"]), where)
+        if int(entry["question"]) in {q.number for q in records.questions}:
+            node = iris.question(slug, int(entry["question"]))
+            for t in question_themes[int(entry["question"])]:
+                out.append(Assignment(node, t, "curated", int(entry["line"]), note=str(entry["reason"])))
+
+    for q in records.questions:
+        node = iris.question(slug, q.number)
+        for t, label in match_labels(q.text or "", patterns).items():
+            out.append(Assignment(node, t, "label", q.line, matched_label=label))
+
+    for quote in records.quotes:
+        node = iris.quote(slug, quote.number)
+        for t, label in match_labels(quote.text, patterns).items():
+            out.append(Assignment(node, t, "label", quote.line, matched_label=label))
+        if quote.question is not None:
+            for t in question_themes.get(quote.question, []):
+                out.append(Assignment(node, t, "question", quote.line, via_question=iris.question(slug, quote.question)))
+
+    for res in records.resources:
+        node = iris.resource(res.slug)
+        text = " ".join(x for x in [res.title or res.label, res.description] if x)
+        for t, label in match_labels(text, patterns).items():
+            out.append(Assignment(node, t, "label", res.line, matched_label=label))
+        for line in res.discussed_at:
+            for q in records.questions:
+                if q.section_start <= line <= q.section_end:
+                    for t in question_themes.get(q.number, []):
+                        out.append(Assignment(node, t, "question", res.line, via_question=iris.question(slug, q.number)))
+
+    quotes_by_line = {q.line: q for q in records.quotes}
+    resource_slugs = {r.slug for r in records.resources}
+    question_numbers = {q.number for q in records.questions}
+    for entry in curated["items"]:
+        if entry.get("source", source) != source:
+            continue
+        line, note = int(entry["line"]), str(entry["reason"])
+        node: URIRef | None = None
+        if "resource" in entry and entry["resource"] in resource_slugs:
+            node = iris.resource(entry["resource"])
+        elif "quote_line" in entry and int(entry["quote_line"]) in quotes_by_line:
+            node = iris.quote(slug, quotes_by_line[int(entry["quote_line"])].number)
+        elif "question" in entry and int(entry["question"]) in question_numbers:
+            node = iris.question(slug, int(entry["question"]))
+        if node is None:
+            warnings.append(f"curated_themes.yaml line-{line} item {entry!r} matches no record")
+            continue
+        for t in usable(list(entry["themes"]), f"curated_themes.yaml item at line {line}"):
+            out.append(Assignment(node, t, "curated", line, note=note))
+
+    best: dict[tuple[URIRef, str], Assignment] = {}
+    for a in out:
+        key = (a.subject, a.theme_slug)
+        if key not in best or REASON_RANK[a.reason] < REASON_RANK[best[key].reason]:
+            best[key] = a
+    chosen = [best[k] for k in sorted(best)]
+
+    themed = {a.subject for a in chosen}
+    items = [iris.question(slug, q.number) for q in records.questions]
+    items += [iris.quote(slug, q.number) for q in records.quotes]
+    items += [iris.resource(r.slug) for r in records.resources]
+    for item in items:
+        if item not in themed:
+            warnings.append(f"{item} has no theme (no label in its words, no question, no curated entry)")
+    return chosen, warnings
+
+
+def add_assignments(graph: Graph, found: list[Assignment], source: URIRef) -> None:
+    """Write `?x qi:hasTheme ?t` plus one `qi:ThemeAssignment` node recording why."""
+    for a in found:
+        theme = iris.theme(a.theme_slug)
+        node = iris.theme_assignment(a.subject, a.theme_slug)
+        graph.add((a.subject, QI.hasTheme, theme))
+        graph.add((node, RDF.type, QI.ThemeAssignment))
+        local = str(a.subject).removeprefix(str(QID))
+        graph.add((node, RDFS.label, Literal(f"{a.theme_slug} for {local} ({a.reason})")))
+        graph.add((node, PROV.wasDerivedFrom, source))
+        graph.add((node, QI.sourceLine, Literal(a.line, datatype=XSD.integer)))
+        graph.add((node, QI.assignedTo, a.subject))
+        graph.add((node, QI.assignedTheme, theme))
+        graph.add((node, QI.reason, Literal(a.reason)))
+        if a.matched_label:
+            graph.add((node, QI.matchedLabel, Literal(a.matched_label)))
+        if a.via_question:
+            graph.add((node, QI.viaQuestion, a.via_question))
+        if a.note:
+            graph.add((node, QI.note, Literal(a.note)))
+
+
+def tag_records(records: ChatRecords, graph: Graph, thesaurus: Graph, *, curated_path: Path | None = None) -> list[str]:
+    """Tag one chat's items into its source graph; returns warnings (unknown themes, untagged items)."""
+    found, warnings = assignments(records, thesaurus, load_curated(curated_path))
+    add_assignments(graph, found, iris.source(records.source_slug))
+    return warnings

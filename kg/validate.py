@@ -1,0 +1,153 @@
+"""Checks of a built dataset: SHACL shapes (pySHACL, with the TBox passed in) and the SPARQL quality checks.
+
+Each problem becomes a `Finding` naming the node, the rule, the message and the report line the node came from, so a
+failed build says exactly where to look. Severity follows SHACL: only "Violation" stops a build.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib.namespace import SH
+from rdflib.term import BNode, Node
+
+from kg import iris
+from kg.iris import QI
+
+QC_DIR = Path(__file__).resolve().parent.parent / "ontology" / "queries" / "qc"
+SEVERITY = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+NODE_VARS = ("entity", "node", "focus", "subject", "s", "x", "item")
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem: which node, which rule, what is wrong, and the source line to read."""
+
+    severity: str  # "Violation" | "Warning" | "Info"
+    node: str
+    rule: str
+    message: str
+    line: int | None = None
+    origin: str = "shacl"  # "shacl" | "qc" | "reasoner" | "build"
+
+    @property
+    def is_violation(self) -> bool:
+        return self.severity == "Violation"
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line is not None else "no source line"
+        return f"{self.severity}: <{self.node}> ({where}) breaks {self.rule}: {self.message}"
+
+
+def data_graph(ds: Dataset) -> Graph:
+    """Everything but the TBox: the facts of every source plus the thesaurus (shapes check concepts too)."""
+    g = Graph()
+    for ctx in ds.graphs():
+        if ctx.identifier != iris.ONTOLOGY_GRAPH:
+            for t in ctx:
+                g.add(t)
+    return g
+
+
+def source_line(graph: Graph, node: Node) -> int | None:
+    lines = [int(x) for x in graph.objects(node, QI.sourceLine)]
+    return min(lines) if lines else None
+
+
+def _name(graph: Graph, term: Node | None) -> str:
+    if term is None:
+        return "?"
+    if isinstance(term, URIRef):
+        qname = graph.namespace_manager.curie(term, generate=False) if _has_prefix(graph, term) else None
+        return qname or str(term)
+    return str(term)
+
+
+def _has_prefix(graph: Graph, term: URIRef) -> bool:
+    return any(str(term).startswith(str(ns)) for _, ns in graph.namespace_manager.namespaces())
+
+
+def _rule(shapes: Graph, shape: Node | None, component: Node | None, path: Node | None) -> str:
+    """'qi:QuoteShape qi:saidBy (MinCountConstraintComponent)': a property shape is named by its node shape."""
+    owner = shape
+    if isinstance(shape, BNode):
+        parents = sorted(shapes.subjects(SH.property, shape), key=str)
+        owner = parents[0] if parents else shape
+    parts = [_name(shapes, owner) if not isinstance(owner, BNode) else "anonymous shape"]
+    if path is not None:
+        parts.append(_name(shapes, path))
+    if component is not None:
+        parts.append(f"({str(component).rsplit('#', 1)[-1]})")
+    return " ".join(parts)
+
+
+def shacl_findings(ds: Dataset, shapes: Graph, ontology: Graph, *, inference: str = "none") -> list[Finding]:
+    """Run the shapes; the TBox goes in as `ont_graph` so shapes on superclasses see our subclasses."""
+    data = data_graph(ds)
+    conforms, results, _ = shacl_validate(
+        data, shacl_graph=shapes, ont_graph=ontology, inference=inference, allow_warnings=True, advanced=True
+    )
+    findings = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        focus = results.value(result, SH.focusNode)
+        severity = SEVERITY.get(results.value(result, SH.resultSeverity), "Violation")
+        message = str(results.value(result, SH.resultMessage) or "does not conform")
+        value = results.value(result, SH.value)
+        if value is not None and str(value) not in message:
+            message += f" (value: {value})"
+        rule = _rule(shapes, results.value(result, SH.sourceShape), results.value(result, SH.sourceConstraintComponent),
+                     results.value(result, SH.resultPath))
+        findings.append(Finding(severity, str(focus), rule, message, source_line(data, focus), "shacl"))
+    return sorted(set(findings))
+
+
+def _qc_header(text: str) -> tuple[str, str]:
+    """The first comment line is the check's description; '# severity: warning' lowers its severity."""
+    comments = [ln.lstrip("#").strip() for ln in text.splitlines() if ln.startswith("#")]
+    severity = "Violation"
+    for c in comments:
+        m = re.match(r"severity:\s*(\w+)", c, re.IGNORECASE)
+        if m:
+            severity = m.group(1).capitalize()
+    description = next((c for c in comments if c and not re.match(r"severity:", c, re.IGNORECASE)), "")
+    return description, severity
+
+
+def qc_findings(ds: Dataset, qc_dir: Path = QC_DIR) -> list[Finding]:
+    """Run every `ontology/queries/qc/*.rq` over the whole dataset: any row it returns is a finding."""
+    data = Graph()
+    for ctx in ds.graphs():
+        for t in ctx:
+            data.add(t)
+    for prefix, ns in iris.PREFIXES.items():
+        data.bind(prefix, ns)
+    findings = []
+    for path in sorted(qc_dir.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        description, severity = _qc_header(text)
+        for row in data.query(text):
+            values = row.asdict()
+            node = next((values[v] for v in NODE_VARS if v in values), None)
+            if node is None and values:
+                node = values[sorted(values)[0]]
+            detail = str(values.get("message", "")) or ", ".join(
+                f"{k}={v}" for k, v in sorted(values.items()) if v != node)
+            message = "; ".join(x for x in [description, detail] if x) or "quality check returned a row"
+            line = source_line(data, node) if node is not None else None
+            findings.append(Finding(severity, str(node), f"qc/{path.name}", message, line, "qc"))
+    return sorted(set(findings))
+
+
+def validate_dataset(ds: Dataset, *, shapes: Graph | None = None, ontology: Graph | None = None,
+                     qc_dir: Path = QC_DIR) -> list[Finding]:
+    """SHACL plus quality checks; shapes and TBox default to the project's (`kg.ontology`)."""
+    if shapes is None or ontology is None:
+        from kg import ontology as onto
+
+        shapes = onto.shapes() if shapes is None else shapes
+        ontology = ds.graph(iris.ONTOLOGY_GRAPH) if ontology is None else ontology
+    return shacl_findings(ds, shapes, ontology) + qc_findings(ds, qc_dir)
