@@ -22,8 +22,19 @@ from kg.extract.markup import clean, handles
 from kg.extract.resources import Citation, parse_citation, shared_table
 from kg.iris import slugify
 from kg.records import (
-    Account, Chat, ChatRecords, FollowUpChat, InfluencerRank, Lesson, Measurement, Organisation, Person,
-    Question, Quote, Resource, Tweet,
+    Account,
+    Chat,
+    ChatRecords,
+    FollowUpChat,
+    InfluencerRank,
+    Lesson,
+    Measurement,
+    Organisation,
+    Person,
+    Question,
+    Quote,
+    Resource,
+    Tweet,
 )
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -50,7 +61,9 @@ class Doc:
     def text(self, n: int) -> str:
         return clean(self.lines[n - 1])
 
-    def find(self, pattern: str, start: int = 1, end: int | None = None, required: bool = True) -> tuple[int, re.Match[str]] | None:
+    def find(
+        self, pattern: str, start: int = 1, end: int | None = None, required: bool = True
+    ) -> tuple[int, re.Match[str]] | None:
         rx = re.compile(pattern)
         for n in range(start, (end or self.n) + 1):
             m = rx.search(self.text(n))

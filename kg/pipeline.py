@@ -1,0 +1,348 @@
+"""The whole build: report text -> records -> RDF -> checks -> reasoning -> files, swapped in atomically.
+
+The new build is written into a temporary directory next to `out_dir` and only replaces the previous build once every
+file is complete, so a failed build (a SHACL violation, an inconsistent ontology, a crash) leaves the last good build
+in place. Outputs are deterministic: the same inputs give byte-identical RDF files (the manifest's timings differ).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+from rdflib import RDF, RDFS, Dataset, Graph, URIRef
+from rdflib.namespace import PROV
+
+from kg import iris
+from kg.build import _handle_occurrences, build_dataset
+from kg.iris import QI, QID
+from kg.records import ChatRecords
+from kg.validate import Finding
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES_DIR = ROOT / "kg" / "sources"
+INPUT_GLOBS = (
+    "kg/sources/*.txt",
+    "kg/data/*.yaml",
+    "ontology/*.ttl",
+    "ontology/imports/*.ttl",
+    "ontology/queries/qc/*.rq",
+    "kg/*.py",
+    "kg/extract/*.py",
+)
+RDF_FILES = ("qikg.trig", "qikg.ttl", "qikg.nt", "qikg.jsonld")
+MANIFEST = "manifest.json"
+Progress = Callable[[str], None]
+
+
+class BuildError(RuntimeError):
+    """The build stopped; `findings` name node, rule and source line. The previous build is untouched."""
+
+    def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
+        self.findings = findings or []
+        details = "\n".join(f"  {f}" for f in self.findings[:50])
+        more = f"\n  ... and {len(self.findings) - 50} more" if len(self.findings) > 50 else ""
+        super().__init__(f"{message}\n{details}{more}" if details else message)
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    counts: dict[str, int]
+    triples: dict[str, int]
+    warnings: list[str]
+    findings: list[Finding]
+    timings: dict[str, float]
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def default_sources() -> list[Path]:
+    return sorted(p for p in SOURCES_DIR.glob("*.txt"))
+
+
+def input_hashes(sources: list[Path] | None = None) -> dict[str, str]:
+    """sha256 of every input that shapes the build (texts, curation, ontology, checks, pipeline code)."""
+    paths: set[Path] = set(sources or [])
+    for pattern in INPUT_GLOBS:
+        paths |= set(ROOT.glob(pattern))
+    out = {}
+    for path in sorted(paths):
+        rel = path.resolve().relative_to(ROOT).as_posix() if path.resolve().is_relative_to(ROOT) else str(path)
+        out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def is_stale(out_dir: Path = Path("build"), sources: list[Path] | None = None) -> bool:
+    """True when there is no complete build in `out_dir` or any input changed since it was made."""
+    manifest = Path(out_dir) / MANIFEST
+    if not manifest.is_file() or not all((Path(out_dir) / name).is_file() for name in RDF_FILES):
+        return True
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8")).get("inputs", {})
+    except (OSError, json.JSONDecodeError):
+        return True
+    return recorded != input_hashes(sources or default_sources())
+
+
+# -- deterministic serialisation ------------------------------------------------------------------------------------
+
+
+def sorted_dataset(ds: Dataset) -> Dataset:
+    """A copy whose graphs and triples were inserted in sorted order, so every serialiser walks them the same way."""
+    out = Dataset()
+    for prefix, ns in iris.PREFIXES.items():
+        out.bind(prefix, ns)
+    graphs = sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier))
+    for g in graphs:
+        target = out.graph(g.identifier)
+        for t in sorted(g, key=lambda t: tuple(x.n3() for x in t)):
+            target.add(t)
+    return out
+
+
+def union_graph(ds: Dataset) -> Graph:
+    g = Graph()
+    for prefix, ns in iris.PREFIXES.items():
+        g.bind(prefix, ns)
+    triples = {t for ctx in ds.graphs() for t in ctx}
+    for t in sorted(triples, key=lambda t: tuple(x.n3() for x in t)):
+        g.add(t)
+    return g
+
+
+def _nt_sorted(g: Graph) -> bytes:
+    lines = g.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+    return ("\n".join(sorted({ln for ln in lines if ln.strip()})) + "\n").encode("utf-8")
+
+
+def gexf_graph(ds: Dataset) -> nx.MultiDiGraph:
+    """The chat's facts as a property graph for Gephi: typed nodes (label, type, line) and object-property edges."""
+    facts = Graph()
+    for ctx in ds.graphs():
+        if ctx.identifier not in (iris.ONTOLOGY_GRAPH,):
+            for t in ctx:
+                facts.add(t)
+    for prefix, ns in iris.PREFIXES.items():
+        facts.bind(prefix, ns)
+    g = nx.MultiDiGraph()
+    skip_types = {QI.ThemeAssignment, QI.EngagementCount}
+    nodes = sorted({s for s in facts.subjects(RDF.type, None)
+                    if isinstance(s, URIRef) and str(s).startswith(str(QID))
+                    and not set(facts.objects(s, RDF.type)) & skip_types}, key=str)
+    keep = set(nodes)
+    for n in nodes:
+        types = sorted(facts.qname(t) for t in facts.objects(n, RDF.type) if isinstance(t, URIRef))
+        line = facts.value(n, QI.sourceLine)
+        g.add_node(str(n), label=str(facts.value(n, RDFS.label) or n), types=" ".join(types),
+                   sourceLine=int(line) if line is not None else -1)
+    for s in nodes:
+        for p, o in sorted(facts.predicate_objects(s), key=lambda po: (str(po[0]), str(po[1]))):
+            if o in keep and p not in (RDF.type, PROV.wasDerivedFrom):
+                g.add_edge(str(s), str(o), key=facts.qname(p), label=facts.qname(p))
+    return g
+
+
+def _write_gexf(ds: Dataset, path: Path) -> None:
+    text = "\n".join(nx.generate_gexf(gexf_graph(ds)))
+    # networkx stamps today's date into <meta>; drop it so the file depends on the inputs only.
+    import re
+
+    text = re.sub(r' lastmodifieddate="[^"]*"', "", text)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def write_outputs(ds: Dataset, out: Path, progress: Progress | None = None) -> dict[str, float]:
+    """qikg.trig/ttl/nt/jsonld, qikg.gexf, graph.html and ontology.html (when their modules are present)."""
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    ordered = sorted_dataset(ds)
+    flat = union_graph(ds)
+    (out / "qikg.trig").write_bytes(ordered.serialize(format="trig", encoding="utf-8"))
+    (out / "qikg.ttl").write_bytes(flat.serialize(format="turtle", encoding="utf-8"))
+    (out / "qikg.nt").write_bytes(_nt_sorted(flat))
+    (out / "qikg.jsonld").write_bytes(ordered.serialize(format="json-ld", encoding="utf-8", indent=1,
+                                                        context=dict(iris.PREFIXES)))
+    _write_gexf(ds, out / "qikg.gexf")
+    timings["write_rdf_s"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
+    try:
+        from visualizations.render import write_graph_html
+    except ImportError:
+        write_graph_html = None  # the graph view is optional for the build
+    if write_graph_html is not None:
+        if progress:
+            progress("graph view")
+        write_graph_html(ds, out / "graph.html", mode="full")
+    timings["write_graph_html_s"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
+    try:
+        from kg.docs import render_ontology_html
+    except ImportError:
+        render_ontology_html = None
+    if render_ontology_html is not None:
+        if progress:
+            progress("ontology page")
+        params = inspect.signature(render_ontology_html).parameters
+        if params:
+            render_ontology_html(out / "ontology.html")
+        else:
+            (out / "ontology.html").write_text(render_ontology_html(), encoding="utf-8")
+    timings["write_ontology_html_s"] = round(time.perf_counter() - t, 3)
+    return timings
+
+
+# -- counts -----------------------------------------------------------------------------------------------------------
+
+
+def class_counts(ds: Dataset) -> dict[str, int]:
+    """Distinct nodes per class over all graphs but the TBox (inferred types included)."""
+    g = Graph()
+    for prefix, ns in iris.PREFIXES.items():
+        g.bind(prefix, ns)
+    seen: set[tuple] = set()
+    for ctx in ds.graphs():
+        if ctx.identifier == iris.ONTOLOGY_GRAPH:
+            continue
+        seen |= {(s, o) for s, o in ctx.subject_objects(RDF.type)}
+    counts = Counter(g.qname(o) for _, o in seen if isinstance(o, URIRef))
+    return dict(sorted(counts.items()))
+
+
+def triple_counts(ds: Dataset) -> dict[str, int]:
+    return {str(g.identifier): len(g) for g in sorted(ds.graphs(), key=lambda g: str(g.identifier)) if len(g)}
+
+
+# -- the build --------------------------------------------------------------------------------------------------------
+
+
+def extract_all(sources: list[Path]) -> list[ChatRecords]:
+    from kg.extract.report import extract
+
+    return [extract(path) for path in sources]
+
+
+def assemble(all_records: list[ChatRecords], warnings: list[str]) -> Dataset:
+    """One dataset for every source: shared TBox and thesaurus graphs, one facts graph per source."""
+    from kg import ontology
+    from kg.aliases import AliasTable
+
+    aliases = AliasTable.load()
+    aliases.observe(h for r in all_records for _, h in _handle_occurrences(r))
+    tbox, thesaurus = ontology.tbox(), ontology.thesaurus()
+    merged = Dataset()
+    for prefix, ns in iris.PREFIXES.items():
+        merged.bind(prefix, ns)
+    for records in all_records:
+        ds = build_dataset(records, aliases, tbox=tbox, thesaurus=thesaurus, warnings=warnings)
+        for ctx in ds.graphs():
+            target = merged.graph(ctx.identifier)
+            for t in ctx:
+                target.add(t)
+    return merged
+
+
+def build(out_dir: Path = Path("build"), sources: list[Path] | None = None, *,
+          progress: Progress | None = None, reasoner: bool = True) -> BuildResult:
+    """Run everything and swap the finished build into `out_dir`; raise `BuildError` on any violation."""
+    from kg.validate import validate_dataset
+
+    say = progress or (lambda _msg: None)
+    out_dir = Path(out_dir)
+    sources = [Path(s) for s in (sources or default_sources())]
+    timings: dict[str, float] = {}
+    warnings: list[str] = []
+    t_all = time.perf_counter()
+
+    say("extracting records")
+    t = time.perf_counter()
+    all_records = extract_all(sources)
+    timings["extract_s"] = round(time.perf_counter() - t, 3)
+
+    say("building RDF")
+    t = time.perf_counter()
+    ds = assemble(all_records, warnings)
+    timings["build_s"] = round(time.perf_counter() - t, 3)
+
+    say("validating (SHACL + quality checks)")
+    t = time.perf_counter()
+    findings = validate_dataset(ds)
+    timings["validate_s"] = round(time.perf_counter() - t, 3)
+    violations = [f for f in findings if f.is_violation]
+    if violations:
+        raise BuildError(f"{len(violations)} violation(s); the previous build in {out_dir} is kept", violations)
+
+    if reasoner:
+        from kg.reason import reason
+
+        say("reasoning (HermiT)")
+        t = time.perf_counter()
+        result = reason(ds)
+        timings.update(result.timings)
+        timings["reason_s"] = round(time.perf_counter() - t, 3)
+        findings += result.findings
+        if not result.consistent:
+            raise BuildError(f"the graph is inconsistent; the previous build in {out_dir} is kept", result.findings)
+        inferred = ds.graph(iris.INFERRED_GRAPH)
+        for triple in result.inferred:
+            inferred.add(triple)
+
+    say("writing files")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        timings.update(write_outputs(ds, tmp, say))
+        counts, triples = class_counts(ds), triple_counts(ds)
+        files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(tmp.iterdir()) if p.is_file()}
+        timings["total_s"] = round(time.perf_counter() - t_all, 3)
+        notes = sorted(set(warnings)) + [str(f) for f in sorted(set(findings)) if not f.is_violation]
+        manifest = {
+            "inputs": input_hashes(sources),
+            "sources": [s.resolve().relative_to(ROOT).as_posix() if s.resolve().is_relative_to(ROOT) else str(s)
+                        for s in sources],
+            "counts": counts,
+            "triples": triples,
+            "files": files,
+            "warnings": notes,
+            "timings": timings,
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        _swap(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return BuildResult(out_dir, counts, triples, notes, findings, timings, files)
+
+
+def _swap(new: Path, out_dir: Path) -> None:
+    """Put the complete new build in place; the old one is only removed once the new one is there."""
+    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+    if out_dir.exists():
+        os.replace(out_dir, old)
+    try:
+        os.replace(new, out_dir)
+    except OSError:
+        if old.exists():
+            os.replace(old, out_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def load_build(out_dir: Path = Path("build")) -> Dataset:
+    """The dataset of a finished build (its TriG file)."""
+    path = Path(out_dir) / "qikg.trig"
+    if not path.is_file():
+        raise FileNotFoundError(f"no build in {out_dir}: run `qikg build --out {out_dir}` first")
+    ds = Dataset()
+    ds.parse(path, format="trig")
+    return ds

@@ -1,0 +1,186 @@
+"""networkx graph -> pyvis network -> one self-contained, offline HTML page.
+
+pyvis builds the vis-network node and edge records; the page itself comes from our own Jinja2 template, not pyvis's
+(which loads Bootstrap and Tom Select from CDNs and writes titles with innerHTML). All data reaches the page as one
+JSON document inside `<script type="application/json">` with every '<' escaped, and our script builds the DOM with
+textContent, so no text from the data is ever parsed as markup.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from jinja2 import Environment, PackageLoader, select_autoescape
+from pyvis.network import Network
+from rdflib import Graph
+
+from kg.iris import QID
+from visualizations import assets, details, layout
+from visualizations.model import KINDS, MODES, Mode, full_graph, narrower_closure, overview_graph
+from visualizations.style import DEFAULT_EDGE_COLOR, KIND_STYLES, LESSON_COLOR, RELATION_COLORS
+
+_env = Environment(loader=PackageLoader("visualizations", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def safe_json(data: Any) -> str:
+    """JSON that cannot end its <script> element or open a comment: every '<', '>' and '&' as a \\u escape."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _node_value(g: nx.MultiDiGraph, node: str) -> float:
+    """Size by connections: weighted degree (the overview's folded edges count each quote they stand for)."""
+    return float(sum(w for _, _, w in g.edges(node, data="weight"))) or 0.5
+
+
+def to_pyvis(g: nx.MultiDiGraph, positions: dict[str, tuple[float, float]]) -> Network:
+    """The pyvis network for `g`: one vis node per graph node at its server-side position, physics off."""
+    net = Network(directed=True, height="100%", width="100%", cdn_resources="in_line")
+    for node, data in g.nodes(data=True):
+        kind = data["kind"]
+        style = KIND_STYLES[kind]
+        color = LESSON_COLOR if data.get("lesson") else style["color"]
+        x, y = positions[node]
+        net.add_node(node, label=details.canvas_label(g, node) or " ", shape=style["shape"],
+                     color={"background": color, "border": color,
+                            "highlight": {"background": color, "border": "#111827"},
+                            "hover": {"background": color, "border": "#111827"}},
+                     value=_node_value(g, node) * (3 if data.get("lesson") else 1),
+                     x=x, y=y, physics=False,
+                     font={"size": 16 if kind == "theme" else 14,
+                           "bold": {"mod": "bold"} if data.get("lesson") else None,
+                           "color": "#111827", "strokeWidth": 4, "strokeColor": "#ffffff"})
+        if kind == "quote":
+            net.node_map[node]["label"] = ""
+    for i, (source, target, relation, weight) in enumerate(
+            sorted(g.edges(keys=True, data="weight"), key=lambda e: (e[0], e[1], e[2]))):
+        net.add_edge(source, target, id=f"e{i}", relation=relation, value=weight,
+                     color={"color": RELATION_COLORS.get(relation, DEFAULT_EDGE_COLOR), "opacity": 0.75},
+                     arrows={"to": {"enabled": False}})
+    for record in net.nodes:
+        record["font"] = {k: v for k, v in record["font"].items() if v is not None}
+    return net
+
+
+def vis_options(n_nodes: int) -> dict[str, Any]:
+    """vis-network options: positions are fixed by the server, so physics is off and the first draw is final."""
+    return {
+        "physics": {"enabled": False},
+        "layout": {"improvedLayout": False, "randomSeed": layout.SEED},
+        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": n_nodes > 1500,
+                        "hideEdgesOnZoom": n_nodes > 1500, "navigationButtons": False, "keyboard": False},
+        "nodes": {"borderWidth": 1, "borderWidthSelected": 3,
+                  "scaling": {"min": 7, "max": 46,
+                              "label": {"enabled": True, "min": 12, "max": 30, "maxVisible": 30,
+                                        "drawThreshold": 9}}},
+        "edges": {"smooth": False, "selectionWidth": 2, "hoverWidth": 0.5,
+                  "scaling": {"min": 1, "max": 8}},
+    }
+
+
+def _view(g: nx.MultiDiGraph) -> dict[str, Any]:
+    positions = layout.positions(g)
+    net = to_pyvis(g, positions)
+    nodes, edges, _heading, _height, _width, _options = net.get_network_data()
+    return {"nodes": nodes, "edges": edges, "options": vis_options(len(nodes))}
+
+
+def _theme_tree(full: nx.MultiDiGraph) -> list[dict[str, Any]]:
+    """Themes in thesaurus order (each lesson, then what is below it, depth-first) for the theme filter."""
+    themes = [n for n, kind in full.nodes(data="kind") if kind == "theme"]
+    broader = {t: sorted(b for _, b, rel in full.out_edges(t, keys=True) if rel == "broader") for t in themes}
+    children: dict[str, list[str]] = {}
+    for theme, parents in broader.items():
+        if parents:
+            children.setdefault(parents[0], []).append(theme)
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+
+    def visit(theme: str, depth: int) -> None:
+        if theme in seen:
+            return
+        seen.add(theme)
+        out.append({"id": theme, "label": details.label(full, theme), "depth": depth,
+                    "narrower": sorted(narrower_closure(full, theme))})
+        for child in sorted(children.get(theme, []), key=lambda t: details.label(full, t).lower()):
+            visit(child, depth + 1)
+
+    roots = [t for t in themes if not broader[t]]
+    for root in sorted(roots, key=lambda t: (not full.nodes[t].get("lesson"), details.label(full, t).lower())):
+        visit(root, 0)
+    for theme in sorted(set(themes) - seen):  # themes in a broader-cycle: still listed
+        visit(theme, 0)
+    return out
+
+
+def _question_key(full: nx.MultiDiGraph, node: str) -> tuple[int, str]:
+    number = full.nodes[node]["props"].get("number", [])
+    return (int(number[0]) if number and number[0].isdigit() else 10**6, node)
+
+
+def payload(graph: Graph, *, mode: Mode = "full", base_url: str = "") -> dict[str, Any]:
+    """Everything the page needs, as plain data: both views, per-node details, filter lists, styles."""
+    if mode not in MODES:
+        raise ValueError(f"unknown graph view mode {mode!r}; expected one of {', '.join(MODES)}")
+    full = full_graph(graph)
+    overview = overview_graph(full)
+    qid_base = str(QID)
+    info = {
+        node: {"kind": data["kind"], "lesson": bool(data.get("lesson")), "label": details.label(full, node),
+               "terms": details.search_terms(full, node), "facts": details.facts(full, node),
+               "links": details.links(full, node, qid_base)}
+        for node, data in full.nodes(data=True)
+    }
+    questions = sorted((n for n, kind in full.nodes(data="kind") if kind == "question"),
+                       key=lambda n: _question_key(full, n))
+    return {
+        "version": 1,
+        "mode": mode,
+        "baseUrl": base_url.rstrip("/"),
+        "kinds": [{"kind": k, **KIND_STYLES[k]} for k in KINDS],
+        "lessonColor": LESSON_COLOR,
+        "views": {"full": _view(full), "overview": _view(overview)},
+        "info": info,
+        "themes": _theme_tree(full),
+        "questions": [{"id": q, "label": info[q]["label"],
+                       "text": next(iter(full.nodes[q]["props"].get("text", [])), "")} for q in questions],
+    }
+
+
+def render_html(graph: Graph, *, mode: Mode = "full", base_url: str = "") -> str:
+    """The page as a string: one file, vis-network, our CSS/JS and the data inlined; no other host is named."""
+    data = payload(graph, mode=mode, base_url=base_url)
+    counts = {m: len(data["views"][m]["nodes"]) for m in MODES}
+    template = _env.get_template("graph.html.j2")
+    return template.render(
+        title="qikg · the #LeadingQI network",
+        data_json=safe_json(data),
+        vis_js=assets.vis_network_js(),
+        page_js=assets.static_text("graph.js"),
+        page_css=assets.static_text("graph.css"),
+        counts=counts,
+        mode=mode,
+    )
+
+
+def write_graph_html(graph: Graph, path: Path | str, *, mode: Mode = "full", base_url: str = "") -> Path:
+    """Write the view to `path` atomically (temp file then rename), so a reader never sees half a page."""
+    path = Path(path)
+    html = render_html(graph, mode=mode, base_url=base_url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".graph-", suffix=".html", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(html)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
