@@ -149,6 +149,18 @@ def parse_panel(doc: Doc, orgs: list[Organisation]) -> list[Person]:
     return people
 
 
+def parse_named_roles(doc: Doc, orgs: list[Organisation]) -> list[Person]:
+    """People the narrative names with a role at a known organisation: 'Leigh Kendall, Programme Lead (...) at X'."""
+    rx = re.compile(r"(?P<name>[A-Z][a-z]+ [A-Z][a-z]+), (?P<role>[A-Z][^,]*?) at (?P<org>[A-Z][\w &]+?)\.")
+    out = []
+    for n in range(1, doc.n + 1):
+        for m in rx.finditer(doc.text(n)):
+            org = _org_slug(orgs, m["org"])
+            if org:
+                out.append(Person(line=n, name=m["name"], affiliations=[org], role=m["role"]))
+    return out
+
+
 # --- organisations ------------------------------------------------------------------------------------------------
 
 def _norm_org(name: str) -> str:
@@ -493,7 +505,7 @@ def extract(path: Path) -> ChatRecords:
     accounts, names = collect_accounts(doc, cards, panel, influencers, resources)
     questions = parse_questions(doc, cards)
     quotes = parse_quotes(doc, cards, questions, names, warnings)
-    people = list(panel)
+    people = list(panel) + parse_named_roles(doc, orgs)
     return ChatRecords(
         source_slug=f"leadingqi-{chat.slug}", source_title=chat.title, source_path=str(path.name),
         source_sha256=hashlib.sha256(raw).hexdigest(), chat=chat, follow_ups=parse_follow_ups(doc),

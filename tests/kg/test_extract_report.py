@@ -43,7 +43,7 @@ def test_six_follow_up_chats_are_announced_with_their_time_zones(records):
 
 
 def test_every_panelist_has_name_handle_and_organisation(records):
-    panel = {p.handle: p for p in records.people}
+    panel = {p.handle: p for p in records.people if p.handle in records.panel}
     assert len(panel) == 9
     assert panel["crumpy11"].role == "co-investigator"
     assert panel["DrNicolaBurgess"].role == "evaluation lead"
@@ -233,3 +233,9 @@ def test_a_report_without_its_purpose_line_fails_naming_file_and_part(tmp_path):
     broken.write_text("\n".join(x for x in LINES if "took place on" not in x), encoding="utf-8")
     with pytest.raises(ExtractionError, match=r"broken\.txt: no line matches .*took place on"):
         extract(broken)
+
+
+def test_people_named_with_a_role_elsewhere_keep_role_and_organisation(records):
+    leigh = [p for p in records.people if p.name == "Leigh Kendall"]
+    assert leigh and leigh[0].role == "Programme Lead (Social Influence)" and leigh[0].affiliations == ["nhs-horizons"]
+    assert leigh[0].handle is None  # @LeighAKendall is not stated to be hers

@@ -1,0 +1,78 @@
+"""The qikg web app: `create_app(settings)` builds it; `app` is the default instance uvicorn serves."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api import errors
+from api.config import Settings
+from api.routes import (
+    download,
+    entities,
+    home,
+    ontology,
+    organisations,
+    participants,
+    questions,
+    quotes,
+    resources,
+    search,
+    sparql,
+    stats,
+    themes,
+)
+from api.state import GraphService
+
+log = logging.getLogger("qikg.api")
+
+DESCRIPTION = """A knowledge graph of quality-improvement practice in health care, built from #LeadingQI tweet chat
+reports. Browse the theme API, query everything at `/sparql`, or open any `/id/...` IRI."""
+
+
+def _graph_router():
+    """The network view's router (api/routes/graph.py), when that module is present."""
+    try:
+        module = importlib.import_module("api.routes.graph")
+    except ModuleNotFoundError as error:
+        if error.name != "api.routes.graph":
+            raise
+        return None
+    return module.router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the graph is brought up to date and loaded when the app starts."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = GraphService(settings)
+        service.prepare()
+        service.catalogue()
+        app.state.service = service
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(title="qikg", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    errors.install(app)
+    for module in (home, sparql, themes, resources, participants, organisations, questions, quotes, search, stats,
+                   entities, ontology, download):
+        app.include_router(module.router)
+    graph = _graph_router()
+    if graph is not None:
+        app.include_router(graph)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    return app
+
+
+app = create_app()

@@ -1,0 +1,204 @@
+"""The SPARQL 1.1 Protocol endpoint: read-only, no outbound requests, time- and row-limited.
+
+Queries run in the sandbox's worker processes (see api/sandbox.py); this module only reads the request, negotiates
+the answer's format and maps failures to clear 4xx / 503 JSON errors.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF
+
+from api import sparql_formats as fmt
+from api.deps import TEMPLATES, ServiceDep
+from api.errors import ApiError, error_body
+from api.negotiation import choose
+from api.queries import examples
+from api.sandbox import SandboxBusy
+from api.sparql_policy import MalformedQuery, PolicyError
+from api.state import GraphService
+from kg.store import QueryResult, QueryTimeout, RowLimitExceeded, StoreError
+
+router = APIRouter(tags=["sparql"])
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+ALL_FORMATS = [*fmt.ROW_FORMATS, *fmt.GRAPH_FORMATS, fmt.HTML]
+
+FORMAT_DOC = "short name that overrides Accept: json, xml, csv, tsv, turtle, nt, jsonld, html"
+QUERY_DOC = "a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)"
+
+
+def _accept(request: Request, format_name: str | None) -> str:
+    if format_name:
+        media = fmt.FORMAT_NAMES.get(format_name.lower())
+        if media is None:
+            raise ApiError(400, "unknown format", f"format must be one of {', '.join(sorted(fmt.FORMAT_NAMES))}")
+        return media
+    accept = request.headers.get("accept", "*/*")
+    parts = []
+    for part in accept.split(","):
+        media, _, params = part.strip().partition(";")
+        media = fmt.ALIASES.get(media.strip().lower(), media.strip().lower())
+        parts.append(media + (";" + params if params else ""))
+    return ",".join(parts)
+
+
+def _service_description(request: Request, service: GraphService) -> Graph:
+    graph = Graph()
+    graph.bind("sd", SD)
+    endpoint = URIRef(str(request.url_for("sparql_get")))
+    node = BNode()
+    graph.add((node, RDF.type, SD.Service))
+    graph.add((node, SD.endpoint, endpoint))
+    graph.add((node, SD.supportedLanguage, SD.SPARQL11Query))
+    graph.add((node, SD.feature, SD.UnionDefaultGraph))
+    for iri in ("http://www.w3.org/ns/formats/SPARQL_Results_JSON", "http://www.w3.org/ns/formats/SPARQL_Results_XML",
+                "http://www.w3.org/ns/formats/SPARQL_Results_CSV", "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
+                "http://www.w3.org/ns/formats/Turtle", "http://www.w3.org/ns/formats/N-Triples",
+                "http://www.w3.org/ns/formats/JSON-LD"):
+        graph.add((node, SD.resultFormat, URIRef(iri)))
+    dataset = BNode()
+    graph.add((node, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    default = BNode()
+    graph.add((dataset, SD.defaultGraph, default))
+    graph.add((default, RDF.type, SD.Graph))
+    graph.add((default, URIRef("http://rdfs.org/ns/void#triples"), Literal(service.store.triple_count())))
+    for name in service.store.named_graphs():
+        named = BNode()
+        graph.add((dataset, SD.namedGraph, named))
+        graph.add((named, SD.name, URIRef(name)))
+    return graph
+
+
+def _page(request: Request, service: GraphService, query: str, result: QueryResult | None = None,
+          error: dict | None = None, status: int = 200) -> HTMLResponse:
+    catalogue = service.catalogue()
+    table: dict | None = None
+    if result is not None:
+        if result.kind == "ASK":
+            table = {"boolean": result.boolean}
+        elif result.kind == "SELECT":
+            table = {"columns": result.variables,
+                     "rows": [[row.get(v) for v in result.variables] for row in result.rows]}
+        else:
+            table = {"columns": ["subject", "predicate", "object"], "rows": [list(t) for t in result.triples]}
+    return TEMPLATES.TemplateResponse(request, "sparql.html", {
+        "query": query or examples()[0][2] if examples() else query, "result": table, "error": error,
+        "examples": examples(), "page": catalogue.page, "is_iri": lambda v: isinstance(v, URIRef),
+        "timeout": service.settings.query_timeout, "row_limit": service.settings.row_limit,
+    }, status_code=status)
+
+
+def _run(service: GraphService, query: str) -> tuple[str, QueryResult]:
+    settings = service.settings
+    checked, result = service.sandbox.run(query, timeout=settings.query_timeout, row_limit=settings.row_limit,
+                                          allowed_graphs=service.store.named_graphs())
+    return checked.form, result
+
+
+def _failure(error: Exception, settings_timeout: float) -> tuple[int, dict]:
+    if isinstance(error, MalformedQuery):
+        return 400, error_body("malformed query", str(error))
+    if isinstance(error, PolicyError):
+        return 403, error_body("query not allowed", str(error))
+    if isinstance(error, RowLimitExceeded):
+        return 422, error_body("too many results", str(error))
+    if isinstance(error, QueryTimeout):
+        return 503, error_body("query timeout", f"{error}; narrow the query down or add a LIMIT")
+    if isinstance(error, SandboxBusy):
+        return 503, error_body("busy", str(error))
+    return 422, error_body("query failed", str(error))
+
+
+async def _answer(request: Request, service: GraphService, query: str | None, format_name: str | None) -> Response:
+    accept = _accept(request, format_name)
+    if not query or not query.strip():
+        media = choose(accept, [fmt.TURTLE, fmt.HTML, fmt.NTRIPLES, fmt.JSONLD])
+        if media is None:
+            raise ApiError(406, "not acceptable", "the service description is offered as Turtle, N-Triples, "
+                           "JSON-LD or an HTML query page")
+        if media == fmt.HTML:
+            return _page(request, service, "")
+        return Response(fmt.serialize_graph(_service_description(request, service), media), media_type=media)
+    if len(query) > service.settings.max_query_length:
+        raise ApiError(413, "query too long", f"queries are limited to {service.settings.max_query_length} characters")
+    if choose(accept, ALL_FORMATS) is None:
+        raise ApiError(406, "not acceptable", f"results are offered as {', '.join(ALL_FORMATS)}")
+    html = choose(accept, ALL_FORMATS) == fmt.HTML
+    try:
+        form, result = await run_in_threadpool(_run, service, query)
+    except (MalformedQuery, PolicyError, StoreError) as error:
+        status, body = _failure(error, service.settings.query_timeout)
+        if html:
+            return _page(request, service, query, error=body, status=status)
+        return JSONResponse(body, status_code=status)
+    if html:
+        return _page(request, service, query, result)
+    offered = {"SELECT": fmt.ROW_FORMATS, "ASK": fmt.BOOLEAN_FORMATS}.get(form, fmt.GRAPH_FORMATS)
+    media = choose(accept, offered)
+    if media is None:
+        raise ApiError(406, "not acceptable", f"a {form} query's results are offered as {', '.join(offered)}")
+    if media in fmt.GRAPH_FORMATS:
+        body = await run_in_threadpool(fmt.serialize_graph, result.graph(), media)
+    else:
+        body = fmt.serialize_rows(result, media)
+    charset = "; charset=utf-8" if media.startswith("text/") else ""
+    return Response(body, media_type=media + charset if charset else media)
+
+
+def _refuse_dataset_params(request: Request) -> None:
+    if request.query_params.get("default-graph-uri") or request.query_params.get("named-graph-uri"):
+        raise ApiError(400, "unsupported parameter", "default-graph-uri / named-graph-uri are not supported: the "
+                       "default graph is the union of all graphs; use GRAPH <...> in the query")
+
+
+@router.get("/sparql", name="sparql_get", summary="SPARQL 1.1 query (GET)",
+            responses={200: {"content": {m: {} for m in ALL_FORMATS}}, 400: {}, 403: {}, 406: {}, 413: {}, 422: {},
+                       503: {"description": "the query ran past the time limit"}})
+async def sparql_get(request: Request, service: ServiceDep,
+                     query: Annotated[str | None, Query(description=QUERY_DOC)] = None,
+                     format: Annotated[str | None, Query(description=FORMAT_DOC, max_length=20)] = None) -> Response:
+    _refuse_dataset_params(request)
+    if "update" in request.query_params:
+        raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
+    return await _answer(request, service, query, format)
+
+
+@router.post("/sparql", summary="SPARQL 1.1 query (POST form or application/sparql-query)",
+             responses={200: {"content": {m: {} for m in ALL_FORMATS}}, 400: {}, 403: {}, 406: {}, 413: {},
+                        415: {}, 422: {}, 503: {}},
+             openapi_extra={"requestBody": {"content": {
+                 "application/sparql-query": {"schema": {"type": "string"}},
+                 "application/x-www-form-urlencoded": {"schema": {
+                     "type": "object", "properties": {"query": {"type": "string"}, "format": {"type": "string"}}}},
+             }}})
+async def sparql_post(request: Request, service: ServiceDep) -> Response:
+    _refuse_dataset_params(request)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    raw = await request.body()
+    limit = service.settings.max_query_length * 4
+    if len(raw) > limit:
+        raise ApiError(413, "query too long", f"queries are limited to {service.settings.max_query_length} characters")
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "malformed request", "the body is not UTF-8 text") from None
+    format_name = request.query_params.get("format")
+    if content_type == "application/sparql-query":
+        return await _answer(request, service, body, format_name)
+    if content_type == "application/x-www-form-urlencoded":
+        fields = parse_qs(body, keep_blank_values=True)
+        if "update" in fields:
+            raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
+        format_name = (fields.get("format") or [format_name])[0]
+        return await _answer(request, service, (fields.get("query") or [None])[0], format_name)
+    if content_type == "application/sparql-update":
+        raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
+    raise ApiError(415, "unsupported media type", "POST the query as application/sparql-query or as a form "
+                   "(application/x-www-form-urlencoded) with a 'query' field")

@@ -1,0 +1,221 @@
+"""`qikg`: build the graph, query it, check it, and serve it (typer + rich)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rdflib import Dataset, URIRef
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rich.console import Console
+from rich.table import Table
+
+from kg import iris
+
+app = typer.Typer(help="A knowledge graph of quality-improvement practice, built from #LeadingQI chat reports.",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+err = Console(stderr=True)
+
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="Directory for the build.")]
+DataOption = Annotated[Path, typer.Option("--data", "-d", help="A build directory (from `qikg build`).")]
+
+
+def _summary(counts: dict[str, int], title: str) -> Table:
+    table = Table(title=title)
+    table.add_column("class")
+    table.add_column("nodes", justify="right")
+    for name, n in counts.items():
+        if name.startswith(("qi:", "foaf:Person")):
+            table.add_row(name, str(n))
+    return table
+
+
+def _findings_table(findings: list, title: str) -> Table:
+    table = Table(title=title, show_lines=False)
+    for col in ("severity", "line", "node", "rule", "message"):
+        table.add_column(col, overflow="fold")
+    for f in findings:
+        table.add_row(f.severity, "" if f.line is None else str(f.line), f.node, f.rule, f.message)
+    return table
+
+
+@app.command()
+def build(out: OutOption = Path("build"),
+          reason: Annotated[bool, typer.Option(help="Run HermiT (consistency + inferred types).")] = True) -> None:
+    """Extract, build, validate, reason and write the graph files into OUT (the previous build survives failure)."""
+    from kg.pipeline import BuildError
+    from kg.pipeline import build as run_build
+
+    with console.status("building...") as status:
+        try:
+            result = run_build(out, progress=lambda msg: status.update(f"{msg}..."), reasoner=reason)
+        except BuildError as exc:
+            err.print(f"[bold red]Build failed:[/] {str(exc).splitlines()[0]}")
+            if exc.findings:
+                err.print(_findings_table(exc.findings, "What to fix"))
+            raise typer.Exit(1) from None
+    console.print(_summary(result.counts, f"Built {out} ({sum(result.triples.values())} triples)"))
+    if result.warnings:
+        table = Table(title=f"{len(result.warnings)} warning(s)")
+        table.add_column("warning", overflow="fold")
+        for w in result.warnings:
+            table.add_row(w)
+        console.print(table)
+    timing = ", ".join(f"{k.removesuffix('_s')} {v:.2f}s" for k, v in result.timings.items())
+    console.print(f"[dim]{timing}[/]")
+
+
+def _load(data: Path) -> Dataset:
+    from kg.pipeline import load_build
+
+    try:
+        ds = load_build(data)
+    except FileNotFoundError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    ds.default_union = True
+    return ds
+
+
+def _walk(node) -> list[str]:
+    names = []
+    if isinstance(node, CompValue):
+        names.append(node.name)
+        for value in node.values():
+            names += _walk(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            names += _walk(value)
+    return names
+
+
+def _read_query(query: str) -> str:
+    path = Path(query)
+    if query.endswith(".rq") or (len(query) < 4096 and "\n" not in query and path.is_file()):
+        if not path.is_file():
+            err.print(f"[red]no such query file: {query}[/]")
+            raise typer.Exit(2)
+        return path.read_text(encoding="utf-8")
+    return query
+
+
+def _short(ds: Dataset, term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        try:
+            return ds.namespace_manager.curie(term, generate=False)
+        except (ValueError, KeyError):
+            return str(term)
+    return str(term)
+
+
+@app.command()
+def query(
+    sparql: Annotated[str, typer.Argument(help="A SPARQL query, or a .rq file.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="table | csv | json")] = "table",
+    data: DataOption = Path("build"),
+) -> None:
+    """Run a read-only SPARQL query over the built graph (all named graphs as the default graph)."""
+    if format not in ("table", "csv", "json"):
+        err.print(f"[red]unknown format {format!r}: use table, csv or json[/]")
+        raise typer.Exit(2)
+    text = _read_query(sparql)
+    try:
+        prepared = prepareQuery(text, initNs=iris.PREFIXES)
+    except Exception as exc:  # noqa: BLE001 - pyparsing raises several kinds; all mean "not a valid query"
+        err.print(f"[red]not a valid SPARQL query: {exc}[/]")
+        raise typer.Exit(2) from None
+    forbidden = {"ServiceGraphPattern"} & set(_walk(prepared.algebra))
+    if forbidden or prepared.algebra.get("datasetClause"):
+        err.print("[red]SERVICE, FROM and FROM NAMED are not allowed: the query runs over the local build only[/]")
+        raise typer.Exit(2)
+    ds = _load(data)
+    result = ds.query(prepared)
+    if result.type == "ASK":
+        console.print("true" if result.askAnswer else "false")
+        return
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        sys.stdout.write(result.graph.serialize(format="turtle"))
+        return
+    if format in ("csv", "json"):
+        sys.stdout.write(result.serialize(format=format).decode("utf-8"))
+        return
+    names = [str(v) for v in result.vars]
+    table = Table(*names, title=f"{len(result)} row(s)")
+    for row in result:
+        table.add_row(*[_short(ds, row[v]) for v in names])
+    console.print(table)
+
+
+@app.command()
+def validate(reason: Annotated[bool, typer.Option(help="Also run HermiT.")] = True) -> None:
+    """Build in memory and run SHACL, the quality checks and the reasoner; exit 1 on any violation."""
+    from kg.pipeline import assemble, default_sources, extract_all
+    from kg.validate import validate_dataset
+
+    warnings: list[str] = []
+    with console.status("checking..."):
+        ds = assemble(extract_all(default_sources()), warnings)
+        findings = validate_dataset(ds)
+        if reason:
+            from kg.reason import reason as run_reasoner
+
+            result = run_reasoner(ds)
+            findings += result.findings
+    violations = [f for f in findings if f.is_violation]
+    if findings:
+        console.print(_findings_table(sorted(findings), f"{len(findings)} finding(s), {len(violations)} violation(s)"))
+    else:
+        console.print("[green]No findings: SHACL, quality checks" + (" and HermiT" if reason else "") + " pass.[/]")
+    if violations:
+        raise typer.Exit(1)
+
+
+@app.command()
+def stats(data: DataOption = Path("build")) -> None:
+    """Counts of the last build: nodes per class and triples per named graph."""
+    import json
+
+    manifest = data / "manifest.json"
+    if not manifest.is_file():
+        err.print(f"[red]no build in {data}: run `qikg build --out {data}` first[/]")
+        raise typer.Exit(2)
+    info = json.loads(manifest.read_text(encoding="utf-8"))
+    console.print(_summary(info["counts"], f"Nodes per class in {data}"))
+    table = Table(title="Triples per named graph")
+    table.add_column("graph")
+    table.add_column("triples", justify="right")
+    for graph, n in info["triples"].items():
+        table.add_row(graph, str(n))
+    console.print(table)
+    console.print(f"{len(info.get('warnings', []))} warning(s); see {manifest}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    data: DataOption = Path("build"),
+) -> None:
+    """Serve the API and the graph view (rebuilds first when the inputs changed)."""
+    if importlib.util.find_spec("api.main") is None:
+        err.print("[red]The API is not there yet (api/main.py is missing): nothing to serve.[/]")
+        raise typer.Exit(2)
+    from kg.pipeline import is_stale
+
+    if is_stale(data):
+        console.print(f"[yellow]{data} is missing or out of date: building first[/]")
+        build(out=data, reason=True)
+    import uvicorn
+
+    uvicorn.run("api.main:app", host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()
