@@ -8,13 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 
 from api.catalogue import Catalogue
 from api.config import Settings
 from api.errors import ApiError
 from api.state import GraphService
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"), autoescape=True)
+TEMPLATES = Jinja2Templates(env=Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                                            autoescape=True))
 
 
 def get_service(request: Request) -> GraphService:

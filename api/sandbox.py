@@ -79,7 +79,10 @@ class _Worker:
         if not parent.poll(_START_TIMEOUT):
             process.kill()
             raise StoreError("the query worker did not start")
-        status, message = parent.recv()
+        try:
+            status, message = parent.recv()
+        except (EOFError, OSError):
+            status, message = "error", f"the worker exited with code {process.exitcode}"
         if status != "ready":
             process.kill()
             raise StoreError(f"the query worker could not open the store: {message}")

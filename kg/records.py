@@ -167,6 +167,7 @@ class Resource(Record):
     core: bool = False
     description: str | None = None
     discussed_at: list[int] = Field([], description="lines where the narrative talks about the resource")
+    mentions: list[str] = Field([], description="handles named in the title or description, as printed")
 
 
 class ChatRecords(BaseModel):

@@ -85,7 +85,7 @@ def _rule(shapes: Graph, shape: Node | None, component: Node | None, path: Node 
     return " ".join(parts)
 
 
-def shacl_findings(ds: Dataset, shapes: Graph, ontology: Graph, *, inference: str = "none") -> list[Finding]:
+def shacl_findings(ds: Dataset, shapes: Graph, ontology: Graph, *, inference: str | None = None) -> list[Finding]:
     """Run the shapes; the TBox goes in as `ont_graph` so shapes on superclasses see our subclasses."""
     data = data_graph(ds)
     conforms, results, _ = shacl_validate(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import networkx as nx
+import numpy as np
 
 from visualizations.model import OVERVIEW_KINDS, overview_graph
 
@@ -36,15 +37,48 @@ def _skeleton(g: nx.MultiDiGraph) -> nx.Graph:
     return simple
 
 
-def skeleton_positions(g: nx.MultiDiGraph, seed: int = SEED) -> Positions:
-    """Force-directed positions (unit scale) for people, organisations, themes and questions."""
-    simple = _skeleton(g)
-    if simple.number_of_nodes() == 0:
+def force_layout(simple: nx.Graph, seed: int = SEED, iterations: int | None = None,
+                 gravity: float = 0.08) -> Positions:
+    """Fruchterman–Reingold with a pull towards the centre, vectorised with numpy (dense, O(n^2) memory).
+
+    networkx's own spring layout has no gravity, so a node without edges flies to the edge and squeezes everything
+    else into a corner; and above 500 nodes it switches to a per-node Python loop. This keeps isolated nodes and
+    small components near the rest and lays out ~1,000 nodes in a couple of seconds. Unit scale, deterministic.
+    """
+    nodes = list(simple.nodes)
+    n = len(nodes)
+    if n == 0:
         return {}
-    n = simple.number_of_nodes()
-    iterations = 300 if n <= 300 else 120
-    raw = nx.spring_layout(simple, seed=seed, iterations=iterations, weight="weight", k=1.6 / math.sqrt(n))
-    return {node: (float(x), float(y)) for node, (x, y) in raw.items()}
+    if n == 1:
+        return {nodes[0]: (0.0, 0.0)}
+    rng = np.random.default_rng(seed)
+    pos = rng.uniform(-1.0, 1.0, size=(n, 2))
+    weights = nx.to_numpy_array(simple, nodelist=nodes, weight="weight", dtype=float)
+    k = 1.0 / math.sqrt(n)
+    iterations = iterations or (300 if n <= 300 else 150 if n <= 1000 else 80)
+    temperature = 0.1
+    cooling = temperature / (iterations + 1)
+    for _ in range(iterations):
+        delta = pos[:, np.newaxis, :] - pos[np.newaxis, :, :]
+        distance = np.maximum(np.linalg.norm(delta, axis=-1), 0.01)
+        force = k * k / distance**2 - weights * distance / k  # repulsion minus attraction, per unit of delta
+        displacement = np.einsum("ijk,ij->ik", delta, force) - gravity * pos * n * k
+        length = np.maximum(np.linalg.norm(displacement, axis=-1), 0.01)
+        pos += displacement * (np.minimum(length, temperature) / length)[:, np.newaxis]
+        temperature -= cooling
+    pos -= pos.mean(axis=0)
+    pos /= max(float(np.abs(pos).max()), 1e-9)
+    return {node: (float(x), float(y)) for node, (x, y) in zip(nodes, pos, strict=True)}
+
+
+def skeleton_positions(g: nx.MultiDiGraph, seed: int = SEED) -> Positions:
+    """Force-directed positions (unit scale) for the connected people, organisations, themes and questions.
+
+    Nodes without any edge are left out: `positions` lines them up apart, where they read as "not connected".
+    """
+    simple = _skeleton(g)
+    simple.remove_nodes_from([node for node, degree in dict(simple.degree).items() if degree == 0])
+    return force_layout(simple, seed)
 
 
 def _leaf_anchor(g: nx.MultiDiGraph, node: str, placed: Positions) -> tuple[float, float] | None:
@@ -66,7 +100,7 @@ def positions(g: nx.MultiDiGraph, seed: int = SEED, spread: float | None = None)
     n = g.number_of_nodes()
     if n == 0:
         return {}
-    spread = spread or 140.0 * math.sqrt(n)
+    spread = spread or 70.0 * math.sqrt(n)
     skeleton = skeleton_positions(g, seed)
     placed: Positions = {node: (x * spread, y * spread) for node, (x, y) in skeleton.items()}
 
@@ -84,10 +118,20 @@ def positions(g: nx.MultiDiGraph, seed: int = SEED, spread: float | None = None)
             radius = step * math.sqrt(i + 0.5)
             angle = i * _GOLDEN_ANGLE
             placed[node] = (anchor[0] + radius * math.cos(angle), anchor[1] + radius * math.sin(angle))
-    # Leaves that touch nothing on the skeleton go on a ring outside it, in a stable order.
-    loose = groups.get(None, [])
-    ring = spread * 1.25
-    for i, node in enumerate(loose):
-        angle = 2 * math.pi * i / max(len(loose), 1)
-        placed[node] = (ring * math.cos(angle), ring * math.sin(angle))
+    _line_up(g, [node for node in g.nodes if node not in placed] + groups.get(None, []), placed, spread)
     return {node: (round(x, 1), round(y, 1)) for node, (x, y) in placed.items()}
+
+
+def _line_up(g: nx.MultiDiGraph, loose: list[str], placed: Positions, spread: float) -> None:
+    """Nodes connected to nothing drawn: a tidy grid under the network, grouped by kind, in label order."""
+    if not loose:
+        return
+    loose = sorted(set(loose), key=lambda node: (g.nodes[node]["kind"], node))
+    bottom = max((y for _, y in placed.values()), default=0.0) + 120.0
+    left = min((x for x, _ in placed.values()), default=-spread)
+    width = max((x for x, _ in placed.values()), default=spread) - left
+    cell_x, cell_y = 150.0, 60.0
+    columns = max(1, int(width // cell_x) + 1)
+    for i, node in enumerate(loose):
+        row, column = divmod(i, columns)
+        placed[node] = (left + column * cell_x, bottom + row * cell_y)

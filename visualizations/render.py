@@ -9,6 +9,7 @@ textContent, so no text from the data is ever parsed as markup.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -33,9 +34,23 @@ def safe_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _node_value(g: nx.MultiDiGraph, node: str) -> float:
-    """Size by connections: weighted degree (the overview's folded edges count each quote they stand for)."""
-    return float(sum(w for _, _, w in g.edges(node, data="weight"))) or 0.5
+_BASE_SIZE = {"participant": 9.0, "organisation": 9.0, "theme": 11.0, "resource": 7.0, "question": 12.0,
+              "quote": 5.0}
+
+
+def node_size(g: nx.MultiDiGraph, node: str) -> tuple[float, float]:
+    """(shape size, font size) by weighted degree: busy people and themes stand out, quotes stay small.
+
+    Sizes are set here rather than by vis-network's value scaling, which stretches whatever range the data has
+    over the same pixel range and so makes a quote with three links look like a hub in a small graph.
+    """
+    data = g.nodes[node]
+    degree = float(sum(w for _, _, w in g.edges(node, data="weight")))
+    size = _BASE_SIZE[data["kind"]] + 2.4 * math.sqrt(degree)
+    font = 12.0 + 1.5 * math.sqrt(degree) + (2.0 if data["kind"] == "theme" else 0.0)
+    if data.get("lesson"):
+        size, font = size + 8.0, max(font + 4.0, 22.0)
+    return round(min(size, 52.0), 1), round(min(font, 32.0), 1)
 
 
 def to_pyvis(g: nx.MultiDiGraph, positions: dict[str, tuple[float, float]]) -> Network:
@@ -46,20 +61,20 @@ def to_pyvis(g: nx.MultiDiGraph, positions: dict[str, tuple[float, float]]) -> N
         style = KIND_STYLES[kind]
         color = LESSON_COLOR if data.get("lesson") else style["color"]
         x, y = positions[node]
+        size, font_size = node_size(g, node)
         net.add_node(node, label=details.canvas_label(g, node) or " ", shape=style["shape"],
                      color={"background": color, "border": color,
                             "highlight": {"background": color, "border": "#111827"},
                             "hover": {"background": color, "border": "#111827"}},
-                     value=_node_value(g, node) * (3 if data.get("lesson") else 1),
-                     x=x, y=y, physics=False,
-                     font={"size": 16 if kind == "theme" else 14,
+                     size=size, x=x, y=y, physics=False,
+                     font={"size": font_size,
                            "bold": {"mod": "bold"} if data.get("lesson") else None,
                            "color": "#111827", "strokeWidth": 4, "strokeColor": "#ffffff"})
         if kind == "quote":
             net.node_map[node]["label"] = ""
     for i, (source, target, relation, weight) in enumerate(
             sorted(g.edges(keys=True, data="weight"), key=lambda e: (e[0], e[1], e[2]))):
-        net.add_edge(source, target, id=f"e{i}", relation=relation, value=weight,
+        net.add_edge(source, target, id=f"e{i}", relation=relation, width=min(1.0 + 1.2 * math.log(weight), 6.0),
                      color={"color": RELATION_COLORS.get(relation, DEFAULT_EDGE_COLOR), "opacity": 0.75},
                      arrows={"to": {"enabled": False}})
     for record in net.nodes:
@@ -74,12 +89,10 @@ def vis_options(n_nodes: int) -> dict[str, Any]:
         "layout": {"improvedLayout": False, "randomSeed": layout.SEED},
         "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": n_nodes > 1500,
                         "hideEdgesOnZoom": n_nodes > 1500, "navigationButtons": False, "keyboard": False},
+        # Labels under 8 px on screen are not drawn: zoomed out, only the hubs' (larger) labels show.
         "nodes": {"borderWidth": 1, "borderWidthSelected": 3,
-                  "scaling": {"min": 7, "max": 46,
-                              "label": {"enabled": True, "min": 12, "max": 30, "maxVisible": 30,
-                                        "drawThreshold": 9}}},
-        "edges": {"smooth": False, "selectionWidth": 2, "hoverWidth": 0.5,
-                  "scaling": {"min": 1, "max": 8}},
+                  "scaling": {"label": {"enabled": False, "maxVisible": 28, "drawThreshold": 8}}},
+        "edges": {"smooth": False, "selectionWidth": 2, "hoverWidth": 0.5},
     }
 
 

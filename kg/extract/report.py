@@ -406,7 +406,9 @@ def parse_lessons(doc: Doc, warnings: list[str]) -> list[Lesson]:
     return lessons
 
 
-def parse_resources(doc: Doc, warnings: list[str]) -> list[Resource]:
+def parse_resources(doc: Doc, warnings: list[str], shown_names: dict[str, str] | None = None) -> list[Resource]:
+    """Core and shared resources. `shown_names` (handle -> display name on its card) resolves a sharer the
+    report names only by name ('shared by Helen Bevan'), when exactly one card shows that name."""
     curated = _load("resources.yaml") or []
     core_n = doc.find(r"^Core resources$")[0]
     shared_n = doc.find(r"^Shared resources$")[0]
@@ -434,18 +436,20 @@ def parse_resources(doc: Doc, warnings: list[str]) -> list[Resource]:
             line=n, slug=slug, type=cit.type, title=cit.title, label=label, creators=cit.creators, year=cit.year,
             publisher=cit.publisher, container=cit.container, volume=cit.volume, pages=cit.pages, doi=cit.doi,
             url=extra.get("url"), shared_by=by, core=core, description=cit.description,
-            discussed_at=extra.get("discussed_at", [])))
+            discussed_at=extra.get("discussed_at", []),
+            mentions=handles(" ".join(x for x in [cit.title, cit.description] if x))))
         if cit.parsed_by == "bare-title" and cit.type in {"Blog", "Article", "Report", "Publication"}:
             warnings.append(f"line {n}: citation style not recognised; kept as a title: {cit.title!r}")
     if graphic:
         n, m = graphic
         who = m["who"]
+        sharer = [h for h, name in (shown_names or {}).items() if name == who]
         extra = next((c for c in curated if c["line"] == n), {})
         out.append(Resource(
             line=n, slug=_unique("analytics-headlines-graphic", slugs), type="Image",
             title=None, label=f"Graphic of the analytics headlines, created and shared by {who}",
             creators=[who], issued=dt.date(2000 + int(m["y"]), int(m["m"]), int(m["d"])),
-            shared_by=[], core=False, description=doc.text(87) if "Headlines" in doc.text(87) else None,
+            shared_by=sharer if len(sharer) == 1 else [], core=False, description=doc.text(87) if "Headlines" in doc.text(87) else None,
             discussed_at=extra.get("discussed_at", [])))
     return out
 
@@ -501,7 +505,7 @@ def extract(path: Path) -> ChatRecords:
     cards = cardlib.find_cards(doc.lines, chat.date.year)
     panel = parse_panel(doc, orgs)
     influencers = parse_influencers(doc)
-    resources = parse_resources(doc, warnings)
+    resources = parse_resources(doc, warnings, {c.handle: c.display_name for c in cards if c.display_name})
     accounts, names = collect_accounts(doc, cards, panel, influencers, resources)
     questions = parse_questions(doc, cards)
     quotes = parse_quotes(doc, cards, questions, names, warnings)

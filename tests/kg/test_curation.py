@@ -44,7 +44,8 @@ def test_each_curated_resource_fact_is_backed_by_its_lines():
         for n in item.get("discussed_at", []):
             assert _line(n), (item["line"], n)
         if item.get("url"):
-            assert any(item["url"] in _line(n) for n in range(1, len(LINES) + 1))
+            assert item["url"].endswith(item["printed"]) and item["url"].startswith("https://")
+            assert any(item["printed"] in _line(n) for n in range(1, len(LINES) + 1))
 
 
 def test_each_lesson_phrase_heads_a_sketchnote_line():

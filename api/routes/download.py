@@ -1,0 +1,38 @@
+"""The graph's dumps, straight from the build folder (a fixed list of names: nothing else can be read)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Path
+from fastapi.responses import FileResponse
+
+from api.deps import SettingsDep
+from api.errors import ApiError
+
+router = APIRouter(prefix="/download", tags=["download"])
+DUMPS = {
+    "qikg.ttl": ("text/turtle", "Turtle, all graphs merged"),
+    "qikg.nt": ("application/n-triples", "N-Triples, all graphs merged"),
+    "qikg.jsonld": ("application/ld+json", "JSON-LD"),
+    "qikg.trig": ("application/trig", "TriG, with the named graphs"),
+    "qikg.gexf": ("application/gexf+xml", "GEXF network for Gephi"),
+    "manifest.json": ("application/json", "what the build read and counted"),
+}
+
+
+@router.get("", summary="The dumps that can be downloaded")
+def list_dumps(settings: SettingsDep) -> dict:
+    items = [{"name": name, "media_type": media, "description": text, "url": f"/download/{name}",
+              "bytes": (settings.data_dir / name).stat().st_size}
+             for name, (media, text) in DUMPS.items() if (settings.data_dir / name).is_file()]
+    return {"total": len(items), "limit": len(items), "offset": 0, "items": items}
+
+
+@router.get("/{name}", summary="One dump: qikg.ttl, qikg.nt, qikg.jsonld, qikg.trig, qikg.gexf, manifest.json",
+            responses={200: {"content": {m: {} for m, _ in DUMPS.values()}}, 404: {}})
+def download(settings: SettingsDep, name: str = Path(max_length=100)) -> FileResponse:
+    if name not in DUMPS:
+        raise ApiError(404, "unknown dump", f"available: {', '.join(DUMPS)}", suggestions=list(DUMPS))
+    path = settings.data_dir / name
+    if not path.is_file():
+        raise ApiError(404, "not built", f"{name} is missing from the build; run `qikg build`")
+    return FileResponse(path, media_type=DUMPS[name][0], filename=name)

@@ -1,0 +1,115 @@
+"""Linked data: every qid: IRI dereferences under /id/... as HTML for browsers, or Turtle / JSON-LD / N-Triples."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from rdflib import Graph, Literal, URIRef
+
+from api import sparql_formats as fmt
+from api.catalogue import Catalogue, suggest
+from api.deps import TEMPLATES, CatalogueDep, ServiceDep
+from api.errors import ApiError, not_found
+from api.negotiation import choose
+from api.queries import load
+from kg.iris import PREFIXES
+
+router = APIRouter(tags=["linked data"])
+OFFERED = [fmt.TURTLE, fmt.HTML, fmt.JSONLD, fmt.NTRIPLES]
+LABELS = {"http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label"}
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def compact(iri: str) -> str:
+    """qi:text rather than the full IRI, for display."""
+    best = max(((p, ns) for p, ns in PREFIXES.items() if iri.startswith(ns)), key=lambda x: len(x[1]), default=None)
+    return f"{best[0]}:{iri[len(best[1]):]}" if best else iri
+
+
+def _known_paths(catalogue: Catalogue) -> list[str]:
+    iris = [*catalogue.themes, *(p.iri for p in catalogue.participants.values()), *catalogue.organisations,
+            *catalogue.resources, *(q["iri"] for q in catalogue.questions), *(q["iri"] for q in catalogue.quotes),
+            *catalogue.chats]
+    return sorted(p[len("/id/"):] for p in map(catalogue.page, iris) if p)
+
+
+def _link(catalogue: Catalogue, iri: str, ontology_iri: str) -> str | None:
+    if iri.startswith(ontology_iri):
+        return "/ontology#" + iri[len(ontology_iri):]
+    return catalogue.page(iri)
+
+
+@router.get("/id/{path:path}", summary="The page of one qid: entity (HTML, Turtle, JSON-LD or N-Triples by Accept)",
+            responses={200: {"content": {m: {} for m in OFFERED}}, 404: {}, 406: {}})
+def entity(request: Request, service: ServiceDep, catalogue: CatalogueDep, path: str,
+           format: Annotated[str | None, Query(max_length=20, description="turtle, jsonld, nt or html")] = None
+           ) -> Response:
+    if len(path) > 1000:
+        raise ApiError(404, "unknown entity", "no entity has such a long IRI")
+    iri = service.settings.id_base + path
+    node = URIRef(iri)
+    outgoing = service.store.query(load("entity_out"), {"subject": node}).rows
+    incoming = service.store.query(load("entity_in"), {"object": node}).rows
+    if not outgoing and not incoming:
+        raise not_found("entity", path, suggest(path, _known_paths(catalogue)))
+    if format:
+        media = fmt.FORMAT_NAMES.get(format.lower())
+        if media not in OFFERED:
+            raise ApiError(400, "unknown format", "format must be one of turtle, jsonld, nt, html")
+    else:
+        media = choose(request.headers.get("accept"), OFFERED)
+    if media is None:
+        raise ApiError(406, "not acceptable", f"this page is offered as {', '.join(OFFERED)}")
+    if media != fmt.HTML:
+        graph = Graph()
+        for row in outgoing:
+            graph.add((node, row["p"], row["o"]))
+        for row in incoming:
+            graph.add((row["s"], row["p"], node))
+        return Response(fmt.serialize_graph(graph, media), media_type=media)
+    return _html(request, service, catalogue, iri, outgoing, incoming)
+
+
+def _html(request: Request, service, catalogue: Catalogue, iri: str, outgoing: list, incoming: list) -> Response:
+    ontology_iri = service.settings.ontology_iri
+    label, types, props = None, [], {}
+    for row in outgoing:
+        p, o = str(row["p"]), row["o"]
+        if p in LABELS and label is None and isinstance(o, Literal):
+            label = str(o)
+        if p == RDF_TYPE:
+            types.append({"text": compact(str(o)), "href": _link(catalogue, str(o), ontology_iri)})
+            continue
+        values = props.setdefault(p, [])
+        entry = _value(catalogue, o, row.get("label"), ontology_iri)
+        if entry not in values:
+            values.append(entry)
+    properties = [{"text": compact(p), "href": _link(catalogue, p, ontology_iri), "vals": v}
+                  for p, v in sorted(props.items(), key=lambda kv: compact(kv[0]))]
+    links_in: list[dict] = []
+    for row in incoming:
+        entry = {"property": compact(str(row["p"])), "property_href": _link(catalogue, str(row["p"]), ontology_iri),
+                 **_value(catalogue, row["s"], row.get("label"), ontology_iri)}
+        if entry not in links_in:
+            links_in.append(entry)
+    provenance = service.store.query(load("source_of"), {"subject": URIRef(iri)}).rows
+    page = catalogue.page(iri)
+    return TEMPLATES.TemplateResponse(request, "entity.html", {
+        "iri": iri, "label": label or compact(iri), "types": types, "properties": properties,
+        "incoming": sorted(links_in, key=lambda e: (e["property"], e["text"])),
+        "provenance": [{"title": str(r.get("title") or r["source"]), "href": catalogue.page(str(r["source"])),
+                        "line": str(r["line"]) if r.get("line") is not None else None} for r in provenance],
+        "formats": [(name, f"{page}?format={name}") for name in ("turtle", "jsonld", "nt")],
+    })
+
+
+def _value(catalogue: Catalogue, term, label, ontology_iri: str) -> dict:
+    if isinstance(term, URIRef):
+        return {"text": str(label) if label is not None else compact(str(term)), "iri": str(term),
+                "href": _link(catalogue, str(term), ontology_iri), "literal": False}
+    if isinstance(term, Literal):
+        note = term.language or (compact(str(term.datatype)) if term.datatype else None)
+        return {"text": str(term), "iri": None, "href": None, "literal": True, "note": note}
+    return {"text": f"_:{term}", "iri": None, "href": None, "literal": False}

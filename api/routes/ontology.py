@@ -1,0 +1,41 @@
+"""The ontology: pyLODE documentation (made at build time) for browsers, Turtle for everyone else."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, Response
+from rdflib import URIRef
+
+from api import sparql_formats as fmt
+from api.deps import ServiceDep
+from api.errors import ApiError
+from api.negotiation import choose
+from api.queries import load
+
+router = APIRouter(tags=["ontology"])
+OFFERED = [fmt.TURTLE, fmt.HTML, fmt.JSONLD, fmt.NTRIPLES]
+
+
+@router.get("/ontology", summary="The ontology: HTML documentation or Turtle / JSON-LD / N-Triples by Accept",
+            responses={200: {"content": {m: {} for m in OFFERED}}, 404: {}, 406: {}})
+def ontology(request: Request, service: ServiceDep,
+             format: Annotated[str | None, Query(max_length=20, description="turtle, jsonld, nt or html")] = None
+             ) -> Response:
+    if format:
+        media = fmt.FORMAT_NAMES.get(format.lower())
+        if media not in OFFERED:
+            raise ApiError(400, "unknown format", "format must be one of turtle, jsonld, nt, html")
+    else:
+        media = choose(request.headers.get("accept"), OFFERED)
+    if media is None:
+        raise ApiError(406, "not acceptable", f"the ontology is offered as {', '.join(OFFERED)}")
+    if media == fmt.HTML:
+        page = service.settings.data_dir / "ontology.html"
+        if not page.exists():
+            raise ApiError(404, "not built", "ontology.html is missing from the build; run `qikg build`")
+        return FileResponse(page, media_type="text/html")
+    graph_iri = URIRef(service.settings.base_iri.rstrip("/") + "/graph/ontology")
+    result = service.store.query(load("ontology_graph"), {"graph": graph_iri})
+    return Response(fmt.serialize_graph(result.graph(), media), media_type=media)

@@ -1,0 +1,82 @@
+"""Resources (publications, tools, videos, ...): by theme with reasons, and one resource in full."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from rdflib import URIRef
+
+from api import lookups, ranking
+from api.catalogue import Catalogue, py, suggest, text
+from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
+from api.errors import not_found
+from api.queries import load
+
+router = APIRouter(prefix="/api/resources", tags=["resources"])
+TITLE = "http://purl.org/dc/terms/"
+QI = "https://w3id.org/qikg/ontology#"
+
+
+@router.get("", summary="Resources, optionally for a theme (id or any label; narrower themes included)")
+def list_resources(
+    service: ServiceDep, catalogue: CatalogueDep, page: PageDep,
+    theme: Annotated[str | None, Query(max_length=TEXT_MAX, description="theme id, prefLabel, altLabel or "
+                                       "hiddenLabel, any case")] = None,
+    include_narrower: Annotated[bool, Query(description="also resources of narrower themes")] = True,
+    q: Annotated[str | None, Query(max_length=TEXT_MAX, description="words in the title")] = None,
+    shared_by: Annotated[str | None, Query(max_length=TEXT_MAX, description="handle or alias of who shared it")]
+    = None,
+    core: Annotated[bool | None, Query(description="only the report's core resources (true) or shared ones")] = None,
+) -> dict:
+    if theme is not None:
+        items = lookups.resources_for_theme(service, catalogue, lookups.theme(catalogue, theme), include_narrower)
+        for item in items:
+            summary = catalogue.resources.get(item["iri"], {})
+            item["core"] = summary.get("core", False)
+    else:
+        items = sorted(catalogue.resources.values(), key=lambda r: ((r["title"] or r["id"]).casefold(), r["id"]))
+    if shared_by is not None:
+        who = lookups.participant(catalogue, shared_by)
+        items = [r for r in items if who.handle in r["shared_by"]]
+    if q is not None:
+        items = [r for r in items if ranking.match_all(q, r["title"] or "")]
+    if core is not None:
+        items = [r for r in items if bool(r.get("core")) == core]
+    return page.of(items)
+
+
+@router.get("/{resource_id}", summary="One resource: bibliographic data, who shared it, themes, quotes around it")
+def get_resource(service: ServiceDep, catalogue: CatalogueDep,
+                 resource_id: Annotated[str, Path(max_length=TEXT_MAX)]) -> dict:
+    iri = catalogue.id_base + "resource/" + resource_id
+    summary = catalogue.resources.get(iri)
+    if summary is None:
+        raise not_found("resource", resource_id, catalogue_suggest(catalogue, resource_id))
+    rows = service.store.query(load("entity_out"), {"subject": URIRef(iri)}).rows
+    props: dict[str, list] = {}
+    for row in rows:
+        values = props.setdefault(str(row["p"]), [])
+        value = py(row["o"])
+        if value not in values:
+            values.append(value)
+
+    def one(prop: str) -> object:
+        values = props.get(prop, [])
+        return values[0] if values else None
+
+    quotes = [q for q in catalogue.quotes if q["iri"] in set(props.get(QI + "discussedIn", []))]
+    sections = [q for q in catalogue.questions if q["iri"] in set(props.get(QI + "inQuestionSection", []))]
+    return {
+        **summary,
+        "publisher": one(TITLE + "publisher"), "container": one(QI + "container"),
+        "description": one(TITLE + "description"),
+        "themes_because": lookups.item_reasons(service, catalogue, iri),
+        "quotes": quotes, "question_sections": sections,
+        "source": [{"source": text(r.get("source")), "title": text(r.get("title")), "line": py(r.get("line"))}
+                   for r in service.store.query(load("source_of"), {"subject": URIRef(iri)}).rows],
+    }
+
+
+def catalogue_suggest(catalogue: Catalogue, needle: str) -> list[str]:
+    return suggest(needle, sorted(r["id"] for r in catalogue.resources.values()))

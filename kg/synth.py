@@ -1,0 +1,114 @@
+"""Synthetic chats with the seed report's shape, for scale work only.
+
+The generator reads the real records once for its distributions (quotes per question and kind, words of quotes,
+counts, resources per chat) and writes chats whose every handle, slug and source is marked synthetic
+(`synthetic-…` source slugs, `syn_…` handles), so synthetic data can never be taken for, or merged into, the real
+graph: `kg.pipeline` refuses a synthetic source, and the build types each synthetic source `qi:SyntheticSource`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from collections import Counter
+from dataclasses import dataclass
+
+from kg.records import (
+    Account, Chat, ChatRecords, EngagementCount, Organisation, Person, Question, Quote, Resource, Tweet,
+)
+
+SYNTHETIC_PREFIX = "synthetic-"
+
+
+def is_synthetic(records: ChatRecords) -> bool:
+    return records.source_slug.startswith(SYNTHETIC_PREFIX)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a chat of the seed looks like, in numbers and words."""
+
+    quotes_per_question: list[int]
+    kind_weights: dict[str, int]
+    words: list[str]
+    text_lengths: list[int]
+    like_counts: list[int]
+    resources: int
+    organisations: int
+    accounts: int
+    resource_types: list[str]
+
+    @classmethod
+    def of(cls, seed: ChatRecords) -> Shape:
+        per_q = Counter(q.question for q in seed.quotes if q.question)
+        words = [w for q in seed.quotes for w in q.text.split() if not w.startswith("@")]
+        likes = [c.value for q in seed.quotes if isinstance(q, Tweet) for c in q.counts if c.value is not None]
+        return cls(
+            quotes_per_question=[per_q[n] for n in sorted(per_q)],
+            kind_weights=dict(Counter(q.kind for q in seed.quotes)),
+            words=words,
+            text_lengths=[len(q.text.split()) for q in seed.quotes],
+            like_counts=likes or [0],
+            resources=len(seed.resources),
+            organisations=len(seed.organisations),
+            accounts=len({a.handle.lower() for a in seed.accounts}),
+            resource_types=[r.type or "Resource" for r in seed.resources],
+        )
+
+
+def synth_chats(seed: ChatRecords, chats: int, *, people: int | None = None, seed_value: int = 7) -> list[ChatRecords]:
+    """`chats` synthetic chats drawn from the seed's shape; people recur across chats (Zipf-like), as in a series."""
+    shape = Shape.of(seed)
+    rng = random.Random(seed_value)
+    pool = people or max(shape.accounts * 4, chats * shape.accounts // 3)
+    handles = [f"syn_user_{i:05d}" for i in range(pool)]
+    weights = [1 / (i + 1) ** 0.8 for i in range(pool)]
+    orgs = [Organisation(line=1, slug=f"synthetic-org-{i:04d}", name=f"Synthetic Trust {i:04d}", kind="trust")
+            for i in range(max(shape.organisations * 3, chats // 2 + 1))]
+    start = dt.date(2030, 1, 1)
+    out = []
+    for c in range(chats):
+        day = start + dt.timedelta(days=7 * c)
+        slug = f"{SYNTHETIC_PREFIX}{day.isoformat()}"
+        chat = Chat(line=1, slug=day.isoformat(), title=f"Synthetic chat {c + 1}", date=day, start=dt.time(19),
+                    end=dt.time(20), timezone="GMT", utc_offset="+00:00", hashtags=["SynthQI"],
+                    host=orgs[c % len(orgs)].slug, report_author="Synthetic Author", report_for=orgs[0].slug)
+        line = 2
+        questions = []
+        quotes: list[Quote] = []
+        speakers: list[str] = []
+        for qn, count in enumerate(shape.quotes_per_question, start=1):
+            q_start = line
+            for _ in range(count):
+                who = rng.choices(handles, weights)[0]
+                speakers.append(who)
+                kind = rng.choices(list(shape.kind_weights), list(shape.kind_weights.values()))[0]
+                text = " ".join(rng.choices(shape.words, k=rng.choice(shape.text_lengths)))
+                common = dict(line=line, number=len(quotes) + 1, author=who, text=text, question=qn)
+                if kind == "tweet":
+                    quotes.append(Tweet(**common, display_name=who.replace("_", " ").title(), date=day,
+                                        counts=[EngagementCount(position=1, icon="❤️", metric="like",
+                                                                value=rng.choice(shape.like_counts))]))
+                else:
+                    quotes.append(Quote(kind=kind, **common))  # type: ignore[arg-type]
+                line += 3
+            questions.append(Question(line=q_start, number=qn, text=f"Synthetic question {qn}?",
+                                      section_start=q_start, section_end=line - 1))
+        resources = []
+        for r in range(shape.resources):
+            title = " ".join(rng.choices(shape.words, k=6)).strip(".,;:") or f"Resource {r}"
+            resources.append(Resource(line=line, slug=f"synthetic-{c:04d}-{r:03d}", type=rng.choice(shape.resource_types),
+                                      title=title, label=title, year=2030, shared_by=[rng.choice(speakers)]))
+            line += 1
+        seen = sorted(set(speakers) | {h for r in resources for h in r.shared_by})
+        accounts = [Account(line=2, handle=h, display_name=h.replace("_", " ").title(), kind="person") for h in seen]
+        people_recs = [Person(line=2, name=h.replace("_", " ").title(), handle=h,
+                              affiliations=[orgs[int(hashlib.sha1(h.encode()).hexdigest(), 16) % len(orgs)].slug])
+                       for h in seen[:10]]
+        out.append(ChatRecords(
+            source_slug=slug, source_title=f"Synthetic chat report {c + 1}", source_path=f"{slug}.synthetic",
+            source_sha256=hashlib.sha256(slug.encode()).hexdigest(), chat=chat, organisations=orgs,
+            people=people_recs, accounts=accounts, panel=[p.handle for p in people_recs if p.handle][:5],
+            questions=questions, quotes=quotes, resources=resources))
+    return out
