@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kg.store import QueryTimeout, StoreError
+
 log = logging.getLogger("qikg.api")
 
 
@@ -49,6 +51,14 @@ def install(app: FastAPI) -> None:
         problems = [{"where": ".".join(str(p) for p in e.get("loc", ())), "problem": str(e.get("msg", ""))}
                     for e in exc.errors()]
         return JSONResponse(error_body("invalid request", problems), status_code=422)
+
+    @app.exception_handler(QueryTimeout)
+    async def store_timeout(_: Request, exc: QueryTimeout) -> JSONResponse:
+        return JSONResponse(error_body("query timeout", str(exc)), status_code=503)
+
+    @app.exception_handler(StoreError)
+    async def store_error(_: Request, exc: StoreError) -> JSONResponse:
+        return JSONResponse(error_body("query failed", str(exc)), status_code=422)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

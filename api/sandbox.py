@@ -116,6 +116,7 @@ class QuerySandbox:
         self._spec = spec
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all = [_Worker() for _ in range(workers)]
+        self._warming: threading.Thread | None = None
         for worker in self._all:
             self._idle.put(worker)
 
@@ -140,6 +141,7 @@ class QuerySandbox:
                     self._idle.put(worker)
 
         thread = threading.Thread(target=start, daemon=True, name="qikg-sandbox-warm")
+        self._warming = thread
         thread.start()
         return thread
 
@@ -163,5 +165,7 @@ class QuerySandbox:
         raise errors[status](payload)
 
     def close(self) -> None:
+        if self._warming is not None:
+            self._warming.join(_START_TIMEOUT)  # never kill a worker halfway through its start
         for worker in self._all:
             worker.stop()

@@ -33,7 +33,7 @@ GRAPH_FORMATS = [TURTLE, NTRIPLES, JSONLD]
 FORMAT_NAMES = {"json": JSON, "xml": XML, "csv": CSV, "tsv": TSV, "turtle": TURTLE, "ttl": TURTLE,
                 "nt": NTRIPLES, "ntriples": NTRIPLES, "jsonld": JSONLD, "json-ld": JSONLD, "html": HTML}
 ALIASES = {"application/json": JSON, "application/xml": XML, "text/xml": XML, "application/x-turtle": TURTLE,
-           "text/plain": NTRIPLES, "application/rdf+turtle": TURTLE}
+           "text/plain": NTRIPLES, "application/rdf+turtle": TURTLE, "application/x-json+ld": JSONLD}
 
 
 def _json_term(term: Node) -> dict[str, str]:

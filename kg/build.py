@@ -48,10 +48,10 @@ class SpellingAliases:
         seen: dict[str, list[str]] = defaultdict(list)
         own: dict[str, str] = {}
         for _line, handle in _handle_occurrences(records):
-            seen[handle.lower()].append(handle)
+            seen[_key(handle)].append(handle)
         for q in records.quotes:
             if isinstance(q, Tweet):
-                own.setdefault(q.author.lower(), q.author)
+                own.setdefault(_key(q.author), q.author)
         self._canonical: dict[str, str] = {}
         for key, spellings in seen.items():
             if key in own:
@@ -61,13 +61,18 @@ class SpellingAliases:
             for s in spellings:
                 counts[s] += 1
             first = {s: i for i, s in reversed(list(enumerate(spellings)))}
-            self._canonical[key] = max(counts, key=lambda s: (counts[s], -first[s]))
+            self._canonical[key] = max(counts, key=lambda s: (" " not in s, counts[s], -first[s]))
 
     def canonical(self, handle: str) -> str:
-        return self._canonical.get(handle.lower(), handle)
+        return self._canonical.get(_key(handle), handle.lstrip("@"))
 
     def other_accounts(self, canonical: str) -> list[str]:
         return []
+
+
+def _key(handle: str) -> str:
+    """Handles are case-insensitive, and the conversion sometimes breaks one with a space ('SaTHImprove nt')."""
+    return "".join(handle.lstrip("@").split()).lower()
 
 
 def _handle_occurrences(records: ChatRecords) -> list[tuple[int, str]]:
@@ -87,6 +92,20 @@ def _handle_occurrences(records: ChatRecords) -> list[tuple[int, str]]:
     for r in records.resources:
         out += [(r.line, h) for h in r.shared_by]
     return sorted(out, key=lambda x: x[0])
+
+
+def _connecting_handles(records: ChatRecords) -> list[str]:
+    """Handles in a role that makes an account a participant (vocabulary.md: took part, was quoted, or shared)."""
+    out = [h for h in records.panel]
+    out += [q.asked_by for q in records.questions if q.asked_by]
+    for q in records.quotes:
+        out += [q.author, *q.mentions]
+        if isinstance(q, Tweet):
+            out += q.replying_to
+    out += [r.handle for r in records.influencers]
+    for res in records.resources:
+        out += res.shared_by
+    return out
 
 
 def _short(text: str, limit: int = LABEL_TEXT_CHARS) -> str:
@@ -218,7 +237,13 @@ class _ChatBuilder:
             kinds[self.aliases.canonical(a.handle)].add(a.kind)
         listed_org = getattr(self.aliases, "is_organisation_account", lambda canon: False)
 
+        connected = {self.aliases.canonical(h) for h in _connecting_handles(r)}
         for canon in sorted(spellings):
+            if canon not in connected:
+                self.warnings.append(
+                    f"line {first_line[canon]}: @{canon} takes no part in the chat (no quote, question, share, panel "
+                    "seat, ranking, mention or reply): no participant node")
+                continue
             node = iris.participant(canon)
             shown = sorted(set(n for _, n in display.get(canon, [])), key=lambda n: min(
                 line for line, m in display[canon] if m == n))
@@ -477,6 +502,8 @@ def build_dataset(
     for t in thesaurus:
         theme_graph.add(t)
     facts = ds.graph(iris.source_graph(records.source_slug))
+    if aliases is not None and hasattr(aliases, "observe"):
+        aliases.observe(h for _, h in _handle_occurrences(records))  # unlisted case variants join their account
     builder = _ChatBuilder(records, facts, aliases or SpellingAliases(records), thesaurus)
     found = builder.build()
     found += tagging.tag_records(records, facts, thesaurus, curated_path=curated_path)

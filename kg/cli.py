@@ -70,18 +70,6 @@ def build(out: OutOption = Path("build"),
     console.print(f"[dim]{timing}[/]")
 
 
-def _load(data: Path) -> Dataset:
-    from kg.pipeline import load_build
-
-    try:
-        ds = load_build(data)
-    except FileNotFoundError as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
-    ds.default_union = True
-    return ds
-
-
 def _walk(node) -> list[str]:
     names = []
     if isinstance(node, CompValue):
@@ -115,6 +103,38 @@ def _short(ds: Dataset, term) -> str:
     return str(term)
 
 
+def _csv(result) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow(["" if row.get(v) is None else str(row[v]) for v in result.variables])
+    return buf.getvalue()
+
+
+def _json(result) -> str:
+    """SPARQL 1.1 Query Results JSON."""
+    import json
+
+    from rdflib import BNode, Literal
+
+    def term(value) -> dict:
+        if isinstance(value, Literal):
+            out = {"type": "literal", "value": str(value)}
+            if value.language:
+                out["xml:lang"] = value.language
+            elif value.datatype:
+                out["datatype"] = str(value.datatype)
+            return out
+        return {"type": "bnode" if isinstance(value, BNode) else "uri", "value": str(value)}
+
+    bindings = [{v: term(row[v]) for v in result.variables if row.get(v) is not None} for row in result.rows]
+    return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}}, indent=1) + "\n"
+
+
 @app.command()
 def query(
     sparql: Annotated[str, typer.Argument(help="A SPARQL query, or a .rq file.")],
@@ -122,6 +142,8 @@ def query(
     data: DataOption = Path("build"),
 ) -> None:
     """Run a read-only SPARQL query over the built graph (all named graphs as the default graph)."""
+    from kg.store import OxigraphStore, StoreError
+
     if format not in ("table", "csv", "json"):
         err.print(f"[red]unknown format {format!r}: use table, csv or json[/]")
         raise typer.Exit(2)
@@ -131,25 +153,39 @@ def query(
     except Exception as exc:  # noqa: BLE001 - pyparsing raises several kinds; all mean "not a valid query"
         err.print(f"[red]not a valid SPARQL query: {exc}[/]")
         raise typer.Exit(2) from None
-    forbidden = {"ServiceGraphPattern"} & set(_walk(prepared.algebra))
-    if forbidden or prepared.algebra.get("datasetClause"):
+    if {"ServiceGraphPattern"} & set(_walk(prepared.algebra)) or prepared.algebra.get("datasetClause"):
         err.print("[red]SERVICE, FROM and FROM NAMED are not allowed: the query runs over the local build only[/]")
         raise typer.Exit(2)
-    ds = _load(data)
-    result = ds.query(prepared)
-    if result.type == "ASK":
-        console.print("true" if result.askAnswer else "false")
+    trig = data / "qikg.trig"
+    if not trig.is_file():
+        err.print(f"[red]no build in {data}: run `qikg build --out {data}` first[/]")
+        raise typer.Exit(2)
+    store = OxigraphStore()
+    store.load(trig)
+    prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in iris.PREFIXES.items() if f"{p}:" in text)
+    try:
+        result = store.query(prologue + text if "PREFIX" not in text.upper() else text, timeout=60)
+    except StoreError as exc:
+        err.print(f"[red]query failed: {exc}[/]")
+        raise typer.Exit(2) from None
+    if result.kind == "ASK":
+        console.print("true" if result.boolean else "false")
         return
-    if result.type in ("CONSTRUCT", "DESCRIBE"):
-        sys.stdout.write(result.graph.serialize(format="turtle"))
+    if result.kind == "CONSTRUCT":
+        sys.stdout.write(result.graph().serialize(format="turtle"))
         return
-    if format in ("csv", "json"):
-        sys.stdout.write(result.serialize(format=format).decode("utf-8"))
+    if format == "csv":
+        sys.stdout.write(_csv(result))
         return
-    names = [str(v) for v in result.vars]
-    table = Table(*names, title=f"{len(result)} row(s)")
-    for row in result:
-        table.add_row(*[_short(ds, row[v]) for v in names])
+    if format == "json":
+        sys.stdout.write(_json(result))
+        return
+    shorten = Dataset()
+    for prefix, ns in iris.PREFIXES.items():
+        shorten.bind(prefix, ns)
+    table = Table(*result.variables, title=f"{len(result.rows)} row(s)")
+    for row in result.rows:
+        table.add_row(*[_short(shorten, row.get(v)) for v in result.variables])
     console.print(table)
 
 

@@ -11,7 +11,8 @@ import functools
 from pathlib import Path
 from typing import Literal
 
-from rdflib import RDF, Graph, Literal as RdfLiteral, URIRef
+from rdflib import RDF, Graph, URIRef
+from rdflib import Literal as RdfLiteral
 from rdflib.namespace import SKOS
 
 from kg.iris import QI, QID

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import io
 import json
 import os
 import shutil
@@ -20,7 +21,9 @@ from pathlib import Path
 
 import networkx as nx
 from rdflib import RDF, RDFS, Dataset, Graph, URIRef
+from rdflib.compare import to_canonical_graph
 from rdflib.namespace import PROV
+from rdflib.plugins.serializers.trig import TrigSerializer
 
 from kg import iris
 from kg.build import _handle_occurrences, build_dataset
@@ -96,27 +99,63 @@ def is_stale(out_dir: Path = Path("build"), sources: list[Path] | None = None) -
 # -- deterministic serialisation ------------------------------------------------------------------------------------
 
 
+def _key(t: tuple) -> tuple[str, ...]:
+    return tuple(x.n3() for x in t)
+
+
 def sorted_dataset(ds: Dataset) -> Dataset:
-    """A copy whose graphs and triples were inserted in sorted order, so every serialiser walks them the same way."""
+    """A copy with canonical blank-node labels (the TBox's OWL lists), graphs and triples inserted in sorted order.
+
+    rdflib labels blank nodes at random and keeps graphs in a hash-ordered set; both would make two builds of the
+    same inputs differ byte for byte.
+    """
     out = Dataset()
     for prefix, ns in iris.PREFIXES.items():
         out.bind(prefix, ns)
-    graphs = sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier))
-    for g in graphs:
+    for g in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier)):
         target = out.graph(g.identifier)
-        for t in sorted(g, key=lambda t: tuple(x.n3() for x in t)):
+        for t in sorted(to_canonical_graph(g), key=_key):
             target.add(t)
     return out
 
 
 def union_graph(ds: Dataset) -> Graph:
+    """All graphs of an already sorted/canonical dataset as one graph, inserted in sorted order."""
     g = Graph()
     for prefix, ns in iris.PREFIXES.items():
         g.bind(prefix, ns)
-    triples = {t for ctx in ds.graphs() for t in ctx}
-    for t in sorted(triples, key=lambda t: tuple(x.n3() for x in t)):
+    for t in sorted({t for ctx in ds.graphs() for t in ctx}, key=_key):
         g.add(t)
     return g
+
+
+class _SortedTrig(TrigSerializer):
+    """TriG with the named graphs in IRI order (rdflib's store hands them out in hash order)."""
+
+    def preprocess(self) -> None:
+        self.contexts.sort(key=lambda c: str(c.identifier))
+        super().preprocess()
+
+
+def _trig(ds: Dataset) -> bytes:
+    buf = io.BytesIO()
+    _SortedTrig(ds).serialize(buf, encoding="utf-8")
+    return buf.getvalue()
+
+
+def _jsonld(ds: Dataset) -> bytes:
+    """JSON-LD of the dataset: one named graph object per graph, in IRI order, sharing one context."""
+    context = dict(iris.PREFIXES)
+    graphs = []
+    for g in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier)):
+        single = Graph()
+        for t in g:
+            single.add(t)
+        doc = json.loads(single.serialize(format="json-ld", context=context))
+        nodes = doc.get("@graph", [doc]) if isinstance(doc, dict) else doc
+        nodes = [{k: v for k, v in n.items() if k != "@context"} for n in nodes]
+        graphs.append({"@id": str(g.identifier), "@graph": nodes})
+    return (json.dumps({"@context": context, "@graph": graphs}, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _nt_sorted(g: Graph) -> bytes:
@@ -165,13 +204,12 @@ def write_outputs(ds: Dataset, out: Path, progress: Progress | None = None) -> d
     timings: dict[str, float] = {}
     t = time.perf_counter()
     ordered = sorted_dataset(ds)
-    flat = union_graph(ds)
-    (out / "qikg.trig").write_bytes(ordered.serialize(format="trig", encoding="utf-8"))
+    flat = union_graph(ordered)
+    (out / "qikg.trig").write_bytes(_trig(ordered))
     (out / "qikg.ttl").write_bytes(flat.serialize(format="turtle", encoding="utf-8"))
     (out / "qikg.nt").write_bytes(_nt_sorted(flat))
-    (out / "qikg.jsonld").write_bytes(ordered.serialize(format="json-ld", encoding="utf-8", indent=1,
-                                                        context=dict(iris.PREFIXES)))
-    _write_gexf(ds, out / "qikg.gexf")
+    (out / "qikg.jsonld").write_bytes(_jsonld(ordered))
+    _write_gexf(ordered, out / "qikg.gexf")
     timings["write_rdf_s"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
     try:
@@ -181,7 +219,7 @@ def write_outputs(ds: Dataset, out: Path, progress: Progress | None = None) -> d
     if write_graph_html is not None:
         if progress:
             progress("graph view")
-        write_graph_html(ds, out / "graph.html", mode="full")
+        write_graph_html(ordered, out / "graph.html", mode="full")
     timings["write_graph_html_s"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
     try:

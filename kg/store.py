@@ -50,6 +50,10 @@ class QueryTimeout(StoreError):
     """The query ran past its time limit."""
 
 
+class InvalidBinding(StoreError):
+    """A bound value that cannot be an RDF term (e.g. an IRI with a character IRIs may not hold)."""
+
+
 class RowLimitExceeded(StoreError):
     """The query produced more rows (or triples) than allowed."""
 
@@ -290,7 +294,10 @@ class OxigraphStore:
     ) -> QueryResult:
         store = self._require()
         deadline = _Deadline(timeout)
-        substitutions = {ox.Variable(name): to_ox(value) for name, value in (bindings or {}).items()}
+        try:
+            substitutions = {ox.Variable(name): to_ox(value) for name, value in (bindings or {}).items()}
+        except ValueError as error:
+            raise InvalidBinding(str(error)) from None
         try:
             result = store.query(sparql, use_default_graph_as_union=True, substitutions=substitutions or None)
         except SyntaxError as error:

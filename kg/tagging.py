@@ -118,7 +118,8 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
             out.append(Assignment(node, t, "label", quote.line, matched_label=label))
         if quote.question is not None:
             for t in question_themes.get(quote.question, []):
-                out.append(Assignment(node, t, "question", quote.line, via_question=iris.question(slug, quote.question)))
+                via = iris.question(slug, quote.question)
+                out.append(Assignment(node, t, "question", quote.line, via_question=via))
 
     for res in records.resources:
         node = iris.resource(res.slug)
@@ -128,8 +129,9 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
         for line in res.discussed_at:
             for q in records.questions:
                 if q.section_start <= line <= q.section_end:
+                    via = iris.question(slug, q.number)
                     for t in question_themes.get(q.number, []):
-                        out.append(Assignment(node, t, "question", res.line, via_question=iris.question(slug, q.number)))
+                        out.append(Assignment(node, t, "question", res.line, via_question=via))
 
     quotes_by_line = {q.line: q for q in records.quotes}
     resource_slugs = {r.slug for r in records.resources}

@@ -15,7 +15,7 @@ KIND_LABELS: dict[str, str] = {
     "participant": "Participant", "organisation": "Organisation", "theme": "Theme", "resource": "Resource",
     "question": "Question", "quote": "Quote",
 }
-_CANVAS_LABEL_MAX = 32
+_CANVAS_LABEL_MAX = 40
 _API_COLLECTION = {"participant": "participants", "organisation": "organisations", "theme": "themes",
                    "resource": "resources", "question": "questions"}
 
@@ -70,10 +70,20 @@ def label(g: nx.MultiDiGraph, node: str) -> str:
 
 
 def canvas_label(g: nx.MultiDiGraph, node: str) -> str:
-    """The label drawn on the canvas: short, and none for quotes (their words are in the panel)."""
+    """The label drawn on the canvas: short, on two lines when long, and none for quotes (words are in the panel)."""
     if g.nodes[node]["kind"] == "quote":
         return ""
-    return _shorten(label(g, node), _CANVAS_LABEL_MAX)
+    return _wrap(_shorten(label(g, node), _CANVAS_LABEL_MAX))
+
+
+def _wrap(text: str, width: int = 20) -> str:
+    """Break a long label once, at the space nearest its middle, so neighbouring labels overlap less."""
+    if len(text) <= width or " " not in text:
+        return text
+    middle = len(text) // 2
+    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - middle))
+    return text[:cut] + "\n" + text[cut + 1:]
 
 
 def search_terms(g: nx.MultiDiGraph, node: str) -> list[str]:

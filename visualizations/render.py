@@ -47,10 +47,10 @@ def node_size(g: nx.MultiDiGraph, node: str) -> tuple[float, float]:
     data = g.nodes[node]
     degree = float(sum(w for _, _, w in g.edges(node, data="weight")))
     size = _BASE_SIZE[data["kind"]] + 2.4 * math.sqrt(degree)
-    font = 12.0 + 1.5 * math.sqrt(degree) + (2.0 if data["kind"] == "theme" else 0.0)
+    font = 12.0 + 2.0 * math.sqrt(degree) + (2.0 if data["kind"] == "theme" else 0.0)
     if data.get("lesson"):
-        size, font = size + 8.0, max(font + 4.0, 22.0)
-    return round(min(size, 52.0), 1), round(min(font, 32.0), 1)
+        size, font = size + 8.0, max(font + 6.0, 30.0)
+    return round(min(size, 52.0), 1), round(min(font, 40.0), 1)
 
 
 def to_pyvis(g: nx.MultiDiGraph, positions: dict[str, tuple[float, float]]) -> Network:
@@ -89,9 +89,9 @@ def vis_options(n_nodes: int) -> dict[str, Any]:
         "layout": {"improvedLayout": False, "randomSeed": layout.SEED},
         "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": n_nodes > 1500,
                         "hideEdgesOnZoom": n_nodes > 1500, "navigationButtons": False, "keyboard": False},
-        # Labels under 8 px on screen are not drawn: zoomed out, only the hubs' (larger) labels show.
+        # Labels under 7 px on screen are not drawn: zoomed out, only the hubs' (larger) labels show.
         "nodes": {"borderWidth": 1, "borderWidthSelected": 3,
-                  "scaling": {"label": {"enabled": False, "maxVisible": 28, "drawThreshold": 8}}},
+                  "scaling": {"label": {"enabled": False, "maxVisible": 26, "drawThreshold": 7}}},
         "edges": {"smooth": False, "selectionWidth": 2, "hoverWidth": 0.5},
     }
 

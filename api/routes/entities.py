@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -15,10 +16,12 @@ from api.errors import ApiError, not_found
 from api.negotiation import choose
 from api.queries import load
 from kg.iris import PREFIXES
+from kg.store import InvalidBinding
 
 router = APIRouter(tags=["linked data"])
 OFFERED = [fmt.TURTLE, fmt.HTML, fmt.JSONLD, fmt.NTRIPLES]
 LABELS = {"http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label"}
+SAFE_PATH = re.compile(r"[^\s<>\"{}|^`\\\x00-\x1f]+")  # characters an IRI may hold unescaped
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
@@ -46,12 +49,15 @@ def _link(catalogue: Catalogue, iri: str, ontology_iri: str) -> str | None:
 def entity(request: Request, service: ServiceDep, catalogue: CatalogueDep, path: str,
            format: Annotated[str | None, Query(max_length=20, description="turtle, jsonld, nt or html")] = None
            ) -> Response:
-    if len(path) > 1000:
-        raise ApiError(404, "unknown entity", "no entity has such a long IRI")
+    if len(path) > 1000 or not SAFE_PATH.fullmatch(path):
+        raise not_found("entity", path, suggest(path[:200], _known_paths(catalogue)))
     iri = service.settings.id_base + path
     node = URIRef(iri)
-    outgoing = service.store.query(load("entity_out"), {"subject": node}).rows
-    incoming = service.store.query(load("entity_in"), {"object": node}).rows
+    try:
+        outgoing = service.store.query(load("entity_out"), {"subject": node}).rows
+        incoming = service.store.query(load("entity_in"), {"object": node}).rows
+    except InvalidBinding:
+        outgoing = incoming = []
     if not outgoing and not incoming:
         raise not_found("entity", path, suggest(path, _known_paths(catalogue)))
     if format:

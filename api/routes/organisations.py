@@ -35,7 +35,7 @@ def list_organisations(
     return page.of([organisation_json(catalogue, o) for o in orgs])
 
 
-@router.get("/{organisation_id}", summary="One organisation (id or name, any case) with its participants")
+@router.get("/{organisation_id:path}", summary="One organisation (id or name, any case) with its participants")
 def get_organisation(service: ServiceDep, catalogue: CatalogueDep,
                      organisation_id: Annotated[str, Path(max_length=TEXT_MAX)]) -> dict:
     org = lookups.organisation(catalogue, organisation_id)

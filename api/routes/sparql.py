@@ -29,17 +29,20 @@ router = APIRouter(tags=["sparql"])
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ALL_FORMATS = [*fmt.ROW_FORMATS, *fmt.GRAPH_FORMATS, fmt.HTML]
 
-FORMAT_DOC = "short name that overrides Accept: json, xml, csv, tsv, turtle, nt, jsonld, html"
+FORMAT_DOC = "overrides Accept: json, xml, csv, tsv, turtle, nt, jsonld, html, or media types"
 QUERY_DOC = "a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)"
 
 
 def _accept(request: Request, format_name: str | None) -> str:
-    if format_name:
+    """The Accept value to negotiate with: ?format= (a short name or media types, as SPARQLWrapper sends) wins."""
+    accept = request.headers.get("accept", "*/*")
+    if format_name and "/" in format_name:
+        accept = format_name
+    elif format_name:
         media = fmt.FORMAT_NAMES.get(format_name.lower())
         if media is None:
             raise ApiError(400, "unknown format", f"format must be one of {', '.join(sorted(fmt.FORMAT_NAMES))}")
         return media
-    accept = request.headers.get("accept", "*/*")
     parts = []
     for part in accept.split(","):
         media, _, params = part.strip().partition(";")
@@ -163,7 +166,7 @@ def _refuse_dataset_params(request: Request) -> None:
                        503: {"description": "the query ran past the time limit"}})
 async def sparql_get(request: Request, service: ServiceDep,
                      query: Annotated[str | None, Query(description=QUERY_DOC)] = None,
-                     format: Annotated[str | None, Query(description=FORMAT_DOC, max_length=20)] = None) -> Response:
+                     format: Annotated[str | None, Query(description=FORMAT_DOC, max_length=200)] = None) -> Response:
     _refuse_dataset_params(request)
     if "update" in request.query_params:
         raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")

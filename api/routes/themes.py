@@ -48,7 +48,8 @@ def list_themes(catalogue: CatalogueDep, page: PageDep,
     return page.of([theme_json(catalogue, t, depth=20) for t in catalogue.tops()])
 
 
-@router.get("/{theme_id}", summary="One theme (by id or any label, any case) with its quotes, questions, resources")
+@router.get("/{theme_id:path}",
+            summary="One theme (by id or any label, any case) with its quotes, questions, resources")
 def get_theme(service: ServiceDep, catalogue: CatalogueDep, page: PageDep,
               theme_id: Annotated[str, Path(max_length=TEXT_MAX)],
               include_narrower: bool = True) -> dict:

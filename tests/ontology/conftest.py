@@ -159,8 +159,8 @@ DEFECTS: list[Defect] = [
            "not a foaf:Person", None),
     Defect("core resource with a sharer", lambda g: g.add((SIX_LESSONS, QI.sharedBy, SUTCLIFFE)), SIX_LESSONS,
            "core resource", None),
-    Defect("resource without title", lambda g: _drop(g, SIX_LESSONS, DCTERMS.title), SIX_LESSONS,
-           "dcterms:title", None),
+    Defect("resource with two titles", lambda g: g.add((SIX_LESSONS, DCTERMS.title, Literal("A second title"))),
+           SIX_LESSONS, "dcterms:title", None),
     Defect("theme assignment without evidence", lambda g: _drop(g, Q1_ASSIGNMENT, QI.matchedLabel), Q1_ASSIGNMENT,
            "evidence for its reason", None),
     Defect("unknown engagement metric",
@@ -168,6 +168,27 @@ DEFECTS: list[Defect] = [
            QID["quote/2022-10-19/1/count/1"], "qi:metric", None),
     Defect("chat ends before it starts", _end_before_start, CHAT, "before its schema:endDate", None),
 ]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrise tests that ask for `shacl_defect` or `qc_defect` with the matching defects of DEFECTS."""
+    if "shacl_defect" in metafunc.fixturenames:
+        cases = [d for d in DEFECTS if d.message is not None]
+        metafunc.parametrize("shacl_defect", cases, ids=[d.name for d in cases])
+    if "qc_defect" in metafunc.fixturenames:
+        cases = [d for d in DEFECTS if d.qc_query is not None]
+        metafunc.parametrize("qc_defect", cases, ids=[d.name for d in cases])
+
+
+@pytest.fixture(scope="session")
+def defects() -> list[Defect]:
+    return DEFECTS
+
+
+@pytest.fixture
+def minimal_with_thesaurus(minimal_graph: Graph) -> Graph:
+    """A fresh, changeable copy of the minimal graph plus the thesaurus."""
+    return with_thesaurus(minimal_graph)
 
 
 @pytest.fixture(scope="session")

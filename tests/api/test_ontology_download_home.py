@@ -1,0 +1,42 @@
+"""The ontology, the dumps, the landing page and /health."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from rdflib import OWL, RDF, Graph
+
+
+def test_ontology_as_turtle(client: TestClient) -> None:
+    response = client.get("/ontology", headers={"accept": "text/turtle"})
+    graph = Graph().parse(data=response.text, format="turtle")
+    assert any(graph.subjects(RDF.type, OWL.Class))
+
+
+def test_ontology_html_when_built(client: TestClient, graph_dir) -> None:
+    response = client.get("/ontology", headers={"accept": "text/html"})
+    if (graph_dir / "ontology.html").exists():
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    else:
+        assert response.status_code == 404 and response.json()["error"] == "not built"
+
+
+def test_downloads_are_listed_and_served(client: TestClient, assert_error) -> None:
+    listing = client.get("/download").json()["items"]
+    assert "qikg.trig" in [d["name"] for d in listing]
+    for dump in listing:
+        response = client.get(dump["url"])
+        assert response.status_code == 200 and len(response.content) == dump["bytes"]
+    assert_error(client.get("/download/secrets.txt"), 404)
+    assert_error(client.get("/download/..%2F..%2Fpyproject.toml"), 404)
+
+
+def test_health_is_cheap_and_counts_triples(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "ok" and body["triples"] > 0
+
+
+def test_the_landing_page_links_to_everything_and_loads_nothing_from_elsewhere(client: TestClient) -> None:
+    page = client.get("/").text
+    for link in ("/sparql", "/api/themes", "/ontology", "/docs", "/download", "/api/stats", "/api/resources?theme="):
+        assert f'href="{link}' in page
+    assert "src=\"http" not in page and "href=\"http" not in page.replace('href="http://127', "")

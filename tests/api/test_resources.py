@@ -1,0 +1,60 @@
+"""Resources for a theme, with why each matched; one resource in full."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+REASONS = {"label", "question", "curated", "quote", "tagged"}
+
+
+def test_resources_for_a_theme_say_why_they_matched(client: TestClient) -> None:
+    themes = client.get("/api/themes", params={"flat": True, "limit": 500}).json()["items"]
+    theme = max(themes, key=lambda t: t["counts"]["resources_with_narrower"])
+    body = client.get("/api/resources", params={"theme": theme["label"].lower()}).json()
+    assert body["total"] >= theme["counts"]["resources_with_narrower"] > 0
+    for item in body["items"]:
+        assert item["matched_because"]
+        for why in item["matched_because"]:
+            assert why["reason"] in REASONS
+            if why["reason"] == "label":
+                assert why["matched_label"]
+            if why["reason"] == "question":
+                assert why["via_question"]["id"]
+            if why["reason"] == "quote":
+                assert why["via_quote"]["id"]
+
+
+def test_narrower_themes_are_included_unless_turned_off(fixture_client: TestClient) -> None:
+    wide = fixture_client.get("/api/resources", params={"theme": "leaders show the way"}).json()
+    narrow = fixture_client.get("/api/resources", params={"theme": "Visible leadership",
+                                                          "include_narrower": False}).json()
+    assert {i["id"] for i in narrow["items"]} == {"leading-improvement"}
+    assert {i["id"] for i in wide["items"]} >= {"leading-improvement", "genba-walks"}
+    genba = next(i for i in wide["items"] if i["id"] == "genba-walks")
+    assert {"theme": "genba", "theme_label": "Genba", "reason": "label", "matched_label": "Genba"} in \
+        genba["matched_because"]
+
+
+def test_a_curated_reason_carries_its_note(fixture_client: TestClient) -> None:
+    item = fixture_client.get("/api/resources", params={"theme": "leaders-show-the-way",
+                                                        "include_narrower": False}).json()["items"][0]
+    assert item["matched_because"][0]["reason"] == "curated" and item["matched_because"][0]["note"]
+
+
+def test_one_resource_in_full(client: TestClient) -> None:
+    listing = client.get("/api/resources", params={"limit": 500}).json()
+    assert listing["total"] > 0
+    for item in listing["items"][:10]:
+        body = client.get(f"/api/resources/{item['id']}").json()
+        assert body["id"] == item["id"] and "themes_because" in body and "quotes" in body
+        assert body["source"], "every resource says where it came from"
+
+
+def test_an_unknown_theme_or_resource_is_404(client: TestClient, assert_error) -> None:
+    assert assert_error(client.get("/api/resources", params={"theme": "no such theme at all"}), 404)
+    assert_error(client.get("/api/resources/no-such-resource"), 404)
+
+
+def test_filter_by_who_shared_it(fixture_client: TestClient) -> None:
+    body = fixture_client.get("/api/resources", params={"shared_by": "@drtestr"}).json()
+    assert [i["id"] for i in body["items"]] == ["genba-walks"]
