@@ -100,7 +100,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--factor", type=float, default=10.0)
-    parser.add_argument("--screenshot", type=Path, default=None, help="save the seed overview here (e.g. docs/graph.png)")
+    parser.add_argument("--screenshot", type=Path, default=None,
+                        help="save the seed overview here (e.g. docs/graph.png)")
     args = parser.parse_args()
     seed, source = seed_graph()
     results = {

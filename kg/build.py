@@ -81,7 +81,8 @@ def _handle_occurrences(records: ChatRecords) -> list[tuple[int, str]]:
     out += [(a.line, a.handle) for a in records.accounts]
     out += [(p.line, p.handle) for p in records.people if p.handle]
     out += [(o.line, o.handle) for o in records.organisations if o.handle]
-    out += [(records.chat.line, h) for h in records.panel]
+    panel_line = {_key(p.handle): p.line for p in records.people if p.handle}
+    out += [(panel_line.get(_key(h), records.chat.line), h) for h in records.panel]
     out += [(q.line, q.asked_by) for q in records.questions if q.asked_by]
     for q in records.quotes:
         out.append((q.line, q.author))

@@ -35,13 +35,13 @@ def _summary(counts: dict[str, int], title: str) -> Table:
     return table
 
 
-def _findings_table(findings: list, title: str) -> Table:
-    table = Table(title=title, show_lines=False)
-    for col in ("severity", "line", "node", "rule", "message"):
-        table.add_column(col, overflow="fold")
+def _print_findings(target: Console, findings: list, title: str) -> None:
+    """One finding a line, never wrapped, so node IRIs and rule names stay whole (and greppable)."""
+    target.print(f"[bold]{title}[/]")
     for f in findings:
-        table.add_row(f.severity, "" if f.line is None else str(f.line), f.node, f.rule, f.message)
-    return table
+        colour = "red" if f.is_violation else "yellow"
+        target.print(f"[{colour}]{f.severity}[/] ", end="")
+        target.print(str(f).split(": ", 1)[1], soft_wrap=True, markup=False, highlight=False)
 
 
 @app.command()
@@ -57,7 +57,7 @@ def build(out: OutOption = Path("build"),
         except BuildError as exc:
             err.print(f"[bold red]Build failed:[/] {str(exc).splitlines()[0]}")
             if exc.findings:
-                err.print(_findings_table(exc.findings, "What to fix"))
+                _print_findings(err, exc.findings, "What to fix:")
             raise typer.Exit(1) from None
     console.print(_summary(result.counts, f"Built {out} ({sum(result.triples.values())} triples)"))
     if result.warnings:
@@ -183,10 +183,11 @@ def query(
     shorten = Dataset()
     for prefix, ns in iris.PREFIXES.items():
         shorten.bind(prefix, ns)
-    table = Table(*result.variables, title=f"{len(result.rows)} row(s)")
+    table = Table(*result.variables)
     for row in result.rows:
         table.add_row(*[_short(shorten, row.get(v)) for v in result.variables])
     console.print(table)
+    console.print(f"{len(result.rows)} row(s)")
 
 
 @app.command()
@@ -206,7 +207,7 @@ def validate(reason: Annotated[bool, typer.Option(help="Also run HermiT.")] = Tr
             findings += result.findings
     violations = [f for f in findings if f.is_violation]
     if findings:
-        console.print(_findings_table(sorted(findings), f"{len(findings)} finding(s), {len(violations)} violation(s)"))
+        _print_findings(console, sorted(findings), f"{len(findings)} finding(s), {len(violations)} violation(s)")
     else:
         console.print("[green]No findings: SHACL, quality checks" + (" and HermiT" if reason else "") + " pass.[/]")
     if violations:

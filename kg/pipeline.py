@@ -153,9 +153,20 @@ def _jsonld(ds: Dataset) -> bytes:
             single.add(t)
         doc = json.loads(single.serialize(format="json-ld", context=context))
         nodes = doc.get("@graph", [doc]) if isinstance(doc, dict) else doc
-        nodes = [{k: v for k, v in n.items() if k != "@context"} for n in nodes]
-        graphs.append({"@id": str(g.identifier), "@graph": nodes})
-    return (json.dumps({"@context": context, "@graph": graphs}, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+        nodes = [_canonical_json({k: v for k, v in n.items() if k != "@context"}) for n in nodes]
+        graphs.append({"@id": str(g.identifier), "@graph": sorted(nodes, key=lambda n: str(n.get("@id", "")))})
+    text = json.dumps({"@context": context, "@graph": graphs}, indent=1, ensure_ascii=False, sort_keys=True)
+    return (text + "\n").encode("utf-8")
+
+
+def _canonical_json(value, key: str = ""):
+    """Sort JSON-LD arrays (sets of values, except inside @list) so the serialiser's set order does not leak."""
+    if isinstance(value, dict):
+        return {k: _canonical_json(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_canonical_json(v) for v in value]
+        return items if key == "@list" else sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return value
 
 
 def _nt_sorted(g: Graph) -> bytes:

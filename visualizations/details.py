@@ -6,6 +6,7 @@ page turns it into DOM nodes with `textContent`, never as markup.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -118,8 +119,14 @@ def links(g: nx.MultiDiGraph, node: str, qid_base: str) -> dict[str, str]:
     return out
 
 
+def _natural(text: str) -> list[tuple[int, int | str]]:
+    """Sort key that puts 'Quote 9' before 'Quote 10'."""
+    return [(0, int(part)) if part.isdigit() else (1, part.lower()) for part in re.split(r"(\d+)", text) if part]
+
+
 def _refs(g: nx.MultiDiGraph, nodes: list[str]) -> list[dict[str, str]]:
-    return [{"id": n, "label": label(g, n), "kind": g.nodes[n]["kind"]} for n in nodes]
+    refs = [{"id": n, "label": label(g, n), "kind": g.nodes[n]["kind"]} for n in nodes]
+    return sorted(refs, key=lambda r: (_natural(r["label"]), r["id"]))
 
 
 def _fact(name: str, *, text: str | None = None, refs: list[dict[str, str]] | None = None) -> dict[str, Any]:

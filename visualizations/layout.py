@@ -63,15 +63,20 @@ def force_layout(simple: nx.Graph, seed: int = SEED, iterations: int | None = No
     iterations = iterations or (300 if n <= 300 else 150 if n <= 1000 else 80)
     temperature = 0.1
     cooling = temperature / (iterations + 1)
+    x, y = pos[:, 0].copy(), pos[:, 1].copy()
+    gravity_pull = gravity * n * k * mass
     for _ in range(iterations):
-        delta = pos[:, np.newaxis, :] - pos[np.newaxis, :, :]
-        distance = np.maximum(np.linalg.norm(delta, axis=-1), 0.01)
-        force = k * k * pair_mass / distance**2 - weights * distance / k  # per unit of delta
-        displacement = np.einsum("ijk,ij->ik", delta, force) - gravity * n * k * pos * mass[:, np.newaxis]
-        displacement /= mass[:, np.newaxis]  # heavy nodes move less
-        length = np.maximum(np.linalg.norm(displacement, axis=-1), 0.01)
-        pos += displacement * (np.minimum(length, temperature) / length)[:, np.newaxis]
+        dx, dy = x[:, np.newaxis] - x, y[:, np.newaxis] - y
+        distance = np.maximum(np.sqrt(dx * dx + dy * dy), 0.01)
+        force = k * k * pair_mass / (distance * distance) - weights * distance / k  # per unit of delta
+        move_x = ((dx * force).sum(axis=1) - gravity_pull * x) / mass  # heavy nodes move less
+        move_y = ((dy * force).sum(axis=1) - gravity_pull * y) / mass
+        length = np.maximum(np.sqrt(move_x * move_x + move_y * move_y), 0.01)
+        step = np.minimum(length, temperature) / length
+        x += move_x * step
+        y += move_y * step
         temperature -= cooling
+    pos = np.column_stack([x, y])
     pos -= np.median(pos, axis=0)
     pos /= max(float(np.percentile(np.linalg.norm(pos, axis=1), 90)), 1e-9)
     return {node: (float(x), float(y)) for node, (x, y) in zip(nodes, pos, strict=True)}

@@ -13,7 +13,8 @@ from importlib import resources
 from typing import Literal
 
 import networkx as nx
-from rdflib import Dataset, Graph, Literal as RDFLiteral, URIRef
+from rdflib import Dataset, Graph, URIRef
+from rdflib import Literal as RDFLiteral
 from rdflib.graph import ConjunctiveGraph
 
 from kg.iris import QID
@@ -96,8 +97,12 @@ def full_graph(graph: Graph) -> nx.MultiDiGraph:
     kinds: dict[str, str] = {}
     iris: dict[str, str] = {}
     lessons: set[str] = set()
+    # The queries have no FILTER on term types: rdflib evaluates a FILTER per row (~0.3 ms each), so the checks
+    # (IRI nodes, literal values) are done here instead.
     for row in g.query(query_text("nodes")):
         node, cls = row[0], str(row[1])
+        if not isinstance(node, URIRef):
+            continue
         nid = node_id(node)
         if cls == QI + "Lesson":
             lessons.add(nid)
@@ -118,6 +123,8 @@ def full_graph(graph: Graph) -> nx.MultiDiGraph:
                      props={k: sorted(v, key=_sort_key) for k, v in sorted(props[nid].items())})
     edges = set()
     for row in g.query(query_text("edges")):
+        if not isinstance(row[0], URIRef) or not isinstance(row[2], URIRef):
+            continue
         source, target = node_id(row[0]), node_id(row[2])
         if source in kinds and target in kinds and source != target:
             edges.add((source, target, _RELATIONS[str(row[1])]))

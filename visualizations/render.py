@@ -96,8 +96,7 @@ def vis_options(n_nodes: int) -> dict[str, Any]:
     }
 
 
-def _view(g: nx.MultiDiGraph) -> dict[str, Any]:
-    positions = layout.positions(g)
+def _view(g: nx.MultiDiGraph, positions: dict[str, tuple[float, float]]) -> dict[str, Any]:
     net = to_pyvis(g, positions)
     nodes, edges, _heading, _height, _width, _options = net.get_network_data()
     return {"nodes": nodes, "edges": edges, "options": vis_options(len(nodes))}
@@ -142,6 +141,7 @@ def payload(graph: Graph, *, mode: Mode = "full", base_url: str = "") -> dict[st
         raise ValueError(f"unknown graph view mode {mode!r}; expected one of {', '.join(MODES)}")
     full = full_graph(graph)
     overview = overview_graph(full)
+    positions = layout.positions(full)
     qid_base = str(QID)
     info = {
         node: {"kind": data["kind"], "lesson": bool(data.get("lesson")), "label": details.label(full, node),
@@ -157,7 +157,8 @@ def payload(graph: Graph, *, mode: Mode = "full", base_url: str = "") -> dict[st
         "baseUrl": base_url.rstrip("/"),
         "kinds": [{"kind": k, **KIND_STYLES[k]} for k in KINDS],
         "lessonColor": LESSON_COLOR,
-        "views": {"full": _view(full), "overview": _view(overview)},
+        # One layout for both: the overview's nodes keep the places they have in the full view.
+        "views": {"full": _view(full, positions), "overview": _view(overview, positions)},
         "info": info,
         "themes": _theme_tree(full),
         "questions": [{"id": q, "label": info[q]["label"],

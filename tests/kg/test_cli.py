@@ -74,3 +74,20 @@ def test_stats_reads_the_manifest(data: Path) -> None:
 def test_validate_passes_on_the_real_report() -> None:
     result = runner.invoke(app, ["validate", "--no-reason"])
     assert result.exit_code == 0, result.output
+
+
+def test_validate_exits_1_and_names_the_broken_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg import pipeline
+
+    real_extract = pipeline.extract_all
+
+    def broken_extract(sources):
+        recs = real_extract(sources)
+        quotes = list(recs[0].quotes)
+        quotes[0] = quotes[0].model_copy(update={"text": ""})
+        return [recs[0].model_copy(update={"quotes": quotes})]
+
+    monkeypatch.setattr(pipeline, "extract_all", broken_extract)
+    result = runner.invoke(app, ["validate", "--no-reason"])
+    assert result.exit_code == 1
+    assert "quote/2022-10-19/1" in result.output and "Violation" in result.output

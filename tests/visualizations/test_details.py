@@ -43,7 +43,8 @@ def test_a_participants_panel_lists_organisations_and_questions_answered(mini: D
 def test_a_quotes_panel_has_its_words_and_author(mini: Dataset) -> None:
     g = full_graph(mini)
     words = fact(g, "quote/fixture-chat/4", "Words")["text"]
-    assert words.startswith('<img src=x onerror="window.qikgXss=1">')  # kept as the data says: escaping is the page's job
+    # kept as the data says it: escaping is the page's job
+    assert words.startswith('<img src=x onerror="window.qikgXss=1">')
     assert [r["id"] for r in fact(g, "quote/fixture-chat/4", "Said by")["refs"]] == ["participant/dave_vmi"]
 
 

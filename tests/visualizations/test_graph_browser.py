@@ -6,7 +6,6 @@ against the graph, not against itself.
 
 from __future__ import annotations
 
-import math
 import shutil
 from pathlib import Path
 from urllib.parse import urlparse
