@@ -8,6 +8,7 @@ anything (script, stylesheet, image, font) from elsewhere.
 from __future__ import annotations
 
 import importlib.metadata
+import logging
 import importlib.util
 import re
 import sys
@@ -66,10 +67,36 @@ def make_offline(html: str) -> str:
     return html
 
 
+def _make_pylode_deterministic() -> None:
+    """pyLODE joins a union's classes from a Python set of HTML elements (random order per run): sort them."""
+    import pylode.utils as pylode_utils
+
+    original = pylode_utils.intersperse
+    if getattr(original, "_qikg_sorted", False):
+        return
+
+    def intersperse(items, sep):  # type: ignore[no-untyped-def]
+        if isinstance(items, set):
+            items = sorted(items, key=str)
+        return original(list(items), sep)
+
+    intersperse._qikg_sorted = True  # type: ignore[attr-defined]
+    pylode_utils.intersperse = intersperse
+
+
 def render_ontology_html(out_path: Path) -> Path:
     """Write the ontology's documentation page to `out_path` and return the path."""
     _ensure_pylode_importable()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     from pylode import OntPub  # imported late: the workaround above must run first
+
+    # pyLODE's supermodel loader calls logging.basicConfig(level=DEBUG) on import: undo it so `qikg build` stays quiet
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+    _make_pylode_deterministic()
 
     graph = Graph()
     graph += ontology.ontology_only()  # pyLODE adds inferred triples to the graph it is given: use a copy

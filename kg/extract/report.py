@@ -494,6 +494,41 @@ def collect_accounts(doc: Doc, cards: list[cardlib.Card], panel: list[Person], i
     return accounts, names
 
 
+def _name_key(text: str) -> str:
+    return re.sub(r"[^a-z]", "", re.sub(r"^Dr\.? ", "", text.strip()).lower())
+
+
+def link_names_to_accounts(chat: Chat, accounts: list[Account], people: list[Person],
+                           influencers: list[InfluencerRank]) -> list[Person]:
+    """The report's author and collaborators, named without a handle, linked to an account only on clear evidence.
+
+    Evidence: a card or table shows the same name for exactly one account (a name cut off with '...' counts when the
+    shown part is at least 8 letters), or the handle spells the name ('steve_daykin' for 'Steve Daykin').
+    """
+    shown = [(a.line, a.handle, a.display_name) for a in accounts if a.display_name]
+    shown += [(r.line, r.handle, r.display_name) for r in influencers]
+    known = {p.name.casefold() for p in people}
+    out = []
+    for name in [chat.report_author, *chat.collaborators]:
+        if name.casefold() in known:
+            continue
+        known.add(name.casefold())
+        key = _name_key(name)
+        hits: dict[str, int] = {}
+        for line, handle, display in shown:
+            cut = display.rstrip(". ").endswith("...") or display.endswith(("...", "…", "(...)"))
+            shown_key = _name_key(re.sub(r"\(\.\.\.\)|\.\.\.|…", "", display))
+            if shown_key == key or (cut and len(shown_key) >= 8 and key.startswith(shown_key)):
+                hits.setdefault(handle, line)
+        for a in accounts:
+            if _name_key(a.handle.replace("_", "")) == key:
+                hits.setdefault(a.handle, a.line)
+        if len({h.lower() for h in hits}) == 1:
+            handle, line = next(iter(hits.items()))
+            out.append(Person(line=line, name=name, handle=handle))
+    return out
+
+
 def extract(path: Path) -> ChatRecords:
     """Read one report. Raises ExtractionError naming the file and the missing part when the layout is not met."""
     raw = path.read_bytes()
@@ -510,6 +545,7 @@ def extract(path: Path) -> ChatRecords:
     questions = parse_questions(doc, cards)
     quotes = parse_quotes(doc, cards, questions, names, warnings)
     people = list(panel) + parse_named_roles(doc, orgs)
+    people += link_names_to_accounts(chat, accounts, people, influencers)
     return ChatRecords(
         source_slug=f"leadingqi-{chat.slug}", source_title=chat.title, source_path=str(path.name),
         source_sha256=hashlib.sha256(raw).hexdigest(), chat=chat, follow_ups=parse_follow_ups(doc),

@@ -239,3 +239,9 @@ def test_people_named_with_a_role_elsewhere_keep_role_and_organisation(records):
     leigh = [p for p in records.people if p.name == "Leigh Kendall"]
     assert leigh and leigh[0].role == "Programme Lead (Social Influence)" and leigh[0].affiliations == ["nhs-horizons"]
     assert leigh[0].handle is None  # @LeighAKendall is not stated to be hers
+
+
+def test_the_author_and_collaborators_are_linked_to_accounts_only_on_clear_evidence(records):
+    linked = {p.name: p.handle for p in records.people if p.name in records.chat.collaborators}
+    assert linked == {"Lou Waters": "LouWaters_QI", "Leeanne Lockley": "lockley_leeanne",
+                      "Steve Daykin": "steve_daykin"}  # Robbie Ayers, Amar Shah, Andrew Seaton: no evidence
