@@ -92,10 +92,22 @@ def resources_for_theme(service: GraphService, catalogue: Catalogue, theme_node:
         if entry not in reasons[iri]:
             reasons[iri].append(entry)
     out = []
+    direct = catalogue.local_id(theme_node.iri, "theme")
     for iri, item in items.items():
-        item["matched_because"] = sorted(reasons[iri], key=lambda r: (r["theme"], r["reason"]))
+        item["matched_because"] = sorted(reasons[iri], key=lambda r: (r["theme"] != direct, r["theme"], r["reason"]))
+        item["score"] = relevance(item["matched_because"], direct)
         out.append(item)
-    return sorted(out, key=lambda r: ((r["title"] or r["id"]).casefold(), r["id"]))
+    return sorted(out, key=lambda r: (-r["score"], (r["title"] or r["id"]).casefold(), r["id"]))
+
+
+REASON_WEIGHT = {"label": 3.0, "quote": 2.0, "question": 1.0, "curated": 1.0, "tagged": 1.0}
+
+
+def relevance(reasons: list[dict], direct_theme: str) -> float:
+    """Rank what to read first: the theme named in the title beats a quote about it, which beats a curated or
+    section-level link; a match through a narrower theme counts half. Every reason adds up."""
+    return round(sum(REASON_WEIGHT.get(r["reason"], 1.0) * (1.0 if r["theme"] == direct_theme else 0.5)
+                     for r in reasons), 2)
 
 
 def item_reasons(service: GraphService, catalogue: Catalogue, iri: str) -> list[dict]:

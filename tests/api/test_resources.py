@@ -58,3 +58,15 @@ def test_an_unknown_theme_or_resource_is_404(client: TestClient, assert_error) -
 def test_filter_by_who_shared_it(fixture_client: TestClient) -> None:
     body = fixture_client.get("/api/resources", params={"shared_by": "@drtestr"}).json()
     assert [i["id"] for i in body["items"]] == ["genba-walks"]
+
+
+def test_what_to_read_about_the_golden_thread_puts_what_the_chat_pointed_to_first(client) -> None:
+    items = client.get("/api/resources", params={"theme": "golden thread"}).json()["items"]
+    scores = [i["score"] for i in items]
+    assert scores == sorted(scores, reverse=True)
+    top = {i["id"] for i in items[:3]}
+    # the Q5 narrative points to Bevan & Henriks' seven simple rules (line 873) and Brand's pace layering (line 880)
+    assert "creating-tomorrow-today-seven-simple-rules-for-leaders" in top
+    assert "pace-layering-how-complex-systems-learn-and-keep" in top
+    direct = [r for r in items[0]["matched_because"] if r["theme"] == "golden-thread"]
+    assert direct and items[0]["matched_because"][0]["theme"] == "golden-thread"
