@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -9,6 +11,7 @@ from api.deps import TEMPLATES, CatalogueDep, ServiceDep
 from api.queries import examples
 
 router = APIRouter(tags=["home"])
+ASKED_ABOUT = ("golden thread", "genba", "coaching")  # what our users ask first; shown only if the thesaurus has it
 
 
 @router.get("/health", summary="Liveness: the server answers and how many triples it holds")
@@ -19,9 +22,14 @@ def health(service: ServiceDep) -> dict:
 @router.get("/", response_class=HTMLResponse, summary="Landing page")
 def landing(request: Request, service: ServiceDep, catalogue: CatalogueDep) -> HTMLResponse:
     lessons = [t for t in catalogue.tops() if t.lesson] or catalogue.tops()
-    narrower = [catalogue.themes[i] for t in lessons for i in t.narrower if i in catalogue.themes]
-    theme = narrower[0] if narrower else (lessons[0] if lessons else None)
-    person = next(iter(sorted(catalogue.participants.values(), key=lambda p: p.handle.casefold())), None)
+    # examples drawn from the data, so they stay true when more chats are added: the theme with most resources
+    # (ties: most quotes) and the most quoted participant
+    themes = sorted(catalogue.themes.values(), key=lambda t: (
+        -len(catalogue.tagged.get(t.iri, {}).get("resource", ())),
+        -len(catalogue.tagged.get(t.iri, {}).get("quote", ())), t.slug))
+    theme = themes[0] if themes else None
+    said = Counter(q["author"] for q in catalogue.quotes if q["author"])
+    person = max(catalogue.participants.values(), key=lambda p: (said[p.handle], p.handle.casefold()), default=None)
     counts = {
         "triples": service.store.triple_count(),
         "themes": len(catalogue.themes),
@@ -31,8 +39,9 @@ def landing(request: Request, service: ServiceDep, catalogue: CatalogueDep) -> H
         "organisations": len(catalogue.organisations),
         "questions": len(catalogue.questions),
     }
+    asks = [(words, found[0]) for words in ASKED_ABOUT if (found := catalogue.resolve_themes(words))]
     return TEMPLATES.TemplateResponse(request, "home.html", {
-        "counts": counts, "lessons": lessons, "theme": theme, "person": person,
+        "counts": counts, "lessons": lessons, "theme": theme, "person": person, "asks": asks,
         "chats": list(catalogue.chats.values()), "examples": examples(),
         "has_graph": any(getattr(r, "path", "") == "/graph" for r in request.app.routes),
     })
