@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kg.remote import RemoteSettings
+from kg.store import Store, open_store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -14,13 +17,24 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 class Settings(BaseSettings):
     """Everything an operator may want to change without touching code."""
 
-    model_config = SettingsConfigDict(env_prefix="QIKG_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="QIKG_", extra="ignore", populate_by_name=True)
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     data_dir: Path = Field(PROJECT_ROOT / "build", description="the build folder: qikg.trig, dumps, ontology.html")
     store_dir: Path | None = Field(None, description="where Oxigraph keeps its files; default <data_dir>/store")
-    store_backend: Literal["oxigraph", "rdflib"] = "oxigraph"
+    store_backend: Literal["oxigraph", "rdflib", "remote"] = Field(
+        "oxigraph", validation_alias=AliasChoices("QIKG_STORE", "QIKG_STORE_BACKEND", "store_backend"),
+        description="QIKG_STORE: oxigraph (embedded, persisted), memory (rdflib; also 'rdflib') or remote")
+    remote_query_url: str | None = Field(None, description="remote store: SPARQL Protocol query endpoint")
+    remote_update_url: str | None = Field(None, description="remote store: SPARQL Update endpoint (optional)")
+    remote_gsp_url: str | None = Field(None, description="remote store: Graph Store Protocol endpoint")
+    remote_username: str | None = Field(None, description="remote store: HTTP basic auth user (optional)")
+    remote_password: SecretStr | None = Field(None, description="remote store: HTTP basic auth password")
+    remote_timeout: float = Field(30.0, gt=0, description="remote store: seconds an HTTP request may take")
+    remote_union: Literal["dataset", "native"] = Field(
+        "dataset", description="dataset: name the union per query (plain SPARQL 1.1); native: the server's default "
+        "graph is already the union of its named graphs")
     base_iri: str = Field("https://w3id.org/qikg/", description="base of the qid: and qi: IRIs")
     auto_build: bool = Field(True, description="run the pipeline at start-up when the graph's inputs changed")
     query_timeout: float = Field(10.0, gt=0, description="seconds a /sparql query may run")
@@ -29,6 +43,30 @@ class Settings(BaseSettings):
     query_workers: int = Field(2, ge=1, le=32, description="processes that run /sparql queries")
     default_page_size: int = Field(50, ge=1)
     max_page_size: int = Field(500, ge=1)
+
+    @field_validator("store_backend", mode="before")
+    @classmethod
+    def _memory_is_rdflib(cls, value: object) -> object:
+        return "rdflib" if value == "memory" else value
+
+    def remote_settings(self) -> RemoteSettings | None:
+        """Connection settings of the remote store (None unless the remote back-end is chosen)."""
+        if self.store_backend != "remote":
+            return None
+        if not self.remote_query_url:
+            raise ValueError("QIKG_STORE=remote needs QIKG_REMOTE_QUERY_URL (and QIKG_REMOTE_GSP_URL or "
+                             "QIKG_REMOTE_UPDATE_URL to load the graph)")
+        return RemoteSettings(
+            query_url=self.remote_query_url, update_url=self.remote_update_url, gsp_url=self.remote_gsp_url,
+            username=self.remote_username,
+            password=self.remote_password.get_secret_value() if self.remote_password else None,
+            timeout=self.remote_timeout, union=self.remote_union)
+
+    def open_store(self) -> Store:
+        """The store these settings choose (Oxigraph persists under the store folder)."""
+        return open_store(self.store_backend,
+                          self.resolved_store_dir if self.store_backend == "oxigraph" else None,
+                          remote=self.remote_settings())
 
     @property
     def resolved_store_dir(self) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 from api.catalogue import Catalogue
 from api.config import Settings
 from api.sandbox import QuerySandbox
-from kg.store import Store, file_key, open_store
+from kg.store import Store, file_key
 
 log = logging.getLogger("qikg.api")
 
@@ -48,8 +48,7 @@ def build_key(data_dir: Path) -> str:
 class GraphService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store: Store = open_store(settings.store_backend,
-                                       settings.resolved_store_dir if settings.store_backend == "oxigraph" else None)
+        self.store: Store = settings.open_store()
         self.sandbox = QuerySandbox(self.store.spec, settings.query_workers)
         self._catalogue: tuple[str | None, Catalogue] | None = None
         self._lock = threading.Lock()

@@ -191,9 +191,11 @@ def gexf_graph(ds: Dataset) -> nx.MultiDiGraph:
     keep = set(nodes)
     for n in nodes:
         types = sorted(facts.qname(t) for t in facts.objects(n, RDF.type) if isinstance(t, URIRef))
-        line = facts.value(n, QI.sourceLine)
-        g.add_node(str(n), label=str(facts.value(n, RDFS.label) or n), types=" ".join(types),
-                   sourceLine=int(line) if line is not None else -1)
+        # a node built from several records may carry several labels or lines: pick one by rule, not by chance
+        lines = sorted(int(x) for x in facts.objects(n, QI.sourceLine))
+        labels = sorted(str(x) for x in facts.objects(n, RDFS.label))
+        g.add_node(str(n), label=labels[0] if labels else str(n), types=" ".join(types),
+                   sourceLine=lines[0] if lines else -1)
     for s in nodes:
         for p, o in sorted(facts.predicate_objects(s), key=lambda po: (str(po[0]), str(po[1]))):
             if o in keep and p not in (RDF.type, PROV.wasDerivedFrom):

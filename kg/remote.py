@@ -27,17 +27,17 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal as TypingLiteral
+from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from kg.store import (
@@ -45,9 +45,10 @@ from kg.store import (
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
-    RowLimitExceeded,
     StoreError,
     StoreSpec,
+    _Deadline,
+    _limited,
     _rdf_format,
     file_key,
     from_ox,
@@ -126,7 +127,8 @@ def sparql_term(term: Node) -> str:
 _TOKEN = re.compile(
     r"""(?P<ws>\s+)
       | (?P<comment>\#[^\n]*)
-      | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+      | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                   |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
       | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
       | (?P<var>[?$][A-Za-z_0-9\u00B7\u00C0-\uFFFF]+)
       | (?P<word>[A-Za-z_][A-Za-z_0-9\-.]*(?::[^\s{}()\[\];,]*)?|:[^\s{}()\[\];,]*)
@@ -201,27 +203,32 @@ def bind_values(sparql: str, bindings: Mapping[str, Node] | None) -> str:
     return f"{head}{block}{body}{tail}"
 
 
-# --- results -------------------------------------------------------------------------------------------------------
+# --- results ---------------------------------------------------------------------------------------------------
 
-_XSD_STRING = str(XSD.string)
-_LANG_STRING = str(RDF.langString)
+_RESULT_FORMATS = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
+                   "application/json": ox.QueryResultsFormat.JSON,
+                   "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+                   "text/tab-separated-values": ox.QueryResultsFormat.TSV}
 
 
-def _json_term(value: dict) -> Node:
-    kind = value.get("type")
-    if kind == "uri":
-        return URIRef(value["value"])
-    if kind == "bnode":
-        return BNode(value["value"])
-    if kind in ("literal", "typed-literal"):
-        lang = value.get("xml:lang")
-        if lang:
-            return Literal(value["value"], lang=lang)
-        datatype = value.get("datatype")
-        if datatype and datatype not in (_XSD_STRING, _LANG_STRING):
-            return Literal(value["value"], datatype=URIRef(datatype))
-        return Literal(value["value"])
-    raise StoreError(f"the server sent a term of unknown type {kind!r}")
+class _ResponseReader:
+    """A file-like view of a streaming HTTP body, so Oxigraph's parsers read results as they arrive."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._chunks = response.iter_bytes()
+        self._buffer = b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += chunk
+        if size < 0:
+            out, self._buffer = self._buffer, b""
+        else:
+            out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
 
 
 # --- the store -----------------------------------------------------------------------------------------------------
@@ -269,14 +276,33 @@ class RemoteStore:
         graphs = self._graphs
         return [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
 
-    def _post_query(self, sparql: str, timeout: float | None, dataset: bool = True) -> httpx.Response:
-        data = [("query", sparql)] + (self._dataset_params(sparql) if dataset else [])
-        response = self._request("POST", self.settings.query_url, timeout=timeout, data=data,
-                                 headers={"Accept": _RESULT_ACCEPT})
-        if response.status_code == 400:
-            raise QuerySyntaxError(response.text.strip()[:2000] or "the server refused the query (HTTP 400)")
+    def _send_query(self, sparql: str, timeout: float | None, dataset: bool = True) -> httpx.Response:
+        """POST the query (form-encoded) and return the open, streaming response; the caller closes it."""
+        form = [("query", sparql)] + (self._dataset_params(sparql) if dataset else [])
+        request = self._client.build_request(
+            "POST", self.settings.query_url, content=urlencode(form),
+            headers={"Accept": _RESULT_ACCEPT, "Content-Type": "application/x-www-form-urlencoded"},
+            timeout=timeout or self.settings.timeout)
+        try:
+            response = self._client.send(request, stream=True)
+        except httpx.TimeoutException:
+            raise QueryTimeout(f"the SPARQL server did not answer within {timeout or self.settings.timeout:g} s") \
+                from None
+        except httpx.HTTPError as error:
+            raise StoreError(f"cannot reach the SPARQL server at {self.settings.query_url}: "
+                             f"{type(error).__name__}: {error}") from None
         if response.status_code >= 400:
-            raise StoreError(f"the SPARQL server answered HTTP {response.status_code}: {response.text[:500]}")
+            try:
+                message = response.read().decode("utf-8", "replace").strip()[:2000]
+            except httpx.HTTPError:
+                message = ""
+            finally:
+                response.close()
+            if response.status_code == 400:
+                raise QuerySyntaxError(message or "the server refused the query (HTTP 400)")
+            if response.status_code in (401, 403):
+                raise StoreError(f"the SPARQL server refused the credentials (HTTP {response.status_code})")
+            raise StoreError(f"the SPARQL server answered HTTP {response.status_code}: {message[:500]}")
         return response
 
     # -- Store protocol ----------------------------------------------------------------------------------------------
@@ -289,32 +315,46 @@ class RemoteStore:
         timeout: float | None = None,
         row_limit: int | None = None,
     ) -> QueryResult:
-        started = time.monotonic()
         text = bind_values(sparql, bindings)
-        response = self._post_query(text, timeout)
-        result = self._parse(response, row_limit)
-        if timeout is not None and time.monotonic() - started > timeout:
-            raise QueryTimeout(f"the query ran longer than {timeout:g} s")
-        return result
+        return self._run(text, timeout, row_limit)
 
-    def _parse(self, response: httpx.Response, row_limit: int | None) -> QueryResult:
+    def _run(self, sparql: str, timeout: float | None, row_limit: int | None, dataset: bool = True) -> QueryResult:
+        """Send and read the answer as it streams in, so a row limit or the time limit stops a huge answer early."""
+        deadline = _Deadline(timeout)
+        response = self._send_query(sparql, timeout, dataset)
+        try:
+            return self._parse(response, row_limit, deadline)
+        except httpx.TimeoutException:
+            raise QueryTimeout(f"the SPARQL server did not finish within {timeout or self.settings.timeout:g} s") \
+                from None
+        except httpx.HTTPError as error:
+            raise StoreError(f"the SPARQL server broke off its answer: {type(error).__name__}: {error}") from None
+        except (SyntaxError, OSError) as error:
+            raise StoreError(f"the SPARQL server's answer does not parse: {error}") from None
+        finally:
+            response.close()
+
+    def _parse(self, response: httpx.Response, row_limit: int | None, deadline: _Deadline) -> QueryResult:
         mime = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if mime in ("application/sparql-results+json", "application/json"):
-            body = response.json()
-            if "boolean" in body:
-                return QueryResult("ASK", boolean=bool(body["boolean"]))
-            names = list(body.get("head", {}).get("vars", []))
-            bindings = body.get("results", {}).get("bindings", [])
-            if row_limit is not None and len(bindings) > row_limit:
-                raise RowLimitExceeded(f"the query returned more than {row_limit} rows; add a LIMIT")
-            rows = [{name: _json_term(value) for name, value in row.items()} for row in bindings]
+        body = _ResponseReader(response)
+        if mime in _RESULT_FORMATS:
+            result = ox.parse_query_results(body, format=_RESULT_FORMATS[mime])
+            if isinstance(result, ox.QueryBoolean):
+                return QueryResult("ASK", boolean=bool(result))
+            names = [v.value for v in result.variables]
+            rows = []
+            for solution in _limited(result, row_limit, deadline, "rows"):
+                row = {}
+                for name in names:
+                    value = solution[name]
+                    if value is not None:
+                        row[name] = from_ox(value)
+                rows.append(row)
             return QueryResult("SELECT", variables=names, rows=rows)
         if mime in _GRAPH_FORMATS:
-            triples = []
-            for count, quad in enumerate(ox.parse(response.content, format=_GRAPH_FORMATS[mime]), start=1):
-                if row_limit is not None and count > row_limit:
-                    raise RowLimitExceeded(f"the query returned more than {row_limit} triples; add a LIMIT")
-                triples.append((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
+            quads = ox.parse(body, format=_GRAPH_FORMATS[mime])
+            triples = [(from_ox(q.subject), from_ox(q.predicate), from_ox(q.object))
+                       for q in _limited(quads, row_limit, deadline, "triples")]
             return QueryResult("CONSTRUCT", triples=triples)
         raise StoreError(f"the SPARQL server answered in an unexpected format: {mime or 'no content type'}")
 
@@ -350,8 +390,8 @@ class RemoteStore:
             self._key, self._source, self._graphs, self._count = key, str(source), graphs, count
 
     def _server_graphs(self) -> list[str]:
-        response = self._post_query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", None, dataset=False)
-        return [str(row["g"]) for row in self._parse(response, None).rows if isinstance(row.get("g"), URIRef)]
+        rows = self._run("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", None, None, dataset=False).rows
+        return [str(row["g"]) for row in rows if isinstance(row.get("g"), URIRef)]
 
     def _put_graph(self, graph: str, triples: list[ox.Triple]) -> None:
         body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
@@ -391,7 +431,7 @@ class RemoteStore:
         """What the last complete load recorded on the server (nothing when the server is empty or unreachable)."""
         query = (f"SELECT ?p ?o WHERE {{ GRAPH <{STORE_META}> {{ <{STORE_META}> ?p ?o }} }}")
         try:
-            rows = self._parse(self._post_query(query, None, dataset=False), None).rows
+            rows = self._run(query, None, None, dataset=False).rows
         except StoreError:
             return
         meta: dict[str, list[Node]] = defaultdict(list)

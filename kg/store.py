@@ -8,6 +8,7 @@ Back-ends:
 - `OxigraphStore`: embedded pyoxigraph, the default; persisted in a folder of *generations*. A load writes a new
   generation and only then moves the `CURRENT` pointer, so a crash mid-load leaves the previous graph intact.
 - `RdflibStore`: an rdflib `Dataset` in memory (slow at scale, no dependencies beyond rdflib).
+- `kg.remote.RemoteStore`: any SPARQL 1.1 server through the SPARQL Protocol and the Graph Store Protocol.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 import rdflib.plugins.sparql as rdflib_sparql
@@ -30,6 +31,9 @@ from rdflib import BNode, Dataset, Graph, URIRef, Variable
 from rdflib import Literal as RdfLiteral
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
+
+if TYPE_CHECKING:
+    from kg.remote import RemoteSettings
 
 # rdflib would fetch the IRIs named in FROM / FROM NAMED over the network: never let it.
 rdflib_sparql.SPARQL_LOAD_GRAPHS = False
@@ -87,6 +91,7 @@ class StoreSpec:
     backend: str
     location: str | None
     source: str | None = None
+    remote: RemoteSettings | None = None  # connection settings of a remote server
 
 
 @runtime_checkable
@@ -424,15 +429,24 @@ class RdflibStore:
             self._dataset = None
 
 
-BACKENDS = ("oxigraph", "rdflib")
+BACKENDS = ("oxigraph", "rdflib", "memory", "remote")
 
 
-def open_store(backend: str, store_dir: Path | None = None) -> Store:
-    """A store of the chosen back-end; Oxigraph persists under `store_dir` (in memory when it is None)."""
+def open_store(backend: str, store_dir: Path | None = None, *, remote: RemoteSettings | None = None) -> Store:
+    """A store of the chosen back-end; Oxigraph persists under `store_dir` (in memory when it is None).
+
+    "memory" is another name for the rdflib back-end; "remote" needs `remote` (the server's URLs and credentials).
+    """
     if backend == "oxigraph":
         return OxigraphStore(store_dir)
-    if backend == "rdflib":
+    if backend in ("rdflib", "memory"):
         return RdflibStore()
+    if backend == "remote":
+        from kg.remote import RemoteStore
+
+        if remote is None:
+            raise ValueError("the remote store needs its settings: the query URL at least")
+        return RemoteStore(remote)
     raise ValueError(f"unknown store backend {backend!r}: expected one of {', '.join(BACKENDS)}")
 
 
@@ -443,6 +457,8 @@ def reopen(spec: StoreSpec) -> Store:
         reader = ox.Store.read_only(spec.location)
         store._install(reader, {"key": None, "source": spec.source, "triples": len(reader)})
         return store
+    if spec.backend == "remote":
+        return open_store("remote", remote=spec.remote)
     store = open_store("oxigraph" if spec.backend.startswith("oxigraph") else spec.backend)
     if spec.source:
         store.load(Path(spec.source))

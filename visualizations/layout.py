@@ -47,7 +47,7 @@ def force_layout(simple: nx.Graph, seed: int = SEED, iterations: int | None = No
     networkx's spring layout has neither, and above 500 nodes it falls back to a per-node Python loop; this lays
     out ~1,000 nodes in seconds. Unit scale (90% of nodes within radius 1), deterministic for a given seed.
     """
-    nodes = sorted(simple.nodes)  # a subgraph view iterates a set: sort, or positions change with the hash seed
+    nodes = sorted(simple.nodes, key=str)  # a subgraph view iterates a set: sort, or positions vary with the hash seed
     n = len(nodes)
     if n == 0:
         return {}

@@ -1,4 +1,9 @@
-"""Shared fixtures: the graph (the real build when the pipeline succeeds, else the small fixture), apps, a server."""
+"""Shared fixtures: the graph (the real build when the pipeline succeeds, else the small fixture), apps, a server.
+
+The apps (`client`, `fixture_client`) run on each store back-end chosen by QIKG_TEST_BACKENDS (comma-separated:
+oxigraph, rdflib, remote). By default every test runs on embedded Oxigraph, and the modules in REMOTE_MODULES run a
+second time against a real Oxigraph *server* started by the tests, as a remote SPARQL store.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,48 @@ from api.main import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
+BACKENDS_ENV = "QIKG_TEST_BACKENDS"
+# Representative of every way the API reads the store: catalogue, bound lookups, CONSTRUCT, /sparql via the sandbox.
+REMOTE_MODULES = {"test_themes", "test_resources", "test_participants", "test_organisations", "test_questions",
+                  "test_quotes", "test_entities", "test_sparql", "test_stats", "test_injection"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run app tests once per chosen back-end."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    chosen = os.environ.get(BACKENDS_ENV)
+    if chosen:
+        backends = [b.strip() for b in chosen.split(",") if b.strip()]
+    else:
+        module = metafunc.module.__name__.rsplit(".", 1)[-1]
+        backends = ["oxigraph", "remote"] if module in REMOTE_MODULES else ["oxigraph"]
+    metafunc.parametrize("backend", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store back-end the app runs on (parametrised by pytest_generate_tests)."""
+    return getattr(request, "param", "oxigraph")
+
+
+@pytest.fixture(scope="session")
+def remote_server(tmp_path_factory: pytest.TempPathFactory):
+    """`remote_server(name)`: an Oxigraph server per graph (started on first use, killed at the end)."""
+    from oxigraph_server import start_oxigraph, stop_oxigraph  # tests/oxigraph_server.py
+
+    servers: dict = {}
+
+    def get(name: str):
+        if name not in servers:
+            servers[name] = start_oxigraph(tmp_path_factory.mktemp(f"oxigraph-{name}"))
+        return servers[name]
+
+    try:
+        yield get
+    finally:
+        for server in servers.values():
+            stop_oxigraph(server)
 
 
 def _fixture_build(target: Path) -> Path:
@@ -61,19 +108,31 @@ def make_settings(data_dir: Path, store_dir: Path, **overrides: object) -> Setti
     return Settings(data_dir=data_dir, store_dir=store_dir, auto_build=False, **overrides)
 
 
+def _backend_settings(backend: str, name: str, remote_server) -> dict:
+    """Settings that put the app on `backend`; a remote store gets its own Oxigraph server per graph."""
+    if backend != "remote":
+        return {"store_backend": backend}
+    server = remote_server(name)
+    return {"store_backend": "remote", "remote_query_url": server.query_url,
+            "remote_gsp_url": f"{server.url}/store", "remote_update_url": f"{server.url}/update"}
+
+
 @pytest.fixture(scope="session")
-def client(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """The app on the session's graph (Oxigraph store)."""
-    settings = make_settings(graph_dir, tmp_path_factory.mktemp("store"), query_timeout=5.0)
+def client(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory, backend: str,
+           remote_server) -> Iterator[TestClient]:
+    """The app on the session's graph (on each chosen store back-end)."""
+    settings = make_settings(graph_dir, tmp_path_factory.mktemp("store"), query_timeout=5.0,
+                             **_backend_settings(backend, "real", remote_server))
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
 
 @pytest.fixture(scope="session")
-def fixture_client(fixture_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def fixture_client(fixture_dir: Path, tmp_path_factory: pytest.TempPathFactory, backend: str,
+                   remote_server) -> Iterator[TestClient]:
     """The app on the fixture graph, with a short time limit and a small row limit."""
     settings = make_settings(fixture_dir, tmp_path_factory.mktemp("fixture-store"), query_timeout=1.5,
-                             row_limit=1000)
+                             row_limit=1000, **_backend_settings(backend, "fixture", remote_server))
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 

@@ -1,0 +1,100 @@
+"""Where the milliseconds of `/api/resources?theme=` go, measured in-process on the embedded Oxigraph store.
+
+    python -m bench.profile_theme DATA_DIR THEME   (prints one JSON object)
+
+Splits one theme lookup into: the SPARQL evaluation alone (pyoxigraph, rows iterated, no conversion), the store
+call (evaluation + conversion of every term to rdflib), the route's Python post-processing
+(`api.lookups.resources_for_theme` minus the store call), and JSON encoding of the first page. A cProfile of the
+lookup names the hottest functions.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import json
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pyoxigraph as ox
+from fastapi.encoders import jsonable_encoder
+from rdflib import URIRef
+
+from api import lookups
+from api.catalogue import Catalogue
+from api.config import Settings
+from api.deps import Page
+from api.queries import load
+from kg.store import OxigraphStore, to_ox
+
+
+def _median_ms(fn, reps: int, max_s: float) -> tuple[float, int]:
+    times: list[float] = []
+    deadline = time.perf_counter() + max_s
+    while len(times) < reps:
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+        if time.perf_counter() > deadline:
+            break
+    return round(statistics.median(times) * 1000, 2), len(times)
+
+
+def profile(data_dir: Path, theme: str, reps: int = 20, max_s: float = 20.0) -> dict:
+    store = OxigraphStore(None)
+    started = time.perf_counter()
+    store.load(data_dir / "qikg.trig", key="bench")
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    catalogue = Catalogue(store, Settings().id_base)
+    catalogue_s = time.perf_counter() - started
+    node = lookups.theme(catalogue, theme)
+    service = SimpleNamespace(store=store)
+    sparql = load("resources_by_theme")
+    raw = store._require()
+    subs = {ox.Variable("root"): to_ox(URIRef(node.iri))}
+
+    def evaluate() -> int:
+        return sum(1 for _ in raw.query(sparql, use_default_graph_as_union=True, substitutions=subs))
+
+    def store_call() -> int:
+        return len(store.query(sparql, {"root": URIRef(node.iri)}).rows)
+
+    def lookup() -> list[dict]:
+        return lookups.resources_for_theme(service, catalogue, node, True)  # type: ignore[arg-type]
+
+    items = lookup()
+    page = Page(50, 0)
+
+    def encode() -> int:
+        return len(json.dumps(jsonable_encoder(page.of(items))))
+
+    rows = evaluate()
+    eval_ms, n1 = _median_ms(evaluate, reps, max_s)
+    store_ms, n2 = _median_ms(store_call, reps, max_s)
+    lookup_ms, n3 = _median_ms(lookup, reps, max_s)
+    encode_ms, n4 = _median_ms(encode, reps, max_s)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    lookup()
+    profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(8)
+    hot = [line.strip() for line in text.getvalue().splitlines() if line.strip() and line.strip()[0].isdigit()][:8]
+    return {
+        "theme": node.iri, "rows": rows, "items": len(items), "quads": store.triple_count(),
+        "quotes_in_catalogue": len(catalogue.quotes), "resources_in_catalogue": len(catalogue.resources),
+        "load_s": round(load_s, 2), "catalogue_s": round(catalogue_s, 2),
+        "sparql_eval_ms": eval_ms, "store_query_ms": store_ms,
+        "term_conversion_ms": round(store_ms - eval_ms, 2),
+        "lookup_total_ms": lookup_ms, "python_postprocess_ms": round(lookup_ms - store_ms, 2),
+        "json_page_ms": encode_ms, "reps": min(n1, n2, n3, n4), "hot_functions_tottime": hot,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(profile(Path(sys.argv[1]), sys.argv[2])))
