@@ -23,6 +23,8 @@ err = Console(stderr=True)
 
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Directory for the build.")]
 DataOption = Annotated[Path, typer.Option("--data", "-d", help="A build directory (from `qikg build`).")]
+RegistryOption = Annotated[Path | None, typer.Option(
+    "--registry", help="The chat registry (default: $QIKG_REGISTRY or kg/sources/registry.yaml).")]
 
 
 def _summary(counts: dict[str, int], title: str) -> Table:
@@ -44,21 +46,22 @@ def _print_findings(target: Console, findings: list, title: str) -> None:
         target.print(str(f).split(": ", 1)[1], soft_wrap=True, markup=False, highlight=False)
 
 
-@app.command()
-def build(out: OutOption = Path("build"),
-          reason: Annotated[bool, typer.Option(help="Run HermiT (consistency + inferred types).")] = True) -> None:
-    """Extract, build, validate, reason and write the graph files into OUT (the previous build survives failure)."""
+def _run_build(out: Path, reason: bool, registry: Path | None) -> bool:
+    """Build into OUT and print the summary; False (after saying what to fix) when the build stops."""
     from kg.pipeline import BuildError
     from kg.pipeline import build as run_build
 
     with console.status("building...") as status:
         try:
-            result = run_build(out, progress=lambda msg: status.update(f"{msg}..."), reasoner=reason)
+            result = run_build(out, progress=lambda msg: status.update(f"{msg}..."), reasoner=reason,
+                               registry=registry)
         except BuildError as exc:
             err.print(f"[bold red]Build failed:[/] {str(exc).splitlines()[0]}")
+            for line in str(exc).splitlines()[1:] if not exc.findings else []:
+                err.print(line, markup=False, highlight=False, soft_wrap=True)
             if exc.findings:
                 _print_findings(err, exc.findings, "What to fix:")
-            raise typer.Exit(1) from None
+            return False
     console.print(_summary(result.counts, f"Built {out} ({sum(result.triples.values())} triples)"))
     if result.warnings:
         table = Table(title=f"{len(result.warnings)} warning(s)")
@@ -68,6 +71,140 @@ def build(out: OutOption = Path("build"),
         console.print(table)
     timing = ", ".join(f"{k.removesuffix('_s')} {v:.2f}s" for k, v in result.timings.items())
     console.print(f"[dim]{timing}[/]")
+    return True
+
+
+@app.command()
+def build(out: OutOption = Path("build"),
+          reason: Annotated[bool, typer.Option(help="Run HermiT (consistency + inferred types).")] = True,
+          registry: RegistryOption = None) -> None:
+    """Extract, build, validate, reason and write the graph files into OUT (the previous build survives failure)."""
+    if not _run_build(out, reason, registry):
+        raise typer.Exit(1)
+
+
+BuildFlag = Annotated[bool, typer.Option("--build/--no-build", help="Rebuild OUT afterwards.")]
+ReasonFlag = Annotated[bool, typer.Option(help="Run HermiT in the rebuild.")]
+
+
+def _restore(registry_file: Path, text: str | None) -> None:
+    if text is None:
+        registry_file.unlink(missing_ok=True)
+    else:
+        registry_file.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def add(
+    source: Annotated[Path, typer.Argument(help="A chat report (.txt) or a records file (.json/.yaml).")],
+    registry: RegistryOption = None,
+    out: OutOption = Path("build"),
+    rebuild: BuildFlag = True,
+    reason: ReasonFlag = True,
+    replace: Annotated[bool, typer.Option(help="Replace a registered source of the same chat.")] = False,
+) -> None:
+    """Add another chat as its own named graph; adding the same source again changes nothing."""
+    from kg import iris
+    from kg.chats import Registry, SourceError
+    from kg.pipeline import is_stale
+
+    reg = Registry.load(registry)
+    before = reg.path.read_text(encoding="utf-8") if reg.path.is_file() else None
+    try:
+        result = reg.add(source, replace=replace)
+    except SourceError as exc:
+        err.print("[bold red]Not added:[/] ", end="")
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    graph = iris.source_graph(result.entry.slug)
+    if result.status == "unchanged":
+        console.print(f"{source} is already registered as chat {result.entry.chat} ({graph}): nothing changed")
+        if rebuild and is_stale(out, registry=reg.path) and not _run_build(out, reason, reg.path):
+            raise typer.Exit(1)
+        return
+    console.print(f"{result.status} chat {result.entry.chat} from {source} as graph {graph} "
+                  f"({len(result.records.quotes)} quotes, {len(result.records.questions)} questions, "
+                  f"{len(result.records.resources)} resources)")
+    if rebuild and not _run_build(out, reason, reg.path):
+        _restore(reg.path, before)
+        if result.entry.copied and result.status == "added":
+            reg.resolve(result.entry).unlink(missing_ok=True)
+        err.print(f"[red]{source} was not added: the registry is as it was[/]")
+        raise typer.Exit(1)
+
+
+@app.command()
+def remove(
+    chat: Annotated[str, typer.Argument(help="The chat: its source slug, its date slug or its file name.")],
+    registry: RegistryOption = None,
+    out: OutOption = Path("build"),
+    rebuild: BuildFlag = True,
+    reason: ReasonFlag = True,
+) -> None:
+    """Remove exactly one chat's graph (nodes other chats also state stay, with those chats' triples)."""
+    from kg import iris
+    from kg.chats import Registry, SourceError
+
+    reg = Registry.load(registry)
+    before = reg.path.read_text(encoding="utf-8") if reg.path.is_file() else None
+    try:
+        entry = reg.remove(chat)
+    except SourceError as exc:
+        err.print(str(exc), style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    console.print(f"removed chat {entry.chat} (graph {iris.source_graph(entry.slug)})")
+    if rebuild and not _run_build(out, reason, reg.path):
+        _restore(reg.path, before)
+        err.print("[red]the chat was not removed: the registry is as it was[/]")
+        raise typer.Exit(1)
+
+
+@app.command()
+def chats(registry: RegistryOption = None) -> None:
+    """The chats the build reads, one named graph each."""
+    from kg import iris
+    from kg.chats import Registry
+
+    reg = Registry.load(registry)
+    table = Table(title=f"{len(reg.entries)} chat(s) in {reg.path}")
+    for column in ("chat", "source", "format", "graph", "file"):
+        table.add_column(column, overflow="fold")
+    for e in reg.entries:
+        table.add_row(e.chat, e.slug, e.format, str(iris.source_graph(e.slug)), e.path)
+    console.print(table)
+
+
+@app.command()
+def synth(
+    chats: Annotated[int, typer.Option("--chats", "-n", min=1, max=100_000, help="How many synthetic chats.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write: .nq (N-Quads) or .trig.")],
+    seed: Annotated[Path | None, typer.Option(help="The report whose shape to copy (default: the first chat).")]
+    = None,
+    with_ontology: Annotated[bool, typer.Option("--ontology/--no-ontology",
+                                                help="Put the TBox and thesaurus graphs first.")] = True,
+    seed_value: Annotated[int, typer.Option("--random-seed", help="Seed of the random draws.")] = 7,
+) -> None:
+    """Write N synthetic chats (typed qi:SyntheticSource) for scale work; never part of the real graph."""
+    from kg.chats import SourceError, load_records
+    from kg.pipeline import default_sources
+    from kg.synth import write_synthetic
+
+    if out.suffix.lower() not in (".nq", ".trig"):
+        err.print(f"[red]{out.name}: write synthetic chats as .nq (N-Quads) or .trig[/]")
+        raise typer.Exit(2)
+    seed_path = seed or next(iter(p for p in default_sources() if p.suffix == ".txt"), None)
+    if seed_path is None:
+        err.print("[red]no seed report: pass --seed REPORT.txt[/]")
+        raise typer.Exit(2)
+    try:
+        seed_records = load_records(seed_path)
+    except SourceError as exc:
+        err.print(str(exc), style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    with console.status(f"writing {chats} synthetic chat(s)..."):
+        counts = write_synthetic(seed_records, chats, out, with_ontology=with_ontology, seed_value=seed_value)
+    console.print(f"wrote {sum(counts.values())} quads in {len(counts)} graphs to {out} "
+                  f"({chats} synthetic chat(s) shaped like {seed_path.name})")
 
 
 def _walk(node) -> list[str]:

@@ -22,12 +22,12 @@ from pathlib import Path
 import networkx as nx
 from rdflib import RDF, RDFS, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.namespace import PROV
+from rdflib.namespace import DCTERMS, PROV
 from rdflib.plugins.serializers.trig import TrigSerializer
 
 from kg import iris
 from kg.build import _handle_occurrences, build_dataset
-from kg.iris import QI, QID
+from kg.iris import QI, QID, SCHEMA
 from kg.records import ChatRecords
 from kg.validate import Finding
 
@@ -68,13 +68,21 @@ class BuildResult:
     files: dict[str, str] = field(default_factory=dict)
 
 
-def default_sources() -> list[Path]:
-    return sorted(p for p in SOURCES_DIR.glob("*.txt"))
+def default_sources(registry: Path | None = None) -> list[Path]:
+    """The chat sources of the registry (`kg.chats`): the seed report and every chat added with `qikg add`."""
+    from kg.chats import Registry
+
+    return Registry.load(registry).sources()
 
 
-def input_hashes(sources: list[Path] | None = None) -> dict[str, str]:
-    """sha256 of every input that shapes the build (texts, curation, ontology, checks, pipeline code)."""
+def input_hashes(sources: list[Path] | None = None, registry: Path | None = None) -> dict[str, str]:
+    """sha256 of every input that shapes the build (texts, registry, curation, ontology, checks, pipeline code)."""
+    from kg.chats import registry_path
+
     paths: set[Path] = set(sources or [])
+    registry = Path(registry or registry_path())
+    if registry.is_file():
+        paths.add(registry)
     for pattern in INPUT_GLOBS:
         paths |= set(ROOT.glob(pattern))
     out = {}
@@ -84,7 +92,7 @@ def input_hashes(sources: list[Path] | None = None) -> dict[str, str]:
     return out
 
 
-def is_stale(out_dir: Path = Path("build"), sources: list[Path] | None = None) -> bool:
+def is_stale(out_dir: Path = Path("build"), sources: list[Path] | None = None, registry: Path | None = None) -> bool:
     """True when there is no complete build in `out_dir` or any input changed since it was made."""
     manifest = Path(out_dir) / MANIFEST
     if not manifest.is_file() or not all((Path(out_dir) / name).is_file() for name in RDF_FILES):
@@ -93,7 +101,11 @@ def is_stale(out_dir: Path = Path("build"), sources: list[Path] | None = None) -
         recorded = json.loads(manifest.read_text(encoding="utf-8")).get("inputs", {})
     except (OSError, json.JSONDecodeError):
         return True
-    return recorded != input_hashes(sources or default_sources())
+    try:
+        current = input_hashes(sources or default_sources(registry), registry)
+    except (OSError, ValueError):
+        return True
+    return recorded != current
 
 
 # -- deterministic serialisation ------------------------------------------------------------------------------------
@@ -276,18 +288,68 @@ def triple_counts(ds: Dataset) -> dict[str, int]:
 
 
 def extract_all(sources: list[Path]) -> list[ChatRecords]:
-    from kg.extract.report import extract
+    """Records of every source: reports through the extractor, records files validated (`kg.chats`)."""
+    from kg.chats import SourceError, load_records
 
-    return [extract(path) for path in sources]
+    out = []
+    for path in sources:
+        try:
+            out.append(load_records(path))
+        except SourceError as error:
+            raise BuildError(f"cannot read a chat source; the previous build is kept\n{error}") from None
+    return out
+
+
+def check_sources(all_records: list[ChatRecords]) -> None:
+    """Refuse what would corrupt the real graph: synthetic chats, and two sources claiming one chat or one graph."""
+    from kg.synth import is_synthetic
+
+    synthetic = [r.source_slug for r in all_records if is_synthetic(r)]
+    if synthetic:
+        raise BuildError(f"synthetic chats are never built into the real graph: {', '.join(synthetic)} "
+                         "(use `qikg synth --out FILE` for scale work)")
+    for key, what in ((lambda r: r.source_slug, "source"), (lambda r: r.chat.slug, "chat")):
+        counts = Counter(key(r) for r in all_records)
+        twice = sorted(k for k, n in counts.items() if n > 1)
+        if twice:
+            raise BuildError(f"two sources give the same {what}: {', '.join(twice)}")
+
+
+def alias_warnings(all_records: list[ChatRecords], aliases) -> list[str]:
+    """Handles across all chats that look like one account but are not listed as one (review kg/data/aliases.yaml)."""
+    from kg.aliases import suggest_variants
+
+    handles = [h for r in all_records for _, h in _handle_occurrences(r)]
+    names: dict[str, str] = {}
+    for records in all_records:
+        for account in records.accounts:
+            if account.display_name:
+                names.setdefault(account.handle, account.display_name)
+    chats_of: dict[str, set[str]] = {}
+    for records in all_records:
+        for _, handle in _handle_occurrences(records):
+            chats_of.setdefault(aliases.canonical(handle), set()).add(records.chat.slug)
+    out = []
+    for finding in suggest_variants(handles, names, table=aliases):
+        where = sorted(chats_of.get(finding.variant, set()) | chats_of.get(finding.canonical, set()))
+        out.append(f"possible alias: @{finding.variant} looks like @{finding.canonical} ({finding.reason}; "
+                   f"chats {', '.join(where)}): list it in kg/data/aliases.yaml if they are one account")
+    return out
 
 
 def assemble(all_records: list[ChatRecords], warnings: list[str]) -> Dataset:
-    """One dataset for every source: shared TBox and thesaurus graphs, one facts graph per source."""
+    """One dataset for every source: shared TBox and thesaurus graphs, one facts graph per source.
+
+    People, organisations, themes and resources have IRIs minted from handles and slugs, so the same person in two
+    chats is one node; each chat states its own triples about that node in its own graph.
+    """
     from kg import ontology
     from kg.aliases import AliasTable
 
+    check_sources(all_records)
     aliases = AliasTable.load()
     aliases.observe(h for r in all_records for _, h in _handle_occurrences(r))
+    warnings.extend(alias_warnings(all_records, aliases))
     tbox, thesaurus = ontology.tbox(), ontology.thesaurus()
     merged = Dataset()
     for prefix, ns in iris.PREFIXES.items():
@@ -298,17 +360,38 @@ def assemble(all_records: list[ChatRecords], warnings: list[str]) -> Dataset:
             target = merged.graph(ctx.identifier)
             for t in ctx:
                 target.add(t)
+    supersede_announcements(merged, all_records)
     return merged
 
 
+ANNOUNCED_SCHEDULE = (QI.status, QI.timeZone, SCHEMA.startDate, SCHEMA.endDate, DCTERMS.date, RDFS.label)
+
+
+def supersede_announcements(ds: Dataset, all_records: list[ChatRecords]) -> None:
+    """A follow-up chat one report announced and another report describes: the chat's own report has the say.
+
+    The announcing graph keeps that the chat was announced there (`qi:announcedIn`, type, provenance) but drops its
+    schedule and the status "announced", which the held chat's own graph states (one status, one start and end).
+    """
+    held = {r.chat.slug for r in all_records}
+    for records in all_records:
+        graph = ds.graph(iris.source_graph(records.source_slug))
+        for follow_up in records.follow_ups:
+            slug = follow_up.date.isoformat()
+            if slug in held and slug != records.chat.slug:
+                node = iris.chat(slug)
+                for predicate in ANNOUNCED_SCHEDULE:
+                    graph.remove((node, predicate, None))
+
+
 def build(out_dir: Path = Path("build"), sources: list[Path] | None = None, *,
-          progress: Progress | None = None, reasoner: bool = True) -> BuildResult:
+          progress: Progress | None = None, reasoner: bool = True, registry: Path | None = None) -> BuildResult:
     """Run everything and swap the finished build into `out_dir`; raise `BuildError` on any violation."""
     from kg.validate import validate_dataset
 
     say = progress or (lambda _msg: None)
     out_dir = Path(out_dir)
-    sources = [Path(s) for s in (sources or default_sources())]
+    sources = [Path(s) for s in (sources or default_sources(registry))]
     timings: dict[str, float] = {}
     warnings: list[str] = []
     t_all = time.perf_counter()
@@ -358,7 +441,7 @@ def build(out_dir: Path = Path("build"), sources: list[Path] | None = None, *,
         timings["total_s"] = round(time.perf_counter() - t_all, 3)
         notes = sorted(set(warnings)) + [str(f) for f in sorted(set(findings)) if not f.is_violation]
         manifest = {
-            "inputs": input_hashes(sources),
+            "inputs": input_hashes(sources, registry),
             "sources": [s.resolve().relative_to(ROOT).as_posix() if s.resolve().is_relative_to(ROOT) else str(s)
                         for s in sources],
             "counts": counts,

@@ -13,9 +13,19 @@ import hashlib
 import random
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from kg.records import (
-    Account, Chat, ChatRecords, EngagementCount, Organisation, Person, Question, Quote, Resource, Tweet,
+    Account,
+    Chat,
+    ChatRecords,
+    EngagementCount,
+    Organisation,
+    Person,
+    Question,
+    Quote,
+    Resource,
+    Tweet,
 )
 
 SYNTHETIC_PREFIX = "synthetic-"
@@ -98,8 +108,9 @@ def synth_chats(seed: ChatRecords, chats: int, *, people: int | None = None, see
         resources = []
         for r in range(shape.resources):
             title = " ".join(rng.choices(shape.words, k=6)).strip(".,;:") or f"Resource {r}"
-            resources.append(Resource(line=line, slug=f"synthetic-{c:04d}-{r:03d}", type=rng.choice(shape.resource_types),
-                                      title=title, label=title, year=2030, shared_by=[rng.choice(speakers)]))
+            resources.append(Resource(line=line, slug=f"synthetic-{c:04d}-{r:03d}",
+                                      type=rng.choice(shape.resource_types), title=title, label=title, year=2030,
+                                      shared_by=[rng.choice(speakers)]))
             line += 1
         seen = sorted(set(speakers) | {h for r in resources for h in r.shared_by})
         accounts = [Account(line=2, handle=h, display_name=h.replace("_", " ").title(), kind="person") for h in seen]
@@ -112,3 +123,52 @@ def synth_chats(seed: ChatRecords, chats: int, *, people: int | None = None, see
             people=people_recs, accounts=accounts, panel=[p.handle for p in people_recs if p.handle][:5],
             questions=questions, quotes=quotes, resources=resources))
     return out
+
+
+def write_synthetic(seed: ChatRecords, chats: int, out: Path, *, with_ontology: bool = True,
+                    seed_value: int = 7) -> dict[str, int]:
+    """Write `chats` synthetic chats to `out` (.nq or .trig), one named graph each, every source `qi:SyntheticSource`.
+
+    Each chat is built with `kg.build.build_dataset` (no validation: the data is made up) and streamed to the file,
+    so memory stays that of one chat. With `with_ontology` the TBox and thesaurus graphs come first, so the file
+    loads as a complete dataset for benchmarks. Returns quads per graph.
+    """
+    from rdflib import RDF, Dataset
+
+    from kg import iris, ontology
+    from kg.aliases import AliasTable
+    from kg.build import build_dataset
+
+    suffix = out.suffix.lower()
+    if suffix not in (".nq", ".trig"):
+        raise ValueError(f"{out.name}: write synthetic chats as N-Quads (.nq) or TriG (.trig)")
+    fmt = "nquads" if suffix == ".nq" else "trig"
+    tbox, thesaurus = ontology.tbox(), ontology.thesaurus()
+    aliases = AliasTable()  # synthetic handles are their own accounts: no curated aliases apply
+    counts: dict[str, int] = {}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    with tmp.open("wb") as handle:
+        if with_ontology:
+            for name, graph in ((iris.ONTOLOGY_GRAPH, tbox), (iris.THEMES_GRAPH, thesaurus)):
+                ds = Dataset()
+                target = ds.graph(name)
+                for t in graph:
+                    target.add(t)
+                handle.write(ds.serialize(format=fmt, encoding="utf-8"))
+                counts[str(name)] = len(graph)
+        for records in synth_chats(seed, chats, seed_value=seed_value):
+            if not is_synthetic(records):
+                raise ValueError(f"{records.source_slug} is not marked synthetic")
+            built = build_dataset(records, aliases, tbox=tbox, thesaurus=thesaurus, warnings=[])
+            name = iris.source_graph(records.source_slug)
+            facts = built.graph(name)
+            facts.add((iris.source(records.source_slug), RDF.type, iris.QI.SyntheticSource))
+            ds = Dataset()
+            target = ds.graph(name)
+            for t in facts:
+                target.add(t)
+            handle.write(ds.serialize(format=fmt, encoding="utf-8"))
+            counts[str(name)] = len(facts)
+    tmp.replace(out)
+    return counts

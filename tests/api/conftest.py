@@ -54,7 +54,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def remote_server(tmp_path_factory: pytest.TempPathFactory):
     """`remote_server(name)`: an Oxigraph server per graph (started on first use, killed at the end)."""
-    from oxigraph_server import start_oxigraph, stop_oxigraph  # tests/oxigraph_server.py
+    from kg.oxigraph_server import start_oxigraph, stop_oxigraph
 
     servers: dict = {}
 

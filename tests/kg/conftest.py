@@ -178,3 +178,15 @@ def real_build(tmp_path_factory: pytest.TempPathFactory):
     result = build(out)
     yield result, out
     shutil.rmtree(out, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory):
+    """One real Oxigraph SPARQL server for the session, always killed at the end (tests clear it before use)."""
+    from kg.oxigraph_server import start_oxigraph, stop_oxigraph
+
+    server = start_oxigraph(tmp_path_factory.mktemp("oxigraph-server"))
+    try:
+        yield server
+    finally:
+        stop_oxigraph(server)

@@ -1,24 +1,26 @@
-"""A real Oxigraph SPARQL server for tests of the remote store: started on a free loopback port, always killed."""
+"""Start and stop a local Oxigraph SPARQL server (`oxigraph serve`), for the remote-store tests and benchmarks.
+
+The server binds a free loopback port and runs until `stop_oxigraph`; callers stop it in a `finally`.
+"""
 
 from __future__ import annotations
 
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 
 from kg.remote import RemoteSettings
 
-ROOT = Path(__file__).resolve().parents[1]
-OXIGRAPH = ROOT / ".venv" / "bin" / "oxigraph"
+OXIGRAPH = Path(sys.executable).with_name("oxigraph")  # installed next to the interpreter by `pip install oxigraph`
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -51,9 +53,9 @@ def start_oxigraph(location: Path, *extra: str) -> OxigraphServer:
     """Start `oxigraph serve` on a free port and wait until it answers."""
     executable = OXIGRAPH if OXIGRAPH.exists() else shutil.which("oxigraph")
     if executable is None:
-        pytest.skip("the oxigraph server is not installed (pip install oxigraph)")
+        raise FileNotFoundError("the oxigraph server is not installed (pip install oxigraph)")
     for _attempt in range(3):  # another process may take the port between choosing and binding it
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen([str(executable), "serve", "--location", str(location), "--bind",
                                     f"127.0.0.1:{port}", *extra],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

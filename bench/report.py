@@ -1,0 +1,184 @@
+"""Targets and the markdown table of a benchmark run (bench/results/RESULTS.md)."""
+
+from __future__ import annotations
+
+import statistics
+
+
+def _largest(results: dict) -> tuple[str | None, dict]:
+    sizes = results.get("sizes", {})
+    if not sizes:
+        return None, {}
+    name = max(sizes, key=lambda s: sizes[s]["dataset"]["quads"])
+    return name, sizes[name]
+
+
+def _get(d: dict, *keys):
+    for key in keys:
+        if not isinstance(d, dict) or key not in d:
+            return None
+        d = d[key]
+    return d
+
+
+def _api_theme(size: dict) -> tuple[str | None, float | None]:
+    """Our API's theme lookup median: the product as is when it ran, else the union-fix variant."""
+    for variant in ("api-oxigraph", "api-oxigraph+union-fix"):
+        value = _get(size, "latency", variant, "theme_api", "median_ms")
+        if value is not None:
+            return variant, value
+    return None, None
+
+
+def targets(results: dict) -> list[dict]:
+    name, size = _largest(results)
+    rows: list[dict] = []
+
+    def row(target: str, measured, met, note: str = "") -> None:
+        rows.append({"target": target, "measured": measured, "met": met, "note": note})
+
+    variant, api_ms = _api_theme(size)
+    as_is = _get(size, "latency", "api-oxigraph", "theme_api", "median_ms")
+    note = f"at {name}; {variant}" + ("" if variant == "api-oxigraph" else
+                                      f" (the API as is did not run: {_get(size, 'skipped', 'api-oxigraph')})")
+    row("theme lookup median <= 10 ms", None if api_ms is None else f"{api_ms} ms",
+        None if api_ms is None else api_ms <= 10 and as_is is not None, note)
+    rdf = _get(size, "latency", "rdflib-endpoint", "theme_sparql", "median_ms")
+    oxs = _get(size, "latency", "oxigraph-server", "theme_sparql", "median_ms")
+    if api_ms and rdf:
+        row(">= 10x faster than rdflib-endpoint", f"{rdf / api_ms:.1f}x ({rdf} vs {api_ms} ms)",
+            rdf / api_ms >= 10 and as_is is not None, note)
+    else:
+        row(">= 10x faster than rdflib-endpoint", None, None, note)
+    if api_ms and oxs:
+        row("within 1.5x of Oxigraph server /query", f"{api_ms / oxs:.2f}x ({api_ms} vs {oxs} ms)",
+            api_ms / oxs <= 1.5 and as_is is not None, note)
+    else:
+        row("within 1.5x of Oxigraph server /query", None, None, note)
+    load = _get(size, "load", "oxigraph")
+    if load and load.get("quads_per_s"):
+        row("load >= 300k quads/s (embedded Oxigraph, persisted)", f"{load['quads_per_s']:,}/s",
+            load["quads_per_s"] >= 300_000, f"at {name}")
+        row("<= 500 bytes/quad resident (embedded Oxigraph, persisted)", f"{load['bytes_per_quad']} B",
+            load["bytes_per_quad"] <= 500, f"at {name}; in memory: "
+            f"{_get(size, 'load', 'oxigraph-memory', 'bytes_per_quad')} B")
+    seed = results.get("seed_build", {})
+    if seed:
+        row("seed build (parse, RDF, SHACL, reasoner) <= 5 s", f"{seed['parse_rdf_shacl_reasoner_s']} s",
+            seed["parse_rdf_shacl_reasoner_s"] <= 5, f"whole build with writing: {seed['timings'].get('total_s')} s")
+    return rows
+
+
+def _fmt(value, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}{unit}"
+    if isinstance(value, int):
+        return f"{value:,}{unit}"
+    return f"{value}{unit}"
+
+
+def _mb(value) -> str:
+    return "–" if not value else f"{value / 1e6:,.0f} MB"
+
+
+def _cq_summary(cq: dict) -> tuple[str, str, str]:
+    rows = {k: v for k, v in (cq or {}).items() if not k.startswith("_")}
+    medians = [v["median_ms"] for v in rows.values() if v.get("median_ms") is not None]
+    errors = sum(v.get("errors", 0) for v in rows.values())
+    if not medians:
+        return "–", "–", f"{errors} errors"
+    geo = statistics.geometric_mean([max(m, 0.01) for m in medians])
+    return f"{geo:,.1f}", f"{max(medians):,.1f}", f"{len(medians)}/{len(rows)} ok, {errors} errors"
+
+
+def markdown(results: dict) -> str:
+    m = results["machine"]
+    lines = ["# qikg benchmark results", "",
+             f"Reproduce: `{results['command']}` (whole run {results.get('elapsed_s', '?')} s). "
+             "Everything on 127.0.0.1; quads = triples counted per named graph.", "",
+             "| machine | |", "|---|---|",
+             f"| CPU | {m['cpu']} |", f"| cores | {m['cores_logical']} logical / {m['cores_physical']} physical |",
+             f"| RAM | {m['ram_bytes'] / 2**30:.1f} GiB |", f"| OS | {m['os']} |", f"| Python | {m['python']} |",
+             "| libraries | " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + " |",
+             f"| date | {m['date']} |",
+             f"| git commit | {m['git_commit']}{' (dirty tree)' if m['git_dirty'] else ''} |",
+             "", "## Targets", "", "| target | measured | met? | note |", "|---|---|---|---|"]
+    for t in results.get("targets", []):
+        met = "–" if t["met"] is None else ("yes" if t["met"] else "**no**")
+        lines.append(f"| {t['target']} | {_fmt(t['measured'])} | {met} | {t['note']} |")
+    seed = results.get("seed_build")
+    if seed:
+        lines += ["", "## Seed build (fresh `kg.pipeline.build`)", "",
+                  "| step | seconds |", "|---|---|"]
+        lines += [f"| {k.removesuffix('_s')} | {v} |" for k, v in seed["timings"].items()]
+    for name, size in results.get("sizes", {}).items():
+        ds = size["dataset"]
+        lines += ["", f"## {name}: {ds['quads']:,} quads ({ds['chats']} synthetic chats + the seed)", "",
+                  f"Data generation: {ds['generate_s']} s{' (cached from an earlier run)' if ds['cached'] else ''}; "
+                  f"N-Quads file {ds['bytes'] / 1e6:,.0f} MB.", "",
+                  "| load | quads/s | seconds | resident bytes/quad | RSS after | note |", "|---|---|---|---|---|---|"]
+        for backend, load in size.get("load", {}).items():
+            if "error" in load:
+                lines.append(f"| {backend} | – | – | – | – | {load['error']} |")
+                continue
+            note = load.get("via", "")
+            if load.get("disk_bytes_per_quad"):
+                note = f"on disk {load['disk_bytes_per_quad']} B/quad"
+            lines.append(f"| {backend} | {_fmt(load.get('quads_per_s'))} | {_fmt(load.get('seconds'))} | "
+                         f"{_fmt(load.get('bytes_per_quad'))} | {_mb(load.get('rss_after'))} | {note} |")
+        lines += ["", "| server | /api/resources?theme= median / p99 ms (n) | theme SPARQL median / p99 ms (n, rows) "
+                      "| CQs geo-mean / max median ms | CQs | start s | RSS |", "|---|---|---|---|---|---|---|"]
+        for server, lat in size.get("latency", {}).items():
+            api = lat.get("theme_api")
+            api_cell = "–" if not api else f"{_fmt(api['median_ms'])} / {_fmt(api['p99_ms'])} ({api['n']})"
+            sp = lat.get("theme_sparql", {})
+            sp_cell = (f"{_fmt(sp.get('median_ms'))} / {_fmt(sp.get('p99_ms'))} ({sp.get('n')}, "
+                       f"{lat.get('theme_sparql_rows')} rows)")
+            if sp.get("errors"):
+                sp_cell += f", {sp['errors']} errors"
+            geo, worst, ok = _cq_summary(lat.get("cq"))
+            lines.append(f"| {server} | {api_cell} | {sp_cell} | {geo} / {worst} | {ok} | {lat.get('start_s')} | "
+                         f"{_mb(lat.get('server_rss_bytes'))} |")
+        for server, why in size.get("skipped", {}).items():
+            lines.append(f"| {server} | not measured: {why} | | | | | |")
+        conc = size.get("concurrency")
+        if conc:
+            lines += ["", f"Concurrent load on {conc['server']}:", "",
+                      "| endpoint | clients | seconds | requests/s | median ms | p99 ms | errors |",
+                      "|---|---|---|---|---|---|---|"]
+            for label, key in (("/api/resources?theme=", "api_resources_theme"), ("/sparql (theme query)",
+                                                                                 "sparql_theme_query")):
+                c = conc[key]
+                lines.append(f"| {label} | {c['clients']} | {c['seconds']} | {_fmt(c['requests_per_s'])} | "
+                             f"{_fmt(c['median_ms'])} | {_fmt(c['p99_ms'])} | {c['errors']} {c['error_kinds'] or ''} |")
+        prof = size.get("profile")
+        if prof and "error" not in prof:
+            lines += ["", "Theme lookup, in-process split (embedded Oxigraph with the union fix; medians): "
+                      f"SPARQL evaluation {prof['sparql_eval_ms']} ms, conversion to rdflib terms "
+                      f"{prof['term_conversion_ms']} ms, route post-processing {prof['python_postprocess_ms']} ms, "
+                      f"JSON of one page {prof['json_page_ms']} ms ({prof['rows']} rows, {prof['items']} resources); "
+                      f"catalogue build at start-up {prof['catalogue_s']} s."]
+        elif prof:
+            lines += ["", f"Theme lookup profile: {prof['error']}"]
+    largest = max(results.get("sizes", {}).items(), key=lambda kv: kv[1]["dataset"]["quads"], default=None)
+    if largest:
+        name, size = largest
+        servers_ = list(size.get("latency", {}))
+        lines += ["", f"## Competency queries at {name}: median ms per server", "",
+                  "| query | " + " | ".join(servers_) + " |", "|---|" + "---|" * len(servers_)]
+        names = sorted({q for s in servers_ for q in size["latency"][s].get("cq", {}) if not q.startswith("_")})
+        for q in names:
+            cells = []
+            for s in servers_:
+                r = size["latency"][s].get("cq", {}).get(q)
+                cells.append("–" if not r else (_fmt(r["median_ms"]) if r.get("median_ms") is not None
+                                                 else f"error ({r.get('status') or r.get('detail', '')[:40]})"))
+            lines.append(f"| {q} | " + " | ".join(cells) + " |")
+    lines += ["", "Servers: **api-oxigraph** is our API as shipped (uvicorn, embedded Oxigraph, `/sparql` runs in "
+              "killable worker processes); **api-oxigraph+union-fix** is the same API with the store change "
+              "proposed in bench/union_fix.py (the named graphs copied into the default graph at load, queried as a "
+              "set) applied by the benchmark only; **api-rdflib** is our API on rdflib; **rdflib-endpoint** and "
+              "**oxigraph-server** serve the same data and run the same SPARQL with the theme bound in the text.", ""]
+    return "\n".join(lines)

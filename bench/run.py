@@ -1,0 +1,266 @@
+"""The benchmark suite: one command, every back-end side by side at each size, results as JSON and markdown.
+
+    .venv/bin/python -m bench.run [--sizes seed,100k,1m] [--quick] [--theme golden-thread]
+
+For each size: load rate and resident memory per quad (embedded Oxigraph on disk and in memory, rdflib, Oxigraph
+server), latency of the theme lookup and of the competency queries over HTTP (our API on Oxigraph and on rdflib,
+rdflib-endpoint, Oxigraph server's /query), concurrent load on our API, and a profile of the theme lookup. Plus the
+seed build's time split. Writes bench/results/results.json and bench/results/RESULTS.md. Servers bind 127.0.0.1
+only; every loop is bounded in count and time; every server started is stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+
+from bench import data, latency, loadrate, machine, report, servers
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+CQ_DIR = ROOT / "ontology" / "queries" / "cq"
+THEME_QUERY = ROOT / "api" / "queries" / "resources_by_theme.rq"
+ID_BASE = "https://w3id.org/qikg/id/"
+LOGS = data.WORK / "logs"
+
+
+@dataclass(frozen=True)
+class Config:
+    quick: bool
+    theme_n: int
+    theme_s: float
+    cq_n: int
+    cq_s: float
+    request_timeout: float
+    clients: int
+    load_s: float
+    api_start_s: float  # bound on our API's start-up (load + catalogue) before giving up at a size
+    rdflib_api_max_quads: int  # above this, the API on rdflib is not started (3 processes each parse the data)
+
+    @classmethod
+    def make(cls, quick: bool) -> Config:
+        if quick:
+            return cls(True, 60, 3.0, 5, 0.5, 30.0, 16, 10.0, 90.0, 20_000)
+        return cls(False, 300, 10.0, 20, 2.0, 60.0, 16, 30.0, 150.0, 150_000)
+
+
+def bind_literal(query: str, var: str, iri: str) -> str:
+    """The API's query with `?var` fixed to `<iri>` in the text (for servers that take no bindings)."""
+    head, sep, body = query.partition("WHERE {")
+    if not sep:
+        raise ValueError("expected 'WHERE {' in the query")
+    lines = head.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.lstrip().upper().startswith("SELECT"):
+            lines[i] = line.replace(f"?{var} ", f"(<{iri}> AS ?{var}) ", 1)
+    return "".join(lines) + sep + body.replace(f"?{var}", f"<{iri}>")
+
+
+def _rows(client: httpx.Client, url: str, query: str) -> int | None:
+    try:
+        return latency.result_rows(client.post(url, data={"query": query},
+                                               headers={"Accept": latency.SPARQL_JSON}))
+    except httpx.HTTPError:
+        return None
+
+
+def sparql_latencies(server: servers.Server, theme_sparql: str, cqs: list[tuple[str, str]], cfg: Config) -> dict:
+    out: dict = {}
+    with httpx.Client(timeout=cfg.request_timeout) as client:
+        out["theme_sparql_rows"] = _rows(client, server.sparql_url, theme_sparql)
+        out["theme_sparql"] = latency.timed_loop(latency.sparql_sender(client, server.sparql_url, theme_sparql),
+                                                 max_n=cfg.theme_n, max_s=cfg.theme_s)
+        cq: dict = {}
+        for name, text in cqs:
+            cq[name] = latency.timed_loop(latency.sparql_sender(client, server.sparql_url, text), max_n=cfg.cq_n,
+                                          max_s=cfg.cq_s)
+            if cq[name].get("detail", "").startswith("ReadTimeout"):
+                cq["_stopped"] = f"stopped after {name}: the server did not answer within {cfg.request_timeout:g} s"
+                break
+        out["cq"] = cq
+    out["server_rss_bytes"] = server.rss()
+    out["start_s"] = server.started_s
+    return out
+
+
+def api_latencies(server: servers.Server, theme: str, theme_sparql: str, cqs: list[tuple[str, str]],
+                  cfg: Config) -> dict:
+    out = sparql_latencies(server, theme_sparql, cqs, cfg)
+    url = f"{server.base}/api/resources"
+    with httpx.Client(timeout=cfg.request_timeout) as client:
+        first = client.get(url, params={"theme": theme})
+        out["theme_api_total"] = latency.result_rows(first)
+        out["theme_api"] = latency.timed_loop(lambda: client.get(url, params={"theme": theme}), max_n=cfg.theme_n,
+                                              max_s=cfg.theme_s)
+    return out
+
+
+def concurrency(server: servers.Server, theme: str, theme_sparql: str, cfg: Config) -> dict:
+    url = f"{server.base}/api/resources"
+    api = latency.concurrent(lambda c: c.get(url, params={"theme": theme}), clients=cfg.clients,
+                             seconds=cfg.load_s)
+    sparql = latency.concurrent(lambda c: c.post(server.sparql_url, data={"query": theme_sparql},
+                                                 headers={"Accept": latency.SPARQL_JSON}),
+                                clients=cfg.clients, seconds=cfg.load_s)
+    return {"server": server.name, "api_resources_theme": api, "sparql_theme_query": sparql}
+
+
+def profile(ds: data.Dataset, theme: str, timeout: float = 600.0) -> dict:
+    cmd = [sys.executable, "-m", "bench.profile_theme", str(ds.trig_dir), theme, "--union-fix"]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"error": f"profile did not finish within {timeout:g} s"}
+    if done.returncode != 0:
+        return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_size(ds: data.Dataset, cfg: Config, theme: str, state: dict, say=print) -> dict:
+    out: dict = {"dataset": ds.summary(), "load": {}, "latency": {}, "skipped": {}}
+    theme_iri = ID_BASE + "theme/" + theme
+    theme_sparql = bind_literal(THEME_QUERY.read_text(encoding="utf-8"), "root", theme_iri)
+    cqs = latency.cq_queries(CQ_DIR)
+    out["theme"] = {"id": theme, "iri": theme_iri, "sparql": theme_sparql}
+
+    for backend in ("oxigraph", "oxigraph-memory"):
+        say(f"  load: {backend}")
+        folder = data.scratch_dir("load-") if backend == "oxigraph" else None
+        try:
+            out["load"][backend] = loadrate.measure(backend, ds.nquads, folder)
+        finally:
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    say("  Oxigraph server: load via /store, then queries")
+    location = data.scratch_dir("oxserver-")
+    try:
+        with servers.oxigraph_server(location, LOGS / f"oxigraph-{ds.size}.log") as srv:
+            out["load"]["oxigraph-server"] = loadrate.server_load(srv, ds.nquads)
+            out["latency"]["oxigraph-server"] = sparql_latencies(srv, theme_sparql, cqs, cfg)
+    except servers.ServerFailed as error:
+        out["skipped"]["oxigraph-server"] = str(error)
+    finally:
+        shutil.rmtree(location, ignore_errors=True)
+
+    say("  rdflib-endpoint: parse into rdflib's memory store, then queries")
+    try:
+        with servers.rdflib_endpoint(ds.nquads, LOGS / f"rdflib-endpoint-{ds.size}.log") as srv:
+            health = httpx.get(srv.base + "/health", timeout=30).json()
+            quads = health["triples"]
+            out["load"]["rdflib"] = {
+                "backend": "rdflib", "quads": quads, "seconds": health["load_s"],
+                "quads_per_s": round(quads / health["load_s"]) if health["load_s"] else None,
+                "rss_before": health["rss_before"], "rss_after": health["rss_after"],
+                "bytes_per_quad": round((health["rss_after"] - health["rss_before"]) / quads, 1) if quads else None,
+                "via": "rdflib Dataset(default_union=True).parse, as kg.store.RdflibStore.load (in rdflib-endpoint)",
+            }
+            out["latency"]["rdflib-endpoint"] = sparql_latencies(srv, theme_sparql, cqs, cfg)
+    except servers.ServerFailed as error:
+        out["skipped"]["rdflib-endpoint"] = str(error)
+
+    variants = ["api-oxigraph", "api-oxigraph+union-fix", "api-rdflib"]
+    for variant in variants:
+        if variant == "api-rdflib" and ds.quads > cfg.rdflib_api_max_quads:
+            out["skipped"][variant] = (f"not started above {cfg.rdflib_api_max_quads:,} quads: the server and each "
+                                       "of its 2 query workers parse the data with rdflib (see load rate)")
+            continue
+        if variant == "api-oxigraph" and state.get("api_oxigraph_failed"):
+            out["skipped"][variant] = f"not started: it failed at a smaller size ({state['api_oxigraph_failed']})"
+            continue
+        say(f"  {variant}: start, then queries")
+        store_dir = data.scratch_dir("apistore-")
+        log = LOGS / f"{variant}-{ds.size}.log"
+        try:
+            if variant == "api-oxigraph+union-fix":
+                ctx = servers.api_server_union_fix(ds.trig_dir, log, store_dir=store_dir,
+                                                   start_timeout=cfg.api_start_s * 2)
+            else:
+                ctx = servers.api_server(ds.trig_dir, variant.removeprefix("api-"), log, store_dir=store_dir,
+                                         start_timeout=cfg.api_start_s)
+            with ctx as srv:
+                out["latency"][variant] = api_latencies(srv, theme, theme_sparql, cqs, cfg)
+                if variant == "api-oxigraph" or ("concurrency" not in out and variant.startswith("api-oxigraph")):
+                    say(f"  concurrency: {cfg.clients} clients x {cfg.load_s:g} s on {variant}")
+                    out["concurrency"] = concurrency(srv, theme, theme_sparql, cfg)
+        except servers.ServerFailed as error:
+            message = str(error).splitlines()[0]
+            out["skipped"][variant] = message
+            if variant == "api-oxigraph":
+                state["api_oxigraph_failed"] = f"{ds.size}: {message}"
+        finally:
+            shutil.rmtree(store_dir, ignore_errors=True)
+
+    say("  profile of the theme lookup (in-process)")
+    out["profile"] = profile(ds, theme)
+    return out
+
+
+def seed_build(say=print) -> dict:
+    """A fresh seed build into a temporary folder, with the pipeline's own timings."""
+    from kg.pipeline import build
+
+    folder = Path(tempfile.mkdtemp(prefix="seed-build-", dir=data.WORK))
+    try:
+        started = time.perf_counter()
+        result = build(folder / "build")
+        wall = time.perf_counter() - started
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    timings = dict(result.timings)
+    core = sum(timings.get(k, 0.0) for k in ("extract_s", "build_s", "validate_s", "reason_s"))
+    return {"timings": timings, "parse_rdf_shacl_reasoner_s": round(core, 3), "wall_s": round(wall, 3),
+            "quads": sum(result.triples.values())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", help="comma-separated: seed, 100k, 1m or a number of quads "
+                                        "(default seed,100k,1m; with --quick seed,100k)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and shorter loops (a few minutes)")
+    parser.add_argument("--theme", default="golden-thread", help="theme id for /api/resources?theme=")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for results.json and RESULTS.md")
+    args = parser.parse_args(argv)
+    cfg = Config.make(args.quick)
+    sizes = [s.strip() for s in (args.sizes or ("seed,100k" if args.quick else "seed,100k,1m")).split(",") if s]
+    for size in sizes:
+        data.parse_size(size)
+    command = "make bench" if not (args.sizes or args.quick) else ".venv/bin/python -m bench.run " + " ".join(
+        ([f"--sizes {','.join(sizes)}"] if args.sizes else []) + (["--quick"] if args.quick else [])
+        + ([f"--theme {args.theme}"] if args.theme != "golden-thread" else []))
+    started = time.perf_counter()
+    results: dict = {"command": command, "machine": machine.info(), "config": asdict(cfg), "sizes": {}}
+    args.out.mkdir(parents=True, exist_ok=True)
+    print("seed build (fresh, into a temporary folder)", flush=True)
+    results["seed_build"] = seed_build()
+    state: dict = {}
+    for size in sizes:
+        print(f"size {size}: dataset", flush=True)
+        ds = data.prepare(size)
+        results["sizes"][size] = bench_size(ds, cfg, args.theme, state, say=lambda m: print(m, flush=True))
+        results["elapsed_s"] = round(time.perf_counter() - started, 1)
+        _write(results, args.out)
+    results["elapsed_s"] = round(time.perf_counter() - started, 1)
+    _write(results, args.out)
+    print(f"wrote {args.out / 'results.json'} and {args.out / 'RESULTS.md'} in {results['elapsed_s']} s")
+    print(f"reproduce with: {command}")
+    return 0
+
+
+def _write(results: dict, out: Path) -> None:
+    results["targets"] = report.targets(results)
+    (out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    (out / "RESULTS.md").write_text(report.markdown(results), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,84 @@
+"""Does the benchmark measure what it says, at a tiny size, and stay bounded?"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from rdflib import URIRef
+
+from bench import data, latency, report
+from bench import run as bench_run
+from kg.store import OxigraphStore
+
+ROOT = Path(__file__).resolve().parents[2]
+MINI = ROOT / "tests" / "api" / "fixtures" / "mini.trig"
+THEME = "https://w3id.org/qikg/id/theme/leaders-show-the-way"
+
+
+def test_the_theme_query_bound_in_text_gives_the_same_rows_as_the_bound_query():
+    store = OxigraphStore(None)
+    store.load(MINI)
+    query = bench_run.THEME_QUERY.read_text(encoding="utf-8")
+    bound = store.query(query, {"root": URIRef(THEME)}).rows
+    pasted = store.query(bench_run.bind_literal(query, "root", THEME)).rows
+    assert bound, "the fixture has resources for the theme"
+    key = lambda rows: sorted(json.dumps({k: str(v) for k, v in r.items()}, sort_keys=True) for r in rows)  # noqa: E731
+    assert key(bound) == key(pasted)
+
+
+def test_sizes_are_read_as_quad_counts():
+    assert data.parse_size("seed") == 0
+    assert data.parse_size("100k") == 100_000
+    assert data.parse_size("1M") == 1_000_000
+    with pytest.raises(ValueError):
+        data.parse_size("lots")
+
+
+def test_a_timed_loop_stops_at_its_count_and_counts_errors():
+    calls = []
+
+    def send() -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(200 if len(calls) % 2 else 500, content=b"{}")
+
+    result = latency.timed_loop(send, max_n=10, max_s=60, warmup=0)
+    assert len(calls) == 10
+    assert result["n"] == 5 and result["errors"] == 5
+    assert latency.percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.0
+
+
+def test_a_timed_loop_stops_at_its_time_limit():
+    result = latency.timed_loop(lambda: httpx.Response(200, content=b""), max_n=10**9, max_s=0.05, warmup=0)
+    assert 0 < result["n"] < 10**9
+
+
+@pytest.mark.server
+def test_the_bench_runs_every_server_at_a_tiny_size(tmp_path):
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    (folder / "qikg.trig").write_bytes(MINI.read_bytes())
+    nquads = folder / "data.nq"
+    ox.serialize(ox.parse(path=str(MINI), format=ox.RdfFormat.TRIG), output=str(nquads),
+                 format=ox.RdfFormat.N_QUADS)
+    quads = sum(1 for line in nquads.read_text().splitlines() if line.strip())
+    ds = data.Dataset("tiny", nquads, folder, quads, 0, 0.0, False)
+    cfg = bench_run.Config(True, 5, 0.5, 1, 0.2, 20.0, 4, 0.5, 60.0, 10_000)
+    out = bench_run.bench_size(ds, cfg, "leaders-show-the-way", {}, say=lambda _m: None)
+    assert set(out["load"]) == {"oxigraph", "oxigraph-memory", "oxigraph-server", "rdflib"}
+    assert all(load["quads"] > 0 for load in out["load"].values()), out["load"]
+    assert set(out["latency"]) == {"oxigraph-server", "rdflib-endpoint", "api-oxigraph", "api-oxigraph+union-fix",
+                                   "api-rdflib"}, out["skipped"]
+    rows = {name: lat["theme_sparql_rows"] for name, lat in out["latency"].items()}
+    assert len(set(rows.values())) == 1 and rows["oxigraph-server"] > 0, rows  # every server gives the same answer
+    assert out["latency"]["api-oxigraph"]["theme_api"]["n"] > 0
+    assert out["concurrency"]["api_resources_theme"]["errors"] == 0
+    assert "sparql_eval_ms" in out["profile"]
+    md = report.markdown({"command": "x", "machine": {"cpu": "c", "cores_logical": 1, "cores_physical": 1,
+                                                      "ram_bytes": 1, "os": "o", "python": "3", "versions": {},
+                                                      "date": "d", "git_commit": None, "git_dirty": False},
+                          "sizes": {"tiny": out}, "targets": []})
+    assert "api-oxigraph" in md and "oxigraph-server" in md
