@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -388,6 +389,11 @@ def serve(
         build(out=data, reason=True)
     import uvicorn
 
+    # the app reads its settings from the environment (api.config.Settings): hand it this command's choices
+    os.environ.update(QIKG_DATA_DIR=str(Path(data).resolve()), QIKG_HOST=host, QIKG_PORT=str(port))
+    shown = f"[{host}]" if ":" in host else host
+    console.print(f"[bold green]qikg is serving on http://{shown}:{port}/[/]  (SPARQL: /sparql, graph view: /graph, "
+                  "API docs: /docs; Ctrl+C stops)")
     uvicorn.run("api.main:app", host=host, port=port)
 
 
