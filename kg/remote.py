@@ -48,10 +48,9 @@ from kg.store import (
     StoreError,
     StoreSpec,
     _Deadline,
-    _limited,
     _rdf_format,
     file_key,
-    from_ox,
+    from_ox_result,
     to_ox,
 )
 
@@ -338,24 +337,9 @@ class RemoteStore:
         mime = response.headers.get("content-type", "").split(";")[0].strip().lower()
         body = _ResponseReader(response)
         if mime in _RESULT_FORMATS:
-            result = ox.parse_query_results(body, format=_RESULT_FORMATS[mime])
-            if isinstance(result, ox.QueryBoolean):
-                return QueryResult("ASK", boolean=bool(result))
-            names = [v.value for v in result.variables]
-            rows = []
-            for solution in _limited(result, row_limit, deadline, "rows"):
-                row = {}
-                for name in names:
-                    value = solution[name]
-                    if value is not None:
-                        row[name] = from_ox(value)
-                rows.append(row)
-            return QueryResult("SELECT", variables=names, rows=rows)
+            return from_ox_result(ox.parse_query_results(body, format=_RESULT_FORMATS[mime]), row_limit, deadline)
         if mime in _GRAPH_FORMATS:
-            quads = ox.parse(body, format=_GRAPH_FORMATS[mime])
-            triples = [(from_ox(q.subject), from_ox(q.predicate), from_ox(q.object))
-                       for q in _limited(quads, row_limit, deadline, "triples")]
-            return QueryResult("CONSTRUCT", triples=triples)
+            return from_ox_result(ox.parse(body, format=_GRAPH_FORMATS[mime]), row_limit, deadline)
         raise StoreError(f"the SPARQL server answered in an unexpected format: {mime or 'no content type'}")
 
     def load(self, source: Path, key: str | None = None) -> None:

@@ -194,6 +194,22 @@ def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
     raise TypeError(f"unsupported term in a result: {term!r}")
 
 
+def from_ox_result(result: ox.QueryBoolean | ox.QuerySolutions | Iterable, row_limit: int | None,
+                   deadline: _Deadline) -> QueryResult:
+    """pyoxigraph results (from a query or parsed from a server's answer) -> QueryResult, within the limits."""
+    if isinstance(result, ox.QueryBoolean):
+        return QueryResult("ASK", boolean=bool(result))
+    if isinstance(result, ox.QuerySolutions):
+        names = [v.value for v in result.variables]
+        rows = []
+        for solution in _limited(result, row_limit, deadline, "rows"):
+            rows.append({name: from_ox(value) for name in names if (value := solution[name]) is not None})
+        return QueryResult("SELECT", variables=names, rows=rows)
+    triples = [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object))
+               for t in _limited(result, row_limit, deadline, "triples")]
+    return QueryResult("CONSTRUCT", triples=triples)
+
+
 def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     """rdflib term -> pyoxigraph term, for substitutions."""
     if isinstance(term, URIRef):
@@ -311,21 +327,7 @@ class OxigraphStore:
             raise StoreError(str(error)) from None
         if isinstance(result, ox.QueryBoolean):
             deadline.check()
-            return QueryResult("ASK", boolean=bool(result))
-        if isinstance(result, ox.QuerySolutions):
-            names = [v.value for v in result.variables]
-            rows = []
-            for solution in _limited(result, row_limit, deadline, "rows"):
-                row = {}
-                for name in names:
-                    value = solution[name]
-                    if value is not None:
-                        row[name] = from_ox(value)
-                rows.append(row)
-            return QueryResult("SELECT", variables=names, rows=rows)
-        triples = [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object))
-                   for t in _limited(result, row_limit, deadline, "triples")]
-        return QueryResult("CONSTRUCT", triples=triples)
+        return from_ox_result(result, row_limit, deadline)
 
     def _require(self) -> ox.Store:
         with self._lock:
