@@ -1,6 +1,6 @@
 """Where the milliseconds of `/api/resources?theme=` go, measured in-process on the embedded Oxigraph store.
 
-    python -m bench.profile_theme DATA_DIR THEME [--union-fix]   (prints one JSON object)
+    python -m bench.profile_theme DATA_DIR THEME   (prints one JSON object)
 
 Splits one theme lookup into: the SPARQL evaluation alone (pyoxigraph, rows iterated, no conversion), the store
 call (evaluation + conversion of every term to rdflib), the route's Python post-processing
@@ -97,7 +97,5 @@ def profile(data_dir: Path, theme: str, reps: int = 20, max_s: float = 20.0) -> 
 
 
 if __name__ == "__main__":
-    if "--union-fix" in sys.argv:
-        import bench.union_fix  # noqa: F401  (patches OxigraphStore before the store is made)
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     print(json.dumps(profile(Path(args[0]), args[1])))

@@ -22,7 +22,7 @@ def _get(d: dict, *keys):
 
 
 def _api_theme(size: dict) -> tuple[str | None, float | None]:
-    """Our API's theme lookup median: the product as is when it ran, else the union-fix variant."""
+    """Our API's theme lookup median (results of older runs may name the union-fix variant, since adopted)."""
     for variant in ("api-oxigraph", "api-oxigraph+union-fix"):
         value = _get(size, "latency", variant, "theme_api", "median_ms")
         if value is not None:
@@ -177,8 +177,7 @@ def markdown(results: dict) -> str:
                                                  else f"error ({r.get('status') or r.get('detail', '')[:40]})"))
             lines.append(f"| {q} | " + " | ".join(cells) + " |")
     lines += ["", "Servers: **api-oxigraph** is our API as shipped (uvicorn, embedded Oxigraph, `/sparql` runs in "
-              "killable worker processes); **api-oxigraph+union-fix** is the same API with the store change "
-              "proposed in bench/union_fix.py (the named graphs copied into the default graph at load, queried as a "
-              "set) applied by the benchmark only; **api-rdflib** is our API on rdflib; **rdflib-endpoint** and "
+              "killable worker processes; the default graph is the merge of the named graphs, a set); "
+              "**api-rdflib** is our API on rdflib; **rdflib-endpoint** and "
               "**oxigraph-server** serve the same data and run the same SPARQL with the theme bound in the text.", ""]
     return "\n".join(lines)

@@ -115,7 +115,7 @@ def concurrency(server: servers.Server, theme: str, theme_sparql: str, cfg: Conf
 
 
 def profile(ds: data.Dataset, theme: str, timeout: float = 600.0) -> dict:
-    cmd = [sys.executable, "-m", "bench.profile_theme", str(ds.trig_dir), theme, "--union-fix"]
+    cmd = [sys.executable, "-m", "bench.profile_theme", str(ds.trig_dir), theme]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     except subprocess.TimeoutExpired:
@@ -168,7 +168,7 @@ def bench_size(ds: data.Dataset, cfg: Config, theme: str, state: dict, say=print
     except servers.ServerFailed as error:
         out["skipped"]["rdflib-endpoint"] = str(error)
 
-    variants = ["api-oxigraph", "api-oxigraph+union-fix", "api-rdflib"]
+    variants = ["api-oxigraph", "api-rdflib"]
     for variant in variants:
         if variant == "api-rdflib" and ds.quads > cfg.rdflib_api_max_quads:
             out["skipped"][variant] = (f"not started above {cfg.rdflib_api_max_quads:,} quads: the server and each "
@@ -181,12 +181,8 @@ def bench_size(ds: data.Dataset, cfg: Config, theme: str, state: dict, say=print
         store_dir = data.scratch_dir("apistore-")
         log = LOGS / f"{variant}-{ds.size}.log"
         try:
-            if variant == "api-oxigraph+union-fix":
-                ctx = servers.api_server_union_fix(ds.trig_dir, log, store_dir=store_dir,
-                                                   start_timeout=cfg.api_start_s * 2)
-            else:
-                ctx = servers.api_server(ds.trig_dir, variant.removeprefix("api-"), log, store_dir=store_dir,
-                                         start_timeout=cfg.api_start_s)
+            ctx = servers.api_server(ds.trig_dir, variant.removeprefix("api-"), log, store_dir=store_dir,
+                                     start_timeout=cfg.api_start_s * (2 if variant == "api-oxigraph" else 1))
             with ctx as srv:
                 out["latency"][variant] = api_latencies(srv, theme, theme_sparql, cqs, cfg)
                 if variant == "api-oxigraph" or ("concurrency" not in out and variant.startswith("api-oxigraph")):

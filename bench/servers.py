@@ -142,13 +142,3 @@ def oxigraph_server(location: Path, log: Path, *, start_timeout: float = 60.0) -
            "--union-default-graph", "--timeout-s", "60"]
     return _running("oxigraph-server", cmd, port, "/query?query=ASK%7B%7D", "/query", log,
                     start_timeout=start_timeout)
-
-
-def api_server_union_fix(data_dir: Path, log: Path, *, store_dir: Path,
-                         start_timeout: float = 600.0) -> AbstractContextManager[Server]:
-    """Our app with the proposed union-graph fix of bench/union_fix.py (Oxigraph embedded)."""
-    port = free_port()
-    env = {"QIKG_DATA_DIR": str(data_dir), "QIKG_STORE_BACKEND": "oxigraph", "QIKG_AUTO_BUILD": "false",
-           "QIKG_STORE_DIR": str(store_dir)}
-    cmd = [str(BIN / "python"), "-m", "bench.union_fix", "--host", HOST, "--port", str(port)]
-    return _running("api-oxigraph+union-fix", cmd, port, "/health", "/sparql", log, env, start_timeout)

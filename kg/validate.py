@@ -18,6 +18,7 @@ from rdflib.term import BNode, Node
 
 from kg import iris
 from kg.iris import QI
+from kg.store import merge_into_default_graph
 
 QC_DIR = Path(__file__).resolve().parent.parent / "ontology" / "queries" / "qc"
 SEVERITY = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -125,20 +126,20 @@ def _term(value) -> str:
 def qc_findings(ds: Dataset, qc_dir: Path = QC_DIR) -> list[Finding]:
     """Run every `ontology/queries/qc/*.rq` over all graphs: any row it returns is a finding.
 
-    Oxigraph answers them (rdflib takes seconds per check on ten thousand triples); the union of the named graphs is
+    Oxigraph answers them (rdflib takes seconds per check on ten thousand triples); the merge of the named graphs is
     the default graph, as in the API's store.
     """
     store = ox.Store()
     store.load(ds.serialize(format="nquads", encoding="utf-8"), format=ox.RdfFormat.N_QUADS)
+    merge_into_default_graph(store)
     lines: dict[str, int] = {}
-    for row in store.query(f"SELECT ?s (MIN(?l) AS ?line) WHERE {{ ?s <{QI.sourceLine}> ?l }} GROUP BY ?s",
-                           use_default_graph_as_union=True):
+    for row in store.query(f"SELECT ?s (MIN(?l) AS ?line) WHERE {{ ?s <{QI.sourceLine}> ?l }} GROUP BY ?s"):
         lines[_term(row["s"])] = int(_term(row["line"]))
     findings = []
     for path in sorted(qc_dir.glob("*.rq")):
         text = path.read_text(encoding="utf-8")
         description, severity = _qc_header(text)
-        result = store.query(text, use_default_graph_as_union=True)
+        result = store.query(text)
         if not isinstance(result, ox.QuerySolutions):
             continue
         names = [v.value for v in result.variables]

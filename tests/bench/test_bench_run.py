@@ -70,7 +70,7 @@ def test_the_bench_runs_every_server_at_a_tiny_size(tmp_path):
     out = bench_run.bench_size(ds, cfg, "leaders-show-the-way", {}, say=lambda _m: None)
     assert set(out["load"]) == {"oxigraph", "oxigraph-memory", "oxigraph-server", "rdflib"}
     assert all(load["quads"] > 0 for load in out["load"].values()), out["load"]
-    assert set(out["latency"]) == {"oxigraph-server", "rdflib-endpoint", "api-oxigraph", "api-oxigraph+union-fix",
+    assert set(out["latency"]) == {"oxigraph-server", "rdflib-endpoint", "api-oxigraph",
                                    "api-rdflib"}, out["skipped"]
     rows = {name: lat["theme_sparql_rows"] for name, lat in out["latency"].items()}
     assert len(set(rows.values())) == 1 and rows["oxigraph-server"] > 0, rows  # every server gives the same answer
