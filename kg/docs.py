@@ -8,8 +8,8 @@ anything (script, stylesheet, image, font) from elsewhere.
 from __future__ import annotations
 
 import importlib.metadata
-import logging
 import importlib.util
+import logging
 import re
 import sys
 import types

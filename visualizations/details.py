@@ -42,6 +42,9 @@ def _in(g: nx.MultiDiGraph, node: str, *relations: str) -> list[str]:
     return sorted({s for s, _, rel in g.in_edges(node, keys=True) if rel in relations})
 
 
+QUOTE_WORDS = 70  # characters of a quote's words shown where it is listed
+
+
 def label(g: nx.MultiDiGraph, node: str) -> str:
     """The full human label: '@handle' for accounts, the preferred label for themes, 'Q2' for questions."""
     data = g.nodes[node]
@@ -57,6 +60,10 @@ def label(g: nx.MultiDiGraph, node: str) -> str:
     if kind == "quote":
         authors = [label(g, a) for a in _out(g, node, "saidBy")]
         number = _first(props, "number")
+        words = " ".join((_first(props, "text") or "").split())
+        if words:  # the words say more than a number: '@x: “Invest time on the genba…”'
+            short = words if len(words) <= QUOTE_WORDS else words[:QUOTE_WORDS].rsplit(" ", 1)[0] + "…"
+            return f"{', '.join(authors) or 'Quote'}: “{short}”"
         name = f"Quote {number}" if number else "Quote"
         return f"{name} by {', '.join(authors)}" if authors else name
     if kind == "theme":

@@ -443,13 +443,15 @@ def parse_resources(doc: Doc, warnings: list[str], shown_names: dict[str, str] |
     if graphic:
         n, m = graphic
         who = m["who"]
+        headline = doc.find(r"^Headlines about .+$", end=n, required=False)
         sharer = [h for h, name in (shown_names or {}).items() if name == who]
         extra = next((c for c in curated if c["line"] == n), {})
         out.append(Resource(
             line=n, slug=_unique("analytics-headlines-graphic", slugs), type="Image",
             title=None, label=f"Graphic of the analytics headlines, created and shared by {who}",
             creators=[who], issued=dt.date(2000 + int(m["y"]), int(m["m"]), int(m["d"])),
-            shared_by=sharer if len(sharer) == 1 else [], core=False, description=doc.text(87) if "Headlines" in doc.text(87) else None,
+            shared_by=sharer if len(sharer) == 1 else [], core=False,
+            description=headline[1].group(0) if headline else None,
             discussed_at=extra.get("discussed_at", [])))
     return out
 

@@ -13,11 +13,14 @@ def fact(g, node: str, name: str) -> dict:
     return next(f for f in facts(g, node) if f["name"] == name)
 
 
-def test_accounts_are_labelled_by_handle_questions_by_number_quotes_by_author(mini: Dataset) -> None:
+def test_accounts_are_labelled_by_handle_questions_by_number_quotes_by_author_and_words(mini: Dataset) -> None:
     g = full_graph(mini)
     assert label(g, "participant/alice_qi") == "@Alice_QI"
     assert label(g, "question/fixture-chat/q2") == "Q2"
-    assert label(g, "quote/fixture-chat/4") == "Quote 4 by @Dave_VMI"
+    quote_label = label(g, "quote/fixture-chat/4")
+    assert quote_label.startswith('@Dave_VMI: “<img src=x onerror="window.qikgXss=1"> and')
+    assert quote_label.endswith("…”")
+    assert len(quote_label) < 100
     assert label(g, "theme/genba") == "Genba"
     assert canvas_label(g, "quote/fixture-chat/4") == ""
 
