@@ -16,7 +16,6 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -385,14 +384,6 @@ def supersede_announcements(ds: Dataset, all_records: list[ChatRecords]) -> None
                     graph.remove((node, predicate, None))
 
 
-def _timed_reason(ds: Dataset):  # noqa: ANN202 - kg.reason.ReasonResult, imported late (owlready2 is slow to load)
-    from kg.reason import reason
-
-    t = time.perf_counter()
-    result = reason(ds)
-    return result, round(time.perf_counter() - t, 3)
-
-
 def build(out_dir: Path = Path("build"), sources: list[Path] | None = None, *,
           progress: Progress | None = None, reasoner: bool = True, registry: Path | None = None) -> BuildResult:
     """Run everything and swap the finished build into `out_dir`; raise `BuildError` on any violation."""
@@ -415,30 +406,28 @@ def build(out_dir: Path = Path("build"), sources: list[Path] | None = None, *,
     ds = assemble(all_records, warnings)
     timings["build_s"] = round(time.perf_counter() - t, 3)
 
-    say("validating (SHACL + quality checks)" + (" and reasoning (HermiT)" if reasoner else ""))
-    # HermiT runs in its own JVM: start it beside pySHACL (both only read `ds`) so the two use both cores.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        reasoning = pool.submit(_timed_reason, ds) if reasoner else None
+    say("validating (SHACL + quality checks)")
+    t = time.perf_counter()
+    findings = validate_dataset(ds)
+    timings["validate_s"] = round(time.perf_counter() - t, 3)
+    violations = [f for f in findings if f.is_violation]
+    if violations:
+        raise BuildError(f"{len(violations)} violation(s); the previous build in {out_dir} is kept", violations)
+
+    if reasoner:
+        from kg.reason import reason
+
+        say("reasoning (HermiT)")
         t = time.perf_counter()
-        findings = validate_dataset(ds)
-        timings["validate_s"] = round(time.perf_counter() - t, 3)
-        violations = [f for f in findings if f.is_violation]
-        if violations:
-            if reasoning:
-                reasoning.cancel()
-            raise BuildError(f"{len(violations)} violation(s); the previous build in {out_dir} is kept", violations)
-        if reasoning:
-            result, seconds = reasoning.result()
-            timings.update(result.timings)
-            timings["reason_s"] = seconds
-            findings += result.findings
-            if not result.consistent:
-                raise BuildError(f"the graph is inconsistent; the previous build in {out_dir} is kept",
-                                 result.findings)
-            inferred = ds.graph(iris.INFERRED_GRAPH)
-            for triple in result.inferred:
-                inferred.add(triple)
-    timings["checks_s"] = round(time.perf_counter() - t, 3)
+        result = reason(ds)
+        timings.update(result.timings)
+        timings["reason_s"] = round(time.perf_counter() - t, 3)
+        findings += result.findings
+        if not result.consistent:
+            raise BuildError(f"the graph is inconsistent; the previous build in {out_dir} is kept", result.findings)
+        inferred = ds.graph(iris.INFERRED_GRAPH)
+        for triple in result.inferred:
+            inferred.add(triple)
 
     say("writing files")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
