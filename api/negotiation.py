@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from api import sparql_formats as fmt
+from api.errors import ApiError
+
 
 def _parse(accept: str) -> list[tuple[str, float, int]]:
     ranges = []
@@ -52,3 +55,16 @@ def choose(accept: str | None, offered: list[str]) -> str | None:
         if best is None or key > best:
             best, chosen = key, media
     return chosen
+
+
+def page_media(accept: str | None, format_name: str | None, offered: list[str], what: str) -> str:
+    """The media type of a page offered as HTML and RDF: `?format=` wins over `Accept`; clear 400 / 406 otherwise."""
+    if format_name:
+        media = fmt.FORMAT_NAMES.get(format_name.lower())
+        if media not in offered:
+            raise ApiError(400, "unknown format", "format must be one of turtle, jsonld, nt, html")
+        return media
+    media = choose(accept, offered)
+    if media is None:
+        raise ApiError(406, "not acceptable", f"{what} is offered as {', '.join(offered)}")
+    return media

@@ -12,8 +12,8 @@ from rdflib import Graph, Literal, URIRef
 from api import sparql_formats as fmt
 from api.catalogue import Catalogue, suggest
 from api.deps import TEMPLATES, CatalogueDep, ServiceDep
-from api.errors import ApiError, not_found
-from api.negotiation import choose
+from api.errors import not_found
+from api.negotiation import page_media
 from api.queries import load
 from kg.iris import PREFIXES
 from kg.store import InvalidBinding
@@ -60,14 +60,7 @@ def entity(request: Request, service: ServiceDep, catalogue: CatalogueDep, path:
         outgoing = incoming = []
     if not outgoing and not incoming:
         raise not_found("entity", path, suggest(path, _known_paths(catalogue)))
-    if format:
-        media = fmt.FORMAT_NAMES.get(format.lower())
-        if media not in OFFERED:
-            raise ApiError(400, "unknown format", "format must be one of turtle, jsonld, nt, html")
-    else:
-        media = choose(request.headers.get("accept"), OFFERED)
-    if media is None:
-        raise ApiError(406, "not acceptable", f"this page is offered as {', '.join(OFFERED)}")
+    media = page_media(request.headers.get("accept"), format, OFFERED, "this page")
     if media != fmt.HTML:
         graph = Graph()
         for row in outgoing:

@@ -11,7 +11,7 @@ from rdflib import URIRef
 from api import sparql_formats as fmt
 from api.deps import ServiceDep
 from api.errors import ApiError
-from api.negotiation import choose
+from api.negotiation import page_media
 from api.queries import load
 
 router = APIRouter(tags=["ontology"])
@@ -23,14 +23,7 @@ OFFERED = [fmt.TURTLE, fmt.HTML, fmt.JSONLD, fmt.NTRIPLES]
 def ontology(request: Request, service: ServiceDep,
              format: Annotated[str | None, Query(max_length=20, description="turtle, jsonld, nt or html")] = None
              ) -> Response:
-    if format:
-        media = fmt.FORMAT_NAMES.get(format.lower())
-        if media not in OFFERED:
-            raise ApiError(400, "unknown format", "format must be one of turtle, jsonld, nt, html")
-    else:
-        media = choose(request.headers.get("accept"), OFFERED)
-    if media is None:
-        raise ApiError(406, "not acceptable", f"the ontology is offered as {', '.join(OFFERED)}")
+    media = page_media(request.headers.get("accept"), format, OFFERED, "the ontology")
     if media == fmt.HTML:
         page = service.settings.data_dir / "ontology.html"
         if not page.exists():
