@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from rdflib import URIRef
 
-from api.catalogue import Catalogue, Organisation, Participant, Theme, py, text
+from api.catalogue import Catalogue, Organisation, Participant, Theme, ThemeReason, text
 from api.errors import not_found
 from api.queries import load
 from api.state import GraphService
@@ -36,67 +34,70 @@ def organisation(catalogue: Catalogue, needle: str) -> Organisation:
 def _question_ref(catalogue: Catalogue, iri: str | None) -> dict | None:
     if not iri:
         return None
-    for question in catalogue.questions:
-        if question["iri"] == iri:
-            return {"id": question["id"], "number": question["number"], "text": question["text"]}
+    question = catalogue.questions_by_iri.get(iri)
+    if question is not None:
+        return {"id": question["id"], "number": question["number"], "text": question["text"]}
     return {"id": catalogue.local_id(iri, "question"), "number": None, "text": None}
 
 
 def _quote_ref(catalogue: Catalogue, iri: str | None) -> dict | None:
     if not iri:
         return None
-    for quote in catalogue.quotes:
-        if quote["iri"] == iri:
-            return {"id": quote["id"], "author": quote["author"], "text": quote["text"]}
+    quote = catalogue.quotes_by_iri.get(iri)
+    if quote is not None:
+        return {"id": quote["id"], "author": quote["author"], "text": quote["text"]}
     return {"id": catalogue.local_id(iri, "quote"), "author": None, "text": None}
+
+
+def reason_entry(catalogue: Catalogue, why: ThemeReason) -> dict:
+    """One 'why it matched' entry as the API shows it."""
+    theme_node = catalogue.themes.get(why.theme)
+    entry = {
+        "theme": catalogue.local_id(why.theme, "theme"),
+        "theme_label": theme_node.label if theme_node else None,
+        "reason": why.reason or "tagged",
+    }
+    if why.matched_label is not None:
+        entry["matched_label"] = why.matched_label
+    if why.via_question is not None:
+        entry["via_question"] = _question_ref(catalogue, why.via_question)
+    if why.via_quote is not None:
+        entry["via_quote"] = _quote_ref(catalogue, why.via_quote)
+    if why.note is not None:
+        entry["note"] = why.note
+    return entry
 
 
 def reason(catalogue: Catalogue, row: dict) -> dict:
     """One 'why it matched' entry from a row with ?theme ?reason ?matchedLabel ?viaQuestion ?note ?viaQuote."""
-    theme_iri = str(row["theme"])
-    theme_node = catalogue.themes.get(theme_iri)
-    entry = {
-        "theme": catalogue.local_id(theme_iri, "theme"),
-        "theme_label": theme_node.label if theme_node else None,
-        "reason": text(row.get("reason")) or "tagged",
-    }
-    if row.get("matchedLabel") is not None:
-        entry["matched_label"] = text(row["matchedLabel"])
-    if row.get("viaQuestion") is not None:
-        entry["via_question"] = _question_ref(catalogue, text(row["viaQuestion"]))
-    if row.get("viaQuote") is not None:
-        entry["via_quote"] = _quote_ref(catalogue, text(row["viaQuote"]))
-    if row.get("note") is not None:
-        entry["note"] = text(row["note"])
-    return entry
+    return reason_entry(catalogue, ThemeReason(
+        str(row["theme"]), text(row.get("reason")), text(row.get("matchedLabel")), text(row.get("viaQuestion")),
+        text(row.get("note")), text(row.get("viaQuote"))))
 
 
-def resources_for_theme(service: GraphService, catalogue: Catalogue, theme_node: Theme,
-                        include_narrower: bool = True) -> list[dict]:
-    """Resources tagged with the theme (or narrower ones), each saying why it matched; bound query, no pasting."""
-    bindings = {"root": URIRef(theme_node.iri)}
-    if not include_narrower:
-        bindings["theme"] = URIRef(theme_node.iri)
-    rows = service.store.query(load("resources_by_theme"), bindings).rows
-    items: dict[str, dict] = {}
-    reasons: dict[str, list[dict]] = defaultdict(list)
-    for row in rows:
-        iri = str(row["resource"])
-        summary = catalogue.resources.get(iri)
-        items.setdefault(iri, {
-            "id": catalogue.local_id(iri, "resource"), "iri": iri, "url": catalogue.page(iri),
-            "title": text(row.get("title")), "type": text(row.get("type")), "issued": py(row.get("issued")),
-            "link": text(row.get("url")), "shared_by": summary["shared_by"] if summary else [],
-        })
-        entry = reason(catalogue, row)
-        if entry not in reasons[iri]:
-            reasons[iri].append(entry)
-    out = []
+def resources_for_theme(catalogue: Catalogue, theme_node: Theme, include_narrower: bool = True) -> list[dict]:
+    """Resources tagged with the theme (or narrower ones), ranked, each saying why it matched.
+
+    Answered from the catalogue's theme index (read from the store once per load), not by a query per request:
+    the same answer as api/queries/resources_by_theme.rq, which tests check theme by theme."""
+    scope = set(catalogue.descendants(theme_node.iri) if include_narrower else [theme_node.iri])
+    found: set[str] = set()
+    for theme_iri in scope:
+        found |= catalogue.theme_resources.get(theme_iri, set())
     direct = catalogue.local_id(theme_node.iri, "theme")
-    for iri, item in items.items():
-        item["matched_because"] = sorted(reasons[iri], key=lambda r: (r["theme"] != direct, r["theme"], r["reason"]))
-        item["score"] = relevance(item["matched_because"], direct)
-        out.append(item)
+    out = []
+    for iri in found:
+        summary = catalogue.resources.get(iri)
+        if summary is None:
+            continue
+        entries: list[dict] = []
+        for why in catalogue.resource_reasons.get(iri, ()):
+            if why.theme in scope:
+                entry = reason_entry(catalogue, why)
+                if entry not in entries:
+                    entries.append(entry)
+        entries.sort(key=lambda r: (r["theme"] != direct, r["theme"], r["reason"]))
+        out.append({**summary, "matched_because": entries, "score": relevance(entries, direct)})
     return sorted(out, key=lambda r: (-r["score"], (r["title"] or r["id"]).casefold(), r["id"]))
 
 

@@ -20,7 +20,7 @@ QI = "https://w3id.org/qikg/ontology#"
 
 @router.get("", summary="Resources, optionally for a theme (id or any label; narrower themes included)")
 def list_resources(
-    service: ServiceDep, catalogue: CatalogueDep, page: PageDep,
+    catalogue: CatalogueDep, page: PageDep,
     theme: Annotated[str | None, Query(max_length=TEXT_MAX, description="theme id, prefLabel, altLabel or "
                                        "hiddenLabel, any case")] = None,
     include_narrower: Annotated[bool, Query(description="also resources of narrower themes")] = True,
@@ -30,10 +30,7 @@ def list_resources(
     core: Annotated[bool | None, Query(description="only the report's core resources (true) or shared ones")] = None,
 ) -> dict:
     if theme is not None:
-        items = lookups.resources_for_theme(service, catalogue, lookups.theme(catalogue, theme), include_narrower)
-        for item in items:
-            summary = catalogue.resources.get(item["iri"], {})
-            item["core"] = summary.get("core", False)
+        items = lookups.resources_for_theme(catalogue, lookups.theme(catalogue, theme), include_narrower)
     else:
         items = sorted(catalogue.resources.values(), key=lambda r: ((r["title"] or r["id"]).casefold(), r["id"]))
     if shared_by is not None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from api import lookups
 from api.catalogue import Catalogue, Theme
-from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
+from api.deps import TEXT_MAX, CatalogueDep, PageDep
 
 router = APIRouter(prefix="/api/themes", tags=["themes"])
 
@@ -50,13 +50,13 @@ def list_themes(catalogue: CatalogueDep, page: PageDep,
 
 @router.get("/{theme_id:path}",
             summary="One theme (by id or any label, any case) with its quotes, questions, resources")
-def get_theme(service: ServiceDep, catalogue: CatalogueDep, page: PageDep,
+def get_theme(catalogue: CatalogueDep, page: PageDep,
               theme_id: Annotated[str, Path(max_length=TEXT_MAX)],
               include_narrower: bool = True) -> dict:
     theme = lookups.theme(catalogue, theme_id)
     scope = set(catalogue.descendants(theme.iri) if include_narrower else [theme.iri])
     quotes = [q for q in catalogue.quotes if scope & set(catalogue.item_themes.get(q["iri"], ()))]
     questions = [q for q in catalogue.questions if scope & set(catalogue.item_themes.get(q["iri"], ()))]
-    resources = lookups.resources_for_theme(service, catalogue, theme, include_narrower)
+    resources = lookups.resources_for_theme(catalogue, theme, include_narrower)
     return {**theme_json(catalogue, theme, depth=1), "include_narrower": include_narrower,
             "quotes": page.of(quotes), "questions": page.of(questions), "resources": page.of(resources)}

@@ -70,3 +70,29 @@ def test_what_to_read_about_the_golden_thread_puts_what_the_chat_pointed_to_firs
     assert "pace-layering-how-complex-systems-learn-and-keep" in top
     direct = [r for r in items[0]["matched_because"] if r["theme"] == "golden-thread"]
     assert direct and items[0]["matched_because"][0]["theme"] == "golden-thread"
+
+
+def test_the_theme_index_answers_as_the_sparql_query_does_for_every_theme(client: TestClient) -> None:
+    """The lookup reads the catalogue's index; api/queries/resources_by_theme.rq says the same thing in SPARQL."""
+    import json
+
+    from rdflib import URIRef
+
+    from api import lookups
+    from api.queries import load
+
+    service = client.app.state.service
+    catalogue = service.catalogue()
+    checked = 0
+    for theme in catalogue.themes.values():
+        for narrower in (True, False):
+            bindings = {"root": URIRef(theme.iri)} | ({} if narrower else {"theme": URIRef(theme.iri)})
+            expected: dict[str, set[str]] = {}
+            for row in service.store.query(load("resources_by_theme"), bindings).rows:
+                entry = json.dumps(lookups.reason(catalogue, row), sort_keys=True)
+                expected.setdefault(str(row["resource"]), set()).add(entry)
+            got = {item["iri"]: {json.dumps(why, sort_keys=True) for why in item["matched_because"]}
+                   for item in lookups.resources_for_theme(catalogue, theme, narrower)}
+            assert got == expected, theme.slug
+            checked += bool(got)
+    assert checked > 20
