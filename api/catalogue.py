@@ -124,6 +124,7 @@ class Catalogue:
         self.questions_by_iri: dict[str, dict] = {}
         self.resource_reasons: dict[str, list[ThemeReason]] = defaultdict(list)
         self.theme_resources: dict[str, set[str]] = defaultdict(set)
+        self.ranked_resources: dict[tuple[str, bool], list[dict]] = {}  # filled by api.lookups on first use
         self.chats: dict[str, dict] = {}
         self._read_themes(store)
         self._read_participants(store)

@@ -19,18 +19,22 @@ TEMPLATES = Jinja2Templates(env=Environment(loader=FileSystemLoader(Path(__file_
                                             autoescape=True))
 
 
-def get_service(request: Request) -> GraphService:
+# The dependencies are `async def` because they never block (the catalogue is built at start-up and only looked up
+# here): sync ones would each cost a hop through the thread pool on every request.
+
+
+async def get_service(request: Request) -> GraphService:
     service = getattr(request.app.state, "service", None)
     if service is None:
         raise ApiError(503, "not ready", "the graph is not loaded yet")
     return service
 
 
-def get_settings(service: Annotated[GraphService, Depends(get_service)]) -> Settings:
+async def get_settings(service: Annotated[GraphService, Depends(get_service)]) -> Settings:
     return service.settings
 
 
-def get_catalogue(service: Annotated[GraphService, Depends(get_service)]) -> Catalogue:
+async def get_catalogue(service: Annotated[GraphService, Depends(get_service)]) -> Catalogue:
     return service.catalogue()
 
 
@@ -50,7 +54,7 @@ class Page:
                 "items": items[self.offset:self.offset + self.limit]}
 
 
-def get_page(
+async def get_page(
     limit: Annotated[int, Query(ge=1, le=500, description="items per page (at most 500)")] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")] = 0,
 ) -> Page:

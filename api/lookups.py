@@ -79,7 +79,16 @@ def resources_for_theme(catalogue: Catalogue, theme_node: Theme, include_narrowe
     """Resources tagged with the theme (or narrower ones), ranked, each saying why it matched.
 
     Answered from the catalogue's theme index (read from the store once per load), not by a query per request:
-    the same answer as api/queries/resources_by_theme.rq, which tests check theme by theme."""
+    the same answer as api/queries/resources_by_theme.rq, which tests check theme by theme. The catalogue does not
+    change while it is in use, so each theme's ranked list is worked out once; callers must not modify it."""
+    key = (theme_node.iri, include_narrower)
+    found = catalogue.ranked_resources.get(key)
+    if found is None:
+        found = catalogue.ranked_resources[key] = _rank_resources(catalogue, theme_node, include_narrower)
+    return found
+
+
+def _rank_resources(catalogue: Catalogue, theme_node: Theme, include_narrower: bool) -> list[dict]:
     scope = set(catalogue.descendants(theme_node.iri) if include_narrower else [theme_node.iri])
     found: set[str] = set()
     for theme_iri in scope:

@@ -19,7 +19,7 @@ QI = "https://w3id.org/qikg/ontology#"
 
 
 @router.get("", summary="Resources, optionally for a theme (id or any label; narrower themes included)")
-def list_resources(
+async def list_resources(
     catalogue: CatalogueDep, page: PageDep,
     theme: Annotated[str | None, Query(max_length=TEXT_MAX, description="theme id, prefLabel, altLabel or "
                                        "hiddenLabel, any case")] = None,
@@ -40,7 +40,7 @@ def list_resources(
         items = [r for r in items if ranking.match_all(q, r["title"] or "")]
     if core is not None:
         items = [r for r in items if bool(r.get("core")) == core]
-    return page.of(items)
+    return page.of(items)  # async: all in memory, no store call, so no thread-pool hop
 
 
 @router.get("/{resource_id}", summary="One resource: bibliographic data, who shared it, themes, quotes around it")
