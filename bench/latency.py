@@ -67,9 +67,11 @@ def timed_loop(send: Callable[[], httpx.Response], *, max_n: int, max_s: float, 
     return summarise(durations, errors, {"bytes": size, "status": status, **({"detail": detail} if detail else {})})
 
 
-def sparql_sender(client: httpx.Client, url: str, query: str) -> Callable[[], httpx.Response]:
-    """POST the query as a form (SPARQL 1.1 Protocol), asking for SPARQL JSON results."""
-    return lambda: client.post(url, data={"query": query}, headers={"Accept": SPARQL_JSON})
+def sparql_sender(client: httpx.Client, url: str, query: str,
+                  timeout: float | None = None) -> Callable[[], httpx.Response]:
+    """POST the query as a form (SPARQL 1.1 Protocol), asking for SPARQL JSON results (`timeout`: the client's)."""
+    extra = {} if timeout is None else {"timeout": timeout}
+    return lambda: client.post(url, data={"query": query}, headers={"Accept": SPARQL_JSON}, **extra)
 
 
 def result_rows(response: httpx.Response) -> int | None:

@@ -22,8 +22,8 @@ def _get(d: dict, *keys):
 
 
 def _api_theme(size: dict) -> tuple[str | None, float | None]:
-    """Our API's theme lookup median (results of older runs may name the union-fix variant, since adopted)."""
-    for variant in ("api-oxigraph", "api-oxigraph+union-fix"):
+    """Our API's theme lookup median on its default store (embedded Oxigraph)."""
+    for variant in ("api-oxigraph",):
         value = _get(size, "latency", variant, "theme_api", "median_ms")
         if value is not None:
             return variant, value
@@ -155,13 +155,27 @@ def markdown(results: dict) -> str:
                              f"{_fmt(c['median_ms'])} | {_fmt(c['p99_ms'])} | {c['errors']} {c['error_kinds'] or ''} |")
         prof = size.get("profile")
         if prof and "error" not in prof:
-            lines += ["", "Theme lookup, in-process split (embedded Oxigraph with the union fix; medians): "
-                      f"SPARQL evaluation {prof['sparql_eval_ms']} ms, conversion to rdflib terms "
-                      f"{prof['term_conversion_ms']} ms, route post-processing {prof['python_postprocess_ms']} ms, "
-                      f"JSON of one page {prof['json_page_ms']} ms ({prof['rows']} rows, {prof['items']} resources); "
-                      f"catalogue build at start-up {prof['catalogue_s']} s."]
+            lines += ["", "Theme lookup, in-process (embedded Oxigraph, medians): the catalogue's theme index answers "
+                      f"in {prof['index_lookup_ms']} ms and JSON of one page takes {prof['json_page_ms']} ms "
+                      f"({prof['items']} resources); the catalogue (with the index) builds in {prof['catalogue_s']} s "
+                      "at start-up. The same answer in SPARQL (resources_by_theme.rq), what a request cost before "
+                      f"the index: evaluation {prof['sparql_eval_ms']} ms, conversion to rdflib terms "
+                      f"{prof['term_conversion_ms']} ms ({prof['rows']} rows)."]
         elif prof:
             lines += ["", f"Theme lookup profile: {prof['error']}"]
+    view = results.get("graph_view")
+    if view and "error" not in view:
+        lines += ["", "## Graph view: time to a stable layout in headless Chromium (median of runs)", "",
+                  "| graph | nodes (full view) | edges | overview / full ms | page | server render s |",
+                  "|---|---|---|---|---|---|"]
+        for point in [view["seed"], *view["scaled"]]:
+            browser = point["browser"]
+            lines.append(f"| {point['graph']} | {point['nodes_full']:,} | {point['edges_full']:,} | "
+                         f"{_fmt(browser['overview']['ms_to_stable_view_median'])} / "
+                         f"{_fmt(browser['full']['ms_to_stable_view_median'])} | {_mb(point['page_bytes'])} | "
+                         f"{point['server_render_s']} |")
+    elif view:
+        lines += ["", f"Graph view: {view['error']}"]
     largest = max(results.get("sizes", {}).items(), key=lambda kv: kv[1]["dataset"]["quads"], default=None)
     if largest:
         name, size = largest

@@ -118,13 +118,17 @@ def _running(name: str, cmd: list[str], port: int, ready_path: str, sparql_path:
 
 
 def api_server(data_dir: Path, backend: str, log: Path, *, store_dir: Path | None = None,
-               start_timeout: float = 600.0) -> AbstractContextManager[Server]:
-    """Our app under uvicorn, serving `data_dir/qikg.trig` from `backend`; no build at start-up."""
+               remote: Server | None = None, start_timeout: float = 600.0) -> AbstractContextManager[Server]:
+    """Our app under uvicorn, serving `data_dir/qikg.trig` from `backend`; no build at start-up. With `remote` (an
+    Oxigraph server) as its SPARQL 1.1 store, the app loads the data there itself (Graph Store Protocol)."""
     port = free_port()
     env = {"QIKG_DATA_DIR": str(data_dir), "QIKG_STORE_BACKEND": backend, "QIKG_AUTO_BUILD": "false",
            "QIKG_HOST": HOST, "QIKG_PORT": str(port)}
     if store_dir is not None:
         env["QIKG_STORE_DIR"] = str(store_dir)
+    if remote is not None:
+        env |= {"QIKG_REMOTE_QUERY_URL": remote.base + "/query", "QIKG_REMOTE_UPDATE_URL": remote.base + "/update",
+                "QIKG_REMOTE_GSP_URL": remote.base + "/store"}
     cmd = [str(BIN / "python"), "-m", "uvicorn", "api.main:app", "--host", HOST, "--port", str(port),
            "--log-level", "warning", "--no-access-log"]
     return _running(f"api-{backend}", cmd, port, "/health", "/sparql", log, env, start_timeout)
@@ -136,9 +140,12 @@ def rdflib_endpoint(data: Path, log: Path, *, start_timeout: float = 600.0) -> A
     return _running("rdflib-endpoint", cmd, port, "/health", "/sparql", log, start_timeout=start_timeout)
 
 
-def oxigraph_server(location: Path, log: Path, *, start_timeout: float = 60.0) -> AbstractContextManager[Server]:
+def oxigraph_server(location: Path, log: Path, *, start_timeout: float = 60.0,
+                    union: bool = True) -> AbstractContextManager[Server]:
+    """`union`: the default graph is the union of the named graphs (to query it directly); off when our API uses the
+    server as its remote store and names the dataset per query itself."""
     port = free_port()
     cmd = [str(BIN / "oxigraph"), "serve", "--location", str(location), "--bind", f"{HOST}:{port}",
-           "--union-default-graph", "--timeout-s", "60"]
+           "--timeout-s", "60"] + (["--union-default-graph"] if union else [])
     return _running("oxigraph-server", cmd, port, "/query?query=ASK%7B%7D", "/query", log,
                     start_timeout=start_timeout)
