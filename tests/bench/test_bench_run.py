@@ -70,15 +70,31 @@ def test_the_bench_runs_every_server_at_a_tiny_size(tmp_path):
     out = bench_run.bench_size(ds, cfg, "leaders-show-the-way", {}, say=lambda _m: None)
     assert set(out["load"]) == {"oxigraph", "oxigraph-memory", "oxigraph-server", "rdflib"}
     assert all(load["quads"] > 0 for load in out["load"].values()), out["load"]
-    assert set(out["latency"]) == {"oxigraph-server", "rdflib-endpoint", "api-oxigraph",
+    assert set(out["latency"]) == {"oxigraph-server", "rdflib-endpoint", "api-oxigraph", "api-remote",
                                    "api-rdflib"}, out["skipped"]
     rows = {name: lat["theme_sparql_rows"] for name, lat in out["latency"].items()}
     assert len(set(rows.values())) == 1 and rows["oxigraph-server"] > 0, rows  # every server gives the same answer
     assert out["latency"]["api-oxigraph"]["theme_api"]["n"] > 0
+    assert out["latency"]["api-remote"]["theme_api"]["n"] > 0  # the API on a remote Oxigraph server answers too
     assert out["concurrency"]["api_resources_theme"]["errors"] == 0
     assert "sparql_eval_ms" in out["profile"]
     md = report.markdown({"command": "x", "machine": {"cpu": "c", "cores_logical": 1, "cores_physical": 1,
                                                       "ram_bytes": 1, "os": "o", "python": "3", "versions": {},
                                                       "date": "d", "git_commit": None, "git_dirty": False},
                           "sizes": {"tiny": out}, "targets": []})
-    assert "api-oxigraph" in md and "oxigraph-server" in md
+    assert "api-oxigraph" in md and "oxigraph-server" in md and "api-remote" in md
+
+
+def test_the_report_shows_the_graph_view_at_each_size():
+    point = {"graph": "seed", "nodes_full": 331, "edges_full": 920, "server_render_s": 0.7, "page_bytes": 1_400_000,
+             "browser": {"overview": {"ms_to_stable_view_median": 580.0}, "full": {"ms_to_stable_view_median": 607.0}}}
+    scaled = {**point, "graph": "synthetic x6.04", "nodes_full": 2001}
+    machine_info = {"cpu": "c", "cores_logical": 1, "cores_physical": 1, "ram_bytes": 1, "os": "o", "python": "3",
+                    "versions": {}, "date": "d", "git_commit": None, "git_dirty": False}
+    md = report.markdown({"command": "x", "machine": machine_info, "sizes": {}, "targets": [],
+                          "graph_view": {"seed": point, "scaled": [scaled]}})
+    assert "| seed | 331 | 920 | 580.00 / 607.00 |" in md
+    assert "| synthetic x6.04 | 2,001 |" in md
+    failed = report.markdown({"command": "x", "machine": machine_info, "sizes": {}, "targets": [],
+                              "graph_view": {"error": "chromium is missing"}})
+    assert "Graph view: chromium is missing" in failed
