@@ -1,8 +1,8 @@
 """Shared fixtures: the graph (the real build when the pipeline succeeds, else the small fixture), apps, a server.
 
 The apps (`client`, `fixture_client`) run on each store back-end chosen by QIKG_TEST_BACKENDS (comma-separated:
-oxigraph, rdflib, remote). By default every test runs on embedded Oxigraph, and the modules in REMOTE_MODULES run a
-second time against a real Oxigraph *server* started by the tests, as a remote SPARQL store.
+oxigraph, rdflib, remote). By default every test of the app runs twice: on embedded Oxigraph, and against a real
+Oxigraph *server* started by the tests, as a remote SPARQL store.
 """
 
 from __future__ import annotations
@@ -26,9 +26,6 @@ from api.main import create_app
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
 BACKENDS_ENV = "QIKG_TEST_BACKENDS"
-# Representative of every way the API reads the store: catalogue, bound lookups, CONSTRUCT, /sparql via the sandbox.
-REMOTE_MODULES = {"test_themes", "test_resources", "test_participants", "test_organisations", "test_questions",
-                  "test_quotes", "test_entities", "test_sparql", "test_stats", "test_injection"}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -39,8 +36,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if chosen:
         backends = [b.strip() for b in chosen.split(",") if b.strip()]
     else:
-        module = metafunc.module.__name__.rsplit(".", 1)[-1]
-        backends = ["oxigraph", "remote"] if module in REMOTE_MODULES else ["oxigraph"]
+        backends = ["oxigraph", "remote"]
     metafunc.parametrize("backend", backends, indirect=True, scope="session")
 
 
