@@ -3,11 +3,15 @@
 Any standard server fits (Oxigraph server, Fuseki, GraphDB, Virtuoso...). What the embedded stores do in-process is
 done over HTTP here:
 
-- **Union default graph.** The API expects the union of the named graphs as the default graph. In `"dataset"` mode
-  (the default, plain SPARQL 1.1 Protocol) every query names the dataset itself: one `default-graph-uri` and one
-  `named-graph-uri` per loaded graph, sent as a form POST so hundreds of graphs fit. A query with its own FROM /
-  FROM NAMED keeps its own dataset. In `"native"` mode the server is trusted to use the union already (e.g. Oxigraph
-  `--union-default-graph`, Fuseki `unionDefaultGraph`).
+- **Union default graph.** The API expects the RDF merge (a set) of the named graphs as the default graph. In
+  `"dataset"` mode (the default, plain SPARQL 1.1 Protocol) the load also writes that merge as one more graph
+  (`UNION_GRAPH`, never listed among the named graphs), and every query names the dataset itself: `UNION_GRAPH` as
+  its `default-graph-uri` and one `named-graph-uri` per loaded graph, sent as a form POST so hundreds of graphs fit.
+  Naming every chat graph as a `default-graph-uri` instead would not do: servers such as Oxigraph then return a
+  triple once per graph holding it, and with many chats the rows of shared people multiply (at 100 k quads the
+  participants query grew past 49 MB and the API could not start). A query with its own FROM / FROM NAMED keeps its
+  own dataset. In `"native"` mode the server is trusted to use the union already (e.g. Fuseki `unionDefaultGraph`;
+  Oxigraph's `--union-default-graph` repeats triples per graph as above).
 - **Bound values.** A server cannot take bindings out of band, so each bound value is written into the query as a
   single RDF term inside a `VALUES` block placed at the start of the query's WHERE group (so FILTERs and OPTIONALs of
   that group see the value, as with substitution). Only terms are written, never raw text: IRIs are checked against
@@ -55,6 +59,8 @@ from kg.store import (
 )
 
 STORE_META = "https://w3id.org/qikg/graph/store-meta"
+UNION_GRAPH = "https://w3id.org/qikg/graph/union"  # the merge of the loaded graphs, the default graph of queries
+LAYOUT = 2  # 2: the load writes UNION_GRAPH; a server loaded by an older qikg is loaded again
 _META_NS = "https://w3id.org/qikg/store#"
 _INSERT_CHUNK = 20_000  # triples per INSERT DATA request when no Graph Store Protocol URL is given
 _RESULT_ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, application/n-quads;q=0.8, "
@@ -272,8 +278,7 @@ class RemoteStore:
                 return []
         except QuerySyntaxError:
             return []  # let the server report the syntax error
-        graphs = self._graphs
-        return [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
+        return [("default-graph-uri", UNION_GRAPH)] + [("named-graph-uri", g) for g in self._graphs]
 
     def _send_query(self, sparql: str, timeout: float | None, dataset: bool = True) -> httpx.Response:
         """POST the query (form-encoded) and return the open, streaming response; the caller closes it."""
@@ -353,18 +358,24 @@ class RemoteStore:
                 raise ValueError(f"{source.name} has triples outside a named graph: the remote store loads "
                                  "named graphs only (the union of them is the default graph)")
             by_graph[quad.graph_name.value].append(quad.triple)
-        if STORE_META in by_graph:
-            raise ValueError(f"{source.name} uses the reserved graph {STORE_META}")
+        for reserved in (STORE_META, UNION_GRAPH):
+            if reserved in by_graph:
+                raise ValueError(f"{source.name} uses the reserved graph {reserved}")
         previous = set(self._server_graphs())
         self._put_graph(STORE_META, [])  # no key while the load runs: an interrupted load is seen as incomplete
         for graph in sorted(by_graph):
             self._put_graph(graph, by_graph[graph])
-        for graph in sorted(previous - set(by_graph) - {STORE_META}):
+        kept = {STORE_META} | ({UNION_GRAPH} if self.settings.union == "dataset" else set())
+        for graph in sorted(previous - set(by_graph) - kept):
             self._delete_graph(graph)
+        if self.settings.union == "dataset":
+            self._put_graph(UNION_GRAPH, list(dict.fromkeys(t for triples in by_graph.values() for t in triples)))
         graphs = sorted(by_graph)
         count = sum(len(t) for t in by_graph.values())
         meta = ox.NamedNode(STORE_META)
         facts = [ox.Triple(meta, ox.NamedNode(_META_NS + "key"), ox.Literal(key)),
+                 ox.Triple(meta, ox.NamedNode(_META_NS + "layout"),
+                           ox.Literal(str(LAYOUT), datatype=ox.NamedNode(str(XSD.integer)))),
                  ox.Triple(meta, ox.NamedNode(_META_NS + "source"), ox.Literal(str(source))),
                  ox.Triple(meta, ox.NamedNode(_META_NS + "triples"),
                            ox.Literal(str(count), datatype=ox.NamedNode(str(XSD.integer))))]
@@ -421,8 +432,8 @@ class RemoteStore:
         meta: dict[str, list[Node]] = defaultdict(list)
         for row in rows:
             meta[str(row["p"]).removeprefix(_META_NS)].append(row["o"])
-        if not meta.get("key"):
-            return
+        if not meta.get("key") or [str(v) for v in meta.get("layout", [])] != [str(LAYOUT)]:
+            return  # no complete load, or one by an older qikg without the union graph: load again
         with self._lock:
             self._key = str(meta["key"][0])
             self._source = str(meta["source"][0]) if meta.get("source") else None

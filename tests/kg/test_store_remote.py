@@ -170,6 +170,32 @@ def test_a_reload_drops_graphs_the_new_dump_does_not_have(remote, tmp_path: Path
     assert fresh.loaded_key() == "one" and fresh.triple_count() == 1
 
 
+TWO_CHATS = """
+@prefix qi: <https://w3id.org/qikg/ontology#> .
+<https://w3id.org/qikg/graph/source/a> { <https://w3id.org/qikg/id/participant/x> qi:handle "x" . }
+<https://w3id.org/qikg/graph/source/b> { <https://w3id.org/qikg/id/participant/x> qi:handle "x" . }
+"""
+
+
+def test_a_person_in_two_chats_is_one_row_on_a_remote_server_too(server, tmp_path: Path) -> None:
+    source = tmp_path / "two.trig"
+    source.write_text(TWO_CHATS, encoding="utf-8")
+    store = RemoteStore(server.settings())
+    store.load(source)
+    assert len(store.query(f"SELECT ?h WHERE {{ ?p <{QI}handle> ?h }}").rows) == 1
+    graphs = store.query(f"SELECT ?g WHERE {{ GRAPH ?g {{ ?p <{QI}handle> ?h }} }}").rows
+    assert sorted(str(r["g"]) for r in graphs) == store.named_graphs() == [
+        "https://w3id.org/qikg/graph/source/a", "https://w3id.org/qikg/graph/source/b"]  # the merge is not listed
+    assert store.triple_count() == 2
+
+
+def test_a_server_loaded_without_the_merged_graph_is_loaded_again(remote, server) -> None:
+    server_meta = "https://w3id.org/qikg/graph/store-meta"
+    layout = "<https://w3id.org/qikg/store#layout>"
+    remote._update(f"DELETE WHERE {{ GRAPH <{server_meta}> {{ <{server_meta}> {layout} ?v }} }}")
+    assert RemoteStore(server.settings()).loaded_key() is None  # so the app loads it again
+
+
 def test_loading_through_sparql_update_when_there_is_no_graph_store(server, embedded) -> None:
     store = RemoteStore(server.settings(gsp_url=None))
     store.load(FIXTURE)
