@@ -69,7 +69,8 @@ def measure(backend: str, data: Path, store_dir: Path | None = None, timeout: fl
 
 
 def server_load(server, data: Path, timeout: float = 900.0) -> dict:
-    """POST the N-Quads file to Oxigraph server's /store (Graph Store Protocol) and read the server's RSS around it."""
+    """POST the N-Quads file to Oxigraph server's /store (Graph Store Protocol), then make its default graph the merge
+    of the named graphs with one SPARQL update, as our stores hold the data; the server's RSS is read around it."""
     before = server.rss()
     started = time.perf_counter()
     with httpx.Client(timeout=timeout) as client, data.open("rb") as body:
@@ -78,15 +79,24 @@ def server_load(server, data: Path, timeout: float = 900.0) -> dict:
     seconds = time.perf_counter() - started
     if response.status_code >= 300:
         return {"backend": "oxigraph-server", "error": f"HTTP {response.status_code}: {response.text[:200]}"}
+    started = time.perf_counter()
+    with httpx.Client(timeout=timeout) as client:
+        merged = client.post(server.base + "/update",
+                             data={"update": "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"})
+    merge_s = time.perf_counter() - started
+    if merged.status_code >= 300:
+        return {"backend": "oxigraph-server", "error": f"merge: HTTP {merged.status_code}: {merged.text[:200]}"}
     with httpx.Client(timeout=120) as client:
         count = client.post(server.sparql_url, data={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"},
                             headers={"Accept": "application/sparql-results+json"}).json()
     quads = int(count["results"]["bindings"][0]["n"]["value"])
     time.sleep(0.5)
     after = server.rss()
-    return {"backend": "oxigraph-server", "quads": quads, "seconds": round(seconds, 3),
-            "quads_per_s": round(quads / seconds) if seconds else None, "rss_before": before, "rss_after": after,
-            "bytes_per_quad": round((after - before) / quads, 1) if quads else None, "via": "POST /store (GSP)"}
+    return {"backend": "oxigraph-server", "quads": quads, "seconds": round(seconds + merge_s, 3),
+            "load_s": round(seconds, 3), "merge_s": round(merge_s, 3),
+            "quads_per_s": round(quads / (seconds + merge_s)) if seconds else None, "rss_before": before,
+            "rss_after": after, "bytes_per_quad": round((after - before) / quads, 1) if quads else None,
+            "via": "POST /store (GSP), then one SPARQL update merging the graphs into the default graph"}
 
 
 if __name__ == "__main__":

@@ -192,6 +192,11 @@ def markdown(results: dict) -> str:
             lines.append(f"| {q} | " + " | ".join(cells) + " |")
     lines += ["", "Servers: **api-oxigraph** is our API as shipped (uvicorn, embedded Oxigraph, `/sparql` runs in "
               "killable worker processes; the default graph is the merge of the named graphs, a set); "
-              "**api-rdflib** is our API on rdflib; **rdflib-endpoint** and "
-              "**oxigraph-server** serve the same data and run the same SPARQL with the theme bound in the text.", ""]
+              "**api-remote** is our API with an Oxigraph server as its remote SPARQL store (it loads the data there "
+              "itself at start-up, Graph Store Protocol); **api-rdflib** is our API on rdflib; "
+              "**rdflib-endpoint** (rdflib's memory store, default graph = union) and **oxigraph-server** (its "
+              "default graph made the merge of the named graphs, as ours) serve the same data and run the same SPARQL "
+              "with the theme written into the text, since they take no bindings. `/api/resources?theme=` answers "
+              "from the catalogue's in-memory theme index (read from the store at start-up); the theme SPARQL is "
+              "what it would cost to ask the store per request.", ""]
     return "\n".join(lines)

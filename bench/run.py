@@ -153,6 +153,8 @@ def bench_size(ds: data.Dataset, cfg: Config, theme: str, state: dict, say=print
     say("  Oxigraph server: load via /store, then queries")
     location = data.scratch_dir("oxserver-")
     try:
+        # the same layout as our stores (default graph = the merge of the named graphs, a set), not
+        # --union-default-graph, which returns a triple once per graph holding it
         with servers.oxigraph_server(location, LOGS / f"oxigraph-{ds.size}.log") as srv:
             out["load"]["oxigraph-server"] = loadrate.server_load(srv, ds.nquads)
             out["latency"]["oxigraph-server"] = sparql_latencies(srv, theme_sparql, cqs, cfg)
@@ -215,8 +217,7 @@ def _api(ds: data.Dataset, variant: str, cfg: Config) -> Iterator[servers.Server
         if backend == "remote":
             location = data.scratch_dir("oxremote-")
             stack.callback(shutil.rmtree, location, ignore_errors=True)
-            remote = stack.enter_context(servers.oxigraph_server(location, LOGS / f"oxigraph-remote-{ds.size}.log",
-                                                                 union=False))
+            remote = stack.enter_context(servers.oxigraph_server(location, LOGS / f"oxigraph-remote-{ds.size}.log"))
         timeout = cfg.api_start_s * (1 if backend == "rdflib" else 2)
         yield stack.enter_context(servers.api_server(ds.trig_dir, backend, log, store_dir=store_dir, remote=remote,
                                                      start_timeout=timeout))

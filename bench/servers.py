@@ -2,7 +2,7 @@
 
 - our API (uvicorn serving `api.main:app`, the back-end and data chosen by QIKG_ settings),
 - rdflib-endpoint serving the same data from rdflib's memory store (bench/rdflib_endpoint_app.py),
-- Oxigraph server (`oxigraph serve`, union default graph so queries see every named graph, as ours do).
+- Oxigraph server (`oxigraph serve`), its default graph made the merge of the named graphs, as in our stores.
 
 Every start waits for readiness with a deadline, and every server is stopped in a `finally` (terminate, then kill).
 """
@@ -140,12 +140,11 @@ def rdflib_endpoint(data: Path, log: Path, *, start_timeout: float = 600.0) -> A
     return _running("rdflib-endpoint", cmd, port, "/health", "/sparql", log, start_timeout=start_timeout)
 
 
-def oxigraph_server(location: Path, log: Path, *, start_timeout: float = 60.0,
-                    union: bool = True) -> AbstractContextManager[Server]:
-    """`union`: the default graph is the union of the named graphs (to query it directly); off when our API uses the
-    server as its remote store and names the dataset per query itself."""
+def oxigraph_server(location: Path, log: Path, *, start_timeout: float = 60.0) -> AbstractContextManager[Server]:
+    """Without `--union-default-graph` (it returns a triple once per graph holding it): the bench merges the graphs
+    into the default graph after loading, and our API as a remote client names its dataset per query."""
     port = free_port()
     cmd = [str(BIN / "oxigraph"), "serve", "--location", str(location), "--bind", f"{HOST}:{port}",
-           "--timeout-s", "60"] + (["--union-default-graph"] if union else [])
+           "--timeout-s", "60"]
     return _running("oxigraph-server", cmd, port, "/query?query=ASK%7B%7D", "/query", log,
                     start_timeout=start_timeout)
