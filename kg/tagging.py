@@ -45,7 +45,79 @@ def theme_slug(theme: URIRef) -> str:
     return str(theme).removeprefix(str(QID) + "theme/")
 
 
-def label_patterns(thesaurus: Graph) -> list[tuple[re.Pattern[str], str, str]]:
+_WORD_CHAR = re.compile(r"\w")
+_SEPARATOR_CHAR = re.compile(_SEPARATOR.removesuffix("*"))
+_NOT_GIVEN = object()
+
+
+class LabelPattern:
+    """How to find one label in a text: `search(text)` gives where it first occurs (a regex match start), or None.
+
+    Tagging tries every label (about 600) on every item; compiling all the regexes and scanning every text with each
+    took most of the RDF build. A label of ASCII words in a text without cased non-ASCII characters (nearly all of
+    them) is found without a regex, by the same rules (see `_casefree`); any other pair goes through the regex,
+    compiled on first use.
+    """
+
+    __slots__ = ("source", "words", "_regex")
+
+    def __init__(self, words: list[str]) -> None:
+        self.source = r"(?<![\w])" + _SEPARATOR.join(re.escape(w) for w in words) + r"(?![\w])"
+        self.words = tuple(w.lower() for w in words) if all(w.isascii() for w in words) else None
+        self._regex: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        if self._regex is None:
+            self._regex = re.compile(self.source, re.IGNORECASE)
+        return self._regex
+
+    def search(self, text: str, lowered: str | None | object = _NOT_GIVEN) -> int | None:
+        """Where the label first occurs in `text`; `lowered` is `_casefree(text)` when the caller has it."""
+        if self.words is not None:
+            lowered = _casefree(text) if lowered is _NOT_GIVEN else lowered
+            if isinstance(lowered, str):
+                return _find_words(lowered, self.words)
+        m = self.regex.search(text)
+        return m.start() if m else None
+
+
+def _casefree(text: str) -> str | None:
+    """The text lower-cased, when plain comparison of the lower-cased text with lower-cased ASCII words gives what
+    the case-insensitive regex gives; else None.
+
+    The regex equates an ASCII letter with its other case and with a few cased non-ASCII characters only (the Kelvin
+    sign, long s, dotless i and dotted I). In a text without cased non-ASCII characters, lower() changes ASCII
+    letters only (every uncased character lower-cases to itself), so positions and word characters stay as they are.
+    """
+    if text.isascii() or not any(not c.isascii() and c.lower() != c.upper() for c in text):
+        return text.lower()
+    return None
+
+
+def _find_words(lowered: str, words: tuple[str, ...]) -> int | None:
+    """The regex of `LabelPattern` without a regex: the first start of the words, separated by any run of
+    separators (possibly none), not preceded or followed by a word character. Separators never occur inside a word,
+    so the greedy separator run is the only way to go on: no backtracking to do."""
+    first, end = words[0], len(lowered)
+    start = lowered.find(first)
+    while start != -1:
+        if start == 0 or not _WORD_CHAR.match(lowered, start - 1):
+            pos = start + len(first)
+            for word in words[1:]:
+                while pos < end and _SEPARATOR_CHAR.match(lowered, pos):
+                    pos += 1
+                if not lowered.startswith(word, pos):
+                    break
+                pos += len(word)
+            else:
+                if pos >= end or not _WORD_CHAR.match(lowered, pos):
+                    return start
+        start = lowered.find(first, start + 1)
+    return None
+
+
+def label_patterns(thesaurus: Graph) -> list[tuple[LabelPattern, str, str]]:
     """(pattern, label, theme slug) for every thesaurus label, longest label first.
 
     Case-insensitive, on word boundaries, and tolerant of separators: 'hoshin kanri' also finds 'hoshin-kanri' and
@@ -58,21 +130,23 @@ def label_patterns(thesaurus: Graph) -> list[tuple[re.Pattern[str], str, str]]:
                 found.add((str(label).strip(), theme_slug(theme)))
     out = []
     for label, slug in sorted(found, key=lambda x: (-len(x[0]), x[0].lower(), x[1])):
-        words = [re.escape(w) for w in re.split(r"[\s\-\u2010\u2011\u2013_]+", label) if w]
+        words = [w for w in re.split(r"[\s\-\u2010\u2011\u2013_]+", label) if w]
         if not words:
             continue
-        pattern = re.compile(r"(?<![\w])" + _SEPARATOR.join(words) + r"(?![\w])", re.IGNORECASE)
-        out.append((pattern, label, slug))
+        out.append((LabelPattern(words), label, slug))
     return out
 
 
-def match_labels(text: str, patterns: list[tuple[re.Pattern[str], str, str]]) -> dict[str, str]:
+def match_labels(text: str, patterns: list[tuple[LabelPattern, str, str]]) -> dict[str, str]:
     """theme slug -> the label found first in the text."""
     hits: dict[str, tuple[int, str]] = {}
+    lowered = _casefree(text)
     for pattern, label, slug in patterns:
-        m = pattern.search(text)
-        if m and (slug not in hits or m.start() < hits[slug][0]):
-            hits[slug] = (m.start(), label)
+        if lowered is not None and pattern.words is not None and pattern.words[0] not in lowered:
+            continue  # the common case, decided here without a call
+        start = pattern.search(text, lowered)
+        if start is not None and (slug not in hits or start < hits[slug][0]):
+            hits[slug] = (start, label)
     return {slug: label for slug, (_, label) in sorted(hits.items())}
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from rdflib import Dataset
 
 from kg import iris
@@ -72,3 +73,40 @@ def test_swap_replaces_the_old_build_only_with_a_complete_one(tmp_path: Path) ->
     _swap(new, out)
     assert [p.name for p in out.iterdir()] == ["new.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+
+
+def test_the_manifest_reports_the_seed_build_time(real_build) -> None:
+    """seed_build_s: extract, RDF, SHACL + quality checks and HermiT (which runs alongside the checks), no writing."""
+    result, out = real_build
+    timings = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["timings"]
+    assert timings == result.timings
+    parts = sum(timings[k] for k in ("extract_s", "build_s", "validate_s", "reason_s"))
+    assert abs(parts - timings["seed_build_s"]) < 0.1
+    assert timings["reason_hermit_s"] > 0 and timings["seed_build_s"] < timings["total_s"]
+
+
+def test_a_failed_validation_stops_the_reasoner_and_leaves_nothing_behind(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from kg import pipeline, reason
+
+    started: list[reason.Reasoning] = []
+
+    class Watched(reason.Reasoning):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    def broken_validation(ds, **kwargs):
+        from kg.validate import Finding
+
+        return [Finding("Violation", "https://w3id.org/qikg/id/x", "a rule", "broken on purpose", 1)]
+
+    monkeypatch.setattr(reason, "Reasoning", Watched)
+    monkeypatch.setattr("kg.validate.validate_dataset", broken_validation)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(pipeline.BuildError, match="broken on purpose"):
+        pipeline.build(tmp_path / "build")
+    assert len(started) == 1 and started[0].process is not None and started[0].process.poll() is not None
+    assert list(tmp_path.iterdir()) == []  # no HermiT files, no half-written build
