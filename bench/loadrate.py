@@ -1,34 +1,89 @@
 """Load rate and resident memory per quad, each back-end measured in a fresh process so numbers never mix.
 
-    python -m bench.loadrate BACKEND FILE [STORE_DIR]   (prints one JSON object)
+    python -m bench.loadrate BACKEND FILE [STORE_DIR]     (prints one JSON object)
+    python -m bench.loadrate --compare FILE [ROUNDS]      (every variant below, side by side, ROUNDS times; a table)
 
 Back-ends: `oxigraph` (kg.store.OxigraphStore persisted under STORE_DIR, the API's default), `oxigraph-memory`
 (OxigraphStore in memory), `rdflib` (kg.store.RdflibStore). RSS is read with psutil before and after the load,
 after a garbage collection; the store object is still alive when measured. Oxigraph server is measured by
 `server_load` from the parent: the quads are POSTed to its Graph Store Protocol endpoint.
+
+`quads` is `triple_count()`, the quads of the named graphs; `seconds` is the whole `load()`: parsing, the merged
+default graph (`kg.store.load_with_union`), the atomic switch, reopening read-only. `phases` splits it (seconds
+from the start of the load at which each step ended; on disk the two passes run side by side, so they overlap),
+`cpu_s` is the process's CPU time during the load (above `seconds` when both cores worked) and `stored_quads` counts
+the default graph's copies too.
+
+Variants (`BACKEND/VARIANT`, for `--compare`) load through the same `OxigraphStore.load` with one step swapped:
+`old` is the loader before (strict parse; on disk the merge read back from the store through Python; no trim of the
+allocator), `sequential` runs the two disk passes one after the other, `update` merges on disk by one SPARQL update,
+`no-trim` skips handing freed memory back to the system.
 """
 
 from __future__ import annotations
 
 import gc
 import json
+import resource
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import httpx
 import psutil
 
 BACKENDS = ("oxigraph", "oxigraph-memory", "rdflib")
+VARIANTS = ("oxigraph", "oxigraph/sequential", "oxigraph/update", "oxigraph/no-trim", "oxigraph/old",
+            "oxigraph-memory", "oxigraph-memory/no-trim", "oxigraph-memory/old")
 
 
 def _dir_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _swap_step(variant: str) -> None:
+    """Replace one step of `OxigraphStore.load` in this process (see the module's docstring)."""
+    import kg.store as ks
+
+    if variant in ("old", "no-trim"):
+        ks._release_free_memory = lambda: None  # type: ignore[attr-defined]
+    if variant == "sequential":
+        ks.load_with_union = partial(ks.load_with_union, side_by_side=False)  # type: ignore[assignment]
+    elif variant in ("old", "update"):
+        def load(store, source, fmt, *, on_disk, timings, **_):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            store.bulk_load(path=str(source), format=fmt, lenient=variant != "old")
+            if on_disk:
+                store.flush()
+            timings["bulk_load_s"] = round(time.perf_counter() - started, 3)
+            count = len(store)
+            if variant == "update":
+                store.update(ks._UNION_UPDATE)  # type: ignore[attr-defined]
+            else:
+                ks.merge_into_default_graph(store, on_disk=on_disk)
+            if on_disk:
+                store.flush()
+            timings["union_s"] = round(time.perf_counter() - started, 3)
+            return count
+        ks.load_with_union = load  # type: ignore[assignment]
+    elif variant not in ("", "no-trim"):
+        raise ValueError(f"unknown variant {variant!r}")
+
+
 def measure_here(backend: str, data: Path, store_dir: Path | None) -> dict:
     """Load `data` into a new store of `backend` in this process and report time and memory."""
+    backend, _, variant = backend.partition("/")
+    _swap_step(variant)
     from kg.store import OxigraphStore, RdflibStore
 
     proc = psutil.Process()
@@ -42,16 +97,24 @@ def measure_here(backend: str, data: Path, store_dir: Path | None) -> dict:
         store = RdflibStore()
     else:
         raise ValueError(f"unknown back-end {backend!r}")
+    cpu = _cpu()
     started = time.perf_counter()
     store.load(data, key="bench")
     seconds = time.perf_counter() - started
+    cpu = _cpu() - cpu
     quads = store.triple_count()
     gc.collect()
     after = proc.memory_info().rss
     out = {"backend": backend, "quads": quads, "seconds": round(seconds, 3),
            "quads_per_s": round(quads / seconds) if seconds else None,
            "rss_before": before, "rss_after": after,
-           "bytes_per_quad": round((after - before) / quads, 1) if quads else None}
+           "bytes_per_quad": round((after - before) / quads, 1) if quads else None,
+           "variant": variant or None, "format": data.suffix.lstrip("."), "cpu_s": round(cpu, 2),
+           "rss_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    if isinstance(store, OxigraphStore):
+        out["phases"] = dict(store.last_load)
+        reader = store._require()
+        out["stored_quads"] = len(reader)
     if store_dir is not None and backend == "oxigraph":
         out["disk_bytes"] = _dir_bytes(store_dir)
         out["disk_bytes_per_quad"] = round(out["disk_bytes"] / quads, 1) if quads else None
@@ -66,6 +129,42 @@ def measure(backend: str, data: Path, store_dir: Path | None = None, timeout: fl
     if done.returncode != 0:
         return {"backend": backend, "error": done.stderr.strip().splitlines()[-1:] or ["failed"]}
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def compare(data: Path, rounds: int = 3, variants: tuple[str, ...] = VARIANTS) -> list[dict]:
+    """Every variant in a fresh process, interleaved round by round (the machine's load hits all alike)."""
+    results: list[dict] = []
+    for round_ in range(rounds):
+        for variant in variants:
+            on_disk = variant.partition("/")[0] == "oxigraph"
+            folder = Path(tempfile.mkdtemp(prefix="loadrate-")) if on_disk else None
+            try:
+                result = measure(variant, data, folder / "store" if folder else None)
+            finally:
+                if folder:
+                    shutil.rmtree(folder, ignore_errors=True)
+            result.update(name=variant, round=round_)
+            results.append(result)
+            print(json.dumps(result), file=sys.stderr, flush=True)
+    return results
+
+
+def table(results: list[dict]) -> str:
+    """Median and best of each variant: seconds, CPU seconds, quads/s, resident and disk bytes per quad."""
+    lines = ["| variant | seconds (median, best) | CPU s | quads/s (median) | RSS B/quad | peak MB | disk B/quad |",
+             "|---|---|---|---|---|---|---|"]
+    for name in dict.fromkeys(r["name"] for r in results):
+        runs = [r for r in results if r["name"] == name and "error" not in r]
+        if not runs:
+            lines.append(f"| {name} | failed | | | | | |")
+            continue
+        def med(key: str, runs: list[dict] = runs) -> float:
+            return statistics.median(r[key] for r in runs)
+        disk = f"{med('disk_bytes_per_quad'):.0f}" if "disk_bytes_per_quad" in runs[0] else "-"
+        lines.append(f"| {name} | {med('seconds'):.2f} ({min(r['seconds'] for r in runs):.2f}) | {med('cpu_s'):.1f} "
+                     f"| {med('quads_per_s'):,.0f} | {med('bytes_per_quad'):.0f} | "
+                     f"{med('rss_peak') / 2**20:.0f} | {disk} |")
+    return "\n".join(lines)
 
 
 def server_load(server, data: Path, timeout: float = 900.0) -> dict:
@@ -100,6 +199,9 @@ def server_load(server, data: Path, timeout: float = 900.0) -> dict:
 
 
 if __name__ == "__main__":
-    name, path = sys.argv[1], Path(sys.argv[2])
-    folder = Path(sys.argv[3]) if len(sys.argv) > 3 else None
-    print(json.dumps(measure_here(name, path, folder)))
+    if sys.argv[1] == "--compare":
+        print(table(compare(Path(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 3)))
+    else:
+        name, path = sys.argv[1], Path(sys.argv[2])
+        folder = Path(sys.argv[3]) if len(sys.argv) > 3 else None
+        print(json.dumps(measure_here(name, path, folder)))

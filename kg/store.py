@@ -13,8 +13,11 @@ Back-ends:
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -195,22 +198,256 @@ def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
 
 
 def merge_into_default_graph(store: ox.Store, *, on_disk: bool = False) -> None:
-    """Make the default graph the RDF merge (a set) of every named graph.
+    """Make the default graph the RDF merge (a set) of every named graph, for a store already loaded.
 
     Oxigraph's `use_default_graph_as_union` returns a triple once per graph holding it; with many chats, the facts
     of shared people and themes would repeat per chat and multiply rows (measured: 428 k rows instead of 459 for the
     participants at 100 k quads). Queries read this default graph; `GRAPH ?g { }` still sees each named graph.
+    `load_with_union` does the same while loading, much faster on disk; this is for stores filled another way.
     """
     if on_disk:
-        # the bulk loader skips transactions: on disk it keeps memory at 474 B/quad (one SPARQL update: 978 B/quad
-        # for a similar speed, 100 k quads, bench/results/after-union-fix)
+        # reading a RocksDB store back through Python is slow (35 s at 1 M quads) but never transactional
         store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
                           for q in store.quads_for_pattern(None, None, None, None)
                           if not isinstance(q.graph_name, ox.DefaultGraph))
     else:
         # in memory one SPARQL update, run inside Oxigraph, is 3x faster than streaming quads through Python
         # (0.40 s against 1.20 s for 100 k quads, measured side by side)
-        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        store.update(_UNION_UPDATE)
+
+
+# --- bulk loading with the merged default graph --------------------------------------------------------------------
+#
+# Measured at 1 M quads (bench/work/data-1m, 2 cores; bench/loadrate.py and the variants in its docstring):
+# - `lenient=True` skips IRI / language-tag validation: ~30 % off the parse (the dumps are our serialiser's output);
+# - on disk the bulk loader is CPU-bound and single-threaded per 1 M-quad batch (sorting 6 index copies of every
+#   quad, allocating, LZ4): ~13-17 s for the named graphs. Reading them back to build the default graph
+#   (`quads_for_pattern` -> `bulk_extend`) cost another ~35 s, and a SPARQL update is transactional (2.7x the disk
+#   size, 2x the memory). So the default graph is loaded from the *file* a second time with the graph names dropped,
+#   in a second thread next to the first load (the bulk loaders sort outside the GIL): ~max of the two, not the sum.
+# - in memory the bulk loader holds the store's write lock (nothing runs side by side) and inserting is ~90 % of its
+#   cost, so one SPARQL update is as fast as any second load, and it keeps blank nodes as they are.
+#
+# Blank nodes: each bulk load gives a file's blank nodes new ids, so a second load could not name the nodes of the
+# first. The second pass leaves out every statement with a blank node (or a triple term) and the graphs that held
+# them are copied from the store afterwards, ids and all (in our dumps: the ontology graph's OWL lists only).
+
+_UNION_UPDATE = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+_COUNT_NAMED = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+_COUNT_DEFAULT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def _count(store: ox.Store, query: str) -> int:
+    return int(next(iter(store.query(query)))["n"].value)  # type: ignore[index, arg-type]
+
+
+@dataclass
+class _Skipped:
+    """Named graphs whose statements the second pass left out, to copy from the store instead."""
+
+    iris: set[str] = field(default_factory=set)
+    blank: bool = False  # some graph named by a blank node
+    everything: bool = False  # a graph name not read for sure: copy every graph
+
+    def add(self, graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> None:
+        if isinstance(graph, ox.NamedNode):
+            self.iris.add(graph.value)
+        elif isinstance(graph, ox.BlankNode):
+            self.blank = True
+
+    def copy_into_default_graph(self, store: ox.Store) -> None:
+        if self.everything:
+            merge_into_default_graph(store, on_disk=True)
+            return
+        graphs = [g for g in store.named_graphs()
+                  if (g.value in self.iris if isinstance(g, ox.NamedNode) else self.blank)]
+        if graphs:
+            store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object)
+                              for g in graphs for q in store.quads_for_pattern(None, None, None, g))
+
+
+class _NotPlainNQuads(ValueError):
+    """A line `_NQuadsAsTriples` does not read (the caller falls back to the parser)."""
+
+
+class _NQuadsAsTriples(io.RawIOBase):
+    """An N-Quads file read as N-Triples: each quad's graph name dropped, default-graph triples left out (the first
+    pass loads them as they are), statements with a blank node left out and their graph noted in `skipped`.
+
+    A line is cut before its last term when that term is an IRI or a blank node. On a line of three terms that cut
+    leaves no valid triple (`<s> <p> .`, `"x"^^ .`), so a line read wrongly makes the parser fail instead of storing
+    a wrong triple; lines of other shapes (a comment after the dot) raise `_NotPlainNQuads`. Either way the caller
+    falls back to `_triples_of`.
+    """
+
+    def __init__(self, path: Path, skipped: _Skipped, stop: threading.Event) -> None:
+        super().__init__()
+        self._file = path.open("rb")
+        self._skipped = skipped
+        self._stop = stop
+        self._rest = b""
+        self._out = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        while not self._out:
+            if self._stop.is_set():
+                return 0
+            block = self._file.read(1 << 22)
+            if not block:
+                if not self._rest:
+                    return 0
+                block, self._rest = self._rest + b"\n", b""
+            else:
+                block = self._rest + block
+                cut = block.rfind(b"\n") + 1
+                block, self._rest = block[:cut], block[cut:]
+            self._out = memoryview(self._triples(block))
+        n = min(len(buffer), len(self._out))
+        buffer[:n] = self._out[:n]
+        self._out = self._out[n:]
+        return n
+
+    def _triples(self, block: bytes) -> bytes:
+        lines = block.split(b"\n")
+        if b"_:" not in block and b"<<" not in block:  # nearly every block: `<s> <p> o <g> .`, no blank node
+            kept = [line[:line.rfind(b"<")] for line in lines if line.endswith(b"> .")]
+            if len(kept) != len(lines) - 1:  # the last item is the empty string after the block's final newline
+                kept = [t for t in map(self._triple, lines) if t is not None]
+        else:
+            kept = [t for t in map(self._triple, lines) if t is not None]
+        if not kept:
+            return b""
+        kept.append(b"")
+        return b".\n".join(kept)
+
+    def _triple(self, line: bytes) -> bytes | None:
+        line = line.strip()
+        if not line or line.startswith(b"#"):
+            return None
+        if not line.endswith(b"."):
+            raise _NotPlainNQuads(line[:200].decode("utf-8", "replace"))
+        body = line[:-1].rstrip()
+        if body.endswith(b">"):
+            cut = body.rfind(b"<")
+            graph = body[cut:]
+        else:
+            cut = max(body.rfind(b" "), body.rfind(b"\t")) + 1
+            if not body.startswith(b"_:", cut):
+                return None  # a literal ends the line: a triple of the default graph
+            graph = None
+        if b"_:" in body[:cut] or b"<<" in body[:cut]:  # a blank node (`<< >>` may make one)
+            if graph is None:
+                self._skipped.blank = True
+            elif b"\\" in graph:  # an escaped IRI: not compared as text
+                self._skipped.everything = True
+            else:
+                self._skipped.iris.add(graph[1:-1].decode("utf-8"))
+            return None
+        return body[:cut]
+
+
+def _triples_of(source: Path, fmt: ox.RdfFormat, skipped: _Skipped, stop: threading.Event) -> Iterator[ox.Quad]:
+    """The file's statements as quads of the default graph, through the parser (any RDF format)."""
+    for quad in ox.parse(path=str(source), format=fmt, lenient=True):
+        if stop.is_set():
+            return
+        subject, obj = quad.subject, quad.object
+        if type(subject) is ox.BlankNode or type(obj) in (ox.BlankNode, ox.Triple):
+            skipped.add(quad.graph_name)
+            continue
+        yield ox.Quad(subject, quad.predicate, obj)
+
+
+def _release_free_memory() -> None:
+    """Hand the allocator's free pages back to the system.
+
+    After a bulk load glibc keeps the freed sort buffers mapped: ~600 B/quad resident at 1 M quads on disk, ~60 B
+    once trimmed (measured). Elsewhere (musl, macOS) this does nothing.
+    """
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def load_with_union(store: ox.Store, source: Path, fmt: ox.RdfFormat, *, on_disk: bool,
+                    timings: dict[str, float] | None = None, side_by_side: bool = True) -> int:
+    """Bulk-load `source` into the empty `store`: its named graphs as they are, plus their merge in the default graph.
+
+    Returns the number of quads in the named graphs (when there is none, of triples in the default graph): what
+    `triple_count()` reports. Not transactional, like `bulk_load`: the caller loads into a store nobody reads yet.
+    `timings` receives the second (from the start) at which each step ended. `side_by_side=False` runs the two
+    passes of a disk load one after the other (less memory at the peak, for comparison).
+    """
+    timings = timings if timings is not None else {}
+    started = time.perf_counter()
+
+    def lap(name: str) -> None:
+        timings[name] = round(time.perf_counter() - started, 3)
+
+    if not fmt.supports_datasets:  # one graph: nothing to merge
+        store.bulk_load(path=str(source), format=fmt, lenient=True)
+        lap("bulk_load_s")
+        return len(store)
+    if not on_disk:
+        store.bulk_load(path=str(source), format=fmt, lenient=True)
+        lap("bulk_load_s")
+        count = len(store) - _count(store, _COUNT_DEFAULT)  # the default graph holds few triples if any, yet
+        store.update(_UNION_UPDATE)
+        lap("union_s")
+        return count or len(store)
+
+    stop = threading.Event()
+    errors: dict[str, BaseException] = {}
+    counted: list[int] = []
+    skipped = _Skipped()
+
+    def named_graphs() -> None:
+        store.bulk_load(path=str(source), format=fmt, lenient=True)
+        lap("bulk_load_s")
+        counted.append(_count(store, _COUNT_NAMED))  # the named graphs only: the other thread never writes them
+        lap("count_s")
+
+    def default_graph() -> None:
+        if fmt == ox.RdfFormat.N_QUADS:
+            try:
+                with _NQuadsAsTriples(source, skipped, stop) as stream:
+                    store.bulk_load(input=io.BufferedReader(stream, 1 << 20), format=ox.RdfFormat.N_TRIPLES,
+                                    to_graph=ox.DefaultGraph(), lenient=True)
+                lap("union_s")
+                return
+            except (SyntaxError, _NotPlainNQuads):
+                pass  # not plain N-Quads: what was stored is right, the parser below adds the rest
+        store.bulk_extend(_triples_of(source, fmt, skipped, stop))
+        lap("union_s")
+
+    def run(task) -> None:  # type: ignore[no-untyped-def]
+        try:
+            task()
+        except BaseException as error:  # noqa: BLE001 - re-raised in the calling thread
+            stop.set()
+            errors[task.__name__] = error
+
+    helper = threading.Thread(target=run, args=(default_graph,), name="qikg-load-union")
+    if side_by_side:
+        helper.start()
+    run(named_graphs)
+    if not side_by_side and not errors:
+        helper.start()
+    if helper.ident is not None:  # started
+        helper.join()
+    if errors:  # the first pass's error names the file's own problem; the second pass only repeats it
+        raise errors.get("named_graphs") or errors["default_graph"]
+    skipped.copy_into_default_graph(store)
+    lap("blank_nodes_s")
+    return counted[0] or len(store)  # no named graph: the file's triples are all in the default graph
 
 
 def from_ox_result(result: ox.QueryBoolean | ox.QuerySolutions | Iterable, row_limit: int | None,
@@ -252,7 +489,7 @@ class OxigraphStore:
 
     backend = "oxigraph"
     POINTER = "CURRENT.json"
-    LAYOUT = 2  # 2: the default graph holds the merge of the named graphs (see merge_into_default_graph)
+    LAYOUT = 2  # 2: the default graph holds the merge of the named graphs (see load_with_union)
 
     def __init__(self, location: Path | None = None) -> None:
         self.location = Path(location) if location is not None else None
@@ -263,6 +500,7 @@ class OxigraphStore:
         self._count = 0
         self._graphs: list[str] = []
         self._generation: str | None = None
+        self.last_load: dict[str, float] = {}  # when each step of the last load ended, in seconds (for benches)
         if self.location is not None:
             self._open_current()
 
@@ -293,25 +531,27 @@ class OxigraphStore:
     def load(self, source: Path, key: str | None = None) -> None:
         source = Path(source)
         fmt = _rdf_format(source)
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        self.last_load = timings
         key = key or file_key(source)
+        timings["key_s"] = round(time.perf_counter() - started, 3)
         if self.location is None:
             fresh = ox.Store()
-            fresh.bulk_load(path=str(source), format=fmt)
-            triples = len(fresh)
-            merge_into_default_graph(fresh)
+            triples = load_with_union(fresh, source, fmt, on_disk=False, timings=timings)
             self._install(fresh, {"key": key, "source": str(source), "triples": triples})
+            _release_free_memory()
+            timings["total_s"] = round(time.perf_counter() - started, 3)
             return
         self.location.mkdir(parents=True, exist_ok=True)
         generation = f"gen-{time.time_ns()}-{os.getpid()}"
         target = self.location / generation
         writer = ox.Store(str(target))
-        writer.bulk_load(path=str(source), format=fmt)
-        writer.flush()
-        triples = len(writer)
-        merge_into_default_graph(writer, on_disk=True)
+        triples = load_with_union(writer, source, fmt, on_disk=True, timings=timings)
         writer.flush()
         del writer
         gc.collect()  # the writer must be closed before the folder is opened read-only
+        _release_free_memory()
         meta = {"generation": generation, "key": key, "source": str(source), "triples": triples,
                 "layout": self.LAYOUT}
         tmp = self.location / f".{self.POINTER}.{os.getpid()}.tmp"
@@ -321,6 +561,7 @@ class OxigraphStore:
         self._install(ox.Store.read_only(str(target)), meta)
         self._generation = generation
         self._collect_garbage(keep={generation, previous})
+        timings["total_s"] = round(time.perf_counter() - started, 3)
 
     def _collect_garbage(self, keep: set[str | None]) -> None:
         """Drop old generations and half-written ones left by a crash (the previous one stays for open readers)."""
