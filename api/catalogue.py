@@ -77,6 +77,12 @@ class ThemeReason:
     note: str | None = None
     via_quote: str | None = None
 
+    @classmethod
+    def from_row(cls, row: dict) -> ThemeReason:
+        """From a row with ?theme ?reason ?matchedLabel ?viaQuestion ?note ?viaQuote (the last four optional)."""
+        return cls(str(row["theme"]), text(row.get("reason")), text(row.get("matchedLabel")),
+                   text(row.get("viaQuestion")), text(row.get("note")), text(row.get("viaQuote")))
+
 
 @dataclass
 class Participant:
@@ -305,8 +311,7 @@ class Catalogue:
         """The theme index: for each theme the resources carrying it, for each resource why (each reason once)."""
         for row in store.query(load("resource_reasons")).rows:
             iri = str(row["resource"])
-            found = ThemeReason(str(row["theme"]), text(row.get("reason")), text(row.get("matchedLabel")),
-                                text(row.get("viaQuestion")), text(row.get("note")), text(row.get("viaQuote")))
+            found = ThemeReason.from_row(row)
             if found not in self.resource_reasons[iri]:
                 self.resource_reasons[iri].append(found)
             self.theme_resources[found.theme].add(iri)

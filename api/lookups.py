@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rdflib import URIRef
 
-from api.catalogue import Catalogue, Organisation, Participant, Theme, ThemeReason, text
+from api.catalogue import Catalogue, Organisation, Participant, Theme, ThemeReason
 from api.errors import not_found
 from api.queries import load
 from api.state import GraphService
@@ -70,9 +70,7 @@ def reason_entry(catalogue: Catalogue, why: ThemeReason) -> dict:
 
 def reason(catalogue: Catalogue, row: dict) -> dict:
     """One 'why it matched' entry from a row with ?theme ?reason ?matchedLabel ?viaQuestion ?note ?viaQuote."""
-    return reason_entry(catalogue, ThemeReason(
-        str(row["theme"]), text(row.get("reason")), text(row.get("matchedLabel")), text(row.get("viaQuestion")),
-        text(row.get("note")), text(row.get("viaQuote"))))
+    return reason_entry(catalogue, ThemeReason.from_row(row))
 
 
 def resources_for_theme(catalogue: Catalogue, theme_node: Theme, include_narrower: bool = True) -> list[dict]:
