@@ -124,15 +124,21 @@ def concurrency(server: servers.Server, theme: str, theme_sparql: str, cfg: Conf
     return {"server": server.name, "api_resources_theme": api, "sparql_theme_query": sparql}
 
 
-def profile(ds: data.Dataset, theme: str, timeout: float = 600.0) -> dict:
-    cmd = [sys.executable, "-m", "bench.profile_theme", str(ds.trig_dir), theme]
+def _child(args: list[str], what: str, timeout: float) -> str | dict:
+    """Run `python -m bench.<args>` in its own process: its standard output, or {"error": ...}."""
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+        done = subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=timeout,
+                              cwd=ROOT)
     except subprocess.TimeoutExpired:
-        return {"error": f"profile did not finish within {timeout:g} s"}
+        return {"error": f"{what} did not finish within {timeout:g} s"}
     if done.returncode != 0:
         return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return done.stdout
+
+
+def profile(ds: data.Dataset, theme: str, timeout: float = 600.0) -> dict:
+    out = _child(["bench.profile_theme", str(ds.trig_dir), theme], "profile", timeout)
+    return out if isinstance(out, dict) else json.loads(out.strip().splitlines()[-1])
 
 
 def bench_size(ds: data.Dataset, cfg: Config, theme: str, state: dict, say=print) -> dict:
@@ -230,14 +236,8 @@ def _api(ds: data.Dataset, variant: str, cfg: Config) -> Iterator[servers.Server
 def graph_view(out: Path, timeout: float = 1800.0) -> dict:
     """bench.graph_view in its own process (headless Chromium): seed, about 2,000 nodes and 10x."""
     target = out / "graph_view.json"
-    cmd = [sys.executable, "-m", "bench.graph_view", "--runs", "3", "--out", str(target)]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
-    except subprocess.TimeoutExpired:
-        return {"error": f"the graph view benchmark did not finish within {timeout:g} s"}
-    if done.returncode != 0:
-        return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
-    return json.loads(target.read_text(encoding="utf-8"))
+    done = _child(["bench.graph_view", "--runs", "3", "--out", str(target)], "the graph view benchmark", timeout)
+    return done if isinstance(done, dict) else json.loads(target.read_text(encoding="utf-8"))
 
 
 def seed_build(runs: int = 5) -> dict:

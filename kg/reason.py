@@ -25,10 +25,11 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, URIRef
@@ -40,6 +41,7 @@ from kg.validate import Finding, source_line
 
 INFERRED_GRAPH = iris.INFERRED_GRAPH
 INPUT_ONTOLOGY = "https://w3id.org/qikg/reasoning-input"
+T = TypeVar("T")
 C1_ONLY_BELOW = 500_000  # triples; see hermit_command
 _OWL_IMPORTS = f"<{OWL.imports}>".encode()
 
@@ -90,16 +92,18 @@ def _superclasses(tbox: Graph) -> dict[Node, set[Node]]:
         if isinstance(s, URIRef) and isinstance(o, URIRef):
             direct.setdefault(s, set()).add(o)
             direct.setdefault(o, set()).add(s)
-    closure: dict[Node, set[Node]] = {}
-    for start in direct:
-        seen, todo = {start}, [start]
-        while todo:
-            for sup in direct.get(todo.pop(), ()):
-                if sup not in seen:
-                    seen.add(sup)
-                    todo.append(sup)
-        closure[start] = seen
-    return closure
+    return {start: _reachable(direct, start) for start in direct}
+
+
+def _reachable(edges: Mapping[T, Iterable[T]], start: T) -> set[T]:
+    """`start` and every node reachable from it along `edges` (cycles tolerated)."""
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
 
 
 def _disjoint_pairs(tbox: Graph) -> set[frozenset[Node]]:
@@ -207,13 +211,7 @@ def materialise(graphs: Iterable[Graph], parents: dict[str, set[str]], types: di
 
     def ancestors(cls: str) -> set[str]:
         if cls not in closure:
-            seen, todo = {cls}, [cls]
-            while todo:
-                for sup in supers.get(todo.pop(), ()):
-                    if sup not in seen:
-                        seen.add(sup)
-                        todo.append(sup)
-            closure[cls] = seen
+            closure[cls] = _reachable(supers, cls)
         return closure[cls]
 
     inferred = _empty_graph()
