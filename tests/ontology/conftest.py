@@ -114,6 +114,8 @@ SUTCLIFFE = QID["participant/sutcliffe1987"]
 SIX_LESSONS = QID["resource/six-key-lessons"]
 LHS = QID["resource/learning-health-systems"]
 Q1_ASSIGNMENT = QID["tagging/question/2022-10-19/q1/social-media-learning"]
+BY_QUESTION = QID["tagging/quote/2022-10-19/1/values-based-culture"]
+CURATED = QID["tagging/quote/2022-10-19/4/social-media-learning"]
 
 DEFECTS: list[Defect] = [
     Defect("quote without author", lambda g: _drop(g, QUOTE[3], QI.saidBy), QUOTE[3],
@@ -163,6 +165,10 @@ DEFECTS: list[Defect] = [
            SIX_LESSONS, "dcterms:title", None),
     Defect("theme assignment without evidence", lambda g: _drop(g, Q1_ASSIGNMENT, QI.matchedLabel), Q1_ASSIGNMENT,
            "evidence for its reason", None),
+    Defect("theme by question via a quote", lambda g: g.set((BY_QUESTION, QI.viaQuestion, QUOTE[2])), BY_QUESTION,
+           '"question" needs qi:viaQuestion, a qi:Question', None),
+    Defect("curated theme without a note", lambda g: _drop(g, CURATED, QI.note), CURATED, '"curated" needs qi:note',
+           None),
     Defect("unknown engagement metric",
            lambda g: g.set((QID["quote/2022-10-19/1/count/1"], QI.metric, Literal("views"))),
            QID["quote/2022-10-19/1/count/1"], "qi:metric", None),
