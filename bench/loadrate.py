@@ -1,12 +1,15 @@
 """Load rate and resident memory per quad, each back-end measured in a fresh process so numbers never mix.
 
     python -m bench.loadrate BACKEND FILE [STORE_DIR]     (prints one JSON object)
+    python -m bench.loadrate --native FILE                (Oxigraph's own `oxigraph load`, one JSON object)
     python -m bench.loadrate --compare FILE [ROUNDS]      (every variant below, side by side, ROUNDS times; a table)
 
 Back-ends: `oxigraph` (kg.store.OxigraphStore persisted under STORE_DIR, the API's default), `oxigraph-memory`
 (OxigraphStore in memory), `rdflib` (kg.store.RdflibStore). RSS is read with psutil before and after the load,
 after a garbage collection; the store object is still alive when measured. Oxigraph server is measured by
-`server_load` from the parent: the quads are POSTed to its Graph Store Protocol endpoint.
+`server_load` from the parent: the quads are POSTed to its Graph Store Protocol endpoint. `native_load` runs
+Oxigraph's own command-line bulk loader (`oxigraph load`, Rust, no Python) on the same file: the engine's own rate on
+this machine, the reference for ours (it writes the named graphs only, not our merged default graph).
 
 `quads` is `triple_count()`, the quads of the named graphs; `seconds` is the whole `load()`: parsing, the merged
 default graph (`kg.store.load_with_union`), the atomic switch, reopening read-only. `phases` splits it (seconds
@@ -24,18 +27,21 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from functools import partial
 from pathlib import Path
 
 import httpx
 import psutil
+import pyoxigraph as ox
 
 BACKENDS = ("oxigraph", "oxigraph-memory", "rdflib")
 VARIANTS = ("oxigraph", "oxigraph/sequential", "oxigraph/update", "oxigraph/no-trim", "oxigraph/old",
@@ -167,6 +173,39 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def native_load(data: Path, timeout: float = 900.0) -> dict:
+    """`oxigraph load --lenient` into a new folder, as `oxigraph` ships it beside pyoxigraph: wall time, CPU time and
+    peak RSS of that one process (from `os.wait4`)."""
+    binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
+    if binary is None:
+        return {"backend": "oxigraph-cli", "error": "no `oxigraph` command (pip install oxigraph)"}
+    folder = Path(tempfile.mkdtemp(prefix="loadrate-cli-"))
+    try:
+        with (folder / "log").open("w+b") as log:
+            started = time.perf_counter()
+            proc = subprocess.Popen([binary, "load", "--location", str(folder / "store"), "--file", str(data),
+                                     "--lenient"], stdout=log, stderr=subprocess.STDOUT)
+            killer = threading.Timer(timeout, proc.kill)
+            killer.start()
+            try:
+                _pid, status, usage = os.wait4(proc.pid, 0)
+            finally:
+                killer.cancel()
+            seconds = time.perf_counter() - started
+            log.seek(0)
+            output = log.read().decode(errors="replace")
+        if os.waitstatus_to_exitcode(status) != 0:
+            return {"backend": "oxigraph-cli", "error": output.strip().splitlines()[-1:] or ["failed"]}
+        quads = len(ox.Store.read_only(str(folder / "store")))  # what it stored; it prints no count for small files
+        return {"backend": "oxigraph-cli", "quads": quads, "seconds": round(seconds, 3),
+                "quads_per_s": round(quads / seconds) if quads and seconds else None,
+                "cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "rss_peak": usage.ru_maxrss * 1024,
+                "disk_bytes": _dir_bytes(folder / "store"),
+                "via": "`oxigraph load` (native bulk loader; named graphs only, no merged default graph)"}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def server_load(server, data: Path, timeout: float = 900.0) -> dict:
     """POST the N-Quads file to Oxigraph server's /store (Graph Store Protocol), then make its default graph the merge
     of the named graphs with one SPARQL update, as our stores hold the data; the server's RSS is read around it."""
@@ -199,7 +238,9 @@ def server_load(server, data: Path, timeout: float = 900.0) -> dict:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--compare":
+    if sys.argv[1] == "--native":
+        print(json.dumps(native_load(Path(sys.argv[2]))))
+    elif sys.argv[1] == "--compare":
         print(table(compare(Path(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 3)))
     else:
         name, path = sys.argv[1], Path(sys.argv[2])

@@ -160,6 +160,9 @@ def bench_size(ds: data.Dataset, cfg: Config, theme: str, state: dict, say=print
             if folder:
                 shutil.rmtree(folder, ignore_errors=True)
 
+    say("  load: Oxigraph's own command-line loader, the engine's rate here")
+    out["load"]["oxigraph-cli"] = loadrate.native_load(ds.nquads)
+
     say("  Oxigraph server: load via /store, then queries")
     location = data.scratch_dir("oxserver-")
     try:
