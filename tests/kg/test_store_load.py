@@ -154,3 +154,17 @@ def test_a_broken_dump_raises_and_keeps_the_previous_graph(tmp_path: Path) -> No
     again = OxigraphStore(tmp_path / "store")
     assert again.loaded_key() == "good" and again.triple_count() == expected
     again.close()
+
+
+@pytest.mark.parametrize("optimize", [True, False])
+def test_a_persisted_store_is_compacted_after_its_load_unless_told_not_to(tmp_path: Path, optimize: bool) -> None:
+    source = tmp_path / "dump.trig"
+    source.write_text(TRIG, encoding="utf-8")
+    store = OxigraphStore(tmp_path / "store", optimize=optimize)
+    store.load(source)
+    assert ("optimize_s" in store.last_load) is optimize
+    _check(store, source, "trig")  # the same answers either way
+    store.close()
+    reopened = OxigraphStore(tmp_path / "store")  # and it opens again as any generation does
+    _check(reopened, source, "trig")
+    reopened.close()
