@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -53,13 +53,17 @@ class ExtractionError(ValueError):
 class Doc:
     path: Path
     lines: list[str]
+    _clean: dict[int, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n(self) -> int:
         return len(self.lines)
 
     def text(self, n: int) -> str:
-        return clean(self.lines[n - 1])
+        """Line n without markup; remembered, since every `find` scans many lines again."""
+        if n not in self._clean:
+            self._clean[n] = clean(self.lines[n - 1])
+        return self._clean[n]
 
     def find(
         self, pattern: str, start: int = 1, end: int | None = None, required: bool = True
