@@ -170,9 +170,25 @@ class Catalogue:
             for key in [theme.slug, theme.iri, *theme.pref, *theme.alt, *theme.hidden]:
                 self.theme_keys[fold(key)].add(theme.iri)
             theme.narrower.sort(key=lambda i: self.themes[i].label.casefold() if i in self.themes else i)
+        self._read_tagged(store)
+
+    def _read_tagged(self, store: Store) -> None:
+        """Which theme each item carries, filed under the item's kind: quote, else resource, else question, else
+        other (a type that is several at once counts as the first)."""
+        kinds: dict[str, set[str]] = defaultdict(set)
+        for row in store.query(load("item_kinds")).rows:
+            kinds[str(row["class"])].add(str(row["kind"]))
+        item_kinds: dict[str, set[str]] = defaultdict(set)
+        pairs: set[tuple[str, str]] = set()
         for row in store.query(load("tagged_items")).rows:
-            item, theme_iri = str(row["item"]), str(row["theme"])
-            self.tagged[theme_iri][str(row["kind"])].add(item)
+            item = str(row["item"])
+            pairs.add((item, str(row["theme"])))
+            if "type" in row:
+                item_kinds[item] |= kinds.get(str(row["type"]), set())
+        for item, theme_iri in pairs:
+            found = item_kinds.get(item, set())
+            kind = next((k for k in ("quote", "resource", "question") if k in found), "other")
+            self.tagged[theme_iri][kind].add(item)
             self.item_themes[item].add(theme_iri)
 
     def resolve_themes(self, needle: str) -> list[Theme]:

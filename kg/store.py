@@ -23,7 +23,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
@@ -195,6 +195,22 @@ def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
             return RdfLiteral(term.value)
         return RdfLiteral(term.value, datatype=URIRef(datatype))
     raise TypeError(f"unsupported term in a result: {term!r}")
+
+
+def _memo_from_ox(size: int = 65_536) -> Callable[[ox.NamedNode | ox.BlankNode | ox.Literal], Node]:
+    """`from_ox` that converts each distinct term of one result once: types, people, chats and themes repeat on
+    many rows, and rdflib checks every IRI it is given (at 1 M quads half of reading the quotes was conversion)."""
+    cache: dict[object, Node] = {}
+
+    def convert(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+        node = cache.get(term)
+        if node is None:
+            node = from_ox(term)
+            if len(cache) < size:
+                cache[term] = node
+        return node
+
+    return convert
 
 
 def merge_into_default_graph(store: ox.Store, *, on_disk: bool = False) -> None:
@@ -455,13 +471,14 @@ def from_ox_result(result: ox.QueryBoolean | ox.QuerySolutions | Iterable, row_l
     """pyoxigraph results (from a query or parsed from a server's answer) -> QueryResult, within the limits."""
     if isinstance(result, ox.QueryBoolean):
         return QueryResult("ASK", boolean=bool(result))
+    convert = _memo_from_ox()
     if isinstance(result, ox.QuerySolutions):
         names = [v.value for v in result.variables]
         rows = []
         for solution in _limited(result, row_limit, deadline, "rows"):
-            rows.append({name: from_ox(value) for name in names if (value := solution[name]) is not None})
+            rows.append({name: convert(value) for name in names if (value := solution[name]) is not None})
         return QueryResult("SELECT", variables=names, rows=rows)
-    triples = [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object))
+    triples = [(convert(t.subject), convert(t.predicate), convert(t.object))
                for t in _limited(result, row_limit, deadline, "triples")]
     return QueryResult("CONSTRUCT", triples=triples)
 

@@ -54,3 +54,28 @@ def test_pagination_of_the_flat_list(client: TestClient) -> None:
     page = client.get("/api/themes", params={"flat": True, "limit": 2, "offset": 1}).json()
     assert page["total"] == len(everything) and page["limit"] == 2 and page["offset"] == 1
     assert [t["id"] for t in page["items"]] == [t["id"] for t in everything[1:3]]
+
+
+# What the catalogue's tag index must agree with: each tagged item's kind worked out in SPARQL by class paths, as the
+# catalogue once read it (slow at scale; the catalogue now reads types and classes apart and joins them in Python).
+KINDS_BY_PATH = """
+PREFIX qi: <https://w3id.org/qikg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?item ?theme ?kind WHERE {
+  ?item qi:hasTheme ?theme .
+  OPTIONAL { ?item a/rdfs:subClassOf* qi:Quote . BIND("quote" AS ?q) }
+  OPTIONAL { ?item a/rdfs:subClassOf* qi:Resource . BIND("resource" AS ?r) }
+  OPTIONAL { ?item a/rdfs:subClassOf* qi:Question . BIND("question" AS ?x) }
+  BIND(COALESCE(?q, ?r, ?x, "other") AS ?kind)
+}
+"""
+
+
+def test_theme_counts_file_each_tagged_item_under_its_kind_as_sparql_does(client: TestClient) -> None:
+    service = client.app.state.service
+    catalogue = service.catalogue()
+    expected = {(str(r["item"]), str(r["theme"]), str(r["kind"])) for r in service.store.query(KINDS_BY_PATH).rows}
+    got = {(item, theme, kind) for theme, kinds in catalogue.tagged.items() for kind, items in kinds.items()
+           for item in items}
+    assert got == expected
+    assert {kind for _item, _theme, kind in got} >= {"quote", "question", "resource"}
