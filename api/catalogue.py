@@ -174,7 +174,7 @@ class Catalogue:
 
     def _read_tagged(self, store: Store) -> None:
         """Which theme each item carries, filed under the item's kind: quote, else resource, else question, else
-        other (a type that is several at once counts as the first)."""
+        other (an item whose types make it several of these counts as the first)."""
         kinds: dict[str, set[str]] = defaultdict(set)
         for row in store.query(load("item_kinds")).rows:
             kinds[str(row["class"])].add(str(row["kind"]))

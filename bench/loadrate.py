@@ -45,8 +45,8 @@ import psutil
 import pyoxigraph as ox
 
 BACKENDS = ("oxigraph", "oxigraph-memory", "rdflib")
-VARIANTS = ("oxigraph", "oxigraph/no-optimize", "oxigraph/sequential", "oxigraph/update", "oxigraph/no-trim", "oxigraph/old",
-            "oxigraph-memory", "oxigraph-memory/no-trim", "oxigraph-memory/old")
+VARIANTS = ("oxigraph", "oxigraph/no-optimize", "oxigraph/sequential", "oxigraph/update", "oxigraph/no-trim",
+            "oxigraph/old", "oxigraph-memory", "oxigraph-memory/no-trim", "oxigraph-memory/old")
 
 
 def _dir_bytes(path: Path) -> int:

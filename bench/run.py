@@ -85,6 +85,7 @@ def sparql_latencies(server: servers.Server, theme_sparql: str, cqs: list[tuple[
     with httpx.Client(timeout=cfg.request_timeout) as client:
         # a slow server (rdflib at 1 M) gets a longer limit for the theme query, and its first answer is the warm-up
         theme_timeout = cfg.request_timeout * 5
+        out["theme_timeout_s"] = theme_timeout
         out["theme_sparql_rows"], first_s = _rows(client, server.sparql_url, theme_sparql, theme_timeout)
         send = latency.sparql_sender(client, server.sparql_url, theme_sparql, timeout=theme_timeout)
         out["theme_sparql"] = latency.timed_loop(send, max_n=cfg.theme_n, max_s=cfg.theme_s,
@@ -288,20 +289,14 @@ def main(argv: list[str] | None = None) -> int:
         ds = data.prepare(size)
         results["sizes"][size] = bench_size(ds, cfg, args.theme, state, say=lambda m: print(m, flush=True))
         results["elapsed_s"] = round(time.perf_counter() - started, 1)
-        _write(results, args.out)
+        report.write(results, args.out)
     print("graph view in headless Chromium", flush=True)
     results["graph_view"] = graph_view(args.out)
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
-    _write(results, args.out)
+    report.write(results, args.out)
     print(f"wrote {args.out / 'results.json'} and {args.out / 'RESULTS.md'} in {results['elapsed_s']} s")
     print(f"reproduce with: {command}")
     return 0
-
-
-def _write(results: dict, out: Path) -> None:
-    results["targets"] = report.targets(results)
-    (out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    (out / "RESULTS.md").write_text(report.markdown(results), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -568,7 +568,7 @@ class OxigraphStore:
         triples = load_with_union(writer, source, fmt, on_disk=True, timings=timings)
         if self.optimize:
             # compact what the bulk loader wrote: at 1M quads 5 s once, then queries take 0.5-0.6x the time
-            # (`python -m bench.loadrate --optimize FILE` measures both sides)
+            # (`python -m bench.optimize FILE` measures both sides)
             t = time.perf_counter()
             writer.optimize()
             timings["optimize_s"] = round(time.perf_counter() - t, 3)

@@ -99,3 +99,17 @@ def test_the_report_shows_the_graph_view_at_each_size():
     failed = report.markdown({"command": "x", "machine": machine_info, "sizes": {}, "targets": [],
                               "graph_view": {"error": "chromium is missing"}})
     assert "Graph view: chromium is missing" in failed
+
+
+def test_a_server_that_never_answers_gives_a_lower_bound_not_a_blank():
+    size = {"dataset": {"quads": 1_000_000},
+            "latency": {"api-oxigraph": {"theme_api": {"median_ms": 2.0}},
+                        "rdflib-endpoint": {"theme_sparql": {"n": 0, "errors": 1, "detail": "ReadTimeout: timed out"},
+                                            "theme_timeout_s": 300.0},
+                        "oxigraph-server": {"theme_sparql": {"median_ms": 3000.0}}}}
+    rows = {r["target"]: r for r in report.targets({"sizes": {"1m": size}})}
+    rdflib = rows[">= 10x faster than rdflib-endpoint"]
+    assert rdflib["met"] and rdflib["measured"].startswith("> 150,000x") and "lower bound" in rdflib["note"]
+    size["latency"]["rdflib-endpoint"]["theme_sparql"] = {"n": 0, "errors": 1, "detail": "ConnectError"}
+    rows = {r["target"]: r for r in report.targets({"sizes": {"1m": size}})}
+    assert rows[">= 10x faster than rdflib-endpoint"]["met"] is None  # a failure is not a measurement
