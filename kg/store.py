@@ -726,13 +726,15 @@ class RdflibStore:
 BACKENDS = ("oxigraph", "rdflib", "memory", "remote")
 
 
-def open_store(backend: str, store_dir: Path | None = None, *, remote: RemoteSettings | None = None) -> Store:
-    """A store of the chosen back-end; Oxigraph persists under `store_dir` (in memory when it is None).
+def open_store(backend: str, store_dir: Path | None = None, *, remote: RemoteSettings | None = None,
+               optimize: bool = True) -> Store:
+    """A store of the chosen back-end; Oxigraph persists under `store_dir` (in memory when it is None) and, with
+    `optimize`, is compacted after each load.
 
     "memory" is another name for the rdflib back-end; "remote" needs `remote` (the server's URLs and credentials).
     """
     if backend == "oxigraph":
-        return OxigraphStore(store_dir)
+        return OxigraphStore(store_dir, optimize=optimize)
     if backend in ("rdflib", "memory"):
         return RdflibStore()
     if backend == "remote":

@@ -115,3 +115,15 @@ def test_a_spec_reopens_the_same_data_elsewhere(store: Store) -> None:
 def test_unknown_backend_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown store backend"):
         open_store("virtuoso")
+
+
+@pytest.mark.parametrize(("value", "compacted"), [(None, True), ("false", False), ("true", True)])
+def test_qikg_store_optimize_decides_whether_a_load_compacts(tmp_path: Path, monkeypatch, value, compacted) -> None:
+    from api.config import Settings
+
+    if value is not None:
+        monkeypatch.setenv("QIKG_STORE_OPTIMIZE", value)
+    store = Settings(store_dir=tmp_path / "store").open_store()
+    store.load(FIXTURE)
+    assert ("optimize_s" in store.last_load) is compacted
+    store.close()
