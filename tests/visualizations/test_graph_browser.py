@@ -119,10 +119,22 @@ def test_unticking_a_kind_hides_it(view) -> None:
 
 
 def centred_on(view, node: str) -> bool:
-    """Is the node at the middle of the canvas (after the focus animation)?"""
+    """Is the node at the middle of the canvas's part the details panel leaves free (after the focus animation)?"""
     return view.js("""(id) => {
-        const net = window.qikg.network, p = net.getPositions([id])[id], c = net.getViewPosition();
-        return Math.hypot(p.x - c.x, p.y - c.y) < 5;
+        const net = window.qikg.network, d = net.canvasToDOM(net.getPositions([id])[id]);
+        const box = document.getElementById('network').getBoundingClientRect();
+        const panel = document.getElementById('panel').getBoundingClientRect();
+        return Math.abs(d.x - (panel.left - box.left) / 2) < 5 && Math.abs(d.y - box.height / 2) < 5;
+    }""", node)
+
+
+def dom_x(view, node: str) -> dict:
+    """Where the node is drawn, and where the panel starts, in the page's pixels."""
+    return view.js("""(id) => {
+        const net = window.qikg.network, d = net.canvasToDOM(net.getPositions([id])[id]);
+        const box = document.getElementById('network').getBoundingClientRect();
+        const panel = document.getElementById('panel');
+        return {node: box.left + d.x, panel: panel.hidden ? null : panel.getBoundingClientRect().left};
     }""", node)
 
 
@@ -171,6 +183,32 @@ def test_clicking_a_participant_opens_the_panel_with_organisations_and_questions
     colours = view.js("""() => ({far: window.qikg.nodes.get('resource/xss-title').color.background,
                                 near: window.qikg.nodes.get('quote/fixture-chat/1').color.background})""")
     assert colours["far"] == "#eef0f3" and colours["near"] != "#eef0f3"
+
+
+def test_a_clicked_node_the_panel_would_cover_moves_into_view_and_others_stay_put(view) -> None:
+    rightmost = view.js("""() => {
+        const net = window.qikg.network, ids = window.qikg.visibleNodeIds();
+        return ids.reduce((a, b) => net.canvasToDOM(net.getPositions([a])[a]).x
+                                    >= net.canvasToDOM(net.getPositions([b])[b]).x ? a : b);
+    }""")
+    panel_left = view.js("() => document.getElementById('network').getBoundingClientRect().right - 372")
+    assert dom_x(view, rightmost)["node"] > panel_left  # the panel, once open, would lie over it
+    click_node(view, rightmost)
+    view.page.wait_for_selector("#panel:not([hidden])")
+    view.page.wait_for_timeout(450)
+    where = dom_x(view, rightmost)
+    assert where["node"] < where["panel"] - 20, where
+    assert view.js("window.qikg.selected") == rightmost
+    # a node clear of the panel is not moved: the view stays as the user left it
+    leftmost = view.js("""() => {
+        const net = window.qikg.network, ids = window.qikg.visibleNodeIds();
+        return ids.reduce((a, b) => net.canvasToDOM(net.getPositions([a])[a]).x
+                                    <= net.canvasToDOM(net.getPositions([b])[b]).x ? a : b);
+    }""")
+    before = dom_x(view, leftmost)["node"]
+    click_node(view, leftmost)
+    view.page.wait_for_timeout(450)
+    assert abs(dom_x(view, leftmost)["node"] - before) < 1
 
 
 def test_clicking_the_empty_canvas_closes_the_panel_and_clears_the_highlight(view) -> None:

@@ -248,14 +248,32 @@
     state.network.selectNodes([id]);
     highlight(id);
     showPanel(id);
-    if (focus) {
-      state.focused = id;
+    if (focus) state.focused = id;
+    if (focus || underPanel(id)) {
       state.network.focus(id, {
-        scale: Math.max(state.network.getScale(), 1.1),
+        scale: focus ? Math.max(state.network.getScale(), 1.1) : state.network.getScale(),
+        offset: { x: panelOffset(), y: 0 },
         animation: { duration: 300, easingFunction: "easeInOutQuad" },
       });
     }
     return true;
+  }
+
+  /* The panel lies over the canvas's right edge: a selected node goes to the middle of the part it leaves free. */
+  function freeWidth() {
+    const box = $("network").getBoundingClientRect();
+    return $("panel").hidden ? box.width : Math.max($("panel").getBoundingClientRect().left - box.left, 0);
+  }
+
+  function panelOffset() {
+    const width = $("network").getBoundingClientRect().width, free = freeWidth();
+    return free < 160 ? 0 : free / 2 - width / 2; // a panel as wide as the screen: nothing to dodge
+  }
+
+  function underPanel(id) {
+    const position = state.network.getPositions([id])[id];
+    if (!position || freeWidth() < 160) return false;
+    return state.network.canvasToDOM(position).x > freeWidth() - 24;
   }
 
   function onClick(params) {
