@@ -43,6 +43,10 @@ INPUT_GLOBS = (
     "ontology/queries/qc/*.rq",
     "kg/*.py",
     "kg/extract/*.py",
+    "visualizations/*.py",  # the build writes graph.html: a fix to the view must reach it
+    "visualizations/static/*",
+    "visualizations/templates/*",
+    "visualizations/queries/*.rq",
 )
 RDF_FILES = ("qikg.trig", "qikg.ttl", "qikg.nt", "qikg.jsonld")
 MANIFEST = "manifest.json"

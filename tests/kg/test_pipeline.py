@@ -110,3 +110,11 @@ def test_a_failed_validation_stops_the_reasoner_and_leaves_nothing_behind(tmp_pa
         pipeline.build(tmp_path / "build")
     assert len(started) == 1 and started[0].process is not None and started[0].process.poll() is not None
     assert list(tmp_path.iterdir()) == []  # no HermiT files, no half-written build
+
+
+def test_the_graph_views_code_is_an_input_of_the_build() -> None:
+    """The build writes graph.html, so a change to the view's script, style, template or queries rebuilds it."""
+    inputs = input_hashes()
+    for name in ("visualizations/static/graph.js", "visualizations/static/graph.css", "visualizations/render.py",
+                 "visualizations/templates/graph.html.j2", "visualizations/queries/nodes.rq"):
+        assert name in inputs, name
