@@ -86,7 +86,10 @@ def result_rows(response: httpx.Response) -> int | None:
     return None
 
 
-def cq_queries(folder: Path) -> list[tuple[str, str]]:
+CQ_DIR = Path(__file__).resolve().parents[1] / "ontology" / "queries" / "cq"
+
+
+def cq_queries(folder: Path = CQ_DIR) -> list[tuple[str, str]]:
     """(name, text) of every competency query, in name order."""
     return [(p.stem, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.rq"))]
 

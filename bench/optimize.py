@@ -19,8 +19,6 @@ from pathlib import Path
 from bench import latency
 from kg.store import OxigraphStore
 
-CQ_DIR = Path(__file__).resolve().parent.parent / "ontology" / "queries" / "cq"
-
 
 def _timed(store: OxigraphStore, text: str) -> float:
     started = time.perf_counter()
@@ -40,7 +38,7 @@ def compare(source: Path, repeats: int = 5) -> str:
             lines.append(f"- {name}: load {load['total_s']} s, of which compaction {load.get('optimize_s', 0)} s")
         lines += ["", "| query | plain ms | optimized ms | optimized / plain |", "|---|---|---|---|"]
         ratios = []
-        for name, text in latency.cq_queries(CQ_DIR):
+        for name, text in latency.cq_queries():
             times: dict[str, list[float]] = {n: [] for n in stores}
             for _ in range(repeats):
                 for n, store in stores.items():

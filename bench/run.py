@@ -31,7 +31,6 @@ from bench import data, latency, loadrate, machine, report, servers
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-CQ_DIR = ROOT / "ontology" / "queries" / "cq"
 THEME_QUERY = ROOT / "api" / "queries" / "resources_by_theme.rq"
 ID_BASE = "https://w3id.org/qikg/id/"
 LOGS = data.WORK / "logs"
@@ -146,7 +145,7 @@ def bench_size(ds: data.Dataset, cfg: Config, theme: str, state: dict, say=print
     out: dict = {"dataset": ds.summary(), "load": {}, "latency": {}, "skipped": {}}
     theme_iri = ID_BASE + "theme/" + theme
     theme_sparql = bind_literal(THEME_QUERY.read_text(encoding="utf-8"), "root", theme_iri)
-    cqs = latency.cq_queries(CQ_DIR)
+    cqs = latency.cq_queries()
     out["theme"] = {"id": theme, "iri": theme_iri, "sparql": theme_sparql}
 
     # N-Quads for every back-end alike; the TriG too, since that is what the API loads at start-up
