@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.sandbox import WorkerLimits
 from kg.remote import RemoteSettings
 from kg.store import Store, open_store
 
@@ -43,6 +44,13 @@ class Settings(BaseSettings):
     row_limit: int = Field(10_000, ge=1, description="most rows (or triples) a /sparql query may return")
     max_query_length: int = Field(20_000, ge=100, description="longest /sparql query text accepted, in characters")
     query_workers: int = Field(2, ge=1, le=32, description="processes that run /sparql queries")
+    sparql_isolation: Literal["required", "best-effort", "off"] = Field(
+        "required", description="cut the /sparql workers off from every network (a network namespace, Linux: root "
+        "or unprivileged user namespaces): required = refuse to run queries where that cannot be done; best-effort "
+        "= run them anyway, with a warning in the log; off = never try. Not applied with the remote store, whose "
+        "workers must reach the server")
+    query_memory_mb: int = Field(2048, ge=0, description="memory one /sparql worker may use (heap and anonymous "
+                                 "mappings, RLIMIT_DATA), in MiB; past it the query is stopped; 0 = no limit")
     default_page_size: int = Field(50, ge=1)
     max_page_size: int = Field(500, ge=1)
 
@@ -69,6 +77,10 @@ class Settings(BaseSettings):
         return open_store(self.store_backend,
                           self.resolved_store_dir if self.store_backend == "oxigraph" else None,
                           remote=self.remote_settings(), optimize=self.store_optimize)
+
+    def worker_limits(self) -> WorkerLimits:
+        """What each /sparql worker process is held to."""
+        return WorkerLimits(self.sparql_isolation, self.query_memory_mb * 2**20 or None)
 
     @property
     def resolved_store_dir(self) -> Path:

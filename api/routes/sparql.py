@@ -20,7 +20,7 @@ from api.deps import TEMPLATES, ServiceDep
 from api.errors import ApiError, error_body
 from api.negotiation import choose
 from api.queries import examples
-from api.sandbox import SandboxBusy
+from api.sandbox import SandboxBusy, WorkerFailed
 from api.sparql_policy import MalformedQuery, PolicyError
 from api.state import GraphService
 from kg.store import QueryResult, QueryTimeout, RowLimitExceeded, StoreError
@@ -116,6 +116,8 @@ def _failure(error: Exception, settings_timeout: float) -> tuple[int, dict]:
         return 503, error_body("query timeout", f"{error}; narrow the query down or add a LIMIT")
     if isinstance(error, SandboxBusy):
         return 503, error_body("busy", str(error))
+    if isinstance(error, WorkerFailed):
+        return 503, error_body("query worker failed", str(error))
     return 422, error_body("query failed", str(error))
 
 
