@@ -10,8 +10,6 @@ from typing import Annotated
 
 import typer
 from rdflib import Dataset, URIRef
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.parserutils import CompValue
 from rich.console import Console
 from rich.table import Table
 
@@ -208,18 +206,6 @@ def synth(
                   f"({chats} synthetic chat(s) shaped like {seed_path.name})")
 
 
-def _walk(node) -> list[str]:
-    names = []
-    if isinstance(node, CompValue):
-        names.append(node.name)
-        for value in node.values():
-            names += _walk(value)
-    elif isinstance(node, list | tuple):
-        for value in node:
-            names += _walk(value)
-    return names
-
-
 def _read_query(query: str) -> str:
     path = Path(query)
     if query.endswith(".rq") or (len(query) < 4096 and "\n" not in query and path.is_file()):
@@ -241,82 +227,49 @@ def _short(ds: Dataset, term) -> str:
     return str(term)
 
 
-def _csv(result) -> str:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(result.variables)
-    for row in result.rows:
-        writer.writerow(["" if row.get(v) is None else str(row[v]) for v in result.variables])
-    return buf.getvalue()
-
-
-def _json(result) -> str:
-    """SPARQL 1.1 Query Results JSON."""
-    import json
-
-    from rdflib import BNode, Literal
-
-    def term(value) -> dict:
-        if isinstance(value, Literal):
-            out = {"type": "literal", "value": str(value)}
-            if value.language:
-                out["xml:lang"] = value.language
-            elif value.datatype:
-                out["datatype"] = str(value.datatype)
-            return out
-        return {"type": "bnode" if isinstance(value, BNode) else "uri", "value": str(value)}
-
-    bindings = [{v: term(row[v]) for v in result.variables if row.get(v) is not None} for row in result.rows]
-    return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}}, indent=1) + "\n"
-
-
 @app.command()
 def query(
     sparql: Annotated[str, typer.Argument(help="A SPARQL query, or a .rq file.")],
-    format: Annotated[str, typer.Option("--format", "-f", help="table | csv | json")] = "table",
+    format: Annotated[str, typer.Option("--format", "-f", help="table | csv | tsv | json | xml")] = "table",
     data: DataOption = Path("build"),
+    timeout: Annotated[float, typer.Option(help="seconds the query may run")] = 60.0,
 ) -> None:
-    """Run a read-only SPARQL query over the built graph (all named graphs as the default graph)."""
-    from kg.store import OxigraphStore, StoreError
+    """Run a read-only SPARQL query over the built graph (all named graphs as the default graph).
 
-    if format not in ("table", "csv", "json"):
-        err.print(f"[red]unknown format {format!r}: use table, csv or json[/]")
+    The query goes through what /sparql uses: the same policy (no SERVICE, LOAD or outside FROM), a worker process
+    with no network, the same result formats; known prefixes (qi:, qid:, skos:, ...) need no PREFIX line."""
+    from api import sparql_formats as fmt
+    from api.sandbox import QuerySandbox
+    from api.sparql_policy import MalformedQuery, PolicyError
+    from kg.store import StoreError
+
+    media = {"csv": fmt.CSV, "tsv": fmt.TSV, "json": fmt.JSON, "xml": fmt.XML}.get(format)
+    if format != "table" and media is None:
+        err.print(f"[red]unknown format {format!r}: use table, csv, tsv, json or xml[/]")
         raise typer.Exit(2)
     text = _read_query(sparql)
-    try:
-        prepared = prepareQuery(text, initNs=iris.PREFIXES)
-    except Exception as exc:  # noqa: BLE001 - pyparsing raises several kinds; all mean "not a valid query"
-        err.print(f"[red]not a valid SPARQL query: {exc}[/]")
-        raise typer.Exit(2) from None
-    if {"ServiceGraphPattern"} & set(_walk(prepared.algebra)) or prepared.algebra.get("datasetClause"):
-        err.print("[red]SERVICE, FROM and FROM NAMED are not allowed: the query runs over the local build only[/]")
-        raise typer.Exit(2)
     trig = data / "qikg.trig"
     if not trig.is_file():
         err.print(f"[red]no build in {data}: run `qikg build --out {data}` first[/]")
         raise typer.Exit(2)
-    store = OxigraphStore()
-    store.load(trig)
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in iris.PREFIXES.items() if f"{p}:" in text)
+    text = prologue + text if "PREFIX" not in text.upper() else text
+    sandbox = QuerySandbox(lambda: _query_spec(data), workers=1)
     try:
-        result = store.query(prologue + text if "PREFIX" not in text.upper() else text, timeout=60)
-    except StoreError as exc:
-        err.print(f"[red]query failed: {exc}[/]")
+        checked, result = sandbox.run(text, timeout=timeout, row_limit=10**9, allowed_graphs=_graphs_of(data))
+    except (MalformedQuery, PolicyError, StoreError) as exc:
+        err.print(f"query refused or failed: {exc}", style="red", markup=False, highlight=False)
         raise typer.Exit(2) from None
+    finally:
+        sandbox.close()
     if result.kind == "ASK":
         console.print("true" if result.boolean else "false")
         return
-    if result.kind == "CONSTRUCT":
+    if result.kind in ("CONSTRUCT", "DESCRIBE"):
         sys.stdout.write(result.graph().serialize(format="turtle"))
         return
-    if format == "csv":
-        sys.stdout.write(_csv(result))
-        return
-    if format == "json":
-        sys.stdout.write(_json(result))
+    if media is not None:
+        sys.stdout.write(fmt.serialize_rows(result, media).decode("utf-8"))
         return
     shorten = Dataset()
     for prefix, ns in iris.PREFIXES.items():
@@ -326,6 +279,33 @@ def query(
         table.add_row(*[_short(shorten, row.get(v)) for v in result.variables])
     console.print(table)
     console.print(f"{len(result.rows)} row(s)")
+
+
+def _query_spec(data: Path):
+    """The persisted store of `data` when it holds this very build, else the TriG loaded into memory by the worker."""
+    import json
+
+    from api.state import build_key
+    from kg.store import OxigraphStore, StoreSpec
+
+    store_dir = data / "store"
+    try:
+        meta = json.loads((store_dir / OxigraphStore.POINTER).read_text())
+        if meta.get("key") == build_key(data) and (store_dir / meta["generation"]).is_dir():
+            return StoreSpec("oxigraph", str(store_dir / meta["generation"]), str(data / "qikg.trig"))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return StoreSpec("oxigraph-memory", None, str(data / "qikg.trig"))
+
+
+def _graphs_of(data: Path) -> list[str]:
+    """The named graphs of the build (a query may name them in FROM / FROM NAMED), as its manifest lists them."""
+    import json
+
+    try:
+        return sorted(json.loads((data / "manifest.json").read_text(encoding="utf-8"))["triples"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
 
 
 @app.command()

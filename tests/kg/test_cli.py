@@ -57,7 +57,15 @@ def test_query_refuses_service_and_bad_syntax(data: Path) -> None:
     service = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
     assert runner.invoke(app, ["query", service, "--data", str(data)]).exit_code == 2
     assert runner.invoke(app, ["query", "SELECT WHERE {", "--data", str(data)]).exit_code == 2
-    assert runner.invoke(app, ["query", COUNT_QUESTIONS, "--format", "xml", "--data", str(data)]).exit_code == 2
+    assert runner.invoke(app, ["query", COUNT_QUESTIONS, "--format", "yaml", "--data", str(data)]).exit_code == 2
+
+
+def test_query_speaks_the_endpoints_result_formats(data: Path) -> None:
+    """`qikg query` writes what /sparql writes: SPARQL XML and TSV too."""
+    xml = runner.invoke(app, ["query", COUNT_QUESTIONS, "--format", "xml", "--data", str(data)])
+    assert xml.exit_code == 0 and "<sparql" in xml.stdout and ">5<" in xml.stdout, xml.output
+    tsv = runner.invoke(app, ["query", PANEL, "--format", "tsv", "--data", str(data)])
+    assert tsv.exit_code == 0 and tsv.stdout.splitlines()[0] == "?handle" and '"crumpy11"' in tsv.stdout
 
 
 def test_query_without_a_build_says_how_to_make_one(tmp_path: Path) -> None:
