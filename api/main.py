@@ -17,6 +17,7 @@ from api.routes import (
     download,
     entities,
     home,
+    network,
     ontology,
     organisations,
     participants,
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     for module in (home, sparql, themes, resources, participants, organisations, questions, quotes, search, stats,
-                   entities, ontology, download):
+                   network, entities, ontology, download):
         app.include_router(module.router)
     graph = _graph_router()
     if graph is not None:

@@ -1,0 +1,431 @@
+"""Who connects whom: rankings, communities, bridges and the report's own rankings beside ours (api/network.py)."""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Annotated, Literal
+
+import networkx as nx
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from api.catalogue import Catalogue
+from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
+from api.errors import ApiError
+from api.network import (
+    DEFAULT_PEOPLE_TIES,
+    MEASURES,
+    PEOPLE_TIES,
+    Network,
+    NetworkName,
+    Networks,
+    Tie,
+    brokers,
+    community_bridges,
+    compare,
+    organisation_links,
+    ranked,
+)
+from api.state import GraphService
+
+router = APIRouter(prefix="/api/network", tags=["network"])
+Measure = Literal["betweenness", "brokerage", "degree", "ties"]
+NodeKind = Literal["participant", "organisation", "theme"]
+
+_lock = threading.Lock()
+_kept: dict[int, tuple[str | None, Networks]] = {}
+
+
+def networks(service: GraphService) -> Networks:
+    """The networks of the store's current content, read once per load (like the catalogue)."""
+    key = service.store.loaded_key()
+    with _lock:
+        kept = _kept.get(id(service))
+        if kept is None or kept[0] != key:
+            kept = (key, Networks(service.store))
+            _kept[id(service)] = kept
+        return kept[1]
+
+
+# --- response models ---------------------------------------------------------------------------------------------
+
+
+class NodeOut(BaseModel):
+    id: str = Field(description="handle, organisation id or theme id")
+    iri: str
+    kind: NodeKind
+    label: str
+    url: str | None = Field(description="the node's page on this server")
+    degree: int = Field(description="how many others it is tied to")
+    ties: int = Field(description="how many facts (replies, mentions, ...) make those ties")
+    betweenness: float = Field(description="share of shortest paths between others that pass through it (0-1)")
+    brokerage: float | None = Field(description="Burt's effective size: contacts not tied to each other")
+    community: int | None = Field(description="index of its community (0 = largest); none when it has no tie")
+
+
+class EvidenceOut(BaseModel):
+    kind: str = Field(description="reply, mention, co-answer, co-shared, affiliation, account, "
+                                  "mentions-organisation or theme")
+    iri: str | None = Field(description="the quote, question or resource that shows the tie (none: a stated "
+                                        "affiliation or account)")
+    url: str | None
+    text: str | None = Field(description="the words, question or title, shortened")
+
+
+class NeighbourOut(BaseModel):
+    node: NodeOut
+    evidence: list[EvidenceOut]
+
+
+class NetworkOut(BaseModel):
+    network: NetworkName
+    chat: str | None = Field(description="the chat (id), or none for all chats")
+    ties_used: list[str]
+    nodes: int
+    edges: int
+    communities: int
+    isolated: int = Field(description="nodes with no tie in this network (listed by /nodes, ranked last)")
+    betweenness_sampled: bool = Field(description="true when betweenness is estimated from sampled sources")
+    about: str
+
+
+class NodePage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    network: NetworkOut
+    measure: Measure
+    items: list[NodeOut]
+
+
+class NodeDetail(BaseModel):
+    network: NetworkOut
+    node: NodeOut
+    rank: dict[str, int] = Field(description="its place by each measure among nodes of its kind (1 = top)")
+    neighbours: list[NeighbourOut]
+
+
+class CommunityOut(BaseModel):
+    index: int
+    size: int
+    members: list[NodeOut] = Field(description="ranked by betweenness")
+
+
+class CommunityPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    network: NetworkOut
+    items: list[CommunityOut]
+
+
+class BridgeTieOut(BaseModel):
+    other: NodeOut
+    evidence: list[EvidenceOut]
+
+
+class BrokerOut(BaseModel):
+    node: NodeOut
+    reaches: list[int] = Field(description="the other communities its own ties reach")
+    ties: list[BridgeTieOut]
+
+
+class BrokerPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    network: NetworkOut
+    items: list[BrokerOut]
+
+
+class LinkPersonOut(BaseModel):
+    person: NodeOut
+    first: EvidenceOut
+    second: EvidenceOut
+
+
+class OrganisationLinkOut(BaseModel):
+    first: NodeOut
+    second: NodeOut
+    people: list[LinkPersonOut]
+
+
+class LinkPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    network: NetworkOut
+    items: list[OrganisationLinkOut]
+
+
+class ComparedRow(BaseModel):
+    participant: NodeOut | None
+    participant_iri: str
+    report_rank: int
+    our_rank: int | None = Field(description="its place by the measure among people (none: no part in the network)")
+
+
+class ComparisonOut(BaseModel):
+    ranking: str
+    label: str | None
+    measure: Measure
+    rho: float | None = Field(description="Spearman's rank correlation over the people both rank (none: too few)")
+    rows: list[ComparedRow]
+    disagreements: list[NodeOut] = Field(description="ranked by one side and far down or absent on the other")
+
+
+class ComparisonPage(BaseModel):
+    network: NetworkOut
+    items: list[ComparisonOut]
+
+
+# --- parameters ----------------------------------------------------------------------------------------------------
+
+ABOUT = {
+    "people": "people tied to people by the ties listed in ties_used (reply, mention; co-answer and co-shared on "
+              "request)",
+    "organisations": "people and organisations: stated affiliations, organisations' own accounts, and organisations "
+                     "(or their accounts) mentioned or replied to",
+    "themes": "people and the themes of what they said or shared",
+}
+
+
+async def _chat(catalogue: CatalogueDep,
+                chat: Annotated[str | None, Query(max_length=TEXT_MAX, description="a chat id (its date, e.g. "
+                                                  "2022-10-19); none: all chats")] = None) -> str | None:
+    if chat is None:
+        return None
+    for iri, info in catalogue.chats.items():
+        if chat in (info["id"], iri):
+            return iri
+    known = ", ".join(c["id"] for c in catalogue.chats.values())
+    raise ApiError(404, "unknown chat", f"no chat {chat[:100]!r}; the chats are {known}")
+
+
+async def _ties(ties: Annotated[str | None, Query(max_length=TEXT_MAX, description="people network: the kinds of "
+                                                  "tie, comma-separated, from " + ", ".join(PEOPLE_TIES) +
+                                                  " (default: " + ",".join(DEFAULT_PEOPLE_TIES) + ")")] = None,
+                ) -> tuple[str, ...]:
+    if ties is None:
+        return DEFAULT_PEOPLE_TIES
+    chosen = tuple(t.strip() for t in ties.split(",") if t.strip())
+    unknown = [t for t in chosen if t not in PEOPLE_TIES]
+    if unknown or not chosen:
+        raise ApiError(400, "unknown tie kind", f"ties must be a comma-separated list of {', '.join(PEOPLE_TIES)}")
+    return chosen
+
+
+ChatDep = Annotated[str | None, Depends(_chat)]
+TiesDep = Annotated[tuple[str, ...], Depends(_ties)]
+NetworkPath = Annotated[NetworkName, Path(description="people, organisations or themes")]
+
+
+async def _network(service: GraphService, name: NetworkName, chat: str | None, ties: tuple[str, ...]) -> Network:
+    """The network, built in a worker thread the first time (a query and networkx's measures), then kept."""
+    return await run_in_threadpool(lambda: networks(service).get(name, chat, ties))
+
+
+# --- JSON shapes ---------------------------------------------------------------------------------------------------
+
+
+def _label(catalogue: Catalogue, iri: str, kind: str) -> tuple[str, str]:
+    if kind == "participant":
+        person = catalogue.participants.get(iri)
+        handle = person.handle if person else iri.rsplit("/", 1)[-1]
+        return handle, "@" + handle
+    if kind == "organisation":
+        org = catalogue.organisations.get(iri)
+        return (org.slug, org.label) if org else (iri.rsplit("/", 1)[-1],) * 2
+    theme = catalogue.themes.get(iri)
+    return (theme.slug, theme.label) if theme else (iri.rsplit("/", 1)[-1],) * 2
+
+
+def node_out(catalogue: Catalogue, network: Network, iri: str) -> NodeOut:
+    kind = network.kinds.get(iri, "participant")
+    ident, label = _label(catalogue, iri, kind)
+    return NodeOut(id=ident, iri=iri, kind=kind, label=label, url=catalogue.page(iri),  # type: ignore[arg-type]
+                   degree=network.graph.degree(iri), ties=network.strength(iri),
+                   betweenness=round(network.betweenness.get(iri, 0.0), 6),
+                   brokerage=None if network.brokerage.get(iri) is None else round(network.brokerage[iri], 6),
+                   community=network.community.get(iri))
+
+
+def _short(words: str | None, size: int = 160) -> str | None:
+    if not words:
+        return words
+    return words if len(words) <= size else words[:size - 1].rstrip() + "…"
+
+
+def evidence_out(catalogue: Catalogue, tie: Tie) -> EvidenceOut:
+    iri = tie.evidence
+    words = None
+    if iri in catalogue.quotes_by_iri:
+        words = catalogue.quotes_by_iri[iri]["text"]
+    elif iri in catalogue.questions_by_iri:
+        question = catalogue.questions_by_iri[iri]
+        words = f"Q{question['number']}" + (f": {question['text']}" if question["text"] else "")
+    elif iri in catalogue.resources:
+        words = catalogue.resources[iri]["title"]
+    return EvidenceOut(kind=tie.kind, iri=iri, url=catalogue.page(iri), text=_short(words))
+
+
+def network_out(catalogue: Catalogue, network: Network) -> NetworkOut:
+    return NetworkOut(network=network.name, chat=catalogue.chat_id(network.chat), ties_used=list(network.ties_used),
+                      nodes=network.graph.number_of_nodes(), edges=network.graph.number_of_edges(),
+                      communities=len(network.communities), isolated=len(network.isolated()),
+                      betweenness_sampled=network.betweenness_sampled, about=ABOUT[network.name])
+
+
+def _find(catalogue: Catalogue, network: Network, node_id: str) -> str:
+    """A node of the network by handle (any case, aliases too), organisation id or name, or theme id or label."""
+    candidates: list[str] = []
+    person = catalogue.resolve_participant(node_id)
+    if person:
+        candidates.append(person.iri)
+    org = catalogue.resolve_organisation(node_id)
+    if org:
+        candidates.append(org.iri)
+    candidates += [t.iri for t in catalogue.resolve_themes(node_id)]
+    for iri in candidates:
+        if iri in network.graph:
+            return iri
+    if candidates:
+        raise ApiError(404, "not in this network", f"{node_id!r} has no part in the {network.name} network"
+                       + (f" of chat {catalogue.chat_id(network.chat)}" if network.chat else ""))
+    suggestions = catalogue.participant_suggestions(node_id) + catalogue.organisation_suggestions(node_id)
+    raise ApiError(404, "unknown node", f"no participant, organisation or theme {node_id!r}",
+                   suggestions=suggestions[:5])
+
+
+# --- routes --------------------------------------------------------------------------------------------------------
+
+
+@router.get("", summary="The three networks (all chats): size, communities, what makes a tie")
+async def list_networks(service: ServiceDep, catalogue: CatalogueDep) -> list[NetworkOut]:
+    return [network_out(catalogue, await _network(service, name, None, DEFAULT_PEOPLE_TIES))
+            for name in ("people", "organisations", "themes")]
+
+
+@router.get("/compare", summary="The report's rankings (its influencer table) beside the people network's measure")
+async def compare_rankings(service: ServiceDep, catalogue: CatalogueDep, chat: ChatDep, ties: TiesDep,
+                           measure: Annotated[Measure, Query(description="the measure to rank people by")]
+                           = "betweenness") -> ComparisonPage:
+    network = await _network(service, "people", chat, ties)
+    items = []
+    for found in compare(network, networks(service).rankings, measure):
+        rows = [ComparedRow(participant=node_out(catalogue, network, p) if p in network.graph else None,
+                            participant_iri=p, report_rank=theirs, our_rank=mine) for p, theirs, mine in found.rows]
+        items.append(ComparisonOut(ranking=found.ranking, label=found.label, measure=measure,
+                                   rho=None if found.rho is None else round(found.rho, 4), rows=rows,
+                                   disagreements=[node_out(catalogue, network, p) for p in found.disagreements
+                                                  if p in network.graph]))
+    return ComparisonPage(network=network_out(catalogue, network), items=items)
+
+
+@router.get("/organisations/links", summary="Who connects these organisations: pairs of organisations one person "
+            "is tied to both of, with the facts")
+async def organisation_pairs(service: ServiceDep, catalogue: CatalogueDep, page: PageDep, chat: ChatDep) -> LinkPage:
+    network = await _network(service, "organisations", chat, ())
+    links = organisation_links(network)
+    items = [OrganisationLinkOut(
+        first=node_out(catalogue, network, x), second=node_out(catalogue, network, y),
+        people=[LinkPersonOut(person=node_out(catalogue, network, p), first=evidence_out(catalogue, t1),
+                              second=evidence_out(catalogue, t2)) for p, t1, t2 in people])
+        for x, y, people in links[page.offset:page.offset + page.limit]]
+    return LinkPage(total=len(links), limit=page.limit, offset=page.offset, network=network_out(catalogue, network),
+                    items=items)
+
+
+@router.get("/{network}", summary="One network of one chat or all chats: size, communities, what makes a tie")
+async def get_network(service: ServiceDep, catalogue: CatalogueDep, network: NetworkPath, chat: ChatDep,
+                      ties: TiesDep) -> NetworkOut:
+    return network_out(catalogue, await _network(service, network, chat, ties))
+
+
+@router.get("/{network}/nodes", summary="Nodes ranked by a measure (betweenness by default), with every measure")
+async def network_nodes(service: ServiceDep, catalogue: CatalogueDep, page: PageDep, network: NetworkPath,
+                        chat: ChatDep, ties: TiesDep,
+                        measure: Annotated[Measure, Query(description="what to rank by")] = "betweenness",
+                        kind: Annotated[NodeKind | None, Query(description="only nodes of this kind (default: "
+                                                               "people)")] = "participant") -> NodePage:
+    found = await _network(service, network, chat, ties)
+    order = ranked(found, measure, kind)
+    return NodePage(total=len(order), limit=page.limit, offset=page.offset, network=network_out(catalogue, found),
+                    measure=measure,
+                    items=[node_out(catalogue, found, n) for n in order[page.offset:page.offset + page.limit]])
+
+
+@router.get("/{network}/nodes/{node_id}", summary="One node's measures, ranks and ties, each tie with its facts")
+async def network_node(service: ServiceDep, catalogue: CatalogueDep, network: NetworkPath, chat: ChatDep,
+                       ties: TiesDep, node_id: Annotated[str, Path(max_length=TEXT_MAX)]) -> NodeDetail:
+    found = await _network(service, network, chat, ties)
+    iri = _find(catalogue, found, node_id)
+    kind = found.kinds.get(iri)
+    ranks = {m: ranked(found, m, kind).index(iri) + 1 for m in MEASURES}
+    neighbours = sorted(found.graph[iri], key=lambda n: (-found.graph.edges[iri, n]["weight"], n))
+    return NodeDetail(network=network_out(catalogue, found), node=node_out(catalogue, found, iri), rank=ranks,
+                      neighbours=[NeighbourOut(node=node_out(catalogue, found, n),
+                                               evidence=[evidence_out(catalogue, t) for t in found.ties(iri, n)])
+                                  for n in neighbours])
+
+
+@router.get("/{network}/communities", summary="The communities (Louvain), largest first, members by betweenness")
+async def network_communities(service: ServiceDep, catalogue: CatalogueDep, page: PageDep, network: NetworkPath,
+                              chat: ChatDep, ties: TiesDep) -> CommunityPage:
+    found = await _network(service, network, chat, ties)
+    chosen = list(enumerate(found.communities))[page.offset:page.offset + page.limit]
+    items = [CommunityOut(index=i, size=len(members),
+                          members=[node_out(catalogue, found, n)
+                                   for n in sorted(members, key=lambda n: (-found.betweenness.get(n, 0.0), n))])
+             for i, members in chosen]
+    return CommunityPage(total=len(found.communities), limit=page.limit, offset=page.offset,
+                         network=network_out(catalogue, found), items=items)
+
+
+@router.get("/{network}/bridges", summary="People whose own ties join communities, with the ties and their facts")
+async def network_bridges(service: ServiceDep, catalogue: CatalogueDep, page: PageDep, network: NetworkPath,
+                          chat: ChatDep, ties: TiesDep) -> BrokerPage:
+    found = await _network(service, network, chat, ties)
+    crossing = community_bridges(found)
+    people = brokers(found)
+    items = []
+    for person, reaches in people[page.offset:page.offset + page.limit]:
+        own = [(b if a == person else a, t) for a, b, t in crossing if person in (a, b)]
+        items.append(BrokerOut(node=node_out(catalogue, found, person), reaches=sorted(reaches),
+                               ties=[BridgeTieOut(other=node_out(catalogue, found, other),
+                                                  evidence=[evidence_out(catalogue, t) for t in tied])
+                                     for other, tied in own]))
+    return BrokerPage(total=len(people), limit=page.limit, offset=page.offset, network=network_out(catalogue, found),
+                      items=items)
+
+
+@router.get("/{network}/export", summary="The network for Gephi and others: GEXF or GraphML, measures as node "
+            "attributes", responses={200: {"content": {"application/gexf+xml": {}, "application/graphml+xml": {}}}})
+async def network_export(service: ServiceDep, catalogue: CatalogueDep, network: NetworkPath, chat: ChatDep,
+                         ties: TiesDep,
+                         format: Annotated[Literal["gexf", "graphml"], Query(description="gexf or graphml")]
+                         = "gexf") -> Response:
+    found = await _network(service, network, chat, ties)
+    out = nx.Graph()
+    for iri in found.graph:
+        node = node_out(catalogue, found, iri)
+        out.add_node(iri, label=node.label, kind=node.kind, degree=node.degree, ties=node.ties,
+                     betweenness=node.betweenness, brokerage=-1.0 if node.brokerage is None else node.brokerage,
+                     community=-1 if node.community is None else node.community)
+    for u, v, data in found.graph.edges(data=True):
+        out.add_edge(u, v, weight=float(data["weight"]), kinds=",".join(sorted({t.kind for t in data["ties"]})))
+    buffer = io.BytesIO()
+    if format == "gexf":
+        nx.write_gexf(out, buffer)
+        media = "application/gexf+xml"
+    else:
+        nx.write_graphml(out, buffer)
+        media = "application/graphml+xml"
+    name = f"qikg-{network}{'-' + catalogue.chat_id(found.chat) if found.chat else ''}.{format}"  # type: ignore
+    return Response(buffer.getvalue(), media_type=media,
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
