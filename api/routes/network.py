@@ -15,7 +15,8 @@ from pydantic import BaseModel, Field
 from api.catalogue import Catalogue
 from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
 from api.errors import ApiError
-from api.network import (
+from api.state import GraphService
+from kg.network import (
     DEFAULT_PEOPLE_TIES,
     MEASURES,
     PEOPLE_TIES,
@@ -29,7 +30,6 @@ from api.network import (
     organisation_links,
     ranked,
 )
-from api.state import GraphService
 
 router = APIRouter(prefix="/api/network", tags=["network"])
 Measure = Literal["betweenness", "brokerage", "degree", "ties"]
@@ -45,7 +45,7 @@ def networks(service: GraphService) -> Networks:
     with _lock:
         kept = _kept.get(id(service))
         if kept is None or kept[0] != key:
-            kept = (key, Networks(service.store))
+            kept = (key, Networks(lambda sparql: service.store.query(sparql).rows))
             _kept[id(service)] = kept
         return kept[1]
 

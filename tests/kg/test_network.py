@@ -1,15 +1,12 @@
-"""Who connects whom: betweenness, brokerage, communities and bridges, on graphs whose answers are known, then on
-the report's own network through the API."""
+"""Who connects whom, on graphs whose answers are known: betweenness, brokerage, communities, bridges, rankings."""
 
 from __future__ import annotations
 
 import itertools
 
-import networkx as nx
 import pytest
-from fastapi.testclient import TestClient
 
-from api.network import Fact, RankingRow, brokers, build, community_bridges, compare, organisation_links, ranked
+from kg.network import Fact, RankingRow, brokers, build, community_bridges, compare, organisation_links, ranked
 
 P = "urn:p:"
 
@@ -100,82 +97,3 @@ def test_people_the_report_ranks_but_the_network_barely_knows_are_disagreements(
     rows = [RankingRow("urn:r", None, "urn:chat:1", 1, P + "h"), RankingRow("urn:r", None, "urn:chat:1", 2, P + "hub")]
     found = compare(people, rows, "betweenness")[0]
     assert P + "h" in found.disagreements  # ranked first by the report, ninth here
-
-
-# --- the report's network, through the API -------------------------------------------------------------------------
-
-
-def test_the_three_networks_say_what_makes_a_tie(client: TestClient) -> None:
-    networks = {n["network"]: n for n in client.get("/api/network").json()}
-    assert set(networks) == {"people", "organisations", "themes"}
-    assert networks["people"]["ties_used"] == ["reply", "mention"]
-    assert networks["people"]["nodes"] > networks["people"]["isolated"] > 0
-
-
-def test_who_connects_organisations_matches_the_sparql_example(client: TestClient) -> None:
-    """The people the API says link two organisations are those the SPARQL example finds (two implementations)."""
-    example = client.get("/sparql", params={"query": open("api/queries/examples/07-who-connects-organisations.rq")
-                                            .read()}, headers={"accept": "application/sparql-results+json"}).json()
-    expected = {b["handle"]["value"] for b in example["results"]["bindings"]}
-    links = client.get("/api/network/organisations/links", params={"limit": 500}).json()
-    found = {p["person"]["id"] for link in links["items"] for p in link["people"]}
-    assert expected and found == expected
-    for link in links["items"]:
-        for person in link["people"]:
-            assert person["first"]["kind"] in ("affiliation", "account", "mentions-organisation")
-            if person["second"]["kind"] == "mentions-organisation":
-                assert person["second"]["url"].startswith("/id/quote/")
-
-
-def test_every_tie_of_a_person_comes_with_the_quotes_that_make_it(client: TestClient) -> None:
-    top = client.get("/api/network/people/nodes", params={"limit": 1}).json()["items"][0]
-    detail = client.get(f"/api/network/people/nodes/{top['id'].upper()}").json()
-    assert detail["node"]["iri"] == top["iri"] and detail["rank"]["betweenness"] == 1
-    assert len(detail["neighbours"]) == top["degree"]
-    quotes = {q["iri"] for q in client.get("/api/quotes", params={"limit": 500}).json()["items"]}
-    for neighbour in detail["neighbours"]:
-        assert neighbour["evidence"] and all(e["kind"] in ("reply", "mention") for e in neighbour["evidence"])
-        for evidence in neighbour["evidence"]:
-            assert evidence["iri"] in quotes
-
-
-def test_bridges_name_the_communities_each_broker_reaches(client: TestClient) -> None:
-    bridges = client.get("/api/network/people/bridges").json()
-    assert bridges["total"] > 0
-    for broker in bridges["items"]:
-        own = broker["node"]["community"]
-        assert broker["reaches"] and own not in broker["reaches"]
-        assert {t["other"]["community"] for t in broker["ties"]} == set(broker["reaches"])
-
-
-def test_the_chats_rankings_sit_beside_ours_with_a_correlation(client: TestClient) -> None:
-    compared = client.get("/api/network/compare", params={"chat": "2022-10-19"}).json()
-    labels = {c["label"] for c in compared["items"]}
-    assert {"Most active accounts", "Most original tweets", "Highest impact accounts"} <= labels
-    for comparison in compared["items"]:
-        assert [r["report_rank"] for r in comparison["rows"]] == sorted(r["report_rank"] for r in comparison["rows"])
-        assert comparison["rho"] is None or -1 <= comparison["rho"] <= 1
-
-
-def test_communities_cover_every_tied_node_once(client: TestClient) -> None:
-    summary = client.get("/api/network/themes").json()
-    communities = client.get("/api/network/themes/communities", params={"limit": 500}).json()
-    members = [m["iri"] for c in communities["items"] for m in c["members"]]
-    assert len(members) == len(set(members)) == summary["nodes"] - summary["isolated"]
-
-
-def test_the_network_opens_in_gephi_formats_with_its_measures(client: TestClient) -> None:
-    gexf = client.get("/api/network/people/export", params={"format": "gexf"})
-    assert gexf.status_code == 200 and gexf.headers["content-type"].startswith("application/gexf+xml")
-    graph = nx.read_gexf(__import__("io").BytesIO(gexf.content))
-    some = next(iter(graph.nodes(data=True)))[1]
-    assert {"betweenness", "brokerage", "community", "kind"} <= set(some)
-    graphml = client.get("/api/network/organisations/export", params={"format": "graphml"})
-    assert nx.read_graphml(__import__("io").BytesIO(graphml.content)).number_of_nodes() > 0
-
-
-def test_bad_choices_get_clear_errors(client: TestClient, assert_error) -> None:
-    assert_error(client.get("/api/network/people", params={"ties": "gossip"}), 400)
-    assert_error(client.get("/api/network/people", params={"chat": "1999-01-01"}), 404)
-    assert_error(client.get("/api/network/people/nodes/nobody-at-all-xyz"), 404)
-    assert client.get("/api/network/friends").status_code == 422

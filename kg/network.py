@@ -20,15 +20,17 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import networkx as nx
+from rdflib.term import Node
 from scipy.stats import spearmanr
 
-from api.queries import load
-from kg.store import Store
+QUERIES = Path(__file__).parent / "queries"
+Rows = Iterable[Mapping[str, Node]]
 
 NetworkName = Literal["people", "organisations", "themes"]
 NETWORKS: tuple[NetworkName, ...] = ("people", "organisations", "themes")
@@ -84,10 +86,15 @@ class Network:
         return sorted(n for n in self.graph if self.graph.degree(n) == 0)
 
 
-def read_facts(store: Store) -> list[Fact]:
-    """Every fact the networks are made of, from the store (one query)."""
+def query_text(name: str) -> str:
+    """The text of kg/queries/<name>.rq."""
+    return (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def read_facts(rows: Rows) -> list[Fact]:
+    """Every fact the networks are made of, from the rows of `network_facts.rq` (run by a store or by rdflib)."""
     facts = []
-    for row in store.query(load("network_facts")).rows:
+    for row in rows:
         a, b = str(row["a"]), str(row["b"])
         if a == b:
             continue  # replying to oneself ties no one
@@ -224,10 +231,11 @@ class RankingRow:
     participant: str
 
 
-def read_rankings(store: Store) -> list[RankingRow]:
+def read_rankings(rows: Rows) -> list[RankingRow]:
+    """The report's rankings, from the rows of `network_rankings.rq`."""
     return [RankingRow(str(r["ranking"]), str(r["label"]) if r.get("label") else None,
-                       str(r["chat"]) if r.get("chat") else None, int(r["rank"].toPython()), str(r["participant"]))
-            for r in store.query(load("network_rankings")).rows]
+                       str(r["chat"]) if r.get("chat") else None, int(str(r["rank"])), str(r["participant"]))
+            for r in rows]
 
 
 MEASURES = ("betweenness", "brokerage", "degree", "ties")
@@ -287,11 +295,13 @@ def compare(network: Network, rankings: list[RankingRow], measure: str) -> list[
 
 
 class Networks:
-    """The networks of one loaded store, each built on first use and kept (never per request)."""
+    """The networks of one graph, each built on first use and kept (never per request).
 
-    def __init__(self, store: Store) -> None:
-        self.facts = read_facts(store)
-        self.rankings = read_rankings(store)
+    `run(sparql)` answers a query with rows (mappings of variable name to term): a store's or rdflib's."""
+
+    def __init__(self, run: Callable[[str], Rows]) -> None:
+        self.facts = read_facts(run(query_text("network_facts")))
+        self.rankings = read_rankings(run(query_text("network_rankings")))
         self._built: dict[tuple[str, str | None, tuple[str, ...]], Network] = {}
 
     def get(self, name: NetworkName, chat: str | None = None,
