@@ -123,8 +123,9 @@ def _tie(graph: nx.Graph, a: str, b: str, tie: Tie) -> None:
 
 def build(facts: Iterable[Fact], name: NetworkName, chat: str | None = None,
           people_ties: Iterable[str] = DEFAULT_PEOPLE_TIES) -> Network:
-    """The network `name` of `chat` (None: all chats) with its measures."""
-    facts = _in_chat(facts, chat)
+    """The network `name` of `chat` (None: all chats) with its measures; the same whatever order the facts come in
+    (Louvain's answer depends on the order nodes are added, so they are added in a fixed one)."""
+    facts = sorted(_in_chat(facts, chat), key=lambda f: (f.kind, f.a, f.b, f.evidence or "", f.chat or ""))
     graph = nx.Graph()
     kinds: dict[str, str] = {}
     used: tuple[str, ...]

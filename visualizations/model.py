@@ -1,8 +1,9 @@
 """RDF graph -> networkx graph: the one place that decides what the graph view draws.
 
 The view is a projection of the knowledge graph, read with the SPARQL queries in `queries/` so the selection is
-inspectable and testable apart from any drawing. Two projections: "full" (every kind of node) and "overview"
-(people, organisations, themes and questions; quotes and resources folded into weighted participant edges).
+inspectable and testable apart from any drawing. Three projections: "full" (every kind of node), "overview"
+(people, organisations, themes and questions; quotes and resources folded into weighted participant edges) and
+"people" (who connects whom: people tied by replies and mentions, from kg/network.py, with its measures).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from rdflib import Literal as RDFLiteral
 from rdflib.graph import ConjunctiveGraph
 
 from kg.iris import QID
+from kg.network import Network, Networks
 
-Mode = Literal["full", "overview"]
-MODES: tuple[Mode, ...] = ("full", "overview")
+Mode = Literal["full", "overview", "people"]
+MODES: tuple[Mode, ...] = ("full", "overview", "people")
 
 KINDS: tuple[str, ...] = ("participant", "organisation", "theme", "resource", "question", "quote")
 OVERVIEW_KINDS: frozenset[str] = frozenset({"participant", "organisation", "theme", "question"})
@@ -165,11 +167,35 @@ def overview_graph(full: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return out
 
 
+def people_network(graph: Graph) -> Network:
+    """The people network of all chats (replies and mentions) with its measures, read from the RDF."""
+    g = as_graph(graph)
+    return Networks(lambda sparql: [row.asdict() for row in g.query(sparql)]).get("people")  # type: ignore[union-attr]
+
+
+def people_graph(full: nx.MultiDiGraph, network: Network) -> nx.MultiDiGraph:
+    """Who connects whom: the people of `network` (that the full view has) and one edge per tied pair, its relation
+    the kinds of tie ('reply', 'mention' or 'reply+mention'), its weight the number of facts behind it."""
+    out = nx.MultiDiGraph(mode="people")
+    for iri in network.graph:
+        nid = node_id(iri)
+        if nid in full:
+            out.add_node(nid, **full.nodes[nid])
+    for u, v, data in network.graph.edges(data=True):
+        a, b = sorted((node_id(u), node_id(v)))
+        if a in out and b in out:
+            relation = "+".join(sorted({t.kind for t in data["ties"]}, reverse=True))
+            out.add_edge(a, b, key=relation, relation=relation, weight=int(data["weight"]))
+    return out
+
+
 def project(graph: Graph, mode: Mode = "full") -> nx.MultiDiGraph:
     """The networkx graph drawn for `mode`."""
     if mode not in MODES:
         raise ValueError(f"unknown graph view mode {mode!r}; expected one of {', '.join(MODES)}")
     full = full_graph(graph)
+    if mode == "people":
+        return people_graph(full, people_network(graph))
     return full if mode == "full" else overview_graph(full)
 
 

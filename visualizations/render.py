@@ -21,9 +21,28 @@ from pyvis.network import Network
 from rdflib import Graph
 
 from kg.iris import QID
+from kg.network import Network as PeopleNetwork
+from kg.network import brokers
 from visualizations import assets, details, layout
-from visualizations.model import KINDS, MODES, Mode, full_graph, narrower_closure, overview_graph
-from visualizations.style import DEFAULT_EDGE_COLOR, KIND_STYLES, LESSON_COLOR, RELATION_COLORS
+from visualizations.model import (
+    KINDS,
+    MODES,
+    Mode,
+    full_graph,
+    narrower_closure,
+    node_id,
+    overview_graph,
+    people_graph,
+    people_network,
+)
+from visualizations.style import (
+    COMMUNITY_COLORS,
+    DEFAULT_EDGE_COLOR,
+    KIND_STYLES,
+    LESSON_COLOR,
+    NO_COMMUNITY_COLOR,
+    RELATION_COLORS,
+)
 
 _env = Environment(loader=PackageLoader("visualizations", "templates"), autoescape=select_autoescape(["html"]))
 
@@ -45,7 +64,7 @@ def node_size(g: nx.MultiDiGraph, node: str) -> tuple[float, float]:
     over the same pixel range and so makes a quote with three links look like a hub in a small graph.
     """
     data = g.nodes[node]
-    degree = float(sum(w for _, _, w in g.edges(node, data="weight")))
+    degree = float(g.degree(node, weight="weight"))  # in and out: a person's quotes point at them
     size = _BASE_SIZE[data["kind"]] + 2.4 * math.sqrt(degree)
     font = 12.0 + 2.0 * math.sqrt(degree) + (2.0 if data["kind"] == "theme" else 0.0)
     if data.get("lesson"):
@@ -135,12 +154,34 @@ def _question_key(full: nx.MultiDiGraph, node: str) -> tuple[int, str]:
     return (int(number[0]) if number and number[0].isdigit() else 10**6, node)
 
 
+BRIDGES_LISTED = 12
+
+
+def _network_info(network: PeopleNetwork, full: nx.MultiDiGraph) -> dict[str, Any]:
+    """The people network's measures per node id, its top brokers and how to read them, for the page."""
+    measures = {}
+    for iri in network.graph:
+        nid = node_id(iri)
+        if nid in full:
+            brokerage = network.brokerage.get(iri)
+            measures[nid] = {"betweenness": round(network.betweenness.get(iri, 0.0), 6),
+                             "brokerage": None if brokerage is None else round(brokerage, 4),
+                             "degree": network.graph.degree(iri), "ties": network.strength(iri),
+                             "community": network.community.get(iri)}
+    bridges = [{"id": node_id(iri), "reaches": len(reached)} for iri, reached in brokers(network)
+               if node_id(iri) in full][:BRIDGES_LISTED]
+    return {"measures": measures, "bridges": bridges, "communities": len(network.communities),
+            "colors": COMMUNITY_COLORS, "noCommunity": NO_COMMUNITY_COLOR, "ties": list(network.ties_used)}
+
+
 def payload(graph: Graph, *, mode: Mode = "full", base_url: str = "") -> dict[str, Any]:
-    """Everything the page needs, as plain data: both views, per-node details, filter lists, styles."""
+    """Everything the page needs, as plain data: the three views, per-node details, filter lists, styles."""
     if mode not in MODES:
         raise ValueError(f"unknown graph view mode {mode!r}; expected one of {', '.join(MODES)}")
     full = full_graph(graph)
     overview = overview_graph(full)
+    network = people_network(graph)
+    people = people_graph(full, network)
     positions = layout.positions(full)
     qid_base = str(QID)
     info = {
@@ -158,7 +199,9 @@ def payload(graph: Graph, *, mode: Mode = "full", base_url: str = "") -> dict[st
         "kinds": [{"kind": k, **KIND_STYLES[k]} for k in KINDS],
         "lessonColor": LESSON_COLOR,
         # One layout for both: the overview's nodes keep the places they have in the full view.
-        "views": {"full": _view(full, positions), "overview": _view(overview, positions)},
+        "views": {"full": _view(full, positions), "overview": _view(overview, positions),
+                  "people": _view(people, layout.positions(people))},
+        "network": _network_info(network, full),
         "info": info,
         "themes": _theme_tree(full),
         "questions": [{"id": q, "label": info[q]["label"],

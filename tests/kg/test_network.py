@@ -97,3 +97,13 @@ def test_people_the_report_ranks_but_the_network_barely_knows_are_disagreements(
     rows = [RankingRow("urn:r", None, "urn:chat:1", 1, P + "h"), RankingRow("urn:r", None, "urn:chat:1", 2, P + "hub")]
     found = compare(people, rows, "betweenness")[0]
     assert P + "h" in found.disagreements  # ranked first by the report, ninth here
+
+
+def test_the_answer_does_not_depend_on_the_order_the_store_returns_facts_in() -> None:
+    """Louvain's communities depend on the order nodes are added; two back-ends give rows in different orders."""
+    left = [(a, b) for a, b in itertools.combinations(["l1", "l2", "l3"], 2)]
+    right = [(a, b) for a, b in itertools.combinations(["r1", "r2", "r3"], 2)]
+    facts = replies(*left, *right, ("l3", "r1"), ("r3", "x"), ("x", "y"), ("y", "l1"))
+    forwards, backwards = build(facts, "people"), build(list(reversed(facts)), "people")
+    assert forwards.communities == backwards.communities
+    assert forwards.betweenness == backwards.betweenness

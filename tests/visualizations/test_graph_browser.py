@@ -74,14 +74,22 @@ def test_the_page_loads_without_errors_or_requests_to_other_hosts(view) -> None:
     assert view.js("window.qikg.mode") == "full"
 
 
-def test_the_node_count_equals_the_graphs(view, mini: Dataset) -> None:
+def test_the_node_count_equals_the_graphs_and_unconnected_nodes_wait_behind_a_checkbox(view, mini: Dataset) -> None:
     everything = ids(mini, f"SELECT ?n WHERE {{ VALUES ?c {{ {VIEW_CLASSES} }} ?n a ?c }}")
+    tied = ids(mini, f"SELECT ?n WHERE {{ VALUES ?c {{ {VIEW_CLASSES} }} VALUES ?d {{ {VIEW_CLASSES} }} "
+                     f"VALUES ?p {{ {DRAWN} }} ?n a ?c . ?m a ?d . {{ ?n ?p ?m }} UNION {{ ?m ?p ?n }} "
+                     "FILTER(?n != ?m) }")
     assert view.js("window.qikg.nodes.length") == len(everything)
+    assert set(view.js("window.qikg.isolated")) == everything - tied
+    assert set(view.js("window.qikg.visibleNodeIds()")) == tied
+    assert f"Show the {len(everything - tied)} node" in view.page.inner_text("#isolated-row")
+    view.page.check("#show-isolated")
     assert set(view.js("window.qikg.visibleNodeIds()")) == everything
 
 
 def test_the_overview_shows_people_organisations_themes_and_questions(view, mini: Dataset) -> None:
     view.page.click("#mode-overview")
+    view.page.check("#show-isolated")
     expected = ids(mini, "SELECT ?n WHERE { VALUES ?c { qi:Participant qi:Organisation qi:Theme qi:Question } "
                          "?n a ?c }")
     assert view.js("window.qikg.mode") == "overview"
@@ -268,6 +276,7 @@ def test_the_view_is_drawn_at_the_servers_positions(view, mini: Dataset) -> None
     from visualizations.model import full_graph
 
     expected = positions(full_graph(mini))
+    view.js("window.qikg.setShowIsolated(true)")
     drawn = view.js("window.qikg.network.getPositions()")
     assert set(drawn) == set(expected)
     off = {n: (drawn[n], expected[n]) for n in expected

@@ -15,12 +15,17 @@
   const DIM_FONT = "#c4cad3";
   const DIM_EDGE = "#eef0f3";
   const REF_LIMIT = 12;
+  const NET = DATA.network || { measures: {}, bridges: [], colors: [], noCommunity: "#c3c8cf" };
+  const LARGEST_LABELLED = 12;   // the biggest nodes get labels readable in the first picture
+  const LABEL_PX = 14;           // on-screen font size those labels get at least
   const $ = (id) => document.getElementById(id);
 
   const state = {
     mode: null, network: null, nodes: null, edges: null, adjacency: new Map(),
     originalNodes: new Map(), originalEdges: new Map(),
     hiddenKinds: new Set(), theme: "", question: "", selected: null, focused: null, highlighted: false,
+    sizeBy: "connections", colourBy: "kind", colourTouched: false, showIsolated: false, isolated: new Set(),
+    focusSet: null, focusRoot: null, focusSteps: 0,
   };
 
   /* ---------- small DOM helpers (text only) ---------- */
@@ -125,14 +130,22 @@
     const view = DATA.views[mode];
     state.mode = mode;
     state.selected = null; state.focused = null; state.highlighted = false;
-    state.originalNodes = new Map(view.nodes.map((n) => [n.id, { color: n.color, font: n.font }]));
+    state.originalNodes = new Map(view.nodes.map((n) => [n.id, { color: n.color, font: n.font, size: n.size }]));
+    state.focusSet = null; state.focusRoot = null; state.focusSteps = 0; state.labelled = null;
     state.originalEdges = new Map(view.edges.map((e) => [e.id, { color: e.color }]));
     state.nodes = new vis.DataSet(view.nodes.map((n) => Object.assign({}, n)));
     state.edges = new vis.DataSet(view.edges.map((e) => Object.assign({}, e)));
     state.adjacency = buildAdjacency(view.edges);
+    state.isolated = new Set(view.nodes.filter((n) => !state.adjacency.has(n.id)).map((n) => n.id));
+    if (!state.colourTouched) {
+      state.colourBy = mode === "people" ? "community" : "kind";
+      $("colour-by").value = state.colourBy;
+    }
+    applyStyle();
     const started = performance.now();
     state.network = new vis.Network($("network"), { nodes: state.nodes, edges: state.edges }, view.options);
     state.network.once("afterDrawing", () => {
+      labelLargest();
       window.qikg.readyAt = performance.now();
       window.qikg.drawMs = window.qikg.readyAt - started;
       window.qikgReady = true;
@@ -148,7 +161,64 @@
     hidePanel();
     renderKinds();
     applyFilters(false);
-    state.network.fit({ animation: false });
+    state.network.fit({ nodes: visibleNodeIds(), animation: false });
+  }
+
+  /* ---------- who connects whom: sizes, colours, the largest nodes' labels ---------- */
+  function measureOf(id, name) {
+    const m = NET.measures[id];
+    return m ? m[name] : null;
+  }
+
+  function communityColour(id) {
+    const c = measureOf(id, "community");
+    if (c === null || c === undefined) return NET.noCommunity;
+    return NET.colors[c % NET.colors.length];
+  }
+
+  /** The style a node has when nothing is highlighted: size by the chosen measure, colour by kind or community. */
+  function baseStyle(id) {
+    const original = state.originalNodes.get(id);
+    const style = { color: original.color, font: original.font, size: original.size };
+    const kind = INFO[id].kind;
+    if (kind === "participant" && state.colourBy === "community") {
+      const colour = communityColour(id);
+      style.color = { background: colour, border: colour, highlight: { background: colour, border: "#111827" },
+                      hover: { background: colour, border: "#111827" } };
+    }
+    if (kind === "participant" && state.sizeBy !== "connections") {
+      const values = Object.values(NET.measures).map((m) => m[state.sizeBy] || 0);
+      const top = Math.max(...values, 0);
+      const value = measureOf(id, state.sizeBy) || 0;
+      style.size = Math.round((8 + 40 * Math.sqrt(top > 0 ? value / top : 0)) * 10) / 10;
+    }
+    if (state.labelled && state.labelled.has(id)) style.font = Object.assign({}, style.font, { size: state.labelled.get(id) });
+    return style;
+  }
+
+  function applyStyle() {
+    const updates = [];
+    state.nodes.forEach((n) => {
+      const style = baseStyle(n.id);
+      updates.push({ id: n.id, color: style.color, size: style.size, font: style.font });
+    });
+    state.nodes.update(updates);
+    state.highlighted = false;
+    if (state.selected) highlight(state.selected);
+  }
+
+  /** Labels of the biggest visible nodes are made large enough to read at the current zoom. */
+  function labelLargest() {
+    if (!state.network) return;
+    const scale = state.network.getScale() || 1;
+    const visible = state.nodes.get({ filter: (n) => !n.hidden && INFO[n.id].kind !== "quote" });
+    visible.sort((a, b) => (b.size || 0) - (a.size || 0) || (a.id < b.id ? -1 : 1));
+    state.labelled = new Map();
+    for (const n of visible.slice(0, LARGEST_LABELLED)) {
+      const current = (state.originalNodes.get(n.id).font || {}).size || 14;
+      state.labelled.set(n.id, Math.min(Math.max(current, LABEL_PX / scale), 90));
+    }
+    applyStyle();
   }
 
   function visibleNodeIds() {
@@ -164,17 +234,24 @@
       const q = neighbourhood(new Set([state.question]));
       allowed = allowed ? new Set(Array.from(allowed).filter((id) => q.has(id))) : q;
     }
+    if (state.focusSet) allowed = allowed ? new Set(Array.from(allowed).filter((id) => state.focusSet.has(id))) : state.focusSet;
     const updates = [];
     state.nodes.forEach((n) => {
-      const hidden = Boolean((allowed && !allowed.has(n.id)) || state.hiddenKinds.has(INFO[n.id].kind));
+      const hidden = Boolean((allowed && !allowed.has(n.id)) || state.hiddenKinds.has(INFO[n.id].kind)
+        || (!state.showIsolated && state.isolated.has(n.id) && !(state.focusSet && state.focusSet.has(n.id))));
       if (Boolean(n.hidden) !== hidden) updates.push({ id: n.id, hidden });
     });
     if (updates.length) state.nodes.update(updates);
     const shown = visibleNodeIds();
     const total = state.nodes.length;
-    $("status").textContent = shown.length === total
+    const lonely = state.isolated.size;
+    let status = shown.length === total
       ? `${total} nodes, ${state.edges.length} connections.`
       : `Showing ${shown.length} of ${total} nodes.`;
+    if (state.focusSet) status += ` Neighbourhood of ${INFO[state.focusRoot].label}, ${state.focusSteps} step${state.focusSteps > 1 ? "s" : ""}.`;
+    $("status").textContent = status;
+    $("isolated-label").textContent = `Show the ${lonely} node${lonely === 1 ? "" : "s"} with no connection in this view`;
+    $("isolated-row").hidden = lonely === 0;
     if (state.selected && !shown.includes(state.selected)) clearSelection();
     if (refit && shown.length) state.network.fit({ nodes: shown, animation: false });
   }
@@ -205,10 +282,10 @@
     for (const a of neighbours(id)) keep.add(a.other);
     const nodeUpdates = [];
     state.nodes.forEach((n) => {
-      const original = state.originalNodes.get(n.id);
+      const base = baseStyle(n.id);
       nodeUpdates.push(keep.has(n.id)
-        ? { id: n.id, color: original.color, font: original.font }
-        : { id: n.id, color: DIM_NODE, font: Object.assign({}, original.font, { color: DIM_FONT }) });
+        ? { id: n.id, color: base.color, font: base.font }
+        : { id: n.id, color: DIM_NODE, font: Object.assign({}, base.font, { color: DIM_FONT }) });
     });
     state.nodes.update(nodeUpdates);
     const edgeUpdates = [];
@@ -223,7 +300,7 @@
   function clearHighlight() {
     if (!state.highlighted) return;
     const nodeUpdates = [];
-    state.originalNodes.forEach((o, id) => nodeUpdates.push({ id, color: o.color, font: o.font }));
+    state.originalNodes.forEach((_, id) => { const base = baseStyle(id); nodeUpdates.push({ id, color: base.color, font: base.font }); });
     state.nodes.update(nodeUpdates);
     const edgeUpdates = [];
     state.originalEdges.forEach((o, id) => edgeUpdates.push({ id, color: o.color }));
@@ -243,7 +320,8 @@
     if (!state.nodes.get(id)) setMode("full");
     const node = state.nodes.get(id);
     if (!node) return false;
-    if (node.hidden) resetFilters();
+    if (node.hidden && state.isolated.has(id) && !state.showIsolated) setShowIsolated(true);
+    if (state.nodes.get(id).hidden) resetFilters();
     state.selected = id;
     state.network.selectNodes([id]);
     highlight(id);
@@ -340,6 +418,25 @@
         facts.appendChild(dd);
       }
     }
+    const m = NET.measures[id];
+    if (m) {
+      const ranked = Object.entries(NET.measures).sort((a, b) => b[1].betweenness - a[1].betweenness || (a[0] < b[0] ? -1 : 1));
+      const place = ranked.findIndex(([other]) => other === id) + 1;
+      facts.appendChild(element("dt", { text: "Who connects whom" }));
+      facts.appendChild(element("dd", { attrs: { id: "panel-network" }, text:
+        `Betweenness ${m.betweenness.toFixed(3)} (${place} of ${ranked.length} people) · brokerage ` +
+        `${m.brokerage === null ? "–" : m.brokerage.toFixed(1)} · ${m.degree} people through ${m.ties} replies and mentions` +
+        (m.community === null ? " · no tie to anyone" : ` · community ${m.community + 1}`) }));
+    }
+    const steps = element("dd", { className: "steps" });
+    for (const k of [1, 2]) {
+      steps.appendChild(element("button", { className: "ref", text: `${k} step${k > 1 ? "s" : ""}`,
+        attrs: { type: "button", "data-steps": k, "aria-pressed": String(state.focusRoot === id && state.focusSteps === k) },
+        on: { click: () => focusOn(id, k) } }));
+    }
+    if (state.focusSet) steps.appendChild(element("button", { className: "ref", text: "Show all", attrs: { type: "button", id: "focus-off" }, on: { click: focusOff } }));
+    facts.appendChild(element("dt", { text: "Neighbourhood" }));
+    facts.appendChild(steps);
     const links = $("panel-links");
     links.replaceChildren();
     const page = serverHref(i.links.page) || (isWebUrl(i.links.iri) ? i.links.iri : null);
@@ -353,6 +450,55 @@
   }
 
   function hidePanel() { $("panel").hidden = true; }
+
+  /* ---------- a node's neighbourhood as the whole view ---------- */
+  function within(id, steps) {
+    const seen = new Set([id]);
+    let frontier = [id];
+    for (let k = 0; k < steps; k++) {
+      const next = [];
+      for (const node of frontier) for (const a of neighbours(node)) if (!seen.has(a.other)) { seen.add(a.other); next.push(a.other); }
+      frontier = next;
+    }
+    return seen;
+  }
+
+  function focusOn(id, steps) {
+    state.focusRoot = id; state.focusSteps = steps; state.focusSet = within(id, steps);
+    applyFilters(true);
+    select(id, false);
+  }
+
+  function focusOff() {
+    const id = state.focusRoot;
+    state.focusSet = null; state.focusRoot = null; state.focusSteps = 0;
+    applyFilters(true);
+    if (id) select(id, false);
+  }
+
+  function setShowIsolated(show) {
+    state.showIsolated = show;
+    $("show-isolated").checked = show;
+    applyFilters(false);
+  }
+
+  function renderBridges() {
+    const list = $("bridges");
+    list.replaceChildren();
+    for (const b of NET.bridges) {
+      if (!INFO[b.id]) continue;
+      const button = element("button", { className: "bridge", attrs: { type: "button", "data-id": b.id } }, [
+        element("span", { className: "text", text: INFO[b.id].label }),
+        element("span", { className: "n", text: `joins ${b.reaches + 1} communities` }),
+      ]);
+      button.addEventListener("click", () => {
+        if (!DATA.views[state.mode].nodes.some((n) => n.id === b.id)) setMode("people");
+        select(b.id, true);
+      });
+      list.appendChild(element("li", {}, [button]));
+    }
+    $("bridges-block").hidden = !list.childElementCount;
+  }
 
   /* ---------- search ---------- */
   const INDEX = Object.entries(INFO).map(([id, i]) => ({
@@ -433,9 +579,26 @@
     questionSelect.addEventListener("change", () => { state.question = questionSelect.value; clearSelection(); applyFilters(true); });
     $("reset").addEventListener("click", () => {
       resetFilters(); clearSelection(); $("search").value = "";
-      state.network.fit({ animation: false });
+      state.focusSet = null; state.focusRoot = null; state.focusSteps = 0; applyFilters(false);
+      state.network.fit({ nodes: visibleNodeIds(), animation: false });
     });
     $("panel-close").addEventListener("click", clearSelection);
+    $("size-by").addEventListener("change", () => {
+      state.sizeBy = $("size-by").value;
+      $("size-hint").textContent = state.sizeBy === "connections" ? "Size: number of connections."
+        : `Size: people by ${$("size-by").selectedOptions[0].textContent}; the others by connections.`;
+      labelLargest();
+    });
+    $("colour-by").addEventListener("change", () => {
+      state.colourBy = $("colour-by").value; state.colourTouched = true; applyStyle();
+    });
+    $("show-isolated").addEventListener("change", () => setShowIsolated($("show-isolated").checked));
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || event.target === $("search")) return;
+      if (!$("panel").hidden) clearSelection();
+      else if (state.focusSet) focusOff();
+    });
+    renderBridges();
     for (const button of document.querySelectorAll(".view-toggle button")) {
       button.addEventListener("click", () => { if (button.dataset.mode !== state.mode) setMode(button.dataset.mode); });
     }
@@ -465,7 +628,9 @@
     get edges() { return state.edges; },
     get selected() { return state.selected; },
     get focused() { return state.focused; },
-    visibleNodeIds, matches: (q, n) => matches(q, n).map((e) => e.id), select, setMode, pick,
+    visibleNodeIds, matches: (q, n) => matches(q, n).map((e) => e.id), select, setMode, pick, focusOn, focusOff,
+    setShowIsolated, get isolated() { return Array.from(state.isolated); },
+    get labelled() { return state.labelled ? Array.from(state.labelled.keys()) : []; },
     setTheme(id) { $("theme-filter").value = id; $("theme-filter").dispatchEvent(new Event("change")); },
     setQuestion(id) { $("question-filter").value = id; $("question-filter").dispatchEvent(new Event("change")); },
     readyAt: null, drawMs: null,
