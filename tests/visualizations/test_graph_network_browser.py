@@ -6,6 +6,7 @@ Expected ties are read from the RDF with SPARQL, not from the page's own data.""
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,8 @@ TIES = """
 PREFIX qi: <https://w3id.org/qikg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT DISTINCT ?a ?b WHERE {
-  ?quote qi:saidBy ?a . { ?quote qi:repliesTo ?b } UNION { ?quote qi:mentions ?b . ?b a/rdfs:subClassOf* qi:Participant }
+  ?quote qi:saidBy ?a .
+  { ?quote qi:repliesTo ?b } UNION { ?quote qi:mentions ?b . ?b a/rdfs:subClassOf* qi:Participant }
   FILTER(?a != ?b)
 }"""
 
@@ -31,7 +33,7 @@ SELECT DISTINCT ?a ?b WHERE {
 def report() -> Dataset:
     from kg.pipeline import build, load_build
 
-    out = Path(__import__("tempfile").mkdtemp()) / "build"
+    out = Path(tempfile.mkdtemp()) / "build"
     build(out, reasoner=False)
     dataset = load_build(out)
     shutil.rmtree(out.parent, ignore_errors=True)
