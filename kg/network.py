@@ -55,10 +55,12 @@ class Fact:
 
 @dataclass(frozen=True)
 class Tie:
-    """One reason two nodes are tied: its kind and the item that shows it (a quote, a question, a resource)."""
+    """One reason two nodes are tied: its kind, the item that shows it (a quote, a question, a resource) and who did
+    it (the author of a reply or mention; none for co-answering or co-sharing)."""
 
     kind: str
     evidence: str | None
+    by: str | None = None
 
 
 @dataclass
@@ -140,7 +142,7 @@ def build(facts: Iterable[Fact], name: NetworkName, chat: str | None = None,
                 for n in (f.a, f.b):
                     graph.add_node(n)
                     kinds[n] = "participant"
-                _tie(graph, f.a, f.b, Tie(f.kind, f.evidence))
+                _tie(graph, f.a, f.b, Tie(f.kind, f.evidence, f.a))
         for joint, source in (("co-answer", "answer"), ("co-shared", "shared")):
             if joint not in used:
                 continue
@@ -156,13 +158,13 @@ def build(facts: Iterable[Fact], name: NetworkName, chat: str | None = None,
         for f in facts:
             if f.kind in used:
                 kinds[f.a], kinds[f.b] = "participant", "organisation"
-                _tie(graph, f.a, f.b, Tie(f.kind, f.evidence))
+                _tie(graph, f.a, f.b, Tie(f.kind, f.evidence, f.a))
     else:
         used = ("theme",)
         for f in facts:
             if f.kind == "theme":
                 kinds[f.a], kinds[f.b] = "participant", "theme"
-                _tie(graph, f.a, f.b, Tie("theme", f.evidence))
+                _tie(graph, f.a, f.b, Tie("theme", f.evidence, f.a))
     network = Network(name, chat, used, graph, kinds)
     _measure(network)
     return network

@@ -15,6 +15,7 @@ from api.deps import TEMPLATES, CatalogueDep, ServiceDep
 from api.errors import not_found
 from api.negotiation import page_media
 from api.queries import load
+from api.routes import network
 from kg.iris import PREFIXES
 from kg.store import InvalidBinding
 
@@ -95,12 +96,14 @@ def _html(request: Request, service, catalogue: Catalogue, iri: str, outgoing: l
             links_in.append(entry)
     provenance = service.store.query(load("source_of"), {"subject": URIRef(iri)}).rows
     page = catalogue.page(iri)
+    connections = network.page_sections(service, catalogue, iri)
     return TEMPLATES.TemplateResponse(request, "entity.html", {
         "iri": iri, "label": label or compact(iri), "types": types, "properties": properties,
         "incoming": sorted(links_in, key=lambda e: (e["property"], e["text"])),
         "provenance": [{"title": str(r.get("title") or r["source"]), "href": catalogue.page(str(r["source"])),
                         "line": str(r["line"]) if r.get("line") is not None else None} for r in provenance],
         "formats": [(name, f"{page}?format={name}") for name in ("turtle", "jsonld", "nt")],
+        "connections": connections,
     })
 
 

@@ -73,6 +73,8 @@ class EvidenceOut(BaseModel):
                                         "affiliation or account)")
     url: str | None
     text: str | None = Field(description="the words, question or title, shortened")
+    by: str | None = Field(description="the handle of who replied, mentioned, said or shared it (none: a joint "
+                                       "answer or share)")
 
 
 class NeighbourOut(BaseModel):
@@ -269,7 +271,9 @@ def evidence_out(catalogue: Catalogue, tie: Tie) -> EvidenceOut:
         words = f"Q{question['number']}" + (f": {question['text']}" if question["text"] else "")
     elif iri in catalogue.resources:
         words = catalogue.resources[iri]["title"]
-    return EvidenceOut(kind=tie.kind, iri=iri, url=catalogue.page(iri), text=_short(words))
+    person = catalogue.participants.get(tie.by) if tie.by else None
+    return EvidenceOut(kind=tie.kind, iri=iri, url=catalogue.page(iri), text=_short(words),
+                       by=person.handle if person else None)
 
 
 def network_out(catalogue: Catalogue, network: Network) -> NetworkOut:
@@ -429,3 +433,61 @@ async def network_export(service: ServiceDep, catalogue: CatalogueDep, network: 
                     headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
+
+
+# --- the same figures on the entity pages --------------------------------------------------------------------------
+
+PAGE_TIES = 8  # ties listed on an entity page, most facts first
+
+
+def _neighbours_for_page(catalogue: Catalogue, network: Network, iri: str, kind: str | None = None) -> list[dict]:
+    around = [n for n in network.graph[iri] if kind is None or network.kinds.get(n) == kind]
+    around.sort(key=lambda n: (-network.graph.edges[iri, n]["weight"], n))
+    return [{"node": node_out(catalogue, network, n),
+             "evidence": [evidence_out(catalogue, t) for t in network.ties(iri, n)]} for n in around[:PAGE_TIES]]
+
+
+def page_sections(service: GraphService, catalogue: Catalogue, iri: str) -> dict | None:
+    """What the entity page of `iri` shows under "Who connects whom" (None when it has no part in a network).
+
+    A person: their measures and ranks in the people network and their strongest ties; an organisation: the people
+    tied to it and the organisations they link it to; a theme: who talks about it most; a chat: its bridges and the
+    report's rankings beside the network's."""
+    nets = networks(service)
+    people = nets.get("people")
+    if iri in catalogue.participants and iri in people.graph:
+        order = ranked(people, "betweenness")
+        return {"kind": "participant", "network": network_out(catalogue, people),
+                "node": node_out(catalogue, people, iri), "place": order.index(iri) + 1, "of": len(order),
+                "ties": _neighbours_for_page(catalogue, people, iri), "api": f"/api/network/people/nodes/"
+                f"{catalogue.participants[iri].handle}"}
+    if iri in catalogue.organisations:
+        orgs = nets.get("organisations")
+        if iri not in orgs.graph:
+            return None
+        links = [(y if x == iri else x, people_) for x, y, people_ in organisation_links(orgs) if iri in (x, y)]
+        return {"kind": "organisation", "network": network_out(catalogue, orgs),
+                "ties": _neighbours_for_page(catalogue, orgs, iri, "participant"),
+                "links": [{"other": node_out(catalogue, orgs, other),
+                           "people": [node_out(catalogue, orgs, p) for p, _, _ in found]} for other, found in links],
+                "api": f"/api/network/organisations/nodes/{catalogue.organisations[iri].slug}"}
+    if iri in catalogue.themes:
+        themes = nets.get("themes")
+        if iri not in themes.graph:
+            return None
+        return {"kind": "theme", "network": network_out(catalogue, themes),
+                "ties": _neighbours_for_page(catalogue, themes, iri, "participant"),
+                "api": f"/api/network/themes/nodes/{catalogue.themes[iri].slug}"}
+    if iri in catalogue.chats:
+        chat_people = nets.get("people", iri)
+        compared = compare(chat_people, nets.rankings, "betweenness")
+        return {"kind": "chat", "network": network_out(catalogue, chat_people),
+                "bridges": [node_out(catalogue, chat_people, p) for p, _ in brokers(chat_people)[:PAGE_TIES]],
+                "rankings": [{"label": c.label, "rho": c.rho,
+                              "rows": [{"person": node_out(catalogue, chat_people, p) if p in chat_people.graph
+                                        else None, "iri": p, "theirs": theirs, "ours": mine}
+                                       for p, theirs, mine in c.rows],
+                              "disagree": [node_out(catalogue, chat_people, p) for p in c.disagreements
+                                           if p in chat_people.graph]} for c in compared],
+                "api": f"/api/network/compare?chat={catalogue.chat_id(iri)}"}
+    return None

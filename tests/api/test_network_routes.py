@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 
 import networkx as nx
@@ -82,3 +83,49 @@ def test_bad_choices_get_clear_errors(client: TestClient, assert_error) -> None:
     assert_error(client.get("/api/network/people", params={"chat": "1999-01-01"}), 404)
     assert_error(client.get("/api/network/people/nodes/nobody-at-all-xyz"), 404)
     assert client.get("/api/network/friends").status_code == 422
+
+
+# --- the same figures on the pages people read ---------------------------------------------------------------------
+
+
+def _page(client: TestClient, path: str) -> str:
+    response = client.get(path, headers={"accept": "text/html"})
+    assert response.status_code == 200, response.text[:300]
+    return response.text
+
+
+def test_a_persons_page_says_where_they_stand_in_the_people_network(client: TestClient) -> None:
+    top = client.get("/api/network/people/nodes", params={"limit": 1}).json()
+    person = top["items"][0]
+    html = _page(client, person["url"])
+    assert "Who connects whom" in html
+    assert f"1 of {top['total']} people" in html
+    detail = client.get(f"/api/network/people/nodes/{person['id']}").json()
+    for neighbour in detail["neighbours"][:3]:
+        assert f'href="{neighbour["node"]["url"]}"' in html
+
+
+def test_the_chat_page_sets_the_reports_rankings_beside_the_network(client: TestClient) -> None:
+    compared = client.get("/api/network/compare", params={"chat": "2022-10-19"}).json()
+    text = html.unescape(_page(client, "/id/chat/2022-10-19"))
+    for comparison in compared["items"]:
+        assert f"{comparison['label']}: the report beside the network" in text
+        if comparison["rho"] is not None:
+            assert f"Spearman's rank correlation: {comparison['rho']:.2f}" in text
+
+
+def test_an_organisations_page_names_the_organisations_linked_to_it_and_through_whom(client: TestClient) -> None:
+    links = client.get("/api/network/organisations/links", params={"limit": 500}).json()["items"]
+    link = links[0]
+    html = _page(client, link["first"]["url"])
+    assert "Organisations it is linked to through one person" in html
+    assert f'href="{link["second"]["url"]}"' in html
+    assert all(f'href="{p["person"]["url"]}"' in html for p in link["people"])
+
+
+def test_a_themes_page_says_who_talks_about_it_most(client: TestClient) -> None:
+    detail = client.get("/api/network/themes/nodes/golden-thread").json()
+    html = _page(client, "/id/theme/golden-thread")
+    assert "Who talks about it most" in html
+    strongest = detail["neighbours"][0]
+    assert f'href="{strongest["node"]["url"]}"' in html
