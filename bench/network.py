@@ -1,0 +1,114 @@
+"""Who connects whom at every size: the cost of computing the networks once, and of serving /api/network after.
+
+    python -m bench.network [--sizes seed,100k,1m] [--requests 200]
+
+For each size (the datasets of bench/data.py): in this process, the facts query on an embedded Oxigraph store and
+building each network with its measures (what the API does once per loaded store); then a real uvicorn server on
+127.0.0.1 with that data: the first /api/network call (which builds the people network) and the latency of the
+network routes after it (sequential requests, median and p99). Writes bench/results/network.json and network.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench import data, machine, servers
+from bench.latency import timed_loop
+
+RESULTS = data.ROOT / "bench" / "results"
+ROUTES = ["/api/network/people/nodes?limit=20", "/api/network/people/bridges?limit=10",
+          "/api/network/organisations/links?limit=10", "/api/network/compare",
+          "/api/network/themes/nodes?limit=20&kind=theme"]
+
+
+def compute(ds: data.Dataset) -> dict:
+    """Facts query and each network's build, timed in this process on an in-memory Oxigraph store."""
+    from kg.network import Networks
+    from kg.store import open_store
+
+    store = open_store("oxigraph")
+    started = time.perf_counter()
+    store.load(ds.nquads)
+    loaded = time.perf_counter() - started
+    started = time.perf_counter()
+    networks = Networks(lambda sparql: store.query(sparql).rows)
+    out: dict = {"load_s": round(loaded, 2), "facts": len(networks.facts),
+                 "read_facts_s": round(time.perf_counter() - started, 3), "networks": {}}
+    for name in ("people", "organisations", "themes"):
+        started = time.perf_counter()
+        network = networks.get(name)  # type: ignore[arg-type]
+        out["networks"][name] = {"build_s": round(time.perf_counter() - started, 3),
+                                 "nodes": network.graph.number_of_nodes(), "edges": network.graph.number_of_edges(),
+                                 "communities": len(network.communities), "sampled": network.betweenness_sampled}
+    store.close()
+    return out
+
+
+def serve(ds: data.Dataset, requests: int) -> dict:
+    """The network routes over HTTP on our API (embedded Oxigraph), after the networks are built."""
+    out: dict = {}
+    with tempfile.TemporaryDirectory(dir=data.scratch_dir("network-")) as scratch, \
+            servers.api_server(ds.trig_dir, "oxigraph", Path(scratch) / "api.log",
+                               store_dir=Path(scratch) / "store") as server, \
+            httpx.Client(base_url=server.base, timeout=600) as client:
+        out["start_s"] = server.started_s
+        started = time.perf_counter()
+        first = client.get("/api/network/people/nodes?limit=1")
+        out["first_request_s"] = round(time.perf_counter() - started, 3)
+        out["first_status"] = first.status_code
+        for name in ("organisations", "themes"):
+            client.get(f"/api/network/{name}")
+        out["routes"] = {route: timed_loop(lambda r=route: client.get(r), max_n=requests, max_s=60, warmup=3)
+                         for route in ROUTES}
+    return out
+
+
+def write(results: dict, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "network.json").write_text(json.dumps(results, indent=1) + "\n")
+    info = results["machine"]
+    lines = ["# Who connects whom: computing the networks and serving /api/network", "",
+             f"`{results['command']}` at commit {(info.get('git_commit') or '')[:7]}, {info.get('date')}; "
+             f"{info.get('cores_logical')} cores. Target: computed once per load, `/api/network` median "
+             "≤ 10 ms at 1 M quads.", "",
+             "| size | quads | facts | read facts | people (nodes / build) | organisations | themes | first request "
+             "| routes: median / p99 (ms) |", "|---|---|---|---|---|---|---|---|---|"]
+    for size, r in results["sizes"].items():
+        c, s = r["compute"], r["serve"]
+        nets = c["networks"]
+        routes = "; ".join(f"`{route.split('?')[0].removeprefix('/api/network/')}` {v['median_ms']} / {v['p99_ms']}"
+                           for route, v in s["routes"].items())
+        lines.append(f"| {size} | {r['quads']:,} | {c['facts']:,} | {c['read_facts_s']} s | "
+                     f"{nets['people']['nodes']:,} / {nets['people']['build_s']} s | "
+                     f"{nets['organisations']['nodes']:,} / {nets['organisations']['build_s']} s | "
+                     f"{nets['themes']['nodes']:,} / {nets['themes']['build_s']} s | {s['first_request_s']} s | "
+                     f"{routes} |")
+    (folder / "network.md").write_text("\n".join(lines) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="seed,100k", help="comma-separated: seed, 100k, 1m")
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per route")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    results: dict = {"command": "python -m bench.network " + " ".join(argv if argv is not None else sys.argv[1:]),
+                     "machine": machine.info(), "sizes": {}}
+    for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
+        ds = data.prepare(size, progress=lambda m: print(m, flush=True))
+        print(f"{size}: {ds.quads:,} quads", flush=True)
+        results["sizes"][size] = {"quads": ds.quads, "compute": compute(ds), "serve": serve(ds, args.requests)}
+        write(results, args.out)
+        print(json.dumps(results["sizes"][size], indent=1)[:1500], flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
