@@ -271,7 +271,12 @@ class Comparison:
     measure: str
     rows: list[tuple[str, int, int | None]]  # participant, the report's rank, our rank (None: not in the network)
     rho: float | None
-    disagreements: list[str]
+    report_only: list[str]  # ranked by the report, but more than twice the list's length down ours (or absent)
+    network_only: list[str]  # in our top as many as the report lists, but not in the report's list
+
+    @property
+    def disagreements(self) -> list[str]:
+        return self.report_only + self.network_only
 
 
 def compare(network: Network, rankings: list[RankingRow], measure: str) -> list[Comparison]:
@@ -291,9 +296,9 @@ def compare(network: Network, rankings: list[RankingRow], measure: str) -> list[
         if len(present) >= 3 and len({t for t, _ in present}) > 1 and len({m for _, m in present}) > 1:
             rho = float(spearmanr([t for t, _ in present], [m for _, m in present]).statistic)
         listed = {p for p, _, _ in pairs}
-        disagree = [p for p, _, mine in pairs if mine is None or mine > 2 * size]
-        disagree += [n for n in ranked(network, measure)[:size] if n not in listed]
-        out.append(Comparison(ranking, rows[0].label, measure, pairs, rho, disagree))
+        report_only = [p for p, _, mine in pairs if mine is None or mine > 2 * size]
+        network_only = [n for n in ranked(network, measure)[:size] if n not in listed]
+        out.append(Comparison(ranking, rows[0].label, measure, pairs, rho, report_only, network_only))
     return out
 
 

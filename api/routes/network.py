@@ -176,7 +176,10 @@ class ComparisonOut(BaseModel):
     measure: Measure
     rho: float | None = Field(description="Spearman's rank correlation over the people both rank (none: too few)")
     rows: list[ComparedRow]
-    disagreements: list[NodeOut] = Field(description="ranked by one side and far down or absent on the other")
+    report_only: list[NodeOut] = Field(description="ranked by the report, but more than twice the list's length "
+                                       "down by the measure (people with no part in the network are in rows)")
+    network_only: list[NodeOut] = Field(description="in the measure's top as many as the report lists, but not in "
+                                        "the report's list")
 
 
 class ComparisonPage(BaseModel):
@@ -324,8 +327,9 @@ async def compare_rankings(service: ServiceDep, catalogue: CatalogueDep, chat: C
                             participant_iri=p, report_rank=theirs, our_rank=mine) for p, theirs, mine in found.rows]
         items.append(ComparisonOut(ranking=found.ranking, label=found.label, measure=measure,
                                    rho=None if found.rho is None else round(found.rho, 4), rows=rows,
-                                   disagreements=[node_out(catalogue, network, p) for p in found.disagreements
-                                                  if p in network.graph]))
+                                   report_only=[node_out(catalogue, network, p) for p in found.report_only
+                                                if p in network.graph],
+                                   network_only=[node_out(catalogue, network, p) for p in found.network_only]))
     return ComparisonPage(network=network_out(catalogue, network), items=items)
 
 
@@ -487,7 +491,9 @@ def page_sections(service: GraphService, catalogue: Catalogue, iri: str) -> dict
                               "rows": [{"person": node_out(catalogue, chat_people, p) if p in chat_people.graph
                                         else None, "iri": p, "theirs": theirs, "ours": mine}
                                        for p, theirs, mine in c.rows],
-                              "disagree": [node_out(catalogue, chat_people, p) for p in c.disagreements
-                                           if p in chat_people.graph]} for c in compared],
+                              "report_only": [node_out(catalogue, chat_people, p) for p in c.report_only
+                                              if p in chat_people.graph],
+                              "network_only": [node_out(catalogue, chat_people, p) for p in c.network_only]}
+                             for c in compared],
                 "api": f"/api/network/compare?chat={catalogue.chat_id(iri)}"}
     return None

@@ -111,7 +111,9 @@ def test_the_chat_page_sets_the_reports_rankings_beside_the_network(client: Test
     for comparison in compared["items"]:
         assert f"{comparison['label']}: the report beside the network" in text
         if comparison["rho"] is not None:
-            assert f"Spearman's rank correlation: {comparison['rho']:.2f}" in text
+            assert f"rank correlation over these {len(comparison['rows'])}: {comparison['rho']:.2f}" in text
+        for person in comparison["network_only"]:
+            assert person["id"] not in {r["participant"]["id"] for r in comparison["rows"] if r["participant"]}
 
 
 def test_an_organisations_page_names_the_organisations_linked_to_it_and_through_whom(client: TestClient) -> None:
