@@ -9,6 +9,7 @@ resource, quote or theme, so they grow with the data but stay small next to the 
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from rdflib import Literal
 from rdflib.term import Node
 
 from api.queries import load
+from kg.search import Document, SearchIndex
 from kg.store import Store
 
 
@@ -132,6 +134,8 @@ class Catalogue:
         self.theme_resources: dict[str, set[str]] = defaultdict(set)
         self.ranked_resources: dict[tuple[str, bool], list[dict]] = {}  # filled by api.lookups on first use
         self.chats: dict[str, dict] = {}
+        self._search: SearchIndex | None = None
+        self._search_lock = threading.Lock()
         self._read_themes(store)
         self._read_participants(store)
         self._read_organisations(store)
@@ -333,6 +337,48 @@ class Catalogue:
             self.theme_resources[found.theme].add(iri)
 
     # search
+    def search_index(self) -> SearchIndex:
+        """The full-text index of this load's texts (built on first use, then kept)."""
+        with self._search_lock:
+            if self._search is None:
+                self._search = SearchIndex(self.documents(), ([*t.pref, *t.alt, *t.hidden]
+                                                              for t in self.themes.values()))
+            return self._search
+
+    def documents(self) -> list[Document]:
+        """Everything /api/search finds: each thing once, its label and all its words, with what it can be filtered
+        by (the chat, question, author and themes of a quote; the themes of a resource or question)."""
+        themes_of = {iri: tuple(sorted(self.local_id(t, "theme") for t in found))
+                     for iri, found in self.item_themes.items()}
+        docs = []
+        for theme in self.themes.values():
+            docs.append(Document("theme", theme.slug, theme.label, " · ".join([*theme.pref, *theme.alt,
+                                                                                 *theme.hidden]), 3.0))
+        for person in self.participants.values():
+            docs.append(Document("participant", person.handle, "@" + person.handle,
+                                 " · ".join([person.handle, *person.aliases, *person.display_names, *person.names,
+                                             *person.roles]), 3.0, author=person.handle))
+        for org in self.organisations.values():
+            docs.append(Document("organisation", org.slug, org.label, " · ".join([org.label, *org.alt_names]), 3.0))
+        for res in self.resources.values():
+            if res["title"]:
+                body = " · ".join(x for x in [res["title"], *res["creators"], res["type"] or ""] if x)
+                docs.append(Document("resource", res["id"], res["title"], body, 2.0,
+                                     themes=themes_of.get(res["iri"], ())))
+        for question in self.questions:
+            if question["text"]:
+                docs.append(Document("question", question["id"], f"Q{question['number']}", question["text"], 1.5,
+                                     chat=question["chat"], question=question["id"],
+                                     themes=themes_of.get(question["iri"], ())))
+        for quote in self.quotes:
+            if quote["text"]:
+                question = self.questions_by_iri.get(quote["question"] or "")
+                docs.append(Document("quote", quote["id"], f"@{quote['author']}" if quote["author"] else quote["id"],
+                                     quote["text"], 1.0, chat=quote["chat"],
+                                     question=question["id"] if question else None, author=quote["author"],
+                                     themes=themes_of.get(quote["iri"], ())))
+        return docs
+
     def search_documents(self) -> list[tuple[str, str, str, str, float]]:
         """(kind, id, label, text, weight) of everything /api/search ranks."""
         docs = []

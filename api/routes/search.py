@@ -1,4 +1,5 @@
-"""Ranked search across theme labels, people, organisations, resource titles, questions and quotes."""
+"""Search across theme labels, people, organisations, resource titles, questions and quotes (kg/search.py: SQLite
+FTS5 with BM25, stemming, "phrases", prefix*, thesaurus synonyms and highlighted snippets)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api import ranking
+from api import lookups, ranking
+from api.catalogue import Catalogue
 from api.deps import TEXT_MAX, CatalogueDep, PageDep
 from api.errors import ApiError
 
@@ -14,17 +16,49 @@ router = APIRouter(prefix="/api/search", tags=["search"])
 Kind = Literal["theme", "participant", "organisation", "resource", "question", "quote"]
 PATHS = {"theme": "/api/themes/", "participant": "/api/participants/", "organisation": "/api/organisations/",
          "resource": "/api/resources/", "question": "/api/questions/", "quote": None}
+Q_DOC = ('words to look for: "a phrase" in quotes, coach* for words that start so; words of the thesaurus also '
+         "find their synonyms (gemba finds go and see); a word finds its other forms (improve finds improvement)")
 
 
-@router.get("", summary="Search everything, best matches first")
+def _question_ids(catalogue: Catalogue, needle: str, chat: str | None) -> list[str]:
+    """Questions by id (2022-10-19/q2) or number (2, Q2: that question of every chat, or of `chat` when given)."""
+    number = needle.strip().upper().removeprefix("Q")
+    found = [q["id"] for q in catalogue.questions
+             if needle == q["id"] or (number.isdigit() and int(number) == q["number"]
+                                      and (chat is None or q["chat"] == chat))]
+    if not found:
+        raise ApiError(404, "unknown question", f"no question {needle[:100]!r}",
+                       suggestions=[q["id"] for q in catalogue.questions][:10])
+    return found
+
+
+@router.get("", summary="Search everything, best matches first, with the matched words marked")
 def search(catalogue: CatalogueDep, page: PageDep,
-           q: Annotated[str, Query(min_length=1, max_length=TEXT_MAX, description="words to look for")],
-           kind: Annotated[Kind | None, Query(description="only this kind of thing")] = None) -> dict:
+           q: Annotated[str, Query(min_length=1, max_length=TEXT_MAX, description=Q_DOC)],
+           kind: Annotated[Kind | None, Query(description="only this kind of thing")] = None,
+           chat: Annotated[str | None, Query(max_length=TEXT_MAX, description="only in this chat (its id)")] = None,
+           question: Annotated[str | None, Query(max_length=TEXT_MAX, description="only answers to this question "
+                                                 "(2, Q2 or its id)")] = None,
+           theme: Annotated[str | None, Query(max_length=TEXT_MAX, description="only things tagged with this "
+                                              "theme or a narrower one (id or any label)")] = None,
+           author: Annotated[str | None, Query(max_length=TEXT_MAX, description="only what this account said "
+                                               "(handle or alias, any case)")] = None) -> dict:
     if not ranking.words(q):
         raise ApiError(400, "empty search", "q must contain at least one letter or digit")
-    hits = ranking.rank(q, catalogue.search_documents())
-    if kind is not None:
-        hits = [h for h in hits if h.kind == kind]
+    if chat is not None and not any(chat == c["id"] for c in catalogue.chats.values()):
+        raise ApiError(404, "unknown chat", f"no chat {chat[:100]!r}",
+                       suggestions=[c["id"] for c in catalogue.chats.values()])
+    questions = _question_ids(catalogue, question, chat) if question is not None else None
+    themes = None
+    if theme is not None:
+        chosen = lookups.theme(catalogue, theme)
+        themes = sorted({catalogue.local_id(t, "theme") for t in catalogue.descendants(chosen.iri)})
+    handle = None
+    if author is not None:
+        person = lookups.participant(catalogue, author)
+        handle = person.handle
+    parsed, hits = catalogue.search_index().search(q, kind=kind, chat=chat, questions=questions, themes=themes,
+                                                   author=handle)
     items = []
     for hit in hits:
         api = PATHS[hit.kind]
@@ -38,6 +72,8 @@ def search(catalogue: CatalogueDep, page: PageDep,
             iri = person.iri if person else None
         else:
             iri = catalogue.id_base + f"{hit.kind}/{hit.id}"
-        items.append({"kind": hit.kind, "id": hit.id, "label": hit.label, "text": hit.text, "score": hit.score,
+        items.append({"kind": hit.kind, "id": hit.id, "label": hit.label, "text": hit.document.body,
+                      "snippet": hit.snippet, "snippet_html": hit.snippet_html, "score": hit.score,
+                      "author": hit.document.author if hit.kind == "quote" else None, "chat": hit.document.chat,
                       "api": api, "url": catalogue.page(iri)})
-    return {"query": q, **page.of(items)}
+    return {"query": q, "expanded": parsed.expanded, **page.of(items)}
