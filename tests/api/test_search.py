@@ -48,7 +48,8 @@ def test_filters_by_author_question_theme_and_kind(client: TestClient) -> None:
     answers = {q["id"] for q in client.get("/api/quotes", params={"question": "5", "limit": 500}).json()["items"]}
     assert q5["total"] > 0 and {h["id"] for h in q5["items"]} <= answers
     tagged = client.get("/api/search", params={"q": "leaders", "theme": "golden thread", "limit": 500}).json()
-    themed = {q["id"] for q in client.get("/api/quotes", params={"theme": "golden-thread", "limit": 500}).json()["items"]}
+    themed = {q["id"] for q in
+              client.get("/api/quotes", params={"theme": "golden-thread", "limit": 500}).json()["items"]}
     quotes = [h for h in tagged["items"] if h["kind"] == "quote"]
     assert quotes and {h["id"] for h in quotes} <= themed
 
@@ -67,8 +68,9 @@ def test_a_query_in_search_syntax_is_just_words(client: TestClient) -> None:
 
 
 def test_every_back_end_gives_the_same_search_answers(fixture_dir, tmp_path_factory, remote_server) -> None:
-    from api.main import create_app
     from conftest import _backend_settings, make_settings
+
+    from api.main import create_app
 
     answers = []
     for backend in ("oxigraph", "remote"):
