@@ -12,7 +12,9 @@ Measures (networkx, computed once per network per loaded store and kept): degree
 number of facts behind them), betweenness (the share of shortest paths between others that pass through a node,
 normalised), brokerage as Burt's effective size (how many of a node's contacts are not also tied to each other: a
 broker's contacts do not know one another), and communities (Louvain, with a fixed seed so the answer is stable).
-Betweenness is estimated from 500 sampled sources above 2,000 nodes (networkx's `k`), which the answer says.
+Exact betweenness costs a shortest-path search from every node; where that would pass BETWEENNESS_BUDGET it is
+estimated from as many sampled sources as the budget allows (networkx's `k`, seeded, at least 64), and the answer
+says so.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ NETWORKS: tuple[NetworkName, ...] = ("people", "organisations", "themes")
 PEOPLE_TIES = ("reply", "mention", "co-answer", "co-shared")
 DEFAULT_PEOPLE_TIES = ("reply", "mention")
 ORGANISATION_TIES = ("affiliation", "account", "mentions-organisation")
-EXACT_BETWEENNESS_UP_TO = 2000
-BETWEENNESS_SAMPLE = 500
+BETWEENNESS_BUDGET = 3_000_000  # sources × (nodes + edges) worth about 3 s of networkx; past it, sample sources
+BETWEENNESS_MIN_SAMPLE = 64
 SEED = 42
 
 
@@ -77,6 +79,7 @@ class Network:
     community: dict[str, int | None] = field(default_factory=dict)
     communities: list[list[str]] = field(default_factory=list)
     betweenness_sampled: bool = False
+    memo: dict = field(default_factory=dict, repr=False)  # rankings and lists asked for again and again
 
     def ties(self, u: str, v: str) -> list[Tie]:
         return sorted(self.graph.edges[u, v]["ties"], key=lambda t: (t.kind, t.evidence or ""))
@@ -85,7 +88,9 @@ class Network:
         return int(self.graph.degree(node, weight="weight"))
 
     def isolated(self) -> list[str]:
-        return sorted(n for n in self.graph if self.graph.degree(n) == 0)
+        if "isolated" not in self.memo:
+            self.memo["isolated"] = sorted(n for n in self.graph if self.graph.degree(n) == 0)
+        return self.memo["isolated"]
 
 
 def query_text(name: str) -> str:
@@ -172,9 +177,11 @@ def build(facts: Iterable[Fact], name: NetworkName, chat: str | None = None,
 
 def _measure(network: Network) -> None:
     graph = network.graph
-    if graph.number_of_nodes() > EXACT_BETWEENNESS_UP_TO:
-        network.betweenness = nx.betweenness_centrality(graph, k=BETWEENNESS_SAMPLE, seed=SEED)
-        network.betweenness_sampled = True
+    size = graph.number_of_nodes() + graph.number_of_edges()
+    if graph.number_of_nodes() * size > BETWEENNESS_BUDGET:
+        sources = max(BETWEENNESS_MIN_SAMPLE, BETWEENNESS_BUDGET // max(size, 1))
+        network.betweenness = nx.betweenness_centrality(graph, k=min(sources, graph.number_of_nodes()), seed=SEED)
+        network.betweenness_sampled = sources < graph.number_of_nodes()
     else:
         network.betweenness = nx.betweenness_centrality(graph)
     sizes = nx.effective_size(graph)
@@ -191,23 +198,29 @@ def _measure(network: Network) -> None:
 
 def community_bridges(network: Network) -> list[tuple[str, str, list[Tie]]]:
     """The ties that join two communities: (a, b, ties), a's community first, most ties first."""
+    if "bridges" in network.memo:
+        return network.memo["bridges"]
     out = []
     for u, v in network.graph.edges:
         cu, cv = network.community.get(u), network.community.get(v)
         if cu is not None and cv is not None and cu != cv:
             a, b = (u, v) if cu < cv else (v, u)
             out.append((a, b, network.ties(u, v)))
-    return sorted(out, key=lambda t: (-len(t[2]), t[0], t[1]))
+    network.memo["bridges"] = sorted(out, key=lambda t: (-len(t[2]), t[0], t[1]))
+    return network.memo["bridges"]
 
 
 def brokers(network: Network) -> list[tuple[str, set[int]]]:
     """People whose own ties reach communities other than theirs, with those communities; most reached first."""
+    if "brokers" in network.memo:
+        return network.memo["brokers"]
     reach: dict[str, set[int]] = defaultdict(set)
     for a, b, _ in community_bridges(network):
         reach[a].add(network.community[b])  # type: ignore[arg-type]
         reach[b].add(network.community[a])  # type: ignore[arg-type]
     people = [(n, c) for n, c in reach.items() if network.kinds.get(n) == "participant"]
-    return sorted(people, key=lambda p: (-len(p[1]), -network.betweenness.get(p[0], 0.0), p[0]))
+    network.memo["brokers"] = sorted(people, key=lambda p: (-len(p[1]), -network.betweenness.get(p[0], 0.0), p[0]))
+    return network.memo["brokers"]
 
 
 def organisation_links(network: Network) -> list[tuple[str, str, list[tuple[str, Tie, Tie]]]]:
@@ -215,6 +228,8 @@ def organisation_links(network: Network) -> list[tuple[str, str, list[tuple[str,
     tie to the first, tie to the second)]), the pairs with most people first. An organisation's own account links
     nothing: what it says is the organisation speaking, not a person between two organisations."""
     assert network.name == "organisations"
+    if "links" in network.memo:
+        return network.memo["links"]
     pairs: dict[tuple[str, str], list[tuple[str, Tie, Tie]]] = defaultdict(list)
     for person in (n for n, k in network.kinds.items() if k == "participant"):
         ties = {o: network.ties(person, o) for o in network.graph[person] if network.kinds.get(o) == "organisation"}
@@ -222,7 +237,9 @@ def organisation_links(network: Network) -> list[tuple[str, str, list[tuple[str,
             continue
         for x, y in itertools.combinations(sorted(ties), 2):
             pairs[(x, y)].append((person, ties[x][0], ties[y][0]))
-    return sorted(((x, y, people) for (x, y), people in pairs.items()), key=lambda p: (-len(p[2]), p[0], p[1]))
+    network.memo["links"] = sorted(((x, y, people) for (x, y), people in pairs.items()),
+                                   key=lambda p: (-len(p[2]), p[0], p[1]))
+    return network.memo["links"]
 
 
 @dataclass(frozen=True)
@@ -256,10 +273,22 @@ def value(network: Network, node: str, measure: str) -> float:
 
 
 def ranked(network: Network, measure: str, kind: str | None = "participant") -> list[str]:
-    """The nodes (of one kind) from highest to lowest on `measure`; ties broken by the other measures, then IRI."""
-    nodes = [n for n in network.graph if kind is None or network.kinds.get(n) == kind]
-    others = [m for m in MEASURES if m != measure]
-    return sorted(nodes, key=lambda n: (-value(network, n, measure), *(-value(network, n, m) for m in others), n))
+    """The nodes (of one kind) from highest to lowest on `measure`; ties broken by the other measures, then IRI.
+    Worked out once per network, measure and kind (a page of a ranking costs a slice)."""
+    key = ("ranked", measure, kind)
+    if key not in network.memo:
+        nodes = [n for n in network.graph if kind is None or network.kinds.get(n) == kind]
+        others = [m for m in MEASURES if m != measure]
+        network.memo[key] = sorted(nodes, key=lambda n: (-value(network, n, measure),
+                                                         *(-value(network, n, m) for m in others), n))
+        network.memo[("place", measure, kind)] = {n: i + 1 for i, n in enumerate(network.memo[key])}
+    return network.memo[key]
+
+
+def place(network: Network, node: str, measure: str, kind: str | None = "participant") -> int | None:
+    """A node's place (1 = top) in `ranked(network, measure, kind)`."""
+    ranked(network, measure, kind)
+    return network.memo[("place", measure, kind)].get(node)
 
 
 @dataclass
@@ -282,6 +311,9 @@ class Comparison:
 def compare(network: Network, rankings: list[RankingRow], measure: str) -> list[Comparison]:
     """Spearman's rank correlation between each ranking of the chat and `measure`, and the people they disagree
     about: ranked by the report but far down (or absent) here, or high here and absent from the report's list."""
+    key = ("compare", measure, id(rankings))
+    if key in network.memo:
+        return network.memo[key]
     ours = {n: i + 1 for i, n in enumerate(ranked(network, measure))}
     by_ranking: dict[str, list[RankingRow]] = defaultdict(list)
     for row in rankings:
@@ -299,6 +331,7 @@ def compare(network: Network, rankings: list[RankingRow], measure: str) -> list[
         report_only = [p for p, _, mine in pairs if mine is None or mine > 2 * size]
         network_only = [n for n in ranked(network, measure)[:size] if n not in listed]
         out.append(Comparison(ranking, rows[0].label, measure, pairs, rho, report_only, network_only))
+    network.memo[key] = out
     return out
 
 

@@ -28,6 +28,7 @@ from kg.network import (
     community_bridges,
     compare,
     organisation_links,
+    place,
     ranked,
 )
 
@@ -372,7 +373,7 @@ async def network_node(service: ServiceDep, catalogue: CatalogueDep, network: Ne
     found = await _network(service, network, chat, ties)
     iri = _find(catalogue, found, node_id)
     kind = found.kinds.get(iri)
-    ranks = {m: ranked(found, m, kind).index(iri) + 1 for m in MEASURES}
+    ranks = {m: place(found, iri, m, kind) or 0 for m in MEASURES}
     neighbours = sorted(found.graph[iri], key=lambda n: (-found.graph.edges[iri, n]["weight"], n))
     return NodeDetail(network=network_out(catalogue, found), node=node_out(catalogue, found, iri), rank=ranks,
                       neighbours=[NeighbourOut(node=node_out(catalogue, found, n),
@@ -460,9 +461,9 @@ def page_sections(service: GraphService, catalogue: Catalogue, iri: str) -> dict
     nets = networks(service)
     people = nets.get("people")
     if iri in catalogue.participants and iri in people.graph:
-        order = ranked(people, "betweenness")
         return {"kind": "participant", "network": network_out(catalogue, people),
-                "node": node_out(catalogue, people, iri), "place": order.index(iri) + 1, "of": len(order),
+                "node": node_out(catalogue, people, iri), "place": place(people, iri, "betweenness"),
+                "of": len(ranked(people, "betweenness")),
                 "ties": _neighbours_for_page(catalogue, people, iri), "api": f"/api/network/people/nodes/"
                 f"{catalogue.participants[iri].handle}"}
     if iri in catalogue.organisations:
