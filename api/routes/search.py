@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from api import ranking
 from api.deps import TEXT_MAX, CatalogueDep, PageDep
-from api.errors import ApiError
+from api.errors import ApiError, documented
 
 router = APIRouter(prefix="/api/search", tags=["search"])
 Kind = Literal["theme", "participant", "organisation", "resource", "question", "quote"]
@@ -16,9 +16,10 @@ PATHS = {"theme": "/api/themes/", "participant": "/api/participants/", "organisa
          "resource": "/api/resources/", "question": "/api/questions/", "quote": None}
 
 
-@router.get("", summary="Search everything, best matches first")
+@router.get("", summary="Search everything, best matches first", responses=documented(400))
 def search(catalogue: CatalogueDep, page: PageDep,
-           q: Annotated[str, Query(min_length=1, max_length=TEXT_MAX, description="words to look for")],
+           q: Annotated[str, Query(min_length=1, max_length=TEXT_MAX, json_schema_extra={"pattern": r"\w"},
+                                   description="words to look for (at least one letter or digit, else 400)")],
            kind: Annotated[Kind | None, Query(description="only this kind of thing")] = None) -> dict:
     if not ranking.words(q):
         raise ApiError(400, "empty search", "q must contain at least one letter or digit")
