@@ -6,6 +6,7 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 from rdflib import Graph, Literal, URIRef
 
@@ -46,7 +47,8 @@ def _link(catalogue: Catalogue, iri: str, ontology_iri: str) -> str | None:
 
 @router.get("/id/{path:path}", summary="The page of one qid: entity (HTML, Turtle, JSON-LD or N-Triples by Accept)",
             responses={200: {"content": {m: {} for m in OFFERED}}, **documented(404, 406)})
-def entity(request: Request, service: ServiceDep, catalogue: CatalogueDep, path: str,
+def entity(request: Request, service: ServiceDep, catalogue: CatalogueDep,
+           path: Annotated[str, PathParam(examples=["theme/genba"])],
            format: Annotated[PageFormat | None, Query(description="overrides Accept")] = None
            ) -> Response:
     if len(path) > 1000 or not SAFE_PATH.fullmatch(path):

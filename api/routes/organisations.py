@@ -39,7 +39,7 @@ def list_organisations(
 @router.get("/{organisation_id:path}", summary="One organisation (id or name, any case) with its participants",
             responses=documented(404))
 def get_organisation(service: ServiceDep, catalogue: CatalogueDep,
-                     organisation_id: Annotated[str, Path(max_length=TEXT_MAX)]) -> dict:
+                     organisation_id: Annotated[str, Path(max_length=TEXT_MAX, examples=["ecist"])]) -> dict:
     org = lookups.organisation(catalogue, organisation_id)
     members = []
     for row in service.store.query(load("organisation_members"), {"organisation": URIRef(org.iri)}).rows:

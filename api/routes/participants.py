@@ -39,7 +39,7 @@ def list_participants(
 @router.get("/{handle}", summary="One participant (handle or alias, any case) with quotes, resources, organisations",
             responses=documented(404))
 def get_participant(service: ServiceDep, catalogue: CatalogueDep,
-                    handle: Annotated[str, Path(max_length=TEXT_MAX)]) -> dict:
+                    handle: Annotated[str, Path(max_length=TEXT_MAX, examples=["jimmyparvin"])]) -> dict:
     person = lookups.participant(catalogue, handle)
     props: dict[str, list[str]] = {}
     for row in service.store.query(load("entity_out"), {"subject": URIRef(person.iri)}).rows:

@@ -46,8 +46,8 @@ async def list_resources(
 
 @router.get("/{resource_id}", summary="One resource: bibliographic data, who shared it, themes, quotes around it",
             responses=documented(404))
-def get_resource(service: ServiceDep, catalogue: CatalogueDep,
-                 resource_id: Annotated[str, Path(max_length=TEXT_MAX)]) -> dict:
+def get_resource(service: ServiceDep, catalogue: CatalogueDep, resource_id: Annotated[str, Path(
+        max_length=TEXT_MAX, examples=["10-principles-at-the-human-heart-of-improvement"])]) -> dict:
     iri = catalogue.id_base + "resource/" + resource_id
     summary = catalogue.resources.get(iri)
     if summary is None:

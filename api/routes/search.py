@@ -18,7 +18,7 @@ PATHS = {"theme": "/api/themes/", "participant": "/api/participants/", "organisa
 
 @router.get("", summary="Search everything, best matches first", responses=documented(400))
 def search(catalogue: CatalogueDep, page: PageDep,
-           q: Annotated[str, Query(min_length=1, max_length=TEXT_MAX, json_schema_extra={"pattern": r"\w"},
+           q: Annotated[str, Query(min_length=1, max_length=TEXT_MAX,
                                    description="words to look for (at least one letter or digit, else 400)")],
            kind: Annotated[Kind | None, Query(description="only this kind of thing")] = None) -> dict:
     if not ranking.words(q):

@@ -53,7 +53,7 @@ def list_themes(catalogue: CatalogueDep, page: PageDep,
             summary="One theme (by id or any label, any case) with its quotes, questions, resources",
             responses=documented(404))
 def get_theme(catalogue: CatalogueDep, page: PageDep,
-              theme_id: Annotated[str, Path(max_length=TEXT_MAX)],
+              theme_id: Annotated[str, Path(max_length=TEXT_MAX, examples=["genba"])],
               include_narrower: bool = True) -> dict:
     theme = lookups.theme(catalogue, theme_id)
     scope = set(catalogue.descendants(theme.iri) if include_narrower else [theme.iri])
