@@ -22,6 +22,9 @@ import psutil
 import pytest
 from fastapi.testclient import TestClient
 
+from api.config import Settings
+from api.main import create_app
+
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 CONFIG = Path(__file__).parent / "schemathesis.toml"
@@ -89,21 +92,35 @@ def test_a_dataset_in_a_post_form_is_refused_like_in_the_query_string(assert_err
     assert by_get == by_post and by_post["error"] == "unsupported parameter"
 
 
-def test_a_crashed_query_worker_is_a_server_error_not_the_clients(fixture_client: TestClient) -> None:
-    fixture_client.get("/sparql", params={"query": "ASK {}"})  # the workers are up
-    outcome: dict = {}
-    thread = threading.Thread(target=lambda: outcome.update(
-        response=fixture_client.get("/sparql", params={"query": RUNAWAY})))
-    thread.start()
-    time.sleep(0.4)  # the runaway query is running in a worker
-    workers = [p for p in psutil.Process().children(recursive=True)
-               if any("spawn_main" in part for part in p.cmdline())]
-    assert workers
-    for worker in workers:
+def test_a_crashed_query_worker_is_a_server_error_not_the_clients(fixture_dir: Path, tmp_path: Path) -> None:
+    """The app's one query worker is killed while it runs a query: a 503 that says it is the server's fault."""
+    before = {p.pid for p in _spawned()}
+    settings = Settings(data_dir=fixture_dir, store_dir=tmp_path / "store", auto_build=False, query_timeout=3.0,
+                        query_workers=1)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # the worker is up
+        (worker,) = [p for p in _spawned() if p.pid not in before]
+        outcome: dict = {}
+        thread = threading.Thread(target=lambda: outcome.update(
+            response=client.get("/sparql", params={"query": RUNAWAY})))
+        thread.start()
+        _wait_until_busy(worker)
         worker.kill()
-    thread.join(30)
-    response = outcome["response"]
-    assert response.status_code == 503, response.text
-    assert response.json()["error"] == "query failed" and "server" in response.json()["detail"]
-    # a fresh worker takes the place of the dead one
-    assert fixture_client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
+        thread.join(30)
+        response = outcome["response"]
+        assert response.status_code == 503, response.text
+        assert response.json()["error"] == "query failed" and "server" in response.json()["detail"]
+        # a fresh worker takes the place of the dead one
+        assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
+
+
+def _spawned() -> list[psutil.Process]:
+    """This test process's query workers (multiprocessing 'spawn' children), of every app it runs."""
+    return [p for p in psutil.Process().children(recursive=True) if any("spawn_main" in a for a in p.cmdline())]
+
+
+def _wait_until_busy(worker: psutil.Process) -> None:
+    start = worker.cpu_times().user
+    deadline = time.monotonic() + 2.0  # inside the app's 3 s limit
+    while time.monotonic() < deadline and worker.cpu_times().user < start + 0.05:
+        time.sleep(0.02)
