@@ -160,7 +160,8 @@ def install(app: FastAPI) -> None:
             allow = ", ".join(allowed_methods(request))
             if request.method == "OPTIONS" and allow:
                 return Response(status_code=204, headers={"Allow": allow})  # what OPTIONS asks: what is allowed
-            headers["Allow"] = allow
+            if allow:
+                headers["Allow"] = allow
         phrases = {404: "not found", 405: "method not allowed", 406: "not acceptable", 413: "too large",
                    415: "unsupported media type"}
         return JSONResponse(error_body(phrases.get(exc.status_code, "request error"), exc.detail),

@@ -124,3 +124,25 @@ def _wait_until_busy(worker: psutil.Process) -> None:
     deadline = time.monotonic() + 2.0  # inside the app's 3 s limit
     while time.monotonic() < deadline and worker.cpu_times().user < start + 0.05:
         time.sleep(0.02)
+
+
+@pytest.mark.server
+def test_a_store_out_of_reach_is_a_server_error_not_the_clients(fixture_dir: Path, tmp_path: Path) -> None:
+    """The remote SPARQL server goes away after start-up: the API and /sparql answer 503, not a 4xx."""
+    from kg.oxigraph_server import start_oxigraph, stop_oxigraph
+
+    server = start_oxigraph(tmp_path / "oxigraph")
+    settings = Settings(data_dir=fixture_dir, store_dir=tmp_path / "store", auto_build=False, query_timeout=5.0,
+                        query_workers=1, store_backend="remote", remote_query_url=server.query_url,
+                        remote_gsp_url=f"{server.url}/store", remote_update_url=f"{server.url}/update")
+    try:
+        with TestClient(create_app(settings)) as client:
+            assert client.get("/api/participants/DrTester").status_code == 200
+            stop_oxigraph(server)
+            for path, params in (("/api/participants/DrTester", {}), ("/sparql", {"query": "ASK { ?s ?p ?o }"})):
+                response = client.get(path, params=params)
+                assert response.status_code == 503, (path, response.text)
+                assert response.json()["error"] in {"store unavailable", "query failed"}
+    finally:
+        if server.process.poll() is None:
+            stop_oxigraph(server)
