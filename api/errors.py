@@ -1,4 +1,9 @@
-"""One error shape for the whole API: JSON {"error": ..., "detail": ...}, a 4xx for bad input, never a trace."""
+"""One error shape for the whole API: JSON {"error": ..., "detail": ...}, a 4xx for bad input, never a trace.
+
+The same shape is declared in the OpenAPI schema (`ErrorBody`, `ValidationErrorBody`) for every status an operation
+can answer with, so a client (and schemathesis) can rely on the schema for errors too. Faults of the server (a
+store that cannot be reached, a query engine that failed) are 5xx; only the client's mistakes are 4xx.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,55 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
-from kg.store import QueryTimeout, StoreError
+from api.security import headers_for
+from kg.store import InvalidBinding, QueryTimeout, StoreError
 
 log = logging.getLogger("qikg.api")
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers with; some add fields (e.g. `suggestions` on a 404)."""
+
+    model_config = ConfigDict(extra="allow")
+    error: str = Field(description="what went wrong, in a few words")
+    detail: Any = Field(None, description="a sentence saying why, or what to do instead")
+    suggestions: list[str] | None = Field(None, description="close matches, when something was not found")
+
+
+class Problem(BaseModel):
+    where: str = Field(description="the parameter, e.g. query.limit")
+    problem: str
+
+
+class ValidationErrorBody(BaseModel):
+    """A request whose parameters do not fit the schema (HTTP 422)."""
+
+    error: str = Field(description='"invalid request"')
+    detail: list[Problem]
+
+
+STATUS_TEXT = {
+    400: "bad request (e.g. a malformed query or text that is not UTF-8)",
+    403: "refused: the endpoint is read-only and never contacts other servers",
+    404: "not found (the body may suggest close matches)",
+    406: "none of the formats the Accept header asks for is offered",
+    413: "too large",
+    415: "unsupported media type",
+    422: "the parameters do not fit the schema",
+    500: "a fault of the server (logged)",
+    503: "not ready, timed out or the store is unavailable; try again",
+}
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route for these error statuses, each with the error model."""
+    return {status: {"model": ValidationErrorBody if status == 422 else ErrorBody,
+                     "description": STATUS_TEXT.get(status, "error")} for status in statuses}
 
 
 class ApiError(Exception):
@@ -32,6 +80,72 @@ def error_body(error: str, detail: Any = None, **extra: Any) -> dict[str, Any]:
     return {"error": error, "detail": detail, **extra}
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette's own Allow names only the first route's).
+
+    Asked of each route through `matches` with each method, so it holds however FastAPI nests included routers."""
+    # inside a mount (the static files) root_path has grown by the mount's prefix; match from the app's own
+    scope = {**request.scope, "root_path": request.scope.get("app_root_path", request.scope.get("root_path", ""))}
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Mount):
+            if route.matches(scope)[0] != Match.NONE:
+                methods |= {"GET", "HEAD"}  # the static files
+            continue
+        methods |= {m for m in _METHODS if route.matches({**scope, "method": m})[0] == Match.FULL}
+    return sorted(methods | {"OPTIONS"}) if methods else []
+
+
+def document(app: FastAPI) -> None:
+    """Make the schema's 422 the body the API really answers with: FastAPI declares its own HTTPValidationError
+    (`detail: [{loc, msg, type}]`) on every operation that takes parameters; this puts ValidationErrorBody there."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        body = ValidationErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(body.pop("$defs", {}))
+        schemas["ValidationErrorBody"] = body
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        schema = _replace_ref(schema, "#/components/schemas/HTTPValidationError",
+                              "#/components/schemas/ValidationErrorBody")
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for status, response in operation.get("responses", {}).items():
+                    if status.isdigit() and int(status) >= 400:
+                        _errors_are_json(response.get("content", {}))
+        app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _errors_are_json(content: dict[str, Any]) -> None:
+    """FastAPI files an error model under the route's own media type (text/html for a page), but every error
+    body is JSON: move the model's schema to application/json (an HTML error page, as /sparql has, stays)."""
+    for media, entry in list(content.items()):
+        ref = entry.get("schema", {}).get("$ref", "")
+        if media != "application/json" and ref.rsplit("/", 1)[-1] in {"ErrorBody", "ValidationErrorBody"}:
+            content.setdefault("application/json", {})["schema"] = entry.pop("schema")
+            if not entry:
+                del content[media]
+
+
+def _replace_ref(node: Any, old: str, new: str) -> Any:
+    if isinstance(node, dict):
+        return {k: (new if k == "$ref" and v == old else _replace_ref(v, old, new)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_replace_ref(v, old, new) for v in node]
+    return node
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into the JSON error shape."""
 
@@ -40,11 +154,18 @@ def install(app: FastAPI) -> None:
         return JSONResponse(error_body(exc.error, exc.detail, **exc.extra), status_code=exc.status)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            allow = ", ".join(allowed_methods(request))
+            if request.method == "OPTIONS" and allow:
+                return Response(status_code=204, headers={"Allow": allow})  # what OPTIONS asks: what is allowed
+            if allow:
+                headers["Allow"] = allow
         phrases = {404: "not found", 405: "method not allowed", 406: "not acceptable", 413: "too large",
                    415: "unsupported media type"}
         return JSONResponse(error_body(phrases.get(exc.status_code, "request error"), exc.detail),
-                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+                            status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -56,12 +177,19 @@ def install(app: FastAPI) -> None:
     async def store_timeout(_: Request, exc: QueryTimeout) -> JSONResponse:
         return JSONResponse(error_body("query timeout", str(exc)), status_code=503)
 
+    @app.exception_handler(InvalidBinding)
+    async def invalid_binding(_: Request, exc: InvalidBinding) -> JSONResponse:
+        return JSONResponse(error_body("invalid value", str(exc)), status_code=400)
+
     @app.exception_handler(StoreError)
-    async def store_error(_: Request, exc: StoreError) -> JSONResponse:
-        return JSONResponse(error_body("query failed", str(exc)), status_code=422)
+    async def store_error(request: Request, exc: StoreError) -> JSONResponse:
+        # Our own queries failing is the server's fault (a store out of reach, an engine error), not the client's.
+        log.error("store error on %s: %s", request.url.path, exc)
+        return JSONResponse(error_body("store unavailable", f"the graph store failed: {exc}"), status_code=503)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s", request.url.path)
+        # Starlette answers this one outside every middleware, so the security headers are added here.
         return JSONResponse(error_body("internal error", "something went wrong on the server; it has been logged"),
-                            status_code=500)
+                            status_code=500, headers=headers_for(request.url.path))

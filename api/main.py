@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import errors, security
 from api.config import Settings
 from api.routes import (
     download,
@@ -35,6 +35,11 @@ log = logging.getLogger("qikg.api")
 
 DESCRIPTION = """A knowledge graph of quality-improvement practice in health care, built from #LeadingQI tweet chat
 reports. Browse the theme API, query everything at `/sparql`, or open any `/id/...` IRI."""
+
+
+# What any route may answer: 400 for percent-escapes that are not UTF-8 (security.Utf8Guard), 503 while the graph
+# is not loaded or the store is out of reach (every route needs the graph).
+SHARED = errors.documented(400, 503)
 
 
 def _graph_router():
@@ -63,15 +68,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             service.close()
 
-    app = FastAPI(title="qikg", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # /docs is our own route (security.install: its policy allows exactly its inline script); /redoc, which loads
+    # from two other hosts and is linked from nowhere, is off.
+    app = FastAPI(title="qikg", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None,
+                  redoc_url=None)
     app.state.settings = settings
     errors.install(app)
+    security.install(app)
     for module in (home, sparql, themes, resources, participants, organisations, questions, quotes, search, stats,
                    network, entities, ontology, download):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=SHARED)
     graph = _graph_router()
     if graph is not None:
-        app.include_router(graph)
+        app.include_router(graph, responses=SHARED)
+    errors.document(app)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from api import sparql_formats as fmt
 from api.errors import ApiError
 
@@ -55,6 +57,9 @@ def choose(accept: str | None, offered: list[str]) -> str | None:
         if best is None or key > best:
             best, chosen = key, media
     return chosen
+
+
+PageFormat = Literal["turtle", "jsonld", "nt", "html"]  # the ?format= names of a page offered as HTML and RDF
 
 
 def page_media(accept: str | None, format_name: str | None, offered: list[str], what: str) -> str:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import FileResponse
 
 from api.deps import SettingsDep
-from api.errors import ApiError
+from api.errors import ApiError, documented
 
 router = APIRouter(prefix="/download", tags=["download"])
 DUMPS = {
@@ -28,7 +28,7 @@ def list_dumps(settings: SettingsDep) -> dict:
 
 
 @router.get("/{name}", summary="One dump: qikg.ttl, qikg.nt, qikg.jsonld, qikg.trig, qikg.gexf, manifest.json",
-            responses={200: {"content": {m: {} for m, _ in DUMPS.values()}}, 404: {}})
+            responses={200: {"content": {m: {} for m, _ in DUMPS.values()}}, **documented(404)})
 def download(settings: SettingsDep, name: str = Path(max_length=100)) -> FileResponse:
     if name not in DUMPS:
         raise ApiError(404, "unknown dump", f"available: {', '.join(DUMPS)}", suggestions=list(DUMPS))

@@ -6,14 +6,15 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 from rdflib import Graph, Literal, URIRef
 
 from api import sparql_formats as fmt
 from api.catalogue import Catalogue, suggest
 from api.deps import TEMPLATES, CatalogueDep, ServiceDep
-from api.errors import not_found
-from api.negotiation import page_media
+from api.errors import documented, not_found
+from api.negotiation import PageFormat, page_media
 from api.queries import load
 from api.routes import network
 from kg.iris import PREFIXES
@@ -46,9 +47,10 @@ def _link(catalogue: Catalogue, iri: str, ontology_iri: str) -> str | None:
 
 
 @router.get("/id/{path:path}", summary="The page of one qid: entity (HTML, Turtle, JSON-LD or N-Triples by Accept)",
-            responses={200: {"content": {m: {} for m in OFFERED}}, 404: {}, 406: {}})
-def entity(request: Request, service: ServiceDep, catalogue: CatalogueDep, path: str,
-           format: Annotated[str | None, Query(max_length=20, description="turtle, jsonld, nt or html")] = None
+            responses={200: {"content": {m: {} for m in OFFERED}}, **documented(404, 406)})
+def entity(request: Request, service: ServiceDep, catalogue: CatalogueDep,
+           path: Annotated[str, PathParam(examples=["theme/genba"])],
+           format: Annotated[PageFormat | None, Query(description="overrides Accept")] = None
            ) -> Response:
     if len(path) > 1000 or not SAFE_PATH.fullmatch(path):
         raise not_found("entity", path, suggest(path[:200], _known_paths(catalogue)))

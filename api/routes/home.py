@@ -6,6 +6,7 @@ from collections import Counter
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from starlette.routing import NoMatchFound
 
 from api.deps import TEMPLATES, CatalogueDep, ServiceDep
 from api.queries import examples
@@ -43,5 +44,14 @@ def landing(request: Request, service: ServiceDep, catalogue: CatalogueDep) -> H
     return TEMPLATES.TemplateResponse(request, "home.html", {
         "counts": counts, "lessons": lessons, "theme": theme, "person": person, "asks": asks,
         "chats": list(catalogue.chats.values()), "examples": examples(),
-        "has_graph": any(getattr(r, "path", "") == "/graph" for r in request.app.routes),
+        "has_graph": _serves(request, "graph_view"),
     })
+
+
+def _serves(request: Request, route_name: str) -> bool:
+    """Whether the app has this route (asked by name: FastAPI nests included routers, so app.routes is not flat)."""
+    try:
+        request.app.url_path_for(route_name)
+    except NoMatchFound:
+        return False
+    return True

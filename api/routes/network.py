@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from api.catalogue import Catalogue
 from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
-from api.errors import ApiError
+from api.errors import ApiError, documented
 from api.state import GraphService
 from kg.network import (
     DEFAULT_PEOPLE_TIES,
@@ -317,7 +317,8 @@ async def list_networks(service: ServiceDep, catalogue: CatalogueDep) -> list[Ne
             for name in ("people", "organisations", "themes")]
 
 
-@router.get("/compare", summary="The report's rankings (its influencer table) beside the people network's measure")
+@router.get("/compare", summary="The report's rankings (its influencer table) beside the people network's measure",
+            responses=documented(404))
 async def compare_rankings(service: ServiceDep, catalogue: CatalogueDep, chat: ChatDep, ties: TiesDep,
                            measure: Annotated[Measure, Query(description="the measure to rank people by")]
                            = "betweenness") -> ComparisonPage:
@@ -335,7 +336,8 @@ async def compare_rankings(service: ServiceDep, catalogue: CatalogueDep, chat: C
 
 
 @router.get("/organisations/links", summary="Who connects these organisations: pairs of organisations one person "
-            "is tied to both of, with the facts")
+            "is tied to both of, with the facts",
+            responses=documented(404))
 async def organisation_pairs(service: ServiceDep, catalogue: CatalogueDep, page: PageDep, chat: ChatDep) -> LinkPage:
     network = await _network(service, "organisations", chat, ())
     links = organisation_links(network)
@@ -348,13 +350,15 @@ async def organisation_pairs(service: ServiceDep, catalogue: CatalogueDep, page:
                     items=items)
 
 
-@router.get("/{network}", summary="One network of one chat or all chats: size, communities, what makes a tie")
+@router.get("/{network}", summary="One network of one chat or all chats: size, communities, what makes a tie",
+            responses=documented(404))
 async def get_network(service: ServiceDep, catalogue: CatalogueDep, network: NetworkPath, chat: ChatDep,
                       ties: TiesDep) -> NetworkOut:
     return network_out(catalogue, await _network(service, network, chat, ties))
 
 
-@router.get("/{network}/nodes", summary="Nodes ranked by a measure (betweenness by default), with every measure")
+@router.get("/{network}/nodes", summary="Nodes ranked by a measure (betweenness by default), with every measure",
+            responses=documented(404))
 async def network_nodes(service: ServiceDep, catalogue: CatalogueDep, page: PageDep, network: NetworkPath,
                         chat: ChatDep, ties: TiesDep,
                         measure: Annotated[Measure, Query(description="what to rank by")] = "betweenness",
@@ -367,7 +371,8 @@ async def network_nodes(service: ServiceDep, catalogue: CatalogueDep, page: Page
                     items=[node_out(catalogue, found, n) for n in order[page.offset:page.offset + page.limit]])
 
 
-@router.get("/{network}/nodes/{node_id}", summary="One node's measures, ranks and ties, each tie with its facts")
+@router.get("/{network}/nodes/{node_id}", summary="One node's measures, ranks and ties, each tie with its facts",
+            responses=documented(404))
 async def network_node(service: ServiceDep, catalogue: CatalogueDep, network: NetworkPath, chat: ChatDep,
                        ties: TiesDep, node_id: Annotated[str, Path(max_length=TEXT_MAX)]) -> NodeDetail:
     found = await _network(service, network, chat, ties)
@@ -381,7 +386,8 @@ async def network_node(service: ServiceDep, catalogue: CatalogueDep, network: Ne
                                   for n in neighbours])
 
 
-@router.get("/{network}/communities", summary="The communities (Louvain), largest first, members by betweenness")
+@router.get("/{network}/communities", summary="The communities (Louvain), largest first, members by betweenness",
+            responses=documented(404))
 async def network_communities(service: ServiceDep, catalogue: CatalogueDep, page: PageDep, network: NetworkPath,
                               chat: ChatDep, ties: TiesDep) -> CommunityPage:
     found = await _network(service, network, chat, ties)
@@ -394,7 +400,8 @@ async def network_communities(service: ServiceDep, catalogue: CatalogueDep, page
                          network=network_out(catalogue, found), items=items)
 
 
-@router.get("/{network}/bridges", summary="People whose own ties join communities, with the ties and their facts")
+@router.get("/{network}/bridges", summary="People whose own ties join communities, with the ties and their facts",
+            responses=documented(404))
 async def network_bridges(service: ServiceDep, catalogue: CatalogueDep, page: PageDep, network: NetworkPath,
                           chat: ChatDep, ties: TiesDep) -> BrokerPage:
     found = await _network(service, network, chat, ties)
@@ -412,7 +419,8 @@ async def network_bridges(service: ServiceDep, catalogue: CatalogueDep, page: Pa
 
 
 @router.get("/{network}/export", summary="The network for Gephi and others: GEXF or GraphML, measures as node "
-            "attributes", responses={200: {"content": {"application/gexf+xml": {}, "application/graphml+xml": {}}}})
+            "attributes", responses={200: {"content": {"application/gexf+xml": {}, "application/graphml+xml": {}}},
+                                     **documented(404)})
 async def network_export(service: ServiceDep, catalogue: CatalogueDep, network: NetworkPath, chat: ChatDep,
                          ties: TiesDep,
                          format: Annotated[Literal["gexf", "graphml"], Query(description="gexf or graphml")]

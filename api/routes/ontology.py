@@ -10,8 +10,8 @@ from rdflib import URIRef
 
 from api import sparql_formats as fmt
 from api.deps import ServiceDep
-from api.errors import ApiError
-from api.negotiation import page_media
+from api.errors import ApiError, documented
+from api.negotiation import PageFormat, page_media
 from api.queries import load
 
 router = APIRouter(tags=["ontology"])
@@ -19,9 +19,9 @@ OFFERED = [fmt.TURTLE, fmt.HTML, fmt.JSONLD, fmt.NTRIPLES]
 
 
 @router.get("/ontology", summary="The ontology: HTML documentation or Turtle / JSON-LD / N-Triples by Accept",
-            responses={200: {"content": {m: {} for m in OFFERED}}, 404: {}, 406: {}})
+            responses={200: {"content": {m: {} for m in OFFERED}}, **documented(404, 406)})
 def ontology(request: Request, service: ServiceDep,
-             format: Annotated[str | None, Query(max_length=20, description="turtle, jsonld, nt or html")] = None
+             format: Annotated[PageFormat | None, Query(description="overrides Accept")] = None
              ) -> Response:
     media = page_media(request.headers.get("accept"), format, OFFERED, "the ontology")
     if media == fmt.HTML:

@@ -10,6 +10,7 @@ from rdflib import URIRef
 from api import lookups, ranking
 from api.catalogue import Catalogue, Organisation
 from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
+from api.errors import documented
 from api.queries import load
 
 router = APIRouter(prefix="/api/organisations", tags=["organisations"])
@@ -35,9 +36,10 @@ def list_organisations(
     return page.of([organisation_json(catalogue, o) for o in orgs])
 
 
-@router.get("/{organisation_id:path}", summary="One organisation (id or name, any case) with its participants")
+@router.get("/{organisation_id:path}", summary="One organisation (id or name, any case) with its participants",
+            responses=documented(404))
 def get_organisation(service: ServiceDep, catalogue: CatalogueDep,
-                     organisation_id: Annotated[str, Path(max_length=TEXT_MAX)]) -> dict:
+                     organisation_id: Annotated[str, Path(max_length=TEXT_MAX, examples=["ecist"])]) -> dict:
     org = lookups.organisation(catalogue, organisation_id)
     members = []
     for row in service.store.query(load("organisation_members"), {"organisation": URIRef(org.iri)}).rows:

@@ -10,6 +10,7 @@ from rdflib import URIRef
 from api import lookups, ranking
 from api.catalogue import Catalogue, Participant, text
 from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
+from api.errors import documented
 from api.queries import load
 
 router = APIRouter(prefix="/api/participants", tags=["participants"])
@@ -35,9 +36,10 @@ def list_participants(
     return page.of([participant_json(catalogue, p) for p in people])
 
 
-@router.get("/{handle}", summary="One participant (handle or alias, any case) with quotes, resources, organisations")
+@router.get("/{handle}", summary="One participant (handle or alias, any case) with quotes, resources, organisations",
+            responses=documented(404))
 def get_participant(service: ServiceDep, catalogue: CatalogueDep,
-                    handle: Annotated[str, Path(max_length=TEXT_MAX)]) -> dict:
+                    handle: Annotated[str, Path(max_length=TEXT_MAX, examples=["jimmyparvin"])]) -> dict:
     person = lookups.participant(catalogue, handle)
     props: dict[str, list[str]] = {}
     for row in service.store.query(load("entity_out"), {"subject": URIRef(person.iri)}).rows:

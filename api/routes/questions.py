@@ -9,7 +9,7 @@ from rdflib import URIRef
 
 from api import lookups
 from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
-from api.errors import ApiError, not_found
+from api.errors import ApiError, documented, not_found
 
 router = APIRouter(prefix="/api/questions", tags=["questions"])
 
@@ -23,7 +23,7 @@ def list_questions(catalogue: CatalogueDep, page: PageDep, chat: ChatParam = Non
                     for q in questions])
 
 
-@router.get("/{number}", summary="One question and the quotes that answer it")
+@router.get("/{number}", summary="One question and the quotes that answer it", responses=documented(400, 404))
 def get_question(service: ServiceDep, catalogue: CatalogueDep, page: PageDep,
                  number: Annotated[int, Path(ge=1, le=10_000)], chat: ChatParam = None) -> dict:
     matches = [q for q in catalogue.questions if q["number"] == number and (chat is None or q["chat"] == chat)]

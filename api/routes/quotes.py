@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query
 
 from api import lookups, ranking
 from api.deps import TEXT_MAX, CatalogueDep, PageDep
+from api.errors import documented
 
 router = APIRouter(prefix="/api/quotes", tags=["quotes"])
 
 
-@router.get("", summary="Quotes, filtered by theme, question, author and full text")
+@router.get("", summary="Quotes, filtered by theme, question, author and full text", responses=documented(404))
 def list_quotes(
     catalogue: CatalogueDep, page: PageDep,
     theme: Annotated[str | None, Query(max_length=TEXT_MAX, description="theme id or any label")] = None,

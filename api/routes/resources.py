@@ -10,7 +10,7 @@ from rdflib import URIRef
 from api import lookups, ranking
 from api.catalogue import Catalogue, py, suggest, text
 from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
-from api.errors import not_found
+from api.errors import documented, not_found
 from api.queries import load
 
 router = APIRouter(prefix="/api/resources", tags=["resources"])
@@ -18,7 +18,8 @@ TITLE = "http://purl.org/dc/terms/"
 QI = "https://w3id.org/qikg/ontology#"
 
 
-@router.get("", summary="Resources, optionally for a theme (id or any label; narrower themes included)")
+@router.get("", summary="Resources, optionally for a theme (id or any label; narrower themes included)",
+            responses=documented(404))
 async def list_resources(
     catalogue: CatalogueDep, page: PageDep,
     theme: Annotated[str | None, Query(max_length=TEXT_MAX, description="theme id, prefLabel, altLabel or "
@@ -43,9 +44,10 @@ async def list_resources(
     return page.of(items)  # async: all in memory, no store call, so no thread-pool hop
 
 
-@router.get("/{resource_id}", summary="One resource: bibliographic data, who shared it, themes, quotes around it")
-def get_resource(service: ServiceDep, catalogue: CatalogueDep,
-                 resource_id: Annotated[str, Path(max_length=TEXT_MAX)]) -> dict:
+@router.get("/{resource_id}", summary="One resource: bibliographic data, who shared it, themes, quotes around it",
+            responses=documented(404))
+def get_resource(service: ServiceDep, catalogue: CatalogueDep, resource_id: Annotated[str, Path(
+        max_length=TEXT_MAX, examples=["10-principles-at-the-human-heart-of-improvement"])]) -> dict:
     iri = catalogue.id_base + "resource/" + resource_id
     summary = catalogue.resources.get(iri)
     if summary is None:

@@ -10,14 +10,15 @@ from fastapi import APIRouter, Query
 from api import lookups, ranking
 from api.catalogue import Catalogue
 from api.deps import TEXT_MAX, CatalogueDep, PageDep
-from api.errors import ApiError
+from api.errors import ApiError, documented
 
 router = APIRouter(prefix="/api/search", tags=["search"])
 Kind = Literal["theme", "participant", "organisation", "resource", "question", "quote"]
 PATHS = {"theme": "/api/themes/", "participant": "/api/participants/", "organisation": "/api/organisations/",
          "resource": "/api/resources/", "question": "/api/questions/", "quote": None}
 Q_DOC = ('words to look for: "a phrase" in quotes, coach* for words that start so; words of the thesaurus also '
-         "find their synonyms (gemba finds go and see); a word finds its other forms (improve finds improvement)")
+         "find their synonyms (gemba finds go and see); a word finds its other forms (improve finds improvement); at "
+         "least one letter or digit, else 400")
 
 
 def _question_ids(catalogue: Catalogue, needle: str, chat: str | None) -> list[str]:
@@ -32,7 +33,8 @@ def _question_ids(catalogue: Catalogue, needle: str, chat: str | None) -> list[s
     return found
 
 
-@router.get("", summary="Search everything, best matches first, with the matched words marked")
+@router.get("", summary="Search everything, best matches first, with the matched words marked",
+            responses=documented(400, 404))
 def search(catalogue: CatalogueDep, page: PageDep,
            q: Annotated[str, Query(min_length=1, max_length=TEXT_MAX, description=Q_DOC)],
            kind: Annotated[Kind | None, Query(description="only this kind of thing")] = None,

@@ -6,6 +6,7 @@ the answer's format and maps failures to clear 4xx / 503 JSON errors.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 from urllib.parse import parse_qs
 
@@ -17,13 +18,13 @@ from rdflib.namespace import RDF
 
 from api import sparql_formats as fmt
 from api.deps import TEMPLATES, ServiceDep
-from api.errors import ApiError, error_body
+from api.errors import ApiError, ErrorBody, documented, error_body
 from api.negotiation import choose
 from api.queries import examples
 from api.sandbox import SandboxBusy, WorkerFailed
 from api.sparql_policy import MalformedQuery, PolicyError
 from api.state import GraphService
-from kg.store import QueryResult, QueryTimeout, RowLimitExceeded, StoreError
+from kg.store import QueryResult, QuerySyntaxError, QueryTimeout, RowLimitExceeded, StoreError
 
 router = APIRouter(tags=["sparql"])
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -106,7 +107,10 @@ def _run(service: GraphService, query: str) -> tuple[str, QueryResult]:
 
 
 def _failure(error: Exception, settings_timeout: float) -> tuple[int, dict]:
-    if isinstance(error, MalformedQuery):
+    """The status and body of a failed query: 4xx for the query's fault, 5xx for the server's (a worker that
+    crashed or could not start, an engine error, a store out of reach). Too many rows stays 422: the query is
+    well formed but its answer is more than the endpoint hands out (413 is about the request's own size)."""
+    if isinstance(error, MalformedQuery | QuerySyntaxError):
         return 400, error_body("malformed query", str(error))
     if isinstance(error, PolicyError):
         return 403, error_body("query not allowed", str(error))
@@ -118,7 +122,8 @@ def _failure(error: Exception, settings_timeout: float) -> tuple[int, dict]:
         return 503, error_body("busy", str(error))
     if isinstance(error, WorkerFailed):
         return 503, error_body("query worker failed", str(error))
-    return 422, error_body("query failed", str(error))
+    return 503, error_body("query failed", f"the query engine failed on the server's side, not because of the "
+                           f"query: {error}; try again")
 
 
 async def _answer(request: Request, service: GraphService, query: str | None, format_name: str | None) -> Response:
@@ -157,34 +162,47 @@ async def _answer(request: Request, service: GraphService, query: str | None, fo
     return Response(body, media_type=media + charset if charset else media)
 
 
-def _refuse_dataset_params(request: Request) -> None:
-    if request.query_params.get("default-graph-uri") or request.query_params.get("named-graph-uri"):
+def _refuse_dataset_params(params: Mapping[str, object]) -> None:
+    """default-graph-uri / named-graph-uri are refused wherever they come: the query string or a POSTed form."""
+    if params.get("default-graph-uri") or params.get("named-graph-uri"):
         raise ApiError(400, "unsupported parameter", "default-graph-uri / named-graph-uri are not supported: the "
                        "default graph is the union of all graphs; use GRAPH <...> in the query")
 
 
+def _errors(*statuses: int) -> dict:
+    """The error responses of /sparql: JSON, or the query page (HTML) when a browser asked; 422 is the row limit
+    as well as a parameter that does not fit the schema."""
+    out = documented(*statuses)
+    for status in statuses:
+        out[status] = {**out[status], "content": {fmt.HTML: {}}}
+    out[422] = {**out[422], "model": ErrorBody,
+                "description": "too many results (the row limit), or parameters that do not fit the schema"}
+    out[503] = {**out[503], "description": "the query ran past the time limit, the workers are busy, or the "
+                "query engine failed"}
+    return out
+
+
 @router.get("/sparql", name="sparql_get", summary="SPARQL 1.1 query (GET)",
-            responses={200: {"content": {m: {} for m in ALL_FORMATS}}, 400: {}, 403: {}, 406: {}, 413: {}, 422: {},
-                       503: {"description": "the query ran past the time limit"}})
+            responses={200: {"content": {m: {} for m in ALL_FORMATS}}, **_errors(400, 403, 406, 413, 422, 503)})
 async def sparql_get(request: Request, service: ServiceDep,
                      query: Annotated[str | None, Query(description=QUERY_DOC)] = None,
                      format: Annotated[str | None, Query(description=FORMAT_DOC, max_length=200)] = None) -> Response:
-    _refuse_dataset_params(request)
+    _refuse_dataset_params(request.query_params)
     if "update" in request.query_params:
         raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
     return await _answer(request, service, query, format)
 
 
 @router.post("/sparql", summary="SPARQL 1.1 query (POST form or application/sparql-query)",
-             responses={200: {"content": {m: {} for m in ALL_FORMATS}}, 400: {}, 403: {}, 406: {}, 413: {},
-                        415: {}, 422: {}, 503: {}},
-             openapi_extra={"requestBody": {"content": {
+             responses={200: {"content": {m: {} for m in ALL_FORMATS}},
+                        **_errors(400, 403, 406, 413, 415, 422, 503)},
+             openapi_extra={"requestBody": {"required": True, "content": {
                  "application/sparql-query": {"schema": {"type": "string"}},
                  "application/x-www-form-urlencoded": {"schema": {
                      "type": "object", "properties": {"query": {"type": "string"}, "format": {"type": "string"}}}},
              }}})
 async def sparql_post(request: Request, service: ServiceDep) -> Response:
-    _refuse_dataset_params(request)
+    _refuse_dataset_params(request.query_params)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     raw = await request.body()
     limit = service.settings.max_query_length * 4
@@ -198,7 +216,11 @@ async def sparql_post(request: Request, service: ServiceDep) -> Response:
     if content_type == "application/sparql-query":
         return await _answer(request, service, body, format_name)
     if content_type == "application/x-www-form-urlencoded":
-        fields = parse_qs(body, keep_blank_values=True)
+        try:
+            fields = parse_qs(body, keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            raise ApiError(400, "malformed request", "the form has percent-escapes that are not UTF-8 text") from None
+        _refuse_dataset_params({name: "".join(values) for name, values in fields.items()})
         if "update" in fields:
             raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
         format_name = (fields.get("format") or [format_name])[0]

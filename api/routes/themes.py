@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from api import lookups
 from api.catalogue import Catalogue, Theme
 from api.deps import TEXT_MAX, CatalogueDep, PageDep
+from api.errors import documented
 
 router = APIRouter(prefix="/api/themes", tags=["themes"])
 
@@ -49,9 +50,10 @@ def list_themes(catalogue: CatalogueDep, page: PageDep,
 
 
 @router.get("/{theme_id:path}",
-            summary="One theme (by id or any label, any case) with its quotes, questions, resources")
+            summary="One theme (by id or any label, any case) with its quotes, questions, resources",
+            responses=documented(404))
 def get_theme(catalogue: CatalogueDep, page: PageDep,
-              theme_id: Annotated[str, Path(max_length=TEXT_MAX)],
+              theme_id: Annotated[str, Path(max_length=TEXT_MAX, examples=["genba"])],
               include_narrower: bool = True) -> dict:
     theme = lookups.theme(catalogue, theme_id)
     scope = set(catalogue.descendants(theme.iri) if include_narrower else [theme.iri])

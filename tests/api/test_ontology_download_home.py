@@ -40,3 +40,7 @@ def test_the_landing_page_links_to_everything_and_loads_nothing_from_elsewhere(c
     for link in ("/sparql", "/api/themes", "/ontology", "/docs", "/download", "/api/stats", "/api/resources?theme="):
         assert f'href="{link}' in page
     assert "src=\"http" not in page and "href=\"http" not in page.replace('href="http://127', "")
+
+
+def test_the_landing_page_lists_the_network_view(client: TestClient) -> None:
+    assert '<li><a href="/graph">Interactive network view</a></li>' in client.get("/").text

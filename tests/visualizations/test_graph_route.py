@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from rdflib import Dataset
 
-from api import errors
+from api import errors, security
 from api.routes.graph import router
 from visualizations.render import write_graph_html
 
@@ -19,6 +19,7 @@ from visualizations.render import write_graph_html
 def client_for(data_dir: Path) -> TestClient:
     app = FastAPI()
     errors.install(app)
+    security.install(app)
     app.include_router(router)
     app.state.service = SimpleNamespace(settings=SimpleNamespace(data_dir=data_dir))
     return TestClient(app)
