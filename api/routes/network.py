@@ -211,7 +211,11 @@ async def _chat(catalogue: CatalogueDep,
     raise ApiError(404, "unknown chat", f"no chat {chat[:100]!r}; the chats are {known}")
 
 
-async def _ties(ties: Annotated[str | None, Query(max_length=TEXT_MAX, description="people network: the kinds of "
+_TIE = "(" + "|".join(PEOPLE_TIES) + ")"
+
+
+async def _ties(ties: Annotated[str | None, Query(max_length=TEXT_MAX, pattern=f"^ *{_TIE} *(, *{_TIE} *)*$",
+                                                  description="people network: the kinds of "
                                                   "tie, comma-separated, from " + ", ".join(PEOPLE_TIES) +
                                                   " (default: " + ",".join(DEFAULT_PEOPLE_TIES) + ")")] = None,
                 ) -> tuple[str, ...]:

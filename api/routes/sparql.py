@@ -121,7 +121,7 @@ def _failure(error: Exception, settings_timeout: float) -> tuple[int, dict]:
     if isinstance(error, SandboxBusy):
         return 503, error_body("busy", str(error))
     if isinstance(error, WorkerFailed):
-        return 503, error_body("query worker failed", str(error))
+        return 503, error_body("query failed", f"the server's query worker stopped: {error}")
     return 503, error_body("query failed", f"the query engine failed on the server's side, not because of the "
                            f"query: {error}; try again")
 
