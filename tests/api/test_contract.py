@@ -94,12 +94,11 @@ def test_a_dataset_in_a_post_form_is_refused_like_in_the_query_string(assert_err
 
 def test_a_crashed_query_worker_is_a_server_error_not_the_clients(fixture_dir: Path, tmp_path: Path) -> None:
     """The app's one query worker is killed while it runs a query: a 503 that says it is the server's fault."""
-    before = {p.pid for p in _spawned()}
     settings = Settings(data_dir=fixture_dir, store_dir=tmp_path / "store", auto_build=False, query_timeout=3.0,
                         query_workers=1)
     with TestClient(create_app(settings)) as client:
         assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # the worker is up
-        (worker,) = [p for p in _spawned() if p.pid not in before]
+        worker = psutil.Process(client.app.state.service.sandbox._all[0].process.pid)  # this app's one worker
         outcome: dict = {}
         thread = threading.Thread(target=lambda: outcome.update(
             response=client.get("/sparql", params={"query": RUNAWAY})))
@@ -112,11 +111,6 @@ def test_a_crashed_query_worker_is_a_server_error_not_the_clients(fixture_dir: P
         assert response.json()["error"] == "query failed" and "server" in response.json()["detail"]
         # a fresh worker takes the place of the dead one
         assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
-
-
-def _spawned() -> list[psutil.Process]:
-    """This test process's query workers (multiprocessing 'spawn' children), of every app it runs."""
-    return [p for p in psutil.Process().children(recursive=True) if any("spawn_main" in a for a in p.cmdline())]
 
 
 def _wait_until_busy(worker: psutil.Process) -> None:
