@@ -13,14 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
-from bench import data, machine, servers
-from bench.latency import timed_loop
+from bench import data, machine
+from bench.routes import serve_and_time
 
 RESULTS = data.ROOT / "bench" / "results"
 ROUTES = ["/api/network/people/nodes?limit=20", "/api/network/people/bridges?limit=10",
@@ -53,20 +50,9 @@ def compute(ds: data.Dataset) -> dict:
 
 def serve(ds: data.Dataset, requests: int) -> dict:
     """The network routes over HTTP on our API (embedded Oxigraph), after the networks are built."""
-    out: dict = {}
-    with tempfile.TemporaryDirectory(dir=data.scratch_dir("network-")) as scratch, \
-            servers.api_server(ds.trig_dir, "oxigraph", Path(scratch) / "api.log",
-                               store_dir=Path(scratch) / "store") as server, \
-            httpx.Client(base_url=server.base, timeout=600) as client:
-        out["start_s"] = server.started_s
-        started = time.perf_counter()
-        first = client.get("/api/network/people/nodes?limit=1")
-        out["first_request_s"] = round(time.perf_counter() - started, 3)
-        out["first_status"] = first.status_code
-        for name in ("organisations", "themes"):
-            client.get(f"/api/network/{name}")
-        out["routes"] = {route: timed_loop(lambda r=route: client.get(r), max_n=requests, max_s=60, warmup=3)
-                         for route in ROUTES}
+    out = serve_and_time(ds, ROUTES, warm=["/api/network/people/nodes?limit=1", "/api/network/organisations",
+                                          "/api/network/themes"], requests=requests, scratch_prefix="network-")
+    out["first_request_s"] = out["first_s"]["/api/network/people/nodes?limit=1"]["s"]
     return out
 
 

@@ -131,14 +131,9 @@ class SearchIndex:
                 query.parts.append(alts)
         return query
 
-    def search(self, text: str, *, kind: str | None = None, chat: str | None = None,
-               questions: Iterable[str] | None = None, themes: Iterable[str] | None = None,
-               author: str | None = None) -> tuple[Query, list[Hit]]:
-        """Every match of `text`, best first (BM25, the label counting five times the body, times the kind's
-        weight), with the filters applied."""
-        query = self.parse(text)
-        if not query.parts:
-            return query, []
+    def _where(self, query: Query, kind: str | None, chat: str | None, questions: Iterable[str] | None,
+               themes: Iterable[str] | None, author: str | None) -> tuple[str, list[object]]:
+        """The SQL condition (and its bound values) for the match and the filters."""
         where, args = ["docs MATCH ?"], [query.match()]
         for column, value in (("kind", kind), ("chat", chat), ("author", author)):
             if value is not None:
@@ -153,20 +148,36 @@ class SearchIndex:
             where.append(f"docs.rowid IN (SELECT rowid FROM theme_of WHERE theme IN ({','.join('?' * len(chosen))}))"
                          if chosen else "0")
             args += chosen
-        sql = (f"SELECT docs.rowid, bm25(docs, 5.0, 1.0) * meta.weight AS score, "
-               f"highlight(docs, 0, '{_START}', '{_END}'), snippet(docs, 1, '{_START}', '{_END}', '…', 24) "
-               f"FROM docs JOIN meta ON meta.rowid = docs.rowid WHERE {' AND '.join(where)} "
-               f"ORDER BY score, docs.rowid")
+        return " AND ".join(where), args
+
+    def search(self, text: str, *, kind: str | None = None, chat: str | None = None,
+               questions: Iterable[str] | None = None, themes: Iterable[str] | None = None,
+               author: str | None = None, limit: int | None = None,
+               offset: int = 0) -> tuple[Query, int, list[Hit]]:
+        """(the parsed query, how many things match, the page of them `limit`/`offset` choose), best first: BM25,
+        the label counting five times the body, times the kind's weight; the filters applied."""
+        query = self.parse(text)
+        if not query.parts:
+            return query, 0, []
+        condition, args = self._where(query, kind, chat, questions, themes, author)
+        joined = f"FROM docs JOIN meta ON meta.rowid = docs.rowid WHERE {condition}"
+        # ranked first, marked after: snippets are worked out for the page's rows only
+        ranked_sql = (f"SELECT docs.rowid, bm25(docs, 5.0, 1.0) * meta.weight AS score {joined} "
+                      "ORDER BY score, docs.rowid LIMIT ? OFFSET ?")
+        marks_sql = (f"SELECT docs.rowid, highlight(docs, 0, '{_START}', '{_END}'), "
+                     f"snippet(docs, 1, '{_START}', '{_END}', '…', 24) FROM docs WHERE docs MATCH ? AND docs.rowid "
+                     "IN ({})")
         with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
-        hits, seen = [], set()
-        for rowid, score, label, body in rows:
+            total = self._db.execute(f"SELECT count(*) {joined}", args).fetchone()[0]
+            page = self._db.execute(ranked_sql, [*args, -1 if limit is None else limit, offset]).fetchall()
+            marks = {row[0]: row[1:] for row in self._db.execute(
+                marks_sql.format(",".join("?" * len(page))), [query.match(), *(r for r, _ in page)])} if page else {}
+        hits = []
+        for rowid, score in page:
             doc = self.documents[rowid - 1]
-            if (doc.kind, doc.id) in seen:
-                continue  # one hit per thing: its best-ranked text
-            seen.add((doc.kind, doc.id))
+            label, body = marks[rowid]
             marked = body if _START in body else label
             hits.append(Hit(doc.kind, doc.id, doc.label, round(-score, 4),
                             marked.replace(_START, "«").replace(_END, "»"),
                             html.escape(marked).replace(_START, "<mark>").replace(_END, "</mark>"), doc))
-        return query, hits
+        return query, total, hits

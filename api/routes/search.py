@@ -59,8 +59,9 @@ def search(catalogue: CatalogueDep, page: PageDep,
     if author is not None:
         person = lookups.participant(catalogue, author)
         handle = person.handle
-    parsed, hits = catalogue.search_index().search(q, kind=kind, chat=chat, questions=questions, themes=themes,
-                                                   author=handle)
+    parsed, total, hits = catalogue.search_index().search(q, kind=kind, chat=chat, questions=questions,
+                                                          themes=themes, author=handle, limit=page.limit,
+                                                          offset=page.offset)
     items = []
     for hit in hits:
         api = PATHS[hit.kind]
@@ -78,4 +79,5 @@ def search(catalogue: CatalogueDep, page: PageDep,
                       "snippet": hit.snippet, "snippet_html": hit.snippet_html, "score": hit.score,
                       "author": hit.document.author if hit.kind == "quote" else None, "chat": hit.document.chat,
                       "api": api, "url": catalogue.page(iri)})
-    return {"query": q, "expanded": parsed.expanded, **page.of(items)}
+    return {"query": q, "expanded": parsed.expanded, "total": total, "limit": page.limit, "offset": page.offset,
+            "items": items}

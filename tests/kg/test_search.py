@@ -29,57 +29,65 @@ def index() -> SearchIndex:
 
 
 def test_a_word_finds_its_other_forms() -> None:
-    _, hits = index().search("improvement")
+    _, _, hits = index().search("improvement")
     assert set(ids(hits)) == {"1", "2"}  # "improve" and "improvement" share a stem
 
 
 def test_a_quoted_phrase_finds_the_words_together_only() -> None:
-    _, hits = index().search('"golden thread"')
+    _, _, hits = index().search('"golden thread"')
     assert ids(hits) == ["3"]
-    _, loose = index().search("shiny golden thread")
+    _, _, loose = index().search("shiny golden thread")
     assert ids(loose)[0] == "4" and set(ids(loose)) == {"3", "4"}  # words not a label: any of them, most first
-    _, concept = index().search("Golden Thread")
+    _, _, concept = index().search("Golden Thread")
     assert ids(concept) == ["3"]  # a thesaurus label is that concept: the phrase or its synonyms
 
 
 def test_a_prefix_finds_words_that_start_so() -> None:
-    _, hits = index().search("coach*")
+    _, _, hits = index().search("coach*")
     assert ids(hits) == ["5"]
 
 
 def test_a_thesaurus_label_finds_its_synonyms_and_says_so() -> None:
-    query, hits = index().search("go and see")
+    query, _, hits = index().search("go and see")
     assert {"1", "2", "genba"} <= set(ids(hits))  # "gemba" in quote 1 is found through the theme's labels
     assert "gemba" in query.expanded["go and see"]
-    _, synonym = index().search("line of sight")
+    _, _, synonym = index().search("line of sight")
     assert ids(synonym) == ["3"]
-    assert index().search('"line of sight"')[1] == []  # in quotes: exactly those words
+    assert index().search('"line of sight"')[2] == []  # in quotes: exactly those words
 
 
 def test_the_label_counts_more_than_the_words_and_the_kind_weighs_in() -> None:
-    _, hits = index().search("genba")
+    _, _, hits = index().search("genba")
     assert ids(hits)[0] == "genba"
 
 
 def test_filters_keep_only_what_they_name() -> None:
     idx = index()
-    assert set(ids(idx.search("thread", author="cy")[1])) == {"3", "4"}
-    assert ids(idx.search("improve", questions=["c1/q2"])[1]) == ["2"]
-    assert ids(idx.search("improve", chat="c2")[1]) == []
-    assert ids(idx.search("improve", themes=["leaders"])[1]) == ["2"]
-    assert ids(idx.search("genba", kind="theme")[1]) == ["genba"]
-    assert idx.search("genba", themes=[])[1] == []
+    assert set(ids(idx.search("thread", author="cy")[2])) == {"3", "4"}
+    assert ids(idx.search("improve", questions=["c1/q2"])[2]) == ["2"]
+    assert ids(idx.search("improve", chat="c2")[2]) == []
+    assert ids(idx.search("improve", themes=["leaders"])[2]) == ["2"]
+    assert ids(idx.search("genba", kind="theme")[2]) == ["genba"]
+    assert idx.search("genba", themes=[])[2] == []
 
 
 def test_syntax_in_the_query_is_just_words() -> None:
     idx = index()
     for text in ['NEAR(golden thread)', 'label:golden', '"unclosed', 'golden AND', '* OR -', "thread\"*\"", "()"]:
         idx.search(text)  # never an FTS5 syntax error
-    assert set(ids(idx.search("label:golden")[1])) == {"3", "4"}
+    assert set(ids(idx.search("label:golden")[2])) == {"3", "4"}
 
 
 def test_snippets_mark_the_words_and_escape_markup() -> None:
-    _, hits = index().search("coaches")
+    _, _, hits = index().search("coaches")
     hit = hits[0]
     assert "«coaches»" in hit.snippet and "<mark>coaches</mark>" in hit.snippet_html
     assert "<script>" not in hit.snippet_html and "&lt;script&gt;" in hit.snippet_html
+
+
+def test_a_page_of_hits_and_the_total() -> None:
+    idx = index()
+    _, total, everything = idx.search("thread OR improve OR coaches")
+    _, same_total, page = idx.search("thread OR improve OR coaches", limit=2, offset=1)
+    assert total == same_total == len(everything) == 5
+    assert ids(page) == ids(everything)[1:3]

@@ -1,0 +1,109 @@
+"""Full-text search at every size: building the FTS5 index once per load, and /api/search after it.
+
+    python -m bench.search [--sizes seed,100k,1m] [--requests 200]
+
+For each size (bench/data.py): in this process, the catalogue read from an in-memory Oxigraph store and the search
+index built from it (what the API does on the first search after a load), then a real uvicorn server on 127.0.0.1:
+the first search, and sequential searches of a word, a common word, a phrase, a prefix, a synonym and a filtered
+query (median and p99). Target (issue 15): median ≤ 10 ms at 1 M quads. Writes bench/results/search.json and .md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from bench import data, machine
+from bench.routes import serve_and_time
+
+RESULTS = data.ROOT / "bench" / "results"
+QUERIES = {
+    "a word": "q=nemawashi",
+    "a common word": "q=improvement",
+    "a phrase": "q=%22golden+thread%22",
+    "a prefix": "q=coach*",
+    "a synonym": "q=gemba",
+    "filtered": "q=leaders&kind=quote&question=Q3",
+}
+
+
+def build(ds: data.Dataset) -> dict:
+    """The catalogue and the index, timed in this process; the same queries in-process for comparison."""
+    from api.catalogue import Catalogue
+    from kg.store import open_store
+
+    store = open_store("oxigraph")
+    store.load(ds.nquads)
+    started = time.perf_counter()
+    catalogue = Catalogue(store, "https://w3id.org/qikg/id/")
+    out: dict = {"catalogue_s": round(time.perf_counter() - started, 2)}
+    started = time.perf_counter()
+    index = catalogue.search_index()
+    out |= {"index_s": round(time.perf_counter() - started, 3), "documents": len(index.documents)}
+    from urllib.parse import parse_qs
+
+    inproc = {}
+    for name, query in QUERIES.items():
+        params = {k: v[0] for k, v in parse_qs(query).items()}
+        text = params.pop("q")
+        if "question" in params:
+            params["questions"] = [q["id"] for q in catalogue.questions if f"Q{q['number']}" == params["question"]]
+            del params["question"]
+        times, hits = [], []
+        for _ in range(20):
+            t = time.perf_counter()
+            _, _, hits = index.search(text, **params)
+            times.append((time.perf_counter() - t) * 1000)
+        inproc[name] = {"median_ms": round(statistics.median(times), 2), "hits": len(hits)}
+    out["in_process"] = inproc
+    store.close()
+    return out
+
+
+def write(results: dict, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "search.json").write_text(json.dumps(results, indent=1) + "\n")
+    info = results["machine"]
+    lines = ["# Full-text search: the index and /api/search", "",
+             f"`{results['command']}` at commit {(info.get('git_commit') or '')[:7]}, {info.get('date')}; "
+             f"{info.get('cores_logical')} cores. Target: `/api/search` median ≤ 10 ms at 1 M quads.", "",
+             "| size | quads | documents | catalogue | index | first search | " + " | ".join(QUERIES) + " |",
+             "|---" * (6 + len(QUERIES)) + "|"]
+    for size, r in results["sizes"].items():
+        b, s = r["build"], r["serve"]
+        cells = []
+        for name, query in QUERIES.items():
+            timing = s["routes"][f"/api/search?{query}"]
+            cells.append(f"{timing['median_ms']} / {timing['p99_ms']} ms ({b['in_process'][name]['hits']} hits)")
+        lines.append(f"| {size} | {r['quads']:,} | {b['documents']:,} | {b['catalogue_s']} s | {b['index_s']} s | "
+                     f"{s['first_s']['/api/search?q=genba']['s']} s | " + " | ".join(cells) + " |")
+    lines += ["", "Each query cell: median / p99 over HTTP (sequential requests), and the number of hits."]
+    (folder / "search.md").write_text("\n".join(lines) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="seed,100k", help="comma-separated: seed, 100k, 1m")
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per query")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    results: dict = {"command": "python -m bench.search " + " ".join(argv if argv is not None else sys.argv[1:]),
+                     "machine": machine.info(), "sizes": {}}
+    for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
+        ds = data.prepare(size, progress=lambda m: print(m, flush=True))
+        print(f"{size}: {ds.quads:,} quads", flush=True)
+        results["sizes"][size] = {
+            "quads": ds.quads, "build": build(ds),
+            "serve": serve_and_time(ds, [f"/api/search?{q}" for q in QUERIES.values()], warm=["/api/search?q=genba"],
+                                    requests=args.requests, scratch_prefix="search-")}
+        write(results, args.out)
+        print(json.dumps(results["sizes"][size]["build"], indent=1), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
