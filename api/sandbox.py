@@ -8,27 +8,37 @@ quick while a worker grinds. Each worker reopens the store read-only from its `S
 Each worker also (api/isolation.py) leaves the network behind before it opens the store, so even a query that got
 past the policy cannot open a connection; is killed by the kernel when the server dies (workers are started from one
 long-lived thread, since the parent-death signal follows the starting thread); and may use at most a set amount of
-memory, past which it dies and the client is told so.
+memory, past which it dies and the client is told so; and stops reading an answer whose text passes a byte budget,
+so a huge answer is never built, pickled or held by the server.
+
+In front of the workers the server keeps a bounded queue on the event loop (`admit`, `run_async`): a request waits
+for a worker without holding a thread of the shared pool the API's sync routes run in, a client address may have only
+a few requests in at once (429), and past the queue's length a request is turned away at once (503); both carry
+Retry-After. The blocking pipe reads happen in the sandbox's own threads, one per worker.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import multiprocessing as mp
 import os
 import queue
 import re
 import resource
 import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future
+from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Literal
+from typing import Literal, ParamSpec, TypeVar
 
 from api.isolation import cut_network, die_with_parent
 from api.sparql_policy import CheckedQuery, MalformedQuery, PolicyError, check_query
 from kg.store import (
+    AnswerTooLarge,
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
@@ -42,10 +52,31 @@ log = logging.getLogger("qikg.sandbox")
 _CONTEXT = mp.get_context("spawn")  # never fork a process that holds RocksDB handles and server threads
 _START_TIMEOUT = 60.0
 Isolation = Literal["required", "best-effort", "off"]
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
-class SandboxBusy(StoreError):
-    """Every worker stayed busy for the whole time limit."""
+class Rejected(StoreError):
+    """The request was turned away before it ran, to keep the server's capacity: the client should retry after
+    `retry_after` seconds (the Retry-After header)."""
+
+    status = 503
+    error = "busy"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class SandboxBusy(Rejected):
+    """Every worker is busy: the queue is full, or a request waited the whole time limit for a worker (HTTP 503)."""
+
+
+class TooManyFromClient(Rejected):
+    """One client address already has as many /sparql requests in as it may (HTTP 429)."""
+
+    status = 429
+    error = "too many requests"
 
 
 class WorkerFailed(StoreError):
@@ -58,6 +89,19 @@ class WorkerLimits:
 
     isolation: Isolation = "required"
     memory_bytes: int | None = None  # RLIMIT_DATA: heap and anonymous mappings; None = no limit
+    answer_bytes: int | None = None  # the text an answer may hold (kg.store's byte budget); None = no limit
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """How many /sparql requests the server takes in at once, beyond the workers that run them."""
+
+    queue: int = 16  # requests that may wait for a worker while every worker is busy
+    per_client: int = 4  # requests one client address may have in (running, waiting or being encoded)
+
+
+def _mib(n: int | None) -> str:
+    return f"{n / 2**20:g} MiB" if n else "no limit"
 
 
 _PATH = re.compile(r"(?<![\w:/])/(?:[^\s/'\"<>:]+/)+[^\s/'\"<>:]*")
@@ -97,7 +141,8 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
             return
         try:
             checked = check_query(sparql, allowed)
-            result = store.query(checked.text, row_limit=row_limit)  # the very text the policy judged
+            result = store.query(checked.text, row_limit=row_limit,  # the very text the policy judged
+                                 byte_limit=limits.answer_bytes)
             conn.send(("ok", (checked, result)))
         except MalformedQuery as error:
             conn.send(("malformed", str(error)))
@@ -105,12 +150,23 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
             conn.send(("forbidden", str(error)))
         except QuerySyntaxError as error:
             conn.send(("malformed", f"the query does not parse: {scrub(str(error))}"))
+        except AnswerTooLarge as error:
+            conn.send(("too_large", f"{error} (the server's QIKG_ANSWER_LIMIT_MB setting); ask for fewer rows or "
+                       "shorter values: a LIMIT, SUBSTR, fewer or shorter GROUP_CONCATs"))
         except RowLimitExceeded as error:
             conn.send(("too_many", str(error)))
         except MemoryError:
-            conn.send(("failed", "the query needed more memory than a query may use"))
+            result = None
+            conn.send(("out_of_memory", _out_of_memory(limits)))
+            return  # a fresh worker takes over rather than one whose heap may be in pieces
         except Exception as error:  # evaluation errors of the engine: tell the client, keep the worker
             conn.send(("failed", scrub(f"{type(error).__name__}: {error}")))
+
+
+def _out_of_memory(limits: WorkerLimits) -> str:
+    return (f"the query needed more memory than a query may use ({_mib(limits.memory_bytes)}, the server's "
+            "QIKG_QUERY_MEMORY_MB setting) and was stopped; narrow the query down (ORDER BY, DISTINCT and GROUP BY "
+            "over large joins hold every row)")
 
 
 class _Spawner:
@@ -180,8 +236,8 @@ class _Worker:
                 return self.conn.recv()
             except (EOFError, OSError):
                 self.stop()
-                raise WorkerFailed("the query worker ended while running the query (most likely it needed more "
-                                   "memory than a query may use); narrow the query down") from None
+                raise WorkerFailed("the query worker ended while running the query; most likely "
+                                   + _out_of_memory(self.limits)) from None
         self.stop()
         raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s and was stopped")
 
@@ -195,10 +251,11 @@ class _Worker:
 
 
 class QuerySandbox:
-    """A small pool of killable query workers; `run` blocks the calling thread only."""
+    """A small pool of killable query workers behind a bounded queue. `run` blocks the calling thread; the server
+    uses `admit` and `run_async`, which wait on the event loop and in the sandbox's own threads."""
 
     def __init__(self, spec: Callable[[], StoreSpec], workers: int = 2,
-                 limits: WorkerLimits | None = None) -> None:
+                 limits: WorkerLimits | None = None, capacity: Capacity | None = None) -> None:
         self._spec = spec
         self._spawner = _Spawner()
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -206,25 +263,91 @@ class QuerySandbox:
         self._warming: threading.Thread | None = None
         for worker in self._all:
             self._idle.put(worker)
+        self.capacity = capacity or Capacity()
+        # one thread per worker waits on its pipe; one per worker encodes answers: never the shared pool's threads
+        self._runners = ThreadPoolExecutor(workers, thread_name_prefix="qikg-sandbox-run")
+        self._encoders = ThreadPoolExecutor(workers, thread_name_prefix="qikg-sparql-encode")
+        self._slots = asyncio.Semaphore(workers)  # bound to the event loop that first waits on it
+        self._admitted = 0  # requests let in (waiting, running or being encoded)
+        self._running = 0  # of those, the ones holding a worker
+        self._by_client: dict[str, int] = {}
+
+    def load(self) -> dict[str, int]:
+        """How busy /sparql is (for /health): workers, queries running, requests waiting or being encoded."""
+        return {"workers": len(self._all), "running": self._running, "waiting": self._admitted - self._running,
+                "queue": self.capacity.queue}
+
+    @asynccontextmanager
+    async def admit(self, client: str, *, timeout: float) -> AsyncIterator[None]:
+        """Let one request in for its whole life (queue, run, encoding), or refuse it at once: 429 when `client`
+        already has `per_client` requests in, 503 when every worker is busy and the queue is full."""
+        retry = max(1, math.ceil(timeout))
+        if self._by_client.get(client, 0) >= self.capacity.per_client:
+            raise TooManyFromClient(f"this client already has {self.capacity.per_client} queries running or "
+                                    "waiting, the most one client may have (the server's QIKG_QUERY_PER_CLIENT "
+                                    "setting); wait for an answer before sending more", retry)
+        if self._admitted >= len(self._all) + self.capacity.queue:
+            raise SandboxBusy(f"all {len(self._all)} query workers are busy and {self.capacity.queue} queries are "
+                              "waiting (the server's QIKG_QUERY_QUEUE setting); try again shortly", retry)
+        self._admitted += 1  # no await since the checks: nothing else ran in between
+        self._by_client[client] = self._by_client.get(client, 0) + 1
+        try:
+            yield
+        finally:
+            self._admitted -= 1
+            left = self._by_client.pop(client) - 1
+            if left:
+                self._by_client[client] = left
+
+    async def run_async(self, sparql: str, *, timeout: float, row_limit: int,
+                        allowed_graphs: Iterable[str]) -> tuple[CheckedQuery, QueryResult]:
+        """`run` for the event loop: wait for a free worker without holding any thread, then run the query in the
+        sandbox's own thread for that worker. The wait is bounded by twice the time limit: every query ahead ends
+        within the limit, so a request that had its turn in the queue gets a worker well within that."""
+        wait = 2 * timeout
+        try:
+            async with asyncio.timeout(wait):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise SandboxBusy(f"every query worker stayed busy for {wait:g} s; try again shortly",
+                              max(1, math.ceil(timeout))) from None
+        self._running += 1
+        loop = asyncio.get_running_loop()
+        # a slot means a worker is idle or being warmed up: wait for that start, not only for the time limit
+        job = self._runners.submit(self.run, sparql, timeout=timeout, row_limit=row_limit,
+                                   allowed_graphs=list(allowed_graphs), wait=timeout + _START_TIMEOUT)
+
+        def release() -> None:
+            self._running -= 1
+            self._slots.release()
+
+        def free(_: Future) -> None:  # the slot is the worker's: it frees when the run ends, even if nobody waits
+            try:
+                loop.call_soon_threadsafe(release)
+            except RuntimeError:  # the loop has closed: nobody waits for a slot any more
+                pass
+
+        job.add_done_callback(free)
+        return await asyncio.shield(asyncio.wrap_future(job))
+
+    async def offload(self, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """CPU work on an answer (encoding it) off the event loop, in the sandbox's own threads."""
+        return await asyncio.wrap_future(self._encoders.submit(work, *args, **kwargs))
 
     def warm(self) -> threading.Thread:
         """Start the workers in the background so the first query does not pay for it."""
 
-        def start() -> None:
-            taken = []
-            try:
-                while True:
-                    taken.append(self._idle.get_nowait())
-            except queue.Empty:
-                pass
-            try:
-                for worker in taken:
-                    try:
-                        worker.ensure(self._spec())
-                    except StoreError:
-                        pass
-            finally:
-                for worker in taken:
+        def start() -> None:  # one worker at a time, so a first query waits for one start at most
+            for _ in self._all:
+                try:
+                    worker = self._idle.get_nowait()
+                except queue.Empty:
+                    return  # requests hold the others, and start them themselves
+                try:
+                    worker.ensure(self._spec())
+                except StoreError:
+                    pass
+                finally:
                     self._idle.put(worker)
 
         thread = threading.Thread(target=start, daemon=True, name="qikg-sandbox-warm")
@@ -232,13 +355,14 @@ class QuerySandbox:
         thread.start()
         return thread
 
-    def run(self, sparql: str, *, timeout: float, row_limit: int,
-            allowed_graphs: Iterable[str]) -> tuple[CheckedQuery, QueryResult]:
-        """Check and run one query in a worker; raise the matching error from kg.store / api.sparql_policy."""
+    def run(self, sparql: str, *, timeout: float, row_limit: int, allowed_graphs: Iterable[str],
+            wait: float | None = None) -> tuple[CheckedQuery, QueryResult]:
+        """Check and run one query in a worker (waiting at most `wait`, default `timeout`, for an idle one); raise
+        the matching error from kg.store / api.sparql_policy."""
         try:
-            worker = self._idle.get(timeout=timeout)
+            worker = self._idle.get(timeout=timeout if wait is None else wait)
         except queue.Empty:
-            raise SandboxBusy("all query workers are busy; try again shortly") from None
+            raise SandboxBusy("all query workers are busy; try again shortly", max(1, math.ceil(timeout))) from None
         try:
             worker.ensure(self._spec())
             status, payload = worker.ask((sparql, row_limit, list(allowed_graphs)), timeout)
@@ -248,12 +372,15 @@ class QuerySandbox:
             checked, result = payload  # type: ignore[misc]
             return checked, result
         errors: dict[str, type[Exception]] = {"malformed": MalformedQuery, "forbidden": PolicyError,
-                                              "too_many": RowLimitExceeded, "failed": StoreError}
+                                              "too_many": RowLimitExceeded, "too_large": AnswerTooLarge,
+                                              "out_of_memory": WorkerFailed, "failed": StoreError}
         raise errors[status](payload)
 
     def close(self) -> None:
         if self._warming is not None:
             self._warming.join(_START_TIMEOUT)  # never kill a worker halfway through its start
+        self._runners.shutdown(wait=False, cancel_futures=True)
+        self._encoders.shutdown(wait=False, cancel_futures=True)
         for worker in self._all:
             worker.stop()
         self._spawner.close()
