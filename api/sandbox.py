@@ -12,9 +12,10 @@ memory, past which it dies and the client is told so; and stops reading an answe
 so a huge answer is never built, pickled or held by the server.
 
 In front of the workers the server keeps a bounded queue on the event loop (`admit`, `run_async`): a request waits
-for a worker without holding a thread of the shared pool the API's sync routes run in, a client address may have only
-a few requests in at once (429), and past the queue's length a request is turned away at once (503); both carry
-Retry-After. The blocking pipe reads happen in the sandbox's own threads, one per worker.
+for a worker without holding a thread of the shared pool the API's sync routes run in, a freed worker goes to the
+waiting client with the fewest queries running (`Turns`), a client address may have only a few requests in at once
+(429), and past the queue's length a request is turned away at once (503); both carry Retry-After. The blocking pipe
+reads happen in the sandbox's own threads, one per worker, and workers run at a lower CPU priority than the server.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ from kg.store import (
 log = logging.getLogger("qikg.sandbox")
 _CONTEXT = mp.get_context("spawn")  # never fork a process that holds RocksDB handles and server threads
 _START_TIMEOUT = 60.0
+# Workers run below the server's CPU priority: two runaway queries on two cores must not take the CPU from the event
+# loop that answers /health, the API and the queue (measured: bench/starvation.py).
+_NICE = 10
 Isolation = Literal["required", "best-effort", "off"]
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -118,6 +122,7 @@ def scrub(message: str) -> str:
 def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent_pid: int) -> None:
     """Child process: cut the network, open the store, then answer (sparql, row_limit, allowed graphs) requests."""
     die_with_parent(parent_pid)
+    os.nice(_NICE)
     if limits.isolation != "off" and spec.backend != "remote":  # a remote store is reached over the network
         why = cut_network()
         if why is not None and limits.isolation == "required":
@@ -156,7 +161,6 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
         except RowLimitExceeded as error:
             conn.send(("too_many", str(error)))
         except MemoryError:
-            result = None
             conn.send(("out_of_memory", _out_of_memory(limits)))
             return  # a fresh worker takes over rather than one whose heap may be in pieces
         except Exception as error:  # evaluation errors of the engine: tell the client, keep the worker
@@ -250,6 +254,54 @@ class _Worker:
         self.process = self.conn = self.spec = None
 
 
+class Turns:
+    """Worker slots handed out by turns: when a worker frees, the waiting request whose client has the fewest
+    queries running gets it (ties: the one that waited longest), so a client that keeps several queries in cannot
+    keep every worker while others wait. Used on one event loop only (no lock)."""
+
+    def __init__(self, slots: int) -> None:
+        self.free = slots
+        self.running: dict[str, int] = {}
+        self._waiting: list[tuple[int, str, asyncio.Future[None]]] = []
+        self._order = 0
+
+    @property
+    def taken(self) -> int:
+        return sum(self.running.values())
+
+    async def acquire(self, client: str) -> None:
+        """Wait for a slot for `client` (cancel the wait to give up; a slot granted meanwhile is given back)."""
+        if self.free and not self._waiting:
+            self._take(client)
+            return
+        self._order += 1
+        entry = (self._order, client, asyncio.get_running_loop().create_future())
+        self._waiting.append(entry)
+        try:
+            await entry[2]
+        except asyncio.CancelledError:
+            if entry[2].done() and not entry[2].cancelled():
+                self.release(client)  # granted just as the wait was given up
+            else:
+                self._waiting.remove(entry)
+            raise
+
+    def release(self, client: str) -> None:
+        left = self.running.pop(client) - 1
+        if left:
+            self.running[client] = left
+        self.free += 1
+        while self.free and self._waiting:
+            entry = min(self._waiting, key=lambda e: (self.running.get(e[1], 0), e[0]))
+            self._waiting.remove(entry)
+            self._take(entry[1])
+            entry[2].set_result(None)
+
+    def _take(self, client: str) -> None:
+        self.free -= 1
+        self.running[client] = self.running.get(client, 0) + 1
+
+
 class QuerySandbox:
     """A small pool of killable query workers behind a bounded queue. `run` blocks the calling thread; the server
     uses `admit` and `run_async`, which wait on the event loop and in the sandbox's own threads."""
@@ -267,14 +319,14 @@ class QuerySandbox:
         # one thread per worker waits on its pipe; one per worker encodes answers: never the shared pool's threads
         self._runners = ThreadPoolExecutor(workers, thread_name_prefix="qikg-sandbox-run")
         self._encoders = ThreadPoolExecutor(workers, thread_name_prefix="qikg-sparql-encode")
-        self._slots = asyncio.Semaphore(workers)  # bound to the event loop that first waits on it
+        self._turns = Turns(workers)  # used from the server's event loop only
         self._admitted = 0  # requests let in (waiting, running or being encoded)
-        self._running = 0  # of those, the ones holding a worker
         self._by_client: dict[str, int] = {}
 
     def load(self) -> dict[str, int]:
         """How busy /sparql is (for /health): workers, queries running, requests waiting or being encoded."""
-        return {"workers": len(self._all), "running": self._running, "waiting": self._admitted - self._running,
+        running = self._turns.taken
+        return {"workers": len(self._all), "running": running, "waiting": self._admitted - running,
                 "queue": self.capacity.queue}
 
     @asynccontextmanager
@@ -299,31 +351,26 @@ class QuerySandbox:
             if left:
                 self._by_client[client] = left
 
-    async def run_async(self, sparql: str, *, timeout: float, row_limit: int,
+    async def run_async(self, sparql: str, *, client: str, timeout: float, row_limit: int,
                         allowed_graphs: Iterable[str]) -> tuple[CheckedQuery, QueryResult]:
-        """`run` for the event loop: wait for a free worker without holding any thread, then run the query in the
-        sandbox's own thread for that worker. The wait is bounded by twice the time limit: every query ahead ends
-        within the limit, so a request that had its turn in the queue gets a worker well within that."""
+        """`run` for the event loop: wait for a free worker without holding any thread (by turns between clients,
+        see `Turns`), then run the query in the sandbox's own thread for that worker. The wait is bounded by twice
+        the time limit: every query ahead ends within the limit."""
         wait = 2 * timeout
         try:
             async with asyncio.timeout(wait):
-                await self._slots.acquire()
+                await self._turns.acquire(client)
         except TimeoutError:
             raise SandboxBusy(f"every query worker stayed busy for {wait:g} s; try again shortly",
                               max(1, math.ceil(timeout))) from None
-        self._running += 1
         loop = asyncio.get_running_loop()
         # a slot means a worker is idle or being warmed up: wait for that start, not only for the time limit
         job = self._runners.submit(self.run, sparql, timeout=timeout, row_limit=row_limit,
                                    allowed_graphs=list(allowed_graphs), wait=timeout + _START_TIMEOUT)
 
-        def release() -> None:
-            self._running -= 1
-            self._slots.release()
-
         def free(_: Future) -> None:  # the slot is the worker's: it frees when the run ends, even if nobody waits
             try:
-                loop.call_soon_threadsafe(release)
+                loop.call_soon_threadsafe(self._turns.release, client)
             except RuntimeError:  # the loop has closed: nobody waits for a slot any more
                 pass
 
@@ -366,6 +413,8 @@ class QuerySandbox:
         try:
             worker.ensure(self._spec())
             status, payload = worker.ask((sparql, row_limit, list(allowed_graphs)), timeout)
+            if status == "out_of_memory":
+                worker.stop()  # it is ending itself; make sure the next query does not meet it on its way out
         finally:
             self._idle.put(worker)
         if status == "ok":

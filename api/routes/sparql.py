@@ -99,9 +99,9 @@ def _page(request: Request, service: GraphService, query: str, result: QueryResu
     }, status_code=status)
 
 
-async def _run(service: GraphService, query: str) -> tuple[str, QueryResult]:
+async def _run(service: GraphService, query: str, client: str) -> tuple[str, QueryResult]:
     settings = service.settings
-    checked, result = await service.sandbox.run_async(query, timeout=settings.query_timeout,
+    checked, result = await service.sandbox.run_async(query, client=client, timeout=settings.query_timeout,
                                                       row_limit=settings.row_limit,
                                                       allowed_graphs=service.store.named_graphs())
     return checked.form, result
@@ -154,15 +154,17 @@ async def _answer(request: Request, service: GraphService, query: str | None, fo
         raise ApiError(406, "not acceptable", f"results are offered as {', '.join(ALL_FORMATS)}")
     html = choose(accept, ALL_FORMATS) == fmt.HTML
     try:
-        async with service.sandbox.admit(_client(request), timeout=service.settings.query_timeout):
-            return await _query(request, service, query, accept, html)
+        client = _client(request)
+        async with service.sandbox.admit(client, timeout=service.settings.query_timeout):
+            return await _query(request, service, query, accept, html, client)
     except Rejected as error:
         return _rejected(request, service, query, error, html)
 
 
-async def _query(request: Request, service: GraphService, query: str, accept: str, html: bool) -> Response:
+async def _query(request: Request, service: GraphService, query: str, accept: str, html: bool,
+                 client: str) -> Response:
     try:
-        form, result = await _run(service, query)
+        form, result = await _run(service, query, client)
     except Rejected:
         raise
     except (MalformedQuery, PolicyError, StoreError) as error:
