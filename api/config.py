@@ -60,6 +60,10 @@ class Settings(BaseSettings):
         "workers must reach the server")
     query_memory_mb: int = Field(2048, ge=0, description="memory one /sparql worker may use (heap and anonymous "
                                  "mappings, RLIMIT_DATA), in MiB; past it the query is stopped; 0 = no limit")
+    query_nice: int = Field(0, ge=0, le=19, description="how far below the server's CPU priority the /sparql "
+                            "workers run (nice); 10 keeps runaway queries from slowing the server on a machine of "
+                            "its own, but the time limit is wall-clock time, so on a machine busy with other work "
+                            "low-priority queries reach it sooner")
     default_page_size: int = Field(50, ge=1)
     max_page_size: int = Field(500, ge=1)
 
@@ -90,7 +94,7 @@ class Settings(BaseSettings):
     def worker_limits(self) -> WorkerLimits:
         """What each /sparql worker process is held to."""
         return WorkerLimits(self.sparql_isolation, self.query_memory_mb * 2**20 or None,
-                            int(self.answer_limit_mb * 2**20))
+                            int(self.answer_limit_mb * 2**20), self.query_nice)
 
     def query_capacity(self) -> Capacity:
         """How many /sparql requests the server takes in at once."""

@@ -15,7 +15,8 @@ In front of the workers the server keeps a bounded queue on the event loop (`adm
 for a worker without holding a thread of the shared pool the API's sync routes run in, a freed worker goes to the
 waiting client with the fewest queries running (`Turns`), a client address may have only a few requests in at once
 (429), and past the queue's length a request is turned away at once (503); both carry Retry-After. The blocking pipe
-reads happen in the sandbox's own threads, one per worker, and workers run at a lower CPU priority than the server.
+reads and the encoding of answers happen in the sandbox's own threads, one per worker; workers may run at a lower
+CPU priority than the server (QIKG_QUERY_NICE).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Literal, ParamSpec, TypeVar
+from typing import Literal, TypeVar
 
 from api.isolation import cut_network, die_with_parent
 from api.sparql_policy import CheckedQuery, MalformedQuery, PolicyError, check_query
@@ -52,11 +53,7 @@ from kg.store import (
 log = logging.getLogger("qikg.sandbox")
 _CONTEXT = mp.get_context("spawn")  # never fork a process that holds RocksDB handles and server threads
 _START_TIMEOUT = 60.0
-# Workers run below the server's CPU priority: two runaway queries on two cores must not take the CPU from the event
-# loop that answers /health, the API and the queue (measured: bench/starvation.py).
-_NICE = 10
 Isolation = Literal["required", "best-effort", "off"]
-P = ParamSpec("P")
 T = TypeVar("T")
 
 
@@ -94,6 +91,7 @@ class WorkerLimits:
     isolation: Isolation = "required"
     memory_bytes: int | None = None  # RLIMIT_DATA: heap and anonymous mappings; None = no limit
     answer_bytes: int | None = None  # the text an answer may hold (kg.store's byte budget); None = no limit
+    nice: int = 0  # CPU priority below the server's (os.nice): runaway queries leave the CPU to the event loop
 
 
 @dataclass(frozen=True)
@@ -122,7 +120,8 @@ def scrub(message: str) -> str:
 def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent_pid: int) -> None:
     """Child process: cut the network, open the store, then answer (sparql, row_limit, allowed graphs) requests."""
     die_with_parent(parent_pid)
-    os.nice(_NICE)
+    if limits.nice:
+        os.nice(limits.nice)
     if limits.isolation != "off" and spec.backend != "remote":  # a remote store is reached over the network
         why = cut_network()
         if why is not None and limits.isolation == "required":
@@ -316,9 +315,8 @@ class QuerySandbox:
         for worker in self._all:
             self._idle.put(worker)
         self.capacity = capacity or Capacity()
-        # one thread per worker waits on its pipe; one per worker encodes answers: never the shared pool's threads
+        # one thread per worker waits on its pipe and encodes the answer: never a thread of the shared pool
         self._runners = ThreadPoolExecutor(workers, thread_name_prefix="qikg-sandbox-run")
-        self._encoders = ThreadPoolExecutor(workers, thread_name_prefix="qikg-sparql-encode")
         self._turns = Turns(workers)  # used from the server's event loop only
         self._admitted = 0  # requests let in (waiting, running or being encoded)
         self._by_client: dict[str, int] = {}
@@ -352,10 +350,11 @@ class QuerySandbox:
                 self._by_client[client] = left
 
     async def run_async(self, sparql: str, *, client: str, timeout: float, row_limit: int,
-                        allowed_graphs: Iterable[str]) -> tuple[CheckedQuery, QueryResult]:
+                        allowed_graphs: Iterable[str], encode: Callable[[CheckedQuery, QueryResult], T]) -> T:
         """`run` for the event loop: wait for a free worker without holding any thread (by turns between clients,
-        see `Turns`), then run the query in the sandbox's own thread for that worker. The wait is bounded by twice
-        the time limit: every query ahead ends within the limit."""
+        see `Turns`), then run the query and `encode` its answer in the sandbox's own thread for that worker. The
+        worker's turn lasts until the answer is encoded, so the server holds at most one answer per worker. The
+        wait is bounded by twice the time limit: every query ahead ends within the limit."""
         wait = 2 * timeout
         try:
             async with asyncio.timeout(wait):
@@ -365,8 +364,13 @@ class QuerySandbox:
                               max(1, math.ceil(timeout))) from None
         loop = asyncio.get_running_loop()
         # a slot means a worker is idle or being warmed up: wait for that start, not only for the time limit
-        job = self._runners.submit(self.run, sparql, timeout=timeout, row_limit=row_limit,
-                                   allowed_graphs=list(allowed_graphs), wait=timeout + _START_TIMEOUT)
+        graphs = list(allowed_graphs)
+
+        def run_and_encode() -> T:
+            return encode(*self.run(sparql, timeout=timeout, row_limit=row_limit, allowed_graphs=graphs,
+                                    wait=timeout + _START_TIMEOUT))
+
+        job = self._runners.submit(run_and_encode)
 
         def free(_: Future) -> None:  # the slot is the worker's: it frees when the run ends, even if nobody waits
             try:
@@ -376,10 +380,6 @@ class QuerySandbox:
 
         job.add_done_callback(free)
         return await asyncio.shield(asyncio.wrap_future(job))
-
-    async def offload(self, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """CPU work on an answer (encoding it) off the event loop, in the sandbox's own threads."""
-        return await asyncio.wrap_future(self._encoders.submit(work, *args, **kwargs))
 
     def warm(self) -> threading.Thread:
         """Start the workers in the background so the first query does not pay for it."""
@@ -429,7 +429,6 @@ class QuerySandbox:
         if self._warming is not None:
             self._warming.join(_START_TIMEOUT)  # never kill a worker halfway through its start
         self._runners.shutdown(wait=False, cancel_futures=True)
-        self._encoders.shutdown(wait=False, cancel_futures=True)
         for worker in self._all:
             worker.stop()
         self._spawner.close()

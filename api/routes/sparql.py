@@ -3,7 +3,7 @@
 Queries run in the sandbox's worker processes (see api/sandbox.py); this module only reads the request, negotiates
 the answer's format and maps failures to clear 4xx / 503 JSON errors. A request is let in by the sandbox's bounded
 queue (429 / 503 with Retry-After when it is not) and never holds a thread of the shared pool: the query waits on the
-event loop and its answer is encoded in the sandbox's own threads.
+event loop, and its answer is encoded in the sandbox's own thread for the worker.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from api.errors import ApiError, error_body
 from api.negotiation import choose
 from api.queries import examples
 from api.sandbox import Rejected, SandboxBusy, WorkerFailed
-from api.sparql_policy import MalformedQuery, PolicyError
+from api.sparql_policy import CheckedQuery, MalformedQuery, PolicyError
 from api.state import GraphService
 from kg.store import QueryResult, QueryTimeout, RowLimitExceeded, StoreError
 
@@ -99,14 +99,6 @@ def _page(request: Request, service: GraphService, query: str, result: QueryResu
     }, status_code=status)
 
 
-async def _run(service: GraphService, query: str, client: str) -> tuple[str, QueryResult]:
-    settings = service.settings
-    checked, result = await service.sandbox.run_async(query, client=client, timeout=settings.query_timeout,
-                                                      row_limit=settings.row_limit,
-                                                      allowed_graphs=service.store.named_graphs())
-    return checked.form, result
-
-
 def _client(request: Request) -> str:
     """Whose turn it is: the client's address (behind a proxy, the one uvicorn's --proxy-headers gives)."""
     return request.client.host if request.client else "unknown"
@@ -163,27 +155,34 @@ async def _answer(request: Request, service: GraphService, query: str | None, fo
 
 async def _query(request: Request, service: GraphService, query: str, accept: str, html: bool,
                  client: str) -> Response:
+    def encode(checked: CheckedQuery, result: QueryResult) -> Response:
+        """Runs in the sandbox's thread for the worker, which stays this request's until the answer is bytes."""
+        if html:
+            return _page(request, service, query, result)
+        form = checked.form
+        offered = {"SELECT": fmt.ROW_FORMATS, "ASK": fmt.BOOLEAN_FORMATS}.get(form, fmt.GRAPH_FORMATS)
+        media = choose(accept, offered)
+        if media is None:
+            raise ApiError(406, "not acceptable", f"a {form} query's results are offered as {', '.join(offered)}")
+        if media in fmt.GRAPH_FORMATS:
+            body = fmt.serialize_graph(result.graph(), media)
+        else:
+            body = fmt.serialize_rows(result, media)
+        charset = "; charset=utf-8" if media.startswith("text/") else ""
+        return Response(body, media_type=media + charset if charset else media)
+
+    settings = service.settings
     try:
-        form, result = await _run(service, query, client)
+        return await service.sandbox.run_async(query, client=client, timeout=settings.query_timeout,
+                                               row_limit=settings.row_limit,
+                                               allowed_graphs=service.store.named_graphs(), encode=encode)
     except Rejected:
         raise
     except (MalformedQuery, PolicyError, StoreError) as error:
-        status, body = _failure(error, service.settings.query_timeout)
+        status, body = _failure(error, settings.query_timeout)
         if html:
             return _page(request, service, query, error=body, status=status)
         return JSONResponse(body, status_code=status)
-    if html:
-        return await service.sandbox.offload(_page, request, service, query, result)
-    offered = {"SELECT": fmt.ROW_FORMATS, "ASK": fmt.BOOLEAN_FORMATS}.get(form, fmt.GRAPH_FORMATS)
-    media = choose(accept, offered)
-    if media is None:
-        raise ApiError(406, "not acceptable", f"a {form} query's results are offered as {', '.join(offered)}")
-    if media in fmt.GRAPH_FORMATS:
-        body = await service.sandbox.offload(lambda: fmt.serialize_graph(result.graph(), media))
-    else:
-        body = await service.sandbox.offload(fmt.serialize_rows, result, media)
-    charset = "; charset=utf-8" if media.startswith("text/") else ""
-    return Response(body, media_type=media + charset if charset else media)
 
 
 def _refuse_dataset_params(request: Request) -> None:
