@@ -1,6 +1,6 @@
 """Does a saturated /sparql starve the rest of the server? (issue 10)
 
-    .venv/bin/python -m bench.starvation [--clients 48] [--seconds 30] [--root DIR] [--label NAME]
+    .venv/bin/python -m bench.starvation [--clients 48] [--seconds 30] [--root DIR] [--label NAME] [--redraw]
 
 Starts our API under uvicorn on a free 127.0.0.1 port (the test fixture graph, tests/api/fixtures/mini.trig, in a
 temporary folder), then for a fixed time `--clients` clients send slow queries (a COUNT over a 4-way product, which
@@ -127,13 +127,25 @@ def _git(root: Path, *args: str) -> str | None:
 
 def markdown(results: dict) -> str:
     lines = ["# /sparql saturated: do the other routes starve? (issue 10)", "",
-             "Reproduce: `.venv/bin/python -m bench.starvation --label after` (and `--root DIR --label before` on a "
-             "`git worktree` of the older commit). Fixture graph; slow clients send a COUNT over a 4-way product "
-             "(runs to the time limit); one prober per route, one request after another.", ""]
+             "Fixture graph; slow clients send a COUNT over a 4-way product (runs to the time limit), back to back "
+             "(a 503 or 429 is followed by the next request at once); one prober per route, one request after "
+             "another, 50 ms apart; every answer's latency counts, whatever its status. Every client is 127.0.0.1, "
+             "so the benchmark sets QIKG_QUERY_PER_CLIENT to the client count: the load goes through the shared "
+             "queue (the ordinary ASK waits in it too). Reproduce:", "",
+             "```sh",
+             "git worktree add --detach /tmp/qikg-before a5b196d   # the code before issue 10's queue",
+             ".venv/bin/python -m bench.starvation --root /tmp/qikg-before --label before",
+             ".venv/bin/python -m bench.starvation --label after",
+             "QIKG_QUERY_NICE=10 .venv/bin/python -m bench.starvation --label after-nice10",
+             "```", "",
+             "The machine's load from other work is given per run: on a 2-core machine at a load average of 10+ "
+             "even the idle server's p99 is tens of milliseconds, so compare runs with each other, not with the "
+             "100 ms target.", ""]
     for label, entry in results.get("runs", {}).items():
         cfg = entry["config"]
         load = entry.get("load_average_1min")
-        lines += [f"## {label}: commit {str(entry['commit'])[:12]}, {cfg['clients']} slow clients for "
+        settings = ", ".join(f"{k}={v}" for k, v in entry.get("env", {}).items()) or "default settings"
+        lines += [f"## {label}: commit {str(entry['commit'])[:12]}, {settings}, {cfg['clients']} slow clients for "
                   f"{cfg['seconds']} s, query time limit {cfg['query_timeout']} s", "",
                   f"Machine load (1-min load average, start and end; 2 cores shared with other work): {load}.", "",
                   "| route | idle p50 ms | idle p99 ms | saturated p50 ms | saturated p99 ms | saturated max ms | "
@@ -155,11 +167,17 @@ def main() -> None:
     parser.add_argument("--query-timeout", type=float, default=5.0)
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose code is served")
     parser.add_argument("--label", default="after")
+    parser.add_argument("--redraw", action="store_true", help="only redraw STARVATION.md from starvation.json")
     args = parser.parse_args()
+    if args.redraw:
+        (RESULTS / "STARVATION.md").write_text(markdown(json.loads((RESULTS / "starvation.json").read_text())),
+                                               encoding="utf-8")
+        return
     root = args.root.resolve()
     load_before = os.getloadavg()[0]
     entry = run(root, args.clients, args.seconds, args.idle_seconds, args.query_timeout)
     entry |= {"load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+              "env": {k: v for k, v in sorted(os.environ.items()) if k.startswith("QIKG_")},
               "commit": _git(root, "rev-parse", "HEAD"),
               "dirty": bool(_git(root, "status", "--porcelain", "--", ".", ":!bench/results")),
               "config": {"clients": args.clients, "seconds": args.seconds, "query_timeout": args.query_timeout},
