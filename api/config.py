@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.sandbox import WorkerLimits
+from api.sandbox import Capacity, WorkerLimits
 from kg.remote import RemoteSettings
 from kg.store import Store, open_store
 
@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     row_limit: int = Field(10_000, ge=1, description="most rows (or triples) a /sparql query may return")
     max_query_length: int = Field(20_000, ge=100, description="longest /sparql query text accepted, in characters")
     query_workers: int = Field(2, ge=1, le=32, description="processes that run /sparql queries")
+    query_queue: int = Field(16, ge=0, le=10_000, description="/sparql requests that may wait for a worker while "
+                             "every worker is busy; past that a request is answered 503 at once, with Retry-After")
+    query_per_client: int = Field(4, ge=1, le=10_000, description="/sparql requests one client address may have "
+                                  "in at once (running or waiting); past that: 429 with Retry-After. Behind a "
+                                  "reverse proxy the address is the one the proxy forwards (uvicorn --proxy-headers "
+                                  "and --forwarded-allow-ips)")
+    answer_limit_mb: float = Field(16, gt=0, description="text a /sparql answer may hold, in MiB (the terms' "
+                                   "characters, plus a little per term); past it the query stops with a 422 while "
+                                   "the answer is read, before it is built")
     sparql_isolation: Literal["required", "best-effort", "off"] = Field(
         "required", description="cut the /sparql workers off from every network (a network namespace, Linux: root "
         "or unprivileged user namespaces): required = refuse to run queries where that cannot be done; best-effort "
@@ -51,6 +60,10 @@ class Settings(BaseSettings):
         "workers must reach the server")
     query_memory_mb: int = Field(2048, ge=0, description="memory one /sparql worker may use (heap and anonymous "
                                  "mappings, RLIMIT_DATA), in MiB; past it the query is stopped; 0 = no limit")
+    query_nice: int = Field(0, ge=0, le=19, description="how far below the server's CPU priority the /sparql "
+                            "workers run (nice); 10 keeps runaway queries from slowing the server on a machine of "
+                            "its own, but the time limit is wall-clock time, so on a machine busy with other work "
+                            "low-priority queries reach it sooner")
     default_page_size: int = Field(50, ge=1)
     max_page_size: int = Field(500, ge=1)
 
@@ -80,7 +93,12 @@ class Settings(BaseSettings):
 
     def worker_limits(self) -> WorkerLimits:
         """What each /sparql worker process is held to."""
-        return WorkerLimits(self.sparql_isolation, self.query_memory_mb * 2**20 or None)
+        return WorkerLimits(self.sparql_isolation, self.query_memory_mb * 2**20 or None,
+                            int(self.answer_limit_mb * 2**20), self.query_nice)
+
+    def query_capacity(self) -> Capacity:
+        """How many /sparql requests the server takes in at once."""
+        return Capacity(self.query_queue, self.query_per_client)
 
     @property
     def resolved_store_dir(self) -> Path:

@@ -8,27 +8,39 @@ quick while a worker grinds. Each worker reopens the store read-only from its `S
 Each worker also (api/isolation.py) leaves the network behind before it opens the store, so even a query that got
 past the policy cannot open a connection; is killed by the kernel when the server dies (workers are started from one
 long-lived thread, since the parent-death signal follows the starting thread); and may use at most a set amount of
-memory, past which it dies and the client is told so.
+memory, past which it dies and the client is told so; and stops reading an answer whose text passes a byte budget,
+so a huge answer is never built, pickled or held by the server.
+
+In front of the workers the server keeps a bounded queue on the event loop (`admit`, `run_async`): a request waits
+for a worker without holding a thread of the shared pool the API's sync routes run in, a freed worker goes to the
+waiting client with the fewest queries running (`Turns`), a client address may have only a few requests in at once
+(429), and past the queue's length a request is turned away at once (503); both carry Retry-After. The blocking pipe
+reads and the encoding of answers happen in the sandbox's own threads, one per worker; workers may run at a lower
+CPU priority than the server (QIKG_QUERY_NICE).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import multiprocessing as mp
 import os
 import queue
 import re
 import resource
 import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future
+from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Literal
+from typing import Literal, TypeVar
 
 from api.isolation import cut_network, die_with_parent
 from api.sparql_policy import CheckedQuery, MalformedQuery, PolicyError, check_query
 from kg.store import (
+    AnswerTooLarge,
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
@@ -42,10 +54,30 @@ log = logging.getLogger("qikg.sandbox")
 _CONTEXT = mp.get_context("spawn")  # never fork a process that holds RocksDB handles and server threads
 _START_TIMEOUT = 60.0
 Isolation = Literal["required", "best-effort", "off"]
+T = TypeVar("T")
 
 
-class SandboxBusy(StoreError):
-    """Every worker stayed busy for the whole time limit."""
+class Rejected(StoreError):
+    """The request was turned away before it ran, to keep the server's capacity: the client should retry after
+    `retry_after` seconds (the Retry-After header)."""
+
+    status = 503
+    error = "busy"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class SandboxBusy(Rejected):
+    """Every worker is busy: the queue is full, or a request waited the whole time limit for a worker (HTTP 503)."""
+
+
+class TooManyFromClient(Rejected):
+    """One client address already has as many /sparql requests in as it may (HTTP 429)."""
+
+    status = 429
+    error = "too many requests"
 
 
 class WorkerFailed(StoreError):
@@ -58,6 +90,20 @@ class WorkerLimits:
 
     isolation: Isolation = "required"
     memory_bytes: int | None = None  # RLIMIT_DATA: heap and anonymous mappings; None = no limit
+    answer_bytes: int | None = None  # the text an answer may hold (kg.store's byte budget); None = no limit
+    nice: int = 0  # CPU priority below the server's (os.nice): runaway queries leave the CPU to the event loop
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """How many /sparql requests the server takes in at once, beyond the workers that run them."""
+
+    queue: int = 16  # requests that may wait for a worker while every worker is busy
+    per_client: int = 4  # requests one client address may have in (running, waiting or being encoded)
+
+
+def _mib(n: int | None) -> str:
+    return f"{n / 2**20:g} MiB" if n else "no limit"
 
 
 _PATH = re.compile(r"(?<![\w:/])/(?:[^\s/'\"<>:]+/)+[^\s/'\"<>:]*")
@@ -74,6 +120,8 @@ def scrub(message: str) -> str:
 def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent_pid: int) -> None:
     """Child process: cut the network, open the store, then answer (sparql, row_limit, allowed graphs) requests."""
     die_with_parent(parent_pid)
+    if limits.nice:
+        os.nice(limits.nice)
     if limits.isolation != "off" and spec.backend != "remote":  # a remote store is reached over the network
         why = cut_network()
         if why is not None and limits.isolation == "required":
@@ -97,7 +145,8 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
             return
         try:
             checked = check_query(sparql, allowed)
-            result = store.query(checked.text, row_limit=row_limit)  # the very text the policy judged
+            result = store.query(checked.text, row_limit=row_limit,  # the very text the policy judged
+                                 byte_limit=limits.answer_bytes)
             conn.send(("ok", (checked, result)))
         except MalformedQuery as error:
             conn.send(("malformed", str(error)))
@@ -105,12 +154,22 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
             conn.send(("forbidden", str(error)))
         except QuerySyntaxError as error:
             conn.send(("malformed", f"the query does not parse: {scrub(str(error))}"))
+        except AnswerTooLarge as error:
+            conn.send(("too_large", f"{error} (the server's QIKG_ANSWER_LIMIT_MB setting); ask for fewer rows or "
+                       "shorter values: a LIMIT, SUBSTR, fewer or shorter GROUP_CONCATs"))
         except RowLimitExceeded as error:
             conn.send(("too_many", str(error)))
         except MemoryError:
-            conn.send(("failed", "the query needed more memory than a query may use"))
+            conn.send(("out_of_memory", _out_of_memory(limits)))
+            return  # a fresh worker takes over rather than one whose heap may be in pieces
         except Exception as error:  # evaluation errors of the engine: tell the client, keep the worker
             conn.send(("failed", scrub(f"{type(error).__name__}: {error}")))
+
+
+def _out_of_memory(limits: WorkerLimits) -> str:
+    return (f"the query needed more memory than a query may use ({_mib(limits.memory_bytes)}, the server's "
+            "QIKG_QUERY_MEMORY_MB setting) and was stopped; narrow the query down (ORDER BY, DISTINCT and GROUP BY "
+            "over large joins hold every row)")
 
 
 class _Spawner:
@@ -180,8 +239,8 @@ class _Worker:
                 return self.conn.recv()
             except (EOFError, OSError):
                 self.stop()
-                raise WorkerFailed("the query worker ended while running the query (most likely it needed more "
-                                   "memory than a query may use); narrow the query down") from None
+                raise WorkerFailed("the query worker ended while running the query; most likely "
+                                   + _out_of_memory(self.limits)) from None
         self.stop()
         raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s and was stopped")
 
@@ -194,11 +253,60 @@ class _Worker:
         self.process = self.conn = self.spec = None
 
 
+class Turns:
+    """Worker slots handed out by turns: when a worker frees, the waiting request whose client has the fewest
+    queries running gets it (ties: the one that waited longest), so a client that keeps several queries in cannot
+    keep every worker while others wait. Used on one event loop only (no lock)."""
+
+    def __init__(self, slots: int) -> None:
+        self.free = slots
+        self.running: dict[str, int] = {}
+        self._waiting: list[tuple[int, str, asyncio.Future[None]]] = []
+        self._order = 0
+
+    @property
+    def taken(self) -> int:
+        return sum(self.running.values())
+
+    async def acquire(self, client: str) -> None:
+        """Wait for a slot for `client` (cancel the wait to give up; a slot granted meanwhile is given back)."""
+        if self.free and not self._waiting:
+            self._take(client)
+            return
+        self._order += 1
+        entry = (self._order, client, asyncio.get_running_loop().create_future())
+        self._waiting.append(entry)
+        try:
+            await entry[2]
+        except asyncio.CancelledError:
+            if entry[2].done() and not entry[2].cancelled():
+                self.release(client)  # granted just as the wait was given up
+            else:
+                self._waiting.remove(entry)
+            raise
+
+    def release(self, client: str) -> None:
+        left = self.running.pop(client) - 1
+        if left:
+            self.running[client] = left
+        self.free += 1
+        while self.free and self._waiting:
+            entry = min(self._waiting, key=lambda e: (self.running.get(e[1], 0), e[0]))
+            self._waiting.remove(entry)
+            self._take(entry[1])
+            entry[2].set_result(None)
+
+    def _take(self, client: str) -> None:
+        self.free -= 1
+        self.running[client] = self.running.get(client, 0) + 1
+
+
 class QuerySandbox:
-    """A small pool of killable query workers; `run` blocks the calling thread only."""
+    """A small pool of killable query workers behind a bounded queue. `run` blocks the calling thread; the server
+    uses `admit` and `run_async`, which wait on the event loop and in the sandbox's own threads."""
 
     def __init__(self, spec: Callable[[], StoreSpec], workers: int = 2,
-                 limits: WorkerLimits | None = None) -> None:
+                 limits: WorkerLimits | None = None, capacity: Capacity | None = None) -> None:
         self._spec = spec
         self._spawner = _Spawner()
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -206,25 +314,87 @@ class QuerySandbox:
         self._warming: threading.Thread | None = None
         for worker in self._all:
             self._idle.put(worker)
+        self.capacity = capacity or Capacity()
+        # one thread per worker waits on its pipe and encodes the answer: never a thread of the shared pool
+        self._runners = ThreadPoolExecutor(workers, thread_name_prefix="qikg-sandbox-run")
+        self._turns = Turns(workers)  # used from the server's event loop only
+        self._admitted = 0  # requests let in (waiting, running or being encoded)
+        self._by_client: dict[str, int] = {}
+
+    def load(self) -> dict[str, int]:
+        """How busy /sparql is (for /health): workers, queries running, requests waiting or being encoded."""
+        running = self._turns.taken
+        return {"workers": len(self._all), "running": running, "waiting": self._admitted - running,
+                "queue": self.capacity.queue}
+
+    @asynccontextmanager
+    async def admit(self, client: str, *, timeout: float) -> AsyncIterator[None]:
+        """Let one request in for its whole life (queue, run, encoding), or refuse it at once: 429 when `client`
+        already has `per_client` requests in, 503 when every worker is busy and the queue is full."""
+        retry = max(1, math.ceil(timeout))
+        if self._by_client.get(client, 0) >= self.capacity.per_client:
+            raise TooManyFromClient(f"this client already has {self.capacity.per_client} queries running or "
+                                    "waiting, the most one client may have (the server's QIKG_QUERY_PER_CLIENT "
+                                    "setting); wait for an answer before sending more", retry)
+        if self._admitted >= len(self._all) + self.capacity.queue:
+            raise SandboxBusy(f"all {len(self._all)} query workers are busy and {self.capacity.queue} queries are "
+                              "waiting (the server's QIKG_QUERY_QUEUE setting); try again shortly", retry)
+        self._admitted += 1  # no await since the checks: nothing else ran in between
+        self._by_client[client] = self._by_client.get(client, 0) + 1
+        try:
+            yield
+        finally:
+            self._admitted -= 1
+            left = self._by_client.pop(client) - 1
+            if left:
+                self._by_client[client] = left
+
+    async def run_async(self, sparql: str, *, client: str, timeout: float, row_limit: int,
+                        allowed_graphs: Iterable[str], encode: Callable[[CheckedQuery, QueryResult], T]) -> T:
+        """`run` for the event loop: wait for a free worker without holding any thread (by turns between clients,
+        see `Turns`), then run the query and `encode` its answer in the sandbox's own thread for that worker. The
+        worker's turn lasts until the answer is encoded, so the server holds at most one answer per worker. The
+        wait is bounded by twice the time limit: every query ahead ends within the limit."""
+        wait = 2 * timeout
+        try:
+            async with asyncio.timeout(wait):
+                await self._turns.acquire(client)
+        except TimeoutError:
+            raise SandboxBusy(f"every query worker stayed busy for {wait:g} s; try again shortly",
+                              max(1, math.ceil(timeout))) from None
+        loop = asyncio.get_running_loop()
+        # a slot means a worker is idle or being warmed up: wait for that start, not only for the time limit
+        graphs = list(allowed_graphs)
+
+        def run_and_encode() -> T:
+            return encode(*self.run(sparql, timeout=timeout, row_limit=row_limit, allowed_graphs=graphs,
+                                    wait=timeout + _START_TIMEOUT))
+
+        job = self._runners.submit(run_and_encode)
+
+        def free(_: Future) -> None:  # the slot is the worker's: it frees when the run ends, even if nobody waits
+            try:
+                loop.call_soon_threadsafe(self._turns.release, client)
+            except RuntimeError:  # the loop has closed: nobody waits for a slot any more
+                pass
+
+        job.add_done_callback(free)
+        return await asyncio.shield(asyncio.wrap_future(job))
 
     def warm(self) -> threading.Thread:
         """Start the workers in the background so the first query does not pay for it."""
 
-        def start() -> None:
-            taken = []
-            try:
-                while True:
-                    taken.append(self._idle.get_nowait())
-            except queue.Empty:
-                pass
-            try:
-                for worker in taken:
-                    try:
-                        worker.ensure(self._spec())
-                    except StoreError:
-                        pass
-            finally:
-                for worker in taken:
+        def start() -> None:  # one worker at a time, so a first query waits for one start at most
+            for _ in self._all:
+                try:
+                    worker = self._idle.get_nowait()
+                except queue.Empty:
+                    return  # requests hold the others, and start them themselves
+                try:
+                    worker.ensure(self._spec())
+                except StoreError:
+                    pass
+                finally:
                     self._idle.put(worker)
 
         thread = threading.Thread(target=start, daemon=True, name="qikg-sandbox-warm")
@@ -232,28 +402,33 @@ class QuerySandbox:
         thread.start()
         return thread
 
-    def run(self, sparql: str, *, timeout: float, row_limit: int,
-            allowed_graphs: Iterable[str]) -> tuple[CheckedQuery, QueryResult]:
-        """Check and run one query in a worker; raise the matching error from kg.store / api.sparql_policy."""
+    def run(self, sparql: str, *, timeout: float, row_limit: int, allowed_graphs: Iterable[str],
+            wait: float | None = None) -> tuple[CheckedQuery, QueryResult]:
+        """Check and run one query in a worker (waiting at most `wait`, default `timeout`, for an idle one); raise
+        the matching error from kg.store / api.sparql_policy."""
         try:
-            worker = self._idle.get(timeout=timeout)
+            worker = self._idle.get(timeout=timeout if wait is None else wait)
         except queue.Empty:
-            raise SandboxBusy("all query workers are busy; try again shortly") from None
+            raise SandboxBusy("all query workers are busy; try again shortly", max(1, math.ceil(timeout))) from None
         try:
             worker.ensure(self._spec())
             status, payload = worker.ask((sparql, row_limit, list(allowed_graphs)), timeout)
+            if status == "out_of_memory":
+                worker.stop()  # it is ending itself; make sure the next query does not meet it on its way out
         finally:
             self._idle.put(worker)
         if status == "ok":
             checked, result = payload  # type: ignore[misc]
             return checked, result
         errors: dict[str, type[Exception]] = {"malformed": MalformedQuery, "forbidden": PolicyError,
-                                              "too_many": RowLimitExceeded, "failed": StoreError}
+                                              "too_many": RowLimitExceeded, "too_large": AnswerTooLarge,
+                                              "out_of_memory": WorkerFailed, "failed": StoreError}
         raise errors[status](payload)
 
     def close(self) -> None:
         if self._warming is not None:
             self._warming.join(_START_TIMEOUT)  # never kill a worker halfway through its start
+        self._runners.shutdown(wait=False, cancel_futures=True)
         for worker in self._all:
             worker.stop()
         self._spawner.close()

@@ -49,7 +49,8 @@ class GraphService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store: Store = settings.open_store()
-        self.sandbox = QuerySandbox(self.store.spec, settings.query_workers, settings.worker_limits())
+        self.sandbox = QuerySandbox(self.store.spec, settings.query_workers, settings.worker_limits(),
+                                    settings.query_capacity())
         self._catalogue: tuple[str | None, Catalogue] | None = None
         self._lock = threading.Lock()
 

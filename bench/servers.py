@@ -91,11 +91,12 @@ def _stop(process: subprocess.Popen) -> None:
 
 @contextmanager
 def _running(name: str, cmd: list[str], port: int, ready_path: str, sparql_path: str, log: Path,
-             env: dict[str, str] | None = None, start_timeout: float = 300.0) -> Iterator[Server]:
+             env: dict[str, str] | None = None, start_timeout: float = 300.0,
+             cwd: Path = ROOT) -> Iterator[Server]:
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with log.open("wb") as out:
-        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
                                    env={**os.environ, **(env or {})})
     try:
         base = f"http://{HOST}:{port}"

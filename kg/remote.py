@@ -318,16 +318,18 @@ class RemoteStore:
         *,
         timeout: float | None = None,
         row_limit: int | None = None,
+        byte_limit: int | None = None,
     ) -> QueryResult:
         text = bind_values(sparql, bindings)
-        return self._run(text, timeout, row_limit)
+        return self._run(text, timeout, row_limit, byte_limit=byte_limit)
 
-    def _run(self, sparql: str, timeout: float | None, row_limit: int | None, dataset: bool = True) -> QueryResult:
-        """Send and read the answer as it streams in, so a row limit or the time limit stops a huge answer early."""
+    def _run(self, sparql: str, timeout: float | None, row_limit: int | None, dataset: bool = True,
+             byte_limit: int | None = None) -> QueryResult:
+        """Send and read the answer as it streams in, so a row, size or time limit stops a huge answer early."""
         deadline = _Deadline(timeout)
         response = self._send_query(sparql, timeout, dataset)
         try:
-            return self._parse(response, row_limit, deadline)
+            return self._parse(response, row_limit, deadline, byte_limit)
         except httpx.TimeoutException:
             raise QueryTimeout(f"the SPARQL server did not finish within {timeout or self.settings.timeout:g} s") \
                 from None
@@ -338,13 +340,15 @@ class RemoteStore:
         finally:
             response.close()
 
-    def _parse(self, response: httpx.Response, row_limit: int | None, deadline: _Deadline) -> QueryResult:
+    def _parse(self, response: httpx.Response, row_limit: int | None, deadline: _Deadline,
+               byte_limit: int | None = None) -> QueryResult:
         mime = response.headers.get("content-type", "").split(";")[0].strip().lower()
         body = _ResponseReader(response)
         if mime in _RESULT_FORMATS:
-            return from_ox_result(ox.parse_query_results(body, format=_RESULT_FORMATS[mime]), row_limit, deadline)
+            return from_ox_result(ox.parse_query_results(body, format=_RESULT_FORMATS[mime]), row_limit, deadline,
+                                  byte_limit)
         if mime in _GRAPH_FORMATS:
-            return from_ox_result(ox.parse(body, format=_GRAPH_FORMATS[mime]), row_limit, deadline)
+            return from_ox_result(ox.parse(body, format=_GRAPH_FORMATS[mime]), row_limit, deadline, byte_limit)
         raise StoreError(f"the SPARQL server answered in an unexpected format: {mime or 'no content type'}")
 
     def load(self, source: Path, key: str | None = None) -> None:

@@ -65,6 +65,11 @@ class RowLimitExceeded(StoreError):
     """The query produced more rows (or triples) than allowed."""
 
 
+class AnswerTooLarge(RowLimitExceeded):
+    """The answer's text grew past its byte budget: a few rows of huge values (nested GROUP_CONCAT) are as costly
+    as millions of small ones, so a row limit alone does not bound what the server must hold and send."""
+
+
 @dataclass
 class QueryResult:
     """A query's answer in back-end-neutral form: rows of rdflib terms, a boolean, or triples."""
@@ -116,8 +121,10 @@ class Store(Protocol):
         *,
         timeout: float | None = None,
         row_limit: int | None = None,
+        byte_limit: int | None = None,
     ) -> QueryResult:
-        """Run a read-only query; `bindings` are substituted as values, never as text."""
+        """Run a read-only query; `bindings` are substituted as values, never as text; `byte_limit` bounds the
+        text of the answer's terms (AnswerTooLarge past it)."""
 
     def triple_count(self) -> int:
         """Number of quads held (cached after a load: it must stay cheap for /health)."""
@@ -165,6 +172,27 @@ class _Deadline:
             raise QueryTimeout(f"the query ran longer than {self.timeout:g} s")
 
 
+# What a term costs beyond its own text in any result format (markup, datatype or language, separators).
+TERM_OVERHEAD = 32
+
+
+class _Budget:
+    """Counts the characters of an answer's terms as they are read, and stops the answer at `limit` (None: never),
+    so an oversized answer is never built in full."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit, self.used = limit, 0
+
+    def charge(self, size: int) -> None:
+        self.used += size + TERM_OVERHEAD
+        if self.limit is not None and self.used > self.limit:
+            raise AnswerTooLarge(f"the answer is larger than the limit of {_size(self.limit)}")
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n:,} bytes"
+
+
 def _limited(items: Iterable, row_limit: int | None, deadline: _Deadline, what: str) -> Iterator:
     for count, item in enumerate(items, start=1):
         if row_limit is not None and count > row_limit:
@@ -197,17 +225,30 @@ def from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
     raise TypeError(f"unsupported term in a result: {term!r}")
 
 
-def _memo_from_ox(size: int = 65_536) -> Callable[[ox.NamedNode | ox.BlankNode | ox.Literal], Node]:
+def _text_size(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> int:
+    if isinstance(term, ox.Triple):
+        return _text_size(term.subject) + _text_size(term.predicate) + _text_size(term.object)
+    return len(term.value)
+
+
+def _memo_from_ox(budget: _Budget | None = None,
+                  size: int = 65_536) -> Callable[[ox.NamedNode | ox.BlankNode | ox.Literal], Node]:
     """`from_ox` that converts each distinct term of one result once: types, people, chats and themes repeat on
-    many rows, and rdflib checks every IRI it is given (at 1 M quads half of reading the quotes was conversion)."""
-    cache: dict[object, Node] = {}
+    many rows, and rdflib checks every IRI it is given (at 1 M quads half of reading the quotes was conversion).
+    Every term read is charged to `budget` (before it is converted, so a huge value is refused, not copied)."""
+    cache: dict[object, tuple[Node, int]] = {}
+    budget = budget or _Budget(None)
 
     def convert(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-        node = cache.get(term)
-        if node is None:
-            node = from_ox(term)
-            if len(cache) < size:
-                cache[term] = node
+        known = cache.get(term)
+        if known is not None:
+            budget.charge(known[1])
+            return known[0]
+        chars = _text_size(term)
+        budget.charge(chars)
+        node = from_ox(term)
+        if len(cache) < size:
+            cache[term] = (node, chars)
         return node
 
     return convert
@@ -467,11 +508,12 @@ def load_with_union(store: ox.Store, source: Path, fmt: ox.RdfFormat, *, on_disk
 
 
 def from_ox_result(result: ox.QueryBoolean | ox.QuerySolutions | Iterable, row_limit: int | None,
-                   deadline: _Deadline) -> QueryResult:
-    """pyoxigraph results (from a query or parsed from a server's answer) -> QueryResult, within the limits."""
+                   deadline: _Deadline, byte_limit: int | None = None) -> QueryResult:
+    """pyoxigraph results (from a query or parsed from a server's answer) -> QueryResult, within the limits (rows,
+    time, and the text of the terms: `byte_limit` characters, each term counted with TERM_OVERHEAD)."""
     if isinstance(result, ox.QueryBoolean):
         return QueryResult("ASK", boolean=bool(result))
-    convert = _memo_from_ox()
+    convert = _memo_from_ox(_Budget(byte_limit))
     if isinstance(result, ox.QuerySolutions):
         names = [v.value for v in result.variables]
         rows = []
@@ -604,6 +646,7 @@ class OxigraphStore:
         *,
         timeout: float | None = None,
         row_limit: int | None = None,
+        byte_limit: int | None = None,
     ) -> QueryResult:
         store = self._require()
         deadline = _Deadline(timeout)
@@ -619,7 +662,7 @@ class OxigraphStore:
             raise StoreError(str(error)) from None
         if isinstance(result, ox.QueryBoolean):
             deadline.check()
-        return from_ox_result(result, row_limit, deadline)
+        return from_ox_result(result, row_limit, deadline, byte_limit)
 
     def _require(self) -> ox.Store:
         with self._lock:
@@ -680,6 +723,7 @@ class RdflibStore:
         *,
         timeout: float | None = None,
         row_limit: int | None = None,
+        byte_limit: int | None = None,
     ) -> QueryResult:
         with self._lock:
             dataset = self._dataset
@@ -695,13 +739,21 @@ class RdflibStore:
             raise StoreError(f"{type(error).__name__}: {error}") from None
         if result.type == "ASK":
             return QueryResult("ASK", boolean=bool(result.askAnswer))
+        budget = _Budget(byte_limit)
         if result.type == "SELECT":
             names = [str(v) for v in result.vars or []]
             rows = []
             for row in _limited(result.bindings, row_limit, deadline, "rows"):
-                rows.append({str(k): v for k, v in row.items() if v is not None and str(k) in names})
+                kept = {str(k): v for k, v in row.items() if v is not None and str(k) in names}
+                for value in kept.values():
+                    budget.charge(len(value))
+                rows.append(kept)
             return QueryResult("SELECT", variables=names, rows=rows)
-        triples = list(_limited(result.graph or [], row_limit, deadline, "triples"))
+        triples = []
+        for triple in _limited(result.graph or [], row_limit, deadline, "triples"):
+            for term in triple:
+                budget.charge(len(term))
+            triples.append(triple)
         return QueryResult("CONSTRUCT", triples=triples)
 
     def triple_count(self) -> int:

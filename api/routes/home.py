@@ -16,8 +16,10 @@ ASKED_ABOUT = ("golden thread", "genba", "coaching")  # what our users ask first
 
 
 @router.get("/health", summary="Liveness: the server answers and how many triples it holds")
-def health(service: ServiceDep) -> dict:
-    return {"status": "ok", "triples": service.store.triple_count(), "backend": service.store.backend}
+async def health(service: ServiceDep) -> dict:
+    # async: it reads two cached values, so it answers from the event loop even when every thread is busy
+    return {"status": "ok", "triples": service.store.triple_count(), "backend": service.store.backend,
+            "sparql": service.sandbox.load()}
 
 
 @router.get("/", response_class=HTMLResponse, summary="Landing page")

@@ -1,7 +1,9 @@
 """The SPARQL 1.1 Protocol endpoint: read-only, no outbound requests, time- and row-limited.
 
 Queries run in the sandbox's worker processes (see api/sandbox.py); this module only reads the request, negotiates
-the answer's format and maps failures to clear 4xx / 503 JSON errors.
+the answer's format and maps failures to clear 4xx / 503 JSON errors. A request is let in by the sandbox's bounded
+queue (429 / 503 with Retry-After when it is not) and never holds a thread of the shared pool: the query waits on the
+event loop, and its answer is encoded in the sandbox's own thread for the worker.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
@@ -21,8 +22,8 @@ from api.deps import TEMPLATES, ServiceDep
 from api.errors import ApiError, ErrorBody, documented, error_body
 from api.negotiation import choose
 from api.queries import examples
-from api.sandbox import SandboxBusy, WorkerFailed
-from api.sparql_policy import MalformedQuery, PolicyError
+from api.sandbox import Rejected, SandboxBusy, WorkerFailed
+from api.sparql_policy import CheckedQuery, MalformedQuery, PolicyError
 from api.state import GraphService
 from kg.store import QueryResult, QuerySyntaxError, QueryTimeout, RowLimitExceeded, StoreError
 
@@ -99,11 +100,19 @@ def _page(request: Request, service: GraphService, query: str, result: QueryResu
     }, status_code=status)
 
 
-def _run(service: GraphService, query: str) -> tuple[str, QueryResult]:
-    settings = service.settings
-    checked, result = service.sandbox.run(query, timeout=settings.query_timeout, row_limit=settings.row_limit,
-                                          allowed_graphs=service.store.named_graphs())
-    return checked.form, result
+def _client(request: Request) -> str:
+    """Whose turn it is: the client's address (behind a proxy, the one uvicorn's --proxy-headers gives)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _rejected(request: Request, service: GraphService, query: str, error: Rejected, html: bool) -> Response:
+    body = error_body(error.error, str(error))
+    headers = {"Retry-After": str(error.retry_after)}
+    if html:
+        page = _page(request, service, query, error=body, status=error.status)
+        page.headers.update(headers)
+        return page
+    return JSONResponse(body, status_code=error.status, headers=headers)
 
 
 def _failure(error: Exception, settings_timeout: float) -> tuple[int, dict]:
@@ -142,24 +151,43 @@ async def _answer(request: Request, service: GraphService, query: str | None, fo
         raise ApiError(406, "not acceptable", f"results are offered as {', '.join(ALL_FORMATS)}")
     html = choose(accept, ALL_FORMATS) == fmt.HTML
     try:
-        form, result = await run_in_threadpool(_run, service, query)
+        client = _client(request)
+        async with service.sandbox.admit(client, timeout=service.settings.query_timeout):
+            return await _query(request, service, query, accept, html, client)
+    except Rejected as error:
+        return _rejected(request, service, query, error, html)
+
+
+async def _query(request: Request, service: GraphService, query: str, accept: str, html: bool,
+                 client: str) -> Response:
+    def encode(checked: CheckedQuery, result: QueryResult) -> Response:
+        """Runs in the sandbox's thread for the worker, which stays this request's until the answer is bytes."""
+        if html:
+            return _page(request, service, query, result)
+        form = checked.form
+        offered = {"SELECT": fmt.ROW_FORMATS, "ASK": fmt.BOOLEAN_FORMATS}.get(form, fmt.GRAPH_FORMATS)
+        media = choose(accept, offered)
+        if media is None:
+            raise ApiError(406, "not acceptable", f"a {form} query's results are offered as {', '.join(offered)}")
+        if media in fmt.GRAPH_FORMATS:
+            body = fmt.serialize_graph(result.graph(), media)
+        else:
+            body = fmt.serialize_rows(result, media)
+        charset = "; charset=utf-8" if media.startswith("text/") else ""
+        return Response(body, media_type=media + charset if charset else media)
+
+    settings = service.settings
+    try:
+        return await service.sandbox.run_async(query, client=client, timeout=settings.query_timeout,
+                                               row_limit=settings.row_limit,
+                                               allowed_graphs=service.store.named_graphs(), encode=encode)
+    except Rejected:
+        raise
     except (MalformedQuery, PolicyError, StoreError) as error:
-        status, body = _failure(error, service.settings.query_timeout)
+        status, body = _failure(error, settings.query_timeout)
         if html:
             return _page(request, service, query, error=body, status=status)
         return JSONResponse(body, status_code=status)
-    if html:
-        return _page(request, service, query, result)
-    offered = {"SELECT": fmt.ROW_FORMATS, "ASK": fmt.BOOLEAN_FORMATS}.get(form, fmt.GRAPH_FORMATS)
-    media = choose(accept, offered)
-    if media is None:
-        raise ApiError(406, "not acceptable", f"a {form} query's results are offered as {', '.join(offered)}")
-    if media in fmt.GRAPH_FORMATS:
-        body = await run_in_threadpool(fmt.serialize_graph, result.graph(), media)
-    else:
-        body = fmt.serialize_rows(result, media)
-    charset = "; charset=utf-8" if media.startswith("text/") else ""
-    return Response(body, media_type=media + charset if charset else media)
 
 
 def _refuse_dataset_params(params: Mapping[str, object]) -> None:

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -133,12 +134,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server_url(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real uvicorn server on a free loopback port, configured through QIKG_ environment variables."""
+@contextmanager
+def uvicorn_server(data_dir: Path, store_dir: Path, **settings: str) -> Iterator[str]:
+    """A real uvicorn server on a free loopback port serving `data_dir`, with QIKG_<NAME> environment settings."""
     port = free_port()
-    env = {**os.environ, "QIKG_DATA_DIR": str(graph_dir), "QIKG_STORE_DIR": str(tmp_path_factory.mktemp("srv")),
-           "QIKG_AUTO_BUILD": "false", "QIKG_QUERY_TIMEOUT": "5"}
+    env = {**os.environ, "QIKG_DATA_DIR": str(data_dir), "QIKG_STORE_DIR": str(store_dir),
+           "QIKG_AUTO_BUILD": "false", **{f"QIKG_{name.upper()}": value for name, value in settings.items()}}
     process = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port",
                                 str(port), "--log-level", "warning"], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
@@ -156,6 +157,13 @@ def server_url(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     finally:
         process.terminate()
         process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def server_url(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real uvicorn server on a free loopback port, configured through QIKG_ environment variables."""
+    with uvicorn_server(graph_dir, tmp_path_factory.mktemp("srv"), query_timeout="5") as url:
+        yield url
 
 
 def _assert_error(response: httpx.Response, status: int) -> dict:

@@ -9,6 +9,7 @@ import pytest
 from rdflib import Literal, URIRef
 
 from kg.store import (
+    AnswerTooLarge,
     OxigraphStore,
     QuerySyntaxError,
     RdflibStore,
@@ -127,3 +128,15 @@ def test_qikg_store_optimize_decides_whether_a_load_compacts(tmp_path: Path, mon
     store.load(FIXTURE)
     assert ("optimize_s" in store.last_load) is compacted
     store.close()
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT (GROUP_CONCAT(STR(?o)) AS ?all) WHERE { ?s ?p ?o }",  # one row, one huge value
+    "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",  # many small triples
+])
+def test_the_byte_limit_stops_a_large_answer_while_it_is_read(store: Store, query: str) -> None:
+    whole = store.query(query)
+    assert whole.rows or whole.triples
+    with pytest.raises(AnswerTooLarge, match="larger than the limit of 2,000 bytes"):
+        store.query(query, byte_limit=2000)
+    assert store.query(query, byte_limit=10 * 2**20) == whole  # under the limit, the same answer
