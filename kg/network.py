@@ -85,7 +85,10 @@ class Network:
         return sorted(self.graph.edges[u, v]["ties"], key=lambda t: (t.kind, t.evidence or ""))
 
     def strength(self, node: str) -> int:
-        return int(self.graph.degree(node, weight="weight"))
+        """The number of facts behind a node's ties (kept: a theme's runs over thousands of edges)."""
+        if "strength" not in self.memo:
+            self.memo["strength"] = {n: int(d) for n, d in self.graph.degree(weight="weight")}
+        return self.memo["strength"][node]
 
     def isolated(self) -> list[str]:
         if "isolated" not in self.memo:
