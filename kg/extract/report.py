@@ -14,12 +14,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from kg.extract import cards as cardlib
 from kg.extract import narrative
 from kg.extract.markup import clean, handles
 from kg.extract.resources import Citation, parse_citation, shared_table
+from kg.inputs import InputError, read_text
 from kg.iris import slugify
 from kg.records import (
     Account,
@@ -45,8 +44,31 @@ ZONES = {"BST": "+01:00", "GMT": "+00:00"}
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 
 
-class ExtractionError(ValueError):
-    """The report does not have a part every chat report has; names the file and what is missing."""
+class ExtractionError(InputError):
+    """The report does not have a part every chat report has; `problems` name file, line and what is missing."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the report format: its heading line, what the records take from it, and whether the records
+    would be wrong without it (the end of a table, the questions) or only poorer (the analytics)."""
+
+    heading: str
+    holds: str
+    required: bool
+
+
+SECTIONS = (  # in the order a report has them
+    Section("Analytics", "the analytics figures", False),
+    Section("The Influencers", "the influencer rankings", False),
+    Section("Tweet activity", "the hashtag totals", False),
+    Section("Insights and Learning", "the questions and their quotes", True),
+    Section("Core resources", "the core resources, and where the last question's quotes end", True),
+    Section("Shared resources", "the shared resources", True),
+    Section("What next?", "where the shared resources table ends", True),
+    Section("Save the dates!", "the follow-up chats", False),
+)
+SIGN_OFF = r"^Report produced by .+ for .+\.$"  # the title page's line, repeated as the report's last line
 
 
 @dataclass
@@ -66,15 +88,19 @@ class Doc:
         return self._clean[n]
 
     def find(
-        self, pattern: str, start: int = 1, end: int | None = None, required: bool = True
+        self, pattern: str, start: int = 1, end: int | None = None, required: bool = True, what: str = "report"
     ) -> tuple[int, re.Match[str]] | None:
+        """The first line from `start` to `end` matching `pattern`; a required one that is missing is an error
+        naming `what` the records needed it for."""
         rx = re.compile(pattern)
-        for n in range(start, (end or self.n) + 1):
+        last = min(end or self.n, self.n)
+        for n in range(max(start, 1), last + 1):
             m = rx.search(self.text(n))
             if m:
                 return n, m
         if required:
-            raise ExtractionError(f"{self.path}: no line matches {pattern!r} (lines {start}-{end or self.n})")
+            raise ExtractionError(f"{self.path}: not a chat report in the known format", [
+                f"{self.path}:{last}: {what}: no line matches {pattern!r} (lines {start}-{last})"])
         return None
 
 
@@ -84,20 +110,24 @@ def _hour(h: str, ampm: str) -> dt.time:
     return dt.time(hh, int(minute or 0))
 
 
-def _load(name: str) -> object:
-    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+def _load(name: str) -> list[dict]:
+    """A curation file of kg/data, checked against its schema (`kg.curation`): a malformed file names its line."""
+    from kg import curation
+
+    return curation.load(DATA / name)[0] or []
 
 
 # --- chat, follow-ups, panel ------------------------------------------------------------------------------------
 
 def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
     title_line = next(n for n in range(1, doc.n + 1) if doc.text(n))
-    by_n, by = doc.find(r"^Report produced by (?P<who>.+?) for (?P<org>.+?)\.$")
+    by_n, by = doc.find(r"^Report produced by (?P<who>.+?) for (?P<org>.+?)\.$", what="chat.report_author")
     when_n, when = doc.find(
         r"took place on \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}) at (?P<h>[\d.]+)(?P<ap>am|pm) "
-        r"(?P<tz>[A-Z]{3}) hosted by (?P<host>.+?) @(?P<handle>\w+)")
-    end = doc.find(r"ran from (?P<h1>[\d.]+)(?P<a1>am|pm) [–-] (?P<h2>[\d.]+)(?P<a2>am|pm) (?P<tz>[A-Z]{3})")
-    tags_n, tags = doc.find(r"^Just follow the hashtags (?P<tags>#\w+(?: (?:&|and) #\w+)*)$")
+        r"(?P<tz>[A-Z]{3}) hosted by (?P<host>.+?) @(?P<handle>\w+)", what="chat.date")
+    end = doc.find(r"ran from (?P<h1>[\d.]+)(?P<a1>am|pm) [–-] (?P<h2>[\d.]+)(?P<a2>am|pm) (?P<tz>[A-Z]{3})",
+                   what="chat.end")
+    tags_n, tags = doc.find(r"^Just follow the hashtags (?P<tags>#\w+(?: (?:&|and) #\w+)*)$", what="chat.hashtags")
     partner = doc.find(
         r"in partnership with #\w+ hosted by (?P<partner>.+?) \((?P<abbr>[A-Z]+)\) at (?P<parent>.+?) "
         r"\(in collaboration with (?P<collab>.+?)\)", required=False)
@@ -187,7 +217,7 @@ def load_organisations(doc: Doc, warnings: list[str]) -> list[Organisation]:
         for name in [org.name, *org.alt_names]:
             if not any(name in doc.text(n) for n in range(1, doc.n + 1)):
                 warnings.append(f"organisations.yaml: {name!r} does not occur in {doc.path.name}")
-        if org.name not in doc.text(org.line):
+        if org.line > doc.n or org.name not in doc.text(org.line):
             warnings.append(f"organisations.yaml: {org.name!r} is not on line {org.line}")
         orgs.append(org)
     return orgs
@@ -535,12 +565,46 @@ def link_names_to_accounts(chat: Chat, accounts: list[Account], people: list[Per
     return out
 
 
+def check_layout(doc: Doc) -> list[str]:
+    """The sections of the report format, in order: raise naming every required one that is missing or out of
+    place (a truncated report loses its last sections); return warnings naming the optional ones that are missing.
+    """
+    found = {s.heading: next((n for n in range(1, doc.n + 1) if doc.text(n) == s.heading), None) for s in SECTIONS}
+    last = max((n for n in range(1, doc.n + 1) if doc.text(n)), default=1)
+    errors, warnings = [], []
+    previous: tuple[str, int] | None = None
+    for i, section in enumerate(SECTIONS):
+        line = found[section.heading]
+        if line is None:
+            after = next(((s.heading, found[s.heading]) for s in SECTIONS[i + 1:] if found[s.heading]), None)
+            where = (f"{after[1]}: {section.heading}: section missing (none before {after[0]!r})" if after else
+                     f"{last}: {section.heading}: section missing: the report ends at line {last}, before it "
+                     "(truncated?)")
+            lost = "it holds" if section.required else "the records have no"
+            (errors if section.required else warnings).append(f"{doc.path}:{where}; {lost} {section.holds}")
+            continue
+        if previous is not None and line < previous[1]:
+            errors.append(f"{doc.path}:{line}: {section.heading}: comes before {previous[0]!r} (line {previous[1]}); "
+                          "the sections are out of order")
+        previous = (section.heading, line)
+    if errors:
+        raise ExtractionError(f"{doc.path}: not a complete chat report ({len(errors)} problem(s))", errors)
+    sign_off = doc.find(SIGN_OFF, required=False)
+    if sign_off and (last == sign_off[0] or not re.match(SIGN_OFF, doc.text(last))):
+        final = max((s for s in SECTIONS if found[s.heading]), key=lambda s: found[s.heading] or 0)
+        warnings.append(f"{doc.path}:{last}: end of report: the report stops before its closing line "
+                        f"({doc.text(sign_off[0])!r}, as on line {sign_off[0]}); truncated? {final.holds} (section "
+                        f"{final.heading!r}, line {found[final.heading]}) may be incomplete")
+    return warnings
+
+
 def extract(path: Path) -> ChatRecords:
     """Read one report. Raises ExtractionError naming the file and the missing part when the layout is not met."""
-    raw = path.read_bytes()
-    text = raw.decode("utf-8")
+    raw, text = read_text(path)
+    if not text.strip():
+        raise ExtractionError(f"{path}: not a chat report", [f"{path}:1: (file): the file is empty"])
     doc = Doc(path=path, lines=text.split("\n"))
-    warnings: list[str] = []
+    warnings: list[str] = check_layout(doc)
     orgs = load_organisations(doc, warnings)
     chat = parse_chat(doc, orgs)
     cards = cardlib.find_cards(doc.lines, chat.date.year)
