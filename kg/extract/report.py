@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kg.extract import cards as cardlib
 from kg.extract import narrative
-from kg.extract.markup import clean, handles
+from kg.extract.markup import LineError, clean, handles, reading
 from kg.extract.resources import Citation, parse_citation, shared_table
 from kg.inputs import InputError, read_text
 from kg.iris import slugify
@@ -131,9 +131,11 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
     partner = doc.find(
         r"in partnership with #\w+ hosted by (?P<partner>.+?) \((?P<abbr>[A-Z]+)\) at (?P<parent>.+?) "
         r"\(in collaboration with (?P<collab>.+?)\)", required=False)
-    date = dt.date(int(when["y"]), MONTHS[when["mon"]], int(when["d"]))
-    start = _hour(when["h"], when["ap"])
-    end_time = _hour(end[1]["h2"], end[1]["a2"]) if end else dt.time(start.hour + 1, start.minute)
+    with reading(when_n, "chat.date", when[0]):
+        date = dt.date(int(when["y"]), MONTHS[when["mon"]], int(when["d"]))
+        start = _hour(when["h"], when["ap"])
+    with reading(end[0] if end else when_n, "chat.end", end[1][0] if end else when[0]):
+        end_time = _hour(end[1]["h2"], end[1]["a2"]) if end else dt.time((start.hour + 1) % 24, start.minute)
     collaborators = re.split(r", | & ", partner[1]["collab"]) if partner else []
     return Chat(
         line=when_n, slug=date.isoformat(), title=doc.text(title_line), date=date, start=start, end=end_time,
@@ -156,10 +158,11 @@ def parse_follow_ups(doc: Doc) -> list[FollowUpChat]:
     for n in range(found[0] + 1, doc.n + 1):
         m = rx.match(doc.text(n))
         if m:
-            out.append(FollowUpChat(
-                line=n, date=dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d"])),
-                start=_hour(m["h1"], m["ap"]), end=_hour(m["h2"], m["ap"]), timezone=m["tz"],
-                utc_offset=ZONES.get(m["tz"], "+00:00")))
+            with reading(n, "follow_ups", m[0]):
+                out.append(FollowUpChat(
+                    line=n, date=dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d"])),
+                    start=_hour(m["h1"], m["ap"]), end=_hour(m["h2"], m["ap"]), timezone=m["tz"],
+                    utc_offset=ZONES.get(m["tz"], "+00:00")))
     return out
 
 
@@ -343,8 +346,9 @@ def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
     p_start = p_end = None
     if head:
         m = head[1]
-        p_start = dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d1"]))
-        p_end = dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d2"]))
+        with reading(head[0], "measurements.period_start", m[0]):
+            p_start = dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d1"]))
+            p_end = dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d2"]))
     rules = [
         ("tweets-seven-days", r"^- (?P<q>More than )?(?P<v>[\d,]+) tweets about the evaluation were shared in "
          r"(?P<p>\w+) days", "tweets shared about the evaluation", "tweets"),
@@ -362,7 +366,8 @@ def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
         n, m = found
         text = doc.text(n)
         tool = re.search(r"\((?:[\w\s]+ )?(?:from|data from) (?P<tool>[A-Z][\w ]+?)\)", text)
-        value = _number(m["v"])
+        with reading(n, f"measurements.{slug}", m["v"]):
+            value = _number(m["v"])
         period = (p_start, p_end, "17-23 October 2022 headline figures") if slug != "participants" else (
             chat.date, chat.date, f"{chat.start:%H:%M}-{chat.end:%H:%M} {chat.timezone} on {chat.date:%d %B %Y}")
         out.append(Measurement(
@@ -375,8 +380,9 @@ def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
     tool_line = doc.find(r"^TB #\w+$", required=False)
     if tb and totals:
         m = tb[1]
-        s = dt.date(int(m["y1"]), int(m["m1"]), int(m["d1"]))
-        e = dt.date(int(m["y2"]), int(m["m2"]), int(m["d2"]))
+        with reading(tb[0], "measurements.period_start", m[0]):
+            s = dt.date(int(m["y1"]), int(m["m1"]), int(m["d1"]))
+            e = dt.date(int(m["y2"]), int(m["m2"]), int(m["d2"]))
         tool = "Tweet Binder" if tool_line and doc.find(r"\(Tweetbinder\)", required=False) else None
         for slug, key, label, unit in [("hashtag-tweets", "t", "tweets with the hashtag", "tweets"),
                                        ("hashtag-users", "u", "users of the hashtag", "users")]:
@@ -410,6 +416,8 @@ def parse_influencers(doc: Doc) -> list[InfluencerRank]:
         for (slug, unit), (who, value) in zip(rankings, zip(cells[0::2], cells[1::2], strict=True), strict=True):
             m = re.match(r"^@(?P<h>\w+)\s+(?P<name>.+)$", who)
             if m:
+                with reading(n, f"influencers.{slug}", value):
+                    int(value.replace(",", ""))
                 out.append(InfluencerRank(line=n, ranking=slug, rank=rank, handle=m["h"], display_name=m["name"],
                                           value=int(value.replace(",", "")), unit=unit))  # type: ignore[arg-type]
     return out
@@ -480,10 +488,12 @@ def parse_resources(doc: Doc, warnings: list[str], shown_names: dict[str, str] |
         headline = doc.find(r"^Headlines about .+$", end=n, required=False)
         sharer = [h for h, name in (shown_names or {}).items() if name == who]
         extra = next((c for c in curated if c["line"] == n), {})
+        with reading(n, "resources.issued", m[0]):
+            issued = dt.date(2000 + int(m["y"]), int(m["m"]), int(m["d"]))
         out.append(Resource(
             line=n, slug=_unique("analytics-headlines-graphic", slugs), type="Image",
             title=None, label=f"Graphic of the analytics headlines, created and shared by {who}",
-            creators=[who], issued=dt.date(2000 + int(m["y"]), int(m["m"]), int(m["d"])),
+            creators=[who], issued=issued,
             shared_by=sharer if len(sharer) == 1 else [], core=False,
             description=headline[1].group(0) if headline else None,
             discussed_at=extra.get("discussed_at", [])))
@@ -604,6 +614,21 @@ def extract(path: Path) -> ChatRecords:
     if not text.strip():
         raise ExtractionError(f"{path}: not a chat report", [f"{path}:1: (file): the file is empty"])
     doc = Doc(path=path, lines=text.split("\n"))
+    try:
+        return _extract(doc, raw)
+    except InputError:
+        raise
+    except LineError as error:
+        raise ExtractionError(f"{path}: not a chat report in the known format", [
+            f"{path}:{error.line}: {error.what}: {error.message}"]) from None
+    except (ValueError, LookupError, ArithmeticError, StopIteration) as error:  # a layout no rule foresaw
+        raise ExtractionError(f"{path}: not a chat report in the known format", [
+            f"{path}:?: (report): the extractor cannot read this report ({type(error).__name__}: {error}); "
+            "please report it with the file"]) from None
+
+
+def _extract(doc: Doc, raw: bytes) -> ChatRecords:
+    path = doc.path
     warnings: list[str] = check_layout(doc)
     orgs = load_organisations(doc, warnings)
     chat = parse_chat(doc, orgs)
