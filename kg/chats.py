@@ -15,16 +15,17 @@ import hashlib
 import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from kg import iris
 from kg.aliases import AliasTable
 from kg.inputs import InputError, LineIndex, dotted, load_data, validation_problems
-from kg.iris import slugify
 from kg.records import ChatRecords, handle_fields, is_handle
 from kg.synth import is_synthetic
 
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REGISTRY = ROOT / "kg" / "sources" / "registry.yaml"
 REPORT_SUFFIXES = (".txt",)
 RECORDS_SUFFIXES = (".json", ".yaml", ".yml")
+LineOf = Callable[[tuple], "int | str"]  # the line of a field path in the file the records were read from
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _UNION_TAGS = {"Tweet": "tweet", "Quote": None}  # union members of ChatRecords.quotes, by their `kind`
 
@@ -67,8 +69,11 @@ def load_records(path: Path) -> ChatRecords:
             from kg.extract.report import extract
 
             records = extract(path)
-            problems = [f"{path}:{_record_line(records, loc)}: {dotted(loc)}: {message}"
-                        for loc, message in check_records(records)]
+            def line_of(loc: tuple) -> int | str:
+                return _record_line(records, loc)
+
+            problems = [f"{path}:{line_of(loc)}: {dotted(loc)}: {message}"
+                        for loc, message in check_records(records, line_of)]
             if problems:
                 raise SourceError(f"{path}: {len(problems)} problem(s) in the records read from the report", problems)
             return records
@@ -93,7 +98,8 @@ def read_records_file(path: Path) -> ChatRecords:
     except ValidationError as error:
         problems = _problems(path, error, data, lines)
         raise SourceError(f"{path}: {len(problems)} problem(s) in the records", problems) from None
-    problems = [f"{path}:{lines.line(loc)}: {dotted(loc)}: {message}" for loc, message in check_records(records)]
+    problems = [f"{path}:{lines.line(loc)}: {dotted(loc)}: {message}"
+                for loc, message in check_records(records, lines.line)]
     if problems:
         raise SourceError(f"{path}: {len(problems)} problem(s) in the records", problems)
     return records
@@ -132,11 +138,12 @@ def _problems(path: Path, error: ValidationError, data: dict, lines: LineIndex) 
     return out
 
 
-def check_records(records: ChatRecords, aliases: AliasTable | None = None) -> list[tuple[tuple, str]]:
+def check_records(records: ChatRecords, line_of: LineOf, aliases: AliasTable | None = None) -> list[tuple[tuple, str]]:
     """What the types cannot say: slugs fit IRIs, handles are handles, numbers and slugs are unique, references
-    point at something. Each problem is (field path, message)."""
+    point at something. Each problem is (field path, message); `line_of` gives the line of a field path."""
     aliases = aliases or AliasTable.load()
-    return [*_consistency(records), *_handle_problems(records, aliases), *_conflicting_duplicates(records, aliases)]
+    return [*_consistency(records), *_handle_problems(records, aliases),
+            *_conflicting_duplicates(records, aliases, line_of)]
 
 
 def _consistency(records: ChatRecords) -> list[tuple[tuple, str]]:
@@ -176,34 +183,34 @@ def _handle_problems(records: ChatRecords, aliases: AliasTable) -> list[tuple[tu
     return problems
 
 
-def _conflicting_duplicates(records: ChatRecords, aliases: AliasTable) -> list[tuple[tuple, str]]:
-    """One slug (or handle) is one node of the graph: two records of it must not say different things."""
+def _conflicting_duplicates(records: ChatRecords, aliases: AliasTable, line_of: LineOf) -> list[tuple[tuple, str]]:
+    """One slug (or handle) is one node of the graph: two records of it must not state different facts.
+
+    A fact one record leaves out (None) is no conflict; the build merges what both state."""
     problems: list[tuple[tuple, str]] = []
 
-    def check(kind: str, items: list, key, facts: tuple[str, ...], what: str) -> None:
+    def check(kind: str, what: str, key: Callable[[Any], str | None], facts: tuple[str, ...], fix: str) -> None:
+        items = getattr(records, kind)
         first: dict[str, int] = {}
         for i, item in enumerate(items):
             k = key(item)
             if k is None:
                 continue
-            if k not in first:
-                first[k] = i
-                continue
-            earlier = items[first[k]]
-            for fact in facts:
-                if getattr(item, fact) != getattr(earlier, fact):
-                    problems.append(((kind, i, fact), f"{what} {k!r} is also {kind}[{first[k]}] (line "
-                                     f"{earlier.line}) with {fact} {getattr(earlier, fact)!r}, here "
-                                     f"{getattr(item, fact)!r}: one {what} is one node; give both the same {fact} "
-                                     "or tell them apart"))
+            j = first.setdefault(k, i)
+            for fact in facts if j != i else ():
+                mine, theirs = getattr(item, fact), getattr(items[j], fact)
+                if mine is not None and theirs is not None and mine != theirs:
+                    problems.append(((kind, i, fact), f"the {what} {k!r} is also {kind}[{j}] (line "
+                                     f"{line_of((kind, j))}), with {fact} {theirs!r} there and {mine!r} here: one "
+                                     f"{what} is one node of the graph; give both the same {fact}, or {fix}"))
 
-    check("organisations", records.organisations, lambda o: o.slug, ("name", "kind", "part_of", "handle"),
-          "organisation slug")
-    check("people", records.people, lambda p: aliases.canonical(p.handle).lower() if p.handle else None, ("name",),
-          "person with handle")
-    check("people", records.people, lambda p: None if p.handle else slugify(p.name), ("name",),
-          "person slug")
-    check("resources", records.resources, lambda r: r.slug, ("title", "type"), "resource slug")
+    check("organisations", "organisation", lambda o: o.slug, ("name", "kind", "part_of", "handle"),
+          "each its own slug")
+    check("people", "person", lambda p: f"@{aliases.canonical(p.handle)}" if p.handle else None, ("name",),
+          "list the handles as two accounts")
+    check("people", "person", lambda p: None if p.handle else iris.person_name(p.name).rsplit("/", 1)[1],
+          ("name",), "spell the two names apart")
+    check("resources", "resource", lambda r: r.slug, ("title", "type"), "each its own slug")
     return problems
 
 
@@ -269,6 +276,10 @@ class Registry:
             data, lines = load_data(path)
         except InputError as error:
             raise SourceError(str(error).split("\n", 1)[0], error.problems) from None
+        if not isinstance(data, dict | None):
+            raise SourceError(f"{path}: not a source registry", [
+                f"{path}:{lines.line(())}: (top level): found {type(data).__name__}; a registry is a mapping with "
+                "`sources:`, a list of entries (slug, chat, path, format, sha256, copied)"])
         try:
             checked = _RegistryFile.model_validate({} if data is None else data)
         except ValidationError as error:

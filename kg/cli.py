@@ -75,7 +75,7 @@ def _run_build(out: Path, reason: bool, registry: Path | None) -> int:
             result = run_build(out, progress=lambda msg: status.update(f"{msg}..."), reasoner=reason,
                                registry=registry)
         except InputError as exc:
-            _print_input_error(exc, f"Build failed (the previous build in {out} is kept):")
+            _print_input_error(exc, f"Build failed ({out} is as it was):")
             return 2
         except BuildError as exc:
             err.print(f"[bold red]Build failed:[/] {str(exc).splitlines()[0]}")

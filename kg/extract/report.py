@@ -590,7 +590,7 @@ def check_layout(doc: Doc) -> list[str]:
             where = (f"{after[1]}: {section.heading}: section missing (none before {after[0]!r})" if after else
                      f"{last}: {section.heading}: section missing: the report ends at line {last}, before it "
                      "(truncated?)")
-            lost = "it holds" if section.required else "the records have no"
+            lost = "it holds" if section.required else "the records lack"
             (errors if section.required else warnings).append(f"{doc.path}:{where}; {lost} {section.holds}")
             continue
         if previous is not None and line < previous[1]:
