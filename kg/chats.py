@@ -15,7 +15,7 @@ import hashlib
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -183,34 +183,79 @@ def _handle_problems(records: ChatRecords, aliases: AliasTable) -> list[tuple[tu
     return problems
 
 
+def _identities(aliases: AliasTable) -> list[tuple[str, str, Callable[[Any], str | None], tuple[str, ...], str]]:
+    """Records that are one node of the graph when their key is the same: (list, noun, key, facts, how to fix)."""
+    return [
+        ("organisations", "organisation", lambda o: o.slug, ("name", "kind", "part_of", "handle"),
+         "each its own slug"),
+        ("people", "person", lambda p: f"@{aliases.canonical(p.handle)}" if p.handle else None, ("name",),
+         "list the handles as two accounts"),
+        ("people", "person", lambda p: None if p.handle else iris.person_name(p.name).rsplit("/", 1)[1], ("name",),
+         "spell the two names apart"),
+        ("resources", "resource", lambda r: r.slug, ("title", "type"), "each its own slug"),
+    ]
+
+
+def _clashes(mine: Any, theirs: Any, facts: tuple[str, ...]) -> Iterator[tuple[str, Any, Any]]:
+    """Facts both records state, differently (a fact one leaves out is no conflict: the build merges both)."""
+    for fact in facts:
+        a, b = getattr(mine, fact), getattr(theirs, fact)
+        if a is not None and b is not None and a != b:
+            yield fact, a, b
+
+
 def _conflicting_duplicates(records: ChatRecords, aliases: AliasTable, line_of: LineOf) -> list[tuple[tuple, str]]:
-    """One slug (or handle) is one node of the graph: two records of it must not state different facts.
-
-    A fact one record leaves out (None) is no conflict; the build merges what both state."""
+    """One slug (or handle) is one node of the graph: two records of it in one file must not state different facts."""
     problems: list[tuple[tuple, str]] = []
-
-    def check(kind: str, what: str, key: Callable[[Any], str | None], facts: tuple[str, ...], fix: str) -> None:
+    for kind, what, key, facts, fix in _identities(aliases):
         items = getattr(records, kind)
         first: dict[str, int] = {}
         for i, item in enumerate(items):
             k = key(item)
-            if k is None:
+            if k is None or first.setdefault(k, i) == i:
                 continue
-            j = first.setdefault(k, i)
-            for fact in facts if j != i else ():
-                mine, theirs = getattr(item, fact), getattr(items[j], fact)
-                if mine is not None and theirs is not None and mine != theirs:
-                    problems.append(((kind, i, fact), f"the {what} {k!r} is also {kind}[{j}] (line "
-                                     f"{line_of((kind, j))}), with {fact} {theirs!r} there and {mine!r} here: one "
-                                     f"{what} is one node of the graph; give both the same {fact}, or {fix}"))
+            j = first[k]
+            for fact, mine, theirs in _clashes(item, items[j], facts):
+                problems.append(((kind, i, fact), f"the {what} {k!r} is also {kind}[{j}] (line {line_of((kind, j))}), "
+                                 f"with {fact} {theirs!r} there and {mine!r} here: one {what} is one node of the "
+                                 f"graph; give both the same {fact}, or {fix}"))
+    return problems
 
-    check("organisations", "organisation", lambda o: o.slug, ("name", "kind", "part_of", "handle"),
-          "each its own slug")
-    check("people", "person", lambda p: f"@{aliases.canonical(p.handle)}" if p.handle else None, ("name",),
-          "list the handles as two accounts")
-    check("people", "person", lambda p: None if p.handle else iris.person_name(p.name).rsplit("/", 1)[1],
-          ("name",), "spell the two names apart")
-    check("resources", "resource", lambda r: r.slug, ("title", "type"), "each its own slug")
+
+def source_lines(path: Path, records: ChatRecords) -> LineOf:
+    """The line of a field path in the file `records` were read from (a report: the record's own line)."""
+    if Path(path).suffix.lower() in REPORT_SUFFIXES:
+        return lambda loc: _record_line(records, loc)
+    try:
+        return load_data(path)[1].line
+    except InputError:
+        return lambda loc: "?"
+
+
+def check_across(sources: list[tuple[Path, ChatRecords]], aliases: AliasTable | None = None) -> list[str]:
+    """Chats share organisation, person and resource nodes: a later chat must not state other facts about one
+    (another name for the same slug) than an earlier chat does; each problem as `FILE:LINE: field: message`."""
+    aliases = aliases or AliasTable.load()
+    problems: list[str] = []
+    lines = {path: source_lines(path, records) for path, records in sources}
+    for kind, what, key, facts, fix in _identities(aliases):
+        first: dict[str, tuple[Path, ChatRecords, int]] = {}
+        for path, records in sources:
+            for i, item in enumerate(getattr(records, kind)):
+                k = key(item)
+                if k is None:
+                    continue
+                where = first.setdefault(k, (path, records, i))
+                if where[0] == path:
+                    continue  # within one file: check_records' business
+                theirs = getattr(where[1], kind)[where[2]]
+                for fact, mine, other in _clashes(item, theirs, facts):
+                    loc = (kind, i, fact)
+                    problems.append(
+                        f"{path}:{lines[path](loc)}: {dotted(loc)}: the {what} {k!r} is also in chat "
+                        f"{where[1].chat.slug} ({where[0]}:{lines[where[0]]((kind, where[2]))}), with {fact} "
+                        f"{other!r} there and {mine!r} here: one {what} is one node of the graph for all chats; give "
+                        f"both the same {fact}, or {fix}")
     return problems
 
 

@@ -56,11 +56,11 @@ def _print_input_error(exc: Exception, title: str) -> None:
 def _is_input_error(exc: BaseException) -> bool:
     """A build stopped by a file it reads (a chat source, the registry, kg/data), not by what the graph says.
 
-    `kg.pipeline.extract_all` turns a source's error into a BuildError (`raise ... from None`, which keeps the
-    original as `__context__`)."""
+    `kg.pipeline.extract_all` turns a source's error into a BuildError: the original is its `__cause__`, or its
+    `__context__` under `raise ... from None`."""
     from kg.inputs import InputError
 
-    return isinstance(exc, InputError) or isinstance(exc.__context__, InputError)
+    return any(isinstance(e, InputError) for e in (exc, exc.__cause__, exc.__context__))
 
 
 def _run_build(out: Path, reason: bool, registry: Path | None) -> int:

@@ -400,3 +400,25 @@ def test_no_bad_chat_file_gets_a_traceback(seed, tmp_path: Path) -> None:
                     extra.unlink()
     refused = sum(1 for code in outcomes.values() if code == 2)
     assert refused >= len(outcomes) - 6, outcomes  # only a cut in the last lines of a file can be complete
+
+
+def test_a_chat_naming_a_shared_organisation_otherwise_is_refused_and_changes_nothing(seed, seed_registry,
+                                                                                    tmp_path: Path) -> None:
+    """Organisations are shared nodes: chat B may not rename the seed's host (SHACL alone lets two names through)."""
+    good, out = seed_registry
+    registry = tmp_path / "sources" / "registry.yaml"
+    registry.parent.mkdir()
+    shutil.copy(good.parent / SEED.name, registry.parent / SEED.name)
+    registry.write_bytes(good.read_bytes())
+    before, registry_bytes = snapshot(out), registry.read_bytes()
+    data = seed.model_dump(mode="json", exclude_defaults=True)
+    orgs = [dict(o, name="Warwick School") if o["slug"] == seed.chat.host else o for o in data["organisations"]]
+    chat = data["chat"] | {"slug": "2023-01-31", "date": "2023-01-31"}
+    b = records_file(seed, tmp_path / "b.yaml", source_slug="test-b", chat=chat, organisations=orgs,
+                     quotes=data["quotes"][:3], follow_ups=[], measurements=[], influencers=[], lessons=[])
+    result = runner.invoke(app, ["add", str(b), "--registry", str(registry), "--out", str(out), "--no-reason"])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    renamed = line_of(b, "name: Warwick School")  # the build names the copy it reads, next to the registry
+    assert f"{registry.parent / b.name}:{renamed}: organisations[" in result.output
+    assert "is also in chat 2022-10-19" in result.output
+    assert registry.read_bytes() == registry_bytes and snapshot(out) == before
