@@ -226,7 +226,11 @@ def synth(
     if out.suffix.lower() not in (".nq", ".trig"):
         err.print(f"[red]{out.name}: write synthetic chats as .nq (N-Quads) or .trig[/]")
         raise typer.Exit(2)
-    seed_path = seed or next(iter(p for p in default_sources() if p.suffix == ".txt"), None)
+    try:
+        seed_path = seed or next(iter(p for p in default_sources() if p.suffix == ".txt"), None)
+    except SourceError as exc:
+        _print_input_error(exc, "Cannot read the registry:")
+        raise typer.Exit(2) from None
     if seed_path is None:
         err.print("[red]no seed report: pass --seed REPORT.txt[/]")
         raise typer.Exit(2)
@@ -259,7 +263,13 @@ def _read_query(query: str) -> str:
         if not path.is_file():
             err.print(f"[red]no such query file: {query}[/]")
             raise typer.Exit(2)
-        return path.read_text(encoding="utf-8")
+        from kg.inputs import InputError, read_text
+
+        try:
+            return read_text(path)[1]
+        except InputError as exc:
+            _print_input_error(exc, "Not a query file:")
+            raise typer.Exit(2) from None
     return query
 
 
