@@ -9,6 +9,7 @@ last value silently), and pydantic validation errors, whose location path is map
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,56 @@ def duplicate_keys(path: Path, root: yaml.Node | None) -> list[str]:
     return problems
 
 
+MAX_NODES = 1_000_000  # a records file of a long chat has tens of thousands; YAML aliases can make billions
+
+
+def _expanded_size(path: Path, root: yaml.Node | None) -> list[str]:
+    """How many nodes the data has once aliases are expanded (what pydantic would walk): a recursive alias, or
+    a 'billion laughs' of aliases of aliases, is an error rather than a hang."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in open_nodes:
+            raise InputError(f"{path}: not usable data", [
+                f"{path}:{node.start_mark.line + 1}: (syntax): a recursive alias (the node contains itself)"])
+        open_nodes.add(id(node))
+        children = ([v for pair in node.value for v in pair] if isinstance(node, yaml.MappingNode) else
+                    node.value if isinstance(node, yaml.SequenceNode) else [])
+        total = 1 + sum(size(child) for child in children)
+        open_nodes.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    if root is not None and size(root) > MAX_NODES:
+        return [f"{path}:{root.start_mark.line + 1}: (top level): the data expands to {size(root):,} values (through "
+                f"YAML aliases?); at most {MAX_NODES:,} are read"]
+    return []
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def bad_characters(path: Path, data: Any, lines: LineIndex, loc: tuple = ()) -> list[str]:
+    """Strings holding what no text has: control characters (escaped as \\u0000 and the like) or halves of a
+    UTF-16 surrogate pair, which would break the graph files when they are written."""
+    out: list[str] = []
+    if isinstance(data, str):
+        m = _CONTROL.search(data)
+        if m:
+            out.append(f"{path}:{lines.line(loc)}: {dotted(loc)}: character U+{ord(m.group()):04X} is not allowed "
+                       "in text (a control character or half a surrogate pair)")
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            out += bad_characters(path, key, lines, loc) + bad_characters(path, value, lines, (*loc, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            out += bad_characters(path, value, lines, (*loc, i))
+    return out
+
+
 class LineIndex:
     """The line of any field path in a YAML or JSON text: that of the nearest enclosing node that has one."""
 
@@ -171,6 +222,9 @@ def load_data(path: Path, *, what: str = "file") -> tuple[Any, LineIndex]:
         except RecursionError:
             raise InputError(f"{path}: not valid JSON", [f"{path}:1: (syntax): nested too deeply"]) from None
         root = _compose(text)
+        problems = bad_characters(path, data, LineIndex(root))
+        if problems:
+            raise InputError(f"{path}: {len(problems)} problem(s) in the text", problems)
         if duplicates:
             problems = duplicate_keys(path, root) or [
                 f"{path}:?: {key}: duplicate key; each key may appear once" for key in dict.fromkeys(duplicates)]
@@ -179,10 +233,13 @@ def load_data(path: Path, *, what: str = "file") -> tuple[Any, LineIndex]:
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
-        problems = duplicate_keys(path, root)
+        problems = duplicate_keys(path, root) or _expanded_size(path, root)
         if problems:
-            raise InputError(f"{path}: {len(problems)} duplicate key(s)", problems)
+            raise InputError(f"{path}: {len(problems)} problem(s) in the file", problems)
         data = loader.construct_document(root) if root is not None else None
+        problems = bad_characters(path, data, LineIndex(root))
+        if problems:
+            raise InputError(f"{path}: {len(problems)} problem(s) in the text", problems)
     except yaml.YAMLError as error:
         raise InputError(f"{path}: not valid YAML", [_yaml_problem(path, text, error)]) from None
     except RecursionError:

@@ -224,6 +224,28 @@ def test_a_nested_key_given_twice_names_its_field_path(seed, tmp_path: Path) -> 
     assert problem.startswith(f"{path}:{line_of(path, 'timezone: GMT')}: chat.timezone: duplicate key")
 
 
+def test_yaml_aliases_that_expand_without_end_are_refused_not_walked(tmp_path: Path) -> None:
+    rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    rows += [f"{b}: &{b} [{','.join([f'*{a}'] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi", strict=True)]
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    [problem] = problems_of(bomb)
+    assert problem.startswith(f"{bomb}:1: (top level): the data expands to ")
+    loop = tmp_path / "loop.yaml"
+    loop.write_text("source_slug: x\nquotes: &q [*q]\n", encoding="utf-8")
+    assert problems_of(loop) == [f"{loop}:2: (syntax): a recursive alias (the node contains itself)"]
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\u001b", "\\ud800"])
+def test_text_escaped_into_what_no_text_has_is_refused(seed, tmp_path: Path, escape: str) -> None:
+    """A control character or half a surrogate pair would break the graph files when they are written."""
+    path = records_file(seed, tmp_path / "b.json", source_slug="test-b")
+    path.write_text(path.read_text(encoding="utf-8").replace('"source_title": "', f'"source_title": "{escape}', 1),
+                    encoding="utf-8")
+    [problem] = problems_of(path)
+    assert problem.startswith(f"{path}:{line_of(path, 'source_title')}: source_title: character U+")
+
+
 # --- conflicting duplicates ------------------------------------------------------------------------------------------
 
 
