@@ -221,7 +221,7 @@ def load_data(path: Path, *, what: str = "file") -> tuple[Any, LineIndex]:
                 f"{path}:{error.lineno}: (syntax): {error.msg} (column {error.colno})"]) from None
         except RecursionError:
             raise InputError(f"{path}: not valid JSON", [f"{path}:1: (syntax): nested too deeply"]) from None
-        root = _compose(text)
+        root = _compose(text.replace("\t", " "))  # JSON has no raw tab inside a string; YAML allows none as indent
         problems = bad_characters(path, data, LineIndex(root))
         if problems:
             raise InputError(f"{path}: {len(problems)} problem(s) in the text", problems)

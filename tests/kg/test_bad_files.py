@@ -454,3 +454,15 @@ def test_a_chat_naming_a_shared_organisation_otherwise_is_refused_and_changes_no
     assert f"{registry.parent / b.name}:{renamed}: organisations[" in result.output
     assert "is also in chat 2022-10-19" in result.output
     assert registry.read_bytes() == registry_bytes and snapshot(out) == before
+
+
+def test_a_json_records_file_indented_with_tabs_still_gets_lines(seed, tmp_path: Path) -> None:
+    data = seed.model_dump(mode="json", exclude_defaults=True) | {"source_slug": "test-b"}
+    del data["quotes"][2]["text"]
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(data, indent="\t", ensure_ascii=False), encoding="utf-8")
+    [problem] = problems_of(path)
+    quotes = line_of(path, '"quotes"')
+    item = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if n > quotes and line == "\t\t{"][2]
+    assert problem == f"{path}:{item}: quotes[2].text: Field required"
