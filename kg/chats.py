@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from kg import iris
 from kg.aliases import AliasTable
 from kg.inputs import InputError, LineIndex, dotted, load_data, validation_problems
-from kg.records import ChatRecords, handle_fields, is_handle
+from kg.records import ChatRecords, handle_fields, is_handle, slug_fields
 from kg.synth import is_synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,7 +149,9 @@ def check_records(records: ChatRecords, line_of: LineOf, aliases: AliasTable | N
     own = _consistency(records)
     if not references:
         own = [(loc, message) for loc, message in own if loc in (("source_slug",), ("chat", "slug"))]
-    return [*own, *_handle_problems(records, aliases), *_conflicting_duplicates(records, aliases, line_of)]
+    slugs = [(loc, f"{slug!r} is not a slug (lower-case words and digits joined by '-'): it names a node of the "
+                   "graph") for loc, slug in slug_fields(records) if not SLUG.match(slug)]
+    return [*own, *slugs, *_handle_problems(records, aliases), *_conflicting_duplicates(records, aliases, line_of)]
 
 
 def _consistency(records: ChatRecords) -> list[tuple[tuple, str]]:

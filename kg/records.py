@@ -225,3 +225,20 @@ def handle_fields(records: ChatRecords) -> Iterator[tuple[tuple, str]]:
         for name in ("shared_by", "mentions"):
             for j, handle in enumerate(getattr(resource, name)):
                 yield ("resources", i, name, j), handle
+
+
+def slug_fields(records: ChatRecords) -> Iterator[tuple[tuple, str]]:
+    """Every slug the records hold that mints or names an IRI (`resources[2].slug`, `chat.host`), with its path."""
+    for kind in ("resources", "measurements", "lessons"):
+        for i, item in enumerate(getattr(records, kind)):
+            yield (kind, i, "slug"), item.slug
+    for i, org in enumerate(records.organisations):
+        if org.part_of is not None:
+            yield ("organisations", i, "part_of"), org.part_of
+    for i, person in enumerate(records.people):
+        for j, slug in enumerate(person.affiliations):
+            yield ("people", i, "affiliations", j), slug
+    yield ("chat", "host"), records.chat.host
+    yield ("chat", "report_for"), records.chat.report_for
+    for j, slug in enumerate(records.chat.partners):
+        yield ("chat", "partners", j), slug

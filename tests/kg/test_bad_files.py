@@ -82,6 +82,16 @@ def test_a_handle_twitter_would_not_allow_is_refused_with_its_line(seed, tmp_pat
     assert hit.startswith(f"{path}:{author}: quotes[0].author: ") and "not a Twitter handle" in hit
 
 
+@pytest.mark.parametrize("field", ["resources", "measurements", "lessons"])
+def test_a_slug_that_would_name_a_node_must_be_a_slug(seed, tmp_path: Path, field: str) -> None:
+    items = seed.model_dump(mode="json", exclude_defaults=True)[field][:2]
+    items[1]["slug"] = "two words <b>"
+    path = records_file(seed, tmp_path / "b.yaml", source_slug="test-b", **{field: items})
+    [problem] = problems_of(path)
+    assert problem.startswith(f"{path}:{line_of(path, 'slug: two words <b>')}: {field}[1].slug: 'two words <b>' is "
+                              "not a slug")
+
+
 def test_a_report_with_a_handle_too_long_for_twitter_names_its_line(tmp_path: Path) -> None:
     card = next(n for n, line in enumerate(SEED_LINES, 1) if re.search(r"@\w+ · Oct 19, 2022", line))
     lines = list(SEED_LINES)
