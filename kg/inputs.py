@@ -202,6 +202,10 @@ def _compose(text: str) -> yaml.Node | None:
     try:
         return yaml.compose(text, Loader=Loader)
     except yaml.YAMLError:
+        pass
+    try:  # libyaml refuses what PyYAML reads, e.g. JSON's escaped surrogate pairs ("\ud83d\ude04")
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
         return None
 
 
