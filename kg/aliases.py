@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from rapidfuzz.distance import Levenshtein
 
 DATA = Path(__file__).parent / "data" / "aliases.yaml"
@@ -41,19 +40,31 @@ class AliasTable:
 
     @classmethod
     def load(cls, path: Path | None = None) -> AliasTable:
-        data = yaml.safe_load((path or DATA).read_text(encoding="utf-8")) or {}
+        from kg import curation
+        from kg.inputs import InputError, dotted
+
+        path = Path(path or DATA)
+        data, lines = curation.load(path, curation.AliasFile | None)
+        data = data or {}
         table = cls()
-        for entry in data.get("accounts", []):
+        for i, entry in enumerate(data.get("accounts") or []):
             canonical = entry["canonical"]
-            table._add(canonical, canonical)
+            spellings = [(("accounts", i, "canonical"), canonical)]
+            spellings += [(("accounts", i, "aliases", j, "alias"), item["alias"])
+                          for j, item in enumerate(entry.get("aliases") or [])]
+            for loc, spelling in spellings:
+                try:
+                    table._add(spelling, canonical)
+                except ValueError as error:
+                    raise InputError(f"{path}: one spelling, two accounts",
+                                     [f"{path}:{lines.line(loc)}: {dotted(loc)}: {error}"]) from None
             for item in entry.get("aliases") or []:
-                table._add(item["alias"], canonical)
                 table.reasons[item["alias"]] = (int(item["line"]), item["reason"])
-        for group in data.get("same_agent", []):
+        for group in data.get("same_agent") or []:
             handles = [table.canonical(h) for h in group["handles"]]
             for h in handles:
                 table.same_agent[h] = [o for o in handles if o != h]
-        for item in data.get("organisation_accounts", []):
+        for item in data.get("organisation_accounts") or []:
             table.organisation_accounts[table.canonical(item["handle"]).lower()] = (
                 int(item["line"]), item["reason"])
         return table
@@ -61,7 +72,7 @@ class AliasTable:
     def _add(self, spelling: str, canonical: str) -> None:
         known = self.canonical_of.get(_key(spelling))
         if known and known != canonical:
-            raise ValueError(f"aliases.yaml: {spelling!r} is listed under both {known!r} and {canonical!r}")
+            raise ValueError(f"{spelling!r} is listed under both {known!r} and {canonical!r}")
         self.canonical_of[_key(spelling)] = canonical
         self.spellings[canonical].add(spelling)
 

@@ -12,34 +12,34 @@ atomically, so a bad source changes nothing; adding the same content again chang
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kg.records import ChatRecords
+from kg import iris
+from kg.aliases import AliasTable
+from kg.inputs import InputError, LineIndex, dotted, load_data, validation_problems
+from kg.records import ChatRecords, handle_fields, is_handle, slug_fields
 from kg.synth import is_synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REGISTRY = ROOT / "kg" / "sources" / "registry.yaml"
 REPORT_SUFFIXES = (".txt",)
 RECORDS_SUFFIXES = (".json", ".yaml", ".yml")
+LineOf = Callable[[tuple], "int | str"]  # the line of a field path in the file the records were read from
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _UNION_TAGS = {"Tweet": "tweet", "Quote": None}  # union members of ChatRecords.quotes, by their `kind`
 
 
-class SourceError(ValueError):
+class SourceError(InputError):
     """A source that cannot be added or read; `problems` lists every problem found, one a line."""
-
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        self.problems = problems or []
-        super().__init__("\n".join([message, *(f"  {p}" for p in self.problems)]))
 
 
 def registry_path() -> Path:
@@ -55,88 +55,74 @@ def sha256_file(path: Path) -> str:
 
 
 def load_records(path: Path) -> ChatRecords:
-    """Records of one chat source: a report (.txt, through the extractor) or a records file (.json / .yaml)."""
+    """Records of one chat source: a report (.txt, through the extractor) or a records file (.json / .yaml).
+
+    Either way the records pass the same checks (`check_records`), so a report cannot bring in what a records file
+    could not: a handle Twitter would not allow, two organisations under one slug, a quote of no question.
+    """
     path = Path(path)
     if not path.is_file():
         raise SourceError(f"{path}: no such file")
     suffix = path.suffix.lower()
-    if suffix in REPORT_SUFFIXES:
-        from kg.extract.report import extract
+    try:
+        if suffix in REPORT_SUFFIXES:
+            from kg.extract.report import extract
 
-        try:
-            return extract(path)
-        except ValueError as error:
-            raise SourceError(f"{path}: not a chat report in the known format: {error}") from None
-    if suffix in RECORDS_SUFFIXES:
-        return read_records_file(path)
+            records = extract(path)
+
+            def line_of(loc: tuple) -> int | str:
+                return _record_line(records, loc)
+
+            # the report is kept as converted: a quote of an unknown question stays a build warning, not an error
+            problems = [f"{path}:{line_of(loc)}: {dotted(loc)}: {message}"
+                        for loc, message in check_records(records, line_of, references=False)]
+            if problems:
+                raise SourceError(f"{path}: {len(problems)} problem(s) in the records read from the report", problems)
+            return records
+        if suffix in RECORDS_SUFFIXES:
+            return read_records_file(path)
+    except SourceError:
+        raise
+    except InputError as error:  # the file itself, or the curation in kg/data it is read with
+        raise SourceError(str(error).split("\n", 1)[0], error.problems) from None
     raise SourceError(f"{path}: unknown kind of source; expected a report ({', '.join(REPORT_SUFFIXES)}) or a "
                       f"records file ({', '.join(RECORDS_SUFFIXES)}, see docs/records-format.md)")
 
 
 def read_records_file(path: Path) -> ChatRecords:
     """Parse and validate a records file; every problem is reported with its field path and line."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except json.JSONDecodeError as error:
-        raise SourceError(f"{path}: not valid JSON", [f"{path}:{error.lineno}: {error.msg} "
-                                                      f"(column {error.colno})"]) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise SourceError(f"{path}: not valid YAML", [f"{where}: {getattr(error, 'problem', None) or error}"]) \
-            from None
+    data, lines = load_data(path)
     if not isinstance(data, dict):
         raise SourceError(f"{path}: a records file holds one mapping (source_slug, chat, quotes, ...)",
-                          [f"{path}:1: found {type(data).__name__}"])
-    lines = _LineIndex(text)
+                          [f"{path}:1: (top level): found {type(data).__name__}"])
     try:
         records = ChatRecords.model_validate(data)
     except ValidationError as error:
         problems = _problems(path, error, data, lines)
         raise SourceError(f"{path}: {len(problems)} problem(s) in the records", problems) from None
-    problems = [f"{path}:{lines.line(loc)}: {_dotted(loc)}: {message}" for loc, message in _consistency(records)]
+    problems = [f"{path}:{lines.line(loc)}: {dotted(loc)}: {message}"
+                for loc, message in check_records(records, lines.line)]
     if problems:
         raise SourceError(f"{path}: {len(problems)} problem(s) in the records", problems)
     return records
 
 
-class _LineIndex:
-    """Line of any field path in a JSON or YAML text (best effort: the nearest enclosing node that has one)."""
-
-    def __init__(self, text: str) -> None:
+def _record_line(records: ChatRecords, loc: tuple) -> int | str:
+    """The source line of the innermost record on a field path (records read from a report carry their lines)."""
+    node: object = records
+    found: int | str = "?"
+    for key in loc:
         try:
-            self.root = yaml.compose(text)
-        except yaml.YAMLError:
-            self.root = None
-
-    def line(self, loc: tuple) -> int | str:
-        node, found = self.root, None
-        if node is None:
-            return "?"
-        found = node.start_mark.line + 1
-        for key in loc:
-            if isinstance(node, yaml.MappingNode):
-                match = next((v for k, v in node.value if getattr(k, "value", None) == str(key)), None)
-                if match is None:
-                    break
-                node = match
-            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-                node = node.value[key]
-            else:
-                break
-            found = node.start_mark.line + 1
-        return found
+            node = node[key] if isinstance(key, int) else getattr(node, key)  # type: ignore[index]
+        except (IndexError, AttributeError, TypeError):
+            break
+        found = getattr(node, "line", found)
+    if found == "?":
+        found = records.chat.line
+    return found
 
 
-def _dotted(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-def _problems(path: Path, error: ValidationError, data: dict, lines: _LineIndex) -> list[str]:
+def _problems(path: Path, error: ValidationError, data: dict, lines: LineIndex) -> list[str]:
     """pydantic's errors as `file:line: field.path: message`, keeping only the union member the item claims."""
     out: list[str] = []
     for item in error.errors():
@@ -148,10 +134,24 @@ def _problems(path: Path, error: ValidationError, data: dict, lines: _LineIndex)
             if loc[2] != wanted:
                 continue
             del loc[2]
-        line = f"{path}:{lines.line(tuple(loc))}: {_dotted(tuple(loc))}: {item['msg']}"
+        line = f"{path}:{lines.line(tuple(loc))}: {dotted(tuple(loc))}: {item['msg']}"
         if line not in out:
             out.append(line)
     return out
+
+
+def check_records(records: ChatRecords, line_of: LineOf, aliases: AliasTable | None = None, *,
+                  references: bool = True) -> list[tuple[tuple, str]]:
+    """What the types cannot say: slugs fit IRIs, handles are handles, numbers and slugs are unique, references
+    point at something (unless `references` is False). Each problem is (field path, message); `line_of` gives the
+    line of a field path."""
+    aliases = aliases or AliasTable.load()
+    own = _consistency(records)
+    if not references:
+        own = [(loc, message) for loc, message in own if loc in (("source_slug",), ("chat", "slug"))]
+    slugs = [(loc, f"{slug!r} is not a slug (lower-case words and digits joined by '-'): it names a node of the "
+                   "graph") for loc, slug in slug_fields(records) if not SLUG.match(slug)]
+    return [*own, *slugs, *_handle_problems(records, aliases), *_conflicting_duplicates(records, aliases, line_of)]
 
 
 def _consistency(records: ChatRecords) -> list[tuple[tuple, str]]:
@@ -180,6 +180,93 @@ def _consistency(records: ChatRecords) -> list[tuple[tuple, str]]:
     return problems
 
 
+def _handle_problems(records: ChatRecords, aliases: AliasTable) -> list[tuple[tuple, str]]:
+    """A handle is what Twitter allows; a misprint the source really shows passes once aliases.yaml lists it."""
+    problems = []
+    for loc, handle in handle_fields(records):
+        if not is_handle(handle) and handle.lstrip("@") not in aliases.reasons:
+            problems.append((loc, f"{handle!r} is not a Twitter handle (1-15 letters, digits or '_', with or without "
+                                  "'@'); a misprint the source really shows can be listed as an alias of the "
+                                  "account in kg/data/aliases.yaml"))
+    return problems
+
+
+def _identities(aliases: AliasTable) -> list[tuple[str, str, Callable[[Any], str | None], tuple[str, ...], str]]:
+    """Records that are one node of the graph when their key is the same: (list, noun, key, facts, how to fix)."""
+    return [
+        ("organisations", "organisation", lambda o: o.slug, ("name", "kind", "part_of", "handle"),
+         "each its own slug"),
+        ("people", "person", lambda p: f"@{aliases.canonical(p.handle)}" if p.handle else None, ("name",),
+         "list the handles as two accounts"),
+        ("people", "person", lambda p: None if p.handle else iris.person_name(p.name).rsplit("/", 1)[1], ("name",),
+         "spell the two names apart"),
+        ("resources", "resource", lambda r: r.slug, ("title", "type"), "each its own slug"),
+    ]
+
+
+def _clashes(mine: Any, theirs: Any, facts: tuple[str, ...]) -> Iterator[tuple[str, Any, Any]]:
+    """Facts both records state, differently (a fact one leaves out is no conflict: the build merges both)."""
+    for fact in facts:
+        a, b = getattr(mine, fact), getattr(theirs, fact)
+        if a is not None and b is not None and a != b:
+            yield fact, a, b
+
+
+def _conflicting_duplicates(records: ChatRecords, aliases: AliasTable, line_of: LineOf) -> list[tuple[tuple, str]]:
+    """One slug (or handle) is one node of the graph: two records of it in one file must not state different facts."""
+    problems: list[tuple[tuple, str]] = []
+    for kind, what, key, facts, fix in _identities(aliases):
+        items = getattr(records, kind)
+        first: dict[str, int] = {}
+        for i, item in enumerate(items):
+            k = key(item)
+            if k is None or first.setdefault(k, i) == i:
+                continue
+            j = first[k]
+            for fact, mine, theirs in _clashes(item, items[j], facts):
+                problems.append(((kind, i, fact), f"the {what} {k!r} is also {kind}[{j}] (line {line_of((kind, j))}), "
+                                 f"with {fact} {theirs!r} there and {mine!r} here: one {what} is one node of the "
+                                 f"graph; give both the same {fact}, or {fix}"))
+    return problems
+
+
+def source_lines(path: Path, records: ChatRecords) -> LineOf:
+    """The line of a field path in the file `records` were read from (a report: the record's own line)."""
+    if Path(path).suffix.lower() in REPORT_SUFFIXES:
+        return lambda loc: _record_line(records, loc)
+    try:
+        return load_data(path)[1].line
+    except InputError:
+        return lambda loc: "?"
+
+
+def check_across(sources: list[tuple[Path, ChatRecords]], aliases: AliasTable | None = None) -> list[str]:
+    """Chats share organisation, person and resource nodes: a later chat must not state other facts about one
+    (another name for the same slug) than an earlier chat does; each problem as `FILE:LINE: field: message`."""
+    aliases = aliases or AliasTable.load()
+    problems: list[str] = []
+    lines = {path: source_lines(path, records) for path, records in sources}
+    for kind, what, key, facts, fix in _identities(aliases):
+        first: dict[str, tuple[Path, ChatRecords, int]] = {}
+        for path, records in sources:
+            for i, item in enumerate(getattr(records, kind)):
+                k = key(item)
+                if k is None:
+                    continue
+                where = first.setdefault(k, (path, records, i))
+                if where[0] == path:
+                    continue  # within one file: check_records' business
+                theirs = getattr(where[1], kind)[where[2]]
+                for fact, mine, other in _clashes(item, theirs, facts):
+                    loc = (kind, i, fact)
+                    problems.append(
+                        f"{path}:{lines[path](loc)}: {dotted(loc)}: the {what} {k!r} is also in chat "
+                        f"{where[1].chat.slug} ({where[0]}:{lines[where[0]]((kind, where[2]))}), with {fact} "
+                        f"{other!r} there and {mine!r} here: one {what} is one node of the graph for all chats; give "
+                        f"both the same {fact}, or {fix}")
+    return problems
+
+
 # --- the registry --------------------------------------------------------------------------------------------------
 
 
@@ -193,6 +280,25 @@ class SourceEntry:
     format: Literal["report", "records"]
     sha256: str
     copied: bool = False  # `qikg add` put this copy next to the registry; `qikg remove` deletes it
+
+
+class _RegistryEntry(BaseModel):
+    """What `SourceEntry` holds, checked as it is read back from the registry file."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    slug: str = Field(min_length=1)
+    chat: str = Field(min_length=1)
+    path: str = Field(min_length=1)
+    format: Literal["report", "records"]
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    copied: bool = False
+
+
+class _RegistryFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[_RegistryEntry] | None = None
 
 
 @dataclass
@@ -219,19 +325,41 @@ class Registry:
                 entries.append(SourceEntry(slug=records.source_slug, chat=records.chat.slug, path=report.name,
                                            format="report", sha256=sha256_file(report)))
             return cls(path, entries)
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         try:
-            entries = [SourceEntry(**item) for item in data.get("sources") or []]
-        except TypeError as error:
-            raise SourceError(f"{path}: not a source registry: {error}") from None
-        return cls(path, entries)
+            data, lines = load_data(path)
+        except InputError as error:
+            raise SourceError(str(error).split("\n", 1)[0], error.problems) from None
+        if not isinstance(data, dict | None):
+            raise SourceError(f"{path}: not a source registry", [
+                f"{path}:{lines.line(())}: (top level): found {type(data).__name__}; a registry is a mapping with "
+                "`sources:`, a list of entries (slug, chat, path, format, sha256, copied)"])
+        try:
+            checked = _RegistryFile.model_validate({} if data is None else data)
+        except ValidationError as error:
+            problems = validation_problems(path, error, lines)
+            raise SourceError(f"{path}: not a source registry ({len(problems)} problem(s))", problems) from None
+        entries = [SourceEntry(**item.model_dump()) for item in checked.sources]
+        problems = [f"{path}:{lines.line(('sources', i, 'slug'))}: sources[{i}].slug: {e.slug!r} is registered "
+                    "twice" for i, e in enumerate(entries) if e.slug in [x.slug for x in entries[:i]]]
+        if problems:
+            raise SourceError(f"{path}: not a source registry ({len(problems)} problem(s))", problems)
+        registry = cls(path, entries)
+        registry._lines = {i: lines.line(("sources", i, "path")) for i in range(len(entries))}
+        return registry
 
     def resolve(self, entry: SourceEntry) -> Path:
         candidate = Path(entry.path)
         return candidate if candidate.is_absolute() else self.path.parent / candidate
 
     def sources(self) -> list[Path]:
-        return [self.resolve(e) for e in self.entries]
+        """The files the build reads; a registered file that is not there is an error naming its registry line."""
+        paths = [self.resolve(e) for e in self.entries]
+        lines = getattr(self, "_lines", {})
+        missing = [f"{self.path}:{lines.get(i, '?')}: sources[{i}].path: no such file {str(p)!r}"
+                   for i, p in enumerate(paths) if not p.is_file()]
+        if missing:
+            raise SourceError(f"{self.path}: {len(missing)} registered source(s) missing", missing)
+        return paths
 
     def find(self, name: str) -> SourceEntry | None:
         """A source by its slug, its chat's slug, or its file name."""

@@ -45,8 +45,26 @@ def _print_findings(target: Console, findings: list, title: str) -> None:
         target.print(str(f).split(": ", 1)[1], soft_wrap=True, markup=False, highlight=False)
 
 
-def _run_build(out: Path, reason: bool, registry: Path | None) -> bool:
-    """Build into OUT and print the summary; False (after saying what to fix) when the build stops."""
+def _print_input_error(exc: Exception, title: str) -> None:
+    """A bad input file: the title, then one `FILE:LINE: field: message` a line, never wrapped (greppable)."""
+    err.print(f"[bold red]{title}[/] ", end="")
+    err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+
+
+def _is_input_error(exc: BaseException) -> bool:
+    """A build stopped by a file it reads (a chat source, the registry, kg/data), not by what the graph says.
+
+    `kg.pipeline.extract_all` turns a source's error into a BuildError: the original is its `__cause__`, or its
+    `__context__` under `raise ... from None`."""
+    from kg.inputs import InputError
+
+    return any(isinstance(e, InputError) for e in (exc, exc.__cause__, exc.__context__))
+
+
+def _run_build(out: Path, reason: bool, registry: Path | None) -> int:
+    """Build into OUT and print the summary; the exit code: 0 built, 1 the graph fails its checks, 2 a bad input
+    file (named with its line); the previous build is kept whenever the build stops."""
+    from kg.inputs import InputError
     from kg.pipeline import BuildError
     from kg.pipeline import build as run_build
 
@@ -54,13 +72,16 @@ def _run_build(out: Path, reason: bool, registry: Path | None) -> bool:
         try:
             result = run_build(out, progress=lambda msg: status.update(f"{msg}..."), reasoner=reason,
                                registry=registry)
+        except InputError as exc:
+            _print_input_error(exc, f"Build failed ({out} is as it was):")
+            return 2
         except BuildError as exc:
             err.print(f"[bold red]Build failed:[/] {str(exc).splitlines()[0]}")
             for line in str(exc).splitlines()[1:] if not exc.findings else []:
                 err.print(line, markup=False, highlight=False, soft_wrap=True)
             if exc.findings:
                 _print_findings(err, exc.findings, "What to fix:")
-            return False
+            return 2 if _is_input_error(exc) else 1
     console.print(_summary(result.counts, f"Built {out} ({sum(result.triples.values())} triples)"))
     if result.warnings:
         table = Table(title=f"{len(result.warnings)} warning(s)")
@@ -70,27 +91,31 @@ def _run_build(out: Path, reason: bool, registry: Path | None) -> bool:
         console.print(table)
     timing = ", ".join(f"{k.removesuffix('_s')} {v:.2f}s" for k, v in result.timings.items())
     console.print(f"[dim]{timing}[/]")
-    return True
+    return 0
 
 
 @app.command()
 def build(out: OutOption = Path("build"),
           reason: Annotated[bool, typer.Option(help="Run HermiT (consistency + inferred types).")] = True,
           registry: RegistryOption = None) -> None:
-    """Extract, build, validate, reason and write the graph files into OUT (the previous build survives failure)."""
-    if not _run_build(out, reason, registry):
-        raise typer.Exit(1)
+    """Extract, build, validate, reason and write the graph files into OUT (the previous build survives failure).
+
+    Exit 1 when the graph fails its checks, 2 when an input file is bad (each problem as FILE:LINE: field: message).
+    """
+    code = _run_build(out, reason, registry)
+    if code:
+        raise typer.Exit(code)
 
 
 BuildFlag = Annotated[bool, typer.Option("--build/--no-build", help="Rebuild OUT afterwards.")]
 ReasonFlag = Annotated[bool, typer.Option(help="Run HermiT in the rebuild.")]
 
 
-def _restore(registry_file: Path, text: str | None) -> None:
-    if text is None:
+def _restore(registry_file: Path, content: bytes | None) -> None:
+    if content is None:
         registry_file.unlink(missing_ok=True)
     else:
-        registry_file.write_text(text, encoding="utf-8")
+        registry_file.write_bytes(content)
 
 
 @app.command()
@@ -107,29 +132,32 @@ def add(
     from kg.chats import Registry, SourceError
     from kg.pipeline import is_stale
 
-    reg = Registry.load(registry)
-    before = reg.path.read_text(encoding="utf-8") if reg.path.is_file() else None
     try:
+        reg = Registry.load(registry)
+        before = reg.path.read_bytes() if reg.path.is_file() else None
         result = reg.add(source, replace=replace)
     except SourceError as exc:
-        err.print("[bold red]Not added:[/] ", end="")
-        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        _print_input_error(exc, "Not added:")
         raise typer.Exit(2) from None
     graph = iris.source_graph(result.entry.slug)
+    for warning in result.records.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True, highlight=False)
     if result.status == "unchanged":
         console.print(f"{source} is already registered as chat {result.entry.chat} ({graph}): nothing changed")
-        if rebuild and is_stale(out, registry=reg.path) and not _run_build(out, reason, reg.path):
-            raise typer.Exit(1)
+        code = _run_build(out, reason, reg.path) if rebuild and is_stale(out, registry=reg.path) else 0
+        if code:
+            raise typer.Exit(code)
         return
     console.print(f"{result.status} chat {result.entry.chat} from {source} as graph {graph} "
                   f"({len(result.records.quotes)} quotes, {len(result.records.questions)} questions, "
                   f"{len(result.records.resources)} resources)")
-    if rebuild and not _run_build(out, reason, reg.path):
+    code = _run_build(out, reason, reg.path) if rebuild else 0
+    if code:
         _restore(reg.path, before)
         if result.entry.copied and result.status == "added":
             reg.resolve(result.entry).unlink(missing_ok=True)
         err.print(f"[red]{source} was not added: the registry is as it was[/]")
-        raise typer.Exit(1)
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -144,27 +172,32 @@ def remove(
     from kg import iris
     from kg.chats import Registry, SourceError
 
-    reg = Registry.load(registry)
-    before = reg.path.read_text(encoding="utf-8") if reg.path.is_file() else None
     try:
+        reg = Registry.load(registry)
+        before = reg.path.read_bytes() if reg.path.is_file() else None
         entry = reg.remove(chat)
     except SourceError as exc:
         err.print(str(exc), style="red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     console.print(f"removed chat {entry.chat} (graph {iris.source_graph(entry.slug)})")
-    if rebuild and not _run_build(out, reason, reg.path):
+    code = _run_build(out, reason, reg.path) if rebuild else 0
+    if code:
         _restore(reg.path, before)
         err.print("[red]the chat was not removed: the registry is as it was[/]")
-        raise typer.Exit(1)
+        raise typer.Exit(code)
 
 
 @app.command()
 def chats(registry: RegistryOption = None) -> None:
     """The chats the build reads, one named graph each."""
     from kg import iris
-    from kg.chats import Registry
+    from kg.chats import Registry, SourceError
 
-    reg = Registry.load(registry)
+    try:
+        reg = Registry.load(registry)
+    except SourceError as exc:
+        _print_input_error(exc, "Cannot read the registry:")
+        raise typer.Exit(2) from None
     table = Table(title=f"{len(reg.entries)} chat(s) in {reg.path}")
     for column in ("chat", "source", "format", "graph", "file"):
         table.add_column(column, overflow="fold")
@@ -191,7 +224,11 @@ def synth(
     if out.suffix.lower() not in (".nq", ".trig"):
         err.print(f"[red]{out.name}: write synthetic chats as .nq (N-Quads) or .trig[/]")
         raise typer.Exit(2)
-    seed_path = seed or next(iter(p for p in default_sources() if p.suffix == ".txt"), None)
+    try:
+        seed_path = seed or next(iter(p for p in default_sources() if p.suffix == ".txt"), None)
+    except SourceError as exc:
+        _print_input_error(exc, "Cannot read the registry:")
+        raise typer.Exit(2) from None
     if seed_path is None:
         err.print("[red]no seed report: pass --seed REPORT.txt[/]")
         raise typer.Exit(2)
@@ -212,7 +249,13 @@ def _read_query(query: str) -> str:
         if not path.is_file():
             err.print(f"[red]no such query file: {query}[/]")
             raise typer.Exit(2)
-        return path.read_text(encoding="utf-8")
+        from kg.inputs import InputError, read_text
+
+        try:
+            return read_text(path)[1]
+        except InputError as exc:
+            _print_input_error(exc, "Not a query file:")
+            raise typer.Exit(2) from None
     return query
 
 
@@ -311,12 +354,19 @@ def _graphs_of(data: Path) -> list[str]:
 @app.command()
 def validate(reason: Annotated[bool, typer.Option(help="Also run HermiT.")] = True) -> None:
     """Build in memory and run SHACL, the quality checks and the reasoner; exit 1 on any violation."""
-    from kg.pipeline import assemble, default_sources, extract_all
+    from kg.inputs import InputError
+    from kg.pipeline import BuildError, assemble, default_sources, extract_all
     from kg.validate import validate_dataset
 
     warnings: list[str] = []
     with console.status("checking..."):
-        ds = assemble(extract_all(default_sources()), warnings)
+        try:
+            ds = assemble(extract_all(default_sources()), warnings)
+        except (InputError, BuildError) as exc:
+            if not isinstance(exc, InputError) and not _is_input_error(exc):
+                raise
+            _print_input_error(exc, "Cannot check:")
+            raise typer.Exit(2) from None
         findings = validate_dataset(ds)
         if reason:
             from kg.reason import reason as run_reasoner

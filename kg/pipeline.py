@@ -295,7 +295,7 @@ def triple_counts(ds: Dataset) -> dict[str, int]:
 
 def extract_all(sources: list[Path]) -> list[ChatRecords]:
     """Records of every source: reports through the extractor, records files validated (`kg.chats`)."""
-    from kg.chats import SourceError, load_records
+    from kg.chats import SourceError, check_across, load_records
 
     out = []
     for path in sources:
@@ -303,6 +303,10 @@ def extract_all(sources: list[Path]) -> list[ChatRecords]:
             out.append(load_records(path))
         except SourceError as error:
             raise BuildError(f"cannot read a chat source; the previous build is kept\n{error}") from None
+    problems = check_across(list(zip(sources, out, strict=True)))
+    if problems:
+        raise BuildError("the chat sources disagree about shared nodes; the previous build is kept\n"
+                         + "\n".join(f"  {p}" for p in problems)) from SourceError("chat sources disagree", problems)
     return out
 
 

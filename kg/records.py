@@ -8,6 +8,8 @@ Extractors for any source format produce one `ChatRecords`; `kg.build` turns it 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -192,3 +194,51 @@ class ChatRecords(BaseModel):
     lessons: list[Lesson] = []
     resources: list[Resource] = []
     warnings: list[str] = []
+
+
+HANDLE_RE = re.compile(r"^@?[A-Za-z0-9_]{1,15}$")  # what Twitter allows in a handle
+
+
+def is_handle(text: str) -> bool:
+    """True for a handle Twitter would allow (letters, digits, '_', 1-15 of them), with or without '@'."""
+    return bool(HANDLE_RE.match(text))
+
+
+def handle_fields(records: ChatRecords) -> Iterator[tuple[tuple, str]]:
+    """Every handle the records hold, with its field path (`quotes[3].mentions[0]`)."""
+    for kind in ("organisations", "people", "accounts", "influencers"):
+        for i, item in enumerate(getattr(records, kind)):
+            if item.handle is not None:
+                yield (kind, i, "handle"), item.handle
+    for i, handle in enumerate(records.panel):
+        yield ("panel", i), handle
+    for i, question in enumerate(records.questions):
+        if question.asked_by is not None:
+            yield ("questions", i, "asked_by"), question.asked_by
+    for i, quote in enumerate(records.quotes):
+        yield ("quotes", i, "author"), quote.author
+        lists = ["mentions", "replying_to"] if isinstance(quote, Tweet) else ["mentions"]
+        for name in lists:
+            for j, handle in enumerate(getattr(quote, name)):
+                yield ("quotes", i, name, j), handle
+    for i, resource in enumerate(records.resources):
+        for name in ("shared_by", "mentions"):
+            for j, handle in enumerate(getattr(resource, name)):
+                yield ("resources", i, name, j), handle
+
+
+def slug_fields(records: ChatRecords) -> Iterator[tuple[tuple, str]]:
+    """Every slug the records hold that mints or names an IRI (`resources[2].slug`, `chat.host`), with its path."""
+    for kind in ("resources", "measurements", "lessons"):
+        for i, item in enumerate(getattr(records, kind)):
+            yield (kind, i, "slug"), item.slug
+    for i, org in enumerate(records.organisations):
+        if org.part_of is not None:
+            yield ("organisations", i, "part_of"), org.part_of
+    for i, person in enumerate(records.people):
+        for j, slug in enumerate(person.affiliations):
+            yield ("people", i, "affiliations", j), slug
+    yield ("chat", "host"), records.chat.host
+    yield ("chat", "report_for"), records.chat.report_for
+    for j, slug in enumerate(records.chat.partners):
+        yield ("chat", "partners", j), slug

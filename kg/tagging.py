@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import PROV, SKOS
 
@@ -152,7 +151,9 @@ def match_labels(text: str, patterns: list[tuple[LabelPattern, str, str]]) -> di
 
 def load_curated(path: Path | None = None) -> dict:
     """The reviewed file: `questions` (question -> themes) and `items` (themes for single items)."""
-    data = yaml.safe_load((path or CURATED_PATH).read_text(encoding="utf-8")) or {}
+    from kg import curation
+
+    data = curation.load(path or CURATED_PATH, curation.CuratedThemes | None)[0] or {}
     return {"questions": data.get("questions") or [], "items": data.get("items") or []}
 
 

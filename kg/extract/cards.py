@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from kg.extract.markup import clean, handles, hashtags
+from kg.extract.markup import clean, handles, hashtags, reading
 from kg.records import EngagementCount
 
 HEADER_RE = re.compile(
@@ -139,8 +139,9 @@ def parse_card(lines: list[str], start: int, year: int) -> Card | None:
     if not head:
         return None
     name = head.group("name").strip() or None
-    card = Card(line=start, handle=head.group("handle"), display_name=name,
-                date=parse_date(head.group("date"), year))
+    with reading(start, "quotes.date", head.group("date")):
+        date = parse_date(head.group("date"), year)
+    card = Card(line=start, handle=head.group("handle"), display_name=name, date=date)
     n = start + 1
     total = len(lines)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 HANDLE_RE = re.compile(r"(?<![\w@/.])@([A-Za-z0-9_]{1,30})\b(?!\.\.\.|…)")  # "@sh..." is cut off
@@ -16,6 +18,28 @@ HASHTAG_RE = re.compile(r"(?<![\w#&/])#([A-Za-z][A-Za-z0-9_]*)")
 _LINK_RE = re.compile(r"\[([^\[\]]*?)\]\(#\)")
 _ESCAPED_PAREN_RE = re.compile(r"\\([()])")
 _TAG_RE = re.compile(r"</?(?:p|small|br|span|div)(?:\s[^>]*)?>", re.IGNORECASE)
+
+
+class LineError(ValueError):
+    """A line of the right shape whose values cannot be read (a 31 February, a month name that is none)."""
+
+    def __init__(self, line: int, what: str, message: str) -> None:
+        self.line, self.what, self.message = line, what, message
+        super().__init__(f"line {line}: {what}: {message}")
+
+
+@contextmanager
+def reading(line: int, what: str, text: str = "") -> Iterator[None]:
+    """Turn a value error while reading `line` (for the field `what`) into a `LineError` naming both."""
+    try:
+        yield
+    except LineError:
+        raise
+    except KeyError as error:
+        raise LineError(line, what, f"unknown name {error}" + (f" in {text!r}" if text else "")) from None
+    except (ValueError, ArithmeticError) as error:
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise LineError(line, what, f"cannot read {text!r}: {detail}" if text else detail) from None
 
 
 def clean(line: str) -> str:

@@ -14,12 +14,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from kg.extract import cards as cardlib
 from kg.extract import narrative
-from kg.extract.markup import clean, handles
+from kg.extract.markup import LineError, clean, handles, reading
 from kg.extract.resources import Citation, parse_citation, shared_table
+from kg.inputs import InputError, read_text
 from kg.iris import slugify
 from kg.records import (
     Account,
@@ -45,8 +44,31 @@ ZONES = {"BST": "+01:00", "GMT": "+00:00"}
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 
 
-class ExtractionError(ValueError):
-    """The report does not have a part every chat report has; names the file and what is missing."""
+class ExtractionError(InputError):
+    """The report does not have a part every chat report has; `problems` name file, line and what is missing."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the report format: its heading line, what the records take from it, and whether the records
+    would be wrong without it (the end of a table, the questions) or only poorer (the analytics)."""
+
+    heading: str
+    holds: str
+    required: bool
+
+
+SECTIONS = (  # in the order a report has them
+    Section("Analytics", "the analytics figures", False),
+    Section("The Influencers", "the influencer rankings", False),
+    Section("Tweet activity", "the hashtag totals", False),
+    Section("Insights and Learning", "the questions and their quotes", True),
+    Section("Core resources", "the core resources, and where the last question's quotes end", True),
+    Section("Shared resources", "the shared resources", True),
+    Section("What next?", "where the shared resources table ends", True),
+    Section("Save the dates!", "the follow-up chats", False),
+)
+SIGN_OFF = r"^Report produced by .+ for .+\.$"  # the title page's line, repeated as the report's last line
 
 
 @dataclass
@@ -66,15 +88,19 @@ class Doc:
         return self._clean[n]
 
     def find(
-        self, pattern: str, start: int = 1, end: int | None = None, required: bool = True
+        self, pattern: str, start: int = 1, end: int | None = None, required: bool = True, what: str = "report"
     ) -> tuple[int, re.Match[str]] | None:
+        """The first line from `start` to `end` matching `pattern`; a required one that is missing is an error
+        naming `what` the records needed it for."""
         rx = re.compile(pattern)
-        for n in range(start, (end or self.n) + 1):
+        last = min(end or self.n, self.n)
+        for n in range(max(start, 1), last + 1):
             m = rx.search(self.text(n))
             if m:
                 return n, m
         if required:
-            raise ExtractionError(f"{self.path}: no line matches {pattern!r} (lines {start}-{end or self.n})")
+            raise ExtractionError(f"{self.path}: not a chat report in the known format", [
+                f"{self.path}:{last}: {what}: no line matches {pattern!r} (lines {start}-{last})"])
         return None
 
 
@@ -84,26 +110,32 @@ def _hour(h: str, ampm: str) -> dt.time:
     return dt.time(hh, int(minute or 0))
 
 
-def _load(name: str) -> object:
-    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+def _load(name: str) -> list[dict]:
+    """A curation file of kg/data, checked against its schema (`kg.curation`): a malformed file names its line."""
+    from kg import curation
+
+    return curation.load(DATA / name)[0] or []
 
 
 # --- chat, follow-ups, panel ------------------------------------------------------------------------------------
 
 def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
     title_line = next(n for n in range(1, doc.n + 1) if doc.text(n))
-    by_n, by = doc.find(r"^Report produced by (?P<who>.+?) for (?P<org>.+?)\.$")
+    by_n, by = doc.find(r"^Report produced by (?P<who>.+?) for (?P<org>.+?)\.$", what="chat.report_author")
     when_n, when = doc.find(
         r"took place on \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}) at (?P<h>[\d.]+)(?P<ap>am|pm) "
-        r"(?P<tz>[A-Z]{3}) hosted by (?P<host>.+?) @(?P<handle>\w+)")
-    end = doc.find(r"ran from (?P<h1>[\d.]+)(?P<a1>am|pm) [–-] (?P<h2>[\d.]+)(?P<a2>am|pm) (?P<tz>[A-Z]{3})")
-    tags_n, tags = doc.find(r"^Just follow the hashtags (?P<tags>#\w+(?: (?:&|and) #\w+)*)$")
+        r"(?P<tz>[A-Z]{3}) hosted by (?P<host>.+?) @(?P<handle>\w+)", what="chat.date")
+    end = doc.find(r"ran from (?P<h1>[\d.]+)(?P<a1>am|pm) [–-] (?P<h2>[\d.]+)(?P<a2>am|pm) (?P<tz>[A-Z]{3})",
+                   what="chat.end")
+    tags_n, tags = doc.find(r"^Just follow the hashtags (?P<tags>#\w+(?: (?:&|and) #\w+)*)$", what="chat.hashtags")
     partner = doc.find(
         r"in partnership with #\w+ hosted by (?P<partner>.+?) \((?P<abbr>[A-Z]+)\) at (?P<parent>.+?) "
         r"\(in collaboration with (?P<collab>.+?)\)", required=False)
-    date = dt.date(int(when["y"]), MONTHS[when["mon"]], int(when["d"]))
-    start = _hour(when["h"], when["ap"])
-    end_time = _hour(end[1]["h2"], end[1]["a2"]) if end else dt.time(start.hour + 1, start.minute)
+    with reading(when_n, "chat.date", when[0]):
+        date = dt.date(int(when["y"]), MONTHS[when["mon"]], int(when["d"]))
+        start = _hour(when["h"], when["ap"])
+    with reading(end[0] if end else when_n, "chat.end", end[1][0] if end else when[0]):
+        end_time = _hour(end[1]["h2"], end[1]["a2"]) if end else dt.time((start.hour + 1) % 24, start.minute)
     collaborators = re.split(r", | & ", partner[1]["collab"]) if partner else []
     return Chat(
         line=when_n, slug=date.isoformat(), title=doc.text(title_line), date=date, start=start, end=end_time,
@@ -126,10 +158,11 @@ def parse_follow_ups(doc: Doc) -> list[FollowUpChat]:
     for n in range(found[0] + 1, doc.n + 1):
         m = rx.match(doc.text(n))
         if m:
-            out.append(FollowUpChat(
-                line=n, date=dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d"])),
-                start=_hour(m["h1"], m["ap"]), end=_hour(m["h2"], m["ap"]), timezone=m["tz"],
-                utc_offset=ZONES.get(m["tz"], "+00:00")))
+            with reading(n, "follow_ups", m[0]):
+                out.append(FollowUpChat(
+                    line=n, date=dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d"])),
+                    start=_hour(m["h1"], m["ap"]), end=_hour(m["h2"], m["ap"]), timezone=m["tz"],
+                    utc_offset=ZONES.get(m["tz"], "+00:00")))
     return out
 
 
@@ -187,7 +220,7 @@ def load_organisations(doc: Doc, warnings: list[str]) -> list[Organisation]:
         for name in [org.name, *org.alt_names]:
             if not any(name in doc.text(n) for n in range(1, doc.n + 1)):
                 warnings.append(f"organisations.yaml: {name!r} does not occur in {doc.path.name}")
-        if org.name not in doc.text(org.line):
+        if org.line > doc.n or org.name not in doc.text(org.line):
             warnings.append(f"organisations.yaml: {org.name!r} is not on line {org.line}")
         orgs.append(org)
     return orgs
@@ -313,8 +346,9 @@ def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
     p_start = p_end = None
     if head:
         m = head[1]
-        p_start = dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d1"]))
-        p_end = dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d2"]))
+        with reading(head[0], "measurements.period_start", m[0]):
+            p_start = dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d1"]))
+            p_end = dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d2"]))
     rules = [
         ("tweets-seven-days", r"^- (?P<q>More than )?(?P<v>[\d,]+) tweets about the evaluation were shared in "
          r"(?P<p>\w+) days", "tweets shared about the evaluation", "tweets"),
@@ -332,7 +366,8 @@ def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
         n, m = found
         text = doc.text(n)
         tool = re.search(r"\((?:[\w\s]+ )?(?:from|data from) (?P<tool>[A-Z][\w ]+?)\)", text)
-        value = _number(m["v"])
+        with reading(n, f"measurements.{slug}", m["v"]):
+            value = _number(m["v"])
         period = (p_start, p_end, "17-23 October 2022 headline figures") if slug != "participants" else (
             chat.date, chat.date, f"{chat.start:%H:%M}-{chat.end:%H:%M} {chat.timezone} on {chat.date:%d %B %Y}")
         out.append(Measurement(
@@ -345,8 +380,9 @@ def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
     tool_line = doc.find(r"^TB #\w+$", required=False)
     if tb and totals:
         m = tb[1]
-        s = dt.date(int(m["y1"]), int(m["m1"]), int(m["d1"]))
-        e = dt.date(int(m["y2"]), int(m["m2"]), int(m["d2"]))
+        with reading(tb[0], "measurements.period_start", m[0]):
+            s = dt.date(int(m["y1"]), int(m["m1"]), int(m["d1"]))
+            e = dt.date(int(m["y2"]), int(m["m2"]), int(m["d2"]))
         tool = "Tweet Binder" if tool_line and doc.find(r"\(Tweetbinder\)", required=False) else None
         for slug, key, label, unit in [("hashtag-tweets", "t", "tweets with the hashtag", "tweets"),
                                        ("hashtag-users", "u", "users of the hashtag", "users")]:
@@ -380,6 +416,8 @@ def parse_influencers(doc: Doc) -> list[InfluencerRank]:
         for (slug, unit), (who, value) in zip(rankings, zip(cells[0::2], cells[1::2], strict=True), strict=True):
             m = re.match(r"^@(?P<h>\w+)\s+(?P<name>.+)$", who)
             if m:
+                with reading(n, f"influencers.{slug}", value):
+                    int(value.replace(",", ""))
                 out.append(InfluencerRank(line=n, ranking=slug, rank=rank, handle=m["h"], display_name=m["name"],
                                           value=int(value.replace(",", "")), unit=unit))  # type: ignore[arg-type]
     return out
@@ -450,10 +488,12 @@ def parse_resources(doc: Doc, warnings: list[str], shown_names: dict[str, str] |
         headline = doc.find(r"^Headlines about .+$", end=n, required=False)
         sharer = [h for h, name in (shown_names or {}).items() if name == who]
         extra = next((c for c in curated if c["line"] == n), {})
+        with reading(n, "resources.issued", m[0]):
+            issued = dt.date(2000 + int(m["y"]), int(m["m"]), int(m["d"]))
         out.append(Resource(
             line=n, slug=_unique("analytics-headlines-graphic", slugs), type="Image",
             title=None, label=f"Graphic of the analytics headlines, created and shared by {who}",
-            creators=[who], issued=dt.date(2000 + int(m["y"]), int(m["m"]), int(m["d"])),
+            creators=[who], issued=issued,
             shared_by=sharer if len(sharer) == 1 else [], core=False,
             description=headline[1].group(0) if headline else None,
             discussed_at=extra.get("discussed_at", [])))
@@ -535,12 +575,61 @@ def link_names_to_accounts(chat: Chat, accounts: list[Account], people: list[Per
     return out
 
 
+def check_layout(doc: Doc) -> list[str]:
+    """The sections of the report format, in order: raise naming every required one that is missing or out of
+    place (a truncated report loses its last sections); return warnings naming the optional ones that are missing.
+    """
+    found = {s.heading: next((n for n in range(1, doc.n + 1) if doc.text(n) == s.heading), None) for s in SECTIONS}
+    last = max((n for n in range(1, doc.n + 1) if doc.text(n)), default=1)
+    errors, warnings = [], []
+    previous: tuple[str, int] | None = None
+    for i, section in enumerate(SECTIONS):
+        line = found[section.heading]
+        if line is None:
+            after = next(((s.heading, found[s.heading]) for s in SECTIONS[i + 1:] if found[s.heading]), None)
+            where = (f"{after[1]}: {section.heading}: section missing (none before {after[0]!r})" if after else
+                     f"{last}: {section.heading}: section missing: the report ends at line {last}, before it "
+                     "(truncated?)")
+            lost = "it holds" if section.required else "the records lack"
+            (errors if section.required else warnings).append(f"{doc.path}:{where}; {lost} {section.holds}")
+            continue
+        if previous is not None and line < previous[1]:
+            errors.append(f"{doc.path}:{line}: {section.heading}: comes before {previous[0]!r} (line {previous[1]}); "
+                          "the sections are out of order")
+        previous = (section.heading, line)
+    if errors:
+        raise ExtractionError(f"{doc.path}: not a complete chat report ({len(errors)} problem(s))", errors)
+    sign_off = doc.find(SIGN_OFF, required=False)
+    if sign_off and (last == sign_off[0] or not re.match(SIGN_OFF, doc.text(last))):
+        final = max((s for s in SECTIONS if found[s.heading]), key=lambda s: found[s.heading] or 0)
+        warnings.append(f"{doc.path}:{last}: end of report: the report stops before its closing line "
+                        f"({doc.text(sign_off[0])!r}, as on line {sign_off[0]}); truncated? {final.holds} (section "
+                        f"{final.heading!r}, line {found[final.heading]}) may be incomplete")
+    return warnings
+
+
 def extract(path: Path) -> ChatRecords:
     """Read one report. Raises ExtractionError naming the file and the missing part when the layout is not met."""
-    raw = path.read_bytes()
-    text = raw.decode("utf-8")
+    raw, text = read_text(path)
+    if not text.strip():
+        raise ExtractionError(f"{path}: not a chat report", [f"{path}:1: (file): the file is empty"])
     doc = Doc(path=path, lines=text.split("\n"))
-    warnings: list[str] = []
+    try:
+        return _extract(doc, raw)
+    except InputError:
+        raise
+    except LineError as error:
+        raise ExtractionError(f"{path}: not a chat report in the known format", [
+            f"{path}:{error.line}: {error.what}: {error.message}"]) from None
+    except (ValueError, LookupError, ArithmeticError, StopIteration) as error:  # a layout no rule foresaw
+        raise ExtractionError(f"{path}: not a chat report in the known format", [
+            f"{path}:?: (report): the extractor cannot read this report ({type(error).__name__}: {error}); "
+            "please report it with the file"]) from None
+
+
+def _extract(doc: Doc, raw: bytes) -> ChatRecords:
+    path = doc.path
+    warnings: list[str] = check_layout(doc)
     orgs = load_organisations(doc, warnings)
     chat = parse_chat(doc, orgs)
     cards = cardlib.find_cards(doc.lines, chat.date.year)
