@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from pathlib import Path
 
 import httpx
 import pytest
@@ -13,9 +12,6 @@ from fastapi.testclient import TestClient
 
 SECURITY = {"x-content-type-options": "nosniff", "x-frame-options": "DENY", "referrer-policy": "no-referrer"}
 SELECT = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 
 # (method, path, headers, the status it answers with): pages, JSON, errors, static files, downloads
 RESPONSES = [
@@ -101,18 +97,6 @@ def test_the_docs_page_may_run_exactly_its_own_inline_script(client: TestClient)
 
 def _entity_page(client: TestClient) -> str:
     return client.get("/api/themes", params={"flat": True}).json()["items"][0]["url"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 VIOLATIONS = """() => { window.__csp = []; document.addEventListener('securitypolicyviolation',
