@@ -14,6 +14,10 @@ expect and why. Items are keyed by their local id (`quote/2022-10-19/17`, `resou
 - recall: of the themes expected for the judged quotes, those the tagger gives the quote (the theme itself or a
   narrower one; weak evidence counts as found).
 - kept: of the assignments judged relevant, the share the tagger still makes (what a rule change threw away).
+
+Three judged lists: `assignments` (the first sample, drawn before the changes), `new_assignments` (drawn after them:
+every assignment they added, and a random draw of assignments not judged before) and `removed_assignments` (what
+the changes dropped); precision and kept are over all three, and each list's own precision is reported too.
 """
 
 from __future__ import annotations
@@ -109,7 +113,8 @@ def measure(judged: dict, tags: list[Tag], thesaurus: Graph) -> dict:
     below = narrower_closure(thesaurus)
     present = correct = relevant = relevant_kept = 0
     wrong_now: list[str] = []
-    samples = {"first": judged.get("assignments", []), "second": judged.get("new_assignments", [])}
+    samples = {"first": judged.get("assignments", []), "second": judged.get("new_assignments", []),
+               "removed": judged.get("removed_assignments", [])}
     per_sample: dict[str, dict] = {}
     for name, rows in samples.items():
         p = c = 0
@@ -180,13 +185,19 @@ def write_results(result: dict, label: str) -> None:
     path.write_text(json.dumps(runs, indent=2, sort_keys=True) + "\n")
     lines = ["# Theme tagging against the judged sample", "",
              "`python -m bench.tagging --label LABEL`; sample: `bench/judged/tags-2022-10-19.yaml`.", "",
+             "The fair before/after comparison is the first list, drawn at random before the changes. The second "
+             "list was drawn after them (what they added, and assignments not judged before), the removed list "
+             "is what they dropped: the overall figures mix all three. Weak = marked weak evidence in the graph.", "",
              "| run | precision | recall | relevant kept | assignments present / judged | themes found / expected "
-             "| tags (weak) |", "|---|---|---|---|---|---|---|"]
+             "| tags (weak) | precision per list (first / second / removed) |", "|---|---|---|---|---|---|---|---|"]
     for name in sorted(runs, key=lambda n: (n != "before", n)):
         r = runs[name]
         lines.append(f"| {name} | {r['precision']} | {r['recall']} | {r['kept_relevant']} | "
                      f"{r['assignments_present']} / {r['assignments_judged']} | {r['themes_found']} / "
-                     f"{r['themes_expected']} | {r['tags_total']} ({r['tags_weak']}) |")
+                     f"{r['themes_expected']} | {r['tags_total']} ({r['tags_weak']}) | "
+                     + " / ".join(f"{r['per_sample'][k]['precision']} ({r['per_sample'][k]['correct']}/"
+                                  f"{r['per_sample'][k]['present']})" for k in ("first", "second", "removed"))
+                     + " |")
     for name in sorted(runs):
         r = runs[name]
         lines += ["", f"## {name}: judged not correct but still given", ""] + [f"- {x}" for x in r["not_correct_now"]]
@@ -215,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     n_quotes = args.quotes
     if args.command == "draw-new":
         judged = yaml.safe_load(args.judged.read_text(encoding="utf-8"))
-        exclude = {(r["item"], r["theme"]) for r in judged.get("assignments", []) + judged.get("new_assignments", [])}
+        exclude = {(r["item"], r["theme"]) for key in ("assignments", "new_assignments", "removed_assignments")
+                   for r in judged.get(key, [])}
         n_quotes = 0
     sample = draw(tags, texts, args.seed, args.assignments, n_quotes, exclude)
     out = yaml.safe_dump(sample, sort_keys=False, allow_unicode=True, width=120)
