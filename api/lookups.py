@@ -124,7 +124,7 @@ def _rank_resources(catalogue: Catalogue, theme_node: Theme, include_narrower: b
 
 # What a reason says about the resource: its own words or a reviewer tie it to the theme (about it), or only a quote
 # that mentions it, or only the question section it was discussed in (weak).
-REASON_WEIGHT = {"label": 3.0, "curated": 3.0, "question": 2.0, "quote": 1.0, "tagged": 1.0}
+REASON_WEIGHT = {"label": 3.0, "curated": 3.0, "question": 2.0, "quote": 1.0, "chat": 1.0, "tagged": 1.0}
 WEAK_WEIGHT = 0.5
 TIERS = ("about the theme itself", "about a narrower theme", "only mentioned")
 
@@ -159,6 +159,8 @@ def _evidence(reason: dict) -> str:
         return "discussed in the question's section" + (" only" if reason.get("strength") == "weak" else "")
     if kind == "quote":
         return "a quote about the theme discusses it"
+    if kind == "chat":
+        return "only the chat's title names the theme"
     return "tagged"
 
 

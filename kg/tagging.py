@@ -6,9 +6,12 @@ Three reasons, in order of preference (one `qi:ThemeAssignment` per item and the
   else; a few phrase rules (`PHRASE_RULES`) find what a fixed label cannot (the verb "model", "X-focussed");
 - "question": a quote (or a resource discussed) in a question's section inherits that question's themes
   (`qi:viaQuestion`), but not when its own words are all about other lessons;
-- "curated": a reviewed entry of `kg/data/curated_themes.yaml`, with its source line and reason (`qi:note`).
+- "curated": a reviewed entry of `kg/data/curated_themes.yaml`, with its source line and reason (`qi:note`);
+- "chat": the last resort for an item nothing else tags: the themes the chat's title names (`qi:matchedLabel`),
+  always weak.
+A question no reviewer mapped (a later chat's) passes on the themes its own words name.
 Every assignment says how strong its evidence is (`qi:strength`): "weak" for a theme inherited from a question's
-section that the item's own words do not back up; the API ranks weak evidence last.
+section that the item's own words do not back up, and for the chat's topic; the API ranks weak evidence last.
 The question -> theme mapping itself lives in that file, not in code, so a reviewer can read and change it.
 """
 
@@ -29,7 +32,7 @@ from kg.iris import QI, QID
 from kg.records import ChatRecords
 
 CURATED_PATH = Path(__file__).parent / "data" / "curated_themes.yaml"
-REASON_RANK = {"label": 0, "question": 1, "curated": 2}
+REASON_RANK = {"label": 0, "question": 1, "curated": 2, "chat": 3}
 LABEL_KINDS = {SKOS.prefLabel: "pref", SKOS.altLabel: "alt", SKOS.hiddenLabel: "hidden"}
 _SEPARATOR = r"[\s\-\u2010\u2011\u2013_]*"
 
@@ -381,7 +384,9 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
                 out.append(Assignment(node, t, "curated", int(entry["line"]), note=str(entry["reason"])))
 
     for q in records.questions:
-        labelled(iris.question(slug, q.number), q.text or "", q.line)
+        own = labelled(iris.question(slug, q.number), q.text or "", q.line)
+        # a question no reviewer mapped (a later chat's) gives its section the themes its own words name
+        question_themes.setdefault(q.number, sorted(own))
 
     for quote in records.quotes:
         node = iris.quote(slug, quote.number)
@@ -421,6 +426,19 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
         for t in usable(list(entry["themes"]), f"curated_themes.yaml item at line {line}"):
             out.append(Assignment(node, t, "curated", line, note=note))
 
+    # The last resort, weak: an item whose words, question and curation give it no theme was said in a chat about
+    # the topic the chat's title names ("How to build improvement capability ...").
+    chat_topic = find_themes(records.chat.title, patterns)
+    themed_so_far = {a.subject for a in out}
+    items = [(iris.question(slug, q.number), q.line) for q in records.questions]
+    items += [(iris.quote(slug, q.number), q.line) for q in records.quotes]
+    items += [(iris.resource(r.slug), r.line) for r in records.resources]
+    for item, line in items:
+        if item not in themed_so_far:
+            for t, ev in chat_topic.items():
+                out.append(Assignment(item, t, "chat", line, matched_label=ev.label, weak=True,
+                                      context=f"the chat's title: {records.chat.title}"))
+
     best: dict[tuple[URIRef, str], Assignment] = {}
     for a in out:
         key = (a.subject, a.theme_slug)
@@ -429,10 +447,7 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
     chosen = [best[k] for k in sorted(best)]
 
     themed = {a.subject for a in chosen}
-    items = [iris.question(slug, q.number) for q in records.questions]
-    items += [iris.quote(slug, q.number) for q in records.quotes]
-    items += [iris.resource(r.slug) for r in records.resources]
-    for item in items:
+    for item, _ in items:
         if item not in themed:
             warnings.append(f"{item} has no theme (no label in its words, no question, no curated entry)")
     return chosen, warnings

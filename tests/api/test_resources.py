@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-REASONS = {"label", "question", "curated", "quote", "tagged"}
+REASONS = {"label", "question", "curated", "quote", "chat", "tagged"}
 
 
 def test_resources_for_a_theme_say_why_they_matched(client: TestClient) -> None:

@@ -239,3 +239,30 @@ def test_the_evaluation_report_carries_the_six_lessons_in_any_report_of_the_seri
             "accountability-for-behaviours", "golden-thread"} <= lessons
     spilled = [a for a in found if a.reason == "curated" and a.subject != iris.resource(evaluation)]
     assert spilled == [], "the first report's question mapping must not spill onto a later chat"
+
+
+def test_a_later_chats_question_passes_on_the_themes_its_own_words_name(records: ChatRecords) -> None:
+    """No curation for a later chat: its Q5, which names the golden thread, gives the golden thread to an answer
+    whose words name no theme (weakly), and nothing from the first report's mapping."""
+    from kg import ontology
+
+    later = records.model_copy(update={"source_slug": "leadingqi-2023-01-31",
+                                       "chat": records.chat.model_copy(update={"slug": "2023-01-31"})})
+    found = _by_key(assignments(later, ontology.thesaurus(), load_curated())[0])
+    q5 = found[(str(iris.question("2023-01-31", 5)), "golden-thread")]
+    assert q5.reason == "label"
+    answer = found[(str(iris.quote("2023-01-31", 5)), "golden-thread")]  # joyfurnival's A5 names "thread" itself
+    assert answer.reason == "label"
+    assert (str(iris.question("2023-01-31", 2)), "cultural-readiness") in found  # "readiness for improvement"
+    assert found[(str(iris.question("2023-01-31", 2)), "cultural-readiness")].reason == "label"
+
+
+def test_an_item_nothing_else_tags_gets_the_chats_topic_as_weak_evidence(records: ChatRecords) -> None:
+    from kg import ontology
+
+    later = records.model_copy(update={"source_slug": "leadingqi-2023-01-31",
+                                       "chat": records.chat.model_copy(update={"slug": "2023-01-31"})})
+    found = _by_key(assignments(later, ontology.thesaurus(), load_curated())[0])
+    q4 = found[(str(iris.question("2023-01-31", 4)), "improvement-capability")]  # Q4 has no words
+    assert (q4.reason, q4.weak, q4.matched_label.lower()) == ("chat", True, "improvement capability")
+    assert not any(a.reason == "chat" for key, a in found.items() if key[0] == str(iris.question("2023-01-31", 5)))
