@@ -78,12 +78,16 @@ class ThemeReason:
     via_question: str | None = None
     note: str | None = None
     via_quote: str | None = None
+    strength: str | None = None
+    context: str | None = None
 
     @classmethod
     def from_row(cls, row: dict) -> ThemeReason:
-        """From a row with ?theme ?reason ?matchedLabel ?viaQuestion ?note ?viaQuote (the last four optional)."""
+        """From a row with ?theme ?reason ?matchedLabel ?viaQuestion ?note ?viaQuote ?strength ?matchedContext (all
+        but the first two optional)."""
         return cls(str(row["theme"]), text(row.get("reason")), text(row.get("matchedLabel")),
-                   text(row.get("viaQuestion")), text(row.get("note")), text(row.get("viaQuote")))
+                   text(row.get("viaQuestion")), text(row.get("note")), text(row.get("viaQuote")),
+                   text(row.get("strength")), text(row.get("matchedContext")))
 
 
 @dataclass

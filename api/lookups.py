@@ -65,6 +65,10 @@ def reason_entry(catalogue: Catalogue, why: ThemeReason) -> dict:
         entry["via_quote"] = _quote_ref(catalogue, why.via_quote)
     if why.note is not None:
         entry["note"] = why.note
+    if why.context is not None:
+        entry["matched_context"] = why.context
+    if why.strength is not None:
+        entry["strength"] = why.strength
     return entry
 
 
@@ -74,7 +78,10 @@ def reason(catalogue: Catalogue, row: dict) -> dict:
 
 
 def resources_for_theme(catalogue: Catalogue, theme_node: Theme, include_narrower: bool = True) -> list[dict]:
-    """Resources tagged with the theme (or narrower ones), ranked, each saying why it matched.
+    """Resources tagged with the theme (or narrower ones), ranked, each saying why it matched and why it ranks where
+    it does: resources about the theme itself first, then those about a narrower theme, then those only mentioned
+    (a quote about the theme discusses them, or weak evidence); within a group by the strongest single reason, then
+    by the sum of all reasons (`score`), then the report's core resources first.
 
     Answered from the catalogue's theme index (read from the store once per load), not by a query per request:
     the same answer as api/queries/resources_by_theme.rq, which tests check theme by theme. The catalogue does not
@@ -103,19 +110,75 @@ def _rank_resources(catalogue: Catalogue, theme_node: Theme, include_narrower: b
                 entry = reason_entry(catalogue, why)
                 if entry not in entries:
                     entries.append(entry)
-        entries.sort(key=lambda r: (r["theme"] != direct, r["theme"], r["reason"]))
-        out.append({**summary, "matched_because": entries, "score": relevance(entries, direct)})
-    return sorted(out, key=lambda r: (-r["score"], (r["title"] or r["id"]).casefold(), r["id"]))
+        entries.sort(key=lambda r: (r["theme"] != direct, not is_about(r), r["theme"], r["reason"]))
+        tier, because = rank_tier(entries, direct, theme_node.label)
+        out.append({**summary, "matched_because": entries, "score": relevance(entries, direct), "tier": tier,
+                    "ranked_because": because, "_best": strongest(entries, direct)})
+    for r in out:
+        if r.get("core"):
+            r["ranked_because"] += "; one of the report's core resources, first among equals"
+    out.sort(key=lambda r: (r["tier"], -r.pop("_best"), -r["score"], not r.get("core"),
+                            (r["title"] or r["id"]).casefold(), r["id"]))
+    return out
 
 
-REASON_WEIGHT = {"label": 3.0, "quote": 2.0, "question": 1.0, "curated": 1.0, "tagged": 1.0}
+# What a reason says about the resource: its own words or a reviewer tie it to the theme (about it), or only a quote
+# that mentions it, or only the question section it was discussed in (weak).
+REASON_WEIGHT = {"label": 3.0, "curated": 3.0, "question": 2.0, "quote": 1.0, "chat": 1.0, "tagged": 1.0}
+WEAK_WEIGHT = 0.5
+TIERS = ("about the theme itself", "about a narrower theme", "only mentioned")
+
+
+def is_about(reason: dict) -> bool:
+    """A reason that makes the resource about the theme: its own words, a reviewer, or its question's section backed
+    up by its own words; not a quote that mentions it, nor weak evidence."""
+    return reason["reason"] in {"label", "curated", "question"} and reason.get("strength") != "weak"
+
+
+def rank_tier(reasons: list[dict], direct_theme: str, theme_label: str) -> tuple[int, str]:
+    """Which group a resource ranks in, and why, in words: about the theme itself, about a narrower theme, or only
+    mentioned (a quote about the theme discusses it, or a question's section alone)."""
+    about = [r for r in reasons if is_about(r)]
+    if any(r["theme"] == direct_theme for r in about):
+        r = next(r for r in about if r["theme"] == direct_theme)
+        return 0, f"{TIERS[0]} ({theme_label}: {_evidence(r)})"
+    if about:
+        r = about[0]
+        return 1, f"{TIERS[1]} ({r['theme_label'] or r['theme']}: {_evidence(r)})"
+    r = reasons[0] if reasons else {"reason": "tagged", "theme": direct_theme, "theme_label": theme_label}
+    return 2, f"{TIERS[2]} ({r['theme_label'] or r['theme']}: {_evidence(r)}), ranked after resources about it"
+
+
+def _evidence(reason: dict) -> str:
+    kind = reason["reason"]
+    if kind == "label":
+        return f"its words say '{reason.get('matched_label')}'"
+    if kind == "curated":
+        return "a reviewed tag"
+    if kind == "question":
+        return "discussed in the question's section" + (" only" if reason.get("strength") == "weak" else "")
+    if kind == "quote":
+        return "a quote about the theme discusses it"
+    if kind == "chat":
+        return "only the chat's title names the theme"
+    return "tagged"
+
+
+def _weight(reason: dict, direct_theme: str) -> float:
+    return (REASON_WEIGHT.get(reason["reason"], 1.0) * (1.0 if reason["theme"] == direct_theme else 0.5)
+            * (WEAK_WEIGHT if reason.get("strength") == "weak" else 1.0))
+
+
+def strongest(reasons: list[dict], direct_theme: str) -> float:
+    """The weight of the best single reason: within a tier, one reviewed tag or the theme named in the title beats
+    many lesser reasons (a question's section plus quotes plus a narrower label)."""
+    return max((_weight(r, direct_theme) for r in reasons), default=0.0)
 
 
 def relevance(reasons: list[dict], direct_theme: str) -> float:
-    """Rank what to read first: the theme named in the title beats a quote about it, which beats a curated or
-    section-level link; a match through a narrower theme counts half. Every reason adds up."""
-    return round(sum(REASON_WEIGHT.get(r["reason"], 1.0) * (1.0 if r["theme"] == direct_theme else 0.5)
-                     for r in reasons), 2)
+    """The score: a reviewed tag or the theme named in its words beats a question's section, which beats a quote
+    about the theme; weak evidence counts half, a match through a narrower theme half. Every reason adds up."""
+    return round(sum(_weight(r, direct_theme) for r in reasons), 2)
 
 
 def item_reasons(service: GraphService, catalogue: Catalogue, iri: str) -> list[dict]:
