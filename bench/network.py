@@ -10,14 +10,11 @@ network routes after it (sequential requests, median and p99). Writes bench/resu
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
 from pathlib import Path
 
-from bench import data, machine
-from bench.routes import serve_and_time
+from bench import data
+from bench.routes import report_head, run_sizes, serve_and_time
 
 RESULTS = data.ROOT / "bench" / "results"
 ROUTES = ["/api/network/people/nodes?limit=20", "/api/network/people/bridges?limit=10",
@@ -57,15 +54,10 @@ def serve(ds: data.Dataset, requests: int) -> dict:
 
 
 def write(results: dict, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "network.json").write_text(json.dumps(results, indent=1) + "\n")
-    info = results["machine"]
-    lines = ["# Who connects whom: computing the networks and serving /api/network", "",
-             f"`{results['command']}` at commit {(info.get('git_commit') or '')[:7]}, {info.get('date')}; "
-             f"{info.get('cores_logical')} cores. Target: computed once per load, `/api/network` median "
-             "≤ 10 ms at 1 M quads.", "",
-             "| size | quads | facts | read facts | people (nodes / build) | organisations | themes | first request "
-             "| routes: median / p99 (ms) |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = report_head(results, folder, "network", "Who connects whom: computing the networks and serving "
+                        "/api/network", "computed once per load, `/api/network` median ≤ 10 ms at 1 M quads")
+    lines += ["| size | quads | facts | read facts | people (nodes / build) | organisations | themes | first request "
+              "| routes: median / p99 (ms) |", "|---|---|---|---|---|---|---|---|---|"]
     for size, r in results["sizes"].items():
         c, s = r["compute"], r["serve"]
         nets = c["networks"]
@@ -80,20 +72,8 @@ def write(results: dict, folder: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="seed,100k", help="comma-separated: seed, 100k, 1m")
-    parser.add_argument("--requests", type=int, default=200, help="timed requests per route")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    results: dict = {"command": "python -m bench.network " + " ".join(argv if argv is not None else sys.argv[1:]),
-                     "machine": machine.info(), "sizes": {}}
-    for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
-        ds = data.prepare(size, progress=lambda m: print(m, flush=True))
-        print(f"{size}: {ds.quads:,} quads", flush=True)
-        results["sizes"][size] = {"quads": ds.quads, "compute": compute(ds), "serve": serve(ds, args.requests)}
-        write(results, args.out)
-        print(json.dumps(results["sizes"][size], indent=1)[:1500], flush=True)
-    return 0
+    return run_sizes("network", __doc__ or "", lambda ds, n: {"compute": compute(ds), "serve": serve(ds, n)}, write,
+                     argv)
 
 
 if __name__ == "__main__":

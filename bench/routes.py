@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from bench import data, servers
+from bench import data, machine, servers
 from bench.latency import timed_loop
 
 
@@ -29,3 +33,32 @@ def serve_and_time(ds: data.Dataset, routes: list[str], *, warm: list[str], requ
         out["routes"] = {route: timed_loop(lambda r=route: client.get(r), max_n=requests, max_s=60, warmup=3)
                          for route in routes}
     return out
+
+
+def run_sizes(name: str, doc: str, measure: Callable[[data.Dataset, int], dict],
+              write: Callable[[dict, Path], None], argv: list[str] | None) -> int:
+    """The command line of a per-size benchmark: `--sizes`, `--requests`, `--out`; results written after each size."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="seed,100k", help="comma-separated: seed, 100k, 1m")
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per route")
+    parser.add_argument("--out", type=Path, default=data.ROOT / "bench" / "results")
+    args = parser.parse_args(argv)
+    results: dict = {"command": f"python -m bench.{name} " + " ".join(argv if argv is not None else sys.argv[1:]),
+                     "machine": machine.info(), "sizes": {}}
+    for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
+        ds = data.prepare(size, progress=lambda m: print(m, flush=True))
+        print(f"{size}: {ds.quads:,} quads", flush=True)
+        results["sizes"][size] = {"quads": ds.quads, **measure(ds, args.requests)}
+        write(results, args.out)
+        print(json.dumps(results["sizes"][size], indent=1)[:1500], flush=True)
+    return 0
+
+
+def report_head(results: dict, folder: Path, name: str, title: str, target: str) -> list[str]:
+    """Write `<name>.json` to `folder`; the first lines of `<name>.md`: the title, the command, commit, date, cores
+    and the target."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(results, indent=1) + "\n")
+    info = results["machine"]
+    return [f"# {title}", "", f"`{results['command']}` at commit {(info.get('git_commit') or '')[:7]}, "
+            f"{info.get('date')}; {info.get('cores_logical')} cores. Target: {target}.", ""]

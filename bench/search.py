@@ -10,15 +10,12 @@ query (median and p99). Target (issue 15): median ≤ 10 ms at 1 M quads. Writes
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
-from bench import data, machine
-from bench.routes import serve_and_time
+from bench import data
+from bench.routes import report_head, run_sizes, serve_and_time
 
 RESULTS = data.ROOT / "bench" / "results"
 QUERIES = {
@@ -65,14 +62,11 @@ def build(ds: data.Dataset) -> dict:
 
 
 def write(results: dict, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "search.json").write_text(json.dumps(results, indent=1) + "\n")
-    info = results["machine"]
-    lines = ["# Full-text search: the index and /api/search", "",
-             f"`{results['command']}` at commit {(info.get('git_commit') or '')[:7]}, {info.get('date')}; "
-             f"{info.get('cores_logical')} cores. Target: `/api/search` median ≤ 10 ms at 1 M quads.", "",
-             "| size | quads | documents | catalogue | index | first search | " + " | ".join(QUERIES) + " |",
-             "|---" * (6 + len(QUERIES)) + "|"]
+    lines = report_head(results, folder, "search", "Full-text search: the index and /api/search",
+                        "`/api/search` median ≤ 10 ms at 1 M quads")
+    lines += [
+        "| size | quads | documents | catalogue | index | first search | " + " | ".join(QUERIES) + " |",
+        "|---" * (6 + len(QUERIES)) + "|"]
     for size, r in results["sizes"].items():
         b, s = r["build"], r["serve"]
         cells = []
@@ -86,23 +80,12 @@ def write(results: dict, folder: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="seed,100k", help="comma-separated: seed, 100k, 1m")
-    parser.add_argument("--requests", type=int, default=200, help="timed requests per query")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    results: dict = {"command": "python -m bench.search " + " ".join(argv if argv is not None else sys.argv[1:]),
-                     "machine": machine.info(), "sizes": {}}
-    for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
-        ds = data.prepare(size, progress=lambda m: print(m, flush=True))
-        print(f"{size}: {ds.quads:,} quads", flush=True)
-        results["sizes"][size] = {
-            "quads": ds.quads, "build": build(ds),
-            "serve": serve_and_time(ds, [f"/api/search?{q}" for q in QUERIES.values()], warm=["/api/search?q=genba"],
-                                    requests=args.requests, scratch_prefix="search-")}
-        write(results, args.out)
-        print(json.dumps(results["sizes"][size]["build"], indent=1), flush=True)
-    return 0
+    def measure(ds: data.Dataset, requests: int) -> dict:
+        return {"build": build(ds), "serve": serve_and_time(ds, [f"/api/search?{q}" for q in QUERIES.values()],
+                                                            warm=["/api/search?q=genba"], requests=requests,
+                                                            scratch_prefix="search-")}
+
+    return run_sizes("search", __doc__ or "", measure, write, argv)
 
 
 if __name__ == "__main__":
