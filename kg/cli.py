@@ -47,7 +47,7 @@ def _print_findings(target: Console, findings: list, title: str) -> None:
         target.print(str(f).split(": ", 1)[1], soft_wrap=True, markup=False, highlight=False)
 
 
-def _run_build(out: Path, reason: bool, registry: Path | None) -> bool:
+def _run_build(out: Path, reason: bool, registry: Path | None, registry_as: Path | None = None) -> bool:
     """Build into OUT and print the summary; False (after saying what to fix) when the build stops."""
     from kg.pipeline import BuildError
     from kg.pipeline import build as run_build
@@ -55,7 +55,7 @@ def _run_build(out: Path, reason: bool, registry: Path | None) -> bool:
     with console.status("building...") as status:
         try:
             result = run_build(out, progress=lambda msg: status.update(f"{msg}..."), reasoner=reason,
-                               registry=registry)
+                               registry=registry, registry_as=registry_as)
         except BuildError as exc:
             err.print(f"[bold red]Build failed:[/] {str(exc).splitlines()[0]}")
             for line in str(exc).splitlines()[1:] if not exc.findings else []:
@@ -80,19 +80,23 @@ def build(out: OutOption = Path("build"),
           reason: Annotated[bool, typer.Option(help="Run HermiT (consistency + inferred types).")] = True,
           registry: RegistryOption = None) -> None:
     """Extract, build, validate, reason and write the graph files into OUT (the previous build survives failure)."""
+    _recover(registry)
     if not _run_build(out, reason, registry):
         raise typer.Exit(1)
 
 
+def _recover(registry: Path | None) -> None:
+    """Repair what a `qikg add` / `remove` killed halfway left behind (kg.transaction), before reading the registry."""
+    from kg.chats import registry_path
+    from kg.transaction import recover
+
+    done = recover(Path(registry or registry_path()))
+    if done:
+        err.print(f"[yellow]an interrupted add/remove was {done}[/]")
+
+
 BuildFlag = Annotated[bool, typer.Option("--build/--no-build", help="Rebuild OUT afterwards.")]
 ReasonFlag = Annotated[bool, typer.Option(help="Run HermiT in the rebuild.")]
-
-
-def _restore(registry_file: Path, text: str | None) -> None:
-    if text is None:
-        registry_file.unlink(missing_ok=True)
-    else:
-        registry_file.write_text(text, encoding="utf-8")
 
 
 @app.command()
@@ -104,19 +108,25 @@ def add(
     reason: ReasonFlag = True,
     replace: Annotated[bool, typer.Option(help="Replace a registered source of the same chat.")] = False,
 ) -> None:
-    """Add another chat as its own named graph; adding the same source again changes nothing."""
+    """Add another chat as its own named graph; adding the same source again changes nothing.
+
+    One transaction (kg.transaction): the new build is made from the next registry and swapped in before the
+    registry changes, so even a kill -9 leaves the old registry and build or the new ones.
+    """
     from kg import iris
     from kg.chats import Registry, SourceError
     from kg.pipeline import is_stale
+    from kg.transaction import change
 
+    _recover(registry)
     reg = Registry.load(registry)
-    before = reg.path.read_text(encoding="utf-8") if reg.path.is_file() else None
     try:
-        result = reg.add(source, replace=replace)
+        plan = reg.plan_add(source, replace=replace)
     except SourceError as exc:
         err.print("[bold red]Not added:[/] ", end="")
         err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    result = plan.result
     graph = iris.source_graph(result.entry.slug)
     if result.status == "unchanged":
         console.print(f"{source} is already registered as chat {result.entry.chat} ({graph}): nothing changed")
@@ -126,10 +136,11 @@ def add(
     console.print(f"{result.status} chat {result.entry.chat} from {source} as graph {graph} "
                   f"({len(result.records.quotes)} quotes, {len(result.records.questions)} questions, "
                   f"{len(result.records.resources)} resources)")
-    if rebuild and not _run_build(out, reason, reg.path):
-        _restore(reg.path, before)
-        if result.entry.copied and result.status == "added":
-            reg.resolve(result.entry).unlink(missing_ok=True)
+    done = change(reg, plan.entries, out_dir=out, copy=lambda: reg.copy_in(plan),
+                  copied=plan.copy[1] if plan.copy else None,
+                  obsolete=[plan.obsolete] if plan.obsolete else [],
+                  build=(lambda staged: _run_build(out, reason, staged, reg.path)) if rebuild else None)
+    if not done:
         err.print(f"[red]{source} was not added: the registry is as it was[/]")
         raise typer.Exit(1)
 
@@ -142,20 +153,25 @@ def remove(
     rebuild: BuildFlag = True,
     reason: ReasonFlag = True,
 ) -> None:
-    """Remove exactly one chat's graph (nodes other chats also state stay, with those chats' triples)."""
+    """Remove exactly one chat's graph (nodes other chats also state stay, with those chats' triples).
+
+    One transaction, as `qikg add`: the build without the chat is swapped in before the registry changes.
+    """
     from kg import iris
     from kg.chats import Registry, SourceError
+    from kg.transaction import change
 
+    _recover(registry)
     reg = Registry.load(registry)
-    before = reg.path.read_text(encoding="utf-8") if reg.path.is_file() else None
     try:
-        entry = reg.remove(chat)
+        entry, entries = reg.plan_remove(chat)
     except SourceError as exc:
         err.print(str(exc), style="red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     console.print(f"removed chat {entry.chat} (graph {iris.source_graph(entry.slug)})")
-    if rebuild and not _run_build(out, reason, reg.path):
-        _restore(reg.path, before)
+    done = change(reg, entries, out_dir=out, obsolete=[reg.resolve(entry)] if entry.copied else [],
+                  build=(lambda staged: _run_build(out, reason, staged, reg.path)) if rebuild else None)
+    if not done:
         err.print("[red]the chat was not removed: the registry is as it was[/]")
         raise typer.Exit(1)
 
@@ -166,6 +182,7 @@ def chats(registry: RegistryOption = None) -> None:
     from kg import iris
     from kg.chats import Registry
 
+    _recover(registry)
     reg = Registry.load(registry)
     table = Table(title=f"{len(reg.entries)} chat(s) in {reg.path}")
     for column in ("chat", "source", "format", "graph", "file"):
@@ -383,7 +400,10 @@ def serve(
         err.print("[red]The API is not there yet (api/main.py is missing): nothing to serve.[/]")
         raise typer.Exit(2)
     from kg.pipeline import is_stale
+    from kg.swap import clean_leftovers
 
+    _recover(None)
+    clean_leftovers(data)
     if is_stale(data):
         console.print(f"[yellow]{data} is missing or out of date: building first[/]")
         build(out=data, reason=True)
