@@ -58,7 +58,7 @@ def exchange(a: Path, b: Path) -> bool:
 
 # --- a lock per folder, held across processes (flock) and re-entrant within one ------------------------------------
 
-_held: dict[tuple[int, int], tuple[int, int]] = {}  # (st_dev, st_ino) -> (fd, depth)
+_held: dict[tuple[int, int, int], tuple[int, int]] = {}  # (st_dev, st_ino, thread) -> (fd, depth)
 _held_lock = threading.Lock()
 
 
@@ -66,12 +66,13 @@ _held_lock = threading.Lock()
 def folder_lock(folder: Path, *, blocking: bool = True) -> Iterator[bool]:
     """An exclusive lock on `folder` (flock on the folder itself: no lock file to leave behind).
 
-    Yields False when `blocking` is off and another process holds it. The kernel drops the lock when its holder
-    dies, kill -9 included. Re-entrant in one process: the registry's folder may also be a build's parent.
+    Yields False when `blocking` is off and another holds it. The kernel drops the lock when its holder dies,
+    kill -9 included. Re-entrant in one thread (the registry's folder may also be a build's parent); another thread
+    of the same process waits like another process does.
     """
     folder.mkdir(parents=True, exist_ok=True)
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    key = (os.fstat(fd).st_dev, os.fstat(fd).st_ino)
+    key = (os.fstat(fd).st_dev, os.fstat(fd).st_ino, threading.get_ident())
     with _held_lock:
         if key in _held:
             held_fd, depth = _held[key]

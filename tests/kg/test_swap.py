@@ -106,8 +106,18 @@ def test_the_folder_lock_is_held_across_processes_and_freed_by_kill_9(tmp_path: 
         holder.wait(10)
         with folder_lock(tmp_path, blocking=False) as free:
             assert free
-            with folder_lock(tmp_path, blocking=False) as again:  # re-entrant in one process
+            with folder_lock(tmp_path, blocking=False) as again:  # re-entrant in one thread
                 assert again
+            other: list[bool] = []
+
+            def try_lock() -> None:
+                with folder_lock(tmp_path, blocking=False) as got:
+                    other.append(got)
+
+            thread = threading.Thread(target=try_lock)
+            thread.start()
+            thread.join()
+            assert other == [False], "another thread waits, as another process does"
     finally:
         if holder.poll() is None:
             holder.kill()
