@@ -90,7 +90,10 @@ def folder_lock(folder: Path, *, blocking: bool = True) -> Iterator[bool]:
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            got = True
         except BlockingIOError:
+            got = False
+        if not got:
             yield False
             return
         with _held_lock:
