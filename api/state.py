@@ -6,8 +6,9 @@ content changes.
 
 A build made while the server runs (`qikg build --out D` on the folder it serves) is picked up without a restart: a
 watcher thread stats the build's manifest every `reload_interval` seconds and, when it changed, loads the new build
-as a new store generation. Requests keep being answered from the old generation until the new one is installed in
-one step; a request already running finishes on the old one (its store handle and worker stay valid).
+as a new store generation and indexes it. Requests keep being answered from the old generation until the new store
+and its catalogue are installed in one step; a request already running finishes on the old one (its store handle
+and worker stay valid).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class GraphService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store: Store = settings.open_store()
-        self.sandbox = QuerySandbox(self.store.spec, settings.query_workers)
+        self.sandbox = QuerySandbox(lambda: self.store.spec(), settings.query_workers)  # the store of the moment
         self._catalogue: tuple[str | None, Catalogue] | None = None
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()
@@ -98,13 +99,32 @@ class GraphService:
             return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         return None
 
+    def _store_inside_build(self) -> bool:
+        """Whether the embedded store lives in the build folder, where a build's swap carries it over."""
+        data_dir = self.settings.data_dir.absolute()
+        return (self.settings.store_backend == "oxigraph"
+                and self.settings.resolved_store_dir.absolute().is_relative_to(data_dir))
+
     def _load(self, key: str) -> None:
         """Load the build into the store; a build's swap of the folder waits while a load writes into it."""
         data_dir = self.settings.data_dir
-        inside = (self.settings.store_backend == "oxigraph"
-                  and self.settings.resolved_store_dir.absolute().is_relative_to(data_dir.absolute()))
-        with build_lock(data_dir) if inside else nullcontext():
+        with build_lock(data_dir) if self._store_inside_build() else nullcontext():
             self.store.load(data_dir / GRAPH_FILE, key)
+
+    def _switch(self, key: str) -> None:
+        """Load the new build into a second store object, index it, then make store and catalogue current together.
+
+        Requests never wait for the indexes (the dependencies that read them run on the event loop) and never pair
+        the new store with the old catalogue. The old store object is not closed: requests still holding it finish
+        on its generation, which the new load keeps on disk.
+        """
+        data_dir = self.settings.data_dir
+        fresh = self.settings.open_store()
+        with build_lock(data_dir) if self._store_inside_build() else nullcontext():
+            fresh.load(data_dir / GRAPH_FILE, key)
+        catalogue = Catalogue(fresh, self.settings.id_base)
+        with self._lock:
+            self.store, self._catalogue = fresh, (fresh.loaded_key(), catalogue)
 
     def reload_if_changed(self) -> bool:
         """Load a new build of the data folder if there is one; True when the store moved to it."""
@@ -118,8 +138,7 @@ class GraphService:
                 return False  # between two builds' files: look again next time
             if key != self.store.loaded_key():
                 log.info("the build in %s changed: loading it", self.settings.data_dir)
-                self._load(key)
-                self.catalogue()  # the new indexes, before requests ask for them
+                self._switch(key)
                 self.sandbox.warm()  # workers move to the new generation between queries
             self._seen = seen  # a build swapped in meanwhile has another signature: seen next time
         return True
@@ -133,11 +152,15 @@ class GraphService:
                               self.settings.data_dir)
 
     def catalogue(self) -> Catalogue:
-        """The indexes for the store's current content (rebuilt after a reload)."""
-        key = self.store.loaded_key()
+        """The indexes for the store's current content (built at start-up; a reload brings its own)."""
+        with self._lock:
+            store, current = self.store, self._catalogue
+        key = store.loaded_key()
+        if current is not None and current[0] == key:
+            return current[1]
         with self._lock:
             if self._catalogue is None or self._catalogue[0] != key:
-                self._catalogue = (key, Catalogue(self.store, self.settings.id_base))
+                self._catalogue = (key, Catalogue(store, self.settings.id_base))
             return self._catalogue[1]
 
     def close(self) -> None:
