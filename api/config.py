@@ -40,6 +40,8 @@ class Settings(BaseSettings):
         "graph is already the union of its named graphs")
     base_iri: str = Field("https://w3id.org/qikg/", description="base of the qid: and qi: IRIs")
     auto_build: bool = Field(True, description="run the pipeline at start-up when the graph's inputs changed")
+    reload_interval: float = Field(1.0, ge=0, description="seconds between looks at the build's manifest: a new "
+                                   "build of the served folder is loaded without a restart (0: never)")
     query_timeout: float = Field(10.0, gt=0, description="seconds a /sparql query may run")
     row_limit: int = Field(10_000, ge=1, description="most rows (or triples) a /sparql query may return")
     max_query_length: int = Field(20_000, ge=100, description="longest /sparql query text accepted, in characters")

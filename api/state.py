@@ -3,19 +3,28 @@
 One `GraphService` per app. It owns the store (read by the API's own bound queries) and the query sandbox (which
 runs users' /sparql queries in killable processes), and rebuilds its in-memory catalogue whenever the store's
 content changes.
+
+A build made while the server runs (`qikg build --out D` on the folder it serves) is picked up without a restart: a
+watcher thread stats the build's manifest every `reload_interval` seconds and, when it changed, loads the new build
+as a new store generation and indexes it. Requests keep being answered from the old generation until the new store
+and its catalogue are installed in one step; a request already running finishes on the old one (its store handle
+and worker stay valid).
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import os
 import threading
+from contextlib import nullcontext
 from pathlib import Path
 
 from api.catalogue import Catalogue
 from api.config import Settings
 from api.sandbox import QuerySandbox
 from kg.store import Store, file_key
+from kg.swap import build_lock, clean_leftovers
 
 log = logging.getLogger("qikg.api")
 
@@ -49,32 +58,115 @@ class GraphService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store: Store = settings.open_store()
-        self.sandbox = QuerySandbox(self.store.spec, settings.query_workers, settings.worker_limits(),
-                                    settings.query_capacity())
+        self.sandbox = QuerySandbox(lambda: self.store.spec(), settings.query_workers,  # the store of the moment
+                                    settings.worker_limits(), settings.query_capacity())
         self._catalogue: tuple[str | None, Catalogue] | None = None
         self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
+        self._seen: tuple[int, ...] | None = None  # the build file's stat when last looked at
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     def prepare(self) -> None:
-        """Bring the build and the store up to date (called at start-up)."""
+        """Bring the build and the store up to date (called at start-up), then watch the build for changes."""
         data_dir = self.settings.data_dir
+        clean_leftovers(data_dir)  # what builds killed halfway left beside the folder and in its store
         if self.settings.auto_build:
+            from kg.chats import registry_path
+            from kg.transaction import recover
+
+            recover(registry_path())  # a `qikg add` killed halfway: registry and build agree again
             ensure_build(data_dir)
         if not (data_dir / GRAPH_FILE).exists():
             raise GraphUnavailable(f"no graph at {data_dir / GRAPH_FILE}: run `qikg build` first")
+        self._seen = self._signature()
         key = build_key(data_dir)
         if self.store.loaded_key() != key:
             log.info("loading %s into the %s store", data_dir / GRAPH_FILE, self.store.backend)
-            self.store.load(data_dir / GRAPH_FILE, key)
+            self._load(key)
         self.sandbox.warm()
+        if self.settings.reload_interval > 0 and self._watcher is None:
+            self._watcher = threading.Thread(target=self._watch, daemon=True, name="qikg-build-watcher")
+            self._watcher.start()
+
+    def _signature(self) -> tuple[int, ...] | None:
+        """Cheap identity of the current build: the manifest's (else the graph file's) inode, size and mtime."""
+        data_dir = self.settings.data_dir
+        for name in (MANIFEST_FILE, GRAPH_FILE):
+            try:
+                st = os.stat(data_dir / name)
+            except FileNotFoundError:
+                continue
+            return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        return None
+
+    def _store_inside_build(self) -> bool:
+        """Whether the embedded store lives in the build folder, where a build's swap carries it over."""
+        data_dir = self.settings.data_dir.absolute()
+        return (self.settings.store_backend == "oxigraph"
+                and self.settings.resolved_store_dir.absolute().is_relative_to(data_dir))
+
+    def _load(self, key: str) -> None:
+        """Load the build into the store; a build's swap of the folder waits while a load writes into it."""
+        data_dir = self.settings.data_dir
+        with build_lock(data_dir) if self._store_inside_build() else nullcontext():
+            self.store.load(data_dir / GRAPH_FILE, key)
+
+    def _switch(self, key: str) -> None:
+        """Load the new build into a second store object, index it, then make store and catalogue current together.
+
+        Requests never wait for the indexes (the dependencies that read them run on the event loop) and never pair
+        the new store with the old catalogue. The old store object is not closed: requests still holding it finish
+        on its generation, which the new load keeps on disk.
+        """
+        data_dir = self.settings.data_dir
+        fresh = self.settings.open_store()
+        with build_lock(data_dir) if self._store_inside_build() else nullcontext():
+            fresh.load(data_dir / GRAPH_FILE, key)
+        catalogue = Catalogue(fresh, self.settings.id_base)
+        with self._lock:
+            self.store, self._catalogue = fresh, (fresh.loaded_key(), catalogue)
+
+    def reload_if_changed(self) -> bool:
+        """Load a new build of the data folder if there is one; True when the store moved to it."""
+        seen = self._signature()
+        if seen is None or seen == self._seen:
+            return False
+        with self._reload_lock:
+            try:
+                key = build_key(self.settings.data_dir)
+            except FileNotFoundError:
+                return False  # between two builds' files: look again next time
+            if key != self.store.loaded_key():
+                log.info("the build in %s changed: loading it", self.settings.data_dir)
+                self._switch(key)
+                self.sandbox.warm()  # workers move to the new generation between queries
+            self._seen = seen  # a build swapped in meanwhile has another signature: seen next time
+        return True
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.settings.reload_interval):
+            try:
+                self.reload_if_changed()
+            except Exception:  # noqa: BLE001 - a bad build must not stop the watcher; the old one stays served
+                log.exception("could not load the new build of %s; still serving the previous one",
+                              self.settings.data_dir)
 
     def catalogue(self) -> Catalogue:
-        """The indexes for the store's current content (rebuilt after a reload)."""
-        key = self.store.loaded_key()
+        """The indexes for the store's current content (built at start-up; a reload brings its own)."""
+        with self._lock:
+            store, current = self.store, self._catalogue
+        key = store.loaded_key()
+        if current is not None and current[0] == key:
+            return current[1]
         with self._lock:
             if self._catalogue is None or self._catalogue[0] != key:
-                self._catalogue = (key, Catalogue(self.store, self.settings.id_base))
+                self._catalogue = (key, Catalogue(store, self.settings.id_base))
             return self._catalogue[1]
 
     def close(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(60)
         self.sandbox.close()
         self.store.close()

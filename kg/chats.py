@@ -309,6 +309,16 @@ class AddResult:
 
 
 @dataclass
+class AddPlan:
+    """What `Registry.add` would change: the result, the new entries, a copy to make and a replaced copy to drop."""
+
+    result: AddResult
+    entries: list[SourceEntry]
+    copy: tuple[Path, Path] | None = None  # (source, where its copy goes beside the registry)
+    obsolete: Path | None = None  # the replaced source's copy, deleted once the new registry is in place
+
+
+@dataclass
 class Registry:
     path: Path
     entries: list[SourceEntry] = field(default_factory=list)
@@ -368,19 +378,23 @@ class Registry:
                 return entry
         return None
 
-    def save(self) -> None:
-        """Write the registry atomically (a temporary file, then a rename)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def text(self) -> str:
+        """The registry file's content for the current entries."""
         body = {"sources": [asdict(e) for e in self.entries]}
-        text = ("# Chat sources the build reads, maintained by `qikg add` and `qikg remove`.\n"
+        return ("# Chat sources the build reads, maintained by `qikg add` and `qikg remove`.\n"
                 "# Each source becomes its own named graph: https://w3id.org/qikg/graph/source/<slug>.\n"
                 + yaml.safe_dump(body, sort_keys=False, allow_unicode=True))
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, self.path)
 
-    def add(self, source: Path, *, replace: bool = False) -> AddResult:
-        """Validate `source` and register it (copied next to the registry). Nothing is written on any error."""
+    def save(self, path: Path | None = None) -> None:
+        """Write the registry (to `path`, default its own file) atomically: a temporary file, then a rename."""
+        target = Path(path or self.path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_text(self.text(), encoding="utf-8")
+        os.replace(tmp, target)
+
+    def plan_add(self, source: Path, *, replace: bool = False) -> AddPlan:
+        """Validate `source` and work out what adding it changes, without writing anything."""
         source = Path(source)
         records = load_records(source)
         if is_synthetic(records):
@@ -392,7 +406,7 @@ class Registry:
         if existing is not None:
             current = self.resolve(existing)
             if current.is_file() and sha256_file(current) == digest:
-                return AddResult("unchanged", existing, records)
+                return AddPlan(AddResult("unchanged", existing, records), list(self.entries))
             if not replace:
                 raise SourceError(f"{source}: the chat source {records.source_slug!r} is already registered with "
                                   f"other content ({existing.path}); pass --replace to replace it")
@@ -411,25 +425,48 @@ class Registry:
         entry = SourceEntry(slug=records.source_slug, chat=records.chat.slug,
                             path=target.name if target.parent.resolve() == folder.resolve() else str(target),
                             format=fmt, sha256=digest, copied=copied or bool(existing and existing.copied))
-        folder.mkdir(parents=True, exist_ok=True)
-        if target != source and not target.exists():
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, target)
         others = [e for e in self.entries if e.slug != records.source_slug]
-        self.entries = sorted([*others, entry], key=lambda e: (e.chat, e.slug))
-        self.save()
+        obsolete = None
         if existing is not None and existing.copied and self.resolve(existing) != self.resolve(entry):
-            self.resolve(existing).unlink(missing_ok=True)
-        return AddResult("replaced" if existing is not None else "added", entry, records)
+            obsolete = self.resolve(existing)
+        return AddPlan(AddResult("replaced" if existing is not None else "added", entry, records),
+                       sorted([*others, entry], key=lambda e: (e.chat, e.slug)),
+                       copy=(source, target) if target != source and not target.exists() else None,
+                       obsolete=obsolete)
 
-    def remove(self, name: str) -> SourceEntry:
-        """Unregister one chat (and delete the copy `add` made); the next build has no graph for it."""
+    def copy_in(self, plan: AddPlan) -> None:
+        """Put the plan's copy of the source beside the registry (atomically: a reader never sees half a file)."""
+        if plan.copy is None:
+            return
+        source, target = plan.copy
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+
+    def add(self, source: Path, *, replace: bool = False) -> AddResult:
+        """Validate `source` and register it (copied next to the registry). Nothing is written on any error."""
+        plan = self.plan_add(source, replace=replace)
+        if plan.result.status == "unchanged":
+            return plan.result
+        self.copy_in(plan)
+        self.entries = plan.entries
+        self.save()
+        if plan.obsolete is not None:
+            plan.obsolete.unlink(missing_ok=True)
+        return plan.result
+
+    def plan_remove(self, name: str) -> tuple[SourceEntry, list[SourceEntry]]:
+        """The entry `name` finds and the entries without it; nothing is written."""
         entry = self.find(name)
         if entry is None:
             known = ", ".join(f"{e.slug} ({e.chat})" for e in self.entries) or "none"
             raise SourceError(f"no chat {name!r} in {self.path}; registered: {known}")
-        self.entries = [e for e in self.entries if e != entry]
+        return entry, [e for e in self.entries if e != entry]
+
+    def remove(self, name: str) -> SourceEntry:
+        """Unregister one chat (and delete the copy `add` made); the next build has no graph for it."""
+        entry, self.entries = self.plan_remove(name)
         self.save()
         if entry.copied:
             self.resolve(entry).unlink(missing_ok=True)

@@ -61,7 +61,7 @@ def _is_input_error(exc: BaseException) -> bool:
     return any(isinstance(e, InputError) for e in (exc, exc.__cause__, exc.__context__))
 
 
-def _run_build(out: Path, reason: bool, registry: Path | None) -> int:
+def _run_build(out: Path, reason: bool, registry: Path | None, registry_as: Path | None = None) -> int:
     """Build into OUT and print the summary; the exit code: 0 built, 1 the graph fails its checks, 2 a bad input
     file (named with its line); the previous build is kept whenever the build stops."""
     from kg.inputs import InputError
@@ -71,7 +71,7 @@ def _run_build(out: Path, reason: bool, registry: Path | None) -> int:
     with console.status("building...") as status:
         try:
             result = run_build(out, progress=lambda msg: status.update(f"{msg}..."), reasoner=reason,
-                               registry=registry)
+                               registry=registry, registry_as=registry_as)
         except InputError as exc:
             _print_input_error(exc, f"Build failed ({out} is as it was):")
             return 2
@@ -102,20 +102,30 @@ def build(out: OutOption = Path("build"),
 
     Exit 1 when the graph fails its checks, 2 when an input file is bad (each problem as FILE:LINE: field: message).
     """
+    _recover(registry)
     code = _run_build(out, reason, registry)
     if code:
         raise typer.Exit(code)
 
 
+def _built(codes: list[int], code: int) -> bool:
+    """Keep a rebuild's exit code for the command's own exit, and tell the transaction whether it worked."""
+    codes.append(code)
+    return code == 0
+
+
+def _recover(registry: Path | None) -> None:
+    """Repair what a `qikg add` / `remove` killed halfway left behind (kg.transaction), before reading the registry."""
+    from kg.chats import registry_path
+    from kg.transaction import recover
+
+    done = recover(Path(registry or registry_path()))
+    if done:
+        err.print(f"[yellow]an interrupted add/remove was {done}[/]")
+
+
 BuildFlag = Annotated[bool, typer.Option("--build/--no-build", help="Rebuild OUT afterwards.")]
 ReasonFlag = Annotated[bool, typer.Option(help="Run HermiT in the rebuild.")]
-
-
-def _restore(registry_file: Path, content: bytes | None) -> None:
-    if content is None:
-        registry_file.unlink(missing_ok=True)
-    else:
-        registry_file.write_bytes(content)
 
 
 @app.command()
@@ -127,18 +137,24 @@ def add(
     reason: ReasonFlag = True,
     replace: Annotated[bool, typer.Option(help="Replace a registered source of the same chat.")] = False,
 ) -> None:
-    """Add another chat as its own named graph; adding the same source again changes nothing."""
+    """Add another chat as its own named graph; adding the same source again changes nothing.
+
+    One transaction (kg.transaction): the new build is made from the next registry and swapped in before the
+    registry changes, so even a kill -9 leaves the old registry and build or the new ones.
+    """
     from kg import iris
     from kg.chats import Registry, SourceError
     from kg.pipeline import is_stale
+    from kg.transaction import change
 
+    _recover(registry)
     try:
         reg = Registry.load(registry)
-        before = reg.path.read_bytes() if reg.path.is_file() else None
-        result = reg.add(source, replace=replace)
+        plan = reg.plan_add(source, replace=replace)
     except SourceError as exc:
         _print_input_error(exc, "Not added:")
         raise typer.Exit(2) from None
+    result = plan.result
     graph = iris.source_graph(result.entry.slug)
     for warning in result.records.warnings:
         err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True, highlight=False)
@@ -151,11 +167,13 @@ def add(
     console.print(f"{result.status} chat {result.entry.chat} from {source} as graph {graph} "
                   f"({len(result.records.quotes)} quotes, {len(result.records.questions)} questions, "
                   f"{len(result.records.resources)} resources)")
-    code = _run_build(out, reason, reg.path) if rebuild else 0
-    if code:
-        _restore(reg.path, before)
-        if result.entry.copied and result.status == "added":
-            reg.resolve(result.entry).unlink(missing_ok=True)
+    codes: list[int] = []
+    done = change(reg, plan.entries, out_dir=out, copy=lambda: reg.copy_in(plan),
+                  copied=plan.copy[1] if plan.copy else None,
+                  obsolete=[plan.obsolete] if plan.obsolete else [],
+                  build=(lambda staged: _built(codes, _run_build(out, reason, staged, reg.path))) if rebuild else None)
+    if not done:
+        code = codes[-1] if codes else 1
         err.print(f"[red]{source} was not added: the registry is as it was[/]")
         raise typer.Exit(code)
 
@@ -168,21 +186,27 @@ def remove(
     rebuild: BuildFlag = True,
     reason: ReasonFlag = True,
 ) -> None:
-    """Remove exactly one chat's graph (nodes other chats also state stay, with those chats' triples)."""
+    """Remove exactly one chat's graph (nodes other chats also state stay, with those chats' triples).
+
+    One transaction, as `qikg add`: the build without the chat is swapped in before the registry changes.
+    """
     from kg import iris
     from kg.chats import Registry, SourceError
+    from kg.transaction import change
 
+    _recover(registry)
     try:
         reg = Registry.load(registry)
-        before = reg.path.read_bytes() if reg.path.is_file() else None
-        entry = reg.remove(chat)
+        entry, entries = reg.plan_remove(chat)
     except SourceError as exc:
         err.print(str(exc), style="red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     console.print(f"removed chat {entry.chat} (graph {iris.source_graph(entry.slug)})")
-    code = _run_build(out, reason, reg.path) if rebuild else 0
-    if code:
-        _restore(reg.path, before)
+    codes: list[int] = []
+    done = change(reg, entries, out_dir=out, obsolete=[reg.resolve(entry)] if entry.copied else [],
+                  build=(lambda staged: _built(codes, _run_build(out, reason, staged, reg.path))) if rebuild else None)
+    if not done:
+        code = codes[-1] if codes else 1
         err.print("[red]the chat was not removed: the registry is as it was[/]")
         raise typer.Exit(code)
 
@@ -193,6 +217,7 @@ def chats(registry: RegistryOption = None) -> None:
     from kg import iris
     from kg.chats import Registry, SourceError
 
+    _recover(registry)
     try:
         reg = Registry.load(registry)
     except SourceError as exc:
@@ -413,7 +438,10 @@ def serve(
         err.print("[red]The API is not there yet (api/main.py is missing): nothing to serve.[/]")
         raise typer.Exit(2)
     from kg.pipeline import is_stale
+    from kg.swap import clean_leftovers
 
+    _recover(None)
+    clean_leftovers(data)
     if is_stale(data):
         console.print(f"[yellow]{data} is missing or out of date: building first[/]")
         build(out=data, reason=True)

@@ -12,7 +12,6 @@ import hashlib
 import inspect
 import io
 import json
-import os
 import shutil
 import time
 from collections import Counter
@@ -81,21 +80,43 @@ def default_sources(registry: Path | None = None) -> list[Path]:
     return Registry.load(registry).sources()
 
 
-def input_hashes(sources: list[Path] | None = None, registry: Path | None = None) -> dict[str, str]:
-    """sha256 of every input that shapes the build (texts, registry, curation, ontology, checks, pipeline code)."""
+def _input_name(path: Path) -> str:
+    return path.resolve().relative_to(ROOT).as_posix() if path.resolve().is_relative_to(ROOT) else str(path)
+
+
+def input_hashes(sources: list[Path] | None = None, registry: Path | None = None, *,
+                 registry_as: Path | None = None) -> dict[str, str]:
+    """sha256 of every input that shapes the build (texts, registry, curation, ontology, checks, pipeline code).
+
+    `registry_as`: the registry file the content of `registry` is recorded under (`qikg add` builds from the next
+    registry, staged beside the current one, before that becomes the registry).
+    """
     from kg.chats import registry_path
 
     paths: set[Path] = set(sources or [])
     registry = Path(registry or registry_path())
-    if registry.is_file():
-        paths.add(registry)
     for pattern in INPUT_GLOBS:
         paths |= set(ROOT.glob(pattern))
-    out = {}
-    for path in sorted(paths):
-        rel = path.resolve().relative_to(ROOT).as_posix() if path.resolve().is_relative_to(ROOT) else str(path)
-        out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
+    named = {_input_name(path): path for path in paths}
+    if registry.is_file():
+        named[_input_name(Path(registry_as or registry))] = registry
+    return {name: hashlib.sha256(named[name].read_bytes()).hexdigest() for name in sorted(named)}
+
+
+def registry_digest(registry: Path | None = None) -> str | None:
+    """sha256 of the registry file (None when there is none): the manifest records the one a build was made from."""
+    from kg.chats import registry_path
+
+    path = Path(registry or registry_path())
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def built_registry_digest(out_dir: Path) -> str | None:
+    """The registry digest the build in `out_dir` was made from (None: no build, or one made before it was kept)."""
+    try:
+        return json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8")).get("registry_sha256")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def is_stale(out_dir: Path = Path("build"), sources: list[Path] | None = None, registry: Path | None = None) -> bool:
@@ -493,10 +514,17 @@ def _seed_build(sources: list[Path], *, say: Progress, reasoner: bool, where: st
 
 
 def build(out_dir: Path = Path("build"), sources: list[Path] | None = None, *,
-          progress: Progress | None = None, reasoner: bool = True, registry: Path | None = None) -> BuildResult:
-    """Run everything and swap the finished build into `out_dir`; raise `BuildError` on any violation."""
+          progress: Progress | None = None, reasoner: bool = True, registry: Path | None = None,
+          registry_as: Path | None = None) -> BuildResult:
+    """Run everything and swap the finished build into `out_dir`; raise `BuildError` on any violation.
+
+    What crashed builds of `out_dir` left behind (temporary folders of dead processes) is removed first.
+    """
+    from kg.swap import clean_leftovers, temp_name
+
     say = progress or (lambda _msg: None)
     out_dir = Path(out_dir)
+    clean_leftovers(out_dir)
     sources = [Path(s) for s in (sources or default_sources(registry))]
     t_all = time.perf_counter()
     made = seed_build(sources, say=say, reasoner=reasoner, where=str(out_dir))
@@ -504,7 +532,7 @@ def build(out_dir: Path = Path("build"), sources: list[Path] | None = None, *,
 
     say("writing files")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
+    tmp = temp_name(out_dir)
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
@@ -514,7 +542,8 @@ def build(out_dir: Path = Path("build"), sources: list[Path] | None = None, *,
         timings["total_s"] = round(time.perf_counter() - t_all, 3)
         notes = sorted(set(warnings)) + [str(f) for f in sorted(set(findings)) if not f.is_violation]
         manifest = {
-            "inputs": input_hashes(sources, registry),
+            "inputs": input_hashes(sources, registry, registry_as=registry_as),
+            "registry_sha256": registry_digest(registry),
             "sources": [s.resolve().relative_to(ROOT).as_posix() if s.resolve().is_relative_to(ROOT) else str(s)
                         for s in sources],
             "counts": counts,
@@ -532,17 +561,10 @@ def build(out_dir: Path = Path("build"), sources: list[Path] | None = None, *,
 
 
 def _swap(new: Path, out_dir: Path) -> None:
-    """Put the complete new build in place; the old one is only removed once the new one is there."""
-    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-    if out_dir.exists():
-        os.replace(out_dir, old)
-    try:
-        os.replace(new, out_dir)
-    except OSError:
-        if old.exists():
-            os.replace(old, out_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    """Put the complete new build in place; the old one is only removed once the new one is there (`kg.swap`)."""
+    from kg.swap import swap_in
+
+    swap_in(new, out_dir)
 
 
 def load_build(out_dir: Path = Path("build")) -> Dataset:

@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -47,6 +48,14 @@ Bindings = Mapping[str, Node]
 
 class StoreError(Exception):
     """Base class of the errors a store raises for a query; the API maps each one to a 4xx."""
+
+
+_LOCAL_PATH = re.compile(r"(?<![\w:/.<])/(?:[\w.@+~-]+/)*[\w.@+~-]+")
+
+
+def without_paths(message: str) -> str:
+    """`message` with local file paths cut out: an engine's I/O error names files no HTTP client may see."""
+    return _LOCAL_PATH.sub("<file>", message)
 
 
 class QuerySyntaxError(StoreError):
@@ -658,8 +667,8 @@ class OxigraphStore:
             result = store.query(sparql, substitutions=substitutions or None)  # default graph = merge of all graphs
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
-        except RuntimeError as error:
-            raise StoreError(str(error)) from None
+        except (RuntimeError, OSError) as error:  # OSError: the engine could not read its files
+            raise StoreError(without_paths(str(error))) from None
         if isinstance(result, ox.QueryBoolean):
             deadline.check()
         return from_ox_result(result, row_limit, deadline, byte_limit)
@@ -802,7 +811,11 @@ def reopen(spec: StoreSpec) -> Store:
     """Open the store described by `spec` in this process (read-only for Oxigraph; reloaded for memory stores)."""
     if spec.backend == "oxigraph" and spec.location:
         store = OxigraphStore()
-        reader = ox.Store.read_only(spec.location)
+        try:
+            reader = ox.Store.read_only(spec.location)
+        except OSError as error:
+            raise StoreError("the store's files cannot be opened (was the data folder removed?): "
+                             f"{without_paths(str(error))}") from None
         try:  # the count of the named graphs' quads, recorded at load (len() also counts the merged default graph)
             meta = json.loads((Path(spec.location).parent / OxigraphStore.POINTER).read_text())
             triples = int(meta["triples"]) if meta.get("generation") == Path(spec.location).name else None

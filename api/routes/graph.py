@@ -48,7 +48,7 @@ def page_html(data_dir: Path) -> str:
     if page.is_file() and (not graph.is_file() or page.stat().st_mtime >= graph.stat().st_mtime):
         return page.read_text(encoding="utf-8")
     if not graph.is_file():
-        raise ApiError(503, "no graph", f"nothing built in {data_dir}: run `qikg build` first")
+        raise ApiError(503, "no graph", "nothing built in the data folder: run `qikg build` first")
     return _rendered(data_dir)
 
 
