@@ -23,6 +23,7 @@ from pathlib import Path
 from api.catalogue import Catalogue
 from api.config import Settings
 from api.sandbox import QuerySandbox
+from kg.network import Networks
 from kg.store import Store, file_key
 from kg.swap import build_lock, clean_leftovers
 
@@ -61,6 +62,7 @@ class GraphService:
         self.sandbox = QuerySandbox(lambda: self.store.spec(), settings.query_workers,  # the store of the moment
                                     settings.worker_limits(), settings.query_capacity())
         self._catalogue: tuple[str | None, Catalogue] | None = None
+        self._networks: tuple[str | None, Networks] | None = None
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._seen: tuple[int, ...] | None = None  # the build file's stat when last looked at
@@ -85,6 +87,7 @@ class GraphService:
             log.info("loading %s into the %s store", data_dir / GRAPH_FILE, self.store.backend)
             self._load(key)
         self.sandbox.warm()
+        self._warm_indexes()
         if self.settings.reload_interval > 0 and self._watcher is None:
             self._watcher = threading.Thread(target=self._watch, daemon=True, name="qikg-build-watcher")
             self._watcher.start()
@@ -141,6 +144,7 @@ class GraphService:
                 log.info("the build in %s changed: loading it", self.settings.data_dir)
                 self._switch(key)
                 self.sandbox.warm()  # workers move to the new generation between queries
+                self._warm_indexes()
             self._seen = seen  # a build swapped in meanwhile has another signature: seen next time
         return True
 
@@ -163,6 +167,32 @@ class GraphService:
             if self._catalogue is None or self._catalogue[0] != key:
                 self._catalogue = (key, Catalogue(store, self.settings.id_base))
             return self._catalogue[1]
+
+    def networks(self) -> Networks:
+        """Who connects whom in the store's current content (kg.network), read once per load and kept."""
+        with self._lock:
+            store, current = self.store, self._networks
+        key = store.loaded_key()
+        if current is not None and current[0] == key:
+            return current[1]
+        built = Networks(lambda sparql: store.query(sparql).rows)
+        with self._lock:
+            self._networks = (key, built)
+        return built
+
+    def _warm_indexes(self) -> None:
+        """Build the search index and the networks in the background, so no request waits for them after a load."""
+
+        def warm() -> None:
+            try:
+                self.catalogue().search_index()
+                found = self.networks()
+                for name in ("people", "organisations", "themes"):
+                    found.get(name)  # type: ignore[arg-type]
+            except Exception:  # noqa: BLE001 - a request builds them again and reports the error itself
+                log.exception("could not build the search index or the networks ahead of requests")
+
+        threading.Thread(target=warm, daemon=True, name="qikg-index-warm").start()
 
     def close(self) -> None:
         self._stop.set()

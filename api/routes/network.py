@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import threading
 from typing import Annotated, Literal
 
 import networkx as nx
@@ -36,19 +35,10 @@ router = APIRouter(prefix="/api/network", tags=["network"])
 Measure = Literal["betweenness", "brokerage", "degree", "ties"]
 NodeKind = Literal["participant", "organisation", "theme"]
 
-_lock = threading.Lock()
-_kept: dict[int, tuple[str | None, Networks]] = {}
-
 
 def networks(service: GraphService) -> Networks:
-    """The networks of the store's current content, read once per load (like the catalogue)."""
-    key = service.store.loaded_key()
-    with _lock:
-        kept = _kept.get(id(service))
-        if kept is None or kept[0] != key:
-            kept = (key, Networks(lambda sparql: service.store.query(sparql).rows))
-            _kept[id(service)] = kept
-        return kept[1]
+    """The networks of the store's current content (kept by the service, one set per load)."""
+    return service.networks()
 
 
 # --- response models ---------------------------------------------------------------------------------------------
