@@ -178,6 +178,7 @@ class _Spawner:
 
     def __init__(self) -> None:
         self._jobs: queue.Queue[tuple[Callable[[], object], Future] | None] = queue.Queue()
+        self._closed = False
         self._thread = threading.Thread(target=self._serve, daemon=True, name="qikg-sandbox-spawner")
         self._thread.start()
 
@@ -190,11 +191,17 @@ class _Spawner:
                 future.set_exception(error)
 
     def start(self, process: mp.process.BaseProcess) -> None:
+        if self._closed:
+            raise WorkerFailed("the query sandbox is closed (the server is stopping)")
         future: Future = Future()
         self._jobs.put((process.start, future))
-        future.result()
+        try:
+            future.result(timeout=_START_TIMEOUT)
+        except TimeoutError:
+            raise WorkerFailed("the query worker did not start") from None
 
     def close(self) -> None:
+        self._closed = True
         self._jobs.put(None)
 
 
@@ -281,7 +288,7 @@ class Turns:
         except asyncio.CancelledError:
             if entry[2].done() and not entry[2].cancelled():
                 self.release(client)  # granted just as the wait was given up
-            else:
+            elif entry in self._waiting:
                 self._waiting.remove(entry)
             raise
 
@@ -293,6 +300,8 @@ class Turns:
         while self.free and self._waiting:
             entry = min(self._waiting, key=lambda e: (self.running.get(e[1], 0), e[0]))
             self._waiting.remove(entry)
+            if entry[2].done():  # its wait was cancelled and has not run its except yet: it takes no slot
+                continue
             self._take(entry[1])
             entry[2].set_result(None)
 

@@ -51,3 +51,23 @@ def test_a_wait_given_up_keeps_no_slot_even_when_granted_at_that_moment() -> Non
         return turns.free, turns.running
 
     assert asyncio.run(scenario()) == (1, {})
+
+
+def test_a_wait_cancelled_before_a_slot_frees_is_skipped_and_the_slot_goes_on() -> None:
+    """The reviewer's race: the cancel lands first, the release runs before the cancelled task resumes."""
+
+    async def scenario() -> tuple[int, dict, bool]:
+        turns = Turns(1)
+        await turns.acquire("a")
+        gives_up = asyncio.create_task(turns.acquire("b"))
+        await asyncio.sleep(0)
+        gives_up.cancel()  # cancelled first ...
+        turns.release("a")  # ... and the slot freed before b's task runs its except
+        with contextlib.suppress(asyncio.CancelledError):
+            await gives_up
+        free, running = turns.free, dict(turns.running)
+        next_one = asyncio.create_task(turns.acquire("c"))
+        await asyncio.wait_for(next_one, 1)  # the slot was not lost
+        return free, running, next_one.done()
+
+    assert asyncio.run(scenario()) == (1, {}, True)
