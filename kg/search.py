@@ -18,6 +18,7 @@ import html
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -25,6 +26,16 @@ KINDS = ("theme", "participant", "organisation", "resource", "question", "quote"
 _START, _END = "\x02", "\x03"  # highlight markers: never in the data (control characters are not in our texts)
 _TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
+# where a word the user typed is cut into several (label:golden is two words; go-see, l'amélioration, a decomposed
+# é stay one, and FTS5's tokenizer reads them as it read the documents)
+_SPLIT = re.compile(r"[^\w\-'’*\u0300-\u036f]+")
+MAX_PARTS = 16  # words and phrases of one query taken into account (more only slow the search down)
+MIN_PREFIX = 2  # letters a prefix* needs (a*, matching half the vocabulary, is taken as the word "a")
+DEADLINE_S = 2.0  # a search running longer is stopped with SearchTooBroad
+
+
+class SearchTooBroad(Exception):
+    """A search that would run too long (a very broad query over a big index)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,11 @@ def _words(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
+def _clean(text: str) -> str:
+    """Text without the two characters the highlighter marks with."""
+    return text.replace(_START, " ").replace(_END, " ")
+
+
 class SearchIndex:
     """An in-memory FTS5 index of documents, with the thesaurus's labels for query expansion."""
 
@@ -80,7 +96,8 @@ class SearchIndex:
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._lock = threading.Lock()
         self._db.executescript("""
-            CREATE VIRTUAL TABLE docs USING fts5(label, body, tokenize = 'porter unicode61 remove_diacritics 2');
+            CREATE VIRTUAL TABLE docs USING fts5(label, body, tokenize = 'porter unicode61 remove_diacritics 2',
+                                                 prefix = '2 3');
             CREATE TABLE meta (rowid INTEGER PRIMARY KEY, kind TEXT, id TEXT, weight REAL, chat TEXT, question TEXT,
                                author TEXT);
             CREATE TABLE theme_of (rowid INTEGER, theme TEXT);
@@ -90,45 +107,51 @@ class SearchIndex:
         rows, meta, themes = [], [], []
         for rowid, doc in enumerate(documents, start=1):
             self.documents.append(doc)
-            rows.append((rowid, doc.label, doc.body))
+            rows.append((rowid, _clean(doc.label), _clean(doc.body)))
             meta.append((rowid, doc.kind, doc.id, doc.weight, doc.chat, doc.question, doc.author))
             themes += [(rowid, t) for t in doc.themes]
         with self._db:
             self._db.executemany("INSERT INTO docs (rowid, label, body) VALUES (?, ?, ?)", rows)
             self._db.executemany("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?)", meta)
             self._db.executemany("INSERT INTO theme_of VALUES (?, ?)", themes)
+        # a label's words (casefolded, for looking up what the user typed) -> the other labels of its theme, as
+        # FTS5 will read them (lower case; FTS5's own tokenizer cuts them into words, as it cut the documents)
         self._synonyms: dict[str, list[str]] = {}
         for group in synonyms:
-            labels = sorted({_words(label) for label in group if _words(label)})
+            labels = sorted({label.strip().lower() for label in group if _words(label)})
             for label in labels:
-                self._synonyms.setdefault(label, [])
-                self._synonyms[label] += [other for other in labels if other != label
-                                          and other not in self._synonyms[label]]
+                others = self._synonyms.setdefault(_words(label), [])
+                others += [other for other in labels if _words(other) != _words(label) and other not in others]
 
     def parse(self, text: str) -> Query:
-        """Words, "quoted phrases" and prefix* of `text`, each with its thesaurus synonyms."""
+        """Words, "quoted phrases" and prefix* of `text`, each with its thesaurus synonyms. Each is handed to FTS5
+        as a quoted string, which FTS5 cuts into words with the documents' own tokenizer (so "Straße" or "café"
+        match as they were indexed); repeated parts count once, and at most MAX_PARTS are taken."""
         query = Query()
         whole = _words(text)
         if whole and " " in whole and whole in self._synonyms and '"' not in text:
             # the whole query is a thesaurus label: that concept (the phrase or a synonym), not its loose words
-            query.parts.append([_quoted(whole), *(_quoted(s) for s in self._synonyms[whole])])
+            query.parts.append([_quoted(_clean(text).strip().lower()), *map(_quoted, self._synonyms[whole])])
             query.expanded[whole] = self._synonyms[whole]
             return query
-        for phrase, word in _TOKEN.findall(text):
+        seen: set[str] = set()
+        chunks = [(phrase, "") if phrase else ("", piece) for phrase, word in _TOKEN.findall(_clean(text))
+                  for piece in ([word] if phrase else _SPLIT.split(word)) if phrase or piece]
+        for phrase, word in chunks:
             if phrase:  # "in quotes": exactly these words in this order, no synonyms
-                words = _words(phrase)
-                if words:
-                    query.parts.append([_quoted(words)])
-                continue
-            tokens = _WORD.findall(word.casefold())
-            for i, token in enumerate(tokens):
-                if word.endswith("*") and i == len(tokens) - 1:
-                    query.parts.append([_quoted(token) + " *"])
-                    continue
-                alts = [_quoted(token)] + [_quoted(s) for s in self._synonyms.get(token, [])]
-                if token in self._synonyms:
-                    query.expanded[token] = self._synonyms[token]
-                query.parts.append(alts)
+                part = [_quoted(phrase.lower())] if _words(phrase) else []
+            elif word.endswith("*") and len("".join(_WORD.findall(word))) >= MIN_PREFIX:
+                part = [_quoted(word.rstrip("*").lower()) + " *"]
+            elif _words(word):
+                key = _words(word)
+                part = [_quoted(word.rstrip("*").lower()), *map(_quoted, self._synonyms.get(key, []))]
+                if key in self._synonyms:
+                    query.expanded[key] = self._synonyms[key]
+            else:
+                part = []
+            if part and part[0] not in seen and len(query.parts) < MAX_PARTS:
+                seen.add(part[0])
+                query.parts.append(part)
         return query
 
     def _where(self, query: Query, kind: str | None, chat: str | None, questions: Iterable[str] | None,
@@ -168,10 +191,21 @@ class SearchIndex:
                      f"snippet(docs, 1, '{_START}', '{_END}', '…', 24) FROM docs WHERE docs MATCH ? AND docs.rowid "
                      "IN ({})")
         with self._lock:
-            total = self._db.execute(f"SELECT count(*) {joined}", args).fetchone()[0]
-            page = self._db.execute(ranked_sql, [*args, -1 if limit is None else limit, offset]).fetchall()
-            marks = {row[0]: row[1:] for row in self._db.execute(
-                marks_sql.format(",".join("?" * len(page))), [query.match(), *(r for r, _ in page)])} if page else {}
+            deadline = time.monotonic() + DEADLINE_S
+            self._db.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+            try:
+                total = self._db.execute(f"SELECT count(*) {joined}", args).fetchone()[0]
+                page = self._db.execute(ranked_sql, [*args, -1 if limit is None else limit, offset]).fetchall()
+                marks = {row[0]: row[1:] for row in self._db.execute(
+                    marks_sql.format(",".join("?" * len(page))), [query.match(), *(r for r, _ in page)])} \
+                    if page else {}
+            except sqlite3.OperationalError as error:
+                if "interrupt" in str(error):
+                    raise SearchTooBroad(f"the search ran past {DEADLINE_S:g} s; use fewer or longer words, a "
+                                         "phrase, or a filter") from None
+                raise
+            finally:
+                self._db.set_progress_handler(None, 0)
         hits = []
         for rowid, score in page:
             doc = self.documents[rowid - 1]

@@ -11,6 +11,7 @@ from api import lookups, ranking
 from api.catalogue import Catalogue
 from api.deps import TEXT_MAX, CatalogueDep, PageDep
 from api.errors import ApiError, documented
+from kg.search import SearchTooBroad
 
 router = APIRouter(prefix="/api/search", tags=["search"])
 Kind = Literal["theme", "participant", "organisation", "resource", "question", "quote"]
@@ -25,7 +26,7 @@ def _question_ids(catalogue: Catalogue, needle: str, chat: str | None) -> list[s
     """Questions by id (2022-10-19/q2) or number (2, Q2: that question of every chat, or of `chat` when given)."""
     number = needle.strip().upper().removeprefix("Q")
     found = [q["id"] for q in catalogue.questions
-             if needle == q["id"] or (number.isdigit() and int(number) == q["number"]
+             if needle == q["id"] or (number.isascii() and number.isdigit() and int(number) == q["number"]
                                       and (chat is None or q["chat"] == chat))]
     if not found:
         raise ApiError(404, "unknown question", f"no question {needle[:100]!r}",
@@ -59,9 +60,12 @@ def search(catalogue: CatalogueDep, page: PageDep,
     if author is not None:
         person = lookups.participant(catalogue, author)
         handle = person.handle
-    parsed, total, hits = catalogue.search_index().search(q, kind=kind, chat=chat, questions=questions,
-                                                          themes=themes, author=handle, limit=page.limit,
-                                                          offset=page.offset)
+    try:
+        parsed, total, hits = catalogue.search_index().search(q, kind=kind, chat=chat, questions=questions,
+                                                              themes=themes, author=handle, limit=page.limit,
+                                                              offset=page.offset)
+    except SearchTooBroad as error:
+        raise ApiError(400, "search too broad", str(error)) from None
     items = []
     for hit in hits:
         api = PATHS[hit.kind]

@@ -61,6 +61,13 @@ def test_snippets_in_html_escape_the_words_and_mark_the_match(fixture_client: Te
         assert "<mark>" in hit["snippet_html"]
 
 
+def test_odd_filters_are_clear_errors_not_faults(client: TestClient, assert_error) -> None:
+    for question in ("²", "٣x", "Q99", "nope"):
+        assert_error(client.get("/api/search", params={"q": "leaders", "question": question}), 404)
+    assert_error(client.get("/api/search", params={"q": "leaders", "chat": "1999-01-01"}), 404)
+    assert_error(client.get("/api/search", params={"q": "leaders", "author": "nobody_at_all_xyz"}), 404)
+
+
 def test_a_query_in_search_syntax_is_just_words(client: TestClient) -> None:
     for q in ['NEAR(golden thread)', 'label:genba', '"unclosed', 'genba AND', 'thread"*"', "-genba"]:
         response = client.get("/api/search", params={"q": q})

@@ -91,3 +91,19 @@ def test_a_page_of_hits_and_the_total() -> None:
     _, same_total, page = idx.search("thread OR improve OR coaches", limit=2, offset=1)
     assert total == same_total == len(everything) == 5
     assert ids(page) == ids(everything)[1:3]
+
+
+def test_words_are_cut_as_the_documents_were_and_odd_queries_stay_quick() -> None:
+    idx = SearchIndex([Document("quote", "s", "@s", "Die Straße zum İstanbul café", 1.0),
+                       Document("quote", "d", "@d", "cafe\u0301s and office hours", 1.0)])
+    assert ids(idx.search("Straße")[2]) == ["s"]
+    assert ids(idx.search("İstanbul")[2]) == ["s"]
+    assert set(ids(idx.search("cafe\u0301s")[2])) == {"d", "s"}  # cafés, decomposed, is café in the plural
+    query = idx.parse(" ".join(["a*"] * 40 + ["office"] * 40))
+    assert len(query.parts) == 2  # "a" (too short a prefix, taken as a word) and "office", each once
+
+
+def test_highlight_markers_in_the_data_cannot_forge_marks() -> None:
+    idx = SearchIndex([Document("quote", "x", "@x", "plain \x02words\x03 and coaching", 1.0)])
+    hit = idx.search("coaching")[2][0]
+    assert hit.snippet_html.count("<mark>") == 1 and "<mark>coaching</mark>" in hit.snippet_html
