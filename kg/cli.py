@@ -322,7 +322,9 @@ def query(
         raise typer.Exit(2)
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in iris.PREFIXES.items() if f"{p}:" in text)
     text = prologue + text if "PREFIX" not in text.upper() else text
-    sandbox = QuerySandbox(lambda: _query_spec(data), workers=1)
+    from api.config import Settings
+
+    sandbox = QuerySandbox(lambda: _query_spec(data), workers=1, limits=Settings().worker_limits())
     try:
         checked, result = sandbox.run(text, timeout=timeout, row_limit=10**9, allowed_graphs=_graphs_of(data))
     except (MalformedQuery, PolicyError, StoreError) as exc:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -282,9 +283,10 @@ def ranked(network: Network, measure: str, kind: str | None = "participant") -> 
     if key not in network.memo:
         nodes = [n for n in network.graph if kind is None or network.kinds.get(n) == kind]
         others = [m for m in MEASURES if m != measure]
-        network.memo[key] = sorted(nodes, key=lambda n: (-value(network, n, measure),
-                                                         *(-value(network, n, m) for m in others), n))
-        network.memo[("place", measure, kind)] = {n: i + 1 for i, n in enumerate(network.memo[key])}
+        order = sorted(nodes, key=lambda n: (-value(network, n, measure), *(-value(network, n, m) for m in others),
+                                             n))
+        network.memo[("place", measure, kind)] = {n: i + 1 for i, n in enumerate(order)}  # before the ranking:
+        network.memo[key] = order  # a thread that sees the ranking finds the places too
     return network.memo[key]
 
 
@@ -314,7 +316,7 @@ class Comparison:
 def compare(network: Network, rankings: list[RankingRow], measure: str) -> list[Comparison]:
     """Spearman's rank correlation between each ranking of the chat and `measure`, and the people they disagree
     about: ranked by the report but far down (or absent) here, or high here and absent from the report's list."""
-    key = ("compare", measure, id(rankings))
+    key = ("compare", measure, tuple(rankings))
     if key in network.memo:
         return network.memo[key]
     ours = {n: i + 1 for i, n in enumerate(ranked(network, measure))}
@@ -332,7 +334,8 @@ def compare(network: Network, rankings: list[RankingRow], measure: str) -> list[
             rho = float(spearmanr([t for t, _ in present], [m for _, m in present]).statistic)
         listed = {p for p, _, _ in pairs}
         report_only = [p for p, _, mine in pairs if mine is None or mine > 2 * size]
-        network_only = [n for n in ranked(network, measure)[:size] if n not in listed]
+        network_only = [n for n in ranked(network, measure)[:size]  # high on ours: a measure above nought
+                        if n not in listed and value(network, n, measure) > 0]
         out.append(Comparison(ranking, rows[0].label, measure, pairs, rho, report_only, network_only))
     network.memo[key] = out
     return out
@@ -347,11 +350,14 @@ class Networks:
         self.facts = read_facts(run(query_text("network_facts")))
         self.rankings = read_rankings(run(query_text("network_rankings")))
         self._built: dict[tuple[str, str | None, tuple[str, ...]], Network] = {}
+        self._lock = threading.Lock()
 
     def get(self, name: NetworkName, chat: str | None = None,
             people_ties: Iterable[str] = DEFAULT_PEOPLE_TIES) -> Network:
+        """The network, built once (two threads asking at once wait for one build)."""
         ties = tuple(t for t in PEOPLE_TIES if t in set(people_ties)) if name == "people" else ()
         key = (name, chat, ties)
-        if key not in self._built:
-            self._built[key] = build(self.facts, name, chat, ties)
-        return self._built[key]
+        with self._lock:
+            if key not in self._built:
+                self._built[key] = build(self.facts, name, chat, ties)
+            return self._built[key]

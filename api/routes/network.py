@@ -317,8 +317,9 @@ async def compare_rankings(service: ServiceDep, catalogue: CatalogueDep, chat: C
                            measure: Annotated[Measure, Query(description="the measure to rank people by")]
                            = "betweenness") -> ComparisonPage:
     network = await _network(service, "people", chat, ties)
+    compared = await run_in_threadpool(lambda: compare(network, networks(service).rankings, measure))
     items = []
-    for found in compare(network, networks(service).rankings, measure):
+    for found in compared:
         rows = [ComparedRow(participant=node_out(catalogue, network, p) if p in network.graph else None,
                             participant_iri=p, report_rank=theirs, our_rank=mine) for p, theirs, mine in found.rows]
         items.append(ComparisonOut(ranking=found.ranking, label=found.label, measure=measure,
@@ -334,7 +335,7 @@ async def compare_rankings(service: ServiceDep, catalogue: CatalogueDep, chat: C
             responses=documented(404))
 async def organisation_pairs(service: ServiceDep, catalogue: CatalogueDep, page: PageDep, chat: ChatDep) -> LinkPage:
     network = await _network(service, "organisations", chat, ())
-    links = organisation_links(network)
+    links = await run_in_threadpool(organisation_links, network)
     items = [OrganisationLinkOut(
         first=node_out(catalogue, network, x), second=node_out(catalogue, network, y),
         people=[LinkPersonOut(person=node_out(catalogue, network, p), first=evidence_out(catalogue, t1),
@@ -359,7 +360,7 @@ async def network_nodes(service: ServiceDep, catalogue: CatalogueDep, page: Page
                         kind: Annotated[NodeKind | None, Query(description="only nodes of this kind (default: "
                                                                "people)")] = "participant") -> NodePage:
     found = await _network(service, network, chat, ties)
-    order = ranked(found, measure, kind)
+    order = await run_in_threadpool(ranked, found, measure, kind)
     return NodePage(total=len(order), limit=page.limit, offset=page.offset, network=network_out(catalogue, found),
                     measure=measure,
                     items=[node_out(catalogue, found, n) for n in order[page.offset:page.offset + page.limit]])
@@ -399,8 +400,8 @@ async def network_communities(service: ServiceDep, catalogue: CatalogueDep, page
 async def network_bridges(service: ServiceDep, catalogue: CatalogueDep, page: PageDep, network: NetworkPath,
                           chat: ChatDep, ties: TiesDep) -> BrokerPage:
     found = await _network(service, network, chat, ties)
-    crossing = community_bridges(found)
-    people = brokers(found)
+    crossing = await run_in_threadpool(community_bridges, found)
+    people = await run_in_threadpool(brokers, found)
     items = []
     for person, reaches in people[page.offset:page.offset + page.limit]:
         own = [(b if a == person else a, t) for a, b, t in crossing if person in (a, b)]
@@ -412,14 +413,8 @@ async def network_bridges(service: ServiceDep, catalogue: CatalogueDep, page: Pa
                       items=items)
 
 
-@router.get("/{network}/export", summary="The network for Gephi and others: GEXF or GraphML, measures as node "
-            "attributes", responses={200: {"content": {"application/gexf+xml": {}, "application/graphml+xml": {}}},
-                                     **documented(404)})
-async def network_export(service: ServiceDep, catalogue: CatalogueDep, network: NetworkPath, chat: ChatDep,
-                         ties: TiesDep,
-                         format: Annotated[Literal["gexf", "graphml"], Query(description="gexf or graphml")]
-                         = "gexf") -> Response:
-    found = await _network(service, network, chat, ties)
+def _export(catalogue: Catalogue, found: Network, format: str) -> tuple[bytes, str]:
+    """The network as GEXF or GraphML bytes, every measure a node attribute (for Gephi and friends)."""
     out = nx.Graph()
     for iri in found.graph:
         node = node_out(catalogue, found, iri)
@@ -431,14 +426,23 @@ async def network_export(service: ServiceDep, catalogue: CatalogueDep, network: 
     buffer = io.BytesIO()
     if format == "gexf":
         nx.write_gexf(out, buffer)
-        media = "application/gexf+xml"
-    else:
-        nx.write_graphml(out, buffer)
-        media = "application/graphml+xml"
-    name = f"qikg-{network}{'-' + catalogue.chat_id(found.chat) if found.chat else ''}.{format}"  # type: ignore
-    return Response(buffer.getvalue(), media_type=media,
-                    headers={"content-disposition": f'attachment; filename="{name}"'})
+        return buffer.getvalue(), "application/gexf+xml"
+    nx.write_graphml(out, buffer)
+    return buffer.getvalue(), "application/graphml+xml"
 
+
+@router.get("/{network}/export", summary="The network for Gephi and others: GEXF or GraphML, measures as node "
+            "attributes", responses={200: {"content": {"application/gexf+xml": {}, "application/graphml+xml": {}}},
+                                     **documented(404)})
+async def network_export(service: ServiceDep, catalogue: CatalogueDep, network: NetworkPath, chat: ChatDep,
+                         ties: TiesDep,
+                         format: Annotated[Literal["gexf", "graphml"], Query(description="gexf or graphml")]
+                         = "gexf") -> Response:
+    found = await _network(service, network, chat, ties)
+    content, media = await run_in_threadpool(_export, catalogue, found, format)
+    name = f"qikg-{network}{'-' + (catalogue.chat_id(found.chat) or '') if found.chat else ''}.{format}"
+    return Response(content, media_type=media,
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
 

@@ -97,7 +97,9 @@ def test_people_the_report_ranks_but_the_network_barely_knows_are_disagreements(
     rows = [RankingRow("urn:r", None, "urn:chat:1", 1, P + "h"), RankingRow("urn:r", None, "urn:chat:1", 2, P + "hub")]
     found = compare(people, rows, "betweenness")[0]
     assert found.report_only == [P + "h"]  # ranked first by the report, ninth here
-    assert found.network_only == [P + "a"]  # our top two are the hub (listed) and a (first of the tied leaves)
+    assert found.network_only == []  # our second, a leaf, bridges nothing: no reason to list it
+    alone = compare(people, [RankingRow("urn:r2", None, "urn:chat:1", 1, P + "h")], "betweenness")[0]
+    assert alone.network_only == [P + "hub"]  # the one bridge of the star, missing from that list
 
 
 def test_the_answer_does_not_depend_on_the_order_the_store_returns_facts_in() -> None:

@@ -170,6 +170,16 @@
     return m ? m[name] : null;
   }
 
+  const TOPS = {};
+  /** The largest value of a measure among people (worked out once per measure). */
+  function topOf(name) {
+    if (!(name in TOPS)) {
+      TOPS[name] = 0;
+      for (const m of Object.values(NET.measures)) if ((m[name] || 0) > TOPS[name]) TOPS[name] = m[name] || 0;
+    }
+    return TOPS[name];
+  }
+
   function communityColour(id) {
     const c = measureOf(id, "community");
     if (c === null || c === undefined) return NET.noCommunity;
@@ -187,8 +197,7 @@
                       hover: { background: colour, border: "#111827" } };
     }
     if (kind === "participant" && state.sizeBy !== "connections") {
-      const values = Object.values(NET.measures).map((m) => m[state.sizeBy] || 0);
-      const top = Math.max(...values, 0);
+      const top = topOf(state.sizeBy);
       const value = measureOf(id, state.sizeBy) || 0;
       style.size = Math.round((8 + 40 * Math.sqrt(top > 0 ? value / top : 0)) * 10) / 10;
     }
