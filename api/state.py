@@ -44,9 +44,10 @@ def ensure_build(data_dir: Path) -> None:
     except ImportError:
         log.warning("kg.pipeline is not available: serving whatever is in %s", data_dir)
         return
-    if not (data_dir / GRAPH_FILE).exists() or pipeline.is_stale(data_dir):
-        log.info("building the graph into %s", data_dir)
-        pipeline.build(data_dir)
+    registry = pipeline.built_registry(data_dir)  # a build made from another registry is kept to it
+    if not (data_dir / GRAPH_FILE).exists() or pipeline.is_stale(data_dir, registry=registry):
+        log.info("building the graph into %s from %s", data_dir, registry or "the default registry")
+        pipeline.build(data_dir, registry=registry)
 
 
 def build_key(data_dir: Path) -> str:

@@ -75,6 +75,10 @@ def _run_build(out: Path, reason: bool, registry: Path | None, registry_as: Path
         except InputError as exc:
             _print_input_error(exc, f"Build failed ({out} is as it was):")
             return 2
+        except OSError as exc:  # a source the registry names went away (removed meanwhile, say)
+            err.print(f"[bold red]Build failed ({out} is as it was):[/] cannot read {exc.filename or 'a source'}: "
+                      f"{exc.strerror or exc}", soft_wrap=True, highlight=False)
+            return 2
         except BuildError as exc:
             err.print(f"[bold red]Build failed:[/] {str(exc).splitlines()[0]}")
             for line in str(exc).splitlines()[1:] if not exc.findings else []:
@@ -102,8 +106,13 @@ def build(out: OutOption = Path("build"),
 
     Exit 1 when the graph fails its checks, 2 when an input file is bad (each problem as FILE:LINE: field: message).
     """
-    _recover(registry)
-    code = _run_build(out, reason, registry)
+    from kg.chats import registry_path
+    from kg.swap import folder_lock
+
+    # the registry's lock, as `qikg add` / `remove` take it: a build never reads a registry halfway through a change
+    with folder_lock(Path(registry or registry_path()).absolute().parent):
+        _recover(registry)
+        code = _run_build(out, reason, registry)
     if code:
         raise typer.Exit(code)
 
@@ -439,14 +448,15 @@ def serve(
     if importlib.util.find_spec("api.main") is None:
         err.print("[red]The API is not there yet (api/main.py is missing): nothing to serve.[/]")
         raise typer.Exit(2)
-    from kg.pipeline import is_stale
+    from kg.pipeline import built_registry, is_stale
     from kg.swap import clean_leftovers
 
-    _recover(None)
+    registry = built_registry(data)  # serve the registry the build was made from, not the default one
+    _recover(registry)
     clean_leftovers(data)
-    if is_stale(data):
+    if is_stale(data, registry=registry):
         console.print(f"[yellow]{data} is missing or out of date: building first[/]")
-        build(out=data, reason=True)
+        build(out=data, reason=True, registry=registry)
     import uvicorn
 
     # the app reads its settings from the environment (api.config.Settings): hand it this command's choices

@@ -103,6 +103,12 @@ def input_hashes(sources: list[Path] | None = None, registry: Path | None = None
     return {name: hashlib.sha256(named[name].read_bytes()).hexdigest() for name in sorted(named)}
 
 
+def _default_registry() -> Path:
+    from kg.chats import registry_path
+
+    return Path(registry_path())
+
+
 def registry_digest(registry: Path | None = None) -> str | None:
     """sha256 of the registry file (None when there is none): the manifest records the one a build was made from."""
     from kg.chats import registry_path
@@ -117,6 +123,18 @@ def built_registry_digest(out_dir: Path) -> str | None:
         return json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8")).get("registry_sha256")
     except (OSError, ValueError, AttributeError):
         return None
+
+
+def built_registry(out_dir: Path) -> Path | None:
+    """The registry file the build in `out_dir` was made from, when it still exists (None: unknown or gone)."""
+    try:
+        recorded = json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8")).get("registry")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(recorded, str) or not recorded:
+        return None
+    path = Path(recorded) if Path(recorded).is_absolute() else ROOT / recorded
+    return path if path.is_file() else None
 
 
 def is_stale(out_dir: Path = Path("build"), sources: list[Path] | None = None, registry: Path | None = None) -> bool:
@@ -544,6 +562,7 @@ def build(out_dir: Path = Path("build"), sources: list[Path] | None = None, *,
         manifest = {
             "inputs": input_hashes(sources, registry, registry_as=registry_as),
             "registry_sha256": registry_digest(registry),
+            "registry": _input_name(Path(registry_as or registry or _default_registry())),
             "sources": [s.resolve().relative_to(ROOT).as_posix() if s.resolve().is_relative_to(ROOT) else str(s)
                         for s in sources],
             "counts": counts,

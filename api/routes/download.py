@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from fastapi import APIRouter, Path
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 
 from api.deps import SettingsDep
 from api.errors import ApiError, documented
@@ -35,4 +38,25 @@ def download(settings: SettingsDep, name: str = Path(max_length=100)) -> FileRes
     path = settings.data_dir / name
     if not path.is_file():
         raise ApiError(404, "not built", f"{name} is missing from the build; run `qikg build`")
+    if name == "manifest.json":  # it names the files the build read: no absolute path of this machine leaves it
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise ApiError(503, "not readable", "the build's manifest cannot be read; run `qikg build`") from None
+        return JSONResponse(_without_local_paths(manifest), headers={
+            "content-disposition": 'attachment; filename="manifest.json"'})
     return FileResponse(path, media_type=DUMPS[name][0], filename=name)
+
+
+_ABSOLUTE = re.compile(r"(?<![\w:./\\-])/(?:[^/\s:]+/)*([^/\s:]+)")  # /a/b/c.yaml, not kg/a or a URL
+
+
+def _without_local_paths(value: object) -> object:
+    """The manifest with every absolute path (in keys and values, also inside messages) cut to its file name."""
+    if isinstance(value, dict):
+        return {_without_local_paths(k): _without_local_paths(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_local_paths(v) for v in value]
+    if isinstance(value, str):
+        return _ABSOLUTE.sub(lambda m: m.group(1), value)
+    return value

@@ -109,6 +109,17 @@ def _backend_settings(backend: str, name: str, remote_server) -> dict:
 
 
 @pytest.fixture(scope="session")
+def app_settings(tmp_path_factory: pytest.TempPathFactory, remote_server):
+    """`app_settings(data_dir, backend, name)`: settings for an app of one's own on that back-end."""
+
+    def make(data_dir: Path, backend: str, name: str, **overrides: object) -> Settings:
+        return make_settings(data_dir, tmp_path_factory.mktemp(f"store-{name}"),
+                             **_backend_settings(backend, name, remote_server), **overrides)
+
+    return make
+
+
+@pytest.fixture(scope="session")
 def client(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory, backend: str,
            remote_server) -> Iterator[TestClient]:
     """The app on the session's graph (on each chosen store back-end)."""

@@ -74,16 +74,12 @@ def test_a_query_in_search_syntax_is_just_words(client: TestClient) -> None:
         assert response.status_code == 200, (q, response.text[:200])
 
 
-def test_every_back_end_gives_the_same_search_answers(fixture_dir, tmp_path_factory, remote_server) -> None:
-    from conftest import _backend_settings, make_settings
-
+def test_every_back_end_gives_the_same_search_answers(fixture_dir, app_settings) -> None:
     from api.main import create_app
 
     answers = []
     for backend in ("oxigraph", "remote"):
-        settings = make_settings(fixture_dir, tmp_path_factory.mktemp(f"search-{backend}"),
-                                 **_backend_settings(backend, f"search-{backend}", remote_server))
-        with TestClient(create_app(settings)) as app:
+        with TestClient(create_app(app_settings(fixture_dir, backend, f"search-{backend}"))) as app:
             answers.append([app.get("/api/search", params={"q": q, "limit": 500}).json()
                             for q in ("genba", "huddle", "improve", '"go and see"', "coach*")])
     assert answers[0] == answers[1]

@@ -244,9 +244,9 @@ def test_engine_errors_name_no_local_path_and_repeat_no_remote_body() -> None:
 
 def test_query_workers_die_with_a_killed_server(fixture_dir: Path, tmp_path: Path) -> None:
     """kill -9 of the server: the kernel ends its query workers too (none is left grinding)."""
-    from conftest import free_port
-
-    port = free_port()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     env = {**os.environ, "QIKG_DATA_DIR": str(fixture_dir), "QIKG_STORE_DIR": str(tmp_path / "store"),
            "QIKG_AUTO_BUILD": "false"}
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port",
