@@ -107,7 +107,10 @@ def _mib(n: int | None) -> str:
 
 
 _PATH = re.compile(r"(?<![\w:/])/(?:[^\s/'\"<>:]+/)+[^\s/'\"<>:]*")
-_NETWORK = re.compile(r"https?://|\bos error\b|connection|network|unreachable|\bdns\b|resolv", re.IGNORECASE)
+# what a failed outbound request says (not any message that merely names a URL or an OS error)
+_NETWORK = re.compile(r"network is unreachable|connection (?:refused|reset|aborted)|error sending request|dns error|"
+                      r"failed to lookup address|tcp connect|\bHTTP \d{3}\b|status code \d{3}", re.IGNORECASE)
+_UNSUPPORTED = re.compile(r"\bis not supported\b|\bnot implemented\b", re.IGNORECASE)
 
 
 def scrub(message: str) -> str:
@@ -162,6 +165,11 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
         except MemoryError:
             conn.send(("out_of_memory", _out_of_memory(limits)))
             return  # a fresh worker takes over rather than one whose heap may be in pieces
+        except StoreError as error:
+            if _UNSUPPORTED.search(str(error)) and not _NETWORK.search(str(error)):  # the query's, not the server's
+                conn.send(("malformed", f"the query asks for something this engine does not do: {scrub(str(error))}"))
+            else:
+                conn.send(("failed", scrub(f"{type(error).__name__}: {error}")))
         except Exception as error:  # evaluation errors of the engine: tell the client, keep the worker
             conn.send(("failed", scrub(f"{type(error).__name__}: {error}")))
 

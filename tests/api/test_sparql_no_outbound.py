@@ -240,6 +240,18 @@ def test_engine_errors_name_no_local_path_and_repeat_no_remote_body() -> None:
     said = scrub("Error: HTTP 500 from http://10.0.0.1/x: <html>secret upstream body</html>")
     assert "secret" not in said and "SERVICE" in said
     assert scrub("Type error: expected a literal") == "Type error: expected a literal"
+    function = "RuntimeError: The custom function <http://example.org/f> is not supported"
+    assert scrub(function) == function  # naming a URL is not contacting it
+    assert "SERVICE" in scrub("OSError: Network is unreachable (os error 101)")
+
+
+def test_a_function_the_engine_lacks_is_the_querys_mistake(fixture_client: TestClient, assert_error,
+                                                           backend: str) -> None:
+    if backend == "remote":
+        pytest.skip("the remote server words its own errors")
+    for query in ["SELECT (<urn:f>(1) AS ?d) {}", "SELECT * { FILTER(<http://example.org/f>(1)) }"]:
+        body = assert_error(fixture_client.get("/sparql", params={"query": query}), 400)
+        assert "does not do" in body["detail"] and "SERVICE" not in body["detail"]
 
 
 def test_query_workers_die_with_a_killed_server(fixture_dir: Path, tmp_path: Path) -> None:
