@@ -52,6 +52,7 @@ STATUS_TEXT = {
     413: "too large",
     415: "unsupported media type",
     422: "the parameters do not fit the schema",
+    429: "this client has as many queries running as it may: wait the Retry-After seconds",
     500: "a fault of the server (logged)",
     503: "not ready, timed out or the store is unavailable; try again",
 }

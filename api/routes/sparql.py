@@ -203,6 +203,10 @@ def _errors(*statuses: int) -> dict:
     out = documented(*statuses)
     for status in statuses:
         out[status] = {**out[status], "content": {fmt.HTML: {}}}
+    retry = {"Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer"}}}
+    for status in (429, 503):
+        if status in out:
+            out[status] = {**out[status], "headers": retry}
     out[422] = {**out[422], "model": ErrorBody,
                 "description": "too many results (the row limit), or parameters that do not fit the schema"}
     out[503] = {**out[503], "description": "the query ran past the time limit, the workers are busy, or the "
@@ -211,7 +215,7 @@ def _errors(*statuses: int) -> dict:
 
 
 @router.get("/sparql", name="sparql_get", summary="SPARQL 1.1 query (GET)",
-            responses={200: {"content": {m: {} for m in ALL_FORMATS}}, **_errors(400, 403, 406, 413, 422, 503)})
+            responses={200: {"content": {m: {} for m in ALL_FORMATS}}, **_errors(400, 403, 406, 413, 422, 429, 503)})
 async def sparql_get(request: Request, service: ServiceDep,
                      query: Annotated[str | None, Query(description=QUERY_DOC)] = None,
                      format: Annotated[str | None, Query(description=FORMAT_DOC, max_length=200)] = None) -> Response:
@@ -223,7 +227,7 @@ async def sparql_get(request: Request, service: ServiceDep,
 
 @router.post("/sparql", summary="SPARQL 1.1 query (POST form or application/sparql-query)",
              responses={200: {"content": {m: {} for m in ALL_FORMATS}},
-                        **_errors(400, 403, 406, 413, 415, 422, 503)},
+                        **_errors(400, 403, 406, 413, 415, 422, 429, 503)},
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/sparql-query": {"schema": {"type": "string"}},
                  "application/x-www-form-urlencoded": {"schema": {
