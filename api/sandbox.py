@@ -22,6 +22,7 @@ CPU priority than the server (QIKG_QUERY_NICE).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import multiprocessing as mp
@@ -30,7 +31,7 @@ import queue
 import re
 import resource
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ from kg.store import (
 log = logging.getLogger("qikg.sandbox")
 _CONTEXT = mp.get_context("spawn")  # never fork a process that holds RocksDB handles and server threads
 _START_TIMEOUT = 60.0
+_GONE_POLL_S = 0.25  # how often a waiting request looks whether its client is still there
 Isolation = Literal["required", "best-effort", "off"]
 T = TypeVar("T")
 
@@ -78,6 +80,10 @@ class TooManyFromClient(Rejected):
 
     status = 429
     error = "too many requests"
+
+
+class ClientGone(StoreError):
+    """The client disconnected while its query waited for a worker: nobody is left to answer."""
 
 
 class WorkerFailed(StoreError):
@@ -367,7 +373,8 @@ class QuerySandbox:
                 self._by_client[client] = left
 
     async def run_async(self, sparql: str, *, client: str, timeout: float, row_limit: int,
-                        allowed_graphs: Iterable[str], encode: Callable[[CheckedQuery, QueryResult], T]) -> T:
+                        allowed_graphs: Iterable[str], encode: Callable[[CheckedQuery, QueryResult], T],
+                        gone: Callable[[], Awaitable[bool]] | None = None) -> T:
         """`run` for the event loop: wait for a free worker without holding any thread (by turns between clients,
         see `Turns`), then run the query and `encode` its answer in the sandbox's own thread for that worker. The
         worker's turn lasts until the answer is encoded, so the server holds at most one answer per worker. The
@@ -375,7 +382,7 @@ class QuerySandbox:
         wait = 2 * timeout
         try:
             async with asyncio.timeout(wait):
-                await self._turns.acquire(client)
+                await self._wait_turn(client, gone)
         except TimeoutError:
             raise SandboxBusy(f"every query worker stayed busy for {wait:g} s; try again shortly",
                               max(1, math.ceil(timeout))) from None
@@ -397,6 +404,25 @@ class QuerySandbox:
 
         job.add_done_callback(free)
         return await asyncio.shield(asyncio.wrap_future(job))
+
+    async def _wait_turn(self, client: str, gone: Callable[[], Awaitable[bool]] | None) -> None:
+        """Wait for a worker's slot; a client that has gone meanwhile gives its place up (ClientGone), so a burst of
+        abandoned requests cannot hold the queue (the Turns' cancel gives back a slot granted at that moment)."""
+        if gone is None:
+            await self._turns.acquire(client)
+            return
+        waiting = asyncio.ensure_future(self._turns.acquire(client))
+        try:
+            while not waiting.done():
+                await asyncio.wait({waiting}, timeout=_GONE_POLL_S)
+                if not waiting.done() and await gone():
+                    raise ClientGone("the client went away while waiting for a query worker")
+            waiting.result()
+        except BaseException:
+            waiting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiting
+            raise
 
     def warm(self) -> threading.Thread:
         """Start the workers in the background so the first query does not pay for it."""

@@ -173,6 +173,11 @@ async def _query(request: Request, service: GraphService, query: str, accept: st
             body = fmt.serialize_graph(result.graph(), media)
         else:
             body = fmt.serialize_rows(result, media)
+        limit = service.settings.answer_limit_mb * 2**20
+        if limit and len(body) > limit:  # the cap counts the text; markup (XML escapes, say) can multiply it
+            raise ApiError(422, "too many results", f"the answer is {len(body) / 2**20:.1f} MiB as {media}, more "
+                           f"than the {service.settings.answer_limit_mb} MiB an answer may have "
+                           "(QIKG_ANSWER_LIMIT_MB); narrow the query down or ask for a plainer format")
         charset = "; charset=utf-8" if media.startswith("text/") else ""
         return Response(body, media_type=media + charset if charset else media)
 
@@ -180,7 +185,8 @@ async def _query(request: Request, service: GraphService, query: str, accept: st
     try:
         return await service.sandbox.run_async(query, client=client, timeout=settings.query_timeout,
                                                row_limit=settings.row_limit,
-                                               allowed_graphs=service.store.named_graphs(), encode=encode)
+                                               allowed_graphs=service.store.named_graphs(), encode=encode,
+                                               gone=request.is_disconnected)
     except Rejected:
         raise
     except (MalformedQuery, PolicyError, StoreError) as error:

@@ -115,3 +115,19 @@ def test_a_query_past_the_memory_cap_is_503_and_the_next_query_works(url: str, a
     assert body["error"] == "query failed" and "server" in body["detail"]  # the server's fault, not the client's
     assert "400 MiB" in body["detail"] and "QIKG_QUERY_MEMORY_MB" in body["detail"]
     assert asyncio.run(ask(url, QUICK)).json()["boolean"] is True
+
+
+def test_an_answer_whose_format_swells_it_past_the_cap_is_refused_in_that_format(fixture_dir, app_settings) -> None:
+    """The cap counts the answer's text while it is read; markup can multiply it, so the encoded answer is checked
+    too: SPARQL XML of a few hundred bytes of values is over 2 KiB, CSV of them is not."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    query = "SELECT ?i WHERE { VALUES ?i { " + " ".join(f'"v{i}"' for i in range(40)) + " } }"
+    settings = app_settings(fixture_dir, "oxigraph", "swell", answer_limit_mb=2 / 1024)
+    with TestClient(create_app(settings)) as client:
+        xml = client.get("/sparql", params={"query": query}, headers={"accept": "application/sparql-results+xml"})
+        assert xml.status_code == 422 and "QIKG_ANSWER_LIMIT_MB" in xml.json()["detail"]
+        csv = client.get("/sparql", params={"query": query}, headers={"accept": "text/csv"})
+        assert csv.status_code == 200 and csv.text.count("\n") == 41

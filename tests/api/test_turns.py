@@ -71,3 +71,32 @@ def test_a_wait_cancelled_before_a_slot_frees_is_skipped_and_the_slot_goes_on() 
         return free, running, next_one.done()
 
     assert asyncio.run(scenario()) == (1, {}, True)
+
+
+def test_a_client_that_leaves_while_waiting_gives_its_place_up() -> None:
+    """A burst of abandoned requests must not hold the queue: the wait notices the client has gone."""
+    from api.sandbox import ClientGone, QuerySandbox
+    from kg.store import StoreSpec
+
+    async def scenario() -> tuple[bool, int, dict, int]:
+        sandbox = QuerySandbox(lambda: StoreSpec("oxigraph-memory", None, None), workers=1)
+        try:
+            await sandbox._turns.acquire("a")  # the one worker is busy
+            polls = 0
+
+            async def gone() -> bool:
+                nonlocal polls
+                polls += 1
+                return polls >= 2
+
+            left = False
+            try:
+                await sandbox._wait_turn("b", gone)
+            except ClientGone:
+                left = True
+            turns = sandbox._turns
+            return left, turns.free, dict(turns.running), len(turns._waiting)
+        finally:
+            sandbox.close()
+
+    assert asyncio.run(scenario()) == (True, 0, {"a": 1}, 0)
