@@ -76,9 +76,11 @@ class GraphService:
         clean_leftovers(data_dir)  # what builds killed halfway left beside the folder and in its store
         if self.settings.auto_build:
             from kg.chats import registry_path
+            from kg.pipeline import built_registry
             from kg.transaction import recover
 
-            recover(registry_path())  # a `qikg add` killed halfway: registry and build agree again
+            # a `qikg add` killed halfway: registry and build agree again (the registry this build was made from)
+            recover(built_registry(data_dir) or registry_path())
             ensure_build(data_dir)
         if not (data_dir / GRAPH_FILE).exists():
             raise GraphUnavailable(f"no graph at {data_dir / GRAPH_FILE}: run `qikg build` first")
