@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path as FilePath
 
 from fastapi import APIRouter, Path
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, Response
 
 from api.deps import SettingsDep
 from api.errors import ApiError, documented
@@ -25,7 +26,8 @@ DUMPS = {
 @router.get("", summary="The dumps that can be downloaded")
 def list_dumps(settings: SettingsDep) -> dict:
     items = [{"name": name, "media_type": media, "description": text, "url": f"/download/{name}",
-              "bytes": (settings.data_dir / name).stat().st_size}
+              "bytes": len(_served_manifest(settings.data_dir / name)) if name == "manifest.json"
+              else (settings.data_dir / name).stat().st_size}
              for name, (media, text) in DUMPS.items() if (settings.data_dir / name).is_file()]
     return {"total": len(items), "limit": len(items), "offset": 0, "items": items}
 
@@ -39,13 +41,18 @@ def download(settings: SettingsDep, name: str = Path(max_length=100)) -> FileRes
     if not path.is_file():
         raise ApiError(404, "not built", f"{name} is missing from the build; run `qikg build`")
     if name == "manifest.json":  # it names the files the build read: no absolute path of this machine leaves it
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise ApiError(503, "not readable", "the build's manifest cannot be read; run `qikg build`") from None
-        return JSONResponse(_without_local_paths(manifest), headers={
-            "content-disposition": 'attachment; filename="manifest.json"'})
+        return Response(_served_manifest(path), media_type=DUMPS[name][0],
+                        headers={"content-disposition": 'attachment; filename="manifest.json"'})
     return FileResponse(path, media_type=DUMPS[name][0], filename=name)
+
+
+def _served_manifest(path: FilePath) -> bytes:
+    """The manifest as the build wrote it (same layout), with absolute paths cut to their file names."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ApiError(503, "not readable", "the build's manifest cannot be read; run `qikg build`") from None
+    return (json.dumps(_without_local_paths(manifest), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 _ABSOLUTE = re.compile(r"(?<![\w:./\\-])/(?:[^/\s:]+/)*([^/\s:]+)")  # /a/b/c.yaml, not kg/a or a URL

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 from rdflib import OWL, RDF, Graph
 
@@ -44,3 +46,25 @@ def test_the_landing_page_links_to_everything_and_loads_nothing_from_elsewhere(c
 
 def test_the_landing_page_lists_the_network_view(client: TestClient) -> None:
     assert '<li><a href="/graph">Interactive network view</a></li>' in client.get("/").text
+
+
+def test_the_manifest_download_names_no_absolute_path_of_this_machine(tmp_path, app_settings) -> None:
+    """A build whose registry and sources live outside the repository: the manifest it serves says only their names."""
+    import json
+    import shutil
+
+    from api.main import create_app
+
+    folder = tmp_path / "build"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parent / "fixtures" / "mini.trig", folder / "qikg.trig")
+    secret = tmp_path / "private" / "place"
+    manifest = {"registry": str(secret / "registry.yaml"), "sources": [str(secret / "chat.yaml"), "kg/sources/a.txt"],
+                "inputs": {str(secret / "registry.yaml"): "ab"}, "warnings": [f"{secret}/chat.yaml:3: odd"]}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with TestClient(create_app(app_settings(folder, "oxigraph", "manifest"))) as client:
+        served = client.get("/download/manifest.json")
+        listed = {d["name"]: d["bytes"] for d in client.get("/download").json()["items"]}
+    assert served.status_code == 200 and str(tmp_path) not in served.text
+    assert served.json()["sources"] == ["chat.yaml", "kg/sources/a.txt"]
+    assert served.json()["warnings"] == ["chat.yaml:3: odd"] and listed["manifest.json"] == len(served.content)
