@@ -40,16 +40,25 @@ def chat_a() -> ChatRecords:
         "measurements": []})
 
 
-def chat_b() -> ChatRecords:
-    seed = _seed()
-    return seed.model_copy(update={
+def chat_b_from(seed: ChatRecords, **changes) -> ChatRecords:
+    """TEST DATA: a second chat made from part of the seed's records, dated as the follow-up the seed announces.
+
+    Its people, organisations and resources are the seed's, so they are shared nodes; its chat, questions and quotes
+    are its own (minted from its own chat slug)."""
+    update = {
         "source_slug": "test-chat-b", "source_title": "Test chat B (test data)", "source_path": "chat-b.yaml",
         "chat": seed.chat.model_copy(update={"slug": "2023-01-31", "date": dt.date(2023, 1, 31),
                                               "timezone": "GMT", "utc_offset": "+00:00"}),
         "follow_ups": [], "questions": [q for q in seed.questions if q.number <= 3],
         "quotes": [q for q in seed.quotes if q.question in (2, 3)], "measurements": [], "influencers": [],
         "lessons": [], "resources": seed.resources[:3], "warnings": [],
-    })
+    }
+    update.update(changes)
+    return seed.model_copy(update=update)
+
+
+def chat_b() -> ChatRecords:
+    return chat_b_from(_seed())
 
 
 def write_records(records: ChatRecords, path: Path) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from kg.iris import QI
 from kg.pipeline import BuildError, _trig, assemble, check_sources, sorted_dataset
 from kg.records import ChatRecords
 from kg.synth import synth_chats
+from tests.kg.smallchats import chat_b_from
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "kg" / "sources" / "leadingqi-2022-10-19-report.txt"
@@ -39,21 +39,7 @@ def chat_a(seed: ChatRecords) -> ChatRecords:
         "measurements": []})
 
 
-def chat_b(seed: ChatRecords, **changes) -> ChatRecords:
-    """TEST DATA: a second chat made from part of the seed's records, dated as the follow-up the seed announces.
-
-    Its people, organisations and resources are the seed's, so they are shared nodes; its chat, questions and quotes
-    are its own (minted from its own chat slug)."""
-    update = {
-        "source_slug": "test-chat-b", "source_title": "Test chat B (test data)", "source_path": "chat-b.yaml",
-        "chat": seed.chat.model_copy(update={"slug": "2023-01-31", "date": dt.date(2023, 1, 31),
-                                              "timezone": "GMT", "utc_offset": "+00:00"}),
-        "follow_ups": [], "questions": [q for q in seed.questions if q.number <= 3],
-        "quotes": [q for q in seed.quotes if q.question in (2, 3)], "measurements": [], "influencers": [],
-        "lessons": [], "resources": seed.resources[:3], "warnings": [],
-    }
-    update.update(changes)
-    return seed.model_copy(update=update)
+chat_b = chat_b_from  # TEST DATA: a second chat from part of the seed (tests/kg/smallchats.py)
 
 
 def write_records(records: ChatRecords, path: Path) -> Path:
