@@ -382,27 +382,3 @@ class Catalogue:
                                      question=question["id"] if question else None, author=quote["author"],
                                      themes=themes_of.get(quote["iri"], ())))
         return docs
-
-    def search_documents(self) -> list[tuple[str, str, str, str, float]]:
-        """(kind, id, label, text, weight) of everything /api/search ranks."""
-        docs = []
-        for theme in self.themes.values():
-            for label in [*theme.pref, *theme.alt, *theme.hidden]:
-                docs.append(("theme", theme.slug, theme.label, label, 3.0))
-        for person in self.participants.values():
-            for name in [person.handle, *person.aliases, *person.display_names, *person.names]:
-                docs.append(("participant", person.handle, "@" + person.handle, name, 3.0))
-        for org in self.organisations.values():
-            for name in [org.label, *org.alt_names]:
-                docs.append(("organisation", org.slug, org.label, name, 3.0))
-        for res in self.resources.values():
-            if res["title"]:
-                docs.append(("resource", res["id"], res["title"], res["title"], 2.0))
-        for question in self.questions:
-            if question["text"]:
-                docs.append(("question", question["id"], f"Q{question['number']}", question["text"], 1.5))
-        for quote in self.quotes:
-            if quote["text"]:
-                docs.append(("quote", quote["id"], f"@{quote['author']}" if quote["author"] else quote["id"],
-                             quote["text"], 1.0))
-        return docs
