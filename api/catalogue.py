@@ -18,7 +18,7 @@ from rdflib import Literal
 from rdflib.term import Node
 
 from api.queries import load
-from kg.search import Document, SearchIndex
+from kg.indexes.search import Document, SearchIndex
 from kg.store import Store
 
 
@@ -47,8 +47,9 @@ def suggest(needle: str, choices: list[str], limit: int = 5) -> list[str]:
     """Closest spellings to `needle`, for 404 messages."""
     if not choices or not needle:
         return []
-    found = process.extract(needle.casefold(), {c: c.casefold() for c in choices}, scorer=fuzz.WRatio, limit=limit,
-                            score_cutoff=50)
+    found = process.extract(
+        needle.casefold(), {c: c.casefold() for c in choices}, scorer=fuzz.WRatio, limit=limit, score_cutoff=50
+    )
     return [key for _, _, key in found]
 
 
@@ -85,9 +86,16 @@ class ThemeReason:
     def from_row(cls, row: dict) -> ThemeReason:
         """From a row with ?theme ?reason ?matchedLabel ?viaQuestion ?note ?viaQuote ?strength ?matchedContext (all
         but the first two optional)."""
-        return cls(str(row["theme"]), text(row.get("reason")), text(row.get("matchedLabel")),
-                   text(row.get("viaQuestion")), text(row.get("note")), text(row.get("viaQuote")),
-                   text(row.get("strength")), text(row.get("matchedContext")))
+        return cls(
+            str(row["theme"]),
+            text(row.get("reason")),
+            text(row.get("matchedLabel")),
+            text(row.get("viaQuestion")),
+            text(row.get("note")),
+            text(row.get("viaQuote")),
+            text(row.get("strength")),
+            text(row.get("matchedContext")),
+        )
 
 
 @dataclass
@@ -152,12 +160,12 @@ class Catalogue:
     # ids
     def local_id(self, iri: str, kind: str) -> str:
         prefix = f"{self.id_base}{kind}/"
-        return iri[len(prefix):] if iri.startswith(prefix) else iri
+        return iri[len(prefix) :] if iri.startswith(prefix) else iri
 
     def page(self, iri: str | None) -> str | None:
         """The path of the HTML / RDF page of a qid: IRI on this server."""
         if iri and iri.startswith(self.id_base):
-            return "/id/" + iri[len(self.id_base):]
+            return "/id/" + iri[len(self.id_base) :]
         return None
 
     # themes
@@ -245,8 +253,9 @@ class Catalogue:
         return self.participants.get(iri) if iri else None
 
     def participant_suggestions(self, handle: str) -> list[str]:
-        choices = sorted({p.handle for p in self.participants.values()}
-                         | {a for p in self.participants.values() for a in p.aliases})
+        choices = sorted(
+            {p.handle for p in self.participants.values()} | {a for p in self.participants.values() for a in p.aliases}
+        )
         return suggest(handle.lstrip("@"), choices)
 
     # organisations
@@ -267,15 +276,25 @@ class Catalogue:
         return self.organisations.get(iri) if iri else None
 
     def organisation_suggestions(self, needle: str) -> list[str]:
-        return suggest(needle, sorted({o.slug for o in self.organisations.values()}
-                                      | {o.label for o in self.organisations.values()}))
+        return suggest(
+            needle,
+            sorted({o.slug for o in self.organisations.values()} | {o.label for o in self.organisations.values()}),
+        )
 
     # chats, questions, quotes, resources
     def _read_chats(self, store: Store) -> None:
         for row in store.query(load("chats")).rows:
             iri = str(row["chat"])
-            self.chats.setdefault(iri, {"id": self.local_id(iri, "chat"), "iri": iri, "label": text(row.get("label")),
-                                        "date": text(row.get("date")), "url": self.page(iri)})
+            self.chats.setdefault(
+                iri,
+                {
+                    "id": self.local_id(iri, "chat"),
+                    "iri": iri,
+                    "label": text(row.get("label")),
+                    "date": text(row.get("date")),
+                    "url": self.page(iri),
+                },
+            )
 
     def chat_id(self, iri: str | None) -> str | None:
         return self.local_id(iri, "chat") if iri else None
@@ -287,8 +306,12 @@ class Catalogue:
             if iri in seen:
                 continue
             seen[iri] = {
-                "id": self.local_id(iri, "question"), "iri": iri, "url": self.page(iri), "number": py(row["number"]),
-                "text": text(row.get("text")), "chat": self.chat_id(text(row.get("chat"))),
+                "id": self.local_id(iri, "question"),
+                "iri": iri,
+                "url": self.page(iri),
+                "number": py(row["number"]),
+                "text": text(row.get("text")),
+                "chat": self.chat_id(text(row.get("chat"))),
                 "asked_by": text(row.get("askedByHandle")),
             }
         self.questions = list(seen.values())
@@ -298,12 +321,22 @@ class Catalogue:
         quotes: dict[str, dict] = {}
         for row in store.query(load("quotes")).rows:
             iri = str(row["quote"])
-            quote = quotes.setdefault(iri, {
-                "id": self.local_id(iri, "quote"), "iri": iri, "url": self.page(iri), "kinds": [],
-                "number": py(row.get("number")), "text": text(row.get("text")), "author": text(row.get("handle")),
-                "author_iri": text(row.get("author")), "question": text(row.get("question")),
-                "date": text(row.get("date")), "chat": self.chat_id(text(row.get("chat"))),
-            })
+            quote = quotes.setdefault(
+                iri,
+                {
+                    "id": self.local_id(iri, "quote"),
+                    "iri": iri,
+                    "url": self.page(iri),
+                    "kinds": [],
+                    "number": py(row.get("number")),
+                    "text": text(row.get("text")),
+                    "author": text(row.get("handle")),
+                    "author_iri": text(row.get("author")),
+                    "question": text(row.get("question")),
+                    "date": text(row.get("date")),
+                    "chat": self.chat_id(text(row.get("chat"))),
+                },
+            )
             kind = str(row["type"]).rsplit("#", 1)[-1]
             _add(quote["kinds"], kind)
         numbers = {q["iri"]: q["number"] for q in self.questions}
@@ -318,12 +351,29 @@ class Catalogue:
     def _read_resources(self, store: Store) -> None:
         for row in store.query(load("resources")).rows:
             iri = str(row["resource"])
-            res = self.resources.setdefault(iri, {
-                "id": self.local_id(iri, "resource"), "iri": iri, "url": self.page(iri), "title": None, "type": None,
-                "issued": None, "link": None, "doi": None, "core": False, "creators": [], "shared_by": [],
-            })
-            for key, var in (("title", "title"), ("type", "type"), ("issued", "issued"), ("link", "url"),
-                             ("doi", "doi")):
+            res = self.resources.setdefault(
+                iri,
+                {
+                    "id": self.local_id(iri, "resource"),
+                    "iri": iri,
+                    "url": self.page(iri),
+                    "title": None,
+                    "type": None,
+                    "issued": None,
+                    "link": None,
+                    "doi": None,
+                    "core": False,
+                    "creators": [],
+                    "shared_by": [],
+                },
+            )
+            for key, var in (
+                ("title", "title"),
+                ("type", "type"),
+                ("issued", "issued"),
+                ("link", "url"),
+                ("doi", "doi"),
+            ):
                 res[key] = res[key] or text(row.get(var))
             res["core"] = res["core"] or bool(py(row.get("core")))
             _add(res["creators"], text(row.get("creator")))
@@ -345,40 +395,69 @@ class Catalogue:
         """The full-text index of this load's texts (built on first use, then kept)."""
         with self._search_lock:
             if self._search is None:
-                self._search = SearchIndex(self.documents(), ([*t.pref, *t.alt, *t.hidden]
-                                                              for t in self.themes.values()))
+                self._search = SearchIndex(
+                    self.documents(), ([*t.pref, *t.alt, *t.hidden] for t in self.themes.values())
+                )
             return self._search
 
     def documents(self) -> list[Document]:
         """Everything /api/search finds: each thing once, its label and all its words, with what it can be filtered
         by (the chat, question, author and themes of a quote; the themes of a resource or question)."""
-        themes_of = {iri: tuple(sorted(self.local_id(t, "theme") for t in found))
-                     for iri, found in self.item_themes.items()}
+        themes_of = {
+            iri: tuple(sorted(self.local_id(t, "theme") for t in found)) for iri, found in self.item_themes.items()
+        }
         docs = []
         for theme in self.themes.values():
-            docs.append(Document("theme", theme.slug, theme.label, " · ".join([*theme.pref, *theme.alt,
-                                                                                 *theme.hidden]), 3.0))
+            docs.append(
+                Document("theme", theme.slug, theme.label, " · ".join([*theme.pref, *theme.alt, *theme.hidden]), 3.0)
+            )
         for person in self.participants.values():
-            docs.append(Document("participant", person.handle, "@" + person.handle,
-                                 " · ".join([person.handle, *person.aliases, *person.display_names, *person.names,
-                                             *person.roles]), 3.0, author=person.handle))
+            docs.append(
+                Document(
+                    "participant",
+                    person.handle,
+                    "@" + person.handle,
+                    " · ".join([person.handle, *person.aliases, *person.display_names, *person.names, *person.roles]),
+                    3.0,
+                    author=person.handle,
+                )
+            )
         for org in self.organisations.values():
             docs.append(Document("organisation", org.slug, org.label, " · ".join([org.label, *org.alt_names]), 3.0))
         for res in self.resources.values():
             if res["title"]:
                 body = " · ".join(x for x in [res["title"], *res["creators"], res["type"] or ""] if x)
-                docs.append(Document("resource", res["id"], res["title"], body, 2.0,
-                                     themes=themes_of.get(res["iri"], ())))
+                docs.append(
+                    Document("resource", res["id"], res["title"], body, 2.0, themes=themes_of.get(res["iri"], ()))
+                )
         for question in self.questions:
             if question["text"]:
-                docs.append(Document("question", question["id"], f"Q{question['number']}", question["text"], 1.5,
-                                     chat=question["chat"], question=question["id"],
-                                     themes=themes_of.get(question["iri"], ())))
+                docs.append(
+                    Document(
+                        "question",
+                        question["id"],
+                        f"Q{question['number']}",
+                        question["text"],
+                        1.5,
+                        chat=question["chat"],
+                        question=question["id"],
+                        themes=themes_of.get(question["iri"], ()),
+                    )
+                )
         for quote in self.quotes:
             if quote["text"]:
                 question = self.questions_by_iri.get(quote["question"] or "")
-                docs.append(Document("quote", quote["id"], f"@{quote['author']}" if quote["author"] else quote["id"],
-                                     quote["text"], 1.0, chat=quote["chat"],
-                                     question=question["id"] if question else None, author=quote["author"],
-                                     themes=themes_of.get(quote["iri"], ())))
+                docs.append(
+                    Document(
+                        "quote",
+                        quote["id"],
+                        f"@{quote['author']}" if quote["author"] else quote["id"],
+                        quote["text"],
+                        1.0,
+                        chat=quote["chat"],
+                        question=question["id"] if question else None,
+                        author=quote["author"],
+                        themes=themes_of.get(quote["iri"], ()),
+                    )
+                )
         return docs

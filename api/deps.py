@@ -11,12 +11,13 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from api.catalogue import Catalogue
-from api.config import Settings
 from api.errors import ApiError
 from api.state import GraphService
+from kg.settings import Settings
 
-TEMPLATES = Jinja2Templates(env=Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                                            autoescape=True))
+TEMPLATES = Jinja2Templates(
+    env=Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
+)
 
 
 # The dependencies are `async def` because they never block (the catalogue is built at start-up and only looked up
@@ -50,8 +51,12 @@ class Page:
 
     def of(self, items: list[Any]) -> dict[str, Any]:
         """The paginated envelope every list uses."""
-        return {"total": len(items), "limit": self.limit, "offset": self.offset,
-                "items": items[self.offset:self.offset + self.limit]}
+        return {
+            "total": len(items),
+            "limit": self.limit,
+            "offset": self.offset,
+            "items": items[self.offset : self.offset + self.limit],
+        }
 
 
 async def get_page(

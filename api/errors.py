@@ -60,8 +60,13 @@ STATUS_TEXT = {
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The `responses=` of a route for these error statuses, each with the error model."""
-    return {status: {"model": ValidationErrorBody if status == 422 else ErrorBody,
-                     "description": STATUS_TEXT.get(status, "error")} for status in statuses}
+    return {
+        status: {
+            "model": ValidationErrorBody if status == 422 else ErrorBody,
+            "description": STATUS_TEXT.get(status, "error"),
+        }
+        for status in statuses
+    }
 
 
 class ApiError(Exception):
@@ -115,8 +120,9 @@ def document(app: FastAPI) -> None:
         schemas["ValidationErrorBody"] = body
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
-        schema = _replace_ref(schema, "#/components/schemas/HTTPValidationError",
-                              "#/components/schemas/ValidationErrorBody")
+        schema = _replace_ref(
+            schema, "#/components/schemas/HTTPValidationError", "#/components/schemas/ValidationErrorBody"
+        )
         for path in schema.get("paths", {}).values():
             for operation in path.values():
                 for status, response in operation.get("responses", {}).items():
@@ -163,15 +169,25 @@ def install(app: FastAPI) -> None:
                 return Response(status_code=204, headers={"Allow": allow})  # what OPTIONS asks: what is allowed
             if allow:
                 headers["Allow"] = allow
-        phrases = {404: "not found", 405: "method not allowed", 406: "not acceptable", 413: "too large",
-                   415: "unsupported media type"}
-        return JSONResponse(error_body(phrases.get(exc.status_code, "request error"), exc.detail),
-                            status_code=exc.status_code, headers=headers or None)
+        phrases = {
+            404: "not found",
+            405: "method not allowed",
+            406: "not acceptable",
+            413: "too large",
+            415: "unsupported media type",
+        }
+        return JSONResponse(
+            error_body(phrases.get(exc.status_code, "request error"), exc.detail),
+            status_code=exc.status_code,
+            headers=headers or None,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [{"where": ".".join(str(p) for p in e.get("loc", ())), "problem": str(e.get("msg", ""))}
-                    for e in exc.errors()]
+        problems = [
+            {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
         return JSONResponse(error_body("invalid request", problems), status_code=422)
 
     @app.exception_handler(QueryTimeout)
@@ -192,5 +208,8 @@ def install(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s", request.url.path)
         # Starlette answers this one outside every middleware, so the security headers are added here.
-        return JSONResponse(error_body("internal error", "something went wrong on the server; it has been logged"),
-                            status_code=500, headers=headers_for(request.url.path))
+        return JSONResponse(
+            error_body("internal error", "something went wrong on the server; it has been logged"),
+            status_code=500,
+            headers=headers_for(request.url.path),
+        )

@@ -112,13 +112,29 @@ def _rank_resources(catalogue: Catalogue, theme_node: Theme, include_narrower: b
                     entries.append(entry)
         entries.sort(key=lambda r: (r["theme"] != direct, not is_about(r), r["theme"], r["reason"]))
         tier, because = rank_tier(entries, direct, theme_node.label)
-        out.append({**summary, "matched_because": entries, "score": relevance(entries, direct), "tier": tier,
-                    "ranked_because": because, "_best": strongest(entries, direct)})
+        out.append(
+            {
+                **summary,
+                "matched_because": entries,
+                "score": relevance(entries, direct),
+                "tier": tier,
+                "ranked_because": because,
+                "_best": strongest(entries, direct),
+            }
+        )
     for r in out:
         if r.get("core"):
             r["ranked_because"] += "; one of the report's core resources, first among equals"
-    out.sort(key=lambda r: (r["tier"], -r.pop("_best"), -r["score"], not r.get("core"),
-                            (r["title"] or r["id"]).casefold(), r["id"]))
+    out.sort(
+        key=lambda r: (
+            r["tier"],
+            -r.pop("_best"),
+            -r["score"],
+            not r.get("core"),
+            (r["title"] or r["id"]).casefold(),
+            r["id"],
+        )
+    )
     return out
 
 
@@ -165,8 +181,11 @@ def _evidence(reason: dict) -> str:
 
 
 def _weight(reason: dict, direct_theme: str) -> float:
-    return (REASON_WEIGHT.get(reason["reason"], 1.0) * (1.0 if reason["theme"] == direct_theme else 0.5)
-            * (WEAK_WEIGHT if reason.get("strength") == "weak" else 1.0))
+    return (
+        REASON_WEIGHT.get(reason["reason"], 1.0)
+        * (1.0 if reason["theme"] == direct_theme else 0.5)
+        * (WEAK_WEIGHT if reason.get("strength") == "weak" else 1.0)
+    )
 
 
 def strongest(reasons: list[dict], direct_theme: str) -> float:

@@ -12,7 +12,6 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, security
-from api.config import Settings
 from api.routes import (
     download,
     entities,
@@ -30,6 +29,7 @@ from api.routes import (
     themes,
 )
 from api.state import GraphService
+from kg.settings import Settings
 
 log = logging.getLogger("qikg.api")
 
@@ -70,13 +70,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # /docs is our own route (security.install: its policy allows exactly its inline script); /redoc, which loads
     # from two other hosts and is linked from nowhere, is off.
-    app = FastAPI(title="qikg", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None,
-                  redoc_url=None)
+    app = FastAPI(
+        title="qikg", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     errors.install(app)
     security.install(app)
-    for module in (home, sparql, themes, resources, participants, organisations, questions, quotes, search, stats,
-                   network, entities, ontology, download):
+    for module in (
+        home,
+        sparql,
+        themes,
+        resources,
+        participants,
+        organisations,
+        questions,
+        quotes,
+        search,
+        stats,
+        network,
+        entities,
+        ontology,
+        download,
+    ):
         app.include_router(module.router, responses=SHARED)
     graph = _graph_router()
     if graph is not None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from api import sparql_formats as fmt
 from api.errors import ApiError
+from kg.sparql import formats as fmt
 
 
 def _parse(accept: str) -> list[tuple[str, float, int]]:

@@ -26,14 +26,29 @@ def _policy(**directives: str) -> str:
 
 
 _LOCKED = {"base_uri": "'none'", "frame_ancestors": "'none'"}
-PAGES_CSP = _policy(default_src="'none'", script_src="'self'", style_src="'self'", img_src="'self' data:",
-                    connect_src="'self'", form_action="'self'", **_LOCKED)
+PAGES_CSP = _policy(
+    default_src="'none'",
+    script_src="'self'",
+    style_src="'self'",
+    img_src="'self' data:",
+    connect_src="'self'",
+    form_action="'self'",
+    **_LOCKED,
+)
 # The network view needs nothing from any host, itself included: inline script and style only, no fetches.
-GRAPH_CSP = _policy(default_src="'none'", script_src="'unsafe-inline'", style_src="'unsafe-inline'",
-                    img_src="data:", connect_src="'none'", form_action="'none'", **_LOCKED)
+GRAPH_CSP = _policy(
+    default_src="'none'",
+    script_src="'unsafe-inline'",
+    style_src="'unsafe-inline'",
+    img_src="data:",
+    connect_src="'none'",
+    form_action="'none'",
+    **_LOCKED,
+)
 # pyLODE's page: one inline <style>, favicons as data: URIs, a JSON-LD block (data, never run), no script.
-ONTOLOGY_CSP = _policy(default_src="'none'", style_src="'unsafe-inline'", img_src="data:", form_action="'none'",
-                       **_LOCKED)
+ONTOLOGY_CSP = _policy(
+    default_src="'none'", style_src="'unsafe-inline'", img_src="data:", form_action="'none'", **_LOCKED
+)
 POLICIES = {"/graph": GRAPH_CSP, "/ontology": ONTOLOGY_CSP}
 SWAGGER_CDN = "https://cdn.jsdelivr.net"
 
@@ -105,8 +120,13 @@ class Utf8Guard:
 
 async def _refuse(send: Send, detail: str) -> None:
     body = json.dumps({"error": "malformed request", "detail": detail}).encode()
-    await send({"type": "http.response.start", "status": 400,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 400,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -120,12 +140,21 @@ def docs_page(app: FastAPI, request: Request) -> HTMLResponse:
 
     Swagger UI still comes from the CDN (to be vendored later); everything else stays as strict as our pages."""
     root = request.scope.get("root_path", "").rstrip("/")
-    page = get_swagger_ui_html(openapi_url=root + (app.openapi_url or "/openapi.json"),
-                               title=f"{app.title} - Swagger UI", swagger_ui_parameters=app.swagger_ui_parameters)
+    page = get_swagger_ui_html(
+        openapi_url=root + (app.openapi_url or "/openapi.json"),
+        title=f"{app.title} - Swagger UI",
+        swagger_ui_parameters=app.swagger_ui_parameters,
+    )
     html = bytes(page.body).decode("utf-8")
-    csp = _policy(default_src="'none'", script_src=" ".join([SWAGGER_CDN, *_script_hashes(html)]),
-                  style_src=f"{SWAGGER_CDN} 'unsafe-inline'", img_src="'self' data: https://fastapi.tiangolo.com",
-                  connect_src="'self'", form_action="'none'", **_LOCKED)
+    csp = _policy(
+        default_src="'none'",
+        script_src=" ".join([SWAGGER_CDN, *_script_hashes(html)]),
+        style_src=f"{SWAGGER_CDN} 'unsafe-inline'",
+        img_src="'self' data: https://fastapi.tiangolo.com",
+        connect_src="'self'",
+        form_action="'none'",
+        **_LOCKED,
+    )
     return HTMLResponse(html, headers={"Content-Security-Policy": csp})
 
 

@@ -13,7 +13,6 @@ and worker stay valid).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import threading
@@ -21,11 +20,11 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from api.catalogue import Catalogue
-from api.config import Settings
-from api.sandbox import QuerySandbox
-from kg.network import Networks
+from kg.indexes.network import Networks
+from kg.pipeline.swap import build_lock, clean_leftovers
+from kg.settings import Settings
+from kg.sparql.sandbox import QuerySandbox
 from kg.store import Store, file_key
-from kg.swap import build_lock, clean_leftovers
 
 log = logging.getLogger("qikg.api")
 
@@ -35,19 +34,6 @@ MANIFEST_FILE = "manifest.json"
 
 class GraphUnavailable(Exception):
     """There is no graph to serve (no build and no way to make one)."""
-
-
-def ensure_build(data_dir: Path) -> None:
-    """Run the pipeline when its inputs changed (or nothing was built yet); needs kg.pipeline."""
-    try:
-        pipeline = importlib.import_module("kg.pipeline")
-    except ImportError:
-        log.warning("kg.pipeline is not available: serving whatever is in %s", data_dir)
-        return
-    registry = pipeline.built_registry(data_dir)  # a build made from another registry is kept to it
-    if not (data_dir / GRAPH_FILE).exists() or pipeline.is_stale(data_dir, registry=registry):
-        log.info("building the graph into %s from %s", data_dir, registry or "the default registry")
-        pipeline.build(data_dir, registry=registry)
 
 
 def build_key(data_dir: Path) -> str:
@@ -60,8 +46,12 @@ class GraphService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store: Store = settings.open_store()
-        self.sandbox = QuerySandbox(lambda: self.store.spec(), settings.query_workers,  # the store of the moment
-                                    settings.worker_limits(), settings.query_capacity())
+        self.sandbox = QuerySandbox(
+            lambda: self.store.spec(),
+            settings.query_workers,  # the store of the moment
+            settings.worker_limits(),
+            settings.query_capacity(),
+        )
         self._catalogue: tuple[str | None, Catalogue] | None = None
         self._networks: tuple[str | None, Networks] | None = None
         self._lock = threading.Lock()
@@ -74,16 +64,11 @@ class GraphService:
         """Bring the build and the store up to date (called at start-up), then watch the build for changes."""
         data_dir = self.settings.data_dir
         clean_leftovers(data_dir)  # what builds killed halfway left beside the folder and in its store
-        if self.settings.auto_build:
-            from kg.chats import registry_path
-            from kg.pipeline import built_registry
-            from kg.transaction import recover
-
-            # a `qikg add` killed halfway: registry and build agree again (the registry this build was made from)
-            recover(built_registry(data_dir) or registry_path())
-            ensure_build(data_dir)
         if not (data_dir / GRAPH_FILE).exists():
-            raise GraphUnavailable(f"no graph at {data_dir / GRAPH_FILE}: run `qikg build` first")
+            raise GraphUnavailable(
+                f"no graph at {data_dir / GRAPH_FILE}: run `qikg build --out {data_dir}` "
+                "(or `qikg serve`, which builds first)"
+            )
         self._seen = self._signature()
         key = build_key(data_dir)
         if self.store.loaded_key() != key:
@@ -109,8 +94,9 @@ class GraphService:
     def _store_inside_build(self) -> bool:
         """Whether the embedded store lives in the build folder, where a build's swap carries it over."""
         data_dir = self.settings.data_dir.absolute()
-        return (self.settings.store_backend == "oxigraph"
-                and self.settings.resolved_store_dir.absolute().is_relative_to(data_dir))
+        return self.settings.store_backend == "oxigraph" and self.settings.resolved_store_dir.absolute().is_relative_to(
+            data_dir
+        )
 
     def _load(self, key: str) -> None:
         """Load the build into the store; a build's swap of the folder waits while a load writes into it."""
@@ -156,8 +142,9 @@ class GraphService:
             try:
                 self.reload_if_changed()
             except Exception:  # noqa: BLE001 - a bad build must not stop the watcher; the old one stays served
-                log.exception("could not load the new build of %s; still serving the previous one",
-                              self.settings.data_dir)
+                log.exception(
+                    "could not load the new build of %s; still serving the previous one", self.settings.data_dir
+                )
 
     def catalogue(self) -> Catalogue:
         """The indexes for the store's current content (built at start-up; a reload brings its own)."""
@@ -172,7 +159,7 @@ class GraphService:
             return self._catalogue[1]
 
     def networks(self) -> Networks:
-        """Who connects whom in the store's current content (kg.network), read once per load and kept."""
+        """Who connects whom in the store's current content (kg.indexes.network), read once per load and kept."""
         with self._lock:
             store, current = self.store, self._networks
         key = store.loaded_key()

@@ -1,7 +1,7 @@
 """Benchmark datasets: the seed graph and synthetic graphs of about 100 k and 1 M quads, cached as N-Quads.
 
-A synthetic dataset is the seed build (real chat, TBox, thesaurus, inferences) plus `kg.synth` chats, each built by
-`kg.build.build_dataset` into its own named graph, the way `qikg add` would grow a national graph. Building a chat
+A synthetic dataset is the seed build (real chat, TBox, thesaurus, inferences) plus `bench.synth` chats, each built by
+`kg.rdf.build.build_dataset` into its own named graph, the way `qikg add` would grow a national graph. Building a chat
 with rdflib costs about a second, so chats are built in a process pool and written straight out as N-Quads lines;
 the file is cached under bench/work/ with a key over the generator's code and the seed, so later runs reuse it.
 A TriG copy (what the API serves from `<data_dir>/qikg.trig`) is written next to it by Oxigraph's serialiser.
@@ -43,8 +43,9 @@ class Dataset:
     def summary(self) -> dict:
         out = asdict(self)
         out["nquads"] = str(self.nquads.relative_to(ROOT)) if self.nquads.is_relative_to(ROOT) else str(self.nquads)
-        out["trig_dir"] = str(self.trig_dir.relative_to(ROOT)) if self.trig_dir.is_relative_to(ROOT) else str(
-            self.trig_dir)
+        out["trig_dir"] = (
+            str(self.trig_dir.relative_to(ROOT)) if self.trig_dir.is_relative_to(ROOT) else str(self.trig_dir)
+        )
         out["bytes"] = self.nquads.stat().st_size
         return out
 
@@ -76,7 +77,7 @@ def seed_trig(progress=print) -> Path:
     """The built seed graph (build/qikg.trig), building it into a temporary folder when there is none."""
     if SEED_TRIG.is_file():
         return SEED_TRIG
-    from kg.pipeline import build
+    from kg.pipeline.run import build
 
     out = WORK / "seed-build"
     progress(f"no build/qikg.trig: building the seed into {out}")
@@ -99,7 +100,7 @@ _THESAURUS = None
 
 def _init_worker() -> None:
     global _THESAURUS
-    from kg import ontology
+    from kg.rdf import ontology
 
     _THESAURUS = ontology.thesaurus()
 
@@ -109,7 +110,7 @@ def _chat_nquads(records) -> tuple[bytes, int]:
     from rdflib import Graph
 
     from kg import iris
-    from kg.build import build_dataset
+    from kg.rdf.build import build_dataset
 
     ds = build_dataset(records, tbox=Graph(), thesaurus=_THESAURUS)
     graph_iri = iris.source_graph(records.source_slug)
@@ -152,9 +153,9 @@ def prepare(size: str, *, workers: int | None = None, progress=print, work: Path
     chats = 0
     quads = seed_quads
     if target > seed_quads:
+        from bench.synth import synth_chats
         from kg.extract.report import extract
-        from kg.pipeline import default_sources
-        from kg.synth import synth_chats
+        from kg.pipeline.inputs import default_sources
 
         seed_records = extract(default_sources()[0])
         per_chat = 6_100  # measured mean quads of one synthetic chat's graph; only used to size the run

@@ -22,15 +22,23 @@ from pathlib import Path
 
 from rdflib import Dataset
 
+from bench.graph_synth import synthesize
 from visualizations.model import full_graph, overview_graph
 from visualizations.render import write_graph_html
-from visualizations.synth import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "graph_view.json"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 
 
 def seed_graph() -> tuple[Dataset, str]:
@@ -40,7 +48,9 @@ def seed_graph() -> tuple[Dataset, str]:
         dataset = Dataset()
         dataset.parse(built, format="trig")
         return dataset, str(built.relative_to(ROOT))
-    from kg.pipeline import assemble, default_sources, extract_all
+    from kg.pipeline.inputs import default_sources
+    from kg.pipeline.run import extract_all
+    from kg.rdf.assemble import assemble
 
     return assemble(extract_all(default_sources()), []), "kg.pipeline.assemble(extract_all(default_sources()))"
 
@@ -70,9 +80,11 @@ def browser_times(page_file: Path, runs: int, screenshot: Path | None = None) ->
                     screenshot.parent.mkdir(parents=True, exist_ok=True)
                     page.screenshot(path=str(screenshot))
                 context.close()
-            out[mode] = {"ms_to_stable_view_median": round(statistics.median(totals), 1),
-                         "ms_network_draw_median": round(statistics.median(draws), 1),
-                         "runs": runs}
+            out[mode] = {
+                "ms_to_stable_view_median": round(statistics.median(totals), 1),
+                "ms_network_draw_median": round(statistics.median(draws), 1),
+                "runs": runs,
+            }
         browser.close()
     return out
 
@@ -102,8 +114,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--nodes", type=int, default=2000, help="also measure a graph of at least this many nodes")
     parser.add_argument("--factor", type=float, default=10.0, help="and one this many times the seed's nodes")
-    parser.add_argument("--screenshot", type=Path, default=None,
-                        help="save the seed overview here (e.g. docs/graph.png)")
+    parser.add_argument(
+        "--screenshot", type=Path, default=None, help="save the seed overview here (e.g. docs/graph.png)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     seed, source = seed_graph()
@@ -111,7 +124,7 @@ def main() -> None:
     factors = sorted({round(args.nodes / seed_nodes, 2), args.factor})
     results = {
         "what": "time from navigation start to the first complete drawing of build/graph.html in headless Chromium "
-                "(physics off: positions computed server-side), median of runs",
+        "(physics off: positions computed server-side), median of runs",
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "seed_source": source,
         "seed": measure(seed, "seed", args.runs, args.screenshot),

@@ -28,10 +28,13 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def summarise(durations: list[float], errors: int, extra: dict | None = None) -> dict:
     ms = [d * 1000 for d in durations]
-    out = {"n": len(ms), "errors": errors,
-           "median_ms": round(statistics.median(ms), 2) if ms else None,
-           "p99_ms": round(percentile(ms, 99), 2) if ms else None,
-           "min_ms": round(min(ms), 2) if ms else None}
+    out = {
+        "n": len(ms),
+        "errors": errors,
+        "median_ms": round(statistics.median(ms), 2) if ms else None,
+        "p99_ms": round(percentile(ms, 99), 2) if ms else None,
+        "min_ms": round(min(ms), 2) if ms else None,
+    }
     out.update(extra or {})
     return out
 
@@ -67,8 +70,9 @@ def timed_loop(send: Callable[[], httpx.Response], *, max_n: int, max_s: float, 
     return summarise(durations, errors, {"bytes": size, "status": status, **({"detail": detail} if detail else {})})
 
 
-def sparql_sender(client: httpx.Client, url: str, query: str,
-                  timeout: float | None = None) -> Callable[[], httpx.Response]:
+def sparql_sender(
+    client: httpx.Client, url: str, query: str, timeout: float | None = None
+) -> Callable[[], httpx.Response]:
     """POST the query as a form (SPARQL 1.1 Protocol), asking for SPARQL JSON results (`timeout`: the client's)."""
     extra = {} if timeout is None else {"timeout": timeout}
     return lambda: client.post(url, data={"query": query}, headers={"Accept": SPARQL_JSON}, **extra)
@@ -97,8 +101,13 @@ def cq_queries(folder: Path = CQ_DIR) -> list[tuple[str, str]]:
 # --- concurrent load -------------------------------------------------------------------------------------------------
 
 
-async def _client_loop(client: httpx.AsyncClient, make: Callable[[httpx.AsyncClient], object], stop_at: float,
-                       durations: list[float], errors: list[str]) -> None:
+async def _client_loop(
+    client: httpx.AsyncClient,
+    make: Callable[[httpx.AsyncClient], object],
+    stop_at: float,
+    durations: list[float],
+    errors: list[str],
+) -> None:
     while time.perf_counter() < stop_at:
         started = time.perf_counter()
         try:
@@ -123,13 +132,21 @@ async def _load(make: Callable, clients: int, seconds: float, timeout: float) ->
     return durations, errors, wall
 
 
-def concurrent(make: Callable[[httpx.AsyncClient], object], *, clients: int, seconds: float,
-               timeout: float = 30.0) -> dict:
+def concurrent(
+    make: Callable[[httpx.AsyncClient], object], *, clients: int, seconds: float, timeout: float = 30.0
+) -> dict:
     """`clients` concurrent keep-alive clients sending requests back to back for `seconds` (plus the last replies)."""
     durations, errors, wall = asyncio.run(_load(make, clients, seconds, timeout))
     kinds: dict[str, int] = {}
     for e in errors:
         kinds[e] = kinds.get(e, 0) + 1
-    return summarise(durations, len(errors), {"clients": clients, "seconds": round(wall, 2),
-                                              "requests_per_s": round(len(durations) / wall, 1) if wall else None,
-                                              "error_kinds": kinds})
+    return summarise(
+        durations,
+        len(errors),
+        {
+            "clients": clients,
+            "seconds": round(wall, 2),
+            "requests_per_s": round(len(durations) / wall, 1) if wall else None,
+            "error_kinds": kinds,
+        },
+    )

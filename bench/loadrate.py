@@ -45,8 +45,17 @@ import psutil
 import pyoxigraph as ox
 
 BACKENDS = ("oxigraph", "oxigraph-memory", "rdflib")
-VARIANTS = ("oxigraph", "oxigraph/no-optimize", "oxigraph/sequential", "oxigraph/update", "oxigraph/no-trim",
-            "oxigraph/old", "oxigraph-memory", "oxigraph-memory/no-trim", "oxigraph-memory/old")
+VARIANTS = (
+    "oxigraph",
+    "oxigraph/no-optimize",
+    "oxigraph/sequential",
+    "oxigraph/update",
+    "oxigraph/no-trim",
+    "oxigraph/old",
+    "oxigraph-memory",
+    "oxigraph-memory/no-trim",
+    "oxigraph-memory/old",
+)
 
 
 def _dir_bytes(path: Path) -> int:
@@ -60,13 +69,14 @@ def _cpu() -> float:
 
 def _swap_step(variant: str) -> None:
     """Replace one step of `OxigraphStore.load` in this process (see the module's docstring)."""
-    import kg.store as ks
+    import kg.store.oxigraph as ks
 
     if variant in ("old", "no-trim"):
         ks._release_free_memory = lambda: None  # type: ignore[attr-defined]
     if variant == "sequential":
         ks.load_with_union = partial(ks.load_with_union, side_by_side=False)  # type: ignore[assignment]
     elif variant in ("old", "update"):
+
         def load(store, source, fmt, *, on_disk, timings, **_):  # type: ignore[no-untyped-def]
             started = time.perf_counter()
             store.bulk_load(path=str(source), format=fmt, lenient=variant != "old")
@@ -82,6 +92,7 @@ def _swap_step(variant: str) -> None:
                 store.flush()
             timings["union_s"] = round(time.perf_counter() - started, 3)
             return count
+
         ks.load_with_union = load  # type: ignore[assignment]
     elif variant not in ("", "no-trim"):
         raise ValueError(f"unknown variant {variant!r}")
@@ -112,12 +123,19 @@ def measure_here(backend: str, data: Path, store_dir: Path | None) -> dict:
     quads = store.triple_count()
     gc.collect()
     after = proc.memory_info().rss
-    out = {"backend": backend, "quads": quads, "seconds": round(seconds, 3),
-           "quads_per_s": round(quads / seconds) if seconds else None,
-           "rss_before": before, "rss_after": after,
-           "bytes_per_quad": round((after - before) / quads, 1) if quads else None,
-           "variant": variant or None, "format": data.suffix.lstrip("."), "cpu_s": round(cpu, 2),
-           "rss_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    out = {
+        "backend": backend,
+        "quads": quads,
+        "seconds": round(seconds, 3),
+        "quads_per_s": round(quads / seconds) if seconds else None,
+        "rss_before": before,
+        "rss_after": after,
+        "bytes_per_quad": round((after - before) / quads, 1) if quads else None,
+        "variant": variant or None,
+        "format": data.suffix.lstrip("."),
+        "cpu_s": round(cpu, 2),
+        "rss_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }
     if isinstance(store, OxigraphStore):
         out["phases"] = dict(store.last_load)
         reader = store._require()
@@ -158,19 +176,25 @@ def compare(data: Path, rounds: int = 3, variants: tuple[str, ...] = VARIANTS) -
 
 def table(results: list[dict]) -> str:
     """Median and best of each variant: seconds, CPU seconds, quads/s, resident and disk bytes per quad."""
-    lines = ["| variant | seconds (median, best) | CPU s | quads/s (median) | RSS B/quad | peak MB | disk B/quad |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| variant | seconds (median, best) | CPU s | quads/s (median) | RSS B/quad | peak MB | disk B/quad |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name in dict.fromkeys(r["name"] for r in results):
         runs = [r for r in results if r["name"] == name and "error" not in r]
         if not runs:
             lines.append(f"| {name} | failed | | | | | |")
             continue
+
         def med(key: str, runs: list[dict] = runs) -> float:
             return statistics.median(r[key] for r in runs)
+
         disk = f"{med('disk_bytes_per_quad'):.0f}" if "disk_bytes_per_quad" in runs[0] else "-"
-        lines.append(f"| {name} | {med('seconds'):.2f} ({min(r['seconds'] for r in runs):.2f}) | {med('cpu_s'):.1f} "
-                     f"| {med('quads_per_s'):,.0f} | {med('bytes_per_quad'):.0f} | "
-                     f"{med('rss_peak') / 2**20:.0f} | {disk} |")
+        lines.append(
+            f"| {name} | {med('seconds'):.2f} ({min(r['seconds'] for r in runs):.2f}) | {med('cpu_s'):.1f} "
+            f"| {med('quads_per_s'):,.0f} | {med('bytes_per_quad'):.0f} | "
+            f"{med('rss_peak') / 2**20:.0f} | {disk} |"
+        )
     return "\n".join(lines)
 
 
@@ -184,8 +208,11 @@ def native_load(data: Path, timeout: float = 900.0) -> dict:
     try:
         with (folder / "log").open("w+b") as log:
             started = time.perf_counter()
-            proc = subprocess.Popen([binary, "load", "--location", str(folder / "store"), "--file", str(data),
-                                     "--lenient"], stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                [binary, "load", "--location", str(folder / "store"), "--file", str(data), "--lenient"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
             killer = threading.Timer(timeout, proc.kill)
             killer.start()
             try:
@@ -198,11 +225,16 @@ def native_load(data: Path, timeout: float = 900.0) -> dict:
         if os.waitstatus_to_exitcode(status) != 0:
             return {"backend": "oxigraph-cli", "error": output.strip().splitlines()[-1:] or ["failed"]}
         quads = len(ox.Store.read_only(str(folder / "store")))  # what it stored; it prints no count for small files
-        return {"backend": "oxigraph-cli", "quads": quads, "seconds": round(seconds, 3),
-                "quads_per_s": round(quads / seconds) if quads and seconds else None,
-                "cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "rss_peak": usage.ru_maxrss * 1024,
-                "disk_bytes": _dir_bytes(folder / "store"),
-                "via": "`oxigraph load` (native bulk loader; named graphs only, no merged default graph)"}
+        return {
+            "backend": "oxigraph-cli",
+            "quads": quads,
+            "seconds": round(seconds, 3),
+            "quads_per_s": round(quads / seconds) if quads and seconds else None,
+            "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+            "rss_peak": usage.ru_maxrss * 1024,
+            "disk_bytes": _dir_bytes(folder / "store"),
+            "via": "`oxigraph load` (native bulk loader; named graphs only, no merged default graph)",
+        }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -213,29 +245,39 @@ def server_load(server, data: Path, timeout: float = 900.0) -> dict:
     before = server.rss()
     started = time.perf_counter()
     with httpx.Client(timeout=timeout) as client, data.open("rb") as body:
-        response = client.post(server.base + "/store", content=body,
-                               headers={"Content-Type": "application/n-quads"})
+        response = client.post(server.base + "/store", content=body, headers={"Content-Type": "application/n-quads"})
     seconds = time.perf_counter() - started
     if response.status_code >= 300:
         return {"backend": "oxigraph-server", "error": f"HTTP {response.status_code}: {response.text[:200]}"}
     started = time.perf_counter()
     with httpx.Client(timeout=timeout) as client:
-        merged = client.post(server.base + "/update",
-                             data={"update": "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"})
+        merged = client.post(
+            server.base + "/update", data={"update": "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"}
+        )
     merge_s = time.perf_counter() - started
     if merged.status_code >= 300:
         return {"backend": "oxigraph-server", "error": f"merge: HTTP {merged.status_code}: {merged.text[:200]}"}
     with httpx.Client(timeout=120) as client:
-        count = client.post(server.sparql_url, data={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"},
-                            headers={"Accept": "application/sparql-results+json"}).json()
+        count = client.post(
+            server.sparql_url,
+            data={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"},
+            headers={"Accept": "application/sparql-results+json"},
+        ).json()
     quads = int(count["results"]["bindings"][0]["n"]["value"])
     time.sleep(0.5)
     after = server.rss()
-    return {"backend": "oxigraph-server", "quads": quads, "seconds": round(seconds + merge_s, 3),
-            "load_s": round(seconds, 3), "merge_s": round(merge_s, 3),
-            "quads_per_s": round(quads / (seconds + merge_s)) if seconds else None, "rss_before": before,
-            "rss_after": after, "bytes_per_quad": round((after - before) / quads, 1) if quads else None,
-            "via": "POST /store (GSP), then one SPARQL update merging the graphs into the default graph"}
+    return {
+        "backend": "oxigraph-server",
+        "quads": quads,
+        "seconds": round(seconds + merge_s, 3),
+        "load_s": round(seconds, 3),
+        "merge_s": round(merge_s, 3),
+        "quads_per_s": round(quads / (seconds + merge_s)) if seconds else None,
+        "rss_before": before,
+        "rss_after": after,
+        "bytes_per_quad": round((after - before) / quads, 1) if quads else None,
+        "via": "POST /store (GSP), then one SPARQL update merging the graphs into the default graph",
+    }
 
 
 if __name__ == "__main__":

@@ -35,8 +35,9 @@ def _git(*args: str) -> str | None:
 
 def _oxigraph_cli() -> str | None:
     try:
-        done = subprocess.run([str(Path(sys.executable).parent / "oxigraph"), "--version"], capture_output=True,
-                              text=True, timeout=10)
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "oxigraph"), "--version"], capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() or None

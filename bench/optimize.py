@@ -29,8 +29,10 @@ def _timed(store: OxigraphStore, text: str) -> float:
 def compare(source: Path, repeats: int = 5) -> str:
     folder = Path(tempfile.mkdtemp(prefix="bench-optimize-"))
     try:
-        stores = {"optimized": OxigraphStore(folder / "optimized"),
-                  "plain": OxigraphStore(folder / "plain", optimize=False)}
+        stores = {
+            "optimized": OxigraphStore(folder / "optimized"),
+            "plain": OxigraphStore(folder / "plain", optimize=False),
+        }
         lines = []
         for name, store in stores.items():
             store.load(source, key="bench")
@@ -46,8 +48,10 @@ def compare(source: Path, repeats: int = 5) -> str:
             plain, optimized = (statistics.median(times[n]) for n in ("plain", "optimized"))
             ratios.append(optimized / plain)
             lines.append(f"| {name} | {plain * 1000:.1f} | {optimized * 1000:.1f} | {optimized / plain:.2f} |")
-        lines.append(f"\nGeometric mean of the ratios: {statistics.geometric_mean(ratios):.2f} "
-                     f"({len(ratios)} queries x {repeats}, {source.name})")
+        lines.append(
+            f"\nGeometric mean of the ratios: {statistics.geometric_mean(ratios):.2f} "
+            f"({len(ratios)} queries x {repeats}, {source.name})"
+        )
         for store in stores.values():
             store.close()
         return "\n".join(lines)

@@ -26,9 +26,9 @@ from rdflib import URIRef
 
 from api import lookups
 from api.catalogue import Catalogue
-from api.config import Settings
 from api.deps import Page
 from api.queries import load
+from kg.settings import Settings
 from kg.store import OxigraphStore, to_ox
 
 
@@ -85,13 +85,22 @@ def profile(data_dir: Path, theme: str, reps: int = 20, max_s: float = 20.0) -> 
     pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(8)
     hot = [line.strip() for line in text.getvalue().splitlines() if line.strip() and line.strip()[0].isdigit()][:8]
     return {
-        "theme": node.iri, "rows": rows, "items": len(items), "quads": store.triple_count(),
-        "quotes_in_catalogue": len(catalogue.quotes), "resources_in_catalogue": len(catalogue.resources),
-        "load_s": round(load_s, 2), "catalogue_s": round(catalogue_s, 2),
-        "sparql_eval_ms": eval_ms, "store_query_ms": store_ms,
+        "theme": node.iri,
+        "rows": rows,
+        "items": len(items),
+        "quads": store.triple_count(),
+        "quotes_in_catalogue": len(catalogue.quotes),
+        "resources_in_catalogue": len(catalogue.resources),
+        "load_s": round(load_s, 2),
+        "catalogue_s": round(catalogue_s, 2),
+        "sparql_eval_ms": eval_ms,
+        "store_query_ms": store_ms,
         "term_conversion_ms": round(store_ms - eval_ms, 2),
-        "lookup_total_ms": lookup_ms, "index_lookup_ms": lookup_ms,
-        "json_page_ms": encode_ms, "reps": min(n1, n2, n3, n4), "hot_functions_tottime": hot,
+        "lookup_total_ms": lookup_ms,
+        "index_lookup_ms": lookup_ms,
+        "json_page_ms": encode_ms,
+        "reps": min(n1, n2, n3, n4),
+        "hot_functions_tottime": hot,
     }
 
 

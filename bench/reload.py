@@ -51,8 +51,13 @@ def main() -> None:
     _qikg("build", "--out", str(out), *reason)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "QIKG_STORE_DIR"}
-    server = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--data", str(out), "--port", str(port)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "serve", "--data", str(out), "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     samples: list[tuple[bool, float]] = []  # (during a build, seconds)
     failures: list[str] = []
@@ -91,8 +96,12 @@ def main() -> None:
         for _ in range(args.rounds):
             before, manifest = _generation(out), (out / "manifest.json").stat().st_ino
             building.set()
-            builder = subprocess.Popen([sys.executable, "-m", "kg.cli", "build", "--out", str(out), *reason],
-                                       cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            builder = subprocess.Popen(
+                [sys.executable, "-m", "kg.cli", "build", "--out", str(out), *reason],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             swapped = None
             limit = time.perf_counter() + 600
             while _generation(out) == before and time.perf_counter() < limit:
@@ -115,12 +124,29 @@ def main() -> None:
 
     def summary(values: list[float]) -> dict:
         values = sorted(values)
-        return {"n": len(values), "p50_ms": round(statistics.median(values) * 1000, 1),
-                "max_ms": round(values[-1] * 1000, 1)} if values else {"n": 0}
+        return (
+            {
+                "n": len(values),
+                "p50_ms": round(statistics.median(values) * 1000, 1),
+                "max_ms": round(values[-1] * 1000, 1),
+            }
+            if values
+            else {"n": 0}
+        )
 
-    print(json.dumps({"rounds": args.rounds, "reasoner": not args.no_reason, "failures": failures,
-                      "reload_lag_s": lags, "requests_idle": summary([s for d, s in samples if not d]),
-                      "requests_during_builds": summary([s for d, s in samples if d])}, indent=1))
+    print(
+        json.dumps(
+            {
+                "rounds": args.rounds,
+                "reasoner": not args.no_reason,
+                "failures": failures,
+                "reload_lag_s": lags,
+                "requests_idle": summary([s for d, s in samples if not d]),
+                "requests_during_builds": summary([s for d, s in samples if d]),
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

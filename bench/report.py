@@ -1,6 +1,6 @@
 """Targets and the markdown table of a benchmark run (bench/results/RESULTS.md).
 
-    .venv/bin/python -m bench.report [DIR]    (redraw DIR/RESULTS.md and the targets from DIR/results.json)
+.venv/bin/python -m bench.report [DIR]    (redraw DIR/RESULTS.md and the targets from DIR/results.json)
 """
 
 from __future__ import annotations
@@ -56,44 +56,74 @@ def targets(results: dict) -> list[dict]:
 
     variant, api_ms = _api_theme(size)
     as_is = _get(size, "latency", "api-oxigraph", "theme_api", "median_ms")
-    note = f"at {name}; {variant}" + ("" if variant == "api-oxigraph" else
-                                      f" (the API as is did not run: {_get(size, 'skipped', 'api-oxigraph')})")
-    row("theme lookup median <= 10 ms", None if api_ms is None else f"{api_ms} ms",
-        None if api_ms is None else api_ms <= 10 and as_is is not None, note)
+    note = f"at {name}; {variant}" + (
+        "" if variant == "api-oxigraph" else f" (the API as is did not run: {_get(size, 'skipped', 'api-oxigraph')})"
+    )
+    row(
+        "theme lookup median <= 10 ms",
+        None if api_ms is None else f"{api_ms} ms",
+        None if api_ms is None else api_ms <= 10 and as_is is not None,
+        note,
+    )
     rdf = _get(size, "latency", "rdflib-endpoint", "theme_sparql", "median_ms")
     oxs = _get(size, "latency", "oxigraph-server", "theme_sparql", "median_ms")
     rdf_timeout = _rdflib_timeout(results, size)
     if api_ms and rdf:
-        row(">= 10x faster than rdflib-endpoint", f"{rdf / api_ms:.1f}x ({rdf} vs {api_ms} ms)",
-            rdf / api_ms >= 10 and as_is is not None, note)
+        row(
+            ">= 10x faster than rdflib-endpoint",
+            f"{rdf / api_ms:.1f}x ({rdf} vs {api_ms} ms)",
+            rdf / api_ms >= 10 and as_is is not None,
+            note,
+        )
     elif api_ms and rdf_timeout:
-        row(">= 10x faster than rdflib-endpoint", f"> {rdf_timeout * 1000 / api_ms:,.0f}x (no answer within "
-            f"{rdf_timeout:g} s, vs {api_ms} ms)", as_is is not None, note + "; a lower bound: rdflib never answered")
+        row(
+            ">= 10x faster than rdflib-endpoint",
+            f"> {rdf_timeout * 1000 / api_ms:,.0f}x (no answer within {rdf_timeout:g} s, vs {api_ms} ms)",
+            as_is is not None,
+            note + "; a lower bound: rdflib never answered",
+        )
     else:
         row(">= 10x faster than rdflib-endpoint", None, None, note)
     if api_ms and oxs:
-        row("within 1.5x of Oxigraph server /query", f"{api_ms / oxs:.2g}x ({api_ms} vs {oxs} ms)",
-            api_ms / oxs <= 1.5 and as_is is not None, note)
+        row(
+            "within 1.5x of Oxigraph server /query",
+            f"{api_ms / oxs:.2g}x ({api_ms} vs {oxs} ms)",
+            api_ms / oxs <= 1.5 and as_is is not None,
+            note,
+        )
     else:
         row("within 1.5x of Oxigraph server /query", None, None, note)
     load = _get(size, "load", "oxigraph")
     if load and load.get("quads_per_s"):
         native = _get(size, "load", "oxigraph-cli", "quads_per_s")
-        row("load >= 300k quads/s (embedded Oxigraph, persisted)", f"{load['quads_per_s']:,}/s",
+        row(
+            "load >= 300k quads/s (embedded Oxigraph, persisted)",
+            f"{load['quads_per_s']:,}/s",
             load["quads_per_s"] >= 300_000,
-            f"at {name}" + (f"; Oxigraph's own `oxigraph load` on the same file: {native:,}/s" if native else "")
-            + (f"; ours includes the merged default graph and {compacting} s of compaction (optimize)"
-               if (compacting := _get(load, "phases", "optimize_s")) else ""))
-        row("<= 500 bytes/quad resident (embedded Oxigraph, persisted)", f"{load['bytes_per_quad']} B",
-            load["bytes_per_quad"] <= 500, f"at {name}; in memory: "
-            f"{_get(size, 'load', 'oxigraph-memory', 'bytes_per_quad')} B")
+            f"at {name}"
+            + (f"; Oxigraph's own `oxigraph load` on the same file: {native:,}/s" if native else "")
+            + (
+                f"; ours includes the merged default graph and {compacting} s of compaction (optimize)"
+                if (compacting := _get(load, "phases", "optimize_s"))
+                else ""
+            ),
+        )
+        row(
+            "<= 500 bytes/quad resident (embedded Oxigraph, persisted)",
+            f"{load['bytes_per_quad']} B",
+            load["bytes_per_quad"] <= 500,
+            f"at {name}; in memory: {_get(size, 'load', 'oxigraph-memory', 'bytes_per_quad')} B",
+        )
     seed = results.get("seed_build", {})
     if seed:
         runs = seed.get("runs_s")
-        row("seed build (parse, RDF, SHACL, reasoner) <= 5 s", f"{seed['parse_rdf_shacl_reasoner_s']} s",
+        row(
+            "seed build (parse, RDF, SHACL, reasoner) <= 5 s",
+            f"{seed['parse_rdf_shacl_reasoner_s']} s",
             seed["parse_rdf_shacl_reasoner_s"] <= 5,
             (f"median of {len(runs)} fresh processes ({', '.join(f'{r:g}' for r in runs)} s); " if runs else "")
-            + f"whole build with writing: {seed['timings'].get('total_s')} s")
+            + f"whole build with writing: {seed['timings'].get('total_s')} s",
+        )
     return rows
 
 
@@ -123,30 +153,47 @@ def _cq_summary(cq: dict) -> tuple[str, str, str]:
 
 def markdown(results: dict) -> str:
     m = results["machine"]
-    lines = ["# qikg benchmark results", "",
-             f"Reproduce: `{results['command']}` (whole run {results.get('elapsed_s', '?')} s). "
-             "Everything on 127.0.0.1; quads = triples counted per named graph.", "",
-             "| machine | |", "|---|---|",
-             f"| CPU | {m['cpu']} |", f"| cores | {m['cores_logical']} logical / {m['cores_physical']} physical |",
-             f"| RAM | {m['ram_bytes'] / 2**30:.1f} GiB |", f"| OS | {m['os']} |", f"| Python | {m['python']} |",
-             "| libraries | " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + " |",
-             f"| date | {m['date']} |",
-             f"| git commit | {m['git_commit']}{' (dirty tree)' if m['git_dirty'] else ''} |",
-             "", "## Targets", "", "| target | measured | met? | note |", "|---|---|---|---|"]
+    lines = [
+        "# qikg benchmark results",
+        "",
+        f"Reproduce: `{results['command']}` (whole run {results.get('elapsed_s', '?')} s). "
+        "Everything on 127.0.0.1; quads = triples counted per named graph.",
+        "",
+        "| machine | |",
+        "|---|---|",
+        f"| CPU | {m['cpu']} |",
+        f"| cores | {m['cores_logical']} logical / {m['cores_physical']} physical |",
+        f"| RAM | {m['ram_bytes'] / 2**30:.1f} GiB |",
+        f"| OS | {m['os']} |",
+        f"| Python | {m['python']} |",
+        "| libraries | " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + " |",
+        f"| date | {m['date']} |",
+        f"| git commit | {m['git_commit']}{' (dirty tree)' if m['git_dirty'] else ''} |",
+        "",
+        "## Targets",
+        "",
+        "| target | measured | met? | note |",
+        "|---|---|---|---|",
+    ]
     for t in results.get("targets", []):
         met = "–" if t["met"] is None else ("yes" if t["met"] else "**no**")
         lines.append(f"| {t['target']} | {_fmt(t['measured'])} | {met} | {t['note']} |")
     seed = results.get("seed_build")
     if seed:
-        lines += ["", "## Seed build (fresh `kg.pipeline.build`)", "",
-                  "| step | seconds |", "|---|---|"]
+        lines += ["", "## Seed build (fresh `kg.pipeline.build`)", "", "| step | seconds |", "|---|---|"]
         lines += [f"| {k.removesuffix('_s')} | {v} |" for k, v in seed["timings"].items()]
     for name, size in results.get("sizes", {}).items():
         ds = size["dataset"]
-        lines += ["", f"## {name}: {ds['quads']:,} quads ({ds['chats']} synthetic chats + the seed)", "",
-                  f"Data generation: {ds['generate_s']} s{' (cached from an earlier run)' if ds['cached'] else ''}; "
-                  f"N-Quads file {ds['bytes'] / 1e6:,.0f} MB.", "",
-                  "| load | quads/s | seconds | resident bytes/quad | RSS after | note |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## {name}: {ds['quads']:,} quads ({ds['chats']} synthetic chats + the seed)",
+            "",
+            f"Data generation: {ds['generate_s']} s{' (cached from an earlier run)' if ds['cached'] else ''}; "
+            f"N-Quads file {ds['bytes'] / 1e6:,.0f} MB.",
+            "",
+            "| load | quads/s | seconds | resident bytes/quad | RSS after | note |",
+            "|---|---|---|---|---|---|",
+        ]
         for backend, load in size.get("load", {}).items():
             if "error" in load:
                 lines.append(f"| {backend} | – | – | – | – | {load['error']} |")
@@ -154,79 +201,122 @@ def markdown(results: dict) -> str:
             note = load.get("via", "")
             if load.get("disk_bytes_per_quad"):
                 note = f"on disk {load['disk_bytes_per_quad']} B/quad"
-            lines.append(f"| {backend} | {_fmt(load.get('quads_per_s'))} | {_fmt(load.get('seconds'))} | "
-                         f"{_fmt(load.get('bytes_per_quad'))} | {_mb(load.get('rss_after'))} | {note} |")
-        lines += ["", "| server | /api/resources?theme= median / p99 ms (n) | theme SPARQL median / p99 ms (n, rows) "
-                      "| CQs geo-mean / max median ms | CQs | start s | RSS |", "|---|---|---|---|---|---|---|"]
+            lines.append(
+                f"| {backend} | {_fmt(load.get('quads_per_s'))} | {_fmt(load.get('seconds'))} | "
+                f"{_fmt(load.get('bytes_per_quad'))} | {_mb(load.get('rss_after'))} | {note} |"
+            )
+        lines += [
+            "",
+            "| server | /api/resources?theme= median / p99 ms (n) | theme SPARQL median / p99 ms (n, rows) "
+            "| CQs geo-mean / max median ms | CQs | start s | RSS |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for server, lat in size.get("latency", {}).items():
             api = lat.get("theme_api")
             api_cell = "–" if not api else f"{_fmt(api['median_ms'])} / {_fmt(api['p99_ms'])} ({api['n']})"
             sp = lat.get("theme_sparql", {})
-            sp_cell = (f"{_fmt(sp.get('median_ms'))} / {_fmt(sp.get('p99_ms'))} ({sp.get('n')}, "
-                       f"{lat.get('theme_sparql_rows')} rows)")
+            sp_cell = (
+                f"{_fmt(sp.get('median_ms'))} / {_fmt(sp.get('p99_ms'))} ({sp.get('n')}, "
+                f"{lat.get('theme_sparql_rows')} rows)"
+            )
             if sp.get("errors"):
                 sp_cell += f", {sp['errors']} errors"
             geo, worst, ok = _cq_summary(lat.get("cq"))
-            lines.append(f"| {server} | {api_cell} | {sp_cell} | {geo} / {worst} | {ok} | {lat.get('start_s')} | "
-                         f"{_mb(lat.get('server_rss_bytes'))} |")
+            lines.append(
+                f"| {server} | {api_cell} | {sp_cell} | {geo} / {worst} | {ok} | {lat.get('start_s')} | "
+                f"{_mb(lat.get('server_rss_bytes'))} |"
+            )
         for server, why in size.get("skipped", {}).items():
             lines.append(f"| {server} | not measured: {why} | | | | | |")
         conc = size.get("concurrency")
         if conc:
-            lines += ["", f"Concurrent load on {conc['server']}:", "",
-                      "| endpoint | clients | seconds | requests/s | median ms | p99 ms | errors |",
-                      "|---|---|---|---|---|---|---|"]
-            for label, key in (("/api/resources?theme=", "api_resources_theme"), ("/sparql (theme query)",
-                                                                                 "sparql_theme_query")):
+            lines += [
+                "",
+                f"Concurrent load on {conc['server']}:",
+                "",
+                "| endpoint | clients | seconds | requests/s | median ms | p99 ms | errors |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for label, key in (
+                ("/api/resources?theme=", "api_resources_theme"),
+                ("/sparql (theme query)", "sparql_theme_query"),
+            ):
                 c = conc[key]
-                lines.append(f"| {label} | {c['clients']} | {c['seconds']} | {_fmt(c['requests_per_s'])} | "
-                             f"{_fmt(c['median_ms'])} | {_fmt(c['p99_ms'])} | {c['errors']} {c['error_kinds'] or ''} |")
+                lines.append(
+                    f"| {label} | {c['clients']} | {c['seconds']} | {_fmt(c['requests_per_s'])} | "
+                    f"{_fmt(c['median_ms'])} | {_fmt(c['p99_ms'])} | {c['errors']} {c['error_kinds'] or ''} |"
+                )
         prof = size.get("profile")
         if prof and "error" not in prof:
-            lines += ["", "Theme lookup, in-process (embedded Oxigraph, medians): the catalogue's theme index answers "
-                      f"in {prof['index_lookup_ms']} ms and JSON of one page takes {prof['json_page_ms']} ms "
-                      f"({prof['items']} resources); the catalogue (with the index) builds in {prof['catalogue_s']} s "
-                      "at start-up. The same answer in SPARQL (resources_by_theme.rq), what a request cost before "
-                      f"the index: evaluation {prof['sparql_eval_ms']} ms, conversion to rdflib terms "
-                      f"{prof['term_conversion_ms']} ms ({prof['rows']} rows)."]
+            lines += [
+                "",
+                "Theme lookup, in-process (embedded Oxigraph, medians): the catalogue's theme index answers "
+                f"in {prof['index_lookup_ms']} ms and JSON of one page takes {prof['json_page_ms']} ms "
+                f"({prof['items']} resources); the catalogue (with the index) builds in {prof['catalogue_s']} s "
+                "at start-up. The same answer in SPARQL (resources_by_theme.rq), what a request cost before "
+                f"the index: evaluation {prof['sparql_eval_ms']} ms, conversion to rdflib terms "
+                f"{prof['term_conversion_ms']} ms ({prof['rows']} rows).",
+            ]
         elif prof:
             lines += ["", f"Theme lookup profile: {prof['error']}"]
     view = results.get("graph_view")
     if view and "error" not in view:
-        lines += ["", "## Graph view: time to a stable layout in headless Chromium (median of runs)", "",
-                  "| graph | nodes (full view) | edges | overview / full ms | page | server render s |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## Graph view: time to a stable layout in headless Chromium (median of runs)",
+            "",
+            "| graph | nodes (full view) | edges | overview / full ms | page | server render s |",
+            "|---|---|---|---|---|---|",
+        ]
         for point in [view["seed"], *view["scaled"]]:
             browser = point["browser"]
-            lines.append(f"| {point['graph']} | {point['nodes_full']:,} | {point['edges_full']:,} | "
-                         f"{_fmt(browser['overview']['ms_to_stable_view_median'])} / "
-                         f"{_fmt(browser['full']['ms_to_stable_view_median'])} | {_mb(point['page_bytes'])} | "
-                         f"{point['server_render_s']} |")
+            lines.append(
+                f"| {point['graph']} | {point['nodes_full']:,} | {point['edges_full']:,} | "
+                f"{_fmt(browser['overview']['ms_to_stable_view_median'])} / "
+                f"{_fmt(browser['full']['ms_to_stable_view_median'])} | {_mb(point['page_bytes'])} | "
+                f"{point['server_render_s']} |"
+            )
     elif view:
         lines += ["", f"Graph view: {view['error']}"]
     largest = max(results.get("sizes", {}).items(), key=lambda kv: kv[1]["dataset"]["quads"], default=None)
     if largest:
         name, size = largest
         servers_ = list(size.get("latency", {}))
-        lines += ["", f"## Competency queries at {name}: median ms per server", "",
-                  "| query | " + " | ".join(servers_) + " |", "|---|" + "---|" * len(servers_)]
+        lines += [
+            "",
+            f"## Competency queries at {name}: median ms per server",
+            "",
+            "| query | " + " | ".join(servers_) + " |",
+            "|---|" + "---|" * len(servers_),
+        ]
         names = sorted({q for s in servers_ for q in size["latency"][s].get("cq", {}) if not q.startswith("_")})
         for q in names:
             cells = []
             for s in servers_:
                 r = size["latency"][s].get("cq", {}).get(q)
-                cells.append("–" if not r else (_fmt(r["median_ms"]) if r.get("median_ms") is not None
-                                                 else f"error ({r.get('status') or r.get('detail', '')[:40]})"))
+                cells.append(
+                    "–"
+                    if not r
+                    else (
+                        _fmt(r["median_ms"])
+                        if r.get("median_ms") is not None
+                        else f"error ({r.get('status') or r.get('detail', '')[:40]})"
+                    )
+                )
             lines.append(f"| {q} | " + " | ".join(cells) + " |")
-    lines += ["", "Servers: **api-oxigraph** is our API as shipped (uvicorn, embedded Oxigraph, `/sparql` runs in "
-              "killable worker processes; the default graph is the merge of the named graphs, a set); "
-              "**api-remote** is our API with an Oxigraph server as its remote SPARQL store (it loads the data there "
-              "itself at start-up, Graph Store Protocol); **api-rdflib** is our API on rdflib; "
-              "**rdflib-endpoint** (rdflib's memory store, default graph = union) and **oxigraph-server** (its "
-              "default graph made the merge of the named graphs, as ours) serve the same data and run the same SPARQL "
-              "with the theme written into the text, since they take no bindings. `/api/resources?theme=` answers "
-              "from the catalogue's in-memory theme index (read from the store at start-up); the theme SPARQL is "
-              "what it would cost to ask the store per request.", ""]
+    lines += [
+        "",
+        "Servers: **api-oxigraph** is our API as shipped (uvicorn, embedded Oxigraph, `/sparql` runs in "
+        "killable worker processes; the default graph is the merge of the named graphs, a set); "
+        "**api-remote** is our API with an Oxigraph server as its remote SPARQL store (it loads the data there "
+        "itself at start-up, Graph Store Protocol); **api-rdflib** is our API on rdflib; "
+        "**rdflib-endpoint** (rdflib's memory store, default graph = union) and **oxigraph-server** (its "
+        "default graph made the merge of the named graphs, as ours) serve the same data and run the same SPARQL "
+        "with the theme written into the text, since they take no bindings. `/api/resources?theme=` answers "
+        "from the catalogue's in-memory theme index (read from the store at start-up); the theme SPARQL is "
+        "what it would cost to ask the store per request.",
+        "",
+    ]
     return "\n".join(lines)
 
 

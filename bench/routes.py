@@ -16,35 +16,46 @@ from bench import data, machine, servers
 from bench.latency import timed_loop
 
 
-def serve_and_time(ds: data.Dataset, routes: list[str], *, warm: list[str], requests: int,
-                   scratch_prefix: str) -> dict:
+def serve_and_time(ds: data.Dataset, routes: list[str], *, warm: list[str], requests: int, scratch_prefix: str) -> dict:
     """Start the API (embedded Oxigraph) on `ds`; time the first call of each `warm` path (what is built on first
     use), then `requests` sequential calls of each route (median, p99)."""
     out: dict = {"first_s": {}}
-    with tempfile.TemporaryDirectory(dir=data.scratch_dir(scratch_prefix)) as scratch, \
-            servers.api_server(ds.trig_dir, "oxigraph", Path(scratch) / "api.log",
-                               store_dir=Path(scratch) / "store") as server, \
-            httpx.Client(base_url=server.base, timeout=600) as client:
+    with (
+        tempfile.TemporaryDirectory(dir=data.scratch_dir(scratch_prefix)) as scratch,
+        servers.api_server(
+            ds.trig_dir, "oxigraph", Path(scratch) / "api.log", store_dir=Path(scratch) / "store"
+        ) as server,
+        httpx.Client(base_url=server.base, timeout=600) as client,
+    ):
         out["start_s"] = server.started_s
         for path in warm:
             started = time.perf_counter()
             response = client.get(path)
             out["first_s"][path] = {"s": round(time.perf_counter() - started, 3), "status": response.status_code}
-        out["routes"] = {route: timed_loop(lambda r=route: client.get(r), max_n=requests, max_s=60, warmup=3)
-                         for route in routes}
+        out["routes"] = {
+            route: timed_loop(lambda r=route: client.get(r), max_n=requests, max_s=60, warmup=3) for route in routes
+        }
     return out
 
 
-def run_sizes(name: str, doc: str, measure: Callable[[data.Dataset, int], dict],
-              write: Callable[[dict, Path], None], argv: list[str] | None) -> int:
+def run_sizes(
+    name: str,
+    doc: str,
+    measure: Callable[[data.Dataset, int], dict],
+    write: Callable[[dict, Path], None],
+    argv: list[str] | None,
+) -> int:
     """The command line of a per-size benchmark: `--sizes`, `--requests`, `--out`; results written after each size."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="seed,100k", help="comma-separated: seed, 100k, 1m")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per route")
     parser.add_argument("--out", type=Path, default=data.ROOT / "bench" / "results")
     args = parser.parse_args(argv)
-    results: dict = {"command": f"python -m bench.{name} " + " ".join(argv if argv is not None else sys.argv[1:]),
-                     "machine": machine.info(), "sizes": {}}
+    results: dict = {
+        "command": f"python -m bench.{name} " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": machine.info(),
+        "sizes": {},
+    }
     for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
         ds = data.prepare(size, progress=lambda m: print(m, flush=True))
         print(f"{size}: {ds.quads:,} quads", flush=True)
@@ -60,5 +71,10 @@ def report_head(results: dict, folder: Path, name: str, title: str, target: str)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.json").write_text(json.dumps(results, indent=1) + "\n")
     info = results["machine"]
-    return [f"# {title}", "", f"`{results['command']}` at commit {(info.get('git_commit') or '')[:7]}, "
-            f"{info.get('date')}; {info.get('cores_logical')} cores. Target: {target}.", ""]
+    return [
+        f"# {title}",
+        "",
+        f"`{results['command']}` at commit {(info.get('git_commit') or '')[:7]}, "
+        f"{info.get('date')}; {info.get('cores_logical')} cores. Target: {target}.",
+        "",
+    ]

@@ -72,8 +72,9 @@ def _rows(client: httpx.Client, url: str, query: str, timeout: float) -> tuple[i
     """Rows of one answer, and the seconds it took."""
     started = time.perf_counter()
     try:
-        rows = latency.result_rows(client.post(url, data={"query": query}, headers={"Accept": latency.SPARQL_JSON},
-                                               timeout=timeout))
+        rows = latency.result_rows(
+            client.post(url, data={"query": query}, headers={"Accept": latency.SPARQL_JSON}, timeout=timeout)
+        )
     except httpx.HTTPError:
         rows = None
     return rows, time.perf_counter() - started
@@ -87,12 +88,14 @@ def sparql_latencies(server: servers.Server, theme_sparql: str, cqs: list[tuple[
         out["theme_timeout_s"] = theme_timeout
         out["theme_sparql_rows"], first_s = _rows(client, server.sparql_url, theme_sparql, theme_timeout)
         send = latency.sparql_sender(client, server.sparql_url, theme_sparql, timeout=theme_timeout)
-        out["theme_sparql"] = latency.timed_loop(send, max_n=cfg.theme_n, max_s=cfg.theme_s,
-                                                 warmup=0 if first_s > cfg.theme_s else 1)
+        out["theme_sparql"] = latency.timed_loop(
+            send, max_n=cfg.theme_n, max_s=cfg.theme_s, warmup=0 if first_s > cfg.theme_s else 1
+        )
         cq: dict = {}
         for name, text in cqs:
-            cq[name] = latency.timed_loop(latency.sparql_sender(client, server.sparql_url, text), max_n=cfg.cq_n,
-                                          max_s=cfg.cq_s)
+            cq[name] = latency.timed_loop(
+                latency.sparql_sender(client, server.sparql_url, text), max_n=cfg.cq_n, max_s=cfg.cq_s
+            )
             if cq[name].get("detail", "").startswith("ReadTimeout"):
                 cq["_stopped"] = f"stopped after {name}: the server did not answer within {cfg.request_timeout:g} s"
                 break
@@ -102,33 +105,35 @@ def sparql_latencies(server: servers.Server, theme_sparql: str, cqs: list[tuple[
     return out
 
 
-def api_latencies(server: servers.Server, theme: str, theme_sparql: str, cqs: list[tuple[str, str]],
-                  cfg: Config) -> dict:
+def api_latencies(
+    server: servers.Server, theme: str, theme_sparql: str, cqs: list[tuple[str, str]], cfg: Config
+) -> dict:
     out = sparql_latencies(server, theme_sparql, cqs, cfg)
     url = f"{server.base}/api/resources"
     with httpx.Client(timeout=cfg.request_timeout) as client:
         first = client.get(url, params={"theme": theme})
         out["theme_api_total"] = latency.result_rows(first)
-        out["theme_api"] = latency.timed_loop(lambda: client.get(url, params={"theme": theme}), max_n=cfg.theme_n,
-                                              max_s=cfg.theme_s)
+        out["theme_api"] = latency.timed_loop(
+            lambda: client.get(url, params={"theme": theme}), max_n=cfg.theme_n, max_s=cfg.theme_s
+        )
     return out
 
 
 def concurrency(server: servers.Server, theme: str, theme_sparql: str, cfg: Config) -> dict:
     url = f"{server.base}/api/resources"
-    api = latency.concurrent(lambda c: c.get(url, params={"theme": theme}), clients=cfg.clients,
-                             seconds=cfg.load_s)
-    sparql = latency.concurrent(lambda c: c.post(server.sparql_url, data={"query": theme_sparql},
-                                                 headers={"Accept": latency.SPARQL_JSON}),
-                                clients=cfg.clients, seconds=cfg.load_s)
+    api = latency.concurrent(lambda c: c.get(url, params={"theme": theme}), clients=cfg.clients, seconds=cfg.load_s)
+    sparql = latency.concurrent(
+        lambda c: c.post(server.sparql_url, data={"query": theme_sparql}, headers={"Accept": latency.SPARQL_JSON}),
+        clients=cfg.clients,
+        seconds=cfg.load_s,
+    )
     return {"server": server.name, "api_resources_theme": api, "sparql_theme_query": sparql}
 
 
 def _child(args: list[str], what: str, timeout: float) -> str | dict:
     """Run `python -m bench.<args>` in its own process: its standard output, or {"error": ...}."""
     try:
-        done = subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=timeout,
-                              cwd=ROOT)
+        done = subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     except subprocess.TimeoutExpired:
         return {"error": f"{what} did not finish within {timeout:g} s"}
     if done.returncode != 0:
@@ -149,8 +154,11 @@ def bench_size(ds: data.Dataset, cfg: Config, theme: str, state: dict, say=print
     out["theme"] = {"id": theme, "iri": theme_iri, "sparql": theme_sparql}
 
     # N-Quads for every back-end alike; the TriG too, since that is what the API loads at start-up
-    loads = (("oxigraph", "oxigraph", ds.nquads), ("oxigraph-memory", "oxigraph-memory", ds.nquads),
-             ("oxigraph (TriG)", "oxigraph", ds.trig_dir / "qikg.trig"))
+    loads = (
+        ("oxigraph", "oxigraph", ds.nquads),
+        ("oxigraph-memory", "oxigraph-memory", ds.nquads),
+        ("oxigraph (TriG)", "oxigraph", ds.trig_dir / "qikg.trig"),
+    )
     for name, backend, source in loads:
         say(f"  load: {name}")
         folder = data.scratch_dir("load-") if backend == "oxigraph" else None
@@ -182,9 +190,12 @@ def bench_size(ds: data.Dataset, cfg: Config, theme: str, state: dict, say=print
             health = httpx.get(srv.base + "/health", timeout=30).json()
             quads = health["triples"]
             out["load"]["rdflib"] = {
-                "backend": "rdflib", "quads": quads, "seconds": health["load_s"],
+                "backend": "rdflib",
+                "quads": quads,
+                "seconds": health["load_s"],
                 "quads_per_s": round(quads / health["load_s"]) if health["load_s"] else None,
-                "rss_before": health["rss_before"], "rss_after": health["rss_after"],
+                "rss_before": health["rss_before"],
+                "rss_after": health["rss_after"],
                 "bytes_per_quad": round((health["rss_after"] - health["rss_before"]) / quads, 1) if quads else None,
                 "via": "rdflib Dataset(default_union=True).parse, as kg.store.RdflibStore.load (in rdflib-endpoint)",
             }
@@ -194,8 +205,10 @@ def bench_size(ds: data.Dataset, cfg: Config, theme: str, state: dict, say=print
 
     for variant in ("api-oxigraph", "api-remote", "api-rdflib"):
         if variant == "api-rdflib" and ds.quads > cfg.rdflib_api_max_quads:
-            out["skipped"][variant] = (f"not started above {cfg.rdflib_api_max_quads:,} quads: the server and each "
-                                       "of its 2 query workers parse the data with rdflib (see load rate)")
+            out["skipped"][variant] = (
+                f"not started above {cfg.rdflib_api_max_quads:,} quads: the server and each "
+                "of its 2 query workers parse the data with rdflib (see load rate)"
+            )
             continue
         if state.get(f"{variant}_failed"):
             out["skipped"][variant] = f"not started: it failed at a smaller size ({state[f'{variant}_failed']})"
@@ -232,8 +245,9 @@ def _api(ds: data.Dataset, variant: str, cfg: Config) -> Iterator[servers.Server
             stack.callback(shutil.rmtree, location, ignore_errors=True)
             remote = stack.enter_context(servers.oxigraph_server(location, LOGS / f"oxigraph-remote-{ds.size}.log"))
         timeout = cfg.api_start_s * (1 if backend == "rdflib" else 2)
-        yield stack.enter_context(servers.api_server(ds.trig_dir, backend, log, store_dir=store_dir, remote=remote,
-                                                     start_timeout=timeout))
+        yield stack.enter_context(
+            servers.api_server(ds.trig_dir, backend, log, store_dir=store_dir, remote=remote, start_timeout=timeout)
+        )
 
 
 def graph_view(out: Path, timeout: float = 1800.0) -> dict:
@@ -247,7 +261,7 @@ def seed_build(runs: int = 5) -> dict:
     """A fresh seed build into a temporary folder (the pipeline's own timings, writing included), then the seed build
     proper (parse, RDF, SHACL, reasoner) `runs` times in fresh processes (bench.seed_build): the target's median."""
     from bench.seed_build import one_run
-    from kg.pipeline import build
+    from kg.pipeline.run import build
 
     folder = Path(tempfile.mkdtemp(prefix="seed-build-", dir=data.WORK))
     try:
@@ -258,14 +272,21 @@ def seed_build(runs: int = 5) -> dict:
         shutil.rmtree(folder, ignore_errors=True)
     timings = dict(result.timings)
     repeated = [one_run(ROOT)["seed_build_s"] for _ in range(runs)]
-    return {"timings": timings, "parse_rdf_shacl_reasoner_s": round(statistics.median(repeated), 3),
-            "runs_s": repeated, "wall_s": round(wall, 3), "quads": sum(result.triples.values())}
+    return {
+        "timings": timings,
+        "parse_rdf_shacl_reasoner_s": round(statistics.median(repeated), 3),
+        "runs_s": repeated,
+        "wall_s": round(wall, 3),
+        "quads": sum(result.triples.values()),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", help="comma-separated: seed, 100k, 1m or a number of quads "
-                                        "(default seed,100k,1m; with --quick seed,100k)")
+    parser.add_argument(
+        "--sizes",
+        help="comma-separated: seed, 100k, 1m or a number of quads (default seed,100k,1m; with --quick seed,100k)",
+    )
     parser.add_argument("--quick", action="store_true", help="smaller sizes and shorter loops (a few minutes)")
     parser.add_argument("--theme", default="golden-thread", help="theme id for /api/resources?theme=")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for results.json and RESULTS.md")
@@ -274,9 +295,16 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [s.strip() for s in (args.sizes or ("seed,100k" if args.quick else "seed,100k,1m")).split(",") if s]
     for size in sizes:
         data.parse_size(size)
-    command = "make bench" if not (args.sizes or args.quick) else ".venv/bin/python -m bench.run " + " ".join(
-        ([f"--sizes {','.join(sizes)}"] if args.sizes else []) + (["--quick"] if args.quick else [])
-        + ([f"--theme {args.theme}"] if args.theme != "golden-thread" else []))
+    command = (
+        "make bench"
+        if not (args.sizes or args.quick)
+        else ".venv/bin/python -m bench.run "
+        + " ".join(
+            ([f"--sizes {','.join(sizes)}"] if args.sizes else [])
+            + (["--quick"] if args.quick else [])
+            + ([f"--theme {args.theme}"] if args.theme != "golden-thread" else [])
+        )
+    )
     started = time.perf_counter()
     results: dict = {"command": command, "machine": machine.info(), "config": asdict(cfg), "sizes": {}}
     args.out.mkdir(parents=True, exist_ok=True)

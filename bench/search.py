@@ -62,28 +62,43 @@ def build(ds: data.Dataset) -> dict:
 
 
 def write(results: dict, folder: Path) -> None:
-    lines = report_head(results, folder, "search", "Full-text search: the index and /api/search",
-                        "`/api/search` median ≤ 10 ms at 1 M quads")
+    lines = report_head(
+        results,
+        folder,
+        "search",
+        "Full-text search: the index and /api/search",
+        "`/api/search` median ≤ 10 ms at 1 M quads",
+    )
     lines += [
         "| size | quads | documents | catalogue | index | first search | " + " | ".join(QUERIES) + " |",
-        "|---" * (6 + len(QUERIES)) + "|"]
+        "|---" * (6 + len(QUERIES)) + "|",
+    ]
     for size, r in results["sizes"].items():
         b, s = r["build"], r["serve"]
         cells = []
         for name, query in QUERIES.items():
             timing = s["routes"][f"/api/search?{query}"]
             cells.append(f"{timing['median_ms']} / {timing['p99_ms']} ms ({b['in_process'][name]['hits']} hits)")
-        lines.append(f"| {size} | {r['quads']:,} | {b['documents']:,} | {b['catalogue_s']} s | {b['index_s']} s | "
-                     f"{s['first_s']['/api/search?q=genba']['s']} s | " + " | ".join(cells) + " |")
+        lines.append(
+            f"| {size} | {r['quads']:,} | {b['documents']:,} | {b['catalogue_s']} s | {b['index_s']} s | "
+            f"{s['first_s']['/api/search?q=genba']['s']} s | " + " | ".join(cells) + " |"
+        )
     lines += ["", "Each query cell: median / p99 over HTTP (sequential requests), and the number of hits."]
     (folder / "search.md").write_text("\n".join(lines) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     def measure(ds: data.Dataset, requests: int) -> dict:
-        return {"build": build(ds), "serve": serve_and_time(ds, [f"/api/search?{q}" for q in QUERIES.values()],
-                                                            warm=["/api/search?q=genba"], requests=requests,
-                                                            scratch_prefix="search-")}
+        return {
+            "build": build(ds),
+            "serve": serve_and_time(
+                ds,
+                [f"/api/search?{q}" for q in QUERIES.values()],
+                warm=["/api/search?q=genba"],
+                requests=requests,
+                scratch_prefix="search-",
+            ),
+        }
 
     return run_sizes("search", __doc__ or "", measure, write, argv)
 

@@ -24,10 +24,15 @@ KEYS = ("extract_s", "build_s", "validate_s", "reason_s", "reason_hermit_s", "se
 _CHILD = """
 import json, time
 from pathlib import Path
-from kg import pipeline
-sources = [Path(s) for s in pipeline.default_sources()]
-if hasattr(pipeline, "seed_build"):
-    timings = pipeline.seed_build(sources, say=lambda _m: None).timings
+try:  # the package layout of issue 11
+    from kg.pipeline.inputs import default_sources
+    from kg.pipeline.run import seed_build
+except ImportError:  # a checkout from before it (one kg/pipeline.py)
+    from kg import pipeline
+    default_sources, seed_build = pipeline.default_sources, getattr(pipeline, "seed_build", None)
+sources = [Path(s) for s in default_sources()]
+if seed_build is not None:
+    timings = seed_build(sources, say=lambda _m: None).timings
 else:
     from kg.reason import reason
     from kg.validate import validate_dataset
@@ -51,8 +56,9 @@ print(json.dumps(timings))
 
 def one_run(checkout: Path) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(checkout)}
-    done = subprocess.run([sys.executable, "-c", _CHILD], cwd=checkout, env=env, capture_output=True, text=True,
-                          check=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD], cwd=checkout, env=env, capture_output=True, text=True, check=True, timeout=600
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -67,16 +73,24 @@ def main(argv: list[str] | None = None) -> int:
         for name, checkout in checkouts.items():
             timings = one_run(checkout)
             runs[name].append(timings)
-            print(f"run {i + 1} {name:8s} " + "  ".join(f"{k.removesuffix('_s')} {timings[k]:.2f}"
-                                                       for k in KEYS if k in timings), flush=True)
-    medians = {name: {k: statistics.median(t[k] for t in ts) for k in KEYS if all(k in t for t in ts)}
-               for name, ts in runs.items()}
+            print(
+                f"run {i + 1} {name:8s} "
+                + "  ".join(f"{k.removesuffix('_s')} {timings[k]:.2f}" for k in KEYS if k in timings),
+                flush=True,
+            )
+    medians = {
+        name: {k: statistics.median(t[k] for t in ts) for k in KEYS if all(k in t for t in ts)}
+        for name, ts in runs.items()
+    }
     for name, m in medians.items():
         print(f"median   {name:8s} " + "  ".join(f"{k.removesuffix('_s')} {v:.2f}" for k, v in m.items()))
     if args.against:
         ratios = [a["seed_build_s"] / b["seed_build_s"] for a, b in zip(runs["this"], runs["against"], strict=True)]
-        print("seed build this/against per run: " + " ".join(f"{r:.2f}" for r in ratios)
-              + f"  (median {statistics.median(ratios):.2f})")
+        print(
+            "seed build this/against per run: "
+            + " ".join(f"{r:.2f}" for r in ratios)
+            + f"  (median {statistics.median(ratios):.2f})"
+        )
     return 0
 
 

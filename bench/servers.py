@@ -90,14 +90,23 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def _running(name: str, cmd: list[str], port: int, ready_path: str, sparql_path: str, log: Path,
-             env: dict[str, str] | None = None, start_timeout: float = 300.0,
-             cwd: Path = ROOT) -> Iterator[Server]:
+def _running(
+    name: str,
+    cmd: list[str],
+    port: int,
+    ready_path: str,
+    sparql_path: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    start_timeout: float = 300.0,
+    cwd: Path = ROOT,
+) -> Iterator[Server]:
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with log.open("wb") as out:
-        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
-                                   env={**os.environ, **(env or {})})
+        process = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env={**os.environ, **(env or {})}
+        )
     try:
         base = f"http://{HOST}:{port}"
         deadline = time.monotonic() + start_timeout
@@ -118,20 +127,46 @@ def _running(name: str, cmd: list[str], port: int, ready_path: str, sparql_path:
         _stop(process)
 
 
-def api_server(data_dir: Path, backend: str, log: Path, *, store_dir: Path | None = None,
-               remote: Server | None = None, start_timeout: float = 600.0) -> AbstractContextManager[Server]:
+def api_server(
+    data_dir: Path,
+    backend: str,
+    log: Path,
+    *,
+    store_dir: Path | None = None,
+    remote: Server | None = None,
+    start_timeout: float = 600.0,
+) -> AbstractContextManager[Server]:
     """Our app under uvicorn, serving `data_dir/qikg.trig` from `backend`; no build at start-up. With `remote` (an
     Oxigraph server) as its SPARQL 1.1 store, the app loads the data there itself (Graph Store Protocol)."""
     port = free_port()
-    env = {"QIKG_DATA_DIR": str(data_dir), "QIKG_STORE_BACKEND": backend, "QIKG_AUTO_BUILD": "false",
-           "QIKG_HOST": HOST, "QIKG_PORT": str(port)}
+    env = {
+        "QIKG_DATA_DIR": str(data_dir),
+        "QIKG_STORE_BACKEND": backend,
+        "QIKG_AUTO_BUILD": "false",
+        "QIKG_HOST": HOST,
+        "QIKG_PORT": str(port),
+    }
     if store_dir is not None:
         env["QIKG_STORE_DIR"] = str(store_dir)
     if remote is not None:
-        env |= {"QIKG_REMOTE_QUERY_URL": remote.base + "/query", "QIKG_REMOTE_UPDATE_URL": remote.base + "/update",
-                "QIKG_REMOTE_GSP_URL": remote.base + "/store"}
-    cmd = [str(BIN / "python"), "-m", "uvicorn", "api.main:app", "--host", HOST, "--port", str(port),
-           "--log-level", "warning", "--no-access-log"]
+        env |= {
+            "QIKG_REMOTE_QUERY_URL": remote.base + "/query",
+            "QIKG_REMOTE_UPDATE_URL": remote.base + "/update",
+            "QIKG_REMOTE_GSP_URL": remote.base + "/store",
+        }
+    cmd = [
+        str(BIN / "python"),
+        "-m",
+        "uvicorn",
+        "api.main:app",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     return _running(f"api-{backend}", cmd, port, "/health", "/sparql", log, env, start_timeout)
 
 
@@ -145,7 +180,5 @@ def oxigraph_server(location: Path, log: Path, *, start_timeout: float = 60.0) -
     """Without `--union-default-graph` (it returns a triple once per graph holding it): the bench merges the graphs
     into the default graph after loading, and our API as a remote client names its dataset per query."""
     port = free_port()
-    cmd = [str(BIN / "oxigraph"), "serve", "--location", str(location), "--bind", f"{HOST}:{port}",
-           "--timeout-s", "60"]
-    return _running("oxigraph-server", cmd, port, "/query?query=ASK%7B%7D", "/query", log,
-                    start_timeout=start_timeout)
+    cmd = [str(BIN / "oxigraph"), "serve", "--location", str(location), "--bind", f"{HOST}:{port}", "--timeout-s", "60"]
+    return _running("oxigraph-server", cmd, port, "/query?query=ASK%7B%7D", "/query", log, start_timeout=start_timeout)

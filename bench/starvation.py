@@ -44,10 +44,13 @@ PROBES = {"health": "/health", "api_themes": "/api/themes", "id_page": "/id/them
 
 def _stats(durations: list[float], statuses: dict[str, int]) -> dict:
     ms = [d * 1000 for d in durations]
-    return {"n": len(ms), "statuses": statuses,
-            "p50_ms": round(percentile(ms, 50), 1) if ms else None,
-            "p99_ms": round(percentile(ms, 99), 1) if ms else None,
-            "max_ms": round(max(ms), 1) if ms else None}
+    return {
+        "n": len(ms),
+        "statuses": statuses,
+        "p50_ms": round(percentile(ms, 50), 1) if ms else None,
+        "p99_ms": round(percentile(ms, 99), 1) if ms else None,
+        "max_ms": round(max(ms), 1) if ms else None,
+    }
 
 
 async def _probe(client: httpx.AsyncClient, send, stop_at: float, pause: float) -> dict:
@@ -68,8 +71,9 @@ async def _probe(client: httpx.AsyncClient, send, stop_at: float, pause: float) 
 
 def _probes(base: str) -> dict:
     sends = {name: (lambda c, p=path: c.get(base + p)) for name, path in PROBES.items()}
-    sends["sparql_ordinary"] = lambda c: c.post(base + "/sparql", data={"query": ORDINARY},
-                                                headers={"Accept": SPARQL_JSON})
+    sends["sparql_ordinary"] = lambda c: c.post(
+        base + "/sparql", data={"query": ORDINARY}, headers={"Accept": SPARQL_JSON}
+    )
     return sends
 
 
@@ -80,26 +84,36 @@ async def _measure(base: str, clients: int, seconds: float, idle_seconds: float,
         stop_at = time.perf_counter() + idle_seconds
         idle = await asyncio.gather(*(_probe(probe_client, s, stop_at, 0.05) for s in _probes(base).values()))
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(timeout=timeout, limits=limits) as load_client, \
-            httpx.AsyncClient(timeout=timeout) as probe_client:
+    async with (
+        httpx.AsyncClient(timeout=timeout, limits=limits) as load_client,
+        httpx.AsyncClient(timeout=timeout) as probe_client,
+    ):
         stop_at = time.perf_counter() + seconds
-        slow_send = lambda c: c.post(base + "/sparql", data={"query": SLOW},  # noqa: E731
-                                     headers={"Accept": SPARQL_JSON})
+
+        def slow_send(c: httpx.AsyncClient):  # noqa: ANN202
+            return c.post(base + "/sparql", data={"query": SLOW}, headers={"Accept": SPARQL_JSON})
+
         load = [_probe(load_client, slow_send, stop_at, 0.0) for _ in range(clients)]
         probes = [_probe(probe_client, s, stop_at, 0.05) for s in _probes(base).values()]
         started = time.perf_counter()
         done = await asyncio.gather(*probes, *load)
         wall = time.perf_counter() - started
     names = list(_probes(base))
-    saturating = done[len(names):]
+    saturating = done[len(names) :]
     statuses: dict[str, int] = {}
     for one in saturating:
         for status, n in one["statuses"].items():
             statuses[status] = statuses.get(status, 0) + n
-    return {"idle": dict(zip(names, idle, strict=True)),
-            "saturated": dict(zip(names, done[:len(names)], strict=True)),
-            "slow_sparql": {"clients": clients, "requests": sum(statuses.values()), "statuses": statuses,
-                            "wall_s": round(wall, 1)}}
+    return {
+        "idle": dict(zip(names, idle, strict=True)),
+        "saturated": dict(zip(names, done[: len(names)], strict=True)),
+        "slow_sparql": {
+            "clients": clients,
+            "requests": sum(statuses.values()),
+            "statuses": statuses,
+            "wall_s": round(wall, 1),
+        },
+    }
 
 
 def run(root: Path, clients: int, seconds: float, idle_seconds: float, query_timeout: float) -> dict:
@@ -108,11 +122,27 @@ def run(root: Path, clients: int, seconds: float, idle_seconds: float, query_tim
         data.mkdir()
         shutil.copy(FIXTURE, data / "qikg.trig")
         port = free_port()
-        env = {"QIKG_DATA_DIR": str(data), "QIKG_STORE_DIR": str(Path(tmp) / "store"), "QIKG_AUTO_BUILD": "false",
-               "QIKG_QUERY_TIMEOUT": str(query_timeout), "QIKG_QUERY_PER_CLIENT": str(clients),
-               "PYTHONPATH": str(root)}
-        cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port",
-               str(port), "--log-level", "warning", "--no-access-log"]
+        env = {
+            "QIKG_DATA_DIR": str(data),
+            "QIKG_STORE_DIR": str(Path(tmp) / "store"),
+            "QIKG_AUTO_BUILD": "false",
+            "QIKG_QUERY_TIMEOUT": str(query_timeout),
+            "QIKG_QUERY_PER_CLIENT": str(clients),
+            "PYTHONPATH": str(root),
+        }
+        cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
         log = Path(tmp) / "server.log"
         with _running("api", cmd, port, "/health", "/sparql", log, env, start_timeout=120, cwd=root) as server:
             with httpx.Client(timeout=30) as http:  # the workers are up before the clock starts
@@ -126,34 +156,47 @@ def _git(root: Path, *args: str) -> str | None:
 
 
 def markdown(results: dict) -> str:
-    lines = ["# /sparql saturated: do the other routes starve? (issue 10)", "",
-             "Fixture graph; slow clients send a COUNT over a 4-way product (runs to the time limit), back to back "
-             "(a 503 or 429 is followed by the next request at once); one prober per route, one request after "
-             "another, 50 ms apart; every answer's latency counts, whatever its status. Every client is 127.0.0.1, "
-             "so the benchmark sets QIKG_QUERY_PER_CLIENT to the client count: the load goes through the shared "
-             "queue (the ordinary ASK waits in it too). Reproduce:", "",
-             "```sh",
-             "git worktree add --detach /tmp/qikg-before a5b196d   # the code before issue 10's queue",
-             ".venv/bin/python -m bench.starvation --root /tmp/qikg-before --label before",
-             ".venv/bin/python -m bench.starvation --label after",
-             "QIKG_QUERY_NICE=10 .venv/bin/python -m bench.starvation --label after-nice10",
-             "```", "",
-             "The machine's load from other work is given per run: on a 2-core machine at a load average of 10+ "
-             "even the idle server's p99 is tens of milliseconds, so compare runs with each other, not with the "
-             "100 ms target.", ""]
+    lines = [
+        "# /sparql saturated: do the other routes starve? (issue 10)",
+        "",
+        "Fixture graph; slow clients send a COUNT over a 4-way product (runs to the time limit), back to back "
+        "(a 503 or 429 is followed by the next request at once); one prober per route, one request after "
+        "another, 50 ms apart; every answer's latency counts, whatever its status. Every client is 127.0.0.1, "
+        "so the benchmark sets QIKG_QUERY_PER_CLIENT to the client count: the load goes through the shared "
+        "queue (the ordinary ASK waits in it too). Reproduce:",
+        "",
+        "```sh",
+        "git worktree add --detach /tmp/qikg-before a5b196d   # the code before issue 10's queue",
+        ".venv/bin/python -m bench.starvation --root /tmp/qikg-before --label before",
+        ".venv/bin/python -m bench.starvation --label after",
+        "QIKG_QUERY_NICE=10 .venv/bin/python -m bench.starvation --label after-nice10",
+        "```",
+        "",
+        "The machine's load from other work is given per run: on a 2-core machine at a load average of 10+ "
+        "even the idle server's p99 is tens of milliseconds, so compare runs with each other, not with the "
+        "100 ms target.",
+        "",
+    ]
     for label, entry in results.get("runs", {}).items():
         cfg = entry["config"]
         load = entry.get("load_average_1min")
         settings = ", ".join(f"{k}={v}" for k, v in entry.get("env", {}).items()) or "default settings"
-        lines += [f"## {label}: commit {str(entry['commit'])[:12]}, {settings}, {cfg['clients']} slow clients for "
-                  f"{cfg['seconds']} s, query time limit {cfg['query_timeout']} s", "",
-                  f"Machine load (1-min load average, start and end; 2 cores shared with other work): {load}.", "",
-                  "| route | idle p50 ms | idle p99 ms | saturated p50 ms | saturated p99 ms | saturated max ms | "
-                  "statuses while saturated |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## {label}: commit {str(entry['commit'])[:12]}, {settings}, {cfg['clients']} slow clients for "
+            f"{cfg['seconds']} s, query time limit {cfg['query_timeout']} s",
+            "",
+            f"Machine load (1-min load average, start and end; 2 cores shared with other work): {load}.",
+            "",
+            "| route | idle p50 ms | idle p99 ms | saturated p50 ms | saturated p99 ms | saturated max ms | "
+            "statuses while saturated |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for name, idle in entry["idle"].items():
             sat = entry["saturated"][name]
-            lines.append(f"| {name} | {idle['p50_ms']} | {idle['p99_ms']} | {sat['p50_ms']} | {sat['p99_ms']} | "
-                         f"{sat['max_ms']} | {sat['statuses']} |")
+            lines.append(
+                f"| {name} | {idle['p50_ms']} | {idle['p99_ms']} | {sat['p50_ms']} | {sat['p99_ms']} | "
+                f"{sat['max_ms']} | {sat['statuses']} |"
+            )
         slow = entry["slow_sparql"]
         lines += ["", f"Slow queries: {slow['requests']} requests, statuses {slow['statuses']}.", ""]
     return "\n".join(lines) + "\n"
@@ -170,18 +213,21 @@ def main() -> None:
     parser.add_argument("--redraw", action="store_true", help="only redraw STARVATION.md from starvation.json")
     args = parser.parse_args()
     if args.redraw:
-        (RESULTS / "STARVATION.md").write_text(markdown(json.loads((RESULTS / "starvation.json").read_text())),
-                                               encoding="utf-8")
+        (RESULTS / "STARVATION.md").write_text(
+            markdown(json.loads((RESULTS / "starvation.json").read_text())), encoding="utf-8"
+        )
         return
     root = args.root.resolve()
     load_before = os.getloadavg()[0]
     entry = run(root, args.clients, args.seconds, args.idle_seconds, args.query_timeout)
-    entry |= {"load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-              "env": {k: v for k, v in sorted(os.environ.items()) if k.startswith("QIKG_")},
-              "commit": _git(root, "rev-parse", "HEAD"),
-              "dirty": bool(_git(root, "status", "--porcelain", "--", ".", ":!bench/results")),
-              "config": {"clients": args.clients, "seconds": args.seconds, "query_timeout": args.query_timeout},
-              "machine": machine.info()}
+    entry |= {
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "env": {k: v for k, v in sorted(os.environ.items()) if k.startswith("QIKG_")},
+        "commit": _git(root, "rev-parse", "HEAD"),
+        "dirty": bool(_git(root, "status", "--porcelain", "--", ".", ":!bench/results")),
+        "config": {"clients": args.clients, "seconds": args.seconds, "query_timeout": args.query_timeout},
+        "machine": machine.info(),
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / "starvation.json"
     results = json.loads(path.read_text()) if path.exists() else {}

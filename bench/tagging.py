@@ -1,4 +1,4 @@
-"""How good is theme tagging? Precision and recall of `kg.tagging` against a sample judged by reading the report.
+"""How good is theme tagging? Precision and recall of `kg.rdf.tagging` against a sample judged by reading the report.
 
     python -m bench.tagging                       # measure: bench/results/tagging.json + tagging.md
     python -m bench.tagging --label before        # ... stored under that label (default "after")
@@ -58,16 +58,24 @@ def item_id(iri: str) -> str:
 
 def current_tags(report: Path = REPORT) -> tuple[list[Tag], dict[str, str], Graph]:
     """Every assignment the tagger makes on the report, the text of each item, and the thesaurus."""
-    from kg import ontology, tagging
     from kg.extract.report import extract
+    from kg.rdf import ontology, tagging
 
     records = extract(report)
     thesaurus = ontology.thesaurus()
     found, _ = tagging.assignments(records, thesaurus, tagging.load_curated())
     texts = item_texts(records)
-    tags = [Tag(item_id(str(a.subject)), a.theme_slug, a.reason, bool(getattr(a, "weak", False)),
-                str(a.matched_label or a.note or (a.via_question and item_id(str(a.via_question))) or ""),
-                texts.get(item_id(str(a.subject)), "")) for a in found]
+    tags = [
+        Tag(
+            item_id(str(a.subject)),
+            a.theme_slug,
+            a.reason,
+            bool(getattr(a, "weak", False)),
+            str(a.matched_label or a.note or (a.via_question and item_id(str(a.via_question))) or ""),
+            texts.get(item_id(str(a.subject)), ""),
+        )
+        for a in found
+    ]
     return tags, texts, thesaurus
 
 
@@ -80,8 +88,15 @@ def item_texts(records) -> dict[str, str]:
     out |= {item_id(str(iris.question(slug, q.number))): f"Question {q.number}: {q.text}" for q in records.questions}
     for r in records.resources:
         out[item_id(str(iris.resource(r.slug)))] = " ".join(
-            x for x in [f"[{r.type}]" if r.type else "", r.title or r.label, r.description or "",
-                        "(core resource)" if r.core else ""] if x)
+            x
+            for x in [
+                f"[{r.type}]" if r.type else "",
+                r.title or r.label,
+                r.description or "",
+                "(core resource)" if r.core else "",
+            ]
+            if x
+        )
     return out
 
 
@@ -113,8 +128,11 @@ def measure(judged: dict, tags: list[Tag], thesaurus: Graph) -> dict:
     below = narrower_closure(thesaurus)
     present = correct = relevant = relevant_kept = 0
     wrong_now: list[str] = []
-    samples = {"first": judged.get("assignments", []), "second": judged.get("new_assignments", []),
-               "removed": judged.get("removed_assignments", [])}
+    samples = {
+        "first": judged.get("assignments", []),
+        "second": judged.get("new_assignments", []),
+        "removed": judged.get("removed_assignments", []),
+    }
     per_sample: dict[str, dict] = {}
     for name, rows in samples.items():
         p = c = 0
@@ -131,8 +149,12 @@ def measure(judged: dict, tags: list[Tag], thesaurus: Graph) -> dict:
             c += ok
             if not ok:
                 wrong_now.append(f"{row['item']} {row['theme']} ({row['judgement']}{', weak' if tag.weak else ''})")
-        per_sample[name] = {"judged": len(rows), "present": p, "correct": c,
-                            "precision": round(c / p, 4) if p else None}
+        per_sample[name] = {
+            "judged": len(rows),
+            "present": p,
+            "correct": c,
+            "precision": round(c / p, 4) if p else None,
+        }
         present += p
         correct += c
     expected = found = 0
@@ -149,16 +171,28 @@ def measure(judged: dict, tags: list[Tag], thesaurus: Graph) -> dict:
         "precision": round(correct / present, 4) if present else None,
         "recall": round(found / expected, 4) if expected else None,
         "kept_relevant": round(relevant_kept / relevant, 4) if relevant else None,
-        "assignments_judged": sum(len(r) for r in samples.values()), "assignments_present": present,
-        "assignments_correct": correct, "per_sample": per_sample,
-        "quotes_judged": len(judged.get("quotes", [])), "themes_expected": expected, "themes_found": found,
-        "not_correct_now": wrong_now, "missed_now": missed,
-        "tags_total": len(tags), "tags_weak": sum(t.weak for t in tags),
+        "assignments_judged": sum(len(r) for r in samples.values()),
+        "assignments_present": present,
+        "assignments_correct": correct,
+        "per_sample": per_sample,
+        "quotes_judged": len(judged.get("quotes", [])),
+        "themes_expected": expected,
+        "themes_found": found,
+        "not_correct_now": wrong_now,
+        "missed_now": missed,
+        "tags_total": len(tags),
+        "tags_weak": sum(t.weak for t in tags),
     }
 
 
-def draw(tags: list[Tag], texts: dict[str, str], seed: int, n_assign: int, n_quotes: int,
-         exclude: set[tuple[str, str]] = frozenset()) -> dict:
+def draw(
+    tags: list[Tag],
+    texts: dict[str, str],
+    seed: int,
+    n_assign: int,
+    n_quotes: int,
+    exclude: set[tuple[str, str]] = frozenset(),
+) -> dict:
     """A fixed-seed random sample of assignments and of quotes, with their words, for a judge to fill in."""
     rng = random.Random(seed)
     pool = sorted((t for t in tags if (t.item, t.theme) not in exclude), key=lambda t: (t.item, t.theme))
@@ -169,10 +203,22 @@ def draw(tags: list[Tag], texts: dict[str, str], seed: int, n_assign: int, n_quo
     for t in tags:
         given.setdefault(t.item, []).append(t.theme)
     return {
-        "assignments": [{"item": t.item, "theme": t.theme, "reason": t.reason, "evidence": t.evidence,
-                         "text": t.text, "judgement": None, "why": None} for t in picked],
-        "quotes": [{"item": q, "text": texts[q], "tagged": sorted(given.get(q, [])), "expected": None, "why": None}
-                   for q in qpicked],
+        "assignments": [
+            {
+                "item": t.item,
+                "theme": t.theme,
+                "reason": t.reason,
+                "evidence": t.evidence,
+                "text": t.text,
+                "judgement": None,
+                "why": None,
+            }
+            for t in picked
+        ],
+        "quotes": [
+            {"item": q, "text": texts[q], "tagged": sorted(given.get(q, [])), "expected": None, "why": None}
+            for q in qpicked
+        ],
     }
 
 
@@ -183,21 +229,31 @@ def write_results(result: dict, label: str) -> None:
     runs = json.loads(path.read_text()) if path.exists() else {}
     runs[label] = result
     path.write_text(json.dumps(runs, indent=2, sort_keys=True) + "\n")
-    lines = ["# Theme tagging against the judged sample", "",
-             "`python -m bench.tagging --label LABEL`; sample: `bench/judged/tags-2022-10-19.yaml`.", "",
-             "The fair before/after comparison is the first list, drawn at random before the changes. The second "
-             "list was drawn after them (what they added, and assignments not judged before), the removed list "
-             "is what they dropped: the overall figures mix all three. Weak = marked weak evidence in the graph.", "",
-             "| run | precision | recall | relevant kept | assignments present / judged | themes found / expected "
-             "| tags (weak) | precision per list (first / second / removed) |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Theme tagging against the judged sample",
+        "",
+        "`python -m bench.tagging --label LABEL`; sample: `bench/judged/tags-2022-10-19.yaml`.",
+        "",
+        "The fair before/after comparison is the first list, drawn at random before the changes. The second "
+        "list was drawn after them (what they added, and assignments not judged before), the removed list "
+        "is what they dropped: the overall figures mix all three. Weak = marked weak evidence in the graph.",
+        "",
+        "| run | precision | recall | relevant kept | assignments present / judged | themes found / expected "
+        "| tags (weak) | precision per list (first / second / removed) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name in sorted(runs, key=lambda n: (n != "before", n)):
         r = runs[name]
-        lines.append(f"| {name} | {r['precision']} | {r['recall']} | {r['kept_relevant']} | "
-                     f"{r['assignments_present']} / {r['assignments_judged']} | {r['themes_found']} / "
-                     f"{r['themes_expected']} | {r['tags_total']} ({r['tags_weak']}) | "
-                     + " / ".join(f"{r['per_sample'][k]['precision']} ({r['per_sample'][k]['correct']}/"
-                                  f"{r['per_sample'][k]['present']})" for k in ("first", "second", "removed"))
-                     + " |")
+        lines.append(
+            f"| {name} | {r['precision']} | {r['recall']} | {r['kept_relevant']} | "
+            f"{r['assignments_present']} / {r['assignments_judged']} | {r['themes_found']} / "
+            f"{r['themes_expected']} | {r['tags_total']} ({r['tags_weak']}) | "
+            + " / ".join(
+                f"{r['per_sample'][k]['precision']} ({r['per_sample'][k]['correct']}/{r['per_sample'][k]['present']})"
+                for k in ("first", "second", "removed")
+            )
+            + " |"
+        )
     for name in sorted(runs):
         r = runs[name]
         lines += ["", f"## {name}: judged not correct but still given", ""] + [f"- {x}" for x in r["not_correct_now"]]
@@ -219,15 +275,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "measure":
         result = measure(yaml.safe_load(args.judged.read_text(encoding="utf-8")), tags, thesaurus)
         write_results(result, args.label)
-        print(json.dumps({k: result[k] for k in ("precision", "recall", "kept_relevant", "assignments_present",
-                                                 "themes_expected", "tags_total", "tags_weak")}))
+        print(
+            json.dumps(
+                {
+                    k: result[k]
+                    for k in (
+                        "precision",
+                        "recall",
+                        "kept_relevant",
+                        "assignments_present",
+                        "themes_expected",
+                        "tags_total",
+                        "tags_weak",
+                    )
+                }
+            )
+        )
         return 0
     exclude: set[tuple[str, str]] = set()
     n_quotes = args.quotes
     if args.command == "draw-new":
         judged = yaml.safe_load(args.judged.read_text(encoding="utf-8"))
-        exclude = {(r["item"], r["theme"]) for key in ("assignments", "new_assignments", "removed_assignments")
-                   for r in judged.get(key, [])}
+        exclude = {
+            (r["item"], r["theme"])
+            for key in ("assignments", "new_assignments", "removed_assignments")
+            for r in judged.get(key, [])
+        }
         n_quotes = 0
     sample = draw(tags, texts, args.seed, args.assignments, n_quotes, exclude)
     out = yaml.safe_dump(sample, sort_keys=False, allow_unicode=True, width=120)

@@ -15,15 +15,20 @@ from rich.table import Table
 
 from kg import iris
 
-app = typer.Typer(help="A knowledge graph of quality-improvement practice, built from #LeadingQI chat reports.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="A knowledge graph of quality-improvement practice, built from #LeadingQI chat reports.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console()
 err = Console(stderr=True)
 
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Directory for the build.")]
 DataOption = Annotated[Path, typer.Option("--data", "-d", help="A build directory (from `qikg build`).")]
-RegistryOption = Annotated[Path | None, typer.Option(
-    "--registry", help="The chat registry (default: $QIKG_REGISTRY or kg/sources/registry.yaml).")]
+RegistryOption = Annotated[
+    Path | None,
+    typer.Option("--registry", help="The chat registry (default: $QIKG_REGISTRY or kg/sources/registry.yaml)."),
+]
 
 
 def _summary(counts: dict[str, int], title: str) -> Table:
@@ -56,7 +61,7 @@ def _is_input_error(exc: BaseException) -> bool:
 
     `kg.pipeline.extract_all` turns a source's error into a BuildError: the original is its `__cause__`, or its
     `__context__` under `raise ... from None`."""
-    from kg.inputs import InputError
+    from kg.sources.inputs import InputError
 
     return any(isinstance(e, InputError) for e in (exc, exc.__cause__, exc.__context__))
 
@@ -64,20 +69,29 @@ def _is_input_error(exc: BaseException) -> bool:
 def _run_build(out: Path, reason: bool, registry: Path | None, registry_as: Path | None = None) -> int:
     """Build into OUT and print the summary; the exit code: 0 built, 1 the graph fails its checks, 2 a bad input
     file (named with its line); the previous build is kept whenever the build stops."""
-    from kg.inputs import InputError
-    from kg.pipeline import BuildError
-    from kg.pipeline import build as run_build
+    from kg.pipeline.run import BuildError
+    from kg.pipeline.run import build as run_build
+    from kg.sources.inputs import InputError
 
     with console.status("building...") as status:
         try:
-            result = run_build(out, progress=lambda msg: status.update(f"{msg}..."), reasoner=reason,
-                               registry=registry, registry_as=registry_as)
+            result = run_build(
+                out,
+                progress=lambda msg: status.update(f"{msg}..."),
+                reasoner=reason,
+                registry=registry,
+                registry_as=registry_as,
+            )
         except InputError as exc:
             _print_input_error(exc, f"Build failed ({out} is as it was):")
             return 2
         except OSError as exc:  # a source the registry names went away (removed meanwhile, say)
-            err.print(f"[bold red]Build failed ({out} is as it was):[/] cannot read {exc.filename or 'a source'}: "
-                      f"{exc.strerror or exc}", soft_wrap=True, highlight=False)
+            err.print(
+                f"[bold red]Build failed ({out} is as it was):[/] cannot read {exc.filename or 'a source'}: "
+                f"{exc.strerror or exc}",
+                soft_wrap=True,
+                highlight=False,
+            )
             return 2
         except BuildError as exc:
             err.print(f"[bold red]Build failed:[/] {str(exc).splitlines()[0]}")
@@ -99,15 +113,17 @@ def _run_build(out: Path, reason: bool, registry: Path | None, registry_as: Path
 
 
 @app.command()
-def build(out: OutOption = Path("build"),
-          reason: Annotated[bool, typer.Option(help="Run HermiT (consistency + inferred types).")] = True,
-          registry: RegistryOption = None) -> None:
+def build(
+    out: OutOption = Path("build"),
+    reason: Annotated[bool, typer.Option(help="Run HermiT (consistency + inferred types).")] = True,
+    registry: RegistryOption = None,
+) -> None:
     """Extract, build, validate, reason and write the graph files into OUT (the previous build survives failure).
 
     Exit 1 when the graph fails its checks, 2 when an input file is bad (each problem as FILE:LINE: field: message).
     """
-    from kg.chats import registry_path
-    from kg.swap import folder_lock
+    from kg.pipeline.swap import folder_lock
+    from kg.sources.registry import registry_path
 
     # the registry's lock, as `qikg add` / `remove` take it: a build never reads a registry halfway through a change
     with folder_lock(Path(registry or registry_path()).absolute().parent):
@@ -124,9 +140,9 @@ def _built(codes: list[int], code: int) -> bool:
 
 
 def _recover(registry: Path | None) -> None:
-    """Repair what a `qikg add` / `remove` killed halfway left behind (kg.transaction), before reading the registry."""
-    from kg.chats import registry_path
-    from kg.transaction import recover
+    """Repair what a `qikg add` / `remove` killed halfway left behind, before reading the registry."""
+    from kg.pipeline.transaction import recover
+    from kg.sources.registry import registry_path
 
     done = recover(Path(registry or registry_path()))
     if done:
@@ -148,13 +164,13 @@ def add(
 ) -> None:
     """Add another chat as its own named graph; adding the same source again changes nothing.
 
-    One transaction (kg.transaction): the new build is made from the next registry and swapped in before the
+    One transaction (kg.pipeline.transaction): the new build is made from the next registry and swapped in before the
     registry changes, so even a kill -9 leaves the old registry and build or the new ones.
     """
     from kg import iris
-    from kg.chats import Registry, SourceError
-    from kg.pipeline import is_stale
-    from kg.transaction import change
+    from kg.pipeline.inputs import is_stale
+    from kg.pipeline.transaction import change
+    from kg.sources.registry import Registry, SourceError
 
     _recover(registry)
     try:
@@ -173,14 +189,21 @@ def add(
         if code:
             raise typer.Exit(code)
         return
-    console.print(f"{result.status} chat {result.entry.chat} from {source} as graph {graph} "
-                  f"({len(result.records.quotes)} quotes, {len(result.records.questions)} questions, "
-                  f"{len(result.records.resources)} resources)")
+    console.print(
+        f"{result.status} chat {result.entry.chat} from {source} as graph {graph} "
+        f"({len(result.records.quotes)} quotes, {len(result.records.questions)} questions, "
+        f"{len(result.records.resources)} resources)"
+    )
     codes: list[int] = []
-    done = change(reg, plan.entries, out_dir=out, copy=lambda: reg.copy_in(plan),
-                  copied=plan.copy[1] if plan.copy else None,
-                  obsolete=[plan.obsolete] if plan.obsolete else [],
-                  build=(lambda staged: _built(codes, _run_build(out, reason, staged, reg.path))) if rebuild else None)
+    done = change(
+        reg,
+        plan.entries,
+        out_dir=out,
+        copy=lambda: reg.copy_in(plan),
+        copied=plan.copy[1] if plan.copy else None,
+        obsolete=[plan.obsolete] if plan.obsolete else [],
+        build=(lambda staged: _built(codes, _run_build(out, reason, staged, reg.path))) if rebuild else None,
+    )
     if not done:
         code = codes[-1] if codes else 1
         err.print(f"[red]{source} was not added: the registry is as it was[/]")
@@ -200,8 +223,8 @@ def remove(
     One transaction, as `qikg add`: the build without the chat is swapped in before the registry changes.
     """
     from kg import iris
-    from kg.chats import Registry, SourceError
-    from kg.transaction import change
+    from kg.pipeline.transaction import change
+    from kg.sources.registry import Registry, SourceError
 
     _recover(registry)
     try:
@@ -212,8 +235,13 @@ def remove(
         raise typer.Exit(2) from None
     console.print(f"removed chat {entry.chat} (graph {iris.source_graph(entry.slug)})")
     codes: list[int] = []
-    done = change(reg, entries, out_dir=out, obsolete=[reg.resolve(entry)] if entry.copied else [],
-                  build=(lambda staged: _built(codes, _run_build(out, reason, staged, reg.path))) if rebuild else None)
+    done = change(
+        reg,
+        entries,
+        out_dir=out,
+        obsolete=[reg.resolve(entry)] if entry.copied else [],
+        build=(lambda staged: _built(codes, _run_build(out, reason, staged, reg.path))) if rebuild else None,
+    )
     if not done:
         code = codes[-1] if codes else 1
         err.print("[red]the chat was not removed: the registry is as it was[/]")
@@ -224,7 +252,7 @@ def remove(
 def chats(registry: RegistryOption = None) -> None:
     """The chats the build reads, one named graph each."""
     from kg import iris
-    from kg.chats import Registry, SourceError
+    from kg.sources.registry import Registry, SourceError
 
     _recover(registry)
     try:
@@ -240,50 +268,13 @@ def chats(registry: RegistryOption = None) -> None:
     console.print(table)
 
 
-@app.command()
-def synth(
-    chats: Annotated[int, typer.Option("--chats", "-n", min=1, max=100_000, help="How many synthetic chats.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write: .nq (N-Quads) or .trig.")],
-    seed: Annotated[Path | None, typer.Option(help="The report whose shape to copy (default: the first chat).")]
-    = None,
-    with_ontology: Annotated[bool, typer.Option("--ontology/--no-ontology",
-                                                help="Put the TBox and thesaurus graphs first.")] = True,
-    seed_value: Annotated[int, typer.Option("--random-seed", help="Seed of the random draws.")] = 7,
-) -> None:
-    """Write N synthetic chats (typed qi:SyntheticSource) for scale work; never part of the real graph."""
-    from kg.chats import SourceError, load_records
-    from kg.pipeline import default_sources
-    from kg.synth import write_synthetic
-
-    if out.suffix.lower() not in (".nq", ".trig"):
-        err.print(f"[red]{out.name}: write synthetic chats as .nq (N-Quads) or .trig[/]")
-        raise typer.Exit(2)
-    try:
-        seed_path = seed or next(iter(p for p in default_sources() if p.suffix == ".txt"), None)
-    except SourceError as exc:
-        _print_input_error(exc, "Cannot read the registry:")
-        raise typer.Exit(2) from None
-    if seed_path is None:
-        err.print("[red]no seed report: pass --seed REPORT.txt[/]")
-        raise typer.Exit(2)
-    try:
-        seed_records = load_records(seed_path)
-    except SourceError as exc:
-        err.print(str(exc), style="red", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    with console.status(f"writing {chats} synthetic chat(s)..."):
-        counts = write_synthetic(seed_records, chats, out, with_ontology=with_ontology, seed_value=seed_value)
-    console.print(f"wrote {sum(counts.values())} quads in {len(counts)} graphs to {out} "
-                  f"({chats} synthetic chat(s) shaped like {seed_path.name})")
-
-
 def _read_query(query: str) -> str:
     path = Path(query)
     if query.endswith(".rq") or (len(query) < 4096 and "\n" not in query and path.is_file()):
         if not path.is_file():
             err.print(f"[red]no such query file: {query}[/]")
             raise typer.Exit(2)
-        from kg.inputs import InputError, read_text
+        from kg.sources.inputs import InputError, read_text
 
         try:
             return read_text(path)[1]
@@ -315,9 +306,9 @@ def query(
 
     The query goes through what /sparql uses: the same policy (no SERVICE, LOAD or outside FROM), a worker process
     with no network, the same result formats; known prefixes (qi:, qid:, skos:, ...) need no PREFIX line."""
-    from api import sparql_formats as fmt
-    from api.sandbox import QuerySandbox
-    from api.sparql_policy import MalformedQuery, PolicyError
+    from kg.sparql import formats as fmt
+    from kg.sparql.policy import MalformedQuery, PolicyError
+    from kg.sparql.sandbox import QuerySandbox
     from kg.store import StoreError
 
     media = {"csv": fmt.CSV, "tsv": fmt.TSV, "json": fmt.JSON, "xml": fmt.XML}.get(format)
@@ -331,7 +322,7 @@ def query(
         raise typer.Exit(2)
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in iris.PREFIXES.items() if f"{p}:" in text)
     text = prologue + text if "PREFIX" not in text.upper() else text
-    from api.config import Settings
+    from kg.settings import Settings
 
     sandbox = QuerySandbox(lambda: _query_spec(data), workers=1, limits=Settings().worker_limits())
     try:
@@ -390,9 +381,11 @@ def _graphs_of(data: Path) -> list[str]:
 @app.command()
 def validate(reason: Annotated[bool, typer.Option(help="Also run HermiT.")] = True) -> None:
     """Build in memory and run SHACL, the quality checks and the reasoner; exit 1 on any violation."""
-    from kg.inputs import InputError
-    from kg.pipeline import BuildError, assemble, default_sources, extract_all
-    from kg.validate import validate_dataset
+    from kg.checks.validate import validate_dataset
+    from kg.pipeline.inputs import default_sources
+    from kg.pipeline.run import BuildError, extract_all
+    from kg.rdf.assemble import assemble
+    from kg.sources.inputs import InputError
 
     warnings: list[str] = []
     with console.status("checking..."):
@@ -405,7 +398,7 @@ def validate(reason: Annotated[bool, typer.Option(help="Also run HermiT.")] = Tr
             raise typer.Exit(2) from None
         findings = validate_dataset(ds)
         if reason:
-            from kg.reason import reason as run_reasoner
+            from kg.checks.reason import reason as run_reasoner
 
             result = run_reasoner(ds)
             findings += result.findings
@@ -448,8 +441,9 @@ def serve(
     if importlib.util.find_spec("api.main") is None:
         err.print("[red]The API is not there yet (api/main.py is missing): nothing to serve.[/]")
         raise typer.Exit(2)
-    from kg.pipeline import built_registry, is_stale
-    from kg.swap import clean_leftovers
+    from kg.pipeline.inputs import is_stale
+    from kg.pipeline.manifest import built_registry
+    from kg.pipeline.swap import clean_leftovers
 
     registry = built_registry(data)  # serve the registry the build was made from, not the default one
     _recover(registry)
@@ -459,11 +453,13 @@ def serve(
         build(out=data, reason=True, registry=registry)
     import uvicorn
 
-    # the app reads its settings from the environment (api.config.Settings): hand it this command's choices
+    # the app reads its settings from the environment (kg.settings.Settings): hand it this command's choices
     os.environ.update(QIKG_DATA_DIR=str(Path(data).resolve()), QIKG_HOST=host, QIKG_PORT=str(port))
     shown = f"[{host}]" if ":" in host else host
-    console.print(f"[bold green]qikg is serving on http://{shown}:{port}/[/]  (SPARQL: /sparql, graph view: /graph, "
-                  "API docs: /docs; Ctrl+C stops)")
+    console.print(
+        f"[bold green]qikg is serving on http://{shown}:{port}/[/]  (SPARQL: /sparql, graph view: /graph, "
+        "API docs: /docs; Ctrl+C stops)"
+    )
     uvicorn.run("api.main:app", host=host, port=port)
 
 

@@ -25,7 +25,7 @@ BIBO = Namespace("http://purl.org/ontology/bibo/")
 
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 THEMES_GRAPH = GRAPH["themes"]
-INFERRED_GRAPH = GRAPH["inferred"]  # types derived by the reasoner (kg.reason), kept apart from asserted facts
+INFERRED_GRAPH = GRAPH["inferred"]  # types derived by the reasoner (kg.checks.reason), kept apart from asserted facts
 
 PREFIXES: dict[str, str] = {
     "qi": str(QI),

@@ -1,8 +1,8 @@
 """Record types: the boundary between extraction (text -> records) and the RDF build (records -> graph).
 
-Extractors for any source format produce one `ChatRecords`; `kg.build` turns it into RDF. Every record carries
+Extractors for any source format produce one `ChatRecords`; `kg.rdf.build` turns it into RDF. Every record carries
 `line`, the 1-based line of the source text it was read from, so every node can be traced back. Handles are kept
-*as printed* in the source; `kg.aliases` resolves them to one canonical account at build time.
+*as printed* in the source; `kg.sources.aliases` resolves them to one canonical account at build time.
 """
 
 from __future__ import annotations
@@ -26,8 +26,18 @@ class Organisation(Record):
     name: str
     alt_names: list[str] = []
     kind: Literal[
-        "trust", "university", "business-school", "institute", "nhs-body", "charity", "network",
-        "company", "academy", "community", "health-system", "other",
+        "trust",
+        "university",
+        "business-school",
+        "institute",
+        "nhs-body",
+        "charity",
+        "network",
+        "company",
+        "academy",
+        "community",
+        "health-system",
+        "other",
     ] = "other"
     part_of: str | None = Field(None, description="slug of the parent organisation, where stated")
     handle: str | None = Field(None, description="the organisation's own account, where the report gives one")
@@ -48,7 +58,8 @@ class Account(Record):
     handle: str
     display_name: str | None = None
     kind: Literal["person", "organisation", "unknown"] = Field(
-        "unknown", description="'person' where a card or the panel shows a person's name for the account")
+        "unknown", description="'person' where a card or the panel shows a person's name for the account"
+    )
 
     @property
     def is_organisation(self) -> bool:
@@ -242,3 +253,11 @@ def slug_fields(records: ChatRecords) -> Iterator[tuple[tuple, str]]:
     yield ("chat", "report_for"), records.chat.report_for
     for j, slug in enumerate(records.chat.partners):
         yield ("chat", "partners", j), slug
+
+
+SYNTHETIC_PREFIX = "synthetic-"  # the source slugs of made-up chats (bench/synth.py): never part of the real graph
+
+
+def is_synthetic(records: ChatRecords) -> bool:
+    """Whether the records are a made-up chat for scale work, which the registry and the build refuse."""
+    return records.source_slug.startswith(SYNTHETIC_PREFIX)

@@ -20,8 +20,10 @@ def vis_network_js() -> str:
 
     path = Path(pyvis.__file__).parent / "templates" / "lib" / f"vis-{VIS_NETWORK_VERSION}" / "vis-network.min.js"
     if not path.is_file():
-        raise FileNotFoundError(f"vis-network {VIS_NETWORK_VERSION} not found in the pyvis package at {path}; "
-                                "the graph view needs pyvis==0.3.2")
+        raise FileNotFoundError(
+            f"vis-network {VIS_NETWORK_VERSION} not found in the pyvis package at {path}; "
+            "the graph view needs pyvis==0.3.2"
+        )
     text = path.read_text(encoding="utf-8")
     if "</script" in text.lower():
         raise ValueError("vendored vis-network contains '</script' and cannot be inlined")

@@ -13,12 +13,21 @@ from urllib.parse import quote
 import networkx as nx
 
 KIND_LABELS: dict[str, str] = {
-    "participant": "Participant", "organisation": "Organisation", "theme": "Theme", "resource": "Resource",
-    "question": "Question", "quote": "Quote",
+    "participant": "Participant",
+    "organisation": "Organisation",
+    "theme": "Theme",
+    "resource": "Resource",
+    "question": "Question",
+    "quote": "Quote",
 }
 _CANVAS_LABEL_MAX = 40
-_API_COLLECTION = {"participant": "participants", "organisation": "organisations", "theme": "themes",
-                   "resource": "resources", "question": "questions"}
+_API_COLLECTION = {
+    "participant": "participants",
+    "organisation": "organisations",
+    "theme": "themes",
+    "resource": "resources",
+    "question": "questions",
+}
 
 
 def _first(props: dict[str, list[str]], *names: str) -> str | None:
@@ -91,7 +100,7 @@ def _wrap(text: str, width: int = 20) -> str:
     middle = len(text) // 2
     spaces = [i for i, ch in enumerate(text) if ch == " "]
     cut = min(spaces, key=lambda i: abs(i - middle))
-    return text[:cut] + "\n" + text[cut + 1:]
+    return text[:cut] + "\n" + text[cut + 1 :]
 
 
 def search_terms(g: nx.MultiDiGraph, node: str) -> list[str]:

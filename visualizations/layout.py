@@ -38,8 +38,7 @@ def _skeleton(g: nx.MultiDiGraph) -> nx.Graph:
     return simple
 
 
-def force_layout(simple: nx.Graph, seed: int = SEED, iterations: int | None = None,
-                 gravity: float = 0.08) -> Positions:
+def force_layout(simple: nx.Graph, seed: int = SEED, iterations: int | None = None, gravity: float = 0.08) -> Positions:
     """Force-directed layout in the style of ForceAtlas2, vectorised with numpy (dense, O(n^2) memory).
 
     Repulsion between two nodes grows with both their degrees (so hubs such as the lessons and the questions push
@@ -129,8 +128,10 @@ def positions(g: nx.MultiDiGraph, seed: int = SEED, spread: float | None = None)
     raw = force_layout(simple.subgraph(main).copy(), seed)
     # Wider than tall, like the screens the view is read on.
     placed: Positions = {node: (x * spread * ASPECT, y * spread) for node, (x, y) in raw.items()}
-    apart = sorted((sorted(c) for c in nx.connected_components(simple) if not c & main),
-                   key=lambda c: (-len(c), g.nodes[c[0]]["kind"], c[0]))
+    apart = sorted(
+        (sorted(c) for c in nx.connected_components(simple) if not c & main),
+        key=lambda c: (-len(c), g.nodes[c[0]]["kind"], c[0]),
+    )
     strip = _Strip(placed, spread)
     for component in apart:
         strip.add_group(simple.subgraph(component).copy(), seed)

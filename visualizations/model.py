@@ -18,8 +18,8 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib import Literal as RDFLiteral
 from rdflib.graph import ConjunctiveGraph
 
+from kg.indexes.network import Network, Networks
 from kg.iris import QID
-from kg.network import Network, Networks
 
 Mode = Literal["full", "overview", "people"]
 MODES: tuple[Mode, ...] = ("full", "overview", "people")
@@ -34,31 +34,57 @@ ORG = "http://www.w3.org/ns/org#"
 # Class -> kind, in priority order: a node typed both qi:Lesson and qi:Theme is a theme, an organisation's own
 # account (qi:OrganisationAccount, a qi:Participant) is a participant.
 _CLASS_KIND: dict[str, str] = {
-    QI + "Quote": "quote", QI + "Tweet": "quote", QI + "Comment": "quote", QI + "PullQuote": "quote",
+    QI + "Quote": "quote",
+    QI + "Tweet": "quote",
+    QI + "Comment": "quote",
+    QI + "PullQuote": "quote",
     QI + "Question": "question",
     QI + "Resource": "resource",
-    QI + "Theme": "theme", QI + "Lesson": "theme",
+    QI + "Theme": "theme",
+    QI + "Lesson": "theme",
     QI + "Organisation": "organisation",
-    QI + "Participant": "participant", QI + "OrganisationAccount": "participant",
+    QI + "Participant": "participant",
+    QI + "OrganisationAccount": "participant",
 }
-_KIND_PRIORITY = {kind: i for i, kind in enumerate(("quote", "question", "resource", "theme", "organisation",
-                                                     "participant"))}
+_KIND_PRIORITY = {
+    kind: i for i, kind in enumerate(("quote", "question", "resource", "theme", "organisation", "participant"))
+}
 
 _RELATIONS: dict[str, str] = {
-    QI + "saidBy": "saidBy", QI + "answers": "answers", QI + "hasTheme": "hasTheme", QI + "sharedBy": "sharedBy",
-    QI + "affiliatedWith": "affiliatedWith", QI + "mentions": "mentions", SKOS + "broader": "broader",
-    QI + "askedBy": "askedBy", QI + "accountOf": "accountOf", ORG + "subOrganizationOf": "subOrganizationOf",
+    QI + "saidBy": "saidBy",
+    QI + "answers": "answers",
+    QI + "hasTheme": "hasTheme",
+    QI + "sharedBy": "sharedBy",
+    QI + "affiliatedWith": "affiliatedWith",
+    QI + "mentions": "mentions",
+    SKOS + "broader": "broader",
+    QI + "askedBy": "askedBy",
+    QI + "accountOf": "accountOf",
+    ORG + "subOrganizationOf": "subOrganizationOf",
     QI + "sameAgentAs": "sameAgentAs",
 }
 
 _PROPERTIES: dict[str, str] = {
-    "http://www.w3.org/2000/01/rdf-schema#label": "label", SKOS + "prefLabel": "prefLabel",
-    SKOS + "altLabel": "altLabel", QI + "handle": "handle", QI + "alias": "alias", QI + "text": "text",
-    QI + "number": "number", "http://xmlns.com/foaf/0.1/name": "name", QI + "displayName": "displayName",
-    QI + "role": "role", "http://purl.org/dc/terms/title": "title", "http://purl.org/dc/terms/creator": "creator",
-    "http://purl.org/dc/terms/issued": "issued", "http://purl.org/dc/terms/publisher": "publisher",
-    "http://purl.org/dc/terms/date": "date", QI + "resourceType": "resourceType", QI + "core": "core",
-    QI + "orgKind": "orgKind", QI + "altName": "altName", "https://schema.org/url": "url",
+    "http://www.w3.org/2000/01/rdf-schema#label": "label",
+    SKOS + "prefLabel": "prefLabel",
+    SKOS + "altLabel": "altLabel",
+    QI + "handle": "handle",
+    QI + "alias": "alias",
+    QI + "text": "text",
+    QI + "number": "number",
+    "http://xmlns.com/foaf/0.1/name": "name",
+    QI + "displayName": "displayName",
+    QI + "role": "role",
+    "http://purl.org/dc/terms/title": "title",
+    "http://purl.org/dc/terms/creator": "creator",
+    "http://purl.org/dc/terms/issued": "issued",
+    "http://purl.org/dc/terms/publisher": "publisher",
+    "http://purl.org/dc/terms/date": "date",
+    QI + "resourceType": "resourceType",
+    QI + "core": "core",
+    QI + "orgKind": "orgKind",
+    QI + "altName": "altName",
+    "https://schema.org/url": "url",
     "http://purl.org/ontology/bibo/doi": "doi",
 }
 
@@ -121,8 +147,13 @@ def full_graph(graph: Graph) -> nx.MultiDiGraph:
 
     out = nx.MultiDiGraph(mode="full")
     for nid in sorted(kinds):
-        out.add_node(nid, kind=kinds[nid], iri=iris[nid], lesson=kinds[nid] == "theme" and nid in lessons,
-                     props={k: sorted(v, key=_sort_key) for k, v in sorted(props[nid].items())})
+        out.add_node(
+            nid,
+            kind=kinds[nid],
+            iri=iris[nid],
+            lesson=kinds[nid] == "theme" and nid in lessons,
+            props={k: sorted(v, key=_sort_key) for k, v in sorted(props[nid].items())},
+        )
     edges = set()
     for row in g.query(query_text("edges")):
         if not isinstance(row[0], URIRef) or not isinstance(row[2], URIRef):

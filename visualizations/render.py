@@ -20,9 +20,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pyvis.network import Network
 from rdflib import Graph
 
+from kg.indexes.network import Network as PeopleNetwork
+from kg.indexes.network import brokers
 from kg.iris import QID
-from kg.network import Network as PeopleNetwork
-from kg.network import brokers
 from visualizations import assets, details, layout
 from visualizations.model import (
     KINDS,
@@ -53,8 +53,7 @@ def safe_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-_BASE_SIZE = {"participant": 9.0, "organisation": 9.0, "theme": 11.0, "resource": 7.0, "question": 12.0,
-              "quote": 5.0}
+_BASE_SIZE = {"participant": 9.0, "organisation": 9.0, "theme": 11.0, "resource": 7.0, "question": 12.0, "quote": 5.0}
 
 
 def node_size(g: nx.MultiDiGraph, node: str) -> tuple[float, float]:
@@ -81,21 +80,42 @@ def to_pyvis(g: nx.MultiDiGraph, positions: dict[str, tuple[float, float]]) -> N
         color = LESSON_COLOR if data.get("lesson") else style["color"]
         x, y = positions[node]
         size, font_size = node_size(g, node)
-        net.add_node(node, label=details.canvas_label(g, node) or " ", shape=style["shape"],
-                     color={"background": color, "border": color,
-                            "highlight": {"background": color, "border": "#111827"},
-                            "hover": {"background": color, "border": "#111827"}},
-                     size=size, x=x, y=y, physics=False,
-                     font={"size": font_size,
-                           "bold": {"mod": "bold"} if data.get("lesson") else None,
-                           "color": "#111827", "strokeWidth": 4, "strokeColor": "#ffffff"})
+        net.add_node(
+            node,
+            label=details.canvas_label(g, node) or " ",
+            shape=style["shape"],
+            color={
+                "background": color,
+                "border": color,
+                "highlight": {"background": color, "border": "#111827"},
+                "hover": {"background": color, "border": "#111827"},
+            },
+            size=size,
+            x=x,
+            y=y,
+            physics=False,
+            font={
+                "size": font_size,
+                "bold": {"mod": "bold"} if data.get("lesson") else None,
+                "color": "#111827",
+                "strokeWidth": 4,
+                "strokeColor": "#ffffff",
+            },
+        )
         if kind == "quote":
             net.node_map[node]["label"] = ""
     for i, (source, target, relation, weight) in enumerate(
-            sorted(g.edges(keys=True, data="weight"), key=lambda e: (e[0], e[1], e[2]))):
-        net.add_edge(source, target, id=f"e{i}", relation=relation, width=min(1.0 + 1.2 * math.log(weight), 6.0),
-                     color={"color": RELATION_COLORS.get(relation, DEFAULT_EDGE_COLOR), "opacity": 0.75},
-                     arrows={"to": {"enabled": False}})
+        sorted(g.edges(keys=True, data="weight"), key=lambda e: (e[0], e[1], e[2]))
+    ):
+        net.add_edge(
+            source,
+            target,
+            id=f"e{i}",
+            relation=relation,
+            width=min(1.0 + 1.2 * math.log(weight), 6.0),
+            color={"color": RELATION_COLORS.get(relation, DEFAULT_EDGE_COLOR), "opacity": 0.75},
+            arrows={"to": {"enabled": False}},
+        )
     for record in net.nodes:
         record["font"] = {k: v for k, v in record["font"].items() if v is not None}
     return net
@@ -106,11 +126,20 @@ def vis_options(n_nodes: int) -> dict[str, Any]:
     return {
         "physics": {"enabled": False},
         "layout": {"improvedLayout": False, "randomSeed": layout.SEED},
-        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": n_nodes > 1500,
-                        "hideEdgesOnZoom": n_nodes > 1500, "navigationButtons": False, "keyboard": False},
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 150,
+            "hideEdgesOnDrag": n_nodes > 1500,
+            "hideEdgesOnZoom": n_nodes > 1500,
+            "navigationButtons": False,
+            "keyboard": False,
+        },
         # Labels under 7 px on screen are not drawn: zoomed out, only the hubs' (larger) labels show.
-        "nodes": {"borderWidth": 1, "borderWidthSelected": 3,
-                  "scaling": {"label": {"enabled": False, "maxVisible": 26, "drawThreshold": 7}}},
+        "nodes": {
+            "borderWidth": 1,
+            "borderWidthSelected": 3,
+            "scaling": {"label": {"enabled": False, "maxVisible": 26, "drawThreshold": 7}},
+        },
         "edges": {"smooth": False, "selectionWidth": 2, "hoverWidth": 0.5},
     }
 
@@ -136,8 +165,14 @@ def _theme_tree(full: nx.MultiDiGraph) -> list[dict[str, Any]]:
         if theme in seen:
             return
         seen.add(theme)
-        out.append({"id": theme, "label": details.label(full, theme), "depth": depth,
-                    "narrower": sorted(narrower_closure(full, theme))})
+        out.append(
+            {
+                "id": theme,
+                "label": details.label(full, theme),
+                "depth": depth,
+                "narrower": sorted(narrower_closure(full, theme)),
+            }
+        )
         for child in sorted(children.get(theme, []), key=lambda t: details.label(full, t).lower()):
             visit(child, depth + 1)
 
@@ -164,14 +199,24 @@ def _network_info(network: PeopleNetwork, full: nx.MultiDiGraph) -> dict[str, An
         nid = node_id(iri)
         if nid in full:
             brokerage = network.brokerage.get(iri)
-            measures[nid] = {"betweenness": round(network.betweenness.get(iri, 0.0), 6),
-                             "brokerage": None if brokerage is None else round(brokerage, 4),
-                             "degree": network.graph.degree(iri), "ties": network.strength(iri),
-                             "community": network.community.get(iri)}
-    bridges = [{"id": node_id(iri), "reaches": len(reached)} for iri, reached in brokers(network)
-               if node_id(iri) in full][:BRIDGES_LISTED]
-    return {"measures": measures, "bridges": bridges, "communities": len(network.communities),
-            "colors": COMMUNITY_COLORS, "noCommunity": NO_COMMUNITY_COLOR, "ties": list(network.ties_used)}
+            measures[nid] = {
+                "betweenness": round(network.betweenness.get(iri, 0.0), 6),
+                "brokerage": None if brokerage is None else round(brokerage, 4),
+                "degree": network.graph.degree(iri),
+                "ties": network.strength(iri),
+                "community": network.community.get(iri),
+            }
+    bridges = [
+        {"id": node_id(iri), "reaches": len(reached)} for iri, reached in brokers(network) if node_id(iri) in full
+    ][:BRIDGES_LISTED]
+    return {
+        "measures": measures,
+        "bridges": bridges,
+        "communities": len(network.communities),
+        "colors": COMMUNITY_COLORS,
+        "noCommunity": NO_COMMUNITY_COLOR,
+        "ties": list(network.ties_used),
+    }
 
 
 def payload(graph: Graph, *, mode: Mode = "full", base_url: str = "") -> dict[str, Any]:
@@ -185,13 +230,19 @@ def payload(graph: Graph, *, mode: Mode = "full", base_url: str = "") -> dict[st
     positions = layout.positions(full)
     qid_base = str(QID)
     info = {
-        node: {"kind": data["kind"], "lesson": bool(data.get("lesson")), "label": details.label(full, node),
-               "terms": details.search_terms(full, node), "facts": details.facts(full, node),
-               "links": details.links(full, node, qid_base)}
+        node: {
+            "kind": data["kind"],
+            "lesson": bool(data.get("lesson")),
+            "label": details.label(full, node),
+            "terms": details.search_terms(full, node),
+            "facts": details.facts(full, node),
+            "links": details.links(full, node, qid_base),
+        }
         for node, data in full.nodes(data=True)
     }
-    questions = sorted((n for n, kind in full.nodes(data="kind") if kind == "question"),
-                       key=lambda n: _question_key(full, n))
+    questions = sorted(
+        (n for n, kind in full.nodes(data="kind") if kind == "question"), key=lambda n: _question_key(full, n)
+    )
     return {
         "version": 1,
         "mode": mode,
@@ -199,13 +250,18 @@ def payload(graph: Graph, *, mode: Mode = "full", base_url: str = "") -> dict[st
         "kinds": [{"kind": k, **KIND_STYLES[k]} for k in KINDS],
         "lessonColor": LESSON_COLOR,
         # One layout for both: the overview's nodes keep the places they have in the full view.
-        "views": {"full": _view(full, positions), "overview": _view(overview, positions),
-                  "people": _view(people, layout.positions(people))},
+        "views": {
+            "full": _view(full, positions),
+            "overview": _view(overview, positions),
+            "people": _view(people, layout.positions(people)),
+        },
         "network": _network_info(network, full),
         "info": info,
         "themes": _theme_tree(full),
-        "questions": [{"id": q, "label": info[q]["label"],
-                       "text": next(iter(full.nodes[q]["props"].get("text", [])), "")} for q in questions],
+        "questions": [
+            {"id": q, "label": info[q]["label"], "text": next(iter(full.nodes[q]["props"].get("text", [])), "")}
+            for q in questions
+        ],
     }
 
 
@@ -241,3 +297,7 @@ def write_graph_html(graph: Graph, path: Path | str, *, mode: Mode = "full", bas
         raise
     return path
 
+
+def publish(dataset: Graph, out_dir: Path) -> None:
+    """The build's hook (entry point `qikg.publishers`): the full graph view of a finished build, as graph.html."""
+    write_graph_html(dataset, Path(out_dir) / "graph.html", mode="full")

@@ -25,15 +25,27 @@ DUMPS = {
 
 @router.get("", summary="The dumps that can be downloaded")
 def list_dumps(settings: SettingsDep) -> dict:
-    items = [{"name": name, "media_type": media, "description": text, "url": f"/download/{name}",
-              "bytes": len(_served_manifest(settings.data_dir / name)) if name == "manifest.json"
-              else (settings.data_dir / name).stat().st_size}
-             for name, (media, text) in DUMPS.items() if (settings.data_dir / name).is_file()]
+    items = [
+        {
+            "name": name,
+            "media_type": media,
+            "description": text,
+            "url": f"/download/{name}",
+            "bytes": len(_served_manifest(settings.data_dir / name))
+            if name == "manifest.json"
+            else (settings.data_dir / name).stat().st_size,
+        }
+        for name, (media, text) in DUMPS.items()
+        if (settings.data_dir / name).is_file()
+    ]
     return {"total": len(items), "limit": len(items), "offset": 0, "items": items}
 
 
-@router.get("/{name}", summary="One dump: qikg.ttl, qikg.nt, qikg.jsonld, qikg.trig, qikg.gexf, manifest.json",
-            responses={200: {"content": {m: {} for m, _ in DUMPS.values()}}, **documented(404)})
+@router.get(
+    "/{name}",
+    summary="One dump: qikg.ttl, qikg.nt, qikg.jsonld, qikg.trig, qikg.gexf, manifest.json",
+    responses={200: {"content": {m: {} for m, _ in DUMPS.values()}}, **documented(404)},
+)
 def download(settings: SettingsDep, name: str = Path(max_length=100)) -> FileResponse:
     if name not in DUMPS:
         raise ApiError(404, "unknown dump", f"available: {', '.join(DUMPS)}", suggestions=list(DUMPS))
@@ -41,8 +53,11 @@ def download(settings: SettingsDep, name: str = Path(max_length=100)) -> FileRes
     if not path.is_file():
         raise ApiError(404, "not built", f"{name} is missing from the build; run `qikg build`")
     if name == "manifest.json":  # it names the files the build read: no absolute path of this machine leaves it
-        return Response(_served_manifest(path), media_type=DUMPS[name][0],
-                        headers={"content-disposition": 'attachment; filename="manifest.json"'})
+        return Response(
+            _served_manifest(path),
+            media_type=DUMPS[name][0],
+            headers={"content-disposition": 'attachment; filename="manifest.json"'},
+        )
     return FileResponse(path, media_type=DUMPS[name][0], filename=name)
 
 

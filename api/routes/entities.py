@@ -10,7 +10,6 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from rdflib import Graph, Literal, URIRef
 
-from api import sparql_formats as fmt
 from api.catalogue import Catalogue, suggest
 from api.deps import TEMPLATES, CatalogueDep, ServiceDep
 from api.errors import documented, not_found
@@ -18,6 +17,7 @@ from api.negotiation import PageFormat, page_media
 from api.queries import load
 from api.routes import network
 from kg.iris import PREFIXES
+from kg.sparql import formats as fmt
 from kg.store import InvalidBinding
 
 router = APIRouter(tags=["linked data"])
@@ -30,28 +30,40 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 def compact(iri: str) -> str:
     """qi:text rather than the full IRI, for display."""
     best = max(((p, ns) for p, ns in PREFIXES.items() if iri.startswith(ns)), key=lambda x: len(x[1]), default=None)
-    return f"{best[0]}:{iri[len(best[1]):]}" if best else iri
+    return f"{best[0]}:{iri[len(best[1]) :]}" if best else iri
 
 
 def _known_paths(catalogue: Catalogue) -> list[str]:
-    iris = [*catalogue.themes, *(p.iri for p in catalogue.participants.values()), *catalogue.organisations,
-            *catalogue.resources, *(q["iri"] for q in catalogue.questions), *(q["iri"] for q in catalogue.quotes),
-            *catalogue.chats]
-    return sorted(p[len("/id/"):] for p in map(catalogue.page, iris) if p)
+    iris = [
+        *catalogue.themes,
+        *(p.iri for p in catalogue.participants.values()),
+        *catalogue.organisations,
+        *catalogue.resources,
+        *(q["iri"] for q in catalogue.questions),
+        *(q["iri"] for q in catalogue.quotes),
+        *catalogue.chats,
+    ]
+    return sorted(p[len("/id/") :] for p in map(catalogue.page, iris) if p)
 
 
 def _link(catalogue: Catalogue, iri: str, ontology_iri: str) -> str | None:
     if iri.startswith(ontology_iri):
-        return "/ontology#" + iri[len(ontology_iri):]
+        return "/ontology#" + iri[len(ontology_iri) :]
     return catalogue.page(iri)
 
 
-@router.get("/id/{path:path}", summary="The page of one qid: entity (HTML, Turtle, JSON-LD or N-Triples by Accept)",
-            responses={200: {"content": {m: {} for m in OFFERED}}, **documented(404, 406)})
-def entity(request: Request, service: ServiceDep, catalogue: CatalogueDep,
-           path: Annotated[str, PathParam(examples=["theme/genba"])],
-           format: Annotated[PageFormat | None, Query(description="overrides Accept")] = None
-           ) -> Response:
+@router.get(
+    "/id/{path:path}",
+    summary="The page of one qid: entity (HTML, Turtle, JSON-LD or N-Triples by Accept)",
+    responses={200: {"content": {m: {} for m in OFFERED}}, **documented(404, 406)},
+)
+def entity(
+    request: Request,
+    service: ServiceDep,
+    catalogue: CatalogueDep,
+    path: Annotated[str, PathParam(examples=["theme/genba"])],
+    format: Annotated[PageFormat | None, Query(description="overrides Accept")] = None,
+) -> Response:
     if len(path) > 1000 or not SAFE_PATH.fullmatch(path):
         raise not_found("entity", path, suggest(path[:200], _known_paths(catalogue)))
     iri = service.settings.id_base + path
@@ -88,31 +100,53 @@ def _html(request: Request, service, catalogue: Catalogue, iri: str, outgoing: l
         entry = _value(catalogue, o, row.get("label"), ontology_iri)
         if entry not in values:
             values.append(entry)
-    properties = [{"text": compact(p), "href": _link(catalogue, p, ontology_iri), "vals": v}
-                  for p, v in sorted(props.items(), key=lambda kv: compact(kv[0]))]
+    properties = [
+        {"text": compact(p), "href": _link(catalogue, p, ontology_iri), "vals": v}
+        for p, v in sorted(props.items(), key=lambda kv: compact(kv[0]))
+    ]
     links_in: list[dict] = []
     for row in incoming:
-        entry = {"property": compact(str(row["p"])), "property_href": _link(catalogue, str(row["p"]), ontology_iri),
-                 **_value(catalogue, row["s"], row.get("label"), ontology_iri)}
+        entry = {
+            "property": compact(str(row["p"])),
+            "property_href": _link(catalogue, str(row["p"]), ontology_iri),
+            **_value(catalogue, row["s"], row.get("label"), ontology_iri),
+        }
         if entry not in links_in:
             links_in.append(entry)
     provenance = service.store.query(load("source_of"), {"subject": URIRef(iri)}).rows
     page = catalogue.page(iri)
     connections = network.page_sections(service, catalogue, iri)
-    return TEMPLATES.TemplateResponse(request, "entity.html", {
-        "iri": iri, "label": label or compact(iri), "types": types, "properties": properties,
-        "incoming": sorted(links_in, key=lambda e: (e["property"], e["text"])),
-        "provenance": [{"title": str(r.get("title") or r["source"]), "href": catalogue.page(str(r["source"])),
-                        "line": str(r["line"]) if r.get("line") is not None else None} for r in provenance],
-        "formats": [(name, f"{page}?format={name}") for name in ("turtle", "jsonld", "nt")],
-        "connections": connections,
-    })
+    return TEMPLATES.TemplateResponse(
+        request,
+        "entity.html",
+        {
+            "iri": iri,
+            "label": label or compact(iri),
+            "types": types,
+            "properties": properties,
+            "incoming": sorted(links_in, key=lambda e: (e["property"], e["text"])),
+            "provenance": [
+                {
+                    "title": str(r.get("title") or r["source"]),
+                    "href": catalogue.page(str(r["source"])),
+                    "line": str(r["line"]) if r.get("line") is not None else None,
+                }
+                for r in provenance
+            ],
+            "formats": [(name, f"{page}?format={name}") for name in ("turtle", "jsonld", "nt")],
+            "connections": connections,
+        },
+    )
 
 
 def _value(catalogue: Catalogue, term, label, ontology_iri: str) -> dict:
     if isinstance(term, URIRef):
-        return {"text": str(label) if label is not None else compact(str(term)), "iri": str(term),
-                "href": _link(catalogue, str(term), ontology_iri), "literal": False}
+        return {
+            "text": str(label) if label is not None else compact(str(term)),
+            "iri": str(term),
+            "href": _link(catalogue, str(term), ontology_iri),
+            "literal": False,
+        }
     if isinstance(term, Literal):
         note = term.language or (compact(str(term.datatype)) if term.datatype else None)
         return {"text": str(term), "iri": None, "href": None, "literal": True, "note": note}

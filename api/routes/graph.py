@@ -55,9 +55,13 @@ def page_html(data_dir: Path) -> str:
 @router.get("/graph", response_class=HTMLResponse, summary="The interactive network view (one self-contained page)")
 def graph_view(
     service: ServiceDep,
-    mode: Annotated[Literal["full", "overview"], Query(
-        description="'overview': people, organisations, themes and questions, quotes folded into weighted edges; "
-                    "'full': every quote and resource as its own node")] = "full",
+    mode: Annotated[
+        Literal["full", "overview"],
+        Query(
+            description="'overview': people, organisations, themes and questions, quotes folded into weighted edges; "
+            "'full': every quote and resource as its own node"
+        ),
+    ] = "full",
 ) -> Response:
     """The page; it opens in `mode` (it reads the parameter itself) and can switch views without reloading."""
     html = page_html(service.settings.data_dir)

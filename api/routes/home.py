@@ -18,8 +18,12 @@ ASKED_ABOUT = ("golden thread", "genba", "coaching")  # what our users ask first
 @router.get("/health", summary="Liveness: the server answers and how many triples it holds")
 async def health(service: ServiceDep) -> dict:
     # async: it reads two cached values, so it answers from the event loop even when every thread is busy
-    return {"status": "ok", "triples": service.store.triple_count(), "backend": service.store.backend,
-            "sparql": service.sandbox.load()}
+    return {
+        "status": "ok",
+        "triples": service.store.triple_count(),
+        "backend": service.store.backend,
+        "sparql": service.sandbox.load(),
+    }
 
 
 @router.get("/", response_class=HTMLResponse, summary="Landing page")
@@ -27,9 +31,14 @@ def landing(request: Request, service: ServiceDep, catalogue: CatalogueDep) -> H
     lessons = [t for t in catalogue.tops() if t.lesson] or catalogue.tops()
     # examples drawn from the data, so they stay true when more chats are added: the theme with most resources
     # (ties: most quotes) and the most quoted participant
-    themes = sorted(catalogue.themes.values(), key=lambda t: (
-        -len(catalogue.tagged.get(t.iri, {}).get("resource", ())),
-        -len(catalogue.tagged.get(t.iri, {}).get("quote", ())), t.slug))
+    themes = sorted(
+        catalogue.themes.values(),
+        key=lambda t: (
+            -len(catalogue.tagged.get(t.iri, {}).get("resource", ())),
+            -len(catalogue.tagged.get(t.iri, {}).get("quote", ())),
+            t.slug,
+        ),
+    )
     theme = themes[0] if themes else None
     said = Counter(q["author"] for q in catalogue.quotes if q["author"])
     person = max(catalogue.participants.values(), key=lambda p: (said[p.handle], p.handle.casefold()), default=None)
@@ -43,11 +52,20 @@ def landing(request: Request, service: ServiceDep, catalogue: CatalogueDep) -> H
         "questions": len(catalogue.questions),
     }
     asks = [(words, found[0]) for words in ASKED_ABOUT if (found := catalogue.resolve_themes(words))]
-    return TEMPLATES.TemplateResponse(request, "home.html", {
-        "counts": counts, "lessons": lessons, "theme": theme, "person": person, "asks": asks,
-        "chats": list(catalogue.chats.values()), "examples": examples(),
-        "has_graph": _serves(request, "graph_view"),
-    })
+    return TEMPLATES.TemplateResponse(
+        request,
+        "home.html",
+        {
+            "counts": counts,
+            "lessons": lessons,
+            "theme": theme,
+            "person": person,
+            "asks": asks,
+            "chats": list(catalogue.chats.values()),
+            "examples": examples(),
+            "has_graph": _serves(request, "graph_view"),
+        },
+    )
 
 
 def _serves(request: Request, route_name: str) -> bool:

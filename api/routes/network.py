@@ -15,7 +15,7 @@ from api.catalogue import Catalogue
 from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
 from api.errors import ApiError, documented
 from api.state import GraphService
-from kg.network import (
+from kg.indexes.network import (
     DEFAULT_PEOPLE_TIES,
     MEASURES,
     PEOPLE_TIES,
@@ -58,14 +58,17 @@ class NodeOut(BaseModel):
 
 
 class EvidenceOut(BaseModel):
-    kind: str = Field(description="reply, mention, co-answer, co-shared, affiliation, account, "
-                                  "mentions-organisation or theme")
-    iri: str | None = Field(description="the quote, question or resource that shows the tie (none: a stated "
-                                        "affiliation or account)")
+    kind: str = Field(
+        description="reply, mention, co-answer, co-shared, affiliation, account, mentions-organisation or theme"
+    )
+    iri: str | None = Field(
+        description="the quote, question or resource that shows the tie (none: a stated affiliation or account)"
+    )
     url: str | None
     text: str | None = Field(description="the words, question or title, shortened")
-    by: str | None = Field(description="the handle of who replied, mentioned, said or shared it (none: a joint "
-                                       "answer or share)")
+    by: str | None = Field(
+        description="the handle of who replied, mentioned, said or shared it (none: a joint answer or share)"
+    )
 
 
 class NeighbourOut(BaseModel):
@@ -167,10 +170,13 @@ class ComparisonOut(BaseModel):
     measure: Measure
     rho: float | None = Field(description="Spearman's rank correlation over the people both rank (none: too few)")
     rows: list[ComparedRow]
-    report_only: list[NodeOut] = Field(description="ranked by the report, but more than twice the list's length "
-                                       "down by the measure (people with no part in the network are in rows)")
-    network_only: list[NodeOut] = Field(description="in the measure's top as many as the report lists, but not in "
-                                        "the report's list")
+    report_only: list[NodeOut] = Field(
+        description="ranked by the report, but more than twice the list's length "
+        "down by the measure (people with no part in the network are in rows)"
+    )
+    network_only: list[NodeOut] = Field(
+        description="in the measure's top as many as the report lists, but not in the report's list"
+    )
 
 
 class ComparisonPage(BaseModel):
@@ -182,16 +188,19 @@ class ComparisonPage(BaseModel):
 
 ABOUT = {
     "people": "people tied to people by the ties listed in ties_used (reply, mention; co-answer and co-shared on "
-              "request)",
+    "request)",
     "organisations": "people and organisations: stated affiliations, organisations' own accounts, and organisations "
-                     "(or their accounts) mentioned or replied to",
+    "(or their accounts) mentioned or replied to",
     "themes": "people and the themes of what they said or shared",
 }
 
 
-async def _chat(catalogue: CatalogueDep,
-                chat: Annotated[str | None, Query(max_length=TEXT_MAX, description="a chat id (its date, e.g. "
-                                                  "2022-10-19); none: all chats")] = None) -> str | None:
+async def _chat(
+    catalogue: CatalogueDep,
+    chat: Annotated[
+        str | None, Query(max_length=TEXT_MAX, description="a chat id (its date, e.g. 2022-10-19); none: all chats")
+    ] = None,
+) -> str | None:
     if chat is None:
         return None
     for iri, info in catalogue.chats.items():
@@ -204,11 +213,21 @@ async def _chat(catalogue: CatalogueDep,
 _TIE = "(" + "|".join(PEOPLE_TIES) + ")"
 
 
-async def _ties(ties: Annotated[str | None, Query(max_length=TEXT_MAX, pattern=f"^ *{_TIE} *(, *{_TIE} *)*$",
-                                                  description="people network: the kinds of "
-                                                  "tie, comma-separated, from " + ", ".join(PEOPLE_TIES) +
-                                                  " (default: " + ",".join(DEFAULT_PEOPLE_TIES) + ")")] = None,
-                ) -> tuple[str, ...]:
+async def _ties(
+    ties: Annotated[
+        str | None,
+        Query(
+            max_length=TEXT_MAX,
+            pattern=f"^ *{_TIE} *(, *{_TIE} *)*$",
+            description="people network: the kinds of "
+            "tie, comma-separated, from "
+            + ", ".join(PEOPLE_TIES)
+            + " (default: "
+            + ",".join(DEFAULT_PEOPLE_TIES)
+            + ")",
+        ),
+    ] = None,
+) -> tuple[str, ...]:
     if ties is None:
         return DEFAULT_PEOPLE_TIES
     chosen = tuple(t.strip() for t in ties.split(",") if t.strip())
@@ -246,17 +265,24 @@ def _label(catalogue: Catalogue, iri: str, kind: str) -> tuple[str, str]:
 def node_out(catalogue: Catalogue, network: Network, iri: str) -> NodeOut:
     kind = network.kinds.get(iri, "participant")
     ident, label = _label(catalogue, iri, kind)
-    return NodeOut(id=ident, iri=iri, kind=kind, label=label, url=catalogue.page(iri),  # type: ignore[arg-type]
-                   degree=network.graph.degree(iri), ties=network.strength(iri),
-                   betweenness=round(network.betweenness.get(iri, 0.0), 6),
-                   brokerage=None if network.brokerage.get(iri) is None else round(network.brokerage[iri], 6),
-                   community=network.community.get(iri))
+    return NodeOut(
+        id=ident,
+        iri=iri,
+        kind=kind,
+        label=label,
+        url=catalogue.page(iri),  # type: ignore[arg-type]
+        degree=network.graph.degree(iri),
+        ties=network.strength(iri),
+        betweenness=round(network.betweenness.get(iri, 0.0), 6),
+        brokerage=None if network.brokerage.get(iri) is None else round(network.brokerage[iri], 6),
+        community=network.community.get(iri),
+    )
 
 
 def _short(words: str | None, size: int = 160) -> str | None:
     if not words:
         return words
-    return words if len(words) <= size else words[:size - 1].rstrip() + "…"
+    return words if len(words) <= size else words[: size - 1].rstrip() + "…"
 
 
 def evidence_out(catalogue: Catalogue, tie: Tie) -> EvidenceOut:
@@ -270,15 +296,23 @@ def evidence_out(catalogue: Catalogue, tie: Tie) -> EvidenceOut:
     elif iri in catalogue.resources:
         words = catalogue.resources[iri]["title"]
     person = catalogue.participants.get(tie.by) if tie.by else None
-    return EvidenceOut(kind=tie.kind, iri=iri, url=catalogue.page(iri), text=_short(words),
-                       by=person.handle if person else None)
+    return EvidenceOut(
+        kind=tie.kind, iri=iri, url=catalogue.page(iri), text=_short(words), by=person.handle if person else None
+    )
 
 
 def network_out(catalogue: Catalogue, network: Network) -> NetworkOut:
-    return NetworkOut(network=network.name, chat=catalogue.chat_id(network.chat), ties_used=list(network.ties_used),
-                      nodes=network.graph.number_of_nodes(), edges=network.graph.number_of_edges(),
-                      communities=len(network.communities), isolated=len(network.isolated()),
-                      betweenness_sampled=network.betweenness_sampled, about=ABOUT[network.name])
+    return NetworkOut(
+        network=network.name,
+        chat=catalogue.chat_id(network.chat),
+        ties_used=list(network.ties_used),
+        nodes=network.graph.number_of_nodes(),
+        edges=network.graph.number_of_edges(),
+        communities=len(network.communities),
+        isolated=len(network.isolated()),
+        betweenness_sampled=network.betweenness_sampled,
+        about=ABOUT[network.name],
+    )
 
 
 def _find(catalogue: Catalogue, network: Network, node_id: str) -> str:
@@ -295,11 +329,16 @@ def _find(catalogue: Catalogue, network: Network, node_id: str) -> str:
         if iri in network.graph:
             return iri
     if candidates:
-        raise ApiError(404, "not in this network", f"{node_id!r} has no part in the {network.name} network"
-                       + (f" of chat {catalogue.chat_id(network.chat)}" if network.chat else ""))
+        raise ApiError(
+            404,
+            "not in this network",
+            f"{node_id!r} has no part in the {network.name} network"
+            + (f" of chat {catalogue.chat_id(network.chat)}" if network.chat else ""),
+        )
     suggestions = catalogue.participant_suggestions(node_id) + catalogue.organisation_suggestions(node_id)
-    raise ApiError(404, "unknown node", f"no participant, organisation or theme {node_id!r}",
-                   suggestions=suggestions[:5])
+    raise ApiError(
+        404, "unknown node", f"no participant, organisation or theme {node_id!r}", suggestions=suggestions[:5]
+    )
 
 
 # --- routes --------------------------------------------------------------------------------------------------------
@@ -307,110 +346,207 @@ def _find(catalogue: Catalogue, network: Network, node_id: str) -> str:
 
 @router.get("", summary="The three networks (all chats): size, communities, what makes a tie")
 async def list_networks(service: ServiceDep, catalogue: CatalogueDep) -> list[NetworkOut]:
-    return [network_out(catalogue, await _network(service, name, None, DEFAULT_PEOPLE_TIES))
-            for name in ("people", "organisations", "themes")]
+    return [
+        network_out(catalogue, await _network(service, name, None, DEFAULT_PEOPLE_TIES))
+        for name in ("people", "organisations", "themes")
+    ]
 
 
-@router.get("/compare", summary="The report's rankings (its influencer table) beside the people network's measure",
-            responses=documented(404))
-async def compare_rankings(service: ServiceDep, catalogue: CatalogueDep, chat: ChatDep, ties: TiesDep,
-                           measure: Annotated[Measure, Query(description="the measure to rank people by")]
-                           = "betweenness") -> ComparisonPage:
+@router.get(
+    "/compare",
+    summary="The report's rankings (its influencer table) beside the people network's measure",
+    responses=documented(404),
+)
+async def compare_rankings(
+    service: ServiceDep,
+    catalogue: CatalogueDep,
+    chat: ChatDep,
+    ties: TiesDep,
+    measure: Annotated[Measure, Query(description="the measure to rank people by")] = "betweenness",
+) -> ComparisonPage:
     network = await _network(service, "people", chat, ties)
     compared = await run_in_threadpool(lambda: compare(network, networks(service).rankings, measure))
     items = []
     for found in compared:
-        rows = [ComparedRow(participant=node_out(catalogue, network, p) if p in network.graph else None,
-                            participant_iri=p, report_rank=theirs, our_rank=mine) for p, theirs, mine in found.rows]
-        items.append(ComparisonOut(ranking=found.ranking, label=found.label, measure=measure,
-                                   rho=None if found.rho is None else round(found.rho, 4), rows=rows,
-                                   report_only=[node_out(catalogue, network, p) for p in found.report_only
-                                                if p in network.graph],
-                                   network_only=[node_out(catalogue, network, p) for p in found.network_only]))
+        rows = [
+            ComparedRow(
+                participant=node_out(catalogue, network, p) if p in network.graph else None,
+                participant_iri=p,
+                report_rank=theirs,
+                our_rank=mine,
+            )
+            for p, theirs, mine in found.rows
+        ]
+        items.append(
+            ComparisonOut(
+                ranking=found.ranking,
+                label=found.label,
+                measure=measure,
+                rho=None if found.rho is None else round(found.rho, 4),
+                rows=rows,
+                report_only=[node_out(catalogue, network, p) for p in found.report_only if p in network.graph],
+                network_only=[node_out(catalogue, network, p) for p in found.network_only],
+            )
+        )
     return ComparisonPage(network=network_out(catalogue, network), items=items)
 
 
-@router.get("/organisations/links", summary="Who connects these organisations: pairs of organisations one person "
-            "is tied to both of, with the facts",
-            responses=documented(404))
+@router.get(
+    "/organisations/links",
+    summary="Who connects these organisations: pairs of organisations one person is tied to both of, with the facts",
+    responses=documented(404),
+)
 async def organisation_pairs(service: ServiceDep, catalogue: CatalogueDep, page: PageDep, chat: ChatDep) -> LinkPage:
     network = await _network(service, "organisations", chat, ())
     links = await run_in_threadpool(organisation_links, network)
-    items = [OrganisationLinkOut(
-        first=node_out(catalogue, network, x), second=node_out(catalogue, network, y),
-        people=[LinkPersonOut(person=node_out(catalogue, network, p), first=evidence_out(catalogue, t1),
-                              second=evidence_out(catalogue, t2)) for p, t1, t2 in people])
-        for x, y, people in links[page.offset:page.offset + page.limit]]
-    return LinkPage(total=len(links), limit=page.limit, offset=page.offset, network=network_out(catalogue, network),
-                    items=items)
+    items = [
+        OrganisationLinkOut(
+            first=node_out(catalogue, network, x),
+            second=node_out(catalogue, network, y),
+            people=[
+                LinkPersonOut(
+                    person=node_out(catalogue, network, p),
+                    first=evidence_out(catalogue, t1),
+                    second=evidence_out(catalogue, t2),
+                )
+                for p, t1, t2 in people
+            ],
+        )
+        for x, y, people in links[page.offset : page.offset + page.limit]
+    ]
+    return LinkPage(
+        total=len(links), limit=page.limit, offset=page.offset, network=network_out(catalogue, network), items=items
+    )
 
 
-@router.get("/{network}", summary="One network of one chat or all chats: size, communities, what makes a tie",
-            responses=documented(404))
-async def get_network(service: ServiceDep, catalogue: CatalogueDep, network: NetworkPath, chat: ChatDep,
-                      ties: TiesDep) -> NetworkOut:
+@router.get(
+    "/{network}",
+    summary="One network of one chat or all chats: size, communities, what makes a tie",
+    responses=documented(404),
+)
+async def get_network(
+    service: ServiceDep, catalogue: CatalogueDep, network: NetworkPath, chat: ChatDep, ties: TiesDep
+) -> NetworkOut:
     return network_out(catalogue, await _network(service, network, chat, ties))
 
 
-@router.get("/{network}/nodes", summary="Nodes ranked by a measure (betweenness by default), with every measure",
-            responses=documented(404))
-async def network_nodes(service: ServiceDep, catalogue: CatalogueDep, page: PageDep, network: NetworkPath,
-                        chat: ChatDep, ties: TiesDep,
-                        measure: Annotated[Measure, Query(description="what to rank by")] = "betweenness",
-                        kind: Annotated[NodeKind | None, Query(description="only nodes of this kind (default: "
-                                                               "people)")] = "participant") -> NodePage:
+@router.get(
+    "/{network}/nodes",
+    summary="Nodes ranked by a measure (betweenness by default), with every measure",
+    responses=documented(404),
+)
+async def network_nodes(
+    service: ServiceDep,
+    catalogue: CatalogueDep,
+    page: PageDep,
+    network: NetworkPath,
+    chat: ChatDep,
+    ties: TiesDep,
+    measure: Annotated[Measure, Query(description="what to rank by")] = "betweenness",
+    kind: Annotated[NodeKind | None, Query(description="only nodes of this kind (default: people)")] = "participant",
+) -> NodePage:
     found = await _network(service, network, chat, ties)
     order = await run_in_threadpool(ranked, found, measure, kind)
-    return NodePage(total=len(order), limit=page.limit, offset=page.offset, network=network_out(catalogue, found),
-                    measure=measure,
-                    items=[node_out(catalogue, found, n) for n in order[page.offset:page.offset + page.limit]])
+    return NodePage(
+        total=len(order),
+        limit=page.limit,
+        offset=page.offset,
+        network=network_out(catalogue, found),
+        measure=measure,
+        items=[node_out(catalogue, found, n) for n in order[page.offset : page.offset + page.limit]],
+    )
 
 
-@router.get("/{network}/nodes/{node_id}", summary="One node's measures, ranks and ties, each tie with its facts",
-            responses=documented(404))
-async def network_node(service: ServiceDep, catalogue: CatalogueDep, network: NetworkPath, chat: ChatDep,
-                       ties: TiesDep, node_id: Annotated[str, Path(max_length=TEXT_MAX)]) -> NodeDetail:
+@router.get(
+    "/{network}/nodes/{node_id}",
+    summary="One node's measures, ranks and ties, each tie with its facts",
+    responses=documented(404),
+)
+async def network_node(
+    service: ServiceDep,
+    catalogue: CatalogueDep,
+    network: NetworkPath,
+    chat: ChatDep,
+    ties: TiesDep,
+    node_id: Annotated[str, Path(max_length=TEXT_MAX)],
+) -> NodeDetail:
     found = await _network(service, network, chat, ties)
     iri = _find(catalogue, found, node_id)
     kind = found.kinds.get(iri)
     ranks = {m: place(found, iri, m, kind) or 0 for m in MEASURES}
     neighbours = sorted(found.graph[iri], key=lambda n: (-found.graph.edges[iri, n]["weight"], n))
-    return NodeDetail(network=network_out(catalogue, found), node=node_out(catalogue, found, iri), rank=ranks,
-                      neighbours=[NeighbourOut(node=node_out(catalogue, found, n),
-                                               evidence=[evidence_out(catalogue, t) for t in found.ties(iri, n)])
-                                  for n in neighbours])
+    return NodeDetail(
+        network=network_out(catalogue, found),
+        node=node_out(catalogue, found, iri),
+        rank=ranks,
+        neighbours=[
+            NeighbourOut(
+                node=node_out(catalogue, found, n), evidence=[evidence_out(catalogue, t) for t in found.ties(iri, n)]
+            )
+            for n in neighbours
+        ],
+    )
 
 
-@router.get("/{network}/communities", summary="The communities (Louvain), largest first, members by betweenness",
-            responses=documented(404))
-async def network_communities(service: ServiceDep, catalogue: CatalogueDep, page: PageDep, network: NetworkPath,
-                              chat: ChatDep, ties: TiesDep) -> CommunityPage:
+@router.get(
+    "/{network}/communities",
+    summary="The communities (Louvain), largest first, members by betweenness",
+    responses=documented(404),
+)
+async def network_communities(
+    service: ServiceDep, catalogue: CatalogueDep, page: PageDep, network: NetworkPath, chat: ChatDep, ties: TiesDep
+) -> CommunityPage:
     found = await _network(service, network, chat, ties)
-    chosen = list(enumerate(found.communities))[page.offset:page.offset + page.limit]
-    items = [CommunityOut(index=i, size=len(members),
-                          members=[node_out(catalogue, found, n)
-                                   for n in sorted(members, key=lambda n: (-found.betweenness.get(n, 0.0), n))])
-             for i, members in chosen]
-    return CommunityPage(total=len(found.communities), limit=page.limit, offset=page.offset,
-                         network=network_out(catalogue, found), items=items)
+    chosen = list(enumerate(found.communities))[page.offset : page.offset + page.limit]
+    items = [
+        CommunityOut(
+            index=i,
+            size=len(members),
+            members=[
+                node_out(catalogue, found, n)
+                for n in sorted(members, key=lambda n: (-found.betweenness.get(n, 0.0), n))
+            ],
+        )
+        for i, members in chosen
+    ]
+    return CommunityPage(
+        total=len(found.communities),
+        limit=page.limit,
+        offset=page.offset,
+        network=network_out(catalogue, found),
+        items=items,
+    )
 
 
-@router.get("/{network}/bridges", summary="People whose own ties join communities, with the ties and their facts",
-            responses=documented(404))
-async def network_bridges(service: ServiceDep, catalogue: CatalogueDep, page: PageDep, network: NetworkPath,
-                          chat: ChatDep, ties: TiesDep) -> BrokerPage:
+@router.get(
+    "/{network}/bridges",
+    summary="People whose own ties join communities, with the ties and their facts",
+    responses=documented(404),
+)
+async def network_bridges(
+    service: ServiceDep, catalogue: CatalogueDep, page: PageDep, network: NetworkPath, chat: ChatDep, ties: TiesDep
+) -> BrokerPage:
     found = await _network(service, network, chat, ties)
     crossing = await run_in_threadpool(community_bridges, found)
     people = await run_in_threadpool(brokers, found)
     items = []
-    for person, reaches in people[page.offset:page.offset + page.limit]:
+    for person, reaches in people[page.offset : page.offset + page.limit]:
         own = [(b if a == person else a, t) for a, b, t in crossing if person in (a, b)]
-        items.append(BrokerOut(node=node_out(catalogue, found, person), reaches=sorted(reaches),
-                               ties=[BridgeTieOut(other=node_out(catalogue, found, other),
-                                                  evidence=[evidence_out(catalogue, t) for t in tied])
-                                     for other, tied in own]))
-    return BrokerPage(total=len(people), limit=page.limit, offset=page.offset, network=network_out(catalogue, found),
-                      items=items)
+        items.append(
+            BrokerOut(
+                node=node_out(catalogue, found, person),
+                reaches=sorted(reaches),
+                ties=[
+                    BridgeTieOut(
+                        other=node_out(catalogue, found, other), evidence=[evidence_out(catalogue, t) for t in tied]
+                    )
+                    for other, tied in own
+                ],
+            )
+        )
+    return BrokerPage(
+        total=len(people), limit=page.limit, offset=page.offset, network=network_out(catalogue, found), items=items
+    )
 
 
 def _export(catalogue: Catalogue, found: Network, format: str) -> tuple[bytes, str]:
@@ -418,9 +554,16 @@ def _export(catalogue: Catalogue, found: Network, format: str) -> tuple[bytes, s
     out = nx.Graph()
     for iri in found.graph:
         node = node_out(catalogue, found, iri)
-        out.add_node(iri, label=node.label, kind=node.kind, degree=node.degree, ties=node.ties,
-                     betweenness=node.betweenness, brokerage=-1.0 if node.brokerage is None else node.brokerage,
-                     community=-1 if node.community is None else node.community)
+        out.add_node(
+            iri,
+            label=node.label,
+            kind=node.kind,
+            degree=node.degree,
+            ties=node.ties,
+            betweenness=node.betweenness,
+            brokerage=-1.0 if node.brokerage is None else node.brokerage,
+            community=-1 if node.community is None else node.community,
+        )
     for u, v, data in found.graph.edges(data=True):
         out.add_edge(u, v, weight=float(data["weight"]), kinds=",".join(sorted({t.kind for t in data["ties"]})))
     buffer = io.BytesIO()
@@ -431,19 +574,23 @@ def _export(catalogue: Catalogue, found: Network, format: str) -> tuple[bytes, s
     return buffer.getvalue(), "application/graphml+xml"
 
 
-@router.get("/{network}/export", summary="The network for Gephi and others: GEXF or GraphML, measures as node "
-            "attributes", responses={200: {"content": {"application/gexf+xml": {}, "application/graphml+xml": {}}},
-                                     **documented(404)})
-async def network_export(service: ServiceDep, catalogue: CatalogueDep, network: NetworkPath, chat: ChatDep,
-                         ties: TiesDep,
-                         format: Annotated[Literal["gexf", "graphml"], Query(description="gexf or graphml")]
-                         = "gexf") -> Response:
+@router.get(
+    "/{network}/export",
+    summary="The network for Gephi and others: GEXF or GraphML, measures as node attributes",
+    responses={200: {"content": {"application/gexf+xml": {}, "application/graphml+xml": {}}}, **documented(404)},
+)
+async def network_export(
+    service: ServiceDep,
+    catalogue: CatalogueDep,
+    network: NetworkPath,
+    chat: ChatDep,
+    ties: TiesDep,
+    format: Annotated[Literal["gexf", "graphml"], Query(description="gexf or graphml")] = "gexf",
+) -> Response:
     found = await _network(service, network, chat, ties)
     content, media = await run_in_threadpool(_export, catalogue, found, format)
     name = f"qikg-{network}{'-' + (catalogue.chat_id(found.chat) or '') if found.chat else ''}.{format}"
-    return Response(content, media_type=media,
-                    headers={"content-disposition": f'attachment; filename="{name}"'})
-
+    return Response(content, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
 # --- the same figures on the entity pages --------------------------------------------------------------------------
@@ -454,8 +601,13 @@ PAGE_TIES = 8  # ties listed on an entity page, most facts first
 def _neighbours_for_page(catalogue: Catalogue, network: Network, iri: str, kind: str | None = None) -> list[dict]:
     around = [n for n in network.graph[iri] if kind is None or network.kinds.get(n) == kind]
     around.sort(key=lambda n: (-network.graph.edges[iri, n]["weight"], n))
-    return [{"node": node_out(catalogue, network, n),
-             "evidence": [evidence_out(catalogue, t) for t in network.ties(iri, n)]} for n in around[:PAGE_TIES]]
+    return [
+        {
+            "node": node_out(catalogue, network, n),
+            "evidence": [evidence_out(catalogue, t) for t in network.ties(iri, n)],
+        }
+        for n in around[:PAGE_TIES]
+    ]
 
 
 def page_sections(service: GraphService, catalogue: Catalogue, iri: str) -> dict | None:
@@ -467,40 +619,70 @@ def page_sections(service: GraphService, catalogue: Catalogue, iri: str) -> dict
     nets = networks(service)
     people = nets.get("people")
     if iri in catalogue.participants and iri in people.graph:
-        return {"kind": "participant", "network": network_out(catalogue, people),
-                "node": node_out(catalogue, people, iri), "place": place(people, iri, "betweenness"),
-                "of": len(ranked(people, "betweenness")),
-                "ties": _neighbours_for_page(catalogue, people, iri), "api": f"/api/network/people/nodes/"
-                f"{catalogue.participants[iri].handle}"}
+        return {
+            "kind": "participant",
+            "network": network_out(catalogue, people),
+            "node": node_out(catalogue, people, iri),
+            "place": place(people, iri, "betweenness"),
+            "of": len(ranked(people, "betweenness")),
+            "ties": _neighbours_for_page(catalogue, people, iri),
+            "api": f"/api/network/people/nodes/{catalogue.participants[iri].handle}",
+        }
     if iri in catalogue.organisations:
         orgs = nets.get("organisations")
         if iri not in orgs.graph:
             return None
         links = [(y if x == iri else x, people_) for x, y, people_ in organisation_links(orgs) if iri in (x, y)]
-        return {"kind": "organisation", "network": network_out(catalogue, orgs),
-                "ties": _neighbours_for_page(catalogue, orgs, iri, "participant"),
-                "links": [{"other": node_out(catalogue, orgs, other),
-                           "people": [node_out(catalogue, orgs, p) for p, _, _ in found]} for other, found in links],
-                "api": f"/api/network/organisations/nodes/{catalogue.organisations[iri].slug}"}
+        return {
+            "kind": "organisation",
+            "network": network_out(catalogue, orgs),
+            "ties": _neighbours_for_page(catalogue, orgs, iri, "participant"),
+            "links": [
+                {
+                    "other": node_out(catalogue, orgs, other),
+                    "people": [node_out(catalogue, orgs, p) for p, _, _ in found],
+                }
+                for other, found in links
+            ],
+            "api": f"/api/network/organisations/nodes/{catalogue.organisations[iri].slug}",
+        }
     if iri in catalogue.themes:
         themes = nets.get("themes")
         if iri not in themes.graph:
             return None
-        return {"kind": "theme", "network": network_out(catalogue, themes),
-                "ties": _neighbours_for_page(catalogue, themes, iri, "participant"),
-                "api": f"/api/network/themes/nodes/{catalogue.themes[iri].slug}"}
+        return {
+            "kind": "theme",
+            "network": network_out(catalogue, themes),
+            "ties": _neighbours_for_page(catalogue, themes, iri, "participant"),
+            "api": f"/api/network/themes/nodes/{catalogue.themes[iri].slug}",
+        }
     if iri in catalogue.chats:
         chat_people = nets.get("people", iri)
         compared = compare(chat_people, nets.rankings, "betweenness")
-        return {"kind": "chat", "network": network_out(catalogue, chat_people),
-                "bridges": [node_out(catalogue, chat_people, p) for p, _ in brokers(chat_people)[:PAGE_TIES]],
-                "rankings": [{"label": c.label, "rho": c.rho,
-                              "rows": [{"person": node_out(catalogue, chat_people, p) if p in chat_people.graph
-                                        else None, "iri": p, "theirs": theirs, "ours": mine}
-                                       for p, theirs, mine in c.rows],
-                              "report_only": [node_out(catalogue, chat_people, p) for p in c.report_only
-                                              if p in chat_people.graph],
-                              "network_only": [node_out(catalogue, chat_people, p) for p in c.network_only]}
-                             for c in compared],
-                "api": f"/api/network/compare?chat={catalogue.chat_id(iri)}"}
+        return {
+            "kind": "chat",
+            "network": network_out(catalogue, chat_people),
+            "bridges": [node_out(catalogue, chat_people, p) for p, _ in brokers(chat_people)[:PAGE_TIES]],
+            "rankings": [
+                {
+                    "label": c.label,
+                    "rho": c.rho,
+                    "rows": [
+                        {
+                            "person": node_out(catalogue, chat_people, p) if p in chat_people.graph else None,
+                            "iri": p,
+                            "theirs": theirs,
+                            "ours": mine,
+                        }
+                        for p, theirs, mine in c.rows
+                    ],
+                    "report_only": [
+                        node_out(catalogue, chat_people, p) for p in c.report_only if p in chat_people.graph
+                    ],
+                    "network_only": [node_out(catalogue, chat_people, p) for p in c.network_only],
+                }
+                for c in compared
+            ],
+            "api": f"/api/network/compare?chat={catalogue.chat_id(iri)}",
+        }
     return None

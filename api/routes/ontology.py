@@ -8,21 +8,26 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 from rdflib import URIRef
 
-from api import sparql_formats as fmt
 from api.deps import ServiceDep
 from api.errors import ApiError, documented
 from api.negotiation import PageFormat, page_media
 from api.queries import load
+from kg.sparql import formats as fmt
 
 router = APIRouter(tags=["ontology"])
 OFFERED = [fmt.TURTLE, fmt.HTML, fmt.JSONLD, fmt.NTRIPLES]
 
 
-@router.get("/ontology", summary="The ontology: HTML documentation or Turtle / JSON-LD / N-Triples by Accept",
-            responses={200: {"content": {m: {} for m in OFFERED}}, **documented(404, 406)})
-def ontology(request: Request, service: ServiceDep,
-             format: Annotated[PageFormat | None, Query(description="overrides Accept")] = None
-             ) -> Response:
+@router.get(
+    "/ontology",
+    summary="The ontology: HTML documentation or Turtle / JSON-LD / N-Triples by Accept",
+    responses={200: {"content": {m: {} for m in OFFERED}}, **documented(404, 406)},
+)
+def ontology(
+    request: Request,
+    service: ServiceDep,
+    format: Annotated[PageFormat | None, Query(description="overrides Accept")] = None,
+) -> Response:
     media = page_media(request.headers.get("accept"), format, OFFERED, "the ontology")
     if media == fmt.HTML:
         page = service.settings.data_dir / "ontology.html"

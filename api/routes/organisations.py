@@ -17,14 +17,21 @@ router = APIRouter(prefix="/api/organisations", tags=["organisations"])
 
 
 def organisation_json(catalogue: Catalogue, org: Organisation) -> dict:
-    return {"id": org.slug, "iri": org.iri, "url": catalogue.page(org.iri), "label": org.label, "kind": org.kind,
-            "alt_names": org.alt_names,
-            "part_of": [catalogue.local_id(p, "organisation") for p in org.parents]}
+    return {
+        "id": org.slug,
+        "iri": org.iri,
+        "url": catalogue.page(org.iri),
+        "label": org.label,
+        "kind": org.kind,
+        "alt_names": org.alt_names,
+        "part_of": [catalogue.local_id(p, "organisation") for p in org.parents],
+    }
 
 
 @router.get("", summary="Organisations")
 def list_organisations(
-    catalogue: CatalogueDep, page: PageDep,
+    catalogue: CatalogueDep,
+    page: PageDep,
     q: Annotated[str | None, Query(max_length=TEXT_MAX, description="words in the name")] = None,
     kind: Annotated[str | None, Query(max_length=TEXT_MAX, description="e.g. trust, university")] = None,
 ) -> dict:
@@ -36,15 +43,26 @@ def list_organisations(
     return page.of([organisation_json(catalogue, o) for o in orgs])
 
 
-@router.get("/{organisation_id:path}", summary="One organisation (id or name, any case) with its participants",
-            responses=documented(404))
-def get_organisation(service: ServiceDep, catalogue: CatalogueDep,
-                     organisation_id: Annotated[str, Path(max_length=TEXT_MAX, examples=["ecist"])]) -> dict:
+@router.get(
+    "/{organisation_id:path}",
+    summary="One organisation (id or name, any case) with its participants",
+    responses=documented(404),
+)
+def get_organisation(
+    service: ServiceDep,
+    catalogue: CatalogueDep,
+    organisation_id: Annotated[str, Path(max_length=TEXT_MAX, examples=["ecist"])],
+) -> dict:
     org = lookups.organisation(catalogue, organisation_id)
     members = []
     for row in service.store.query(load("organisation_members"), {"organisation": URIRef(org.iri)}).rows:
         iri = str(row["participant"])
-        members.append({"handle": str(row["handle"]) if row.get("handle") else None, "relation": str(row["relation"]),
-                        "url": catalogue.page(iri)})
+        members.append(
+            {
+                "handle": str(row["handle"]) if row.get("handle") else None,
+                "relation": str(row["relation"]),
+                "url": catalogue.page(iri),
+            }
+        )
     parts = [organisation_json(catalogue, o) for o in catalogue.organisations.values() if org.iri in o.parents]
     return {**organisation_json(catalogue, org), "participants": members, "sub_organisations": parts}

@@ -18,28 +18,43 @@ QI = "https://w3id.org/qikg/ontology#"
 
 
 def participant_json(catalogue: Catalogue, person: Participant) -> dict:
-    return {"handle": person.handle, "iri": person.iri, "url": catalogue.page(person.iri),
-            "aliases": person.aliases, "display_names": person.display_names, "names": person.names,
-            "roles": person.roles, "organisation_account": person.organisation_account,
-            "quotes": sum(1 for q in catalogue.quotes if q["author_iri"] == person.iri)}
+    return {
+        "handle": person.handle,
+        "iri": person.iri,
+        "url": catalogue.page(person.iri),
+        "aliases": person.aliases,
+        "display_names": person.display_names,
+        "names": person.names,
+        "roles": person.roles,
+        "organisation_account": person.organisation_account,
+        "quotes": sum(1 for q in catalogue.quotes if q["author_iri"] == person.iri),
+    }
 
 
 @router.get("", summary="People and accounts")
 def list_participants(
-    catalogue: CatalogueDep, page: PageDep,
+    catalogue: CatalogueDep,
+    page: PageDep,
     q: Annotated[str | None, Query(max_length=TEXT_MAX, description="words in a handle, alias or name")] = None,
 ) -> dict:
     people = sorted(catalogue.participants.values(), key=lambda p: p.handle.casefold())
     if q is not None:
-        people = [p for p in people
-                  if ranking.match_all(q, " ".join([p.handle, *p.aliases, *p.display_names, *p.names]))]
+        people = [
+            p for p in people if ranking.match_all(q, " ".join([p.handle, *p.aliases, *p.display_names, *p.names]))
+        ]
     return page.of([participant_json(catalogue, p) for p in people])
 
 
-@router.get("/{handle}", summary="One participant (handle or alias, any case) with quotes, resources, organisations",
-            responses=documented(404))
-def get_participant(service: ServiceDep, catalogue: CatalogueDep,
-                    handle: Annotated[str, Path(max_length=TEXT_MAX, examples=["jimmyparvin"])]) -> dict:
+@router.get(
+    "/{handle}",
+    summary="One participant (handle or alias, any case) with quotes, resources, organisations",
+    responses=documented(404),
+)
+def get_participant(
+    service: ServiceDep,
+    catalogue: CatalogueDep,
+    handle: Annotated[str, Path(max_length=TEXT_MAX, examples=["jimmyparvin"])],
+) -> dict:
     person = lookups.participant(catalogue, handle)
     props: dict[str, list[str]] = {}
     for row in service.store.query(load("entity_out"), {"subject": URIRef(person.iri)}).rows:
@@ -49,8 +64,9 @@ def get_participant(service: ServiceDep, catalogue: CatalogueDep,
         out = []
         for iri in props.get(QI + prop, []):
             org = catalogue.organisations.get(iri)
-            out.append({"id": org.slug if org else iri, "label": org.label if org else None,
-                        "url": catalogue.page(iri)})
+            out.append(
+                {"id": org.slug if org else iri, "label": org.label if org else None, "url": catalogue.page(iri)}
+            )
         return out
 
     quotes = [q for q in catalogue.quotes if q["author_iri"] == person.iri]
@@ -61,13 +77,16 @@ def get_participant(service: ServiceDep, catalogue: CatalogueDep,
         "matched_via": matched,
         "affiliations": orgs("affiliatedWith"),
         "account_of": orgs("accountOf"),
-        "same_person_as": [catalogue.participants[i].handle for i in props.get(QI + "sameAgentAs", [])
-                           if i in catalogue.participants],
+        "same_person_as": [
+            catalogue.participants[i].handle for i in props.get(QI + "sameAgentAs", []) if i in catalogue.participants
+        ],
         "panelist_of": [catalogue.chat_id(c) for c in props.get(QI + "panelistOf", [])],
         "quotes": quotes,
         "questions_answered": [q for q in catalogue.questions if q["iri"] in answered],
         "questions_asked": [q for q in catalogue.questions if q["asked_by"] == person.handle],
         "resources_shared": [r for r in catalogue.resources.values() if person.handle in r["shared_by"]],
-        "source": [{"source": text(r.get("source")), "title": text(r.get("title")), "line": text(r.get("line"))}
-                   for r in service.store.query(load("source_of"), {"subject": URIRef(person.iri)}).rows],
+        "source": [
+            {"source": text(r.get("source")), "title": text(r.get("title")), "line": text(r.get("line"))}
+            for r in service.store.query(load("source_of"), {"subject": URIRef(person.iri)}).rows
+        ],
     }

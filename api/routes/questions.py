@@ -19,20 +19,28 @@ ChatParam = Annotated[str | None, Query(max_length=TEXT_MAX, description="chat i
 @router.get("", summary="The chats' questions")
 def list_questions(catalogue: CatalogueDep, page: PageDep, chat: ChatParam = None) -> dict:
     questions = [q for q in catalogue.questions if chat is None or q["chat"] == chat]
-    return page.of([{**q, "answers": sum(1 for x in catalogue.quotes if x["question"] == q["iri"])}
-                    for q in questions])
+    return page.of([{**q, "answers": sum(1 for x in catalogue.quotes if x["question"] == q["iri"])} for q in questions])
 
 
 @router.get("/{number}", summary="One question and the quotes that answer it", responses=documented(400, 404))
-def get_question(service: ServiceDep, catalogue: CatalogueDep, page: PageDep,
-                 number: Annotated[int, Path(ge=1, le=10_000)], chat: ChatParam = None) -> dict:
+def get_question(
+    service: ServiceDep,
+    catalogue: CatalogueDep,
+    page: PageDep,
+    number: Annotated[int, Path(ge=1, le=10_000)],
+    chat: ChatParam = None,
+) -> dict:
     matches = [q for q in catalogue.questions if q["number"] == number and (chat is None or q["chat"] == chat)]
     if not matches:
         numbers = sorted({str(q["number"]) for q in catalogue.questions if chat is None or q["chat"] == chat})
         raise not_found("question", str(number), numbers)
     if len(matches) > 1:
-        raise ApiError(400, "ambiguous question", f"question {number} exists in several chats; add ?chat= one of "
-                       f"{', '.join(sorted(q['chat'] or '' for q in matches))}")
+        raise ApiError(
+            400,
+            "ambiguous question",
+            f"question {number} exists in several chats; add ?chat= one of "
+            f"{', '.join(sorted(q['chat'] or '' for q in matches))}",
+        )
     question = matches[0]
     answers = [q for q in catalogue.quotes if q["question"] == question["iri"]]
     themes = lookups.item_reasons(service, catalogue, str(URIRef(question["iri"])))

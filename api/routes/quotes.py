@@ -15,13 +15,13 @@ router = APIRouter(prefix="/api/quotes", tags=["quotes"])
 
 @router.get("", summary="Quotes, filtered by theme, question, author and full text", responses=documented(404))
 def list_quotes(
-    catalogue: CatalogueDep, page: PageDep,
+    catalogue: CatalogueDep,
+    page: PageDep,
     theme: Annotated[str | None, Query(max_length=TEXT_MAX, description="theme id or any label")] = None,
     include_narrower: bool = True,
     question: Annotated[int | None, Query(ge=1, le=10_000, description="question number")] = None,
     author: Annotated[str | None, Query(max_length=TEXT_MAX, description="handle or alias, any case")] = None,
-    q: Annotated[str | None, Query(max_length=TEXT_MAX, description="words that must all occur in the text")]
-    = None,
+    q: Annotated[str | None, Query(max_length=TEXT_MAX, description="words that must all occur in the text")] = None,
     chat: Annotated[str | None, Query(max_length=TEXT_MAX, description="chat id, e.g. 2022-10-19")] = None,
 ) -> dict:
     quotes = catalogue.quotes

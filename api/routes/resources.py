@@ -18,16 +18,20 @@ TITLE = "http://purl.org/dc/terms/"
 QI = "https://w3id.org/qikg/ontology#"
 
 
-@router.get("", summary="Resources, optionally for a theme (id or any label; narrower themes included)",
-            responses=documented(404))
+@router.get(
+    "",
+    summary="Resources, optionally for a theme (id or any label; narrower themes included)",
+    responses=documented(404),
+)
 async def list_resources(
-    catalogue: CatalogueDep, page: PageDep,
-    theme: Annotated[str | None, Query(max_length=TEXT_MAX, description="theme id, prefLabel, altLabel or "
-                                       "hiddenLabel, any case")] = None,
+    catalogue: CatalogueDep,
+    page: PageDep,
+    theme: Annotated[
+        str | None, Query(max_length=TEXT_MAX, description="theme id, prefLabel, altLabel or hiddenLabel, any case")
+    ] = None,
     include_narrower: Annotated[bool, Query(description="also resources of narrower themes")] = True,
     q: Annotated[str | None, Query(max_length=TEXT_MAX, description="words in the title")] = None,
-    shared_by: Annotated[str | None, Query(max_length=TEXT_MAX, description="handle or alias of who shared it")]
-    = None,
+    shared_by: Annotated[str | None, Query(max_length=TEXT_MAX, description="handle or alias of who shared it")] = None,
     core: Annotated[bool | None, Query(description="only the report's core resources (true) or shared ones")] = None,
 ) -> dict:
     if theme is not None:
@@ -44,10 +48,18 @@ async def list_resources(
     return page.of(items)  # async: all in memory, no store call, so no thread-pool hop
 
 
-@router.get("/{resource_id}", summary="One resource: bibliographic data, who shared it, themes, quotes around it",
-            responses=documented(404))
-def get_resource(service: ServiceDep, catalogue: CatalogueDep, resource_id: Annotated[str, Path(
-        max_length=TEXT_MAX, examples=["10-principles-at-the-human-heart-of-improvement"])]) -> dict:
+@router.get(
+    "/{resource_id}",
+    summary="One resource: bibliographic data, who shared it, themes, quotes around it",
+    responses=documented(404),
+)
+def get_resource(
+    service: ServiceDep,
+    catalogue: CatalogueDep,
+    resource_id: Annotated[
+        str, Path(max_length=TEXT_MAX, examples=["10-principles-at-the-human-heart-of-improvement"])
+    ],
+) -> dict:
     iri = catalogue.id_base + "resource/" + resource_id
     summary = catalogue.resources.get(iri)
     if summary is None:
@@ -68,12 +80,16 @@ def get_resource(service: ServiceDep, catalogue: CatalogueDep, resource_id: Anno
     sections = [q for q in catalogue.questions if q["iri"] in set(props.get(QI + "inQuestionSection", []))]
     return {
         **summary,
-        "publisher": one(TITLE + "publisher"), "container": one(QI + "container"),
+        "publisher": one(TITLE + "publisher"),
+        "container": one(QI + "container"),
         "description": one(TITLE + "description"),
         "themes_because": lookups.item_reasons(service, catalogue, iri),
-        "quotes": quotes, "question_sections": sections,
-        "source": [{"source": text(r.get("source")), "title": text(r.get("title")), "line": py(r.get("line"))}
-                   for r in service.store.query(load("source_of"), {"subject": URIRef(iri)}).rows],
+        "quotes": quotes,
+        "question_sections": sections,
+        "source": [
+            {"source": text(r.get("source")), "title": text(r.get("title")), "line": py(r.get("line"))}
+            for r in service.store.query(load("source_of"), {"subject": URIRef(iri)}).rows
+        ],
     }
 
 

@@ -11,46 +11,74 @@ from api import lookups, ranking
 from api.catalogue import Catalogue
 from api.deps import TEXT_MAX, CatalogueDep, PageDep
 from api.errors import ApiError, documented
-from kg.search import SearchTooBroad
+from kg.indexes.search import SearchTooBroad
 
 router = APIRouter(prefix="/api/search", tags=["search"])
 Kind = Literal["theme", "participant", "organisation", "resource", "question", "quote"]
-PATHS = {"theme": "/api/themes/", "participant": "/api/participants/", "organisation": "/api/organisations/",
-         "resource": "/api/resources/", "question": "/api/questions/", "quote": None}
-Q_DOC = ('words to look for: "a phrase" in quotes, coach* for words that start so; words of the thesaurus also '
-         "find their synonyms (gemba finds go and see); a word finds its other forms (improve finds improvement); at "
-         "least one letter or digit, else 400")
+PATHS = {
+    "theme": "/api/themes/",
+    "participant": "/api/participants/",
+    "organisation": "/api/organisations/",
+    "resource": "/api/resources/",
+    "question": "/api/questions/",
+    "quote": None,
+}
+Q_DOC = (
+    'words to look for: "a phrase" in quotes, coach* for words that start so; words of the thesaurus also '
+    "find their synonyms (gemba finds go and see); a word finds its other forms (improve finds improvement); at "
+    "least one letter or digit, else 400"
+)
 
 
 def _question_ids(catalogue: Catalogue, needle: str, chat: str | None) -> list[str]:
     """Questions by id (2022-10-19/q2) or number (2, Q2: that question of every chat, or of `chat` when given)."""
     number = needle.strip().upper().removeprefix("Q")
-    found = [q["id"] for q in catalogue.questions
-             if needle == q["id"] or (number.isascii() and number.isdigit() and int(number) == q["number"]
-                                      and (chat is None or q["chat"] == chat))]
+    found = [
+        q["id"]
+        for q in catalogue.questions
+        if needle == q["id"]
+        or (
+            number.isascii() and number.isdigit() and int(number) == q["number"] and (chat is None or q["chat"] == chat)
+        )
+    ]
     if not found:
-        raise ApiError(404, "unknown question", f"no question {needle[:100]!r}",
-                       suggestions=[q["id"] for q in catalogue.questions][:10])
+        raise ApiError(
+            404,
+            "unknown question",
+            f"no question {needle[:100]!r}",
+            suggestions=[q["id"] for q in catalogue.questions][:10],
+        )
     return found
 
 
-@router.get("", summary="Search everything, best matches first, with the matched words marked",
-            responses=documented(400, 404))
-def search(catalogue: CatalogueDep, page: PageDep,
-           q: Annotated[str, Query(min_length=1, max_length=TEXT_MAX, description=Q_DOC)],
-           kind: Annotated[Kind | None, Query(description="only this kind of thing")] = None,
-           chat: Annotated[str | None, Query(max_length=TEXT_MAX, description="only in this chat (its id)")] = None,
-           question: Annotated[str | None, Query(max_length=TEXT_MAX, description="only answers to this question "
-                                                 "(2, Q2 or its id)")] = None,
-           theme: Annotated[str | None, Query(max_length=TEXT_MAX, description="only things tagged with this "
-                                              "theme or a narrower one (id or any label)")] = None,
-           author: Annotated[str | None, Query(max_length=TEXT_MAX, description="only what this account said "
-                                               "(handle or alias, any case)")] = None) -> dict:
+@router.get(
+    "", summary="Search everything, best matches first, with the matched words marked", responses=documented(400, 404)
+)
+def search(
+    catalogue: CatalogueDep,
+    page: PageDep,
+    q: Annotated[str, Query(min_length=1, max_length=TEXT_MAX, description=Q_DOC)],
+    kind: Annotated[Kind | None, Query(description="only this kind of thing")] = None,
+    chat: Annotated[str | None, Query(max_length=TEXT_MAX, description="only in this chat (its id)")] = None,
+    question: Annotated[
+        str | None, Query(max_length=TEXT_MAX, description="only answers to this question (2, Q2 or its id)")
+    ] = None,
+    theme: Annotated[
+        str | None,
+        Query(
+            max_length=TEXT_MAX, description="only things tagged with this theme or a narrower one (id or any label)"
+        ),
+    ] = None,
+    author: Annotated[
+        str | None, Query(max_length=TEXT_MAX, description="only what this account said (handle or alias, any case)")
+    ] = None,
+) -> dict:
     if not ranking.words(q):
         raise ApiError(400, "empty search", "q must contain at least one letter or digit")
     if chat is not None and not any(chat == c["id"] for c in catalogue.chats.values()):
-        raise ApiError(404, "unknown chat", f"no chat {chat[:100]!r}",
-                       suggestions=[c["id"] for c in catalogue.chats.values()])
+        raise ApiError(
+            404, "unknown chat", f"no chat {chat[:100]!r}", suggestions=[c["id"] for c in catalogue.chats.values()]
+        )
     questions = _question_ids(catalogue, question, chat) if question is not None else None
     themes = None
     if theme is not None:
@@ -61,9 +89,16 @@ def search(catalogue: CatalogueDep, page: PageDep,
         person = lookups.participant(catalogue, author)
         handle = person.handle
     try:
-        parsed, total, hits = catalogue.search_index().search(q, kind=kind, chat=chat, questions=questions,
-                                                              themes=themes, author=handle, limit=page.limit,
-                                                              offset=page.offset)
+        parsed, total, hits = catalogue.search_index().search(
+            q,
+            kind=kind,
+            chat=chat,
+            questions=questions,
+            themes=themes,
+            author=handle,
+            limit=page.limit,
+            offset=page.offset,
+        )
     except SearchTooBroad as error:
         raise ApiError(400, "search too broad", str(error)) from None
     items = []
@@ -79,9 +114,26 @@ def search(catalogue: CatalogueDep, page: PageDep,
             iri = person.iri if person else None
         else:
             iri = catalogue.id_base + f"{hit.kind}/{hit.id}"
-        items.append({"kind": hit.kind, "id": hit.id, "label": hit.label, "text": hit.document.body,
-                      "snippet": hit.snippet, "snippet_html": hit.snippet_html, "score": hit.score,
-                      "author": hit.document.author if hit.kind == "quote" else None, "chat": hit.document.chat,
-                      "api": api, "url": catalogue.page(iri)})
-    return {"query": q, "expanded": parsed.expanded, "total": total, "limit": page.limit, "offset": page.offset,
-            "items": items}
+        items.append(
+            {
+                "kind": hit.kind,
+                "id": hit.id,
+                "label": hit.label,
+                "text": hit.document.body,
+                "snippet": hit.snippet,
+                "snippet_html": hit.snippet_html,
+                "score": hit.score,
+                "author": hit.document.author if hit.kind == "quote" else None,
+                "chat": hit.document.chat,
+                "api": api,
+                "url": catalogue.page(iri),
+            }
+        )
+    return {
+        "query": q,
+        "expanded": parsed.expanded,
+        "total": total,
+        "limit": page.limit,
+        "offset": page.offset,
+        "items": items,
+    }

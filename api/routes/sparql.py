@@ -17,14 +17,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
-from api import sparql_formats as fmt
 from api.deps import TEMPLATES, ServiceDep
 from api.errors import ApiError, ErrorBody, documented, error_body
 from api.negotiation import choose
 from api.queries import examples
-from api.sandbox import Rejected, SandboxBusy, WorkerFailed
-from api.sparql_policy import CheckedQuery, MalformedQuery, PolicyError
 from api.state import GraphService
+from kg.sparql import formats as fmt
+from kg.sparql.policy import CheckedQuery, MalformedQuery, PolicyError
+from kg.sparql.sandbox import Rejected, SandboxBusy, WorkerFailed
 from kg.store import QueryResult, QuerySyntaxError, QueryTimeout, RowLimitExceeded, StoreError
 
 router = APIRouter(tags=["sparql"])
@@ -62,10 +62,15 @@ def _service_description(request: Request, service: GraphService) -> Graph:
     graph.add((node, SD.endpoint, endpoint))
     graph.add((node, SD.supportedLanguage, SD.SPARQL11Query))
     graph.add((node, SD.feature, SD.UnionDefaultGraph))
-    for iri in ("http://www.w3.org/ns/formats/SPARQL_Results_JSON", "http://www.w3.org/ns/formats/SPARQL_Results_XML",
-                "http://www.w3.org/ns/formats/SPARQL_Results_CSV", "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
-                "http://www.w3.org/ns/formats/Turtle", "http://www.w3.org/ns/formats/N-Triples",
-                "http://www.w3.org/ns/formats/JSON-LD"):
+    for iri in (
+        "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
+        "http://www.w3.org/ns/formats/SPARQL_Results_XML",
+        "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
+        "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
+        "http://www.w3.org/ns/formats/Turtle",
+        "http://www.w3.org/ns/formats/N-Triples",
+        "http://www.w3.org/ns/formats/JSON-LD",
+    ):
         graph.add((node, SD.resultFormat, URIRef(iri)))
     dataset = BNode()
     graph.add((node, SD.defaultDataset, dataset))
@@ -81,23 +86,41 @@ def _service_description(request: Request, service: GraphService) -> Graph:
     return graph
 
 
-def _page(request: Request, service: GraphService, query: str, result: QueryResult | None = None,
-          error: dict | None = None, status: int = 200) -> HTMLResponse:
+def _page(
+    request: Request,
+    service: GraphService,
+    query: str,
+    result: QueryResult | None = None,
+    error: dict | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     catalogue = service.catalogue()
     table: dict | None = None
     if result is not None:
         if result.kind == "ASK":
             table = {"boolean": result.boolean}
         elif result.kind == "SELECT":
-            table = {"columns": result.variables,
-                     "rows": [[row.get(v) for v in result.variables] for row in result.rows]}
+            table = {
+                "columns": result.variables,
+                "rows": [[row.get(v) for v in result.variables] for row in result.rows],
+            }
         else:
             table = {"columns": ["subject", "predicate", "object"], "rows": [list(t) for t in result.triples]}
-    return TEMPLATES.TemplateResponse(request, "sparql.html", {
-        "query": query or examples()[0][2] if examples() else query, "result": table, "error": error,
-        "examples": examples(), "page": catalogue.page, "is_iri": lambda v: isinstance(v, URIRef),
-        "timeout": service.settings.query_timeout, "row_limit": service.settings.row_limit,
-    }, status_code=status)
+    return TEMPLATES.TemplateResponse(
+        request,
+        "sparql.html",
+        {
+            "query": query or examples()[0][2] if examples() else query,
+            "result": table,
+            "error": error,
+            "examples": examples(),
+            "page": catalogue.page,
+            "is_iri": lambda v: isinstance(v, URIRef),
+            "timeout": service.settings.query_timeout,
+            "row_limit": service.settings.row_limit,
+        },
+        status_code=status,
+    )
 
 
 def _client(request: Request) -> str:
@@ -131,8 +154,9 @@ def _failure(error: Exception, settings_timeout: float) -> tuple[int, dict]:
         return 503, error_body("busy", str(error))
     if isinstance(error, WorkerFailed):
         return 503, error_body("query failed", f"the server's query worker stopped: {error}")
-    return 503, error_body("query failed", f"the query engine failed on the server's side, not because of the "
-                           f"query: {error}; try again")
+    return 503, error_body(
+        "query failed", f"the query engine failed on the server's side, not because of the query: {error}; try again"
+    )
 
 
 async def _answer(request: Request, service: GraphService, query: str | None, format_name: str | None) -> Response:
@@ -140,8 +164,11 @@ async def _answer(request: Request, service: GraphService, query: str | None, fo
     if not query or not query.strip():
         media = choose(accept, [fmt.TURTLE, fmt.HTML, fmt.NTRIPLES, fmt.JSONLD])
         if media is None:
-            raise ApiError(406, "not acceptable", "the service description is offered as Turtle, N-Triples, "
-                           "JSON-LD or an HTML query page")
+            raise ApiError(
+                406,
+                "not acceptable",
+                "the service description is offered as Turtle, N-Triples, JSON-LD or an HTML query page",
+            )
         if media == fmt.HTML:
             return _page(request, service, "")
         return Response(fmt.serialize_graph(_service_description(request, service), media), media_type=media)
@@ -158,8 +185,7 @@ async def _answer(request: Request, service: GraphService, query: str | None, fo
         return _rejected(request, service, query, error, html)
 
 
-async def _query(request: Request, service: GraphService, query: str, accept: str, html: bool,
-                 client: str) -> Response:
+async def _query(request: Request, service: GraphService, query: str, accept: str, html: bool, client: str) -> Response:
     def encode(checked: CheckedQuery, result: QueryResult) -> Response:
         """Runs in the sandbox's thread for the worker, which stays this request's until the answer is bytes."""
         if html:
@@ -175,18 +201,27 @@ async def _query(request: Request, service: GraphService, query: str, accept: st
             body = fmt.serialize_rows(result, media)
         limit = service.settings.answer_limit_mb * 2**20
         if limit and len(body) > limit:  # the cap counts the text; markup (XML escapes, say) can multiply it
-            raise ApiError(422, "too many results", f"the answer is {len(body) / 2**20:.1f} MiB as {media}, more "
-                           f"than the {service.settings.answer_limit_mb} MiB an answer may have "
-                           "(QIKG_ANSWER_LIMIT_MB); narrow the query down or ask for a plainer format")
+            raise ApiError(
+                422,
+                "too many results",
+                f"the answer is {len(body) / 2**20:.1f} MiB as {media}, more "
+                f"than the {service.settings.answer_limit_mb} MiB an answer may have "
+                "(QIKG_ANSWER_LIMIT_MB); narrow the query down or ask for a plainer format",
+            )
         charset = "; charset=utf-8" if media.startswith("text/") else ""
         return Response(body, media_type=media + charset if charset else media)
 
     settings = service.settings
     try:
-        return await service.sandbox.run_async(query, client=client, timeout=settings.query_timeout,
-                                               row_limit=settings.row_limit,
-                                               allowed_graphs=service.store.named_graphs(), encode=encode,
-                                               gone=request.is_disconnected)
+        return await service.sandbox.run_async(
+            query,
+            client=client,
+            timeout=settings.query_timeout,
+            row_limit=settings.row_limit,
+            allowed_graphs=service.store.named_graphs(),
+            encode=encode,
+            gone=request.is_disconnected,
+        )
     except Rejected:
         raise
     except (MalformedQuery, PolicyError, StoreError) as error:
@@ -199,8 +234,12 @@ async def _query(request: Request, service: GraphService, query: str, accept: st
 def _refuse_dataset_params(params: Mapping[str, object]) -> None:
     """default-graph-uri / named-graph-uri are refused wherever they come: the query string or a POSTed form."""
     if params.get("default-graph-uri") or params.get("named-graph-uri"):
-        raise ApiError(400, "unsupported parameter", "default-graph-uri / named-graph-uri are not supported: the "
-                       "default graph is the union of all graphs; use GRAPH <...> in the query")
+        raise ApiError(
+            400,
+            "unsupported parameter",
+            "default-graph-uri / named-graph-uri are not supported: the "
+            "default graph is the union of all graphs; use GRAPH <...> in the query",
+        )
 
 
 def _errors(*statuses: int) -> dict:
@@ -213,32 +252,55 @@ def _errors(*statuses: int) -> dict:
     for status in (429, 503):
         if status in out:
             out[status] = {**out[status], "headers": retry}
-    out[422] = {**out[422], "model": ErrorBody,
-                "description": "too many results (the row limit), or parameters that do not fit the schema"}
-    out[503] = {**out[503], "description": "the query ran past the time limit, the workers are busy, or the "
-                "query engine failed"}
+    out[422] = {
+        **out[422],
+        "model": ErrorBody,
+        "description": "too many results (the row limit), or parameters that do not fit the schema",
+    }
+    out[503] = {
+        **out[503],
+        "description": "the query ran past the time limit, the workers are busy, or the query engine failed",
+    }
     return out
 
 
-@router.get("/sparql", name="sparql_get", summary="SPARQL 1.1 query (GET)",
-            responses={200: {"content": {m: {} for m in ALL_FORMATS}}, **_errors(400, 403, 406, 413, 422, 429, 503)})
-async def sparql_get(request: Request, service: ServiceDep,
-                     query: Annotated[str | None, Query(description=QUERY_DOC)] = None,
-                     format: Annotated[str | None, Query(description=FORMAT_DOC, max_length=200)] = None) -> Response:
+@router.get(
+    "/sparql",
+    name="sparql_get",
+    summary="SPARQL 1.1 query (GET)",
+    responses={200: {"content": {m: {} for m in ALL_FORMATS}}, **_errors(400, 403, 406, 413, 422, 429, 503)},
+)
+async def sparql_get(
+    request: Request,
+    service: ServiceDep,
+    query: Annotated[str | None, Query(description=QUERY_DOC)] = None,
+    format: Annotated[str | None, Query(description=FORMAT_DOC, max_length=200)] = None,
+) -> Response:
     _refuse_dataset_params(request.query_params)
     if "update" in request.query_params:
         raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
     return await _answer(request, service, query, format)
 
 
-@router.post("/sparql", summary="SPARQL 1.1 query (POST form or application/sparql-query)",
-             responses={200: {"content": {m: {} for m in ALL_FORMATS}},
-                        **_errors(400, 403, 406, 413, 415, 422, 429, 503)},
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/sparql-query": {"schema": {"type": "string"}},
-                 "application/x-www-form-urlencoded": {"schema": {
-                     "type": "object", "properties": {"query": {"type": "string"}, "format": {"type": "string"}}}},
-             }}})
+@router.post(
+    "/sparql",
+    summary="SPARQL 1.1 query (POST form or application/sparql-query)",
+    responses={200: {"content": {m: {} for m in ALL_FORMATS}}, **_errors(400, 403, 406, 413, 415, 422, 429, 503)},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/sparql-query": {"schema": {"type": "string"}},
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"query": {"type": "string"}, "format": {"type": "string"}},
+                    }
+                },
+            },
+        }
+    },
+)
 async def sparql_post(request: Request, service: ServiceDep) -> Response:
     _refuse_dataset_params(request.query_params)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -265,5 +327,9 @@ async def sparql_post(request: Request, service: ServiceDep) -> Response:
         return await _answer(request, service, (fields.get("query") or [None])[0], format_name)
     if content_type == "application/sparql-update":
         raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
-    raise ApiError(415, "unsupported media type", "POST the query as application/sparql-query or as a form "
-                   "(application/x-www-form-urlencoded) with a 'query' field")
+    raise ApiError(
+        415,
+        "unsupported media type",
+        "POST the query as application/sparql-query or as a form "
+        "(application/x-www-form-urlencoded) with a 'query' field",
+    )

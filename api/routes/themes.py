@@ -22,8 +22,13 @@ def theme_json(catalogue: Catalogue, theme: Theme, depth: int = 0) -> dict:
     """A theme with labels, links and counts; `depth` levels of narrower themes nested under 'children'."""
     below = catalogue.descendants(theme.iri)
     out = {
-        "id": theme.slug, "iri": theme.iri, "url": catalogue.page(theme.iri), "label": theme.label,
-        "alt_labels": theme.alt, "hidden_labels": theme.hidden, "lesson": theme.lesson,
+        "id": theme.slug,
+        "iri": theme.iri,
+        "url": catalogue.page(theme.iri),
+        "label": theme.label,
+        "alt_labels": theme.alt,
+        "hidden_labels": theme.hidden,
+        "lesson": theme.lesson,
         "broader": [catalogue.local_id(b, "theme") for b in theme.broader],
         "narrower": [catalogue.local_id(n, "theme") for n in theme.narrower],
         "counts": {
@@ -35,30 +40,44 @@ def theme_json(catalogue: Catalogue, theme: Theme, depth: int = 0) -> dict:
         },
     }
     if depth > 0:
-        out["children"] = [theme_json(catalogue, catalogue.themes[n], depth - 1)
-                           for n in theme.narrower if n in catalogue.themes]
+        out["children"] = [
+            theme_json(catalogue, catalogue.themes[n], depth - 1) for n in theme.narrower if n in catalogue.themes
+        ]
     return out
 
 
 @router.get("", summary="The thesaurus as a tree (top concepts, narrower themes nested), with counts")
-def list_themes(catalogue: CatalogueDep, page: PageDep,
-                flat: Annotated[bool, Query(description="list every theme, not only the top ones")] = False) -> dict:
+def list_themes(
+    catalogue: CatalogueDep,
+    page: PageDep,
+    flat: Annotated[bool, Query(description="list every theme, not only the top ones")] = False,
+) -> dict:
     if flat:
         themes = sorted(catalogue.themes.values(), key=lambda t: t.label.casefold())
         return page.of([theme_json(catalogue, t) for t in themes])
     return page.of([theme_json(catalogue, t, depth=20) for t in catalogue.tops()])
 
 
-@router.get("/{theme_id:path}",
-            summary="One theme (by id or any label, any case) with its quotes, questions, resources",
-            responses=documented(404))
-def get_theme(catalogue: CatalogueDep, page: PageDep,
-              theme_id: Annotated[str, Path(max_length=TEXT_MAX, examples=["genba"])],
-              include_narrower: bool = True) -> dict:
+@router.get(
+    "/{theme_id:path}",
+    summary="One theme (by id or any label, any case) with its quotes, questions, resources",
+    responses=documented(404),
+)
+def get_theme(
+    catalogue: CatalogueDep,
+    page: PageDep,
+    theme_id: Annotated[str, Path(max_length=TEXT_MAX, examples=["genba"])],
+    include_narrower: bool = True,
+) -> dict:
     theme = lookups.theme(catalogue, theme_id)
     scope = set(catalogue.descendants(theme.iri) if include_narrower else [theme.iri])
     quotes = [q for q in catalogue.quotes if scope & set(catalogue.item_themes.get(q["iri"], ()))]
     questions = [q for q in catalogue.questions if scope & set(catalogue.item_themes.get(q["iri"], ()))]
     resources = lookups.resources_for_theme(catalogue, theme, include_narrower)
-    return {**theme_json(catalogue, theme, depth=1), "include_narrower": include_narrower,
-            "quotes": page.of(quotes), "questions": page.of(questions), "resources": page.of(resources)}
+    return {
+        **theme_json(catalogue, theme, depth=1),
+        "include_narrower": include_narrower,
+        "quotes": page.of(quotes),
+        "questions": page.of(questions),
+        "resources": page.of(resources),
+    }

@@ -33,8 +33,17 @@ _ICON_COUNTS_RE = re.compile(r"(💬|↻|❤️|❤|📊|👍)\s*(\d[\d,]*)?")
 ANSWER_PREFIX_RE = re.compile(r"^#?[QA](\d)(?!\d)")
 HEADINGS = frozenset(
     {
-        "The Influencers", "Tweet activity", "Insights and Learning", "Core resources", "Shared resources",
-        "What next?", "Analytics", "Participants", "Background", "Purpose", "Report contents",
+        "The Influencers",
+        "Tweet activity",
+        "Insights and Learning",
+        "Core resources",
+        "Shared resources",
+        "What next?",
+        "Analytics",
+        "Participants",
+        "Background",
+        "Purpose",
+        "Report contents",
     }
 )
 _SPEECH = r"(?:[a-z]+(?:ed|ing|s)|had|said)"
@@ -51,8 +60,10 @@ NARRATIVE_RE = re.compile(
     )""",
     re.VERBOSE,
 )
-MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
-                                      "Nov", "Dec"], start=1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1)
+}
 
 
 @dataclass
@@ -166,9 +177,10 @@ def parse_card(lines: list[str], start: int, year: int) -> Card | None:
         first = text_at(n)
         if is_counts(first) or HEADER_RE.match(first):
             break
-        if blocks and (is_narrative(first) or _closes_tweet(
-            " ".join(text_at(k) for b in blocks for k in b), text_at(blocks[-1][-1])
-        )):
+        if blocks and (
+            is_narrative(first)
+            or _closes_tweet(" ".join(text_at(k) for b in blocks for k in b), text_at(blocks[-1][-1]))
+        ):
             break
         block = []
         while n <= total and text_at(n) and not is_counts(text_at(n)):

@@ -75,8 +75,13 @@ def comments_on_line(line_no: int, raw: str) -> list[Contribution]:
             current[1].text += " … " + words
             continue
         contrib = Contribution(
-            kind="comment", line=line_no, speaker=who.handle, first_name=who.first_name, text=words,
-            verb=who.verb, context=text,
+            kind="comment",
+            line=line_no,
+            speaker=who.handle,
+            first_name=who.first_name,
+            text=words,
+            verb=who.verb,
+            context=text,
         )
         if not span.closed:
             contrib.warnings.append(f"line {line_no}: quotation has no closing mark; taken to the end of the line")
@@ -91,7 +96,7 @@ def comments_on_line(line_no: int, raw: str) -> list[Contribution]:
 def pull_quote(lines: list[str], line_no: int) -> Contribution | None:
     """A quotation alone on `line_no` whose next non-blank line is '- @X'."""
     text = clean(lines[line_no - 1])
-    if not text or text[0] not in "\u201c\"":
+    if not text or text[0] not in '\u201c"':
         return None
     nxt = line_no + 1
     while nxt <= len(lines) and not clean(lines[nxt - 1]):
@@ -100,10 +105,17 @@ def pull_quote(lines: list[str], line_no: int) -> Contribution | None:
     if not m:
         return None
     spans = quote_spans(text)
-    words = spans[0].text if spans else text.strip("\u201c\u201d\"")
+    words = spans[0].text if spans else text.strip('\u201c\u201d"')
     return Contribution(
-        kind="pullquote", line=line_no, speaker=m.group("handle"), first_name=None, text=words, verb=None,
-        context=text, mentions=handles(words), hashtags=hashtags(words),
+        kind="pullquote",
+        line=line_no,
+        speaker=m.group("handle"),
+        first_name=None,
+        text=words,
+        verb=None,
+        context=text,
+        mentions=handles(words),
+        hashtags=hashtags(words),
     )
 
 

@@ -18,7 +18,6 @@ from kg.extract import cards as cardlib
 from kg.extract import narrative
 from kg.extract.markup import LineError, clean, handles, reading
 from kg.extract.resources import Citation, parse_citation, shared_table
-from kg.inputs import InputError, read_text
 from kg.iris import slugify
 from kg.records import (
     Account,
@@ -35,11 +34,29 @@ from kg.records import (
     Resource,
     Tweet,
 )
+from kg.sources.inputs import InputError, read_text
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-MONTHS = {m: i for i, m in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-     "November", "December"], start=1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        start=1,
+    )
+}
 ZONES = {"BST": "+01:00", "GMT": "+00:00"}
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 
@@ -99,8 +116,10 @@ class Doc:
             if m:
                 return n, m
         if required:
-            raise ExtractionError(f"{self.path}: not a chat report in the known format", [
-                f"{self.path}:{last}: {what}: no line matches {pattern!r} (lines {start}-{last})"])
+            raise ExtractionError(
+                f"{self.path}: not a chat report in the known format",
+                [f"{self.path}:{last}: {what}: no line matches {pattern!r} (lines {start}-{last})"],
+            )
         return None
 
 
@@ -111,26 +130,32 @@ def _hour(h: str, ampm: str) -> dt.time:
 
 
 def _load(name: str) -> list[dict]:
-    """A curation file of kg/data, checked against its schema (`kg.curation`): a malformed file names its line."""
-    from kg import curation
+    """A curation file of kg/data, checked against its schema: a malformed file names its line."""
+    from kg.sources import curation
 
     return curation.load(DATA / name)[0] or []
 
 
 # --- chat, follow-ups, panel ------------------------------------------------------------------------------------
 
+
 def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
     title_line = next(n for n in range(1, doc.n + 1) if doc.text(n))
     by_n, by = doc.find(r"^Report produced by (?P<who>.+?) for (?P<org>.+?)\.$", what="chat.report_author")
     when_n, when = doc.find(
         r"took place on \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}) at (?P<h>[\d.]+)(?P<ap>am|pm) "
-        r"(?P<tz>[A-Z]{3}) hosted by (?P<host>.+?) @(?P<handle>\w+)", what="chat.date")
-    end = doc.find(r"ran from (?P<h1>[\d.]+)(?P<a1>am|pm) [–-] (?P<h2>[\d.]+)(?P<a2>am|pm) (?P<tz>[A-Z]{3})",
-                   what="chat.end")
+        r"(?P<tz>[A-Z]{3}) hosted by (?P<host>.+?) @(?P<handle>\w+)",
+        what="chat.date",
+    )
+    end = doc.find(
+        r"ran from (?P<h1>[\d.]+)(?P<a1>am|pm) [–-] (?P<h2>[\d.]+)(?P<a2>am|pm) (?P<tz>[A-Z]{3})", what="chat.end"
+    )
     tags_n, tags = doc.find(r"^Just follow the hashtags (?P<tags>#\w+(?: (?:&|and) #\w+)*)$", what="chat.hashtags")
     partner = doc.find(
         r"in partnership with #\w+ hosted by (?P<partner>.+?) \((?P<abbr>[A-Z]+)\) at (?P<parent>.+?) "
-        r"\(in collaboration with (?P<collab>.+?)\)", required=False)
+        r"\(in collaboration with (?P<collab>.+?)\)",
+        required=False,
+    )
     with reading(when_n, "chat.date", when[0]):
         date = dt.date(int(when["y"]), MONTHS[when["mon"]], int(when["d"]))
         start = _hour(when["h"], when["ap"])
@@ -138,13 +163,20 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
         end_time = _hour(end[1]["h2"], end[1]["a2"]) if end else dt.time((start.hour + 1) % 24, start.minute)
     collaborators = re.split(r", | & ", partner[1]["collab"]) if partner else []
     return Chat(
-        line=when_n, slug=date.isoformat(), title=doc.text(title_line), date=date, start=start, end=end_time,
-        timezone=when["tz"], utc_offset=ZONES.get(when["tz"], "+00:00"),
+        line=when_n,
+        slug=date.isoformat(),
+        title=doc.text(title_line),
+        date=date,
+        start=start,
+        end=end_time,
+        timezone=when["tz"],
+        utc_offset=ZONES.get(when["tz"], "+00:00"),
         hashtags=re.findall(r"#(\w+)", tags["tags"]),
         host=_org_slug(orgs, when["host"]) or slugify(when["host"]),
         partners=[s for s in [_org_slug(orgs, partner[1]["partner"]) if partner else None] if s],
         collaborators=[c.strip() for c in collaborators if c.strip()],
-        report_author=by["who"], report_for=_org_slug(orgs, by["org"]) or slugify(by["org"]),
+        report_author=by["who"],
+        report_for=_org_slug(orgs, by["org"]) or slugify(by["org"]),
     )
 
 
@@ -152,17 +184,25 @@ def parse_follow_ups(doc: Doc) -> list[FollowUpChat]:
     found = doc.find(r"^Save the dates!$", required=False)
     if not found:
         return []
-    rx = re.compile(r"^- \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}), (?P<h1>[\d.]+)-(?P<h2>[\d.]+)"
-                    r"(?P<ap>am|pm) (?P<tz>[A-Z]{3})$")
+    rx = re.compile(
+        r"^- \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}), (?P<h1>[\d.]+)-(?P<h2>[\d.]+)"
+        r"(?P<ap>am|pm) (?P<tz>[A-Z]{3})$"
+    )
     out = []
     for n in range(found[0] + 1, doc.n + 1):
         m = rx.match(doc.text(n))
         if m:
             with reading(n, "follow_ups", m[0]):
-                out.append(FollowUpChat(
-                    line=n, date=dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d"])),
-                    start=_hour(m["h1"], m["ap"]), end=_hour(m["h2"], m["ap"]), timezone=m["tz"],
-                    utc_offset=ZONES.get(m["tz"], "+00:00")))
+                out.append(
+                    FollowUpChat(
+                        line=n,
+                        date=dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d"])),
+                        start=_hour(m["h1"], m["ap"]),
+                        end=_hour(m["h2"], m["ap"]),
+                        timezone=m["tz"],
+                        utc_offset=ZONES.get(m["tz"], "+00:00"),
+                    )
+                )
     return out
 
 
@@ -200,6 +240,7 @@ def parse_named_roles(doc: Doc, orgs: list[Organisation]) -> list[Person]:
 
 # --- organisations ------------------------------------------------------------------------------------------------
 
+
 def _norm_org(name: str) -> str:
     return re.sub(r"\bhospitals?\b", "hospital", slugify(name.replace("&", "and")).removeprefix("the-"))
 
@@ -228,6 +269,7 @@ def load_organisations(doc: Doc, warnings: list[str]) -> list[Organisation]:
 
 # --- questions and their sections ---------------------------------------------------------------------------------
 
+
 def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
     """Questions from 'Question N: text' headings; a number with answers but no heading still gets a section.
 
@@ -254,19 +296,36 @@ def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
     for i, num in enumerate(order):
         s = starts[num]
         e = starts[order[i + 1]] - 1 if i + 1 < len(order) else end
-        asking = next((c for c in cards if s <= c.line <= e and c.answer_prefix == num
-                       and re.match(rf"^Q{num}:", c.text) and f"add Q{num}" in c.text), None)
+        asking = next(
+            (
+                c
+                for c in cards
+                if s <= c.line <= e
+                and c.answer_prefix == num
+                and re.match(rf"^Q{num}:", c.text)
+                and f"add Q{num}" in c.text
+            ),
+            None,
+        )
         summary_terms: list[str] = []
         summary_line = None
         for n in range(s, e + 1):
             if doc.text(n).count("•") >= 3:
                 summary_terms = [t.strip() for t in doc.text(n).lstrip("- ").split("•") if t.strip()]
                 summary_line = n
-        questions.append(Question(
-            line=headings[num][0] if num in headings else s, number=num,
-            text=headings[num][1] if num in headings else None,
-            asked_by=asking.handle if asking else None, asked_in_line=asking.line if asking else None,
-            section_start=s, section_end=e, summary_terms=summary_terms, summary_line=summary_line))
+        questions.append(
+            Question(
+                line=headings[num][0] if num in headings else s,
+                number=num,
+                text=headings[num][1] if num in headings else None,
+                asked_by=asking.handle if asking else None,
+                asked_in_line=asking.line if asking else None,
+                section_start=s,
+                section_end=e,
+                summary_terms=summary_terms,
+                summary_line=summary_line,
+            )
+        )
     return sorted(questions, key=lambda q: q.number)
 
 
@@ -276,8 +335,10 @@ def section_of(questions: list[Question], line: int) -> int | None:
 
 # --- quotes ---------------------------------------------------------------------------------------------------------
 
-def parse_quotes(doc: Doc, cards: list[cardlib.Card], questions: list[Question], known_names: dict[str, str],
-                 warnings: list[str]) -> list[Quote]:
+
+def parse_quotes(
+    doc: Doc, cards: list[cardlib.Card], questions: list[Question], known_names: dict[str, str], warnings: list[str]
+) -> list[Quote]:
     """Tweets, inline comments and pull-quotes in order of appearance, numbered from 1."""
     asking = {q.asked_in_line for q in questions}
     in_card = {n for c in cards for n in range(c.line, c.end + 1)}
@@ -313,21 +374,45 @@ def parse_quotes(doc: Doc, cards: list[cardlib.Card], questions: list[Question],
             sec = section_of(questions, c.line)
             if c.answer_prefix and sec and c.answer_prefix != sec and c.line not in asking:
                 warnings.append(f"line {c.line}: card starts with Q{c.answer_prefix} but sits in section Q{sec}")
-            quotes.append(Tweet(
-                line=c.line, number=i, author=c.handle, text=c.text, question=q_num, mentions=c.mentions,
-                hashtags=c.hashtags, display_name=c.display_name, date=c.date, replying_to=c.replying_to,
-                replying_to_others=c.replying_to_others, counts=c.counts, counts_line=c.counts_line))
+            quotes.append(
+                Tweet(
+                    line=c.line,
+                    number=i,
+                    author=c.handle,
+                    text=c.text,
+                    question=q_num,
+                    mentions=c.mentions,
+                    hashtags=c.hashtags,
+                    display_name=c.display_name,
+                    date=c.date,
+                    replying_to=c.replying_to,
+                    replying_to_others=c.replying_to_others,
+                    counts=c.counts,
+                    counts_line=c.counts_line,
+                )
+            )
         else:
             k: narrative.Contribution = obj  # type: ignore[assignment]
-            quotes.append(Quote(
-                kind=kind, line=n, number=i, author=k.speaker or "", text=k.text,
-                question=section_of(questions, n), mentions=k.mentions, hashtags=k.hashtags,
-                attributed_by=k.verb, context=k.context if kind == "comment" else None))
+            quotes.append(
+                Quote(
+                    kind=kind,
+                    line=n,
+                    number=i,
+                    author=k.speaker or "",
+                    text=k.text,
+                    question=section_of(questions, n),
+                    mentions=k.mentions,
+                    hashtags=k.hashtags,
+                    attributed_by=k.verb,
+                    context=k.context if kind == "comment" else None,
+                )
+            )
     return quotes
 
 
-def _resolve_first_name(name: str, line: int, recent: list[tuple[int, str, str | None]],
-                        known_names: dict[str, str]) -> str | None:
+def _resolve_first_name(
+    name: str, line: int, recent: list[tuple[int, str, str | None]], known_names: dict[str, str]
+) -> str | None:
     """'Bryan also commented' -> the latest account before `line` whose display name or handle has that name."""
     lowered = name.lower()
     for _, handle, display in sorted((r for r in recent if r[0] <= line), key=lambda r: r[0], reverse=True):
@@ -340,6 +425,7 @@ def _resolve_first_name(name: str, line: int, recent: list[tuple[int, str, str |
 
 # --- analytics, influencers ---------------------------------------------------------------------------------------
 
+
 def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
     out: list[Measurement] = []
     head = doc.find(r"^(?P<d1>\d+)-(?P<d2>\d+) (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}) #\w+$", required=False)
@@ -350,14 +436,31 @@ def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
             p_start = dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d1"]))
             p_end = dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d2"]))
     rules = [
-        ("tweets-seven-days", r"^- (?P<q>More than )?(?P<v>[\d,]+) tweets about the evaluation were shared in "
-         r"(?P<p>\w+) days", "tweets shared about the evaluation", "tweets"),
-        ("participants", r"^- (?P<v>[\d,]+) people took part in the tweetchat", "people who took part in the chat",
-         "people"),
-        ("continents", r"^- People took part from (?P<v>\w+) different continents", "continents people took part "
-         "from", "continents"),
-        ("potential-reach", r"^- The potential reach .*? was (?P<q>nearly )?(?P<v>[\w,]+(?: million| thousand)?)\b",
-         "potential reach of the Twitter campaign", "accounts"),
+        (
+            "tweets-seven-days",
+            r"^- (?P<q>More than )?(?P<v>[\d,]+) tweets about the evaluation were shared in "
+            r"(?P<p>\w+) days",
+            "tweets shared about the evaluation",
+            "tweets",
+        ),
+        (
+            "participants",
+            r"^- (?P<v>[\d,]+) people took part in the tweetchat",
+            "people who took part in the chat",
+            "people",
+        ),
+        (
+            "continents",
+            r"^- People took part from (?P<v>\w+) different continents",
+            "continents people took part from",
+            "continents",
+        ),
+        (
+            "potential-reach",
+            r"^- The potential reach .*? was (?P<q>nearly )?(?P<v>[\w,]+(?: million| thousand)?)\b",
+            "potential reach of the Twitter campaign",
+            "accounts",
+        ),
     ]
     for slug, pattern, label, unit in rules:
         found = doc.find(pattern, required=False)
@@ -368,14 +471,28 @@ def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
         tool = re.search(r"\((?:[\w\s]+ )?(?:from|data from) (?P<tool>[A-Z][\w ]+?)\)", text)
         with reading(n, f"measurements.{slug}", m["v"]):
             value = _number(m["v"])
-        period = (p_start, p_end, "17-23 October 2022 headline figures") if slug != "participants" else (
-            chat.date, chat.date, f"{chat.start:%H:%M}-{chat.end:%H:%M} {chat.timezone} on {chat.date:%d %B %Y}")
-        out.append(Measurement(
-            line=n, slug=slug, label=label, value=value, qualifier=(m.groupdict().get("q") or "").strip().lower()
-            or None, unit=unit, measured_by=tool["tool"].strip() if tool else None,
-            period_start=period[0], period_end=period[1], period_label=period[2]))
-    tb = doc.find(r"^TIME PERIOD (?P<m1>\d+)/(?P<d1>\d+)/(?P<y1>\d{4}) - (?P<m2>\d+)/(?P<d2>\d+)/(?P<y2>\d{4})$",
-                  required=False)
+        period = (
+            (p_start, p_end, "17-23 October 2022 headline figures")
+            if slug != "participants"
+            else (chat.date, chat.date, f"{chat.start:%H:%M}-{chat.end:%H:%M} {chat.timezone} on {chat.date:%d %B %Y}")
+        )
+        out.append(
+            Measurement(
+                line=n,
+                slug=slug,
+                label=label,
+                value=value,
+                qualifier=(m.groupdict().get("q") or "").strip().lower() or None,
+                unit=unit,
+                measured_by=tool["tool"].strip() if tool else None,
+                period_start=period[0],
+                period_end=period[1],
+                period_label=period[2],
+            )
+        )
+    tb = doc.find(
+        r"^TIME PERIOD (?P<m1>\d+)/(?P<d1>\d+)/(?P<y1>\d{4}) - (?P<m2>\d+)/(?P<d2>\d+)/(?P<y2>\d{4})$", required=False
+    )
     totals = doc.find(r"^TWEETS: (?P<t>[\d,]+) • USERS: (?P<u>[\d,]+)$", required=False)
     tool_line = doc.find(r"^TB #\w+$", required=False)
     if tb and totals:
@@ -384,11 +501,23 @@ def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
             s = dt.date(int(m["y1"]), int(m["m1"]), int(m["d1"]))
             e = dt.date(int(m["y2"]), int(m["m2"]), int(m["d2"]))
         tool = "Tweet Binder" if tool_line and doc.find(r"\(Tweetbinder\)", required=False) else None
-        for slug, key, label, unit in [("hashtag-tweets", "t", "tweets with the hashtag", "tweets"),
-                                       ("hashtag-users", "u", "users of the hashtag", "users")]:
-            out.append(Measurement(line=totals[0], slug=slug, label=label, value=_number(totals[1][key]),
-                                   unit=unit, measured_by=tool, period_start=s, period_end=e,
-                                   period_label=f"{s:%d %B %Y} - {e:%d %B %Y}"))
+        for slug, key, label, unit in [
+            ("hashtag-tweets", "t", "tweets with the hashtag", "tweets"),
+            ("hashtag-users", "u", "users of the hashtag", "users"),
+        ]:
+            out.append(
+                Measurement(
+                    line=totals[0],
+                    slug=slug,
+                    label=label,
+                    value=_number(totals[1][key]),
+                    unit=unit,
+                    measured_by=tool,
+                    period_start=s,
+                    period_end=e,
+                    period_label=f"{s:%d %B %Y} - {e:%d %B %Y}",
+                )
+            )
     return out
 
 
@@ -418,12 +547,22 @@ def parse_influencers(doc: Doc) -> list[InfluencerRank]:
             if m:
                 with reading(n, f"influencers.{slug}", value):
                     int(value.replace(",", ""))
-                out.append(InfluencerRank(line=n, ranking=slug, rank=rank, handle=m["h"], display_name=m["name"],
-                                          value=int(value.replace(",", "")), unit=unit))  # type: ignore[arg-type]
+                out.append(
+                    InfluencerRank(
+                        line=n,
+                        ranking=slug,
+                        rank=rank,
+                        handle=m["h"],
+                        display_name=m["name"],
+                        value=int(value.replace(",", "")),
+                        unit=unit,
+                    )
+                )  # type: ignore[arg-type]
     return out
 
 
 # --- lessons, resources ---------------------------------------------------------------------------------------------
+
 
 def parse_lessons(doc: Doc, warnings: list[str]) -> list[Lesson]:
     specs = _load("lessons.yaml") or []
@@ -443,8 +582,15 @@ def parse_lessons(doc: Doc, warnings: list[str]) -> list[Lesson]:
             notes.append(t)
         head = re.sub(r"\s+", " ", doc.lines[last - 1].strip())[2:]
         label, _, tagline = head.partition("**")
-        lessons.append(Lesson(line=hits[0], slug=spec["slug"], label=re.sub(r"\s+", " ", label).strip(" ,*:"),
-                              tagline=tagline.strip(" ,*:") or None, notes=notes))
+        lessons.append(
+            Lesson(
+                line=hits[0],
+                slug=spec["slug"],
+                label=re.sub(r"\s+", " ", label).strip(" ,*:"),
+                tagline=tagline.strip(" ,*:") or None,
+                notes=notes,
+            )
+        )
     return lessons
 
 
@@ -463,23 +609,47 @@ def parse_resources(doc: Doc, warnings: list[str], shown_names: dict[str, str] |
     entries, table_warnings = shared_table(doc.lines, shared_n + 1, next_n - 1)
     warnings.extend(table_warnings)
     items += [(e.line, e.shared_by, e.citation, False) for e in entries]
-    graphic = doc.find(r"^\(Graphic created and shared by (?P<who>[\w ]+) on (?P<d>\d+)/(?P<m>\d+)/(?P<y>\d+)\)$",
-                       required=False)
+    graphic = doc.find(
+        r"^\(Graphic created and shared by (?P<who>[\w ]+) on (?P<d>\d+)/(?P<m>\d+)/(?P<y>\d+)\)$", required=False
+    )
     out: list[Resource] = []
     slugs: set[str] = set()
     for n, by, cit, core in items:
-        label = cit.title or " ".join(x for x in [cit.type or "Resource", f"({cit.description.splitlines()[0]})"
-                                                  if cit.description else "", "shared by " +
-                                                  ", ".join("@" + b for b in by) if by else ""] if x)
-        slug = _unique(slugify(" ".join((cit.title or f"{cit.type or 'resource'} {' '.join(by)} "
-                                         f"line {n}").split()[:8])), slugs)
+        label = cit.title or " ".join(
+            x
+            for x in [
+                cit.type or "Resource",
+                f"({cit.description.splitlines()[0]})" if cit.description else "",
+                "shared by " + ", ".join("@" + b for b in by) if by else "",
+            ]
+            if x
+        )
+        slug = _unique(
+            slugify(" ".join((cit.title or f"{cit.type or 'resource'} {' '.join(by)} line {n}").split()[:8])), slugs
+        )
         extra = next((c for c in curated if c["line"] == n and c.get("type", cit.type) == cit.type), {})
-        out.append(Resource(
-            line=n, slug=slug, type=cit.type, title=cit.title, label=label, creators=cit.creators, year=cit.year,
-            publisher=cit.publisher, container=cit.container, volume=cit.volume, pages=cit.pages, doi=cit.doi,
-            url=extra.get("url"), shared_by=by, core=core, description=cit.description,
-            discussed_at=extra.get("discussed_at", []),
-            mentions=handles(" ".join(x for x in [cit.title, cit.description] if x))))
+        out.append(
+            Resource(
+                line=n,
+                slug=slug,
+                type=cit.type,
+                title=cit.title,
+                label=label,
+                creators=cit.creators,
+                year=cit.year,
+                publisher=cit.publisher,
+                container=cit.container,
+                volume=cit.volume,
+                pages=cit.pages,
+                doi=cit.doi,
+                url=extra.get("url"),
+                shared_by=by,
+                core=core,
+                description=cit.description,
+                discussed_at=extra.get("discussed_at", []),
+                mentions=handles(" ".join(x for x in [cit.title, cit.description] if x)),
+            )
+        )
         if cit.parsed_by == "bare-title" and cit.type in {"Blog", "Article", "Report", "Publication"}:
             warnings.append(f"line {n}: citation style not recognised; kept as a title: {cit.title!r}")
     if graphic:
@@ -490,13 +660,21 @@ def parse_resources(doc: Doc, warnings: list[str], shown_names: dict[str, str] |
         extra = next((c for c in curated if c["line"] == n), {})
         with reading(n, "resources.issued", m[0]):
             issued = dt.date(2000 + int(m["y"]), int(m["m"]), int(m["d"]))
-        out.append(Resource(
-            line=n, slug=_unique("analytics-headlines-graphic", slugs), type="Image",
-            title=None, label=f"Graphic of the analytics headlines, created and shared by {who}",
-            creators=[who], issued=issued,
-            shared_by=sharer if len(sharer) == 1 else [], core=False,
-            description=headline[1].group(0) if headline else None,
-            discussed_at=extra.get("discussed_at", [])))
+        out.append(
+            Resource(
+                line=n,
+                slug=_unique("analytics-headlines-graphic", slugs),
+                type="Image",
+                title=None,
+                label=f"Graphic of the analytics headlines, created and shared by {who}",
+                creators=[who],
+                issued=issued,
+                shared_by=sharer if len(sharer) == 1 else [],
+                core=False,
+                description=headline[1].group(0) if headline else None,
+                discussed_at=extra.get("discussed_at", []),
+            )
+        )
     return out
 
 
@@ -511,8 +689,14 @@ def _unique(slug: str, taken: set[str]) -> str:
 
 # --- accounts -------------------------------------------------------------------------------------------------------
 
-def collect_accounts(doc: Doc, cards: list[cardlib.Card], panel: list[Person], influencers: list[InfluencerRank],
-                     resources: list[Resource]) -> tuple[list[Account], dict[str, str]]:
+
+def collect_accounts(
+    doc: Doc,
+    cards: list[cardlib.Card],
+    panel: list[Person],
+    influencers: list[InfluencerRank],
+    resources: list[Resource],
+) -> tuple[list[Account], dict[str, str]]:
     """Every handle spelling in the report, with a display name where a card or table shows one."""
     shown: dict[str, str] = {}  # display names as a card or table shows them
     for r in influencers:
@@ -534,9 +718,12 @@ def collect_accounts(doc: Doc, cards: list[cardlib.Card], panel: list[Person], i
         for h in handles(text):
             spellings.setdefault(h, n)
     people = {p.handle.lower() for p in panel if p.handle} | {c.handle.lower() for c in cards if c.display_name}
-    accounts = [Account(line=n, handle=h, display_name=shown.get(h.lower()),
-                        kind="person" if h.lower() in people else "unknown")
-                for h, n in sorted(spellings.items(), key=lambda kv: (kv[1], kv[0]))]
+    accounts = [
+        Account(
+            line=n, handle=h, display_name=shown.get(h.lower()), kind="person" if h.lower() in people else "unknown"
+        )
+        for h, n in sorted(spellings.items(), key=lambda kv: (kv[1], kv[0]))
+    ]
     return accounts, names
 
 
@@ -544,8 +731,9 @@ def _name_key(text: str) -> str:
     return re.sub(r"[^a-z]", "", re.sub(r"^Dr\.? ", "", text.strip()).lower())
 
 
-def link_names_to_accounts(chat: Chat, accounts: list[Account], people: list[Person],
-                           influencers: list[InfluencerRank]) -> list[Person]:
+def link_names_to_accounts(
+    chat: Chat, accounts: list[Account], people: list[Person], influencers: list[InfluencerRank]
+) -> list[Person]:
     """The report's author and collaborators, named without a handle, linked to an account only on clear evidence.
 
     Evidence: a card or table shows the same name for exactly one account (a name cut off with '...' counts when the
@@ -586,25 +774,32 @@ def check_layout(doc: Doc) -> list[str]:
     for i, section in enumerate(SECTIONS):
         line = found[section.heading]
         if line is None:
-            after = next(((s.heading, found[s.heading]) for s in SECTIONS[i + 1:] if found[s.heading]), None)
-            where = (f"{after[1]}: {section.heading}: section missing (none before {after[0]!r})" if after else
-                     f"{last}: {section.heading}: section missing: the report ends at line {last}, before it "
-                     "(truncated?)")
+            after = next(((s.heading, found[s.heading]) for s in SECTIONS[i + 1 :] if found[s.heading]), None)
+            where = (
+                f"{after[1]}: {section.heading}: section missing (none before {after[0]!r})"
+                if after
+                else f"{last}: {section.heading}: section missing: the report ends at line {last}, before it "
+                "(truncated?)"
+            )
             lost = "it holds" if section.required else "the records lack"
             (errors if section.required else warnings).append(f"{doc.path}:{where}; {lost} {section.holds}")
             continue
         if previous is not None and line < previous[1]:
-            errors.append(f"{doc.path}:{line}: {section.heading}: comes before {previous[0]!r} (line {previous[1]}); "
-                          "the sections are out of order")
+            errors.append(
+                f"{doc.path}:{line}: {section.heading}: comes before {previous[0]!r} (line {previous[1]}); "
+                "the sections are out of order"
+            )
         previous = (section.heading, line)
     if errors:
         raise ExtractionError(f"{doc.path}: not a complete chat report ({len(errors)} problem(s))", errors)
     sign_off = doc.find(SIGN_OFF, required=False)
     if sign_off and (last == sign_off[0] or not re.match(SIGN_OFF, doc.text(last))):
         final = max((s for s in SECTIONS if found[s.heading]), key=lambda s: found[s.heading] or 0)
-        warnings.append(f"{doc.path}:{last}: end of report: the report stops before its closing line "
-                        f"({doc.text(sign_off[0])!r}, as on line {sign_off[0]}); truncated? {final.holds} (section "
-                        f"{final.heading!r}, line {found[final.heading]}) may be incomplete")
+        warnings.append(
+            f"{doc.path}:{last}: end of report: the report stops before its closing line "
+            f"({doc.text(sign_off[0])!r}, as on line {sign_off[0]}); truncated? {final.holds} (section "
+            f"{final.heading!r}, line {found[final.heading]}) may be incomplete"
+        )
     return warnings
 
 
@@ -619,12 +814,17 @@ def extract(path: Path) -> ChatRecords:
     except InputError:
         raise
     except LineError as error:
-        raise ExtractionError(f"{path}: not a chat report in the known format", [
-            f"{path}:{error.line}: {error.what}: {error.message}"]) from None
+        raise ExtractionError(
+            f"{path}: not a chat report in the known format", [f"{path}:{error.line}: {error.what}: {error.message}"]
+        ) from None
     except (ValueError, LookupError, ArithmeticError, StopIteration) as error:  # a layout no rule foresaw
-        raise ExtractionError(f"{path}: not a chat report in the known format", [
-            f"{path}:?: (report): the extractor cannot read this report ({type(error).__name__}: {error}); "
-            "please report it with the file"]) from None
+        raise ExtractionError(
+            f"{path}: not a chat report in the known format",
+            [
+                f"{path}:?: (report): the extractor cannot read this report ({type(error).__name__}: {error}); "
+                "please report it with the file"
+            ],
+        ) from None
 
 
 def _extract(doc: Doc, raw: bytes) -> ChatRecords:
@@ -642,8 +842,21 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
     people = list(panel) + parse_named_roles(doc, orgs)
     people += link_names_to_accounts(chat, accounts, people, influencers)
     return ChatRecords(
-        source_slug=f"leadingqi-{chat.slug}", source_title=chat.title, source_path=str(path.name),
-        source_sha256=hashlib.sha256(raw).hexdigest(), chat=chat, follow_ups=parse_follow_ups(doc),
-        organisations=orgs, people=people, accounts=accounts, panel=[p.handle for p in panel if p.handle],
-        questions=questions, quotes=quotes, measurements=parse_measurements(doc, chat), influencers=influencers,
-        lessons=parse_lessons(doc, warnings), resources=resources, warnings=warnings)
+        source_slug=f"leadingqi-{chat.slug}",
+        source_title=chat.title,
+        source_path=str(path.name),
+        source_sha256=hashlib.sha256(raw).hexdigest(),
+        chat=chat,
+        follow_ups=parse_follow_ups(doc),
+        organisations=orgs,
+        people=people,
+        accounts=accounts,
+        panel=[p.handle for p in panel if p.handle],
+        questions=questions,
+        quotes=quotes,
+        measurements=parse_measurements(doc, chat),
+        influencers=influencers,
+        lessons=parse_lessons(doc, warnings),
+        resources=resources,
+        warnings=warnings,
+    )

@@ -43,23 +43,40 @@ def split_creators(text: str) -> list[str]:
 
 
 _STYLES: list[tuple[str, re.Pattern[str]]] = [
-    ("quoted-title", re.compile(
-        rf'^(?P<creators>{_AUTHORS})\. "\s*(?P<title>.+?)\s*"\.? (?P<publisher>[^;]+); (?P<year>\d{{4}})\.?$')),
-    ("report-style", re.compile(
-        r'^(?P<creators>[^()]+?) \((?P<year>\d{4})\), (?P<publisher>[^,"]+), "(?P<title>.+?)"$')),
+    (
+        "quoted-title",
+        re.compile(
+            rf'^(?P<creators>{_AUTHORS})\. "\s*(?P<title>.+?)\s*"\.? (?P<publisher>[^;]+); (?P<year>\d{{4}})\.?$'
+        ),
+    ),
+    (
+        "report-style",
+        re.compile(r'^(?P<creators>[^()]+?) \((?P<year>\d{4})\), (?P<publisher>[^,"]+), "(?P<title>.+?)"$'),
+    ),
     ("sketchnote-style", re.compile(r'^(?P<creators>[^()"]+?) \((?P<year>\d{4})\) "(?P<title>.+?)"$')),
-    ("vancouver", re.compile(
-        r"^(?P<creators>[A-Z][\w'-]+ [A-Z]{1,3}(?:, [A-Z][\w'-]+ [A-Z]{1,3})*)\. (?P<title>.+?[.?]) "
-        r"(?P<container>[A-Z][^;]+?) (?P<year>\d{4});(?P<volume>\d+):(?P<pages>[\d-]+)\.?$")),
-    ("proceedings", re.compile(
-        rf"^(?P<creators>{_AUTHORS})\. (?P<title>.+?\?) In (?P<container>.+?) \(pp\. (?P<pages>[\d-]+)\); "
-        r"(?P<year>\d{4})\.?$")),
-    ("title-publisher-year", re.compile(
-        rf"^(?P<creators>{_AUTHORS}|[A-Z][\w'-]+ [A-Z]{{1,3}}(?:, [A-Z][\w'-]+ [A-Z]{{1,3}})*)\. "
-        r"(?P<title>[^;]+?)[.;] (?P<publisher>[^;.]+); (?P<year>\d{4})\.?$")),
+    (
+        "vancouver",
+        re.compile(
+            r"^(?P<creators>[A-Z][\w'-]+ [A-Z]{1,3}(?:, [A-Z][\w'-]+ [A-Z]{1,3})*)\. (?P<title>.+?[.?]) "
+            r"(?P<container>[A-Z][^;]+?) (?P<year>\d{4});(?P<volume>\d+):(?P<pages>[\d-]+)\.?$"
+        ),
+    ),
+    (
+        "proceedings",
+        re.compile(
+            rf"^(?P<creators>{_AUTHORS})\. (?P<title>.+?\?) In (?P<container>.+?) \(pp\. (?P<pages>[\d-]+)\); "
+            r"(?P<year>\d{4})\.?$"
+        ),
+    ),
+    (
+        "title-publisher-year",
+        re.compile(
+            rf"^(?P<creators>{_AUTHORS}|[A-Z][\w'-]+ [A-Z]{{1,3}}(?:, [A-Z][\w'-]+ [A-Z]{{1,3}})*)\. "
+            r"(?P<title>[^;]+?)[.;] (?P<publisher>[^;.]+); (?P<year>\d{4})\.?$"
+        ),
+    ),
     ("creators-title-year", re.compile(rf"^(?P<creators>{_AUTHORS})\. (?P<title>[^;]+); (?P<year>\d{{4}})\.?$")),
-    ("title-publisher-year-no-creators", re.compile(
-        r"^(?P<title>[^;]+); (?P<publisher>[^;]+); (?P<year>\d{4})\.?$")),
+    ("title-publisher-year-no-creators", re.compile(r"^(?P<title>[^;]+); (?P<publisher>[^;]+); (?P<year>\d{4})\.?$")),
     ("title-creator", re.compile(r"^(?P<title>[^;]+); (?P<creators>[A-Z][a-z]+ [A-Z][a-z]+)$")),
 ]
 
@@ -68,23 +85,27 @@ def parse_citation(text: str) -> Citation:
     """One '[Type] citation' cell (already cleaned) -> Citation."""
     m = TYPE_RE.match(text)
     rtype = m.group("type").strip() if m else None
-    body = text[m.end():].strip() if m else text.strip()
+    body = text[m.end() :].strip() if m else text.strip()
     doi = None
     dm = DOI_RE.search(body)
     if dm:
         doi = dm.group("doi").rstrip(".")
-        body = (body[: dm.start()] + body[dm.end():]).strip().rstrip(".").strip()
+        body = (body[: dm.start()] + body[dm.end() :]).strip().rstrip(".").strip()
     for name, pattern in _STYLES:
         pm = pattern.match(body)
         if pm:
             g = pm.groupdict()
             return Citation(
-                type=rtype, title=g["title"].strip().rstrip(".").strip() if g.get("title") else None,
+                type=rtype,
+                title=g["title"].strip().rstrip(".").strip() if g.get("title") else None,
                 creators=split_creators(g["creators"]) if g.get("creators") else [],
                 year=int(g["year"]) if g.get("year") else None,
                 publisher=(g.get("publisher") or "").strip() or None,
                 container=(g.get("container") or "").strip() or None,
-                volume=g.get("volume"), pages=g.get("pages"), doi=doi, parsed_by=name,
+                volume=g.get("volume"),
+                pages=g.get("pages"),
+                doi=doi,
+                parsed_by=name,
             )
     if body.lower().startswith("source:"):
         return Citation(type=rtype, title=None, description=body, doi=doi, parsed_by="credit-only")

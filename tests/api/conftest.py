@@ -21,8 +21,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.config import Settings
 from api.main import create_app
+from kg.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +50,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def remote_server(tmp_path_factory: pytest.TempPathFactory):
     """`remote_server(name)`: an Oxigraph server per graph (started on first use, killed at the end)."""
-    from kg.oxigraph_server import start_oxigraph, stop_oxigraph
+    from kg.store.oxigraph_server import start_oxigraph, stop_oxigraph
 
     servers: dict = {}
 
@@ -88,7 +88,7 @@ def graph_dir(tmp_path_factory: pytest.TempPathFactory, fixture_dir: Path) -> Pa
         return fixture_dir
     if chosen:
         return Path(chosen)
-    from kg.pipeline import build
+    from kg.pipeline.run import build
 
     out = tmp_path_factory.mktemp("real") / "build"
     build(out)
@@ -96,7 +96,7 @@ def graph_dir(tmp_path_factory: pytest.TempPathFactory, fixture_dir: Path) -> Pa
 
 
 def make_settings(data_dir: Path, store_dir: Path, **overrides: object) -> Settings:
-    return Settings(data_dir=data_dir, store_dir=store_dir, auto_build=False, **overrides)
+    return Settings(data_dir=data_dir, store_dir=store_dir, **overrides)
 
 
 def _backend_settings(backend: str, name: str, remote_server) -> dict:
@@ -104,8 +104,12 @@ def _backend_settings(backend: str, name: str, remote_server) -> dict:
     if backend != "remote":
         return {"store_backend": backend}
     server = remote_server(name)
-    return {"store_backend": "remote", "remote_query_url": server.query_url,
-            "remote_gsp_url": f"{server.url}/store", "remote_update_url": f"{server.url}/update"}
+    return {
+        "store_backend": "remote",
+        "remote_query_url": server.query_url,
+        "remote_gsp_url": f"{server.url}/store",
+        "remote_update_url": f"{server.url}/update",
+    }
 
 
 @pytest.fixture(scope="session")
@@ -113,28 +117,43 @@ def app_settings(tmp_path_factory: pytest.TempPathFactory, remote_server):
     """`app_settings(data_dir, backend, name)`: settings for an app of one's own on that back-end."""
 
     def make(data_dir: Path, backend: str, name: str, **overrides: object) -> Settings:
-        return make_settings(data_dir, tmp_path_factory.mktemp(f"store-{name}"),
-                             **_backend_settings(backend, name, remote_server), **overrides)
+        return make_settings(
+            data_dir,
+            tmp_path_factory.mktemp(f"store-{name}"),
+            **_backend_settings(backend, name, remote_server),
+            **overrides,
+        )
 
     return make
 
 
 @pytest.fixture(scope="session")
-def client(graph_dir: Path, tmp_path_factory: pytest.TempPathFactory, backend: str,
-           remote_server) -> Iterator[TestClient]:
+def client(
+    graph_dir: Path, tmp_path_factory: pytest.TempPathFactory, backend: str, remote_server
+) -> Iterator[TestClient]:
     """The app on the session's graph (on each chosen store back-end)."""
-    settings = make_settings(graph_dir, tmp_path_factory.mktemp("store"), query_timeout=5.0,
-                             **_backend_settings(backend, "real", remote_server))
+    settings = make_settings(
+        graph_dir,
+        tmp_path_factory.mktemp("store"),
+        query_timeout=5.0,
+        **_backend_settings(backend, "real", remote_server),
+    )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
 
 @pytest.fixture(scope="session")
-def fixture_client(fixture_dir: Path, tmp_path_factory: pytest.TempPathFactory, backend: str,
-                   remote_server) -> Iterator[TestClient]:
+def fixture_client(
+    fixture_dir: Path, tmp_path_factory: pytest.TempPathFactory, backend: str, remote_server
+) -> Iterator[TestClient]:
     """The app on the fixture graph, with a short time limit and a small row limit."""
-    settings = make_settings(fixture_dir, tmp_path_factory.mktemp("fixture-store"), query_timeout=1.5,
-                             row_limit=1000, **_backend_settings(backend, "fixture", remote_server))
+    settings = make_settings(
+        fixture_dir,
+        tmp_path_factory.mktemp("fixture-store"),
+        query_timeout=1.5,
+        row_limit=1000,
+        **_backend_settings(backend, "fixture", remote_server),
+    )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -149,10 +168,29 @@ def free_port() -> int:
 def uvicorn_server(data_dir: Path, store_dir: Path, **settings: str) -> Iterator[str]:
     """A real uvicorn server on a free loopback port serving `data_dir`, with QIKG_<NAME> environment settings."""
     port = free_port()
-    env = {**os.environ, "QIKG_DATA_DIR": str(data_dir), "QIKG_STORE_DIR": str(store_dir),
-           "QIKG_AUTO_BUILD": "false", **{f"QIKG_{name.upper()}": value for name, value in settings.items()}}
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port",
-                                str(port), "--log-level", "warning"], cwd=ROOT, env=env)
+    env = {
+        **os.environ,
+        "QIKG_DATA_DIR": str(data_dir),
+        "QIKG_STORE_DIR": str(store_dir),
+        "QIKG_AUTO_BUILD": "false",
+        **{f"QIKG_{name.upper()}": value for name, value in settings.items()},
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -22,16 +22,23 @@ pytestmark = pytest.mark.server
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"  # runs to the time limit
 QUICK = "ASK { ?s ?p ?o }"
-HUGE = ('SELECT ?a (GROUP_CONCAT(STR(?o); separator=" ") AS ?all) WHERE { ?a ?b ?c . ?s ?p ?o } GROUP BY ?a')
+HUGE = 'SELECT ?a (GROUP_CONCAT(STR(?o); separator=" ") AS ?all) WHERE { ?a ?b ?c . ?s ?p ?o } GROUP BY ?a'
 GREEDY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY RAND() LIMIT 1"  # holds ~10^8 rows to sort
 JSON = "application/sparql-results+json"
 
 
 @pytest.fixture(scope="module")
 def url(fixture_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with uvicorn_server(fixture_dir, tmp_path_factory.mktemp("capacity-store"), query_timeout="3",
-                        query_workers="2", query_queue="2", query_per_client="1", answer_limit_mb="1",
-                        query_memory_mb="400") as server:
+    with uvicorn_server(
+        fixture_dir,
+        tmp_path_factory.mktemp("capacity-store"),
+        query_timeout="3",
+        query_workers="2",
+        query_queue="2",
+        query_per_client="1",
+        answer_limit_mb="1",
+        query_memory_mb="400",
+    ) as server:
         yield server
 
 

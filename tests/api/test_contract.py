@@ -22,8 +22,8 @@ import psutil
 import pytest
 from fastapi.testclient import TestClient
 
-from api.config import Settings
 from api.main import create_app
+from kg.settings import Settings
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
@@ -33,11 +33,26 @@ CONFIG = Path(__file__).parent / "schemathesis.toml"
 @pytest.mark.server
 def test_schemathesis_with_every_check_finds_nothing(server_url: str, tmp_path: Path) -> None:
     cli = Path(sys.executable).parent / "schemathesis"
-    command = [str(cli), "--no-color", "--config-file", str(CONFIG), "run", f"{server_url}/openapi.json",
-               "--checks", "all", "--workers", "1", "--request-timeout", "20",
-               "--max-examples", os.environ.get("QIKG_SCHEMATHESIS_EXAMPLES", "25"),
-               "--seed", os.environ.get("QIKG_SCHEMATHESIS_SEED", "20261201"),
-               "--report-dir", str(tmp_path)]
+    command = [
+        str(cli),
+        "--no-color",
+        "--config-file",
+        str(CONFIG),
+        "run",
+        f"{server_url}/openapi.json",
+        "--checks",
+        "all",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "20",
+        "--max-examples",
+        os.environ.get("QIKG_SCHEMATHESIS_EXAMPLES", "25"),
+        "--seed",
+        os.environ.get("QIKG_SCHEMATHESIS_SEED", "20261201"),
+        "--report-dir",
+        str(tmp_path),
+    ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     output = run.stdout + run.stderr
     generated = re.search(r"(\d+) generated", output)
@@ -47,8 +62,11 @@ def test_schemathesis_with_every_check_finds_nothing(server_url: str, tmp_path: 
 
 
 def test_options_names_every_method_a_path_allows(client: TestClient) -> None:
-    for path, methods in (("/sparql", "GET, OPTIONS, POST"), ("/api/themes", "GET, OPTIONS"),
-                          ("/static/style.css", "GET, HEAD, OPTIONS")):
+    for path, methods in (
+        ("/sparql", "GET, OPTIONS, POST"),
+        ("/api/themes", "GET, OPTIONS"),
+        ("/static/style.css", "GET, HEAD, OPTIONS"),
+    ):
         response = client.options(path)
         assert response.status_code == 204, path
         assert response.headers["allow"] == methods, path
@@ -70,22 +88,28 @@ def test_a_validation_error_is_the_body_the_schema_declares(client: TestClient) 
     assert "HTTPValidationError" not in schema["components"]["schemas"]
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [
-    ("GET", "/api/search?q=%ff", None),
-    ("GET", "/sparql?query=%C3%28", None),
-    ("GET", "/api/themes/%ff", None),
-    ("POST", "/sparql", b"query=%C3%28"),
-], ids=["search q", "sparql query", "path", "sparql form"])
-def test_percent_escapes_that_are_not_utf8_are_refused(assert_error, client: TestClient, method: str, path: str,
-                                                       body: bytes | None) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/search?q=%ff", None),
+        ("GET", "/sparql?query=%C3%28", None),
+        ("GET", "/api/themes/%ff", None),
+        ("POST", "/sparql", b"query=%C3%28"),
+    ],
+    ids=["search q", "sparql query", "path", "sparql form"],
+)
+def test_percent_escapes_that_are_not_utf8_are_refused(
+    assert_error, client: TestClient, method: str, path: str, body: bytes | None
+) -> None:
     headers = {"content-type": "application/x-www-form-urlencoded"} if body else {}
     response = client.request(method, path, content=body, headers=headers)
     assert "not UTF-8" in assert_error(response, 400)["detail"]
 
 
 @pytest.mark.parametrize("name", ["default-graph-uri", "named-graph-uri"])
-def test_a_dataset_in_a_post_form_is_refused_like_in_the_query_string(assert_error, client: TestClient,
-                                                                        name: str) -> None:
+def test_a_dataset_in_a_post_form_is_refused_like_in_the_query_string(
+    assert_error, client: TestClient, name: str
+) -> None:
     form = {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1", name: "https://w3id.org/qikg/graph/ontology"}
     by_get = assert_error(client.get("/sparql", params=form), 400)
     by_post = assert_error(client.post("/sparql", data=form), 400)
@@ -94,14 +118,14 @@ def test_a_dataset_in_a_post_form_is_refused_like_in_the_query_string(assert_err
 
 def test_a_crashed_query_worker_is_a_server_error_not_the_clients(fixture_dir: Path, tmp_path: Path) -> None:
     """The app's one query worker is killed while it runs a query: a 503 that says it is the server's fault."""
-    settings = Settings(data_dir=fixture_dir, store_dir=tmp_path / "store", auto_build=False, query_timeout=3.0,
-                        query_workers=1)
+    settings = Settings(data_dir=fixture_dir, store_dir=tmp_path / "store", query_timeout=3.0, query_workers=1)
     with TestClient(create_app(settings)) as client:
         assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # the worker is up
         worker = psutil.Process(client.app.state.service.sandbox._all[0].process.pid)  # this app's one worker
         outcome: dict = {}
-        thread = threading.Thread(target=lambda: outcome.update(
-            response=client.get("/sparql", params={"query": RUNAWAY})))
+        thread = threading.Thread(
+            target=lambda: outcome.update(response=client.get("/sparql", params={"query": RUNAWAY}))
+        )
         thread.start()
         _wait_until_busy(worker)
         worker.kill()
@@ -123,12 +147,19 @@ def _wait_until_busy(worker: psutil.Process) -> None:
 @pytest.mark.server
 def test_a_store_out_of_reach_is_a_server_error_not_the_clients(fixture_dir: Path, tmp_path: Path) -> None:
     """The remote SPARQL server goes away after start-up: the API and /sparql answer 503, not a 4xx."""
-    from kg.oxigraph_server import start_oxigraph, stop_oxigraph
+    from kg.store.oxigraph_server import start_oxigraph, stop_oxigraph
 
     server = start_oxigraph(tmp_path / "oxigraph")
-    settings = Settings(data_dir=fixture_dir, store_dir=tmp_path / "store", auto_build=False, query_timeout=5.0,
-                        query_workers=1, store_backend="remote", remote_query_url=server.query_url,
-                        remote_gsp_url=f"{server.url}/store", remote_update_url=f"{server.url}/update")
+    settings = Settings(
+        data_dir=fixture_dir,
+        store_dir=tmp_path / "store",
+        query_timeout=5.0,
+        query_workers=1,
+        store_backend="remote",
+        remote_query_url=server.query_url,
+        remote_gsp_url=f"{server.url}/store",
+        remote_update_url=f"{server.url}/update",
+    )
     try:
         with TestClient(create_app(settings)) as client:
             assert client.get("/api/participants/DrTester").status_code == 200

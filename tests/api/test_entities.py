@@ -17,8 +17,9 @@ def entity_paths(client: TestClient) -> list[str]:
     return [p for p in paths if p]
 
 
-@pytest.mark.parametrize(("accept", "fmt"), [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
-                                             ("application/n-triples", "nt")])
+@pytest.mark.parametrize(
+    ("accept", "fmt"), [("text/turtle", "turtle"), ("application/ld+json", "json-ld"), ("application/n-triples", "nt")]
+)
 def test_every_entity_dereferences_as_rdf(client: TestClient, accept: str, fmt: str) -> None:
     for path in entity_paths(client):
         response = client.get(path, headers={"accept": accept})

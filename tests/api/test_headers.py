@@ -41,10 +41,12 @@ def _csp(response: httpx.Response) -> dict[str, str]:
     return {name: value.strip() for name, _, value in (d.strip().partition(" ") for d in policy.split(";"))}
 
 
-@pytest.mark.parametrize(("method", "path", "headers", "status"), RESPONSES,
-                         ids=[f"{m} {p} {s}" for m, p, _, s in RESPONSES])
-def test_every_kind_of_response_carries_the_security_headers(client: TestClient, method: str, path: str,
-                                                             headers: dict, status: int) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status"), RESPONSES, ids=[f"{m} {p} {s}" for m, p, _, s in RESPONSES]
+)
+def test_every_kind_of_response_carries_the_security_headers(
+    client: TestClient, method: str, path: str, headers: dict, status: int
+) -> None:
     response = client.request(method, path, headers=headers)
     assert response.status_code == status, response.text[:300]
     for name, value in SECURITY.items():

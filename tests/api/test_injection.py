@@ -9,19 +9,53 @@ import pytest
 from fastapi.testclient import TestClient
 
 PAYLOADS = [
-    "\"", "'", "\\", "{", "}", "} UNION { ?s ?p ?o }", "\" } UNION { ?s ?p ?o } #", "?s", "<urn:x>",
-    "genba\n} INSERT DATA { <a:b> <a:c> <a:d> }", "%00", "\u0000", "🙂", "x" * 600, "../../etc/passwd",
-    "<script>alert(1)</script>", "SELECT * WHERE { ?s ?p ?o }",
+    '"',
+    "'",
+    "\\",
+    "{",
+    "}",
+    "} UNION { ?s ?p ?o }",
+    '" } UNION { ?s ?p ?o } #',
+    "?s",
+    "<urn:x>",
+    "genba\n} INSERT DATA { <a:b> <a:c> <a:d> }",
+    "%00",
+    "\u0000",
+    "🙂",
+    "x" * 600,
+    "../../etc/passwd",
+    "<script>alert(1)</script>",
+    "SELECT * WHERE { ?s ?p ?o }",
 ]
 QUERY_PARAMS = [
-    ("/api/resources", "theme"), ("/api/resources", "q"), ("/api/resources", "shared_by"),
-    ("/api/quotes", "theme"), ("/api/quotes", "author"), ("/api/quotes", "q"), ("/api/quotes", "chat"),
-    ("/api/participants", "q"), ("/api/organisations", "q"), ("/api/organisations", "kind"),
-    ("/api/questions", "chat"), ("/api/search", "q"), ("/api/themes", "flat"), ("/api/quotes", "question"),
-    ("/api/resources", "limit"), ("/api/resources", "offset"), ("/sparql", "format"), ("/ontology", "format"),
+    ("/api/resources", "theme"),
+    ("/api/resources", "q"),
+    ("/api/resources", "shared_by"),
+    ("/api/quotes", "theme"),
+    ("/api/quotes", "author"),
+    ("/api/quotes", "q"),
+    ("/api/quotes", "chat"),
+    ("/api/participants", "q"),
+    ("/api/organisations", "q"),
+    ("/api/organisations", "kind"),
+    ("/api/questions", "chat"),
+    ("/api/search", "q"),
+    ("/api/themes", "flat"),
+    ("/api/quotes", "question"),
+    ("/api/resources", "limit"),
+    ("/api/resources", "offset"),
+    ("/sparql", "format"),
+    ("/ontology", "format"),
 ]
-PATHS = ["/api/themes/{}", "/api/resources/{}", "/api/participants/{}", "/api/organisations/{}",
-         "/api/questions/{}", "/id/theme/{}", "/download/{}"]
+PATHS = [
+    "/api/themes/{}",
+    "/api/resources/{}",
+    "/api/participants/{}",
+    "/api/organisations/{}",
+    "/api/questions/{}",
+    "/id/theme/{}",
+    "/download/{}",
+]
 
 
 def _harmless(response, client: TestClient) -> None:

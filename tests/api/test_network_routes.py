@@ -18,8 +18,11 @@ def test_the_three_networks_say_what_makes_a_tie(client: TestClient) -> None:
 
 def test_who_connects_organisations_matches_the_sparql_example(client: TestClient) -> None:
     """The people the API says link two organisations are those the SPARQL example finds (two implementations)."""
-    example = client.get("/sparql", params={"query": open("api/queries/examples/07-who-connects-organisations.rq")
-                                            .read()}, headers={"accept": "application/sparql-results+json"}).json()
+    example = client.get(
+        "/sparql",
+        params={"query": open("api/queries/examples/07-who-connects-organisations.rq").read()},
+        headers={"accept": "application/sparql-results+json"},
+    ).json()
     expected = {b["handle"]["value"] for b in example["results"]["bindings"]}
     links = client.get("/api/network/organisations/links", params={"limit": 500}).json()
     found = {p["person"]["id"] for link in links["items"] for p in link["people"]}

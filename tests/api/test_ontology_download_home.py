@@ -41,7 +41,7 @@ def test_the_landing_page_links_to_everything_and_loads_nothing_from_elsewhere(c
     page = client.get("/").text
     for link in ("/sparql", "/api/themes", "/ontology", "/docs", "/download", "/api/stats", "/api/resources?theme="):
         assert f'href="{link}' in page
-    assert "src=\"http" not in page and "href=\"http" not in page.replace('href="http://127', "")
+    assert 'src="http' not in page and 'href="http' not in page.replace('href="http://127', "")
 
 
 def test_the_landing_page_lists_the_network_view(client: TestClient) -> None:
@@ -59,8 +59,12 @@ def test_the_manifest_download_names_no_absolute_path_of_this_machine(tmp_path, 
     folder.mkdir()
     shutil.copy(Path(__file__).parent / "fixtures" / "mini.trig", folder / "qikg.trig")
     secret = tmp_path / "private" / "place"
-    manifest = {"registry": str(secret / "registry.yaml"), "sources": [str(secret / "chat.yaml"), "kg/sources/a.txt"],
-                "inputs": {str(secret / "registry.yaml"): "ab"}, "warnings": [f"{secret}/chat.yaml:3: odd"]}
+    manifest = {
+        "registry": str(secret / "registry.yaml"),
+        "sources": [str(secret / "chat.yaml"), "kg/sources/a.txt"],
+        "inputs": {str(secret / "registry.yaml"): "ab"},
+        "warnings": [f"{secret}/chat.yaml:3: odd"],
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with TestClient(create_app(app_settings(folder, "oxigraph", "manifest"))) as client:
         served = client.get("/download/manifest.json")

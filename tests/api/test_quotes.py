@@ -21,8 +21,9 @@ def test_filters_narrow_the_list(client: TestClient) -> None:
 def test_theme_filter_includes_narrower_themes(fixture_client: TestClient) -> None:
     wide = fixture_client.get("/api/quotes", params={"theme": "leaders-show-the-way"}).json()
     assert {q["id"] for q in wide["items"]} == {"2022-10-19/1", "2022-10-19/2"}
-    narrow = fixture_client.get("/api/quotes", params={"theme": "leaders-show-the-way",
-                                                       "include_narrower": False}).json()
+    narrow = fixture_client.get(
+        "/api/quotes", params={"theme": "leaders-show-the-way", "include_narrower": False}
+    ).json()
     assert narrow["total"] == 0
 
 

@@ -41,8 +41,13 @@ class Traffic:
     def _run(self) -> None:
         with httpx.Client(base_url=self.url, timeout=30) as http:
             while not self._stop.is_set():
-                for path, params in (("/sparql", {"query": THEMES}), ("/health", None), ("/api/stats", None),
-                                     ("/api/themes", {"flat": True}), ("/sparql", {"query": ASK_B})):
+                for path, params in (
+                    ("/sparql", {"query": THEMES}),
+                    ("/health", None),
+                    ("/api/stats", None),
+                    ("/api/themes", {"flat": True}),
+                    ("/sparql", {"query": ASK_B}),
+                ):
                     try:
                         response = http.get(path, params=params, headers={"Accept": "application/json"})
                     except httpx.HTTPError as error:
@@ -69,8 +74,13 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, Path, Path]]:
     env = {**os.environ, "QIKG_REGISTRY": str(registry), "QIKG_QUERY_TIMEOUT": "20"}
     env.pop("QIKG_STORE_DIR", None)  # the store lives in the served folder, as it does by default
     log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--data", str(out), "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "serve", "--data", str(out), "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -90,8 +100,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, Path, Path]]:
 
 
 def _ask(url: str, query: str) -> bool:
-    response = httpx.get(f"{url}/sparql", params={"query": query}, headers={"Accept": "application/json"},
-                         timeout=30)
+    response = httpx.get(f"{url}/sparql", params={"query": query}, headers={"Accept": "application/json"}, timeout=30)
     assert response.status_code == 200, response.text
     return response.json()["boolean"]
 
@@ -116,8 +125,10 @@ def test_building_the_served_folder_drops_no_request_and_the_server_moves_to_the
         qikg("add", str(chat_b), "--registry", str(registry), "--out", str(out), "--no-reason")
         during_add = traffic.count - seen
         _wait_for(lambda: _ask(url, ASK_B), "answered from the new build")
-        _wait_for(lambda: CHAT_B_GRAPH in httpx.get(f"{url}/api/stats").json()["named_graphs"],
-                  "moved its API to the new build")
+        _wait_for(
+            lambda: CHAT_B_GRAPH in httpx.get(f"{url}/api/stats").json()["named_graphs"],
+            "moved its API to the new build",
+        )
         time.sleep(1)  # a little traffic on the new build, too
     assert traffic.failures == []
     assert during_build > 0 and during_add > 0, "the requests ran while the builds did"

@@ -26,18 +26,21 @@ def test_resources_for_a_theme_say_why_they_matched(client: TestClient) -> None:
 
 def test_narrower_themes_are_included_unless_turned_off(fixture_client: TestClient) -> None:
     wide = fixture_client.get("/api/resources", params={"theme": "leaders show the way"}).json()
-    narrow = fixture_client.get("/api/resources", params={"theme": "Visible leadership",
-                                                          "include_narrower": False}).json()
+    narrow = fixture_client.get(
+        "/api/resources", params={"theme": "Visible leadership", "include_narrower": False}
+    ).json()
     assert {i["id"] for i in narrow["items"]} == {"leading-improvement"}
     assert {i["id"] for i in wide["items"]} >= {"leading-improvement", "genba-walks"}
     genba = next(i for i in wide["items"] if i["id"] == "genba-walks")
-    assert {"theme": "genba", "theme_label": "Genba", "reason": "label", "matched_label": "Genba"} in \
-        genba["matched_because"]
+    assert {"theme": "genba", "theme_label": "Genba", "reason": "label", "matched_label": "Genba"} in genba[
+        "matched_because"
+    ]
 
 
 def test_a_curated_reason_carries_its_note(fixture_client: TestClient) -> None:
-    item = fixture_client.get("/api/resources", params={"theme": "leaders-show-the-way",
-                                                        "include_narrower": False}).json()["items"][0]
+    item = fixture_client.get(
+        "/api/resources", params={"theme": "leaders-show-the-way", "include_narrower": False}
+    ).json()["items"][0]
     assert item["matched_because"][0]["reason"] == "curated" and item["matched_because"][0]["note"]
 
 
@@ -60,8 +63,11 @@ def test_filter_by_who_shared_it(fixture_client: TestClient) -> None:
     assert [i["id"] for i in body["items"]] == ["genba-walks"]
 
 
-CORE = {"leading-change-across-a-healthcare-system-how-to", "six-key-lessons-from-the-nhs-and-virginia",
-        "how-to-foster-a-culture-of-continuous-improvement"}
+CORE = {
+    "leading-change-across-a-healthcare-system-how-to",
+    "six-key-lessons-from-the-nhs-and-virginia",
+    "how-to-foster-a-culture-of-continuous-improvement",
+}
 
 
 def test_what_to_read_about_the_golden_thread_starts_with_the_evaluation_and_its_six_lessons(client) -> None:
@@ -86,8 +92,11 @@ def test_resources_about_a_theme_rank_before_resources_only_a_quote_mentions(cli
         tiers = [i["tier"] for i in items]
         assert tiers == sorted(tiers), theme["id"]
         for item in items:
-            about = [r for r in item["matched_because"]
-                     if r["reason"] in {"label", "curated", "question"} and r.get("strength") != "weak"]
+            about = [
+                r
+                for r in item["matched_because"]
+                if r["reason"] in {"label", "curated", "question"} and r.get("strength") != "weak"
+            ]
             assert (item["tier"] < 2) == bool(about), (theme["id"], item["id"])
             assert item["ranked_because"]
         checked += 2 in tiers and 0 in tiers
@@ -121,8 +130,10 @@ def test_the_theme_index_answers_as_the_sparql_query_does_for_every_theme(client
             for row in service.store.query(load("resources_by_theme"), bindings).rows:
                 entry = json.dumps(lookups.reason(catalogue, row), sort_keys=True)
                 expected.setdefault(str(row["resource"]), set()).add(entry)
-            got = {item["iri"]: {json.dumps(why, sort_keys=True) for why in item["matched_because"]}
-                   for item in lookups.resources_for_theme(catalogue, theme, narrower)}
+            got = {
+                item["iri"]: {json.dumps(why, sort_keys=True) for why in item["matched_because"]}
+                for item in lookups.resources_for_theme(catalogue, theme, narrower)
+            }
             assert got == expected, theme.slug
             checked += bool(got)
     assert checked > 20

@@ -48,8 +48,9 @@ def test_filters_by_author_question_theme_and_kind(client: TestClient) -> None:
     answers = {q["id"] for q in client.get("/api/quotes", params={"question": "5", "limit": 500}).json()["items"]}
     assert q5["total"] > 0 and {h["id"] for h in q5["items"]} <= answers
     tagged = client.get("/api/search", params={"q": "leaders", "theme": "golden thread", "limit": 500}).json()
-    themed = {q["id"] for q in
-              client.get("/api/quotes", params={"theme": "golden-thread", "limit": 500}).json()["items"]}
+    themed = {
+        q["id"] for q in client.get("/api/quotes", params={"theme": "golden-thread", "limit": 500}).json()["items"]
+    }
     quotes = [h for h in tagged["items"] if h["kind"] == "quote"]
     assert quotes and {h["id"] for h in quotes} <= themed
 
@@ -69,7 +70,7 @@ def test_odd_filters_are_clear_errors_not_faults(client: TestClient, assert_erro
 
 
 def test_a_query_in_search_syntax_is_just_words(client: TestClient) -> None:
-    for q in ['NEAR(golden thread)', 'label:genba', '"unclosed', 'genba AND', 'thread"*"', "-genba"]:
+    for q in ["NEAR(golden thread)", "label:genba", '"unclosed', "genba AND", 'thread"*"', "-genba"]:
         response = client.get("/api/search", params={"q": q})
         assert response.status_code == 200, (q, response.text[:200])
 
@@ -80,6 +81,10 @@ def test_every_back_end_gives_the_same_search_answers(fixture_dir, app_settings)
     answers = []
     for backend in ("oxigraph", "remote"):
         with TestClient(create_app(app_settings(fixture_dir, backend, f"search-{backend}"))) as app:
-            answers.append([app.get("/api/search", params={"q": q, "limit": 500}).json()
-                            for q in ("genba", "huddle", "improve", '"go and see"', "coach*")])
+            answers.append(
+                [
+                    app.get("/api/search", params={"q": q, "limit": 500}).json()
+                    for q in ("genba", "huddle", "improve", '"go and see"', "coach*")
+                ]
+            )
     assert answers[0] == answers[1]

@@ -24,11 +24,17 @@ def test_select_as_sparql_json_by_default(client: TestClient) -> None:
     assert body["head"]["vars"] == ["s", "p", "o"] and len(body["results"]["bindings"]) == 5
 
 
-@pytest.mark.parametrize(("accept", "check"), [
-    ("application/sparql-results+xml", lambda text: ET.fromstring(text).tag.endswith("sparql")),
-    ("text/csv", lambda text: next(csv.reader(io.StringIO(text))) == ["s", "p", "o"]),
-    ("text/tab-separated-values", lambda text: text.splitlines()[0] == "?s\t?p\t?o" and len(text.splitlines()) == 6),
-])
+@pytest.mark.parametrize(
+    ("accept", "check"),
+    [
+        ("application/sparql-results+xml", lambda text: ET.fromstring(text).tag.endswith("sparql")),
+        ("text/csv", lambda text: next(csv.reader(io.StringIO(text))) == ["s", "p", "o"]),
+        (
+            "text/tab-separated-values",
+            lambda text: text.splitlines()[0] == "?s\t?p\t?o" and len(text.splitlines()) == 6,
+        ),
+    ],
+)
 def test_select_in_every_row_format(client: TestClient, accept: str, check) -> None:
     response = client.get("/sparql", params={"query": SELECT}, headers={"accept": accept})
     assert response.status_code == 200 and response.headers["content-type"].startswith(accept)
@@ -79,10 +85,16 @@ def test_malformed_query_is_400_with_the_parser_message(assert_error, client: Te
     assert "does not parse" in body["detail"] and "col" in body["detail"]
 
 
-@pytest.mark.parametrize("update", [
-    "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "DELETE WHERE { ?s ?p ?o }", "CLEAR ALL", "DROP ALL",
-    "LOAD <http://127.0.0.1:9/data.ttl>",
-])
+@pytest.mark.parametrize(
+    "update",
+    [
+        "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        "DELETE WHERE { ?s ?p ?o }",
+        "CLEAR ALL",
+        "DROP ALL",
+        "LOAD <http://127.0.0.1:9/data.ttl>",
+    ],
+)
 def test_updates_are_refused_and_change_nothing(assert_error, client: TestClient, update: str) -> None:
     before = client.get("/health").json()["triples"]
     assert "read-only" in assert_error(client.get("/sparql", params={"query": update}), 403)["detail"]
@@ -103,8 +115,7 @@ def test_a_too_long_query_is_413(assert_error, client: TestClient) -> None:
 
 
 def test_the_row_limit_ends_a_huge_answer_with_a_clear_error(assert_error, fixture_client: TestClient) -> None:
-    body = assert_error(fixture_client.get("/sparql", params={"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"}),
-                        422)
+    body = assert_error(fixture_client.get("/sparql", params={"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"}), 422)
     assert "more than 1000 rows" in body["detail"]
 
 

@@ -65,8 +65,7 @@ def test_service_from_and_load_never_connect_out(assert_error, client: TestClien
     url, connections = listener
     for query in queries(url):
         assert_error(client.get("/sparql", params={"query": query}), 403)
-        assert_error(client.post("/sparql", content=query, headers={"content-type": "application/sparql-query"}),
-                     403)
+        assert_error(client.post("/sparql", content=query, headers={"content-type": "application/sparql-query"}), 403)
     time.sleep(0.3)
     assert connections == []
 
@@ -80,15 +79,35 @@ def test_the_refusal_names_the_reason(client: TestClient, listener: tuple[str, l
 # --- every spelling: the check judges the very text the engine runs ---------------------------------------------
 
 SEPARATORS = [" ", "\t", "\n", "\r", "\r\n", "\f", "\v", "\u2028", "\u2029", "\x85", "\x00", "\u00a0"]
-COMMENTS = ["# c\n", "# c\r", "# c\r\n", "# c\f", "# c\v", "# c\u2028", "# c\u2029", "# c\x85", "#\r", "# \\u000a",
-            "# \\u000d", "# \\U0000000D"]
+COMMENTS = [
+    "# c\n",
+    "# c\r",
+    "# c\r\n",
+    "# c\f",
+    "# c\v",
+    "# c\u2028",
+    "# c\u2029",
+    "# c\x85",
+    "#\r",
+    "# \\u000a",
+    "# \\u000d",
+    "# \\U0000000D",
+]
 
 
 def _spellings(word: str) -> list[str]:
     """The keyword in other case and with code point escapes, whole and in part."""
     escaped = "".join(f"\\u{ord(ch):04X}" for ch in word)
-    return [word, word.lower(), word.title(), word[0].lower() + word[1:], escaped, f"\\u{ord(word[0]):04x}{word[1:]}",
-            f"\\U{ord(word[0]):08X}{word[1:]}", word[:3] + f"\\u{ord(word[3]):04X}" + word[4:]]
+    return [
+        word,
+        word.lower(),
+        word.title(),
+        word[0].lower() + word[1:],
+        escaped,
+        f"\\u{ord(word[0]):04x}{word[1:]}",
+        f"\\U{ord(word[0]):08X}{word[1:]}",
+        word[:3] + f"\\u{ord(word[3]):04X}" + word[4:],
+    ]
 
 
 def hostile_queries(url: str) -> list[str]:
@@ -139,8 +158,9 @@ def _send_every_way(client: TestClient, query: str) -> list:
     ]
 
 
-def test_no_spelling_of_service_load_or_from_opens_a_connection(fixture_client: TestClient,
-                                                                listener: tuple[str, list]) -> None:
+def test_no_spelling_of_service_load_or_from_opens_a_connection(
+    fixture_client: TestClient, listener: tuple[str, list]
+) -> None:
     """Whatever the query looks like, and on every back-end, nothing reaches the listener, and the answer is a
     refusal or an error of the query, never a fault of the server."""
     url, connections = listener
@@ -155,8 +175,9 @@ def test_no_spelling_of_service_load_or_from_opens_a_connection(fixture_client: 
     assert statuses.get(403, 0) > 100  # most variants are read as what they are and refused
 
 
-def test_a_comment_ended_by_a_carriage_return_hides_nothing(fixture_client: TestClient,
-                                                           listener: tuple[str, list]) -> None:
+def test_a_comment_ended_by_a_carriage_return_hides_nothing(
+    fixture_client: TestClient, listener: tuple[str, list]
+) -> None:
     """The red team's query: rdflib ends a comment at LF only, Oxigraph at CR too; the engine must not see a
     SERVICE the check did not."""
     url, connections = listener
@@ -175,9 +196,11 @@ def test_qikg_query_refuses_the_same_spellings(graph_dir: Path, listener: tuple[
 
     url, connections = listener
     runner = CliRunner()
-    for query in [f"SELECT * WHERE {{ # c\r SERVICE <{url}/x> {{ ?s ?p ?o }}\n}}",
-                  f"SELECT * WHERE {{ \\u0053ERVICE <{url}/x> {{ ?s ?p ?o }} }}",
-                  f"SELECT * FROM <{url}/d.ttl> WHERE {{ ?s ?p ?o }}"]:
+    for query in [
+        f"SELECT * WHERE {{ # c\r SERVICE <{url}/x> {{ ?s ?p ?o }}\n}}",
+        f"SELECT * WHERE {{ \\u0053ERVICE <{url}/x> {{ ?s ?p ?o }} }}",
+        f"SELECT * FROM <{url}/d.ttl> WHERE {{ ?s ?p ?o }}",
+    ]:
         result = runner.invoke(app, ["query", query, "--data", str(graph_dir)])
         assert result.exit_code == 2, result.output
         assert "Traceback" not in result.output
@@ -190,7 +213,7 @@ def test_qikg_query_refuses_the_same_spellings(graph_dir: Path, listener: tuple[
 _ENGINE_RUNS_SERVICE = """
 import sys
 import pyoxigraph
-from api.isolation import cut_network
+from kg.sparql.isolation import cut_network
 if sys.argv[2] == "isolated":
     why = cut_network()
     assert why is None, why
@@ -219,8 +242,9 @@ def test_a_worker_cannot_connect_even_when_the_check_is_skipped(listener: tuple[
     assert connections, "the control run outside the namespace should have reached the listener"
 
 
-def test_the_servers_query_workers_live_in_a_network_namespace_of_their_own(fixture_client: TestClient,
-                                                                            backend: str) -> None:
+def test_the_servers_query_workers_live_in_a_network_namespace_of_their_own(
+    fixture_client: TestClient, backend: str
+) -> None:
     if backend == "remote":
         pytest.skip("a remote store's workers must reach the server over the network")
     assert fixture_client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
@@ -233,7 +257,7 @@ def test_the_servers_query_workers_live_in_a_network_namespace_of_their_own(fixt
 
 
 def test_engine_errors_name_no_local_path_and_repeat_no_remote_body() -> None:
-    from api.sandbox import scrub
+    from kg.sparql.sandbox import scrub
 
     assert "/srv/data" not in scrub("IOError: cannot open /srv/data/store/gen-3/LOCK: busy")
     assert "[path]" in scrub("IOError: cannot open /srv/data/store/gen-3/LOCK: busy")
@@ -245,8 +269,9 @@ def test_engine_errors_name_no_local_path_and_repeat_no_remote_body() -> None:
     assert "SERVICE" in scrub("OSError: Network is unreachable (os error 101)")
 
 
-def test_a_function_the_engine_lacks_is_the_querys_mistake(fixture_client: TestClient, assert_error,
-                                                           backend: str) -> None:
+def test_a_function_the_engine_lacks_is_the_querys_mistake(
+    fixture_client: TestClient, assert_error, backend: str
+) -> None:
     if backend == "remote":
         pytest.skip("the remote server words its own errors")
     for query in ["SELECT (<urn:f>(1) AS ?d) {}", "SELECT * { FILTER(<http://example.org/f>(1)) }"]:
@@ -259,10 +284,28 @@ def test_query_workers_die_with_a_killed_server(fixture_dir: Path, tmp_path: Pat
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "QIKG_DATA_DIR": str(fixture_dir), "QIKG_STORE_DIR": str(tmp_path / "store"),
-           "QIKG_AUTO_BUILD": "false"}
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port",
-                               str(port), "--log-level", "warning"], cwd=ROOT, env=env)
+    env = {
+        **os.environ,
+        "QIKG_DATA_DIR": str(fixture_dir),
+        "QIKG_STORE_DIR": str(tmp_path / "store"),
+        "QIKG_AUTO_BUILD": "false",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

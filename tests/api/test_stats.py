@@ -15,5 +15,9 @@ def test_stats_agree_with_the_lists(client: TestClient) -> None:
 
 def test_measurements_are_reported_as_stated(fixture_client: TestClient) -> None:
     figure = fixture_client.get("/api/stats").json()["measurements"][0]
-    assert (figure["label"], figure["value"], figure["qualifier"], figure["unit"]) == \
-        ("Tweets", 700, "more than", "tweets")
+    assert (figure["label"], figure["value"], figure["qualifier"], figure["unit"]) == (
+        "Tweets",
+        700,
+        "more than",
+        "tweets",
+    )

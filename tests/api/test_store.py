@@ -120,7 +120,7 @@ def test_unknown_backend_is_refused() -> None:
 
 @pytest.mark.parametrize(("value", "compacted"), [(None, True), ("false", False), ("true", True)])
 def test_qikg_store_optimize_decides_whether_a_load_compacts(tmp_path: Path, monkeypatch, value, compacted) -> None:
-    from api.config import Settings
+    from kg.settings import Settings
 
     if value is not None:
         monkeypatch.setenv("QIKG_STORE_OPTIMIZE", value)
@@ -130,10 +130,13 @@ def test_qikg_store_optimize_decides_whether_a_load_compacts(tmp_path: Path, mon
     store.close()
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT (GROUP_CONCAT(STR(?o)) AS ?all) WHERE { ?s ?p ?o }",  # one row, one huge value
-    "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",  # many small triples
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT (GROUP_CONCAT(STR(?o)) AS ?all) WHERE { ?s ?p ?o }",  # one row, one huge value
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",  # many small triples
+    ],
+)
 def test_the_byte_limit_stops_a_large_answer_while_it_is_read(store: Store, query: str) -> None:
     whole = store.query(query)
     assert whole.rows or whole.triples

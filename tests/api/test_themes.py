@@ -22,8 +22,12 @@ def test_the_tree_starts_at_the_top_concepts_with_narrower_nested(client: TestCl
 
 def test_every_theme_is_reachable_by_id_and_by_each_label_in_any_case(client: TestClient) -> None:
     for theme in all_themes(client)[:15]:
-        for needle in [theme["id"], theme["label"].upper(), *[a.swapcase() for a in theme["alt_labels"]],
-                       *theme["hidden_labels"]]:
+        for needle in [
+            theme["id"],
+            theme["label"].upper(),
+            *[a.swapcase() for a in theme["alt_labels"]],
+            *theme["hidden_labels"],
+        ]:
             response = client.get(f"/api/themes/{quote(needle, safe='')}")
             assert response.status_code == 200, needle
             assert response.json()["id"] == theme["id"] or needle != theme["id"]
@@ -75,7 +79,11 @@ def test_theme_counts_file_each_tagged_item_under_its_kind_as_sparql_does(client
     service = client.app.state.service
     catalogue = service.catalogue()
     expected = {(str(r["item"]), str(r["theme"]), str(r["kind"])) for r in service.store.query(KINDS_BY_PATH).rows}
-    got = {(item, theme, kind) for theme, kinds in catalogue.tagged.items() for kind, items in kinds.items()
-           for item in items}
+    got = {
+        (item, theme, kind)
+        for theme, kinds in catalogue.tagged.items()
+        for kind, items in kinds.items()
+        for item in items
+    }
     assert got == expected
     assert {kind for _item, _theme, kind in got} >= {"quote", "question", "resource"}

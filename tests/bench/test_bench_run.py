@@ -62,51 +62,108 @@ def test_the_bench_runs_every_server_at_a_tiny_size(tmp_path):
     folder.mkdir()
     (folder / "qikg.trig").write_bytes(MINI.read_bytes())
     nquads = folder / "data.nq"
-    ox.serialize(ox.parse(path=str(MINI), format=ox.RdfFormat.TRIG), output=str(nquads),
-                 format=ox.RdfFormat.N_QUADS)
+    ox.serialize(ox.parse(path=str(MINI), format=ox.RdfFormat.TRIG), output=str(nquads), format=ox.RdfFormat.N_QUADS)
     quads = sum(1 for line in nquads.read_text().splitlines() if line.strip())
     ds = data.Dataset("tiny", nquads, folder, quads, 0, 0.0, False)
     cfg = bench_run.Config(True, 5, 0.5, 1, 0.2, 20.0, 4, 0.5, 60.0, 10_000)
     out = bench_run.bench_size(ds, cfg, "leaders-show-the-way", {}, say=lambda _m: None)
-    assert set(out["load"]) == {"oxigraph", "oxigraph-memory", "oxigraph (TriG)", "oxigraph-cli", "oxigraph-server",
-                                "rdflib"}
+    assert set(out["load"]) == {
+        "oxigraph",
+        "oxigraph-memory",
+        "oxigraph (TriG)",
+        "oxigraph-cli",
+        "oxigraph-server",
+        "rdflib",
+    }
     assert {load["quads"] for load in out["load"].values()} == {quads}, out["load"]  # every loader holds them all
-    assert set(out["latency"]) == {"oxigraph-server", "rdflib-endpoint", "api-oxigraph", "api-remote",
-                                   "api-rdflib"}, out["skipped"]
+    assert set(out["latency"]) == {"oxigraph-server", "rdflib-endpoint", "api-oxigraph", "api-remote", "api-rdflib"}, (
+        out["skipped"]
+    )
     rows = {name: lat["theme_sparql_rows"] for name, lat in out["latency"].items()}
     assert len(set(rows.values())) == 1 and rows["oxigraph-server"] > 0, rows  # every server gives the same answer
     assert out["latency"]["api-oxigraph"]["theme_api"]["n"] > 0
     assert out["latency"]["api-remote"]["theme_api"]["n"] > 0  # the API on a remote Oxigraph server answers too
     assert out["concurrency"]["api_resources_theme"]["errors"] == 0
     assert "sparql_eval_ms" in out["profile"]
-    md = report.markdown({"command": "x", "machine": {"cpu": "c", "cores_logical": 1, "cores_physical": 1,
-                                                      "ram_bytes": 1, "os": "o", "python": "3", "versions": {},
-                                                      "date": "d", "git_commit": None, "git_dirty": False},
-                          "sizes": {"tiny": out}, "targets": []})
+    md = report.markdown(
+        {
+            "command": "x",
+            "machine": {
+                "cpu": "c",
+                "cores_logical": 1,
+                "cores_physical": 1,
+                "ram_bytes": 1,
+                "os": "o",
+                "python": "3",
+                "versions": {},
+                "date": "d",
+                "git_commit": None,
+                "git_dirty": False,
+            },
+            "sizes": {"tiny": out},
+            "targets": [],
+        }
+    )
     assert "api-oxigraph" in md and "oxigraph-server" in md and "api-remote" in md
 
 
 def test_the_report_shows_the_graph_view_at_each_size():
-    point = {"graph": "seed", "nodes_full": 331, "edges_full": 920, "server_render_s": 0.7, "page_bytes": 1_400_000,
-             "browser": {"overview": {"ms_to_stable_view_median": 580.0}, "full": {"ms_to_stable_view_median": 607.0}}}
+    point = {
+        "graph": "seed",
+        "nodes_full": 331,
+        "edges_full": 920,
+        "server_render_s": 0.7,
+        "page_bytes": 1_400_000,
+        "browser": {"overview": {"ms_to_stable_view_median": 580.0}, "full": {"ms_to_stable_view_median": 607.0}},
+    }
     scaled = {**point, "graph": "synthetic x6.04", "nodes_full": 2001}
-    machine_info = {"cpu": "c", "cores_logical": 1, "cores_physical": 1, "ram_bytes": 1, "os": "o", "python": "3",
-                    "versions": {}, "date": "d", "git_commit": None, "git_dirty": False}
-    md = report.markdown({"command": "x", "machine": machine_info, "sizes": {}, "targets": [],
-                          "graph_view": {"seed": point, "scaled": [scaled]}})
+    machine_info = {
+        "cpu": "c",
+        "cores_logical": 1,
+        "cores_physical": 1,
+        "ram_bytes": 1,
+        "os": "o",
+        "python": "3",
+        "versions": {},
+        "date": "d",
+        "git_commit": None,
+        "git_dirty": False,
+    }
+    md = report.markdown(
+        {
+            "command": "x",
+            "machine": machine_info,
+            "sizes": {},
+            "targets": [],
+            "graph_view": {"seed": point, "scaled": [scaled]},
+        }
+    )
     assert "| seed | 331 | 920 | 580.00 / 607.00 |" in md
     assert "| synthetic x6.04 | 2,001 |" in md
-    failed = report.markdown({"command": "x", "machine": machine_info, "sizes": {}, "targets": [],
-                              "graph_view": {"error": "chromium is missing"}})
+    failed = report.markdown(
+        {
+            "command": "x",
+            "machine": machine_info,
+            "sizes": {},
+            "targets": [],
+            "graph_view": {"error": "chromium is missing"},
+        }
+    )
     assert "Graph view: chromium is missing" in failed
 
 
 def test_a_server_that_never_answers_gives_a_lower_bound_not_a_blank():
-    size = {"dataset": {"quads": 1_000_000},
-            "latency": {"api-oxigraph": {"theme_api": {"median_ms": 2.0}},
-                        "rdflib-endpoint": {"theme_sparql": {"n": 0, "errors": 1, "detail": "ReadTimeout: timed out"},
-                                            "theme_timeout_s": 300.0},
-                        "oxigraph-server": {"theme_sparql": {"median_ms": 3000.0}}}}
+    size = {
+        "dataset": {"quads": 1_000_000},
+        "latency": {
+            "api-oxigraph": {"theme_api": {"median_ms": 2.0}},
+            "rdflib-endpoint": {
+                "theme_sparql": {"n": 0, "errors": 1, "detail": "ReadTimeout: timed out"},
+                "theme_timeout_s": 300.0,
+            },
+            "oxigraph-server": {"theme_sparql": {"median_ms": 3000.0}},
+        },
+    }
     rows = {r["target"]: r for r in report.targets({"sizes": {"1m": size}})}
     rdflib = rows[">= 10x faster than rdflib-endpoint"]
     assert rdflib["met"] and rdflib["measured"].startswith("> 150,000x") and "lower bound" in rdflib["note"]

@@ -47,12 +47,18 @@ def test_what_the_rules_threw_away_was_mostly_not_worth_keeping(result: dict) ->
 def test_the_measure_counts_weak_as_wrong_unless_the_graph_marks_it_weak() -> None:
     from rdflib import Graph
 
-    judged = {"assignments": [{"item": "quote/x/1", "theme": "a", "judgement": "weak", "why": "."},
-                              {"item": "quote/x/2", "theme": "a", "judgement": "weak", "why": "."},
-                              {"item": "quote/x/3", "theme": "a", "judgement": "relevant", "why": "."}],
-              "quotes": [{"item": "quote/x/3", "expected": ["a", "b"], "why": "."}]}
-    tags = [bench_tagging.Tag("quote/x/1", "a", "question", True, "", ""),
-            bench_tagging.Tag("quote/x/2", "a", "label", False, "", ""),
-            bench_tagging.Tag("quote/x/3", "a", "label", False, "", "")]
+    judged = {
+        "assignments": [
+            {"item": "quote/x/1", "theme": "a", "judgement": "weak", "why": "."},
+            {"item": "quote/x/2", "theme": "a", "judgement": "weak", "why": "."},
+            {"item": "quote/x/3", "theme": "a", "judgement": "relevant", "why": "."},
+        ],
+        "quotes": [{"item": "quote/x/3", "expected": ["a", "b"], "why": "."}],
+    }
+    tags = [
+        bench_tagging.Tag("quote/x/1", "a", "question", True, "", ""),
+        bench_tagging.Tag("quote/x/2", "a", "label", False, "", ""),
+        bench_tagging.Tag("quote/x/3", "a", "label", False, "", ""),
+    ]
     got = bench_tagging.measure(judged, tags, Graph())
     assert got["precision"] == round(2 / 3, 4) and got["recall"] == 0.5

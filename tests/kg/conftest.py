@@ -60,27 +60,57 @@ def mini_records() -> ChatRecords:
         source_path="kg/sources/leadingqi-2022-10-19-report.txt",
         source_sha256="0" * 64,
         chat=Chat(
-            line=21, slug="2022-10-19", title="How to build improvement capability and foster a culture of improvement",
-            date=dt.date(2022, 10, 19), start=dt.time(19), end=dt.time(20), timezone="BST", utc_offset="+01:00",
-            hashtags=["LeadingQI", "QIHour"], host="warwick-business-school", partners=["gsqia"],
-            collaborators=["Leeanne Lockley", "Dr Amar Shah"], report_author="Lou Waters",
+            line=21,
+            slug="2022-10-19",
+            title="How to build improvement capability and foster a culture of improvement",
+            date=dt.date(2022, 10, 19),
+            start=dt.time(19),
+            end=dt.time(20),
+            timezone="BST",
+            utc_offset="+01:00",
+            hashtags=["LeadingQI", "QIHour"],
+            host="warwick-business-school",
+            partners=["gsqia"],
+            collaborators=["Leeanne Lockley", "Dr Amar Shah"],
+            report_author="Lou Waters",
             report_for="warwick-business-school",
         ),
-        follow_ups=[FollowUpChat(line=1117, date=dt.date(2023, 1, 31), start=dt.time(19), end=dt.time(20),
-                                 timezone="GMT", utc_offset="+00:00")],
+        follow_ups=[
+            FollowUpChat(
+                line=1117,
+                date=dt.date(2023, 1, 31),
+                start=dt.time(19),
+                end=dt.time(20),
+                timezone="GMT",
+                utc_offset="+00:00",
+            )
+        ],
         organisations=[
-            Organisation(line=21, slug="warwick-business-school", name="Warwick Business School",
-                         kind="business-school", part_of="university-of-warwick", handle="WarwickBSchool"),
+            Organisation(
+                line=21,
+                slug="warwick-business-school",
+                name="Warwick Business School",
+                kind="business-school",
+                part_of="university-of-warwick",
+                handle="WarwickBSchool",
+            ),
             Organisation(line=13, slug="university-of-warwick", name="University of Warwick", kind="university"),
-            Organisation(line=17, slug="gsqia", name="Gloucestershire Safety & Quality Improvement Academy",
-                         kind="academy"),
-            Organisation(line=65, slug="leeds-teaching-hospitals", name="Leeds Teaching Hospitals NHS Trust",
-                         kind="trust"),
+            Organisation(
+                line=17, slug="gsqia", name="Gloucestershire Safety & Quality Improvement Academy", kind="academy"
+            ),
+            Organisation(
+                line=65, slug="leeds-teaching-hospitals", name="Leeds Teaching Hospitals NHS Trust", kind="trust"
+            ),
         ],
         people=[
             Person(line=65, name="Jimmy Parvin", handle="Jimmy_Parvin", affiliations=["leeds-teaching-hospitals"]),
-            Person(line=66, name="Nicola Burgess", handle="DrNicolaBurgess", affiliations=["warwick-business-school"],
-                   role="evaluation lead"),
+            Person(
+                line=66,
+                name="Nicola Burgess",
+                handle="DrNicolaBurgess",
+                affiliations=["warwick-business-school"],
+                role="evaluation lead",
+            ),
             Person(line=119, name="Lou Waters", handle="LouWaters_QI"),
         ],
         accounts=[
@@ -89,65 +119,165 @@ def mini_records() -> ChatRecords:
         ],
         panel=["Jimmy_Parvin", "DrNicolaBurgess"],
         questions=[
-            Question(line=151, number=2, text="In your experience, how can healthcare leaders foster a values-based "
-                     "culture and enhance readiness for improvement?", asked_by="WarwickBSchool", asked_in_line=155,
-                     section_start=151, section_end=371),
+            Question(
+                line=151,
+                number=2,
+                text="In your experience, how can healthcare leaders foster a values-based "
+                "culture and enhance readiness for improvement?",
+                asked_by="WarwickBSchool",
+                asked_in_line=155,
+                section_start=151,
+                section_end=371,
+            ),
             Question(line=603, number=4, text=None, section_start=603, section_end=714),
-            Question(line=715, number=5, text="What is your experience of creating the \u201cgolden thread\u201d: "
-                     "linking your improvement activity to strategic priorities?", asked_by="WarwickBSchool",
-                     section_start=715, section_end=948),
+            Question(
+                line=715,
+                number=5,
+                text="What is your experience of creating the \u201cgolden thread\u201d: "
+                "linking your improvement activity to strategic priorities?",
+                asked_by="WarwickBSchool",
+                section_start=715,
+                section_end=948,
+            ),
         ],
         quotes=[
-            Tweet(line=232, number=1, author="jimmy_parvin", display_name="Jimmy Parvin", date=dt.date(2022, 10, 19),
-                  text="Q2. A Invest time 'on the genba' where the work is happening to watch, listen and be curious "
-                  "about the opportunities for change and the barriers (real and perceived) faced by those delivering "
-                  "care (or involved in supportive questions).",
-                  question=2, hashtags=["QIHour", "LeadingQI"],
-                  counts=[EngagementCount(position=1, value=2), EngagementCount(position=2, value=3),
-                          EngagementCount(position=3, value=12)],
-                  counts_line=240),
-            Quote(line=197, number=2, kind="comment", author="KPOteam_SASH", question=2, attributed_by="responded",
-                  text="continuous improvement starts with leaders who frame problems, go to the genba, ask why and "
-                  "show respect."),
-            Tweet(line=173, number=3, author="RobbieCsays", display_name="Robbie", date=dt.date(2022, 10, 19),
-                  question=2, text="Q2 They have to lead by example, demonstrate how values translate into a better "
-                  "working environment. People have to be in a good place to be able to even think about improvement "
-                  "#LeadingQI #QIhour", hashtags=["LeadingQI", "QIhour"],
-                  replying_to=["WarwickBSchool", "DrNicolaBurgess"], replying_to_others=2,
-                  counts=[EngagementCount(position=1, value=4), EngagementCount(position=2, value=6),
-                          EngagementCount(position=3, value=16)], counts_line=179),
-            Quote(line=797, number=4, kind="pullquote", author="lynwilliams10", question=5,
-                  text="Connect in QI to local & national priorities to create the golden thread at the point of "
-                  "design"),
-            Tweet(line=763, number=5, author="joyfurnival", display_name="Dr Joy Furnival CEng", question=5,
-                  date=dt.date(2022, 10, 19), text="#A5 #LeadingQI #QIhour.... Some good experiences ... the hard "
-                  "work of talking, prioritising and talking and prioritising and catching ball to connect strategic "
-                  "challenges to actions on the ground, #hoshinkanri .. some not so good...\u2018priority "
-                  "thickets\u2019 , all at once unclear thread", hashtags=["A5", "LeadingQI", "QIhour", "hoshinkanri"]),
-            Quote(line=494, number=6, kind="comment", author="jimmyparvin", attributed_by="responded",
-                  text="\u201ccreate formal spaces for informal conversations\u201d around improvement activities. "
-                  "Improvement is a team sport, relationships and networks matter and need to be nurtured."),
-            Quote(line=252, number=7, kind="comment", author="lockley_leanne", attributed_by="responded",
-                  question=2, text="Having googled genba; I've found my new favourite word - the real place that "
-                  "adds value \U0001f604\U0001f604\U0001f604"),
+            Tweet(
+                line=232,
+                number=1,
+                author="jimmy_parvin",
+                display_name="Jimmy Parvin",
+                date=dt.date(2022, 10, 19),
+                text="Q2. A Invest time 'on the genba' where the work is happening to watch, listen and be curious "
+                "about the opportunities for change and the barriers (real and perceived) faced by those delivering "
+                "care (or involved in supportive questions).",
+                question=2,
+                hashtags=["QIHour", "LeadingQI"],
+                counts=[
+                    EngagementCount(position=1, value=2),
+                    EngagementCount(position=2, value=3),
+                    EngagementCount(position=3, value=12),
+                ],
+                counts_line=240,
+            ),
+            Quote(
+                line=197,
+                number=2,
+                kind="comment",
+                author="KPOteam_SASH",
+                question=2,
+                attributed_by="responded",
+                text="continuous improvement starts with leaders who frame problems, go to the genba, ask why and "
+                "show respect.",
+            ),
+            Tweet(
+                line=173,
+                number=3,
+                author="RobbieCsays",
+                display_name="Robbie",
+                date=dt.date(2022, 10, 19),
+                question=2,
+                text="Q2 They have to lead by example, demonstrate how values translate into a better "
+                "working environment. People have to be in a good place to be able to even think about improvement "
+                "#LeadingQI #QIhour",
+                hashtags=["LeadingQI", "QIhour"],
+                replying_to=["WarwickBSchool", "DrNicolaBurgess"],
+                replying_to_others=2,
+                counts=[
+                    EngagementCount(position=1, value=4),
+                    EngagementCount(position=2, value=6),
+                    EngagementCount(position=3, value=16),
+                ],
+                counts_line=179,
+            ),
+            Quote(
+                line=797,
+                number=4,
+                kind="pullquote",
+                author="lynwilliams10",
+                question=5,
+                text="Connect in QI to local & national priorities to create the golden thread at the point of design",
+            ),
+            Tweet(
+                line=763,
+                number=5,
+                author="joyfurnival",
+                display_name="Dr Joy Furnival CEng",
+                question=5,
+                date=dt.date(2022, 10, 19),
+                text="#A5 #LeadingQI #QIhour.... Some good experiences ... the hard "
+                "work of talking, prioritising and talking and prioritising and catching ball to connect strategic "
+                "challenges to actions on the ground, #hoshinkanri .. some not so good...\u2018priority "
+                "thickets\u2019 , all at once unclear thread",
+                hashtags=["A5", "LeadingQI", "QIhour", "hoshinkanri"],
+            ),
+            Quote(
+                line=494,
+                number=6,
+                kind="comment",
+                author="jimmyparvin",
+                attributed_by="responded",
+                text="\u201ccreate formal spaces for informal conversations\u201d around improvement activities. "
+                "Improvement is a team sport, relationships and networks matter and need to be nurtured.",
+            ),
+            Quote(
+                line=252,
+                number=7,
+                kind="comment",
+                author="lockley_leanne",
+                attributed_by="responded",
+                question=2,
+                text="Having googled genba; I've found my new favourite word - the real place that "
+                "adds value \U0001f604\U0001f604\U0001f604",
+            ),
         ],
         measurements=[
-            Measurement(line=94, slug="participants", label="people took part in the tweetchat", value=521,
-                        unit="people"),
-            Measurement(line=95, slug="continents", label="continents people took part from", value=5,
-                        unit="continents", measured_by="Twitonomy"),
+            Measurement(
+                line=94, slug="participants", label="people took part in the tweetchat", value=521, unit="people"
+            ),
+            Measurement(
+                line=95,
+                slug="continents",
+                label="continents people took part from",
+                value=5,
+                unit="continents",
+                measured_by="Twitonomy",
+            ),
         ],
-        influencers=[InfluencerRank(line=119, ranking="most-active", rank=1, handle="LouWaters_QI",
-                                    display_name="Lou Waters (...)", value=172, unit="tweets")],
+        influencers=[
+            InfluencerRank(
+                line=119,
+                ranking="most-active",
+                rank=1,
+                handle="LouWaters_QI",
+                display_name="Lou Waters (...)",
+                value=172,
+                unit="tweets",
+            )
+        ],
         lessons=[Lesson(line=46, slug="golden-thread", label="THE RULE OF GOLDEN THREAD", notes=["THE GOLDEN THREAD"])],
         resources=[
-            Resource(line=1047, slug="habits-of-an-improver", type="Publication", title="The Habits of an Improver",
-                     label="The Habits of an Improver",
-                     creators=["Lucas, B", "Nacer, H"], year=2015, publisher="The Health Foundation",
-                     shared_by=["BryanJns"], discussed_at=[354]),
-            Resource(line=984, slug="evaluation-report", type="Evaluation Report", core=True, year=2022,
-                     title="Leading change across a healthcare system",
-                     label="Leading change across a healthcare system", creators=["Burgess, N"]),
+            Resource(
+                line=1047,
+                slug="habits-of-an-improver",
+                type="Publication",
+                title="The Habits of an Improver",
+                label="The Habits of an Improver",
+                creators=["Lucas, B", "Nacer, H"],
+                year=2015,
+                publisher="The Health Foundation",
+                shared_by=["BryanJns"],
+                discussed_at=[354],
+            ),
+            Resource(
+                line=984,
+                slug="evaluation-report",
+                type="Evaluation Report",
+                core=True,
+                year=2022,
+                title="Leading change across a healthcare system",
+                label="Leading change across a healthcare system",
+                creators=["Burgess, N"],
+            ),
         ],
     )
 
@@ -172,7 +302,7 @@ def curated_file(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory: pytest.TempPathFactory):
     """The real pipeline run once per session (extractor, ontology, SHACL, HermiT): (BuildResult, out_dir)."""
-    from kg.pipeline import build
+    from kg.pipeline.run import build
 
     out = tmp_path_factory.mktemp("real") / "build"
     result = build(out)
@@ -183,7 +313,7 @@ def real_build(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory):
     """One real Oxigraph SPARQL server for the session, always killed at the end (tests clear it before use)."""
-    from kg.oxigraph_server import start_oxigraph, stop_oxigraph
+    from kg.store.oxigraph_server import start_oxigraph, stop_oxigraph
 
     server = start_oxigraph(tmp_path_factory.mktemp("oxigraph-server"))
     try:

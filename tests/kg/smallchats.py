@@ -1,7 +1,7 @@
 """TEST DATA shared by the swap / transaction / reload tests: two small chats cut from the seed report's records.
 
 Chat A is the seed chat with its first three questions (every fact still the report's); chat B is made from part of
-the seed's records, dated as the follow-up the seed announces (as in tests/kg/test_chats.py). Both build in a few
+the seed's records, dated as the follow-up the seed announces. Both build in a few
 seconds without the reasoner.
 """
 
@@ -19,8 +19,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
-from kg.chats import Registry, load_records
 from kg.records import ChatRecords
+from kg.sources.registry import Registry, load_records
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "kg" / "sources" / "leadingqi-2022-10-19-report.txt"
@@ -34,10 +34,14 @@ def _seed() -> ChatRecords:
 
 def chat_a() -> ChatRecords:
     seed = _seed()
-    return seed.model_copy(update={
-        "questions": [q for q in seed.questions if q.number <= 3],
-        "quotes": [q for q in seed.quotes if q.question in (2, 3)], "resources": seed.resources[:3],
-        "measurements": []})
+    return seed.model_copy(
+        update={
+            "questions": [q for q in seed.questions if q.number <= 3],
+            "quotes": [q for q in seed.quotes if q.question in (2, 3)],
+            "resources": seed.resources[:3],
+            "measurements": [],
+        }
+    )
 
 
 def chat_b_from(seed: ChatRecords, **changes) -> ChatRecords:
@@ -46,12 +50,20 @@ def chat_b_from(seed: ChatRecords, **changes) -> ChatRecords:
     Its people, organisations and resources are the seed's, so they are shared nodes; its chat, questions and quotes
     are its own (minted from its own chat slug)."""
     update = {
-        "source_slug": "test-chat-b", "source_title": "Test chat B (test data)", "source_path": "chat-b.yaml",
-        "chat": seed.chat.model_copy(update={"slug": "2023-01-31", "date": dt.date(2023, 1, 31),
-                                              "timezone": "GMT", "utc_offset": "+00:00"}),
-        "follow_ups": [], "questions": [q for q in seed.questions if q.number <= 3],
-        "quotes": [q for q in seed.quotes if q.question in (2, 3)], "measurements": [], "influencers": [],
-        "lessons": [], "resources": seed.resources[:3], "warnings": [],
+        "source_slug": "test-chat-b",
+        "source_title": "Test chat B (test data)",
+        "source_path": "chat-b.yaml",
+        "chat": seed.chat.model_copy(
+            update={"slug": "2023-01-31", "date": dt.date(2023, 1, 31), "timezone": "GMT", "utc_offset": "+00:00"}
+        ),
+        "follow_ups": [],
+        "questions": [q for q in seed.questions if q.number <= 3],
+        "quotes": [q for q in seed.quotes if q.question in (2, 3)],
+        "measurements": [],
+        "influencers": [],
+        "lessons": [],
+        "resources": seed.resources[:3],
+        "warnings": [],
     }
     update.update(changes)
     return seed.model_copy(update=update)
@@ -67,11 +79,13 @@ def write_records(records: ChatRecords, path: Path) -> Path:
     return path
 
 
-def qikg(*args: str, env: dict[str, str] | None = None, check: bool = True,
-         timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def qikg(
+    *args: str, env: dict[str, str] | None = None, check: bool = True, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     """The real command line in its own process."""
-    result = subprocess.run([sys.executable, "-m", "kg.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-m", "kg.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
     return result

@@ -85,7 +85,7 @@ def test_validate_passes_on_the_real_report() -> None:
 
 
 def test_validate_exits_1_and_names_the_broken_node(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kg import pipeline
+    from kg.pipeline import run as pipeline
 
     real_extract = pipeline.extract_all
 

@@ -9,10 +9,14 @@ import pytest
 from rdflib import RDF, RDFS
 from rdflib.namespace import OWL
 
-from kg import docs, ontology
+from kg.publish import ontology_docs as docs
+from kg.rdf import ontology
 
-LOADING = re.compile(r'<(?:script|link|img|iframe|source|video|audio|embed|object)\b[^>]*'
-                     r'(?:src|href|data)\s*=\s*["\']?(?:https?:)?//', re.IGNORECASE)
+LOADING = re.compile(
+    r"<(?:script|link|img|iframe|source|video|audio|embed|object)\b[^>]*"
+    r'(?:src|href|data)\s*=\s*["\']?(?:https?:)?//',
+    re.IGNORECASE,
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +57,10 @@ def test_a_page_that_would_load_a_remote_script_is_refused() -> None:
 
 def test_links_to_other_hosts_become_inert() -> None:
     html = docs.make_offline('<a class="x" href="http://xmlns.com/foaf/0.1/Agent">foaf:Agent</a><a href="#here">h</a>')
-    assert html == ('<a class="x" data-iri="http://xmlns.com/foaf/0.1/Agent" title="http://xmlns.com/foaf/0.1/Agent">'
-                    'foaf:Agent</a><a href="#here">h</a>')
+    assert html == (
+        '<a class="x" data-iri="http://xmlns.com/foaf/0.1/Agent" title="http://xmlns.com/foaf/0.1/Agent">'
+        'foaf:Agent</a><a href="#here">h</a>'
+    )
 
 
 def test_rendering_writes_the_file(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Do the kg.ontology loaders find the model files and give taggers and reasoners what they need?"""
+"""Do the kg.rdf.ontology loaders find the model files and give taggers and reasoners what they need?"""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from rdflib import OWL, RDF, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import FOAF, SKOS
 
-from kg import ontology
 from kg.iris import QI, THEMES_GRAPH, theme
+from kg.rdf import ontology
 
 
 def test_tbox_includes_the_stubs_of_external_terms() -> None:

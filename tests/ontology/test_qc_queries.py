@@ -6,7 +6,7 @@ import pytest
 from rdflib import Graph
 from rdflib.plugins.sparql import prepareQuery
 
-from kg import ontology
+from kg.rdf import ontology
 
 COLUMNS = ["entity", "property", "value", "message"]
 

@@ -9,8 +9,8 @@ import pytest
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import FOAF
 
-from kg import ontology
 from kg.iris import QI, QID
+from kg.rdf import ontology
 
 owlready2 = pytest.importorskip("owlready2")
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs a Java runtime")
@@ -37,12 +37,15 @@ def test_hermit_finds_tbox_and_thesaurus_consistent() -> None:
     reason(tbox_and_thesaurus())
 
 
-@pytest.mark.parametrize(("first", "second"), [
-    (FOAF.Person, QI.Organisation),
-    (FOAF.Person, QI.OrganisationAccount),
-    (QI.Quote, QI.Participant),
-    (QI.Tweet, QI.Comment),
-])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (FOAF.Person, QI.Organisation),
+        (FOAF.Person, QI.OrganisationAccount),
+        (QI.Quote, QI.Participant),
+        (QI.Tweet, QI.Comment),
+    ],
+)
 def test_hermit_rejects_a_node_of_two_disjoint_classes(first: URIRef, second: URIRef) -> None:
     graph = tbox_and_thesaurus()
     node = QID["participant/confused"]

@@ -7,14 +7,13 @@ from pyshacl import validate
 from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SH
 
-from kg import ontology
 from kg.iris import QI
+from kg.rdf import ontology
 
 
 def run(data: Graph) -> tuple[bool, list[tuple[URIRef, str, URIRef]]]:
     """Validate with the TBox as ontology graph; return conformance and (focus, message, severity) per result."""
-    conforms, report, _text = validate(data, shacl_graph=ontology.shapes(), ont_graph=ontology.tbox(),
-                                       advanced=True)
+    conforms, report, _text = validate(data, shacl_graph=ontology.shapes(), ont_graph=ontology.tbox(), advanced=True)
     results = [
         (report.value(r, SH.focusNode), str(report.value(r, SH.resultMessage)), report.value(r, SH.resultSeverity))
         for r in report.subjects(SH.resultSeverity, None)
@@ -58,5 +57,6 @@ def test_missing_themes_are_warnings_not_violations(minimal_with_thesaurus: Grap
     conforms, results = run(data)
     assert not conforms
     assert {s for _f, _m, s in results} == {SH.Warning}
-    assert validate(data, shacl_graph=ontology.shapes(), ont_graph=ontology.tbox(), advanced=True,
-                    allow_warnings=True)[0]
+    assert validate(data, shacl_graph=ontology.shapes(), ont_graph=ontology.tbox(), advanced=True, allow_warnings=True)[
+        0
+    ]

@@ -7,28 +7,99 @@ from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, FOAF
 
-from kg import ontology
 from kg.iris import QI
+from kg.rdf import ontology
 
 # The names of /work/shared/design/vocabulary.md (the contract) plus the plan's extensions. Kept here, not parsed
 # from the design notes, so the test runs where those notes are absent.
 CONTRACT_CLASSES = [
-    "TweetChat", "Question", "Participant", "Organisation", "Quote", "Tweet", "Comment", "PullQuote", "Resource",
-    "Theme", "Lesson", "SourceDocument",
-    "OrganisationAccount", "ThemeAssignment", "EngagementCount", "Measurement", "Tool", "Ranking", "RankEntry",
+    "TweetChat",
+    "Question",
+    "Participant",
+    "Organisation",
+    "Quote",
+    "Tweet",
+    "Comment",
+    "PullQuote",
+    "Resource",
+    "Theme",
+    "Lesson",
+    "SourceDocument",
+    "OrganisationAccount",
+    "ThemeAssignment",
+    "EngagementCount",
+    "Measurement",
+    "Tool",
+    "Ranking",
+    "RankEntry",
 ]
 CONTRACT_OBJECT_PROPERTIES = [
-    "affiliatedWith", "panelistOf", "inChat", "saidBy", "answers", "repliesTo", "mentions", "hasTheme", "sharedBy",
-    "assignedTo", "assignedTheme", "viaQuestion", "engagement", "sameAgentAs", "accountOf", "host", "partner",
-    "reportAuthor", "announcedIn", "collaborator", "askedBy", "askedIn", "about", "measuredBy", "entry",
-    "participant", "discussedIn", "inQuestionSection",
+    "affiliatedWith",
+    "panelistOf",
+    "inChat",
+    "saidBy",
+    "answers",
+    "repliesTo",
+    "mentions",
+    "hasTheme",
+    "sharedBy",
+    "assignedTo",
+    "assignedTheme",
+    "viaQuestion",
+    "engagement",
+    "sameAgentAs",
+    "accountOf",
+    "host",
+    "partner",
+    "reportAuthor",
+    "announcedIn",
+    "collaborator",
+    "askedBy",
+    "askedIn",
+    "about",
+    "measuredBy",
+    "entry",
+    "participant",
+    "discussedIn",
+    "inQuestionSection",
 ]
 CONTRACT_DATA_PROPERTIES = [
-    "handle", "alias", "number", "text", "value", "sourceLine",
-    "reason", "matchedLabel", "note", "position", "icon", "metric", "likeCount", "retweetCount", "replyCount",
-    "displayName", "role", "isOrganisationAccount", "timeZone", "hashtag", "status", "replyingToOthers",
-    "attribution", "qualifier", "unit", "periodStart", "periodEnd", "periodLabel", "rank", "resourceType", "core",
-    "container", "orgKind", "altName", "sha256", "path",
+    "handle",
+    "alias",
+    "number",
+    "text",
+    "value",
+    "sourceLine",
+    "reason",
+    "matchedLabel",
+    "note",
+    "position",
+    "icon",
+    "metric",
+    "likeCount",
+    "retweetCount",
+    "replyCount",
+    "displayName",
+    "role",
+    "isOrganisationAccount",
+    "timeZone",
+    "hashtag",
+    "status",
+    "replyingToOthers",
+    "attribution",
+    "qualifier",
+    "unit",
+    "periodStart",
+    "periodEnd",
+    "periodLabel",
+    "rank",
+    "resourceType",
+    "core",
+    "container",
+    "orgKind",
+    "altName",
+    "sha256",
+    "path",
 ]
 EXPECTED_ALIGNMENT = {
     "TweetChat": "https://schema.org/SocialEvent",
@@ -42,8 +113,12 @@ EXPECTED_ALIGNMENT = {
     "Theme": "http://www.w3.org/2004/02/skos/core#Concept",
     "SourceDocument": "http://www.w3.org/ns/prov#Entity",
 }
-BUILT_IN = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#",
-            "http://www.w3.org/2002/07/owl#", "http://www.w3.org/2001/XMLSchema#")
+BUILT_IN = (
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "http://www.w3.org/2000/01/rdf-schema#",
+    "http://www.w3.org/2002/07/owl#",
+    "http://www.w3.org/2001/XMLSchema#",
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +153,9 @@ def test_every_contract_data_property_is_declared(onto: Graph, name: str) -> Non
 def test_no_property_is_both_object_and_data_property(tbox: Graph) -> None:
     both = set(tbox.subjects(RDF.type, OWL.ObjectProperty)) & set(tbox.subjects(RDF.type, OWL.DatatypeProperty))
     annotation = set(tbox.subjects(RDF.type, OWL.AnnotationProperty))
-    mixed = annotation & (set(tbox.subjects(RDF.type, OWL.ObjectProperty))
-                          | set(tbox.subjects(RDF.type, OWL.DatatypeProperty)))
+    mixed = annotation & (
+        set(tbox.subjects(RDF.type, OWL.ObjectProperty)) | set(tbox.subjects(RDF.type, OWL.DatatypeProperty))
+    )
     assert not both and not mixed
 
 
@@ -105,8 +181,11 @@ def test_people_are_disjoint_from_organisations_and_their_accounts(onto: Graph) 
 
 
 def test_quotes_are_disjoint_from_participants_resources_and_themes(onto: Graph) -> None:
-    groups = [set(Collection(onto, members)) for node in onto.subjects(RDF.type, OWL.AllDisjointClasses)
-              for members in onto.objects(node, OWL.members)]
+    groups = [
+        set(Collection(onto, members))
+        for node in onto.subjects(RDF.type, OWL.AllDisjointClasses)
+        for members in onto.objects(node, OWL.members)
+    ]
     assert any({QI.Quote, QI.Participant, QI.Resource, QI.Theme, QI.Question} <= group for group in groups)
 
 
@@ -134,9 +213,18 @@ def test_stubs_only_declare_labelled_terms(tbox: Graph) -> None:
 def test_ontology_header_has_the_metadata_pylode_shows(onto: Graph) -> None:
     iri = ontology.ONTOLOGY_IRI
     vann = "http://purl.org/vocab/vann/"
-    for predicate in (DCTERMS.title, DCTERMS.description, DCTERMS.creator, DCTERMS.license, DCTERMS.created,
-                      DCTERMS.modified, OWL.versionIRI, OWL.versionInfo, URIRef(vann + "preferredNamespacePrefix"),
-                      URIRef(vann + "preferredNamespaceUri")):
+    for predicate in (
+        DCTERMS.title,
+        DCTERMS.description,
+        DCTERMS.creator,
+        DCTERMS.license,
+        DCTERMS.created,
+        DCTERMS.modified,
+        OWL.versionIRI,
+        OWL.versionInfo,
+        URIRef(vann + "preferredNamespacePrefix"),
+        URIRef(vann + "preferredNamespaceUri"),
+    ):
         assert onto.value(iri, predicate) is not None, predicate
     assert str(onto.value(iri, URIRef(vann + "preferredNamespaceUri"))) == str(QI)
 

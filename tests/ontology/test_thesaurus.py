@@ -9,8 +9,8 @@ import pytest
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
 
-from kg import ontology
 from kg.iris import QI, theme
+from kg.rdf import ontology
 
 LESSONS = {
     "cultural-readiness": "Build cultural readiness",
@@ -21,9 +21,19 @@ LESSONS = {
     "golden-thread": "The rule of the golden thread",
 }
 SUB_THEMES_FROM_THE_CONTRACT = [
-    "genba", "nemawashi", "huddles-and-focus-boards", "coaching", "shared-improvement-method",
-    "flattening-hierarchy", "psychological-safety", "co-production", "data-and-metrics", "strategy-deployment",
-    "networks-and-communities", "training-access", "celebrating-success",
+    "genba",
+    "nemawashi",
+    "huddles-and-focus-boards",
+    "coaching",
+    "shared-improvement-method",
+    "flattening-hierarchy",
+    "psychological-safety",
+    "co-production",
+    "data-and-metrics",
+    "strategy-deployment",
+    "networks-and-communities",
+    "training-access",
+    "celebrating-success",
 ]
 
 
@@ -100,8 +110,11 @@ def test_no_two_themes_share_a_label_of_any_kind() -> None:
 
 def test_a_theme_does_not_repeat_its_own_labels(thesaurus: Graph) -> None:
     for node in concepts(thesaurus):
-        labels = [str(o).casefold() for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
-                  for o in thesaurus.objects(node, p)]
+        labels = [
+            str(o).casefold()
+            for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
+            for o in thesaurus.objects(node, p)
+        ]
         assert len(labels) == len(set(labels)), node
 
 
@@ -111,41 +124,47 @@ def test_related_themes_are_not_also_broader(thesaurus: Graph) -> None:
         assert node not in set(thesaurus.transitive_objects(other, SKOS.broader))
 
 
-@pytest.mark.parametrize(("text", "slug"), [
-    ("continuous improvement starts with leaders who frame problems, go to the genba, ask why", "genba"),
-    ("Having googled genba; I've found my new favourite word - the real place that adds value", "genba"),
-    ("ending with a recommendation to go-see", "genba"),
-    ("This is sometimes called 'nemawashi' (sorry for lingo). It means 'preparing the soil'", "nemawashi"),
-    ("we use huddles and focus boards to provide a place for discussion", "huddles-and-focus-boards"),
-    ("the hard work of talking, prioritising and talking #hoshinkanri", "strategy-deployment"),
-    ("coproduction needs to be the standard not the dream", "co-production"),
-    ("engage with patients as partners", "co-production"),
-    ("introducing new tools and skills such as PDSA to the work force", "pdsa"),
-    ("use an improvement mindset (A3 thinking) in performance management", "a3-thinking"),
-    ("using Action Learning Set & facilitation combo", "action-learning"),
-    ("is greatly dependent on the 'True North' that the leadership sets gaze on", "true-north"),
-    ("flatten the hierarchy - everyone is a leader when it comes to QI", "flattening-hierarchy"),
-    ("encouraging leaders to acknowledge vulnerability often goes a long way", "psychological-safety"),
-    ("improvement happens at the pace of trust", "building-trust"),
-    ("Ensuring leaders are using the right metrics, at the right level", "data-and-metrics"),
-    ("real value in skilled coaching that creates headspace", "coaching"),
-    ("celebrating success & being safe to fail culture", "celebrating-success"),
-    ("allowing everyone access to the training and not seeing it as management only", "training-access"),
-    ("The golden thread curves, it is not a straight line.", "golden-thread"),
-])
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("continuous improvement starts with leaders who frame problems, go to the genba, ask why", "genba"),
+        ("Having googled genba; I've found my new favourite word - the real place that adds value", "genba"),
+        ("ending with a recommendation to go-see", "genba"),
+        ("This is sometimes called 'nemawashi' (sorry for lingo). It means 'preparing the soil'", "nemawashi"),
+        ("we use huddles and focus boards to provide a place for discussion", "huddles-and-focus-boards"),
+        ("the hard work of talking, prioritising and talking #hoshinkanri", "strategy-deployment"),
+        ("coproduction needs to be the standard not the dream", "co-production"),
+        ("engage with patients as partners", "co-production"),
+        ("introducing new tools and skills such as PDSA to the work force", "pdsa"),
+        ("use an improvement mindset (A3 thinking) in performance management", "a3-thinking"),
+        ("using Action Learning Set & facilitation combo", "action-learning"),
+        ("is greatly dependent on the 'True North' that the leadership sets gaze on", "true-north"),
+        ("flatten the hierarchy - everyone is a leader when it comes to QI", "flattening-hierarchy"),
+        ("encouraging leaders to acknowledge vulnerability often goes a long way", "psychological-safety"),
+        ("improvement happens at the pace of trust", "building-trust"),
+        ("Ensuring leaders are using the right metrics, at the right level", "data-and-metrics"),
+        ("real value in skilled coaching that creates headspace", "coaching"),
+        ("celebrating success & being safe to fail culture", "celebrating-success"),
+        ("allowing everyone access to the training and not seeing it as management only", "training-access"),
+        ("The golden thread curves, it is not a straight line.", "golden-thread"),
+    ],
+)
 def test_words_people_use_tag_the_right_theme(text: str, slug: str) -> None:
     assert slug in themes_tagged(text)
 
 
-@pytest.mark.parametrize(("text", "slug"), [
-    ("Gloucestershire Hospitals NHS Foundation Trust", "building-trust"),
-    ("community trust definitely benefiting from virtual connections within trust", "building-trust"),
-    ("A3 They have to try and experience them", "a3-thinking"),
-    ("daily huddles becoming so much more than updates and reflection", "data-and-metrics"),
-    ("'satisfied patients' linked to patient flow", "patience-and-commitment"),
-    ("Being honest I think our golden thread has often been very grey and frayed!", "honesty-and-humility"),
-    ("Medicine training / medical culture often a barrier to this for doctors", "training-access"),
-    ("The next #LeadingQI and #QIHour chat will take place on Tuesday", "data-and-metrics"),
-])
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("Gloucestershire Hospitals NHS Foundation Trust", "building-trust"),
+        ("community trust definitely benefiting from virtual connections within trust", "building-trust"),
+        ("A3 They have to try and experience them", "a3-thinking"),
+        ("daily huddles becoming so much more than updates and reflection", "data-and-metrics"),
+        ("'satisfied patients' linked to patient flow", "patience-and-commitment"),
+        ("Being honest I think our golden thread has often been very grey and frayed!", "honesty-and-humility"),
+        ("Medicine training / medical culture often a barrier to this for doctors", "training-access"),
+        ("The next #LeadingQI and #QIHour chat will take place on Tuesday", "data-and-metrics"),
+    ],
+)
 def test_ambiguous_words_do_not_tag_the_wrong_theme(text: str, slug: str) -> None:
     assert slug not in themes_tagged(text)

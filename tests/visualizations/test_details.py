@@ -64,7 +64,10 @@ def test_links_go_to_the_entity_page_and_the_api_record(mini: Dataset) -> None:
     g = full_graph(mini)
     base = str(QID)
     assert links(g, "participant/alice_qi", base) == {
-        "iri": base + "participant/alice_qi", "page": "/id/participant/alice_qi", "api": "/api/participants/Alice_QI"}
+        "iri": base + "participant/alice_qi",
+        "page": "/id/participant/alice_qi",
+        "api": "/api/participants/Alice_QI",
+    }
     assert links(g, "question/fixture-chat/q2", base)["api"] == "/api/questions/2"
     assert links(g, "theme/genba", base)["api"] == "/api/themes/genba"
     assert "api" not in links(g, "quote/fixture-chat/1", base)

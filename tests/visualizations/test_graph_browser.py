@@ -24,8 +24,10 @@ PREFIX qi: <https://w3id.org/qikg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX org: <http://www.w3.org/ns/org#>
 """
-DRAWN = ("qi:saidBy qi:answers qi:hasTheme qi:sharedBy qi:affiliatedWith qi:mentions skos:broader qi:askedBy "
-         "qi:accountOf org:subOrganizationOf qi:sameAgentAs")
+DRAWN = (
+    "qi:saidBy qi:answers qi:hasTheme qi:sharedBy qi:affiliatedWith qi:mentions skos:broader qi:askedBy "
+    "qi:accountOf org:subOrganizationOf qi:sameAgentAs"
+)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 VIEW_CLASSES = "qi:Participant qi:Organisation qi:Theme qi:Resource qi:Question qi:Tweet qi:Comment qi:PullQuote"
 
@@ -49,12 +51,20 @@ def expected_neighbourhood(graph: Dataset, seeds: set[str]) -> set[str]:
     """Seeds, every node one drawn edge away, and the authors/sharers of the quotes and resources among those."""
     near: set[str] = set(seeds)
     for seed in seeds:
-        near |= ids(graph, f"SELECT ?x WHERE {{ VALUES ?p {{ {DRAWN} }} VALUES ?c {{ {VIEW_CLASSES} }} "
-                           "{ ?x ?p ?s } UNION { ?s ?p ?x } ?x a ?c }", s=QID + seed)
+        near |= ids(
+            graph,
+            f"SELECT ?x WHERE {{ VALUES ?p {{ {DRAWN} }} VALUES ?c {{ {VIEW_CLASSES} }} "
+            "{ ?x ?p ?s } UNION { ?s ?p ?x } ?x a ?c }",
+            s=QID + seed,
+        )
     for node in sorted(near - seeds):
-        near |= ids(graph, "SELECT ?a WHERE { { ?x qi:saidBy ?a } UNION { ?x qi:sharedBy ?a } "
-                           "{ ?x a qi:Resource } UNION { ?x a qi:Tweet } UNION { ?x a qi:Comment } "
-                           "UNION { ?x a qi:PullQuote } }", x=QID + node)
+        near |= ids(
+            graph,
+            "SELECT ?a WHERE { { ?x qi:saidBy ?a } UNION { ?x qi:sharedBy ?a } "
+            "{ ?x a qi:Resource } UNION { ?x a qi:Tweet } UNION { ?x a qi:Comment } "
+            "UNION { ?x a qi:PullQuote } }",
+            x=QID + node,
+        )
     return near
 
 
@@ -76,9 +86,12 @@ def test_the_page_loads_without_errors_or_requests_to_other_hosts(view) -> None:
 
 def test_the_node_count_equals_the_graphs_and_unconnected_nodes_wait_behind_a_checkbox(view, mini: Dataset) -> None:
     everything = ids(mini, f"SELECT ?n WHERE {{ VALUES ?c {{ {VIEW_CLASSES} }} ?n a ?c }}")
-    tied = ids(mini, f"SELECT ?n WHERE {{ VALUES ?c {{ {VIEW_CLASSES} }} VALUES ?d {{ {VIEW_CLASSES} }} "
-                     f"VALUES ?p {{ {DRAWN} }} ?n a ?c . ?m a ?d . {{ ?n ?p ?m }} UNION {{ ?m ?p ?n }} "
-                     "FILTER(?n != ?m) }")
+    tied = ids(
+        mini,
+        f"SELECT ?n WHERE {{ VALUES ?c {{ {VIEW_CLASSES} }} VALUES ?d {{ {VIEW_CLASSES} }} "
+        f"VALUES ?p {{ {DRAWN} }} ?n a ?c . ?m a ?d . {{ ?n ?p ?m }} UNION {{ ?m ?p ?n }} "
+        "FILTER(?n != ?m) }",
+    )
     assert view.js("window.qikg.nodes.length") == len(everything)
     assert set(view.js("window.qikg.isolated")) == everything - tied
     assert set(view.js("window.qikg.visibleNodeIds()")) == tied
@@ -90,8 +103,9 @@ def test_the_node_count_equals_the_graphs_and_unconnected_nodes_wait_behind_a_ch
 def test_the_overview_shows_people_organisations_themes_and_questions(view, mini: Dataset) -> None:
     view.page.click("#mode-overview")
     view.page.check("#show-isolated")
-    expected = ids(mini, "SELECT ?n WHERE { VALUES ?c { qi:Participant qi:Organisation qi:Theme qi:Question } "
-                         "?n a ?c }")
+    expected = ids(
+        mini, "SELECT ?n WHERE { VALUES ?c { qi:Participant qi:Organisation qi:Theme qi:Question } ?n a ?c }"
+    )
     assert view.js("window.qikg.mode") == "overview"
     assert set(view.js("window.qikg.visibleNodeIds()")) == expected
     assert view.errors == []
@@ -128,30 +142,39 @@ def test_unticking_a_kind_hides_it(view) -> None:
 
 def centred_on(view, node: str) -> bool:
     """Is the node at the middle of the canvas's part the details panel leaves free (after the focus animation)?"""
-    return view.js("""(id) => {
+    return view.js(
+        """(id) => {
         const net = window.qikg.network, d = net.canvasToDOM(net.getPositions([id])[id]);
         const box = document.getElementById('network').getBoundingClientRect();
         const panel = document.getElementById('panel').getBoundingClientRect();
         return Math.abs(d.x - (panel.left - box.left) / 2) < 5 && Math.abs(d.y - box.height / 2) < 5;
-    }""", node)
+    }""",
+        node,
+    )
 
 
 def dom_x(view, node: str) -> dict:
     """Where the node is drawn, and where the panel starts, in the page's pixels."""
-    return view.js("""(id) => {
+    return view.js(
+        """(id) => {
         const net = window.qikg.network, d = net.canvasToDOM(net.getPositions([id])[id]);
         const box = document.getElementById('network').getBoundingClientRect();
         const panel = document.getElementById('panel');
         return {node: box.left + d.x, panel: panel.hidden ? null : panel.getBoundingClientRect().left};
-    }""", node)
+    }""",
+        node,
+    )
 
 
-@pytest.mark.parametrize(("typed", "node"), [
-    ("Alice_QI", "participant/alice_qi"),      # handle
-    ("@alice-qi", "participant/alice_qi"),     # alias, with @ and another case
-    ("DaveVMI", "participant/dave_vmi"),       # alias
-    ("go and see", "theme/genba"),             # a theme's other label
-])
+@pytest.mark.parametrize(
+    ("typed", "node"),
+    [
+        ("Alice_QI", "participant/alice_qi"),  # handle
+        ("@alice-qi", "participant/alice_qi"),  # alias, with @ and another case
+        ("DaveVMI", "participant/dave_vmi"),  # alias
+        ("go and see", "theme/genba"),  # a theme's other label
+    ],
+)
 def test_search_finds_and_focuses_the_node(view, typed: str, node: str) -> None:
     view.page.fill("#search", typed)
     first = view.page.locator("#suggestions li[data-id]").first
@@ -172,11 +195,14 @@ def test_search_for_a_quote_in_the_overview_switches_to_the_full_view(view) -> N
 
 
 def click_node(view, node: str) -> None:
-    point = view.js("""(id) => {
+    point = view.js(
+        """(id) => {
         const net = window.qikg.network, p = net.getPositions([id])[id], d = net.canvasToDOM(p);
         const box = document.getElementById('network').getBoundingClientRect();
         return {x: box.left + d.x, y: box.top + d.y};
-    }""", node)
+    }""",
+        node,
+    )
     view.page.mouse.click(point["x"], point["y"])
 
 
@@ -235,8 +261,13 @@ def test_panel_refs_move_to_the_other_node(view) -> None:
 
 
 def test_markup_in_a_quote_is_shown_as_text_and_runs_nothing(view, mini: Dataset) -> None:
-    words = next(iter(as_graph(mini).query(
-        PREFIXES + "SELECT ?w WHERE { <https://w3id.org/qikg/id/quote/fixture-chat/4> qi:text ?w }")))[0]
+    words = next(
+        iter(
+            as_graph(mini).query(
+                PREFIXES + "SELECT ?w WHERE { <https://w3id.org/qikg/id/quote/fixture-chat/4> qi:text ?w }"
+            )
+        )
+    )[0]
     click_node(view, "quote/fixture-chat/4")
     view.page.wait_for_selector("#panel:not([hidden])")
     assert view.page.text_content("#panel-facts dd.words") == str(words)
@@ -279,8 +310,11 @@ def test_the_view_is_drawn_at_the_servers_positions(view, mini: Dataset) -> None
     view.js("window.qikg.setShowIsolated(true)")
     drawn = view.js("window.qikg.network.getPositions()")
     assert set(drawn) == set(expected)
-    off = {n: (drawn[n], expected[n]) for n in expected
-           if abs(drawn[n]["x"] - expected[n][0]) >= 1 or abs(drawn[n]["y"] - expected[n][1]) >= 1}
+    off = {
+        n: (drawn[n], expected[n])
+        for n in expected
+        if abs(drawn[n]["x"] - expected[n][0]) >= 1 or abs(drawn[n]["y"] - expected[n][1]) >= 1
+    }
     assert off == {}  # vis reports whole pixels
 
 

@@ -31,7 +31,7 @@ SELECT DISTINCT ?a ?b WHERE {
 
 @pytest.fixture(scope="module")
 def report() -> Dataset:
-    from kg.pipeline import build, load_build
+    from kg.pipeline.run import build, load_build
 
     out = Path(tempfile.mkdtemp()) / "build"
     build(out, reasoner=False)
@@ -47,8 +47,7 @@ def page_file(report: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 @pytest.fixture(scope="module")
 def ties(report: Dataset) -> set[frozenset[str]]:
-    return {frozenset((str(a).removeprefix(QID), str(b).removeprefix(QID)))
-            for a, b in as_graph(report).query(TIES)}
+    return {frozenset((str(a).removeprefix(QID), str(b).removeprefix(QID))) for a, b in as_graph(report).query(TIES)}
 
 
 @pytest.fixture
@@ -80,8 +79,11 @@ def test_a_bridge_in_the_list_selects_that_person_whose_ties_reach_other_communi
     assert "Betweenness" in people.page.inner_text("#panel-network")
     measures = people.js("JSON.parse(document.getElementById('qikg-data').textContent).network.measures")
     own = measures[node]["community"]
-    near = {e["to"] if e["from"] == node else e["from"] for e in people.js("window.qikg.edges.get()")
-            if node in (e["from"], e["to"])}
+    near = {
+        e["to"] if e["from"] == node else e["from"]
+        for e in people.js("window.qikg.edges.get()")
+        if node in (e["from"], e["to"])
+    }
     assert {measures[n]["community"] for n in near} - {own}
 
 

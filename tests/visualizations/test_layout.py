@@ -7,9 +7,9 @@ import time
 
 from rdflib import Dataset
 
+from bench.graph_synth import synthesize
 from visualizations.layout import force_layout, positions, skeleton_positions
 from visualizations.model import full_graph, overview_graph
-from visualizations.synth import synthesize
 
 
 def test_positions_are_the_same_on_every_build(mini: Dataset) -> None:
@@ -22,7 +22,7 @@ def test_every_node_gets_a_distinct_finite_position(mini: Dataset) -> None:
     assert set(placed) == set(g.nodes)
     assert all(math.isfinite(x) and math.isfinite(y) for x, y in placed.values())
     points = sorted(placed.values())
-    closest = min(math.dist(a, b) for i, a in enumerate(points) for b in points[i + 1:])
+    closest = min(math.dist(a, b) for i, a in enumerate(points) for b in points[i + 1 :])
     assert closest > 5.0
 
 

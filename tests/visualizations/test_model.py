@@ -46,10 +46,17 @@ def test_edges_keep_the_datas_direction_and_relation_names(mini: Dataset) -> Non
     assert g.has_edge("theme/safety-huddles", "theme/huddles", key="broader")
     assert g.has_edge("resource/improvement-guide", "participant/carol_nhs", key="sharedBy")
     assert g.has_edge("participant/exampletrustqi", "organisation/example-trust", key="accountOf")
-    total = len(list(as_graph(mini).query(PREFIXES + """
+    total = len(
+        list(
+            as_graph(mini).query(
+                PREFIXES
+                + """
         SELECT ?s ?p ?o WHERE { ?s ?p ?o . VALUES ?p { qi:saidBy qi:answers qi:hasTheme qi:sharedBy
           qi:affiliatedWith qi:mentions skos:broader qi:askedBy qi:accountOf
-          <http://www.w3.org/ns/org#subOrganizationOf> qi:sameAgentAs } }""")))
+          <http://www.w3.org/ns/org#subOrganizationOf> qi:sameAgentAs } }"""
+            )
+        )
+    )
     assert g.number_of_edges() == total
 
 
@@ -57,15 +64,20 @@ def test_the_overview_folds_quotes_into_participant_theme_edges_weighted_by_coun
     ov = overview_graph(full_graph(mini))
     assert {k for _, k in ov.nodes(data="kind")} == {"participant", "organisation", "theme", "question"}
     expected = {}
-    for author, theme, n in as_graph(mini).query(PREFIXES + """
+    for author, theme, n in as_graph(mini).query(
+        PREFIXES
+        + """
             SELECT ?a ?t (COUNT(DISTINCT ?x) AS ?n) WHERE {
-              { ?x qi:saidBy ?a } UNION { ?x qi:sharedBy ?a } ?x qi:hasTheme ?t } GROUP BY ?a ?t"""):
+              { ?x qi:saidBy ?a } UNION { ?x qi:sharedBy ?a } ?x qi:hasTheme ?t } GROUP BY ?a ?t"""
+    ):
         expected[(str(author).rsplit("id/", 1)[1], str(theme).rsplit("id/", 1)[1])] = int(n)
     found = {(s, t): w for s, t, k, w in ov.edges(keys=True, data="weight") if k == "discusses"}
     assert found == expected
     assert found[("participant/alice_qi", "theme/huddles")] == 1
-    assert ov.number_of_nodes() == count(mini, "{ ?n a qi:Participant } UNION { ?n a qi:Organisation } UNION "
-                                               "{ ?n a qi:Theme } UNION { ?n a qi:Question }")
+    assert ov.number_of_nodes() == count(
+        mini,
+        "{ ?n a qi:Participant } UNION { ?n a qi:Organisation } UNION { ?n a qi:Theme } UNION { ?n a qi:Question }",
+    )
 
 
 def test_who_answered_which_question_is_kept_in_the_overview(mini: Dataset) -> None:
@@ -78,7 +90,10 @@ def test_who_answered_which_question_is_kept_in_the_overview(mini: Dataset) -> N
 def test_narrower_themes_are_followed_transitively(mini: Dataset) -> None:
     g = full_graph(mini)
     assert narrower_closure(g, "theme/embed-qi-routines") == {
-        "theme/embed-qi-routines", "theme/huddles", "theme/safety-huddles"}
+        "theme/embed-qi-routines",
+        "theme/huddles",
+        "theme/safety-huddles",
+    }
     assert narrower_closure(g, "theme/genba") == {"theme/genba"}
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import networkx as nx
 from rdflib import Dataset
 
+from bench.graph_synth import synthesize
 from visualizations.model import as_graph, full_graph
-from visualizations.synth import synthesize
 
 
 def test_the_synthetic_graph_has_at_least_ten_times_the_nodes(mini: Dataset) -> None:

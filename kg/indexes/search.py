@@ -1,0 +1,259 @@
+"""Full-text search over the graph's words: SQLite FTS5 (in the standard library), BM25, stemming, phrases, prefixes.
+
+Why FTS5: it ships with Python (no service, no build step, nothing to download), has BM25 ranking, a Porter stemmer
+("improve" finds "improvement"), phrase and prefix queries and highlighted snippets; tantivy's Python bindings would
+add a compiled dependency for the same features at our sizes (bench/search.py measures the latency at 1 M quads).
+
+The user's text is never FTS5 syntax: it is cut into words, quoted phrases ("golden thread") and prefixes (coach*),
+each passed to FTS5 as a quoted string, so AND/OR/NEAR, column filters or stray quotes in a query are just words.
+Queries are widened through the thesaurus: a word or phrase that is a label of a theme (prefLabel, altLabel or
+hiddenLabel) also matches the theme's other labels, so "gemba" finds "go and see"; a phrase in quotes is taken
+exactly, without synonyms. Filters (kind, chat, question,
+theme, author) are exact matches on columns kept next to the text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+KINDS = ("theme", "participant", "organisation", "resource", "question", "quote")
+_START, _END = "\x02", "\x03"  # highlight markers: never in the data (control characters are not in our texts)
+_TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w+", re.UNICODE)
+# where a word the user typed is cut into several (label:golden is two words; go-see, l'amélioration, a decomposed
+# é stay one, and FTS5's tokenizer reads them as it read the documents)
+_SPLIT = re.compile(r"[^\w\-'’*\u0300-\u036f]+")
+MAX_PARTS = 16  # words and phrases of one query taken into account (more only slow the search down)
+MIN_PREFIX = 2  # letters a prefix* needs (a*, matching half the vocabulary, is taken as the word "a")
+DEADLINE_S = 2.0  # a search running longer is stopped with SearchTooBroad
+
+
+class SearchTooBroad(Exception):
+    """A search that would run too long (a very broad query over a big index)."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One searchable thing: what it is, its label, its words, and what a search may filter it by."""
+
+    kind: str
+    id: str
+    label: str
+    body: str
+    weight: float = 1.0
+    chat: str | None = None
+    question: str | None = None
+    author: str | None = None
+    themes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    id: str
+    label: str
+    score: float
+    snippet: str  # the matched words marked with « and »
+    snippet_html: str  # the same, HTML-escaped, marked with <mark>
+    document: Document
+
+
+@dataclass
+class Query:
+    """A parsed query: the alternatives for each part (a word, phrase or prefix and its thesaurus synonyms)."""
+
+    parts: list[list[str]] = field(default_factory=list)
+    expanded: dict[str, list[str]] = field(default_factory=dict)  # what the thesaurus added, for the answer
+
+    def match(self) -> str:
+        """The FTS5 MATCH expression: parts joined by OR, each part's alternatives by OR (BM25 ranks the rest)."""
+        return " OR ".join(f"({' OR '.join(alts)})" for alts in self.parts)
+
+
+def _quoted(words: str) -> str:
+    return '"' + words.replace('"', '""') + '"'
+
+
+def _words(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _clean(text: str) -> str:
+    """Text without the two characters the highlighter marks with."""
+    return text.replace(_START, " ").replace(_END, " ")
+
+
+class SearchIndex:
+    """An in-memory FTS5 index of documents, with the thesaurus's labels for query expansion."""
+
+    def __init__(self, documents: Iterable[Document], synonyms: Iterable[Iterable[str]] = ()) -> None:
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._lock = threading.Lock()
+        self._db.executescript("""
+            CREATE VIRTUAL TABLE docs USING fts5(label, body, tokenize = 'porter unicode61 remove_diacritics 2',
+                                                 prefix = '2 3');
+            CREATE TABLE meta (rowid INTEGER PRIMARY KEY, kind TEXT, id TEXT, weight REAL, chat TEXT, question TEXT,
+                               author TEXT);
+            CREATE TABLE theme_of (rowid INTEGER, theme TEXT);
+            CREATE INDEX theme_of_theme ON theme_of (theme);
+        """)
+        self.documents: list[Document] = []
+        rows, meta, themes = [], [], []
+        for rowid, doc in enumerate(documents, start=1):
+            self.documents.append(doc)
+            rows.append((rowid, _clean(doc.label), _clean(doc.body)))
+            meta.append((rowid, doc.kind, doc.id, doc.weight, doc.chat, doc.question, doc.author))
+            themes += [(rowid, t) for t in doc.themes]
+        with self._db:
+            self._db.executemany("INSERT INTO docs (rowid, label, body) VALUES (?, ?, ?)", rows)
+            self._db.executemany("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?)", meta)
+            self._db.executemany("INSERT INTO theme_of VALUES (?, ?)", themes)
+        # a label's words (casefolded, for looking up what the user typed) -> the other labels of its theme, as
+        # FTS5 will read them (lower case; FTS5's own tokenizer cuts them into words, as it cut the documents)
+        self._synonyms: dict[str, list[str]] = {}
+        for group in synonyms:
+            labels = sorted({label.strip().lower() for label in group if _words(label)})
+            for label in labels:
+                others = self._synonyms.setdefault(_words(label), [])
+                others += [other for other in labels if _words(other) != _words(label) and other not in others]
+
+    def parse(self, text: str) -> Query:
+        """Words, "quoted phrases" and prefix* of `text`, each with its thesaurus synonyms. Each is handed to FTS5
+        as a quoted string, which FTS5 cuts into words with the documents' own tokenizer (so "Straße" or "café"
+        match as they were indexed); repeated parts count once, and at most MAX_PARTS are taken."""
+        query = Query()
+        whole = _words(text)
+        if whole and " " in whole and whole in self._synonyms and '"' not in text:
+            # the whole query is a thesaurus label: that concept (the phrase or a synonym), not its loose words
+            query.parts.append([_quoted(_clean(text).strip().lower()), *map(_quoted, self._synonyms[whole])])
+            query.expanded[whole] = self._synonyms[whole]
+            return query
+        seen: set[str] = set()
+        chunks = [
+            (phrase, "") if phrase else ("", piece)
+            for phrase, word in _TOKEN.findall(_clean(text))
+            for piece in ([word] if phrase else _SPLIT.split(word))
+            if phrase or piece
+        ]
+        for phrase, word in chunks:
+            if phrase:  # "in quotes": exactly these words in this order, no synonyms
+                part = [_quoted(phrase.lower())] if _words(phrase) else []
+            elif word.endswith("*") and len("".join(_WORD.findall(word))) >= MIN_PREFIX:
+                part = [_quoted(word.rstrip("*").lower()) + " *"]
+            elif _words(word):
+                key = _words(word)
+                part = [_quoted(word.rstrip("*").lower()), *map(_quoted, self._synonyms.get(key, []))]
+                if key in self._synonyms:
+                    query.expanded[key] = self._synonyms[key]
+            else:
+                part = []
+            if part and part[0] not in seen and len(query.parts) < MAX_PARTS:
+                seen.add(part[0])
+                query.parts.append(part)
+        return query
+
+    def _where(
+        self,
+        query: Query,
+        kind: str | None,
+        chat: str | None,
+        questions: Iterable[str] | None,
+        themes: Iterable[str] | None,
+        author: str | None,
+    ) -> tuple[str, list[object]]:
+        """The SQL condition (and its bound values) for the match and the filters."""
+        where, args = ["docs MATCH ?"], [query.match()]
+        for column, value in (("kind", kind), ("chat", chat), ("author", author)):
+            if value is not None:
+                where.append(f"meta.{column} = ?")
+                args.append(value)
+        if questions is not None:
+            asked = list(questions)
+            where.append(f"meta.question IN ({','.join('?' * len(asked))})" if asked else "0")
+            args += asked
+        if themes is not None:
+            chosen = list(themes)
+            where.append(
+                f"docs.rowid IN (SELECT rowid FROM theme_of WHERE theme IN ({','.join('?' * len(chosen))}))"
+                if chosen
+                else "0"
+            )
+            args += chosen
+        return " AND ".join(where), args
+
+    def search(
+        self,
+        text: str,
+        *,
+        kind: str | None = None,
+        chat: str | None = None,
+        questions: Iterable[str] | None = None,
+        themes: Iterable[str] | None = None,
+        author: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[Query, int, list[Hit]]:
+        """(the parsed query, how many things match, the page of them `limit`/`offset` choose), best first: BM25,
+        the label counting five times the body, times the kind's weight; the filters applied."""
+        query = self.parse(text)
+        if not query.parts:
+            return query, 0, []
+        condition, args = self._where(query, kind, chat, questions, themes, author)
+        joined = f"FROM docs JOIN meta ON meta.rowid = docs.rowid WHERE {condition}"
+        # ranked first, marked after: snippets are worked out for the page's rows only
+        ranked_sql = (
+            f"SELECT docs.rowid, bm25(docs, 5.0, 1.0) * meta.weight AS score {joined} "
+            "ORDER BY score, docs.rowid LIMIT ? OFFSET ?"
+        )
+        marks_sql = (
+            f"SELECT docs.rowid, highlight(docs, 0, '{_START}', '{_END}'), "
+            f"snippet(docs, 1, '{_START}', '{_END}', '…', 24) FROM docs WHERE docs MATCH ? AND docs.rowid "
+            "IN ({})"
+        )
+        with self._lock:
+            deadline = time.monotonic() + DEADLINE_S
+            self._db.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+            try:
+                total = self._db.execute(f"SELECT count(*) {joined}", args).fetchone()[0]
+                page = self._db.execute(ranked_sql, [*args, -1 if limit is None else limit, offset]).fetchall()
+                marks = (
+                    {
+                        row[0]: row[1:]
+                        for row in self._db.execute(
+                            marks_sql.format(",".join("?" * len(page))), [query.match(), *(r for r, _ in page)]
+                        )
+                    }
+                    if page
+                    else {}
+                )
+            except sqlite3.OperationalError as error:
+                if "interrupt" in str(error):
+                    raise SearchTooBroad(
+                        f"the search ran past {DEADLINE_S:g} s; use fewer or longer words, a phrase, or a filter"
+                    ) from None
+                raise
+            finally:
+                self._db.set_progress_handler(None, 0)
+        hits = []
+        for rowid, score in page:
+            doc = self.documents[rowid - 1]
+            label, body = marks[rowid]
+            marked = body if _START in body else label
+            hits.append(
+                Hit(
+                    doc.kind,
+                    doc.id,
+                    doc.label,
+                    round(-score, 4),
+                    marked.replace(_START, "«").replace(_END, "»"),
+                    html.escape(marked).replace(_START, "<mark>").replace(_END, "</mark>"),
+                    doc,
+                )
+            )
+        return query, total, hits

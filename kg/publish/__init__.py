@@ -1,0 +1,1 @@
+"""What a build publishes besides the store: deterministic dumps, GEXF, the ontology's HTML page."""

@@ -1,0 +1,107 @@
+"""Every chat's records into one dataset: shared TBox and thesaurus graphs, one facts graph per source."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rdflib import RDFS, Dataset
+from rdflib.namespace import DCTERMS
+
+from kg import iris
+from kg.iris import QI, SCHEMA
+from kg.rdf.build import build_dataset, handle_occurrences
+from kg.records import ChatRecords
+from kg.sources.registry import SourceError
+
+
+def check_sources(all_records: list[ChatRecords]) -> None:
+    """Refuse what would corrupt the real graph: synthetic chats, and two sources claiming one chat or one graph."""
+    from kg.records import is_synthetic
+
+    synthetic = [r.source_slug for r in all_records if is_synthetic(r)]
+    if synthetic:
+        raise SourceError(
+            f"synthetic chats are never built into the real graph: {', '.join(synthetic)} "
+            "(use `python -m bench.synth --out FILE` for scale work)"
+        )
+    for key, what in ((lambda r: r.source_slug, "source"), (lambda r: r.chat.slug, "chat")):
+        counts = Counter(key(r) for r in all_records)
+        twice = sorted(k for k, n in counts.items() if n > 1)
+        if twice:
+            raise SourceError(f"two sources give the same {what}: {', '.join(twice)}")
+
+
+def alias_warnings(all_records: list[ChatRecords], aliases) -> list[str]:
+    """Handles across all chats that look like one account but are not listed as one (review kg/data/aliases.yaml)."""
+    from kg.sources.aliases import suggest_variants
+
+    handles = [h for r in all_records for _, h in handle_occurrences(r)]
+    names: dict[str, str] = {}
+    for records in all_records:
+        for account in records.accounts:
+            if account.display_name:
+                names.setdefault(account.handle, account.display_name)
+    chats_of: dict[str, set[str]] = {}
+    for records in all_records:
+        for _, handle in handle_occurrences(records):
+            chats_of.setdefault(aliases.canonical(handle), set()).add(records.chat.slug)
+    out = []
+    for finding in suggest_variants(handles, names, table=aliases):
+        where = sorted(chats_of.get(finding.variant, set()) | chats_of.get(finding.canonical, set()))
+        out.append(
+            f"possible alias: @{finding.variant} looks like @{finding.canonical} ({finding.reason}; "
+            f"chats {', '.join(where)}): list it in kg/data/aliases.yaml if they are one account"
+        )
+    return out
+
+
+def assemble(all_records: list[ChatRecords], warnings: list[str]) -> Dataset:
+    """One dataset for every source: shared TBox and thesaurus graphs, one facts graph per source.
+
+    People, organisations, themes and resources have IRIs minted from handles and slugs, so the same person in two
+    chats is one node; each chat states its own triples about that node in its own graph.
+    """
+    from kg.rdf import ontology
+    from kg.sources.aliases import AliasTable
+
+    check_sources(all_records)
+    aliases = AliasTable.load()
+    aliases.observe(h for r in all_records for _, h in handle_occurrences(r))
+    warnings.extend(alias_warnings(all_records, aliases))
+    tbox, thesaurus = ontology.tbox(), ontology.thesaurus()
+    merged: Dataset | None = None
+    for records in all_records:
+        ds = build_dataset(records, aliases, tbox=tbox, thesaurus=thesaurus, warnings=warnings)
+        if merged is None:  # the first chat's dataset (TBox, thesaurus, its facts) is the start: no copy
+            merged = ds
+            continue
+        for ctx in ds.graphs():
+            target = merged.graph(ctx.identifier)
+            for t in ctx:
+                target.add(t)
+    if merged is None:
+        merged = Dataset()
+        for prefix, ns in iris.PREFIXES.items():
+            merged.bind(prefix, ns)
+    supersede_announcements(merged, all_records)
+    return merged
+
+
+ANNOUNCED_SCHEDULE = (QI.status, QI.timeZone, SCHEMA.startDate, SCHEMA.endDate, DCTERMS.date, RDFS.label)
+
+
+def supersede_announcements(ds: Dataset, all_records: list[ChatRecords]) -> None:
+    """A follow-up chat one report announced and another report describes: the chat's own report has the say.
+
+    The announcing graph keeps that the chat was announced there (`qi:announcedIn`, type, provenance) but drops its
+    schedule and the status "announced", which the held chat's own graph states (one status, one start and end).
+    """
+    held = {r.chat.slug for r in all_records}
+    for records in all_records:
+        graph = ds.graph(iris.source_graph(records.source_slug))
+        for follow_up in records.follow_ups:
+            slug = follow_up.date.isoformat()
+            if slug in held and slug != records.chat.slug:
+                node = iris.chat(slug)
+                for predicate in ANNOUNCED_SCHEDULE:
+                    graph.remove((node, predicate, None))

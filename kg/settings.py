@@ -1,0 +1,163 @@
+"""Settings of the server, read from the environment with the prefix QIKG_ (e.g. QIKG_PORT=8080)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kg.sparql.sandbox import Capacity, WorkerLimits
+from kg.store import Store, open_store
+from kg.store.remote import RemoteSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Everything an operator may want to change without touching code."""
+
+    model_config = SettingsConfigDict(env_prefix="QIKG_", extra="ignore", populate_by_name=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    data_dir: Path = Field(PROJECT_ROOT / "build", description="the build folder: qikg.trig, dumps, ontology.html")
+    store_dir: Path | None = Field(None, description="where Oxigraph keeps its files; default <data_dir>/store")
+    store_backend: Literal["oxigraph", "rdflib", "remote"] = Field(
+        "oxigraph",
+        validation_alias=AliasChoices("QIKG_STORE", "QIKG_STORE_BACKEND", "store_backend"),
+        description="QIKG_STORE: oxigraph (embedded, persisted), memory (rdflib; also 'rdflib') or remote",
+    )
+    store_optimize: bool = Field(
+        True,
+        description="oxigraph: compact the store after each load (at 1 M quads about "
+        "5 s more per load; queries then take 0.5-0.6x the time)",
+    )
+    remote_query_url: str | None = Field(None, description="remote store: SPARQL Protocol query endpoint")
+    remote_update_url: str | None = Field(None, description="remote store: SPARQL Update endpoint (optional)")
+    remote_gsp_url: str | None = Field(None, description="remote store: Graph Store Protocol endpoint")
+    remote_username: str | None = Field(None, description="remote store: HTTP basic auth user (optional)")
+    remote_password: SecretStr | None = Field(None, description="remote store: HTTP basic auth password")
+    remote_timeout: float = Field(30.0, gt=0, description="remote store: seconds an HTTP request may take")
+    remote_union: Literal["dataset", "native"] = Field(
+        "dataset",
+        description="dataset: name the union per query (plain SPARQL 1.1); native: the server's default "
+        "graph is already the union of its named graphs",
+    )
+    base_iri: str = Field("https://w3id.org/qikg/", description="base of the qid: and qi: IRIs")
+    reload_interval: float = Field(
+        1.0,
+        ge=0,
+        description="seconds between looks at the build's manifest: a new "
+        "build of the served folder is loaded without a restart (0: never)",
+    )
+    query_timeout: float = Field(10.0, gt=0, description="seconds a /sparql query may run")
+    row_limit: int = Field(10_000, ge=1, description="most rows (or triples) a /sparql query may return")
+    max_query_length: int = Field(20_000, ge=100, description="longest /sparql query text accepted, in characters")
+    query_workers: int = Field(2, ge=1, le=32, description="processes that run /sparql queries")
+    query_queue: int = Field(
+        16,
+        ge=0,
+        le=10_000,
+        description="/sparql requests that may wait for a worker while "
+        "every worker is busy; past that a request is answered 503 at once, with Retry-After",
+    )
+    query_per_client: int = Field(
+        4,
+        ge=1,
+        le=10_000,
+        description="/sparql requests one client address may have "
+        "in at once (running or waiting); past that: 429 with Retry-After. Behind a "
+        "reverse proxy the address is the one the proxy forwards (uvicorn --proxy-headers "
+        "and --forwarded-allow-ips)",
+    )
+    answer_limit_mb: float = Field(
+        16,
+        gt=0,
+        description="text a /sparql answer may hold, in MiB (the terms' "
+        "characters, plus a little per term); past it the query stops with a 422 while "
+        "the answer is read, before it is built",
+    )
+    sparql_isolation: Literal["required", "best-effort", "off"] = Field(
+        "required",
+        description="cut the /sparql workers off from every network (a network namespace, Linux: root "
+        "or unprivileged user namespaces): required = refuse to run queries where that cannot be done; best-effort "
+        "= run them anyway, with a warning in the log; off = never try. Not applied with the remote store, whose "
+        "workers must reach the server",
+    )
+    query_memory_mb: int = Field(
+        2048,
+        ge=0,
+        description="memory one /sparql worker may use (heap and anonymous "
+        "mappings, RLIMIT_DATA), in MiB; past it the query is stopped; 0 = no limit",
+    )
+    query_nice: int = Field(
+        0,
+        ge=0,
+        le=19,
+        description="how far below the server's CPU priority the /sparql "
+        "workers run (nice); 10 keeps runaway queries from slowing the server on a machine of "
+        "its own, but the time limit is wall-clock time, so on a machine busy with other work "
+        "low-priority queries reach it sooner",
+    )
+    default_page_size: int = Field(50, ge=1)
+    max_page_size: int = Field(500, ge=1)
+
+    @field_validator("store_backend", mode="before")
+    @classmethod
+    def _memory_is_rdflib(cls, value: object) -> object:
+        return "rdflib" if value == "memory" else value
+
+    def remote_settings(self) -> RemoteSettings | None:
+        """Connection settings of the remote store (None unless the remote back-end is chosen)."""
+        if self.store_backend != "remote":
+            return None
+        if not self.remote_query_url:
+            raise ValueError(
+                "QIKG_STORE=remote needs QIKG_REMOTE_QUERY_URL (and QIKG_REMOTE_GSP_URL or "
+                "QIKG_REMOTE_UPDATE_URL to load the graph)"
+            )
+        return RemoteSettings(
+            query_url=self.remote_query_url,
+            update_url=self.remote_update_url,
+            gsp_url=self.remote_gsp_url,
+            username=self.remote_username,
+            password=self.remote_password.get_secret_value() if self.remote_password else None,
+            timeout=self.remote_timeout,
+            union=self.remote_union,
+        )
+
+    def open_store(self) -> Store:
+        """The store these settings choose (Oxigraph persists under the store folder)."""
+        return open_store(
+            self.store_backend,
+            self.resolved_store_dir if self.store_backend == "oxigraph" else None,
+            remote=self.remote_settings(),
+            optimize=self.store_optimize,
+        )
+
+    def worker_limits(self) -> WorkerLimits:
+        """What each /sparql worker process is held to."""
+        return WorkerLimits(
+            self.sparql_isolation,
+            self.query_memory_mb * 2**20 or None,
+            int(self.answer_limit_mb * 2**20),
+            self.query_nice,
+        )
+
+    def query_capacity(self) -> Capacity:
+        """How many /sparql requests the server takes in at once."""
+        return Capacity(self.query_queue, self.query_per_client)
+
+    @property
+    def resolved_store_dir(self) -> Path:
+        return self.store_dir or self.data_dir / "store"
+
+    @property
+    def id_base(self) -> str:
+        return self.base_iri.rstrip("/") + "/id/"
+
+    @property
+    def ontology_iri(self) -> str:
+        return self.base_iri.rstrip("/") + "/ontology#"

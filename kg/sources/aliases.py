@@ -1,0 +1,143 @@
+"""Handle resolution: many spellings of one account -> one canonical handle; flag likely new variants.
+
+The reviewed table lives in `kg/data/aliases.yaml` (each alias with its line and reason). Lookup is
+case-insensitive. `suggest_variants` finds spellings that are probably the same account but are not yet in the
+table (case-folding, small edit distance, the same display name) so a new report cannot silently split a person.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rapidfuzz.distance import Levenshtein
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "aliases.yaml"
+
+
+def _key(handle: str) -> str:
+    return "".join(handle.split()).lower()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A probable variant: `variant` looks like `canonical` for `reason`; review and add it to aliases.yaml."""
+
+    variant: str
+    canonical: str
+    reason: str
+
+
+@dataclass
+class AliasTable:
+    canonical_of: dict[str, str] = field(default_factory=dict)  # casefolded spelling -> canonical
+    spellings: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # canonical -> spellings
+    reasons: dict[str, tuple[int, str]] = field(default_factory=dict)  # alias -> (line, reason)
+    same_agent: dict[str, list[str]] = field(default_factory=dict)  # canonical -> other accounts
+    organisation_accounts: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> AliasTable:
+        from kg.sources import curation
+        from kg.sources.inputs import InputError, dotted
+
+        path = Path(path or DATA)
+        data, lines = curation.load(path, curation.AliasFile | None)
+        data = data or {}
+        table = cls()
+        for i, entry in enumerate(data.get("accounts") or []):
+            canonical = entry["canonical"]
+            spellings = [(("accounts", i, "canonical"), canonical)]
+            spellings += [
+                (("accounts", i, "aliases", j, "alias"), item["alias"])
+                for j, item in enumerate(entry.get("aliases") or [])
+            ]
+            for loc, spelling in spellings:
+                try:
+                    table._add(spelling, canonical)
+                except ValueError as error:
+                    raise InputError(
+                        f"{path}: one spelling, two accounts", [f"{path}:{lines.line(loc)}: {dotted(loc)}: {error}"]
+                    ) from None
+            for item in entry.get("aliases") or []:
+                table.reasons[item["alias"]] = (int(item["line"]), item["reason"])
+        for group in data.get("same_agent") or []:
+            handles = [table.canonical(h) for h in group["handles"]]
+            for h in handles:
+                table.same_agent[h] = [o for o in handles if o != h]
+        for item in data.get("organisation_accounts") or []:
+            table.organisation_accounts[table.canonical(item["handle"]).lower()] = (int(item["line"]), item["reason"])
+        return table
+
+    def _add(self, spelling: str, canonical: str) -> None:
+        known = self.canonical_of.get(_key(spelling))
+        if known and known != canonical:
+            raise ValueError(f"{spelling!r} is listed under both {known!r} and {canonical!r}")
+        self.canonical_of[_key(spelling)] = canonical
+        self.spellings[canonical].add(spelling)
+
+    def canonical(self, handle: str) -> str:
+        """The canonical spelling for any spelling (case-insensitive); unknown handles are their own canonical."""
+        return self.canonical_of.get(_key(handle.lstrip("@")), handle.lstrip("@"))
+
+    def observe(self, spellings: Iterable[str]) -> None:
+        """Register spellings seen in a source; unlisted case variants join the most frequent spelling."""
+        counts = Counter(s.lstrip("@") for s in spellings)
+        groups: dict[str, list[str]] = defaultdict(list)
+        for s in counts:
+            groups[_key(s)].append(s)
+        for key, variants in groups.items():
+            if key in self.canonical_of:
+                canonical = self.canonical_of[key]
+            else:
+                canonical = sorted(variants, key=lambda s: (-counts[s], s))[0]
+                self.canonical_of[key] = canonical
+            self.spellings[canonical].update(variants)
+
+    def aliases(self, canonical: str) -> list[str]:
+        """Every other spelling seen for this account, sorted."""
+        return sorted(s for s in self.spellings.get(canonical, set()) if s != canonical)
+
+    def other_accounts(self, canonical: str) -> list[str]:
+        return self.same_agent.get(canonical, [])
+
+    def is_organisation_account(self, canonical: str) -> bool:
+        return canonical.lower() in self.organisation_accounts
+
+
+def suggest_variants(
+    handles: Iterable[str],
+    display_names: Mapping[str, str] | None = None,
+    table: AliasTable | None = None,
+    max_distance: int = 2,
+) -> list[Finding]:
+    """Pairs of distinct accounts (after the table's resolution) that look like one: review each one.
+
+    Rules: the same handle up to case or spaces; edit distance <= `max_distance` for handles of 7+ characters;
+    the same display name (first two words) on two handles not listed as one person's two accounts.
+    """
+    table = table or AliasTable()
+    canon = sorted({table.canonical(h) for h in handles})
+    findings: list[Finding] = []
+    for i, a in enumerate(canon):
+        for b in canon[i + 1 :]:
+            if b in table.other_accounts(a):
+                continue
+            if _key(a) == _key(b):
+                findings.append(Finding(b, a, "same handle up to case"))
+            elif min(len(a), len(b)) >= 7 and Levenshtein.distance(a.lower(), b.lower()) <= max_distance:
+                findings.append(Finding(b, a, f"edit distance {Levenshtein.distance(a.lower(), b.lower())}"))
+    if display_names:
+        by_name: dict[str, set[str]] = defaultdict(set)
+        for handle, name in display_names.items():
+            words = [w for w in name.replace("Dr ", "").split() if w[:1].isalpha()][:2]
+            if len(words) == 2:
+                by_name[" ".join(words).lower()].add(table.canonical(handle))
+        for name, group in sorted(by_name.items()):
+            group_sorted = sorted(group)
+            for other in group_sorted[1:]:
+                if other not in table.other_accounts(group_sorted[0]):
+                    findings.append(Finding(other, group_sorted[0], f"same display name '{name}'"))
+    return findings

@@ -1,0 +1,530 @@
+"""Run untrusted /sparql queries in worker processes that can be killed, and that can reach no network.
+
+A query engine cannot be interrupted from the outside once a join starts, and a thread cannot be killed, so a
+runaway query (a cartesian product, say) runs in a separate process: when the time limit passes, the process is
+killed and a fresh one takes its place. The server itself never runs a user's query, so /health and the API stay
+quick while a worker grinds. Each worker reopens the store read-only from its `StoreSpec`.
+
+Each worker also (api/isolation.py) leaves the network behind before it opens the store, so even a query that got
+past the policy cannot open a connection; is killed by the kernel when the server dies (workers are started from one
+long-lived thread, since the parent-death signal follows the starting thread); and may use at most a set amount of
+memory, past which it dies and the client is told so; and stops reading an answer whose text passes a byte budget,
+so a huge answer is never built, pickled or held by the server.
+
+In front of the workers the server keeps a bounded queue on the event loop (`admit`, `run_async`): a request waits
+for a worker without holding a thread of the shared pool the API's sync routes run in, a freed worker goes to the
+waiting client with the fewest queries running (`Turns`), a client address may have only a few requests in at once
+(429), and past the queue's length a request is turned away at once (503); both carry Retry-After. The blocking pipe
+reads and the encoding of answers happen in the sandbox's own threads, one per worker; workers may run at a lower
+CPU priority than the server (QIKG_QUERY_NICE).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import multiprocessing as mp
+import os
+import queue
+import re
+import resource
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Literal, TypeVar
+
+from kg.sparql.isolation import cut_network, die_with_parent
+from kg.sparql.policy import CheckedQuery, MalformedQuery, PolicyError, check_query
+from kg.store import (
+    AnswerTooLarge,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    RowLimitExceeded,
+    StoreError,
+    StoreSpec,
+    reopen,
+)
+
+log = logging.getLogger("qikg.sandbox")
+_CONTEXT = mp.get_context("spawn")  # never fork a process that holds RocksDB handles and server threads
+_START_TIMEOUT = 60.0
+_GONE_POLL_S = 0.25  # how often a waiting request looks whether its client is still there
+Isolation = Literal["required", "best-effort", "off"]
+T = TypeVar("T")
+
+
+class Rejected(StoreError):
+    """The request was turned away before it ran, to keep the server's capacity: the client should retry after
+    `retry_after` seconds (the Retry-After header)."""
+
+    status = 503
+    error = "busy"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class SandboxBusy(Rejected):
+    """Every worker is busy: the queue is full, or a request waited the whole time limit for a worker (HTTP 503)."""
+
+
+class TooManyFromClient(Rejected):
+    """One client address already has as many /sparql requests in as it may (HTTP 429)."""
+
+    status = 429
+    error = "too many requests"
+
+
+class ClientGone(StoreError):
+    """The client disconnected while its query waited for a worker: nobody is left to answer."""
+
+
+class WorkerFailed(StoreError):
+    """The worker process died or could not start: a fault of the server, not of the query's author (HTTP 503)."""
+
+
+@dataclass(frozen=True)
+class WorkerLimits:
+    """What every worker process is held to."""
+
+    isolation: Isolation = "required"
+    memory_bytes: int | None = None  # RLIMIT_DATA: heap and anonymous mappings; None = no limit
+    answer_bytes: int | None = None  # the text an answer may hold (kg.store's byte budget); None = no limit
+    nice: int = 0  # CPU priority below the server's (os.nice): runaway queries leave the CPU to the event loop
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """How many /sparql requests the server takes in at once, beyond the workers that run them."""
+
+    queue: int = 16  # requests that may wait for a worker while every worker is busy
+    per_client: int = 4  # requests one client address may have in (running, waiting or being encoded)
+
+
+def _mib(n: int | None) -> str:
+    return f"{n / 2**20:g} MiB" if n else "no limit"
+
+
+_PATH = re.compile(r"(?<![\w:/])/(?:[^\s/'\"<>:]+/)+[^\s/'\"<>:]*")
+# what a failed outbound request says (not any message that merely names a URL or an OS error)
+_NETWORK = re.compile(
+    r"network is unreachable|connection (?:refused|reset|aborted)|error sending request|dns error|"
+    r"failed to lookup address|tcp connect|\bHTTP \d{3}\b|status code \d{3}",
+    re.IGNORECASE,
+)
+_UNSUPPORTED = re.compile(r"\bis not supported\b|\bnot implemented\b", re.IGNORECASE)
+
+
+def scrub(message: str) -> str:
+    """An engine's message fit for a client: no local paths, and nothing a remote host may have said."""
+    if _NETWORK.search(message):
+        return "the query tried to contact another server, which this endpoint never does (SERVICE is not allowed)"
+    return _PATH.sub("[path]", message)
+
+
+def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent_pid: int) -> None:
+    """Child process: cut the network, open the store, then answer (sparql, row_limit, allowed graphs) requests."""
+    die_with_parent(parent_pid)
+    if limits.nice:
+        os.nice(limits.nice)
+    if limits.isolation != "off" and spec.backend != "remote":  # a remote store is reached over the network
+        why = cut_network()
+        if why is not None and limits.isolation == "required":
+            conn.send(
+                (
+                    "error",
+                    f"the query worker could not be cut off from the network: {why}; set "
+                    "QIKG_SPARQL_ISOLATION=best-effort to run queries without that block",
+                )
+            )
+            return
+        if why is not None:
+            conn.send(("warning", why))
+    if limits.memory_bytes:
+        resource.setrlimit(resource.RLIMIT_DATA, (limits.memory_bytes, limits.memory_bytes))
+    try:
+        store = reopen(spec)
+    except Exception as error:  # report any start-up failure to the parent rather than dying silently
+        conn.send(("error", scrub(f"{type(error).__name__}: {error}")))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            sparql, row_limit, allowed = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            checked = check_query(sparql, allowed)
+            result = store.query(
+                checked.text,
+                row_limit=row_limit,  # the very text the policy judged
+                byte_limit=limits.answer_bytes,
+            )
+            conn.send(("ok", (checked, result)))
+        except MalformedQuery as error:
+            conn.send(("malformed", str(error)))
+        except PolicyError as error:
+            conn.send(("forbidden", str(error)))
+        except QuerySyntaxError as error:
+            conn.send(("malformed", f"the query does not parse: {scrub(str(error))}"))
+        except AnswerTooLarge as error:
+            conn.send(
+                (
+                    "too_large",
+                    f"{error} (the server's QIKG_ANSWER_LIMIT_MB setting); ask for fewer rows or "
+                    "shorter values: a LIMIT, SUBSTR, fewer or shorter GROUP_CONCATs",
+                )
+            )
+        except RowLimitExceeded as error:
+            conn.send(("too_many", str(error)))
+        except MemoryError:
+            conn.send(("out_of_memory", _out_of_memory(limits)))
+            return  # a fresh worker takes over rather than one whose heap may be in pieces
+        except StoreError as error:
+            if _UNSUPPORTED.search(str(error)) and not _NETWORK.search(str(error)):  # the query's, not the server's
+                conn.send(("malformed", f"the query asks for something this engine does not do: {scrub(str(error))}"))
+            else:
+                conn.send(("failed", scrub(f"{type(error).__name__}: {error}")))
+        except Exception as error:  # evaluation errors of the engine: tell the client, keep the worker
+            conn.send(("failed", scrub(f"{type(error).__name__}: {error}")))
+
+
+def _out_of_memory(limits: WorkerLimits) -> str:
+    return (
+        f"the query needed more memory than a query may use ({_mib(limits.memory_bytes)}, the server's "
+        "QIKG_QUERY_MEMORY_MB setting) and was stopped; narrow the query down (ORDER BY, DISTINCT and GROUP BY "
+        "over large joins hold every row)"
+    )
+
+
+class _Spawner:
+    """One long-lived thread that starts every worker: the parent-death signal fires when the *starting thread*
+    ends, and request threads come and go."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[Callable[[], object], Future] | None] = queue.Queue()
+        self._closed = False
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="qikg-sandbox-spawner")
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            start, future = job
+            try:
+                future.set_result(start())
+            except BaseException as error:  # handed to the caller, who raises it
+                future.set_exception(error)
+
+    def start(self, process: mp.process.BaseProcess) -> None:
+        if self._closed:
+            raise WorkerFailed("the query sandbox is closed (the server is stopping)")
+        future: Future = Future()
+        self._jobs.put((process.start, future))
+        try:
+            future.result(timeout=_START_TIMEOUT)
+        except TimeoutError:
+            raise WorkerFailed("the query worker did not start") from None
+
+    def close(self) -> None:
+        self._closed = True
+        self._jobs.put(None)
+
+
+class _Worker:
+    def __init__(self, spawner: _Spawner, limits: WorkerLimits) -> None:
+        self.spawner, self.limits = spawner, limits
+        self.process: mp.process.BaseProcess | None = None
+        self.conn: Connection | None = None
+        self.spec: StoreSpec | None = None
+
+    def ensure(self, spec: StoreSpec) -> None:
+        if self.process is not None and self.process.is_alive() and self.spec == spec:
+            return
+        self.stop()
+        parent, child = _CONTEXT.Pipe()
+        process = _CONTEXT.Process(
+            target=_worker_main, args=(child, spec, self.limits, os.getpid()), daemon=True, name="qikg-sparql-worker"
+        )
+        self.spawner.start(process)
+        child.close()
+        while True:
+            if not parent.poll(_START_TIMEOUT):
+                process.kill()
+                raise WorkerFailed("the query worker did not start")
+            try:
+                status, message = parent.recv()
+            except (EOFError, OSError):
+                status, message = "error", f"the worker exited with code {process.exitcode}"
+            if status != "warning":
+                break
+            log.warning("query worker runs without a network block: %s", message)
+        if status != "ready":
+            process.kill()
+            log.error("query worker failed to start: %s", message)
+            raise WorkerFailed(f"the query worker could not start: {message}")
+        self.process, self.conn, self.spec = process, parent, spec
+
+    def ask(self, request: tuple, timeout: float) -> tuple[str, object]:
+        assert self.conn is not None
+        self.conn.send(request)
+        if self.conn.poll(timeout):
+            try:
+                return self.conn.recv()
+            except (EOFError, OSError):
+                self.stop()
+                raise WorkerFailed(
+                    "the query worker ended while running the query; most likely " + _out_of_memory(self.limits)
+                ) from None
+        self.stop()
+        raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s and was stopped")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.join(5)
+        if self.conn is not None:
+            self.conn.close()
+        self.process = self.conn = self.spec = None
+
+
+class Turns:
+    """Worker slots handed out by turns: when a worker frees, the waiting request whose client has the fewest
+    queries running gets it (ties: the one that waited longest), so a client that keeps several queries in cannot
+    keep every worker while others wait. Used on one event loop only (no lock)."""
+
+    def __init__(self, slots: int) -> None:
+        self.free = slots
+        self.running: dict[str, int] = {}
+        self._waiting: list[tuple[int, str, asyncio.Future[None]]] = []
+        self._order = 0
+
+    @property
+    def taken(self) -> int:
+        return sum(self.running.values())
+
+    async def acquire(self, client: str) -> None:
+        """Wait for a slot for `client` (cancel the wait to give up; a slot granted meanwhile is given back)."""
+        if self.free and not self._waiting:
+            self._take(client)
+            return
+        self._order += 1
+        entry = (self._order, client, asyncio.get_running_loop().create_future())
+        self._waiting.append(entry)
+        try:
+            await entry[2]
+        except asyncio.CancelledError:
+            if entry[2].done() and not entry[2].cancelled():
+                self.release(client)  # granted just as the wait was given up
+            elif entry in self._waiting:
+                self._waiting.remove(entry)
+            raise
+
+    def release(self, client: str) -> None:
+        left = self.running.pop(client) - 1
+        if left:
+            self.running[client] = left
+        self.free += 1
+        while self.free and self._waiting:
+            entry = min(self._waiting, key=lambda e: (self.running.get(e[1], 0), e[0]))
+            self._waiting.remove(entry)
+            if entry[2].done():  # its wait was cancelled and has not run its except yet: it takes no slot
+                continue
+            self._take(entry[1])
+            entry[2].set_result(None)
+
+    def _take(self, client: str) -> None:
+        self.free -= 1
+        self.running[client] = self.running.get(client, 0) + 1
+
+
+class QuerySandbox:
+    """A small pool of killable query workers behind a bounded queue. `run` blocks the calling thread; the server
+    uses `admit` and `run_async`, which wait on the event loop and in the sandbox's own threads."""
+
+    def __init__(
+        self,
+        spec: Callable[[], StoreSpec],
+        workers: int = 2,
+        limits: WorkerLimits | None = None,
+        capacity: Capacity | None = None,
+    ) -> None:
+        self._spec = spec
+        self._spawner = _Spawner()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all = [_Worker(self._spawner, limits or WorkerLimits()) for _ in range(workers)]
+        self._warming: threading.Thread | None = None
+        for worker in self._all:
+            self._idle.put(worker)
+        self.capacity = capacity or Capacity()
+        # one thread per worker waits on its pipe and encodes the answer: never a thread of the shared pool
+        self._runners = ThreadPoolExecutor(workers, thread_name_prefix="qikg-sandbox-run")
+        self._turns = Turns(workers)  # used from the server's event loop only
+        self._admitted = 0  # requests let in (waiting, running or being encoded)
+        self._by_client: dict[str, int] = {}
+
+    def load(self) -> dict[str, int]:
+        """How busy /sparql is (for /health): workers, queries running, requests waiting or being encoded."""
+        running = self._turns.taken
+        return {
+            "workers": len(self._all),
+            "running": running,
+            "waiting": self._admitted - running,
+            "queue": self.capacity.queue,
+        }
+
+    @asynccontextmanager
+    async def admit(self, client: str, *, timeout: float) -> AsyncIterator[None]:
+        """Let one request in for its whole life (queue, run, encoding), or refuse it at once: 429 when `client`
+        already has `per_client` requests in, 503 when every worker is busy and the queue is full."""
+        retry = max(1, math.ceil(timeout))
+        if self._by_client.get(client, 0) >= self.capacity.per_client:
+            raise TooManyFromClient(
+                f"this client already has {self.capacity.per_client} queries running or "
+                "waiting, the most one client may have (the server's QIKG_QUERY_PER_CLIENT "
+                "setting); wait for an answer before sending more",
+                retry,
+            )
+        if self._admitted >= len(self._all) + self.capacity.queue:
+            raise SandboxBusy(
+                f"all {len(self._all)} query workers are busy and {self.capacity.queue} queries are "
+                "waiting (the server's QIKG_QUERY_QUEUE setting); try again shortly",
+                retry,
+            )
+        self._admitted += 1  # no await since the checks: nothing else ran in between
+        self._by_client[client] = self._by_client.get(client, 0) + 1
+        try:
+            yield
+        finally:
+            self._admitted -= 1
+            left = self._by_client.pop(client) - 1
+            if left:
+                self._by_client[client] = left
+
+    async def run_async(
+        self,
+        sparql: str,
+        *,
+        client: str,
+        timeout: float,
+        row_limit: int,
+        allowed_graphs: Iterable[str],
+        encode: Callable[[CheckedQuery, QueryResult], T],
+        gone: Callable[[], Awaitable[bool]] | None = None,
+    ) -> T:
+        """`run` for the event loop: wait for a free worker without holding any thread (by turns between clients,
+        see `Turns`), then run the query and `encode` its answer in the sandbox's own thread for that worker. The
+        worker's turn lasts until the answer is encoded, so the server holds at most one answer per worker. The
+        wait is bounded by twice the time limit: every query ahead ends within the limit."""
+        wait = 2 * timeout
+        try:
+            async with asyncio.timeout(wait):
+                await self._wait_turn(client, gone)
+        except TimeoutError:
+            raise SandboxBusy(
+                f"every query worker stayed busy for {wait:g} s; try again shortly", max(1, math.ceil(timeout))
+            ) from None
+        loop = asyncio.get_running_loop()
+        # a slot means a worker is idle or being warmed up: wait for that start, not only for the time limit
+        graphs = list(allowed_graphs)
+
+        def run_and_encode() -> T:
+            return encode(
+                *self.run(
+                    sparql, timeout=timeout, row_limit=row_limit, allowed_graphs=graphs, wait=timeout + _START_TIMEOUT
+                )
+            )
+
+        job = self._runners.submit(run_and_encode)
+
+        def free(_: Future) -> None:  # the slot is the worker's: it frees when the run ends, even if nobody waits
+            try:
+                loop.call_soon_threadsafe(self._turns.release, client)
+            except RuntimeError:  # the loop has closed: nobody waits for a slot any more
+                pass
+
+        job.add_done_callback(free)
+        return await asyncio.shield(asyncio.wrap_future(job))
+
+    async def _wait_turn(self, client: str, gone: Callable[[], Awaitable[bool]] | None) -> None:
+        """Wait for a worker's slot; a client that has gone meanwhile gives its place up (ClientGone), so a burst of
+        abandoned requests cannot hold the queue (the Turns' cancel gives back a slot granted at that moment)."""
+        if gone is None:
+            await self._turns.acquire(client)
+            return
+        waiting = asyncio.ensure_future(self._turns.acquire(client))
+        try:
+            while not waiting.done():
+                await asyncio.wait({waiting}, timeout=_GONE_POLL_S)
+                if not waiting.done() and await gone():
+                    raise ClientGone("the client went away while waiting for a query worker")
+            waiting.result()
+        except BaseException:
+            waiting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiting
+            raise
+
+    def warm(self) -> threading.Thread:
+        """Start the workers in the background so the first query does not pay for it."""
+
+        def start() -> None:  # one worker at a time, so a first query waits for one start at most
+            for _ in self._all:
+                try:
+                    worker = self._idle.get_nowait()
+                except queue.Empty:
+                    return  # requests hold the others, and start them themselves
+                try:
+                    worker.ensure(self._spec())
+                except StoreError:
+                    pass
+                finally:
+                    self._idle.put(worker)
+
+        thread = threading.Thread(target=start, daemon=True, name="qikg-sandbox-warm")
+        self._warming = thread
+        thread.start()
+        return thread
+
+    def run(
+        self, sparql: str, *, timeout: float, row_limit: int, allowed_graphs: Iterable[str], wait: float | None = None
+    ) -> tuple[CheckedQuery, QueryResult]:
+        """Check and run one query in a worker (waiting at most `wait`, default `timeout`, for an idle one); raise
+        the matching error from kg.store / kg.sparql.policy."""
+        try:
+            worker = self._idle.get(timeout=timeout if wait is None else wait)
+        except queue.Empty:
+            raise SandboxBusy("all query workers are busy; try again shortly", max(1, math.ceil(timeout))) from None
+        try:
+            worker.ensure(self._spec())
+            status, payload = worker.ask((sparql, row_limit, list(allowed_graphs)), timeout)
+            if status == "out_of_memory":
+                worker.stop()  # it is ending itself; make sure the next query does not meet it on its way out
+        finally:
+            self._idle.put(worker)
+        if status == "ok":
+            checked, result = payload  # type: ignore[misc]
+            return checked, result
+        errors: dict[str, type[Exception]] = {
+            "malformed": MalformedQuery,
+            "forbidden": PolicyError,
+            "too_many": RowLimitExceeded,
+            "too_large": AnswerTooLarge,
+            "out_of_memory": WorkerFailed,
+            "failed": StoreError,
+        }
+        raise errors[status](payload)
+
+    def close(self) -> None:
+        if self._warming is not None:
+            self._warming.join(_START_TIMEOUT)  # never kill a worker halfway through its start
+        self._runners.shutdown(wait=False, cancel_futures=True)
+        for worker in self._all:
+            worker.stop()
+        self._spawner.close()

@@ -1,0 +1,112 @@
+"""An rdflib `Dataset` in memory: slow at scale, no dependencies beyond rdflib."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from rdflib import Dataset, URIRef, Variable
+
+from kg.store.base import (
+    Bindings,
+    Budget,
+    Deadline,
+    QueryResult,
+    QuerySyntaxError,
+    StoreError,
+    StoreSpec,
+    file_key,
+    limited,
+    rdf_format,
+)
+
+
+class RdflibStore:
+    """rdflib `Dataset` in memory, the union of its graphs as the default graph."""
+
+    backend = "rdflib"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._dataset: Dataset | None = None
+        self._key: str | None = None
+        self._source: str | None = None
+        self._count = 0
+
+    def load(self, source: Path, key: str | None = None) -> None:
+        source = Path(source)
+        rdf_format(source)
+        fresh = Dataset(default_union=True)
+        fresh.parse(
+            source,
+            format={".trig": "trig", ".nq": "nquads", ".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld"}[
+                source.suffix.lower()
+            ],
+        )
+        count = sum(1 for _ in fresh.quads((None, None, None, None)))  # quads, as Oxigraph counts them
+        with self._lock:
+            self._dataset, self._key, self._source, self._count = fresh, key or file_key(source), str(source), count
+
+    def loaded_key(self) -> str | None:
+        return self._key
+
+    def query(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        timeout: float | None = None,
+        row_limit: int | None = None,
+        byte_limit: int | None = None,
+    ) -> QueryResult:
+        with self._lock:
+            dataset = self._dataset
+        if dataset is None:
+            raise StoreError("the store is empty: build the graph and load it first")
+        deadline = Deadline(timeout)
+        init = {Variable(name): value for name, value in (bindings or {}).items()}
+        try:
+            result = dataset.query(sparql, initBindings=init or None)
+        except Exception as error:  # rdflib raises pyparsing / its own errors for bad queries
+            if type(error).__name__ in {"ParseException", "ParseSyntaxException"}:
+                raise QuerySyntaxError(str(error)) from None
+            raise StoreError(f"{type(error).__name__}: {error}") from None
+        if result.type == "ASK":
+            return QueryResult("ASK", boolean=bool(result.askAnswer))
+        budget = Budget(byte_limit)
+        if result.type == "SELECT":
+            names = [str(v) for v in result.vars or []]
+            rows = []
+            for row in limited(result.bindings, row_limit, deadline, "rows"):
+                kept = {str(k): v for k, v in row.items() if v is not None and str(k) in names}
+                for value in kept.values():
+                    budget.charge(len(value))
+                rows.append(kept)
+            return QueryResult("SELECT", variables=names, rows=rows)
+        triples = []
+        for triple in limited(result.graph or [], row_limit, deadline, "triples"):
+            for term in triple:
+                budget.charge(len(term))
+            triples.append(triple)
+        return QueryResult("CONSTRUCT", triples=triples)
+
+    def triple_count(self) -> int:
+        return self._count
+
+    def named_graphs(self) -> list[str]:
+        with self._lock:
+            dataset = self._dataset
+        if dataset is None:
+            return []
+        return sorted(
+            str(g.identifier)
+            for g in dataset.graphs()
+            if isinstance(g.identifier, URIRef) and g.identifier != URIRef("urn:x-rdflib:default")
+        )
+
+    def spec(self) -> StoreSpec:
+        return StoreSpec("rdflib", None, self._source)
+
+    def close(self) -> None:
+        with self._lock:
+            self._dataset = None

@@ -1,0 +1,485 @@
+"""A remote SPARQL 1.1 server as a `Store`: SPARQL Protocol for queries, Graph Store Protocol for loads.
+
+Any standard server fits (Oxigraph server, Fuseki, GraphDB, Virtuoso...). What the embedded stores do in-process is
+done over HTTP here:
+
+- **Union default graph.** The API expects the RDF merge (a set) of the named graphs as the default graph. In
+  `"dataset"` mode (the default, plain SPARQL 1.1 Protocol) the load also writes that merge as one more graph
+  (`UNION_GRAPH`, never listed among the named graphs), and every query names the dataset itself: `UNION_GRAPH` as
+  its `default-graph-uri` and one `named-graph-uri` per loaded graph, sent as a form POST so hundreds of graphs fit.
+  Naming every chat graph as a `default-graph-uri` instead would not do: servers such as Oxigraph then return a
+  triple once per graph holding it, and with many chats the rows of shared people multiply (at 100 k quads the
+  participants query grew past 49 MB and the API could not start). A query with its own FROM / FROM NAMED keeps its
+  own dataset. In `"native"` mode the server is trusted to use the union already (e.g. Fuseki `unionDefaultGraph`;
+  Oxigraph's `--union-default-graph` repeats triples per graph as above).
+- **Bound values.** A server cannot take bindings out of band, so each bound value is written into the query as a
+  single RDF term inside a `VALUES` block placed at the start of the query's WHERE group (so FILTERs and OPTIONALs of
+  that group see the value, as with substitution). Only terms are written, never raw text: IRIs are checked against
+  the IRIREF character rules, literals are escaped by rdflib, and each term is parsed back by Oxigraph's own SPARQL
+  parser and must come back as the same term, or the binding is refused (`InvalidBinding`). Blank nodes cannot be
+  bound across a protocol boundary and are refused too.
+- **Loads.** Each named graph of the dump is PUT through the Graph Store Protocol (or, with only an update URL,
+  written with `DROP SILENT GRAPH` + `INSERT DATA` in chunks); graphs of the previous load that are not in the new
+  dump are deleted. A small metadata graph (`STORE_META`, never part of the union) records the load's key, its
+  graphs and its quad count, and is written *last*: an interrupted load leaves no key, so the next start reloads.
+  The Graph Store Protocol has no transaction across graphs, so a reader may see a mix of old and new graphs while
+  a load runs (the embedded Oxigraph store swaps atomically; this one cannot).
+- **Time limits.** The HTTP timeout is the query's time limit; hitting it raises `QueryTimeout`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from kg.store.base import (
+    Deadline,
+    InvalidBinding,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    RemoteSettings,
+    StoreError,
+    StoreSpec,
+    file_key,
+    rdf_format,
+)
+from kg.store.convert import from_ox_result, to_ox
+
+STORE_META = "https://w3id.org/qikg/graph/store-meta"
+UNION_GRAPH = "https://w3id.org/qikg/graph/union"  # the merge of the loaded graphs, the default graph of queries
+LAYOUT = 2  # 2: the load writes UNION_GRAPH; a server loaded by an older qikg is loaded again
+_META_NS = "https://w3id.org/qikg/store#"
+_INSERT_CHUNK = 20_000  # triples per INSERT DATA request when no Graph Store Protocol URL is given
+_RESULT_ACCEPT = (
+    "application/sparql-results+json, application/n-triples;q=0.9, application/n-quads;q=0.8, text/turtle;q=0.7"
+)
+_GRAPH_FORMATS = {
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+# --- bound values as SPARQL terms ----------------------------------------------------------------------------------
+
+_IRI_OK = re.compile(r'^[^\x00-\x20<>"{}|^`\\]*$')
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_LANG = re.compile(r"^[A-Za-z]+(-[A-Za-z0-9]+)*$")
+_VAR_NAME = re.compile(r"^[A-Za-z_0-9][A-Za-z_0-9\u00B7\u00C0-\uFFFF]*$")
+_CHECKER = ox.Store()  # empty, in memory: parses each written term back
+
+
+def _check_iri(iri: str) -> None:
+    if not _IRI_OK.match(iri) or not _SCHEME.match(iri):
+        raise InvalidBinding(f"not a valid absolute IRI: {iri[:200]!r}")
+
+
+def sparql_term(term: Node) -> str:
+    """One RDF term in SPARQL syntax, checked to parse back as exactly that term."""
+    if isinstance(term, BNode):
+        raise InvalidBinding("a blank node cannot be bound in a query sent to a remote server")
+    if isinstance(term, URIRef):
+        _check_iri(str(term))
+    elif isinstance(term, Literal):
+        if term.language is not None and not _LANG.match(term.language):
+            raise InvalidBinding(f"not a valid language tag: {term.language!r}")
+        if term.datatype is not None:
+            _check_iri(str(term.datatype))
+    else:
+        raise InvalidBinding(f"cannot bind {term!r}: expected an IRI or a literal")
+    try:
+        text = term.n3()
+    except Exception as error:  # rdflib refuses some IRIs itself
+        raise InvalidBinding(str(error)) from None
+    try:
+        parsed = next(iter(_CHECKER.query(f"SELECT ?v WHERE {{ VALUES ?v {{ {text} }} }}")))["v"]
+        expected = to_ox(term)
+    except (SyntaxError, ValueError, StopIteration) as error:
+        raise InvalidBinding(f"cannot write {str(term)[:200]!r} as a SPARQL term: {error}") from None
+    if parsed != expected:
+        raise InvalidBinding(f"{str(term)[:200]!r} does not survive as a SPARQL term")
+    return text
+
+
+# --- a small SPARQL scanner: finds the WHERE group and FROM clauses, skipping strings, IRIs and comments ----------
+
+_TOKEN = re.compile(
+    r"""(?P<ws>\s+)
+      | (?P<comment>\#[^\n]*)
+      | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                   |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+      | (?P<var>[?$][A-Za-z_0-9\u00B7\u00C0-\uFFFF]+)
+      | (?P<word>[A-Za-z_][A-Za-z_0-9\-.]*(?::[^\s{}()\[\];,]*)?|:[^\s{}()\[\];,]*)
+      | (?P<open>\{)
+      | (?P<close>\})
+      | (?P<other>.)""",
+    re.VERBOSE | re.DOTALL,
+)
+_FORMS = {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}
+
+
+@dataclass
+class _Shape:
+    where_open: int  # index of the WHERE group's '{'
+    where_close: int  # index of its matching '}'
+    subselect: bool  # the group is `{ SELECT ... }`
+    has_dataset: bool  # FROM / FROM NAMED in the query
+
+
+def _tokens(sparql: str) -> Iterator[tuple[str, str, int]]:
+    for match in _TOKEN.finditer(sparql):
+        kind = match.lastgroup or "other"
+        if kind not in ("ws", "comment"):
+            yield kind, match.group(), match.start()
+
+
+def query_shape(sparql: str) -> _Shape:
+    """Where the WHERE group of a query starts and ends, and whether the query names its own dataset."""
+    tokens = list(_tokens(sparql))
+    depth, form, skip_template, has_dataset = 0, None, False, False
+    start = None
+    for i, (kind, text, pos) in enumerate(tokens):
+        if kind == "open":
+            if depth == 0 and form is not None:
+                if skip_template:
+                    skip_template = False
+                elif start is None:
+                    start = i
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+            if depth == 0 and start is not None:
+                after = tokens[start + 1] if start + 1 < len(tokens) else ("", "", 0)
+                return _Shape(tokens[start][2], pos, after[0] == "word" and after[1].upper() == "SELECT", has_dataset)
+        elif kind == "word" and depth == 0:
+            word = text.upper()
+            if form is None and word in _FORMS:
+                form = word
+                nxt = tokens[i + 1] if i + 1 < len(tokens) else ("", "", 0)
+                skip_template = word == "CONSTRUCT" and nxt[0] == "open"
+            elif form is not None and word == "FROM":
+                has_dataset = True
+    raise QuerySyntaxError("cannot find the query's WHERE clause")
+
+
+def bind_values(sparql: str, bindings: Mapping[str, Node] | None) -> str:
+    """The query with a VALUES block for the bound variables at the start of its WHERE group."""
+    if not bindings:
+        return sparql
+    names = list(bindings)
+    for name in names:
+        if not _VAR_NAME.match(name):
+            raise InvalidBinding(f"not a variable name: {name!r}")
+    terms = " ".join(sparql_term(bindings[name]) for name in names)
+    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({terms}) }} "
+    shape = query_shape(sparql)
+    head, body, tail = (
+        sparql[: shape.where_open + 1],
+        sparql[shape.where_open + 1 : shape.where_close],
+        sparql[shape.where_close :],
+    )
+    if shape.subselect:
+        return f"{head}{block}{{{body}}}{tail}"
+    return f"{head}{block}{body}{tail}"
+
+
+# --- results ---------------------------------------------------------------------------------------------------
+
+_RESULT_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+
+
+class _ResponseReader:
+    """A file-like view of a streaming HTTP body, so Oxigraph's parsers read results as they arrive."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._chunks = response.iter_bytes()
+        self._buffer = b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += chunk
+        if size < 0:
+            out, self._buffer = self._buffer, b""
+        else:
+            out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
+
+
+# --- the store -----------------------------------------------------------------------------------------------------
+
+
+class RemoteStore:
+    """A SPARQL 1.1 server over HTTP, answering exactly like the embedded stores."""
+
+    backend = "remote"
+
+    def __init__(self, settings: RemoteSettings) -> None:
+        if not settings.query_url:
+            raise ValueError("the remote store needs a query URL (QIKG_REMOTE_QUERY_URL)")
+        self.settings = settings
+        self._client = httpx.Client(auth=settings.auth(), timeout=settings.timeout, follow_redirects=False)
+        self._lock = threading.Lock()
+        self._key: str | None = None
+        self._source: str | None = None
+        self._graphs: list[str] = []
+        self._count = 0
+        self._read_meta()
+
+    # -- HTTP --------------------------------------------------------------------------------------------------------
+
+    def _request(self, method: str, url: str, *, timeout: float | None = None, **kwargs) -> httpx.Response:
+        try:
+            response = self._client.request(method, url, timeout=timeout or self.settings.timeout, **kwargs)
+        except httpx.TimeoutException:
+            raise QueryTimeout(
+                f"the SPARQL server did not answer within {timeout or self.settings.timeout:g} s"
+            ) from None
+        except httpx.HTTPError as error:
+            raise StoreError(f"cannot reach the SPARQL server at {url}: {type(error).__name__}: {error}") from None
+        if response.status_code in (401, 403):
+            raise StoreError(f"the SPARQL server at {url} refused the credentials (HTTP {response.status_code})")
+        return response
+
+    def _dataset_params(self, sparql: str) -> list[tuple[str, str]]:
+        if self.settings.union != "dataset":
+            return []
+        try:
+            if query_shape(sparql).has_dataset:
+                return []
+        except QuerySyntaxError:
+            return []  # let the server report the syntax error
+        return [("default-graph-uri", UNION_GRAPH)] + [("named-graph-uri", g) for g in self._graphs]
+
+    def _send_query(self, sparql: str, timeout: float | None, dataset: bool = True) -> httpx.Response:
+        """POST the query (form-encoded) and return the open, streaming response; the caller closes it."""
+        form = [("query", sparql)] + (self._dataset_params(sparql) if dataset else [])
+        request = self._client.build_request(
+            "POST",
+            self.settings.query_url,
+            content=urlencode(form),
+            headers={"Accept": _RESULT_ACCEPT, "Content-Type": "application/x-www-form-urlencoded"},
+            timeout=timeout or self.settings.timeout,
+        )
+        try:
+            response = self._client.send(request, stream=True)
+        except httpx.TimeoutException:
+            raise QueryTimeout(
+                f"the SPARQL server did not answer within {timeout or self.settings.timeout:g} s"
+            ) from None
+        except httpx.HTTPError as error:
+            raise StoreError(
+                f"cannot reach the SPARQL server at {self.settings.query_url}: {type(error).__name__}: {error}"
+            ) from None
+        if response.status_code >= 400:
+            try:
+                message = response.read().decode("utf-8", "replace").strip()[:2000]
+            except httpx.HTTPError:
+                message = ""
+            finally:
+                response.close()
+            if response.status_code == 400:
+                raise QuerySyntaxError(message or "the server refused the query (HTTP 400)")
+            if response.status_code in (401, 403):
+                raise StoreError(f"the SPARQL server refused the credentials (HTTP {response.status_code})")
+            raise StoreError(f"the SPARQL server answered HTTP {response.status_code}: {message[:500]}")
+        return response
+
+    # -- Store protocol ----------------------------------------------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        *,
+        timeout: float | None = None,
+        row_limit: int | None = None,
+        byte_limit: int | None = None,
+    ) -> QueryResult:
+        text = bind_values(sparql, bindings)
+        return self._run(text, timeout, row_limit, byte_limit=byte_limit)
+
+    def _run(
+        self,
+        sparql: str,
+        timeout: float | None,
+        row_limit: int | None,
+        dataset: bool = True,
+        byte_limit: int | None = None,
+    ) -> QueryResult:
+        """Send and read the answer as it streams in, so a row, size or time limit stops a huge answer early."""
+        deadline = Deadline(timeout)
+        response = self._send_query(sparql, timeout, dataset)
+        try:
+            return self._parse(response, row_limit, deadline, byte_limit)
+        except httpx.TimeoutException:
+            raise QueryTimeout(
+                f"the SPARQL server did not finish within {timeout or self.settings.timeout:g} s"
+            ) from None
+        except httpx.HTTPError as error:
+            raise StoreError(f"the SPARQL server broke off its answer: {type(error).__name__}: {error}") from None
+        except (SyntaxError, OSError) as error:
+            raise StoreError(f"the SPARQL server's answer does not parse: {error}") from None
+        finally:
+            response.close()
+
+    def _parse(
+        self, response: httpx.Response, row_limit: int | None, deadline: Deadline, byte_limit: int | None = None
+    ) -> QueryResult:
+        mime = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = _ResponseReader(response)
+        if mime in _RESULT_FORMATS:
+            return from_ox_result(
+                ox.parse_query_results(body, format=_RESULT_FORMATS[mime]), row_limit, deadline, byte_limit
+            )
+        if mime in _GRAPH_FORMATS:
+            return from_ox_result(ox.parse(body, format=_GRAPH_FORMATS[mime]), row_limit, deadline, byte_limit)
+        raise StoreError(f"the SPARQL server answered in an unexpected format: {mime or 'no content type'}")
+
+    def load(self, source: Path, key: str | None = None) -> None:
+        """PUT every named graph of the dump, drop the graphs it no longer has, then record the load."""
+        source = Path(source)
+        fmt = rdf_format(source)
+        key = key or file_key(source)
+        by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
+        for quad in ox.parse(path=str(source), format=fmt):
+            if not isinstance(quad.graph_name, ox.NamedNode):
+                raise ValueError(
+                    f"{source.name} has triples outside a named graph: the remote store loads "
+                    "named graphs only (the union of them is the default graph)"
+                )
+            by_graph[quad.graph_name.value].append(quad.triple)
+        for reserved in (STORE_META, UNION_GRAPH):
+            if reserved in by_graph:
+                raise ValueError(f"{source.name} uses the reserved graph {reserved}")
+        previous = set(self._server_graphs())
+        self._put_graph(STORE_META, [])  # no key while the load runs: an interrupted load is seen as incomplete
+        for graph in sorted(by_graph):
+            self._put_graph(graph, by_graph[graph])
+        kept = {STORE_META} | ({UNION_GRAPH} if self.settings.union == "dataset" else set())
+        for graph in sorted(previous - set(by_graph) - kept):
+            self._delete_graph(graph)
+        if self.settings.union == "dataset":
+            self._put_graph(UNION_GRAPH, list(dict.fromkeys(t for triples in by_graph.values() for t in triples)))
+        graphs = sorted(by_graph)
+        count = sum(len(t) for t in by_graph.values())
+        meta = ox.NamedNode(STORE_META)
+        facts = [
+            ox.Triple(meta, ox.NamedNode(_META_NS + "key"), ox.Literal(key)),
+            ox.Triple(
+                meta,
+                ox.NamedNode(_META_NS + "layout"),
+                ox.Literal(str(LAYOUT), datatype=ox.NamedNode(str(XSD.integer))),
+            ),
+            ox.Triple(meta, ox.NamedNode(_META_NS + "source"), ox.Literal(str(source))),
+            ox.Triple(
+                meta,
+                ox.NamedNode(_META_NS + "triples"),
+                ox.Literal(str(count), datatype=ox.NamedNode(str(XSD.integer))),
+            ),
+        ]
+        facts += [ox.Triple(meta, ox.NamedNode(_META_NS + "graph"), ox.NamedNode(g)) for g in graphs]
+        self._put_graph(STORE_META, facts)
+        with self._lock:
+            self._key, self._source, self._graphs, self._count = key, str(source), graphs, count
+
+    def _server_graphs(self) -> list[str]:
+        rows = self._run("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", None, None, dataset=False).rows
+        return [str(row["g"]) for row in rows if isinstance(row.get("g"), URIRef)]
+
+    def _put_graph(self, graph: str, triples: list[ox.Triple]) -> None:
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        if self.settings.gsp_url:
+            response = self._request(
+                "PUT",
+                self.settings.gsp_url,
+                params={"graph": graph},
+                content=body,
+                headers={"Content-Type": "application/n-triples"},
+                timeout=max(self.settings.timeout, 300.0),
+            )
+            if response.status_code >= 400:
+                raise StoreError(
+                    f"the Graph Store refused graph {graph}: HTTP {response.status_code} {response.text[:300]}"
+                )
+            return
+        self._update(f"DROP SILENT GRAPH <{graph}>")
+        lines = body.decode("utf-8").splitlines()
+        for start in range(0, len(lines), _INSERT_CHUNK):
+            chunk = "\n".join(lines[start : start + _INSERT_CHUNK])
+            self._update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{chunk}\n}} }}")
+
+    def _delete_graph(self, graph: str) -> None:
+        if self.settings.gsp_url:
+            response = self._request("DELETE", self.settings.gsp_url, params={"graph": graph})
+            if response.status_code >= 400 and response.status_code != 404:
+                raise StoreError(f"the Graph Store did not delete graph {graph}: HTTP {response.status_code}")
+            return
+        self._update(f"DROP SILENT GRAPH <{graph}>")
+
+    def _update(self, update: str) -> None:
+        if not self.settings.update_url:
+            raise StoreError(
+                "loading a remote store needs a Graph Store URL (QIKG_REMOTE_GSP_URL) or an update "
+                "URL (QIKG_REMOTE_UPDATE_URL)"
+            )
+        response = self._request(
+            "POST", self.settings.update_url, data={"update": update}, timeout=max(self.settings.timeout, 300.0)
+        )
+        if response.status_code >= 400:
+            raise StoreError(f"the SPARQL server refused an update: HTTP {response.status_code} {response.text[:300]}")
+
+    def _read_meta(self) -> None:
+        """What the last complete load recorded on the server (nothing when the server is empty or unreachable)."""
+        query = f"SELECT ?p ?o WHERE {{ GRAPH <{STORE_META}> {{ <{STORE_META}> ?p ?o }} }}"
+        try:
+            rows = self._run(query, None, None, dataset=False).rows
+        except StoreError:
+            return
+        meta: dict[str, list[Node]] = defaultdict(list)
+        for row in rows:
+            meta[str(row["p"]).removeprefix(_META_NS)].append(row["o"])
+        if not meta.get("key") or [str(v) for v in meta.get("layout", [])] != [str(LAYOUT)]:
+            return  # no complete load, or one by an older qikg without the union graph: load again
+        with self._lock:
+            self._key = str(meta["key"][0])
+            self._source = str(meta["source"][0]) if meta.get("source") else None
+            self._graphs = sorted(str(g) for g in meta.get("graph", []))
+            self._count = int(meta["triples"][0]) if meta.get("triples") else 0
+
+    def loaded_key(self) -> str | None:
+        return self._key
+
+    def triple_count(self) -> int:
+        return self._count
+
+    def named_graphs(self) -> list[str]:
+        return list(self._graphs)
+
+    def spec(self) -> StoreSpec:
+        return StoreSpec("remote", self.settings.query_url, self._source, remote=self.settings)
+
+    def close(self) -> None:
+        self._client.close()

@@ -1,0 +1,320 @@
+"""Theme tagging: is every theme recorded with why it was given (label, question, curated)?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from kg import iris
+from kg.iris import QI
+from kg.rdf.tagging import (
+    CONTEXT_RULES,
+    PHRASE_RULES,
+    Assignment,
+    assignments,
+    find_themes,
+    label_patterns,
+    load_curated,
+    match_labels,
+)
+from kg.records import ChatRecords
+
+SLUG = "2022-10-19"
+
+
+def _by_key(found: list[Assignment]) -> dict[tuple[str, str], Assignment]:
+    return {(str(a.subject), a.theme_slug): a for a in found}
+
+
+def test_a_label_in_the_words_tags_the_quote_and_records_the_label(
+    records: ChatRecords, mini_thesaurus: Graph, curated_file: Path
+) -> None:
+    found, _ = assignments(records, mini_thesaurus, load_curated(curated_file))
+    a = _by_key(found)[(str(iris.quote(SLUG, 1)), "genba")]
+    assert (a.reason, a.matched_label, a.line) == ("label", "genba", 232)
+
+
+def test_labels_match_across_hyphen_space_and_hashtag_spellings(mini_thesaurus: Graph) -> None:
+    patterns = label_patterns(mini_thesaurus)
+    assert "hoshin-kanri" in match_labels("... #hoshinkanri ..", patterns)
+    assert "hoshin-kanri" in match_labels("Hoshin-Kanri works", patterns)
+    assert "genba" in match_labels("go-and-see visits", patterns)
+    assert match_labels("genbatsu and regemba", patterns) == {}  # word boundaries hold
+
+
+def test_a_quote_whose_words_name_no_theme_inherits_its_questions_themes_as_weak_evidence(
+    records: ChatRecords, mini_thesaurus: Graph, curated_file: Path
+) -> None:
+    found, _ = assignments(records, mini_thesaurus, load_curated(curated_file))
+    a = _by_key(found)[(str(iris.quote(SLUG, 3)), "cultural-readiness")]  # "lead by example ...": no label here
+    assert a.reason == "question" and a.via_question == iris.question(SLUG, 2) and a.weak
+
+
+def test_a_quote_about_another_lesson_does_not_inherit_its_questions_theme(
+    records: ChatRecords, mini_thesaurus: Graph, curated_file: Path
+) -> None:
+    """In Q2's section (cultural readiness), "leaders who frame problems, go to the genba" is about leaders showing
+    the way: the section alone must not make it a cultural-readiness quote."""
+    found, _ = assignments(records, mini_thesaurus, load_curated(curated_file))
+    by_key = _by_key(found)
+    assert (str(iris.quote(SLUG, 2)), "genba") in by_key
+    assert (str(iris.quote(SLUG, 2)), "cultural-readiness") not in by_key
+
+
+def test_a_label_beats_the_question_as_the_recorded_reason(
+    records: ChatRecords, mini_thesaurus: Graph, curated_file: Path
+) -> None:
+    found, _ = assignments(records, mini_thesaurus, load_curated(curated_file))
+    a = _by_key(found)[(str(iris.quote(SLUG, 4)), "golden-thread")]  # pull-quote in Q5 naming the golden thread
+    assert a.reason == "label" and "golden thread" in a.matched_label.lower()
+
+
+def test_curated_tags_carry_their_line_and_reason(
+    records: ChatRecords, mini_thesaurus: Graph, curated_file: Path
+) -> None:
+    found, warnings = assignments(records, mini_thesaurus, load_curated(curated_file))
+    a = _by_key(found)[(str(iris.resource("habits-of-an-improver")), "leaders-show-the-way")]
+    assert (a.reason, a.line, a.note) == ("curated", 1047, "habits of improvers")
+    q2 = _by_key(found)[(str(iris.question(SLUG, 2)), "cultural-readiness")]
+    assert q2.reason == "curated" and q2.line == 151
+    assert any("no-such-resource" in w for w in warnings)
+
+
+def test_items_without_any_theme_are_reported(records: ChatRecords, mini_thesaurus: Graph, curated_file: Path) -> None:
+    found, warnings = assignments(records, mini_thesaurus, load_curated(curated_file))
+    themed = {a.subject for a in found}
+    assert iris.question(SLUG, 4) not in themed  # no words, no curated entry in the mini file
+    assert any(str(iris.question(SLUG, 4)) in w and "no theme" in w for w in warnings)
+
+
+def test_assignment_nodes_in_the_graph_say_why(records: ChatRecords, mini_thesaurus: Graph, curated_file: Path) -> None:
+    from kg.rdf.build import build_dataset
+
+    ds = build_dataset(records, tbox=Graph(), thesaurus=mini_thesaurus, curated_path=curated_file)
+    g = ds.graph(iris.source_graph(records.source_slug))
+    quote = iris.quote(SLUG, 1)
+    node = iris.theme_assignment(quote, "genba")
+    assert (quote, QI.hasTheme, iris.theme("genba")) in g
+    assert (node, QI.assignedTo, quote) in g and (node, QI.assignedTheme, iris.theme("genba")) in g
+    assert str(g.value(node, QI.reason)) == "label" and str(g.value(node, QI.matchedLabel)) == "genba"
+    for assignment in g.subjects(QI.assignedTo, None):
+        assert g.value(assignment, QI.reason) is not None
+        assert (assignment, QI.sourceLine, None) in g
+
+
+def test_the_real_curated_file_names_known_themes_with_reasons() -> None:
+    from kg.rdf import ontology
+
+    data = load_curated()
+    known = {str(t).rsplit("/", 1)[-1] for t in ontology.thesaurus().subjects()}
+    for entry in data["questions"] + data["items"]:
+        assert entry["reason"].strip() and int(entry["line"]) >= 1
+        assert set(entry["themes"]) <= known, entry
+
+
+def test_labels_are_found_where_the_case_insensitive_regex_finds_them() -> None:
+    """ASCII labels in texts without cased non-ASCII letters are matched without a regex: same answer, same place."""
+    import itertools
+    import re
+
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import SKOS
+
+    labels = [
+        "hoshin kanri",
+        "Key priorities",
+        "3 key QI questions",
+        "don't",
+        "PDSA",
+        "x_y",
+        "kelvin",
+        "strategy",
+        "ink",
+        "café",
+        "go and see",
+    ]
+    thesaurus = Graph()
+    for i, label in enumerate(labels):
+        thesaurus.add((URIRef(f"{iris.QID}theme/t{i}"), SKOS.prefLabel, Literal(label)))
+    patterns = label_patterns(thesaurus)
+    texts = [
+        "#HoshinKanri works",
+        "hoshin -\u2010 kanri!",
+        "xhoshin kanri",
+        "hoshin kanriX",
+        "KEY_PRIORITIES.",
+        "3 key qi questions",
+        "don't stop",
+        "pdsa-cycle",
+        "x y and x_y",
+        "\u212aelvin",
+        "\u017ftrategy",
+        "\u0131nk",
+        "\u0130NK",
+        "CAF\u00c9 and cafe",
+        "go\u00a0and\u2013see",
+        "Go-And-See",
+        "gemba",
+        "the ink, the strategy \U0001f604",
+        "",
+    ]
+    for text, (pattern, label, _) in itertools.product(texts, patterns):
+        m = re.compile(pattern.source, re.IGNORECASE).search(text)
+        assert pattern.search(text) == (m.start() if m else None), (text, label)
+    assert match_labels("\u212aelvin and \u0131nk", patterns).keys() == {"t6", "t8"}  # the regex's equivalences
+
+
+# Invented sentences, not the report's: the context and phrase rules must hold for chats not seen yet.
+WORDS_OUT_OF_CONTEXT = [
+    ("Our aim is to give the best care to the communities we serve.", "networks-and-communities"),
+    ("A hospital rooted in our communities since 1900.", "networks-and-communities"),
+    ("I work in a community trust in the north.", "networks-and-communities"),
+    ("Template attached - see twitter conversation for the details.", "social-media-learning"),
+    ("Welcome to tonight's tweetchat, please introduce yourselves!", "social-media-learning"),
+    ("What a lovely reflection, thank you Sam.", "reflection"),
+    ("We should reflect whether targets help at all.", "reflection"),
+    ("We are co-producing the ward's priorities with staff on nights.", "co-production"),
+    ("Watching someone you respect try something new is powerful.", "respect"),
+    ("Complex adaptive systems learn and keep learning.", "curiosity-and-learning"),
+    ("The review sets out ten priorities for action for the NHS.", "strategic-priorities"),
+    ("I lost the reply thread, can someone repost?", "golden-thread"),
+    ("Managers should see networking as part of the job.", "qi-in-everyday-work"),
+]
+
+WORDS_IN_CONTEXT = [
+    ("Join our improvement community and meet others who do QI.", "networks-and-communities"),
+    ("Twitter has been a great way to learn from others across the world.", "social-media-learning"),
+    ("Protected time for reflection in every team meeting.", "reflection"),
+    ("Co-production with patients and carers from the start.", "co-production"),
+    ("Show respect to every member of the team.", "respect"),
+    ("A culture of learning where everyone is curious.", "curiosity-and-learning"),
+    ("Link every project to the key priorities of the board.", "strategic-priorities"),
+    ("The golden thread runs from the board to the ward.", "golden-thread"),
+    ("Make QI part of the job, not an add-on.", "qi-in-everyday-work"),
+]
+
+PHRASES = [
+    ("Senior leaders must model the behaviours they want to see.", "role-modelling"),
+    ("Leaders who model quality improvement behaviours set the tone.", "role-modelling"),
+    ("Keep every project patient-focused.", "patients-at-the-centre"),
+    ("You only believe it once you try it and experience the change.", "learning-by-doing"),
+    ("Coaches help teams apply it in practice straight away.", "learning-by-doing"),
+    ("Leaders need to be attentive to what is said on the wards.", "listening"),
+    ("Change is in leaders' hands.", "leaders-show-the-way"),
+]
+
+
+@pytest.fixture(scope="module")
+def real_patterns():
+    from kg.rdf import ontology
+
+    return label_patterns(ontology.thesaurus())
+
+
+@pytest.mark.parametrize(("text", "theme"), WORDS_OUT_OF_CONTEXT)
+def test_a_label_inside_an_unrelated_phrase_does_not_tag(text: str, theme: str, real_patterns) -> None:
+    assert theme not in find_themes(text, real_patterns)
+
+
+@pytest.mark.parametrize(("text", "theme"), WORDS_IN_CONTEXT)
+def test_the_same_label_in_its_own_sense_still_tags(text: str, theme: str, real_patterns) -> None:
+    assert theme in find_themes(text, real_patterns)
+
+
+@pytest.mark.parametrize(("text", "theme"), PHRASES)
+def test_phrase_rules_find_what_a_fixed_label_cannot(text: str, theme: str, real_patterns) -> None:
+    assert theme in find_themes(text, real_patterns)
+
+
+def test_a_rule_does_not_fire_on_a_near_miss(real_patterns) -> None:
+    assert "role-modelling" not in find_themes("We use the model for improvement and a business model.", real_patterns)
+    assert "learning-by-doing" not in find_themes("Patient experience matters.", real_patterns)
+
+
+def test_a_label_vetoed_once_still_tags_where_it_occurs_again_in_its_own_sense(real_patterns) -> None:
+    text = "I work in a community trust, and we built a QI community for all."
+    ev = find_themes(text, real_patterns)["networks-and-communities"]
+    assert ev.start == text.index("community for all")
+
+
+def test_every_label_match_keeps_its_words_and_their_context(real_patterns) -> None:
+    text = (
+        "It was a long week on the wards and everyone was tired, but the daily huddles kept us going and we "
+        "still found time to talk about what matters most to patients."
+    )
+    ev = find_themes(text, real_patterns)["huddles-and-focus-boards"]
+    assert ev.label.lower() in ev.context.lower() and ev.context.startswith("\u2026") and len(ev.context) < 160
+
+
+def test_every_context_rule_says_why_and_names_a_known_theme(real_patterns) -> None:
+    known = {slug for _, _, slug in real_patterns}
+    for rule in CONTEXT_RULES + PHRASE_RULES:
+        assert rule.theme in known and rule.why.strip()
+
+
+def test_the_evaluation_report_carries_the_six_lessons_in_any_report_of_the_series(records: ChatRecords) -> None:
+    """Keyed by the core resource's slug with `source: "*"`, not by a line: a later chat listing the same core
+    resource gets the lessons with no curation of its own."""
+    from kg.rdf import ontology
+    from kg.records import Resource
+
+    evaluation = "leading-change-across-a-healthcare-system-how-to"
+    later = records.model_copy(
+        update={
+            "source_slug": "leadingqi-2023-01-31",
+            "chat": records.chat.model_copy(update={"slug": "2023-01-31"}),
+            "resources": [
+                Resource(
+                    line=900,
+                    slug=evaluation,
+                    type="Evaluation Report",
+                    title="Leading change across a healthcare system",
+                    label="Leading change",
+                    core=True,
+                )
+            ],
+        }
+    )
+    found, _ = assignments(later, ontology.thesaurus(), load_curated())
+    lessons = {a.theme_slug for a in found if a.subject == iris.resource(evaluation)}
+    assert {
+        "cultural-readiness",
+        "embed-qi-routines",
+        "leaders-show-the-way",
+        "relationships-prerequisite",
+        "accountability-for-behaviours",
+        "golden-thread",
+    } <= lessons
+    spilled = [a for a in found if a.reason == "curated" and a.subject != iris.resource(evaluation)]
+    assert spilled == [], "the first report's question mapping must not spill onto a later chat"
+
+
+def test_a_later_chats_question_passes_on_the_themes_its_own_words_name(records: ChatRecords) -> None:
+    """No curation for a later chat: its Q5, which names the golden thread, gives the golden thread to an answer
+    whose words name no theme (weakly), and nothing from the first report's mapping."""
+    from kg.rdf import ontology
+
+    later = records.model_copy(
+        update={"source_slug": "leadingqi-2023-01-31", "chat": records.chat.model_copy(update={"slug": "2023-01-31"})}
+    )
+    found = _by_key(assignments(later, ontology.thesaurus(), load_curated())[0])
+    q5 = found[(str(iris.question("2023-01-31", 5)), "golden-thread")]
+    assert q5.reason == "label"
+    answer = found[(str(iris.quote("2023-01-31", 5)), "golden-thread")]  # joyfurnival's A5 names "thread" itself
+    assert answer.reason == "label"
+    assert (str(iris.question("2023-01-31", 2)), "cultural-readiness") in found  # "readiness for improvement"
+    assert found[(str(iris.question("2023-01-31", 2)), "cultural-readiness")].reason == "label"
+
+
+def test_an_item_nothing_else_tags_gets_the_chats_topic_as_weak_evidence(records: ChatRecords) -> None:
+    from kg.rdf import ontology
+
+    later = records.model_copy(
+        update={"source_slug": "leadingqi-2023-01-31", "chat": records.chat.model_copy(update={"slug": "2023-01-31"})}
+    )
+    found = _by_key(assignments(later, ontology.thesaurus(), load_curated())[0])
+    q4 = found[(str(iris.question("2023-01-31", 4)), "improvement-capability")]  # Q4 has no words
+    assert (q4.reason, q4.weak, q4.matched_label.lower()) == ("chat", True, "improvement capability")
+    assert not any(a.reason == "chat" for key, a in found.items() if key[0] == str(iris.question("2023-01-31", 5)))

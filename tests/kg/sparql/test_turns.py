@@ -1,0 +1,102 @@
+"""The sandbox's worker slots go by turns between clients, and a wait given up never keeps a slot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from kg.sparql.sandbox import Turns
+
+
+def test_a_freed_worker_goes_to_the_waiting_client_with_the_fewest_queries_running() -> None:
+    async def scenario() -> list[str]:
+        turns = Turns(2)
+        await turns.acquire("busy")
+        await turns.acquire("busy")  # one client holds both workers
+        order: list[str] = []
+
+        async def wait(client: str) -> None:
+            await turns.acquire(client)
+            order.append(client)
+
+        waiting = [asyncio.create_task(wait(c)) for c in ("busy", "busy", "other")]  # "other" queued last
+        await asyncio.sleep(0)
+        for client in ("busy", "busy", "other"):  # workers free one by one
+            turns.release(client)
+            await asyncio.sleep(0)
+        await asyncio.gather(*waiting)
+        return order
+
+    assert asyncio.run(scenario()) == ["other", "busy", "busy"]
+
+
+def test_a_wait_given_up_keeps_no_slot_even_when_granted_at_that_moment() -> None:
+    async def scenario() -> tuple[int, dict]:
+        turns = Turns(1)
+        await turns.acquire("a")
+        gives_up = asyncio.create_task(turns.acquire("b"))
+        await asyncio.sleep(0)
+        turns.release("a")  # the slot goes to b ...
+        gives_up.cancel()  # ... who stops waiting before it resumes
+        with contextlib.suppress(asyncio.CancelledError):
+            await gives_up
+        assert (turns.free, turns.running) == (1, {})  # (else the next acquire would wait for ever)
+        await turns.acquire("a")
+        queued = asyncio.create_task(turns.acquire("c"))
+        await asyncio.sleep(0)
+        queued.cancel()  # one who gives up while still queued
+        with contextlib.suppress(asyncio.CancelledError):
+            await queued
+        turns.release("a")
+        return turns.free, turns.running
+
+    assert asyncio.run(scenario()) == (1, {})
+
+
+def test_a_wait_cancelled_before_a_slot_frees_is_skipped_and_the_slot_goes_on() -> None:
+    """The reviewer's race: the cancel lands first, the release runs before the cancelled task resumes."""
+
+    async def scenario() -> tuple[int, dict, bool]:
+        turns = Turns(1)
+        await turns.acquire("a")
+        gives_up = asyncio.create_task(turns.acquire("b"))
+        await asyncio.sleep(0)
+        gives_up.cancel()  # cancelled first ...
+        turns.release("a")  # ... and the slot freed before b's task runs its except
+        with contextlib.suppress(asyncio.CancelledError):
+            await gives_up
+        free, running = turns.free, dict(turns.running)
+        next_one = asyncio.create_task(turns.acquire("c"))
+        await asyncio.wait_for(next_one, 1)  # the slot was not lost
+        return free, running, next_one.done()
+
+    assert asyncio.run(scenario()) == (1, {}, True)
+
+
+def test_a_client_that_leaves_while_waiting_gives_its_place_up() -> None:
+    """A burst of abandoned requests must not hold the queue: the wait notices the client has gone."""
+    from kg.sparql.sandbox import ClientGone, QuerySandbox
+    from kg.store import StoreSpec
+
+    async def scenario() -> tuple[bool, int, dict, int]:
+        sandbox = QuerySandbox(lambda: StoreSpec("oxigraph-memory", None, None), workers=1)
+        try:
+            await sandbox._turns.acquire("a")  # the one worker is busy
+            polls = 0
+
+            async def gone() -> bool:
+                nonlocal polls
+                polls += 1
+                return polls >= 2
+
+            left = False
+            try:
+                await sandbox._wait_turn("b", gone)
+            except ClientGone:
+                left = True
+            turns = sandbox._turns
+            return left, turns.free, dict(turns.running), len(turns._waiting)
+        finally:
+            sandbox.close()
+
+    assert asyncio.run(scenario()) == (True, 0, {"a": 1}, 0)
