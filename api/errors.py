@@ -156,8 +156,13 @@ def _replace_ref(node: Any, old: str, new: str) -> Any:
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into the JSON error shape."""
 
+    from api import error_pages  # browsers get errors as pages (api/error_pages.py); imported late: it renders
+
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        shown = error_pages.page(request, exc.status, exc.error, exc.detail, exc.extra.get("suggestions"))
+        if shown is not None:
+            return shown
         return JSONResponse(error_body(exc.error, exc.detail, **exc.extra), status_code=exc.status)
 
     @app.exception_handler(StarletteHTTPException)
@@ -169,6 +174,8 @@ def install(app: FastAPI) -> None:
                 return Response(status_code=204, headers={"Allow": allow})  # what OPTIONS asks: what is allowed
             if allow:
                 headers["Allow"] = allow
+        if exc.status_code == 404 and (shown := error_pages.page(request, 404, "not found", exc.detail, None)):
+            return shown
         phrases = {
             404: "not found",
             405: "method not allowed",

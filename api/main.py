@@ -19,6 +19,7 @@ from api.routes import (
     network,
     ontology,
     organisations,
+    pages,
     participants,
     questions,
     quotes,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stats,
         network,
         entities,
+        pages,
         ontology,
         download,
     ):
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if graph is not None:
         app.include_router(graph, responses=SHARED)
     errors.document(app)
+    app.mount("/static/swagger-ui", StaticFiles(directory=str(security.SWAGGER_UI_DIR)), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app
 
