@@ -8,6 +8,7 @@ store that cannot be reached, a query engine that failed) are 5xx; only the clie
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -153,14 +154,20 @@ def _replace_ref(node: Any, old: str, new: str) -> Any:
     return node
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every failure into the JSON error shape."""
+ErrorPage = Callable[[Request, int, str, Any, "list[str] | None"], "Response | None"]
 
-    from api import error_pages  # browsers get errors as pages (api/error_pages.py); imported late: it renders
+
+def _no_page(*_: Any) -> None:
+    return None
+
+
+def install(app: FastAPI, page: ErrorPage = _no_page) -> None:
+    """Register the handlers that turn every failure into the JSON error shape; `page` may answer a browser with an
+    HTML page instead (api/error_pages.py), returning None for JSON."""
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:
-        shown = error_pages.page(request, exc.status, exc.error, exc.detail, exc.extra.get("suggestions"))
+        shown = page(request, exc.status, exc.error, exc.detail, exc.extra.get("suggestions"))
         if shown is not None:
             return shown
         return JSONResponse(error_body(exc.error, exc.detail, **exc.extra), status_code=exc.status)
@@ -174,7 +181,7 @@ def install(app: FastAPI) -> None:
                 return Response(status_code=204, headers={"Allow": allow})  # what OPTIONS asks: what is allowed
             if allow:
                 headers["Allow"] = allow
-        if exc.status_code == 404 and (shown := error_pages.page(request, 404, "not found", exc.detail, None)):
+        if exc.status_code == 404 and (shown := page(request, 404, "not found", exc.detail, None)):
             return shown
         phrases = {
             404: "not found",

@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, security
+from api import error_pages, errors, security
 from api.routes import (
     download,
     entities,
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="qikg", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
     )
     app.state.settings = settings
-    errors.install(app)
+    errors.install(app, error_pages.page)
     security.install(app)
     for module in (
         home,

@@ -40,8 +40,11 @@ def ontology(
 
 
 # pyLODE's page as built, made readable where axe-core finds it is not: it names no language, and its property
-# markers (fp, ifp, ...) are light blue on white (1.7:1). Done when served, so the build's file stays as pyLODE wrote it.
-_OVERRIDE = "<style>sup { color: #1a5596 !important; } a { color: #1a5596; } #pylode, #pylode * { color: #4b5563 !important; }</style>"
+# markers (fp, ifp, ...) are light blue on white (1.7:1). Done when served: the build's file stays as pyLODE wrote it.
+_OVERRIDE = (
+    "<style>body { overflow-wrap: anywhere; } sup { color: #1a5596 !important; } a { color: #1a5596; }"
+    " #pylode, #pylode * { color: #4b5563 !important; }</style>"
+)
 
 
 def readable(html: str) -> str:

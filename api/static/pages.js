@@ -1,5 +1,6 @@
 // Keyboard help for the reading pages (no build step, no dependency): Escape closes the open panel (a <details>)
-// and puts the focus back on its summary; a link to a line of the report scrolls it into the middle of the screen.
+// and puts the focus back on its summary; a link to a panel opens it; a link to a line of the report scrolls it
+// into the middle of the screen.
 (function () {
   "use strict";
   document.addEventListener("keydown", function (event) {
@@ -15,6 +16,7 @@
   function centre() {
     if (!location.hash || location.hash.length < 2) return;
     var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target && target.tagName === "DETAILS") target.open = true; // "All statements" opens when linked to
     if (target && target.closest(".report")) target.scrollIntoView({ block: "center" });
   }
   window.addEventListener("hashchange", centre);

@@ -353,7 +353,9 @@ def test_screenshots_of_the_main_pages(browser, site: str, tmp_path: Path) -> No
         "home": kinds["home"],
         "theme": "/id/theme/golden-thread#read",  # a lesson of every chat of the series (the shared thesaurus)
         "chat-panel": kinds["chat"] + "#panel",
-        "participant": kinds["participant"],
+        "participant": re.search(
+            r'href="(/id/participant/[^"]+)"', httpx.get(site + "/", headers={"accept": "text/html"}).text
+        ).group(1),
         "search": kinds["search"],
         "thesaurus": kinds["thesaurus"],
         "report-line": None,
