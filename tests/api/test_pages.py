@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 import yaml
-from markupsafe import escape
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 ROOT = Path(__file__).resolve().parents[2]
