@@ -369,7 +369,7 @@ def chat_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict:
             rel = found.out.get(p, {})
             orgs = [ref(catalogue, o) for o in [*rel.get("affiliatedWith", []), *rel.get("accountOf", [])]]
             panel.append({**ref(catalogue, p), "organisations": orgs})
-    panel.sort(key=lambda p: p["label"].casefold())
+    panel.sort(key=lambda p: catalogue.participants[p["iri"]].handle.casefold())
     questions = [
         {
             **ref(catalogue, q["iri"]),
@@ -579,7 +579,10 @@ def search_results(catalogue: Catalogue, q: str, kind: str | None, limit: int, o
                 "author": hit.document.author if hit.kind == "quote" else None,
             }
         )
-    return {"total": total, "hits": items, "expanded": parsed.expanded}
+    expanded = [
+        (word, [s for s in found if s.casefold() != word.casefold()][:8]) for word, found in parsed.expanded.items()
+    ]
+    return {"total": total, "hits": items, "expanded": [(w, found) for w, found in expanded if found]}
 
 
 def thesaurus(catalogue: Catalogue) -> list[dict]:

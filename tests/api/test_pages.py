@@ -142,3 +142,16 @@ def test_the_landing_page_answers_the_headline_questions_with_pages(client: Test
         assert client.get(url.split("#")[0], headers=BROWSER).status_code == 200, url
     for fragment in ("#read", "#said", "#panel", "#orgs"):
         assert any(u.endswith(fragment) for u in links), fragment
+
+
+def test_every_entity_of_a_graph_has_a_reading_page(client: TestClient, fixture_client: TestClient) -> None:
+    """Every node with an /id/ page, in the real graph and in the fixture's odd data, opens as HTML with a heading
+    and its statements one click away: no kind of node (or a missing fact) breaks its page."""
+    from api.routes.entities import _known_paths
+
+    for app in (client, fixture_client):
+        catalogue = app.app.state.service.catalogue()
+        for path in _known_paths(catalogue):
+            page = app.get("/id/" + path, headers=BROWSER)
+            assert page.status_code == 200, path
+            assert "<h1>" in page.text and 'id="statements"' in page.text, path
