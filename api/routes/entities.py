@@ -56,7 +56,11 @@ def _link(catalogue: Catalogue, iri: str, ontology_iri: str) -> str | None:
 @router.get(
     "/id/{path:path}",
     summary="The page of one qid: entity (HTML, Turtle, JSON-LD or N-Triples by Accept)",
-    responses={200: {"content": {m: {} for m in OFFERED}}, **documented(404, 406)},
+    responses={
+        200: {"content": {m: {} for m in OFFERED}},
+        308: {"description": "a handle in another case, an alias or a theme's label: its canonical page"},
+        **documented(404, 406),
+    },
 )
 def entity(
     request: Request,

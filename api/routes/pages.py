@@ -69,8 +69,7 @@ def search_page(
             "page": page,
             "per_page": PER_PAGE,
         },
-        status_code=400 if problem else 200,
-    )
+    )  # a page: a query with nothing to look for is said on it, with the form to try again
 
 
 @router.get("/thesaurus", response_class=HTMLResponse, summary="The six lessons and their sub-themes as a tree")
