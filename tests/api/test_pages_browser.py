@@ -258,6 +258,7 @@ def page_kinds(site: str) -> dict[str, str]:
         "sparql": "/sparql",
         "docs": "/docs",
         "ontology": "/ontology",
+        "graph": "/graph",
     }
 
 
