@@ -632,11 +632,12 @@ def _find_source_file(doc: dict) -> Path:
         registry = Registry.load()
     except SourceError as error:
         raise ReportMissing(f"the chat registry cannot be read: {error}") from None
-    for entry in registry.entries:
-        if entry.slug == doc["slug"] or (doc["sha256"] and entry.sha256 == doc["sha256"]):
-            path = registry.resolve(entry)
-            if path.is_file():
-                return path
+    # the text whose digest the graph records first: a records file cut from a report cites that report's lines
+    by_digest = [e for e in registry.entries if doc["sha256"] and e.sha256 == doc["sha256"]]
+    for entry in [*by_digest, *(e for e in registry.entries if e.slug == doc["slug"])]:
+        path = registry.resolve(entry)
+        if path.is_file():
+            return path
     if doc["path"]:
         path = registry.path.parent / Path(doc["path"]).name
         if path.is_file():

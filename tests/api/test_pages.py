@@ -156,3 +156,38 @@ def test_every_entity_of_a_graph_has_a_reading_page(client: TestClient, fixture_
             page = app.get("/id/" + path, headers=BROWSER)
             assert page.status_code == 200, path
             assert "<h1>" in page.text and 'id="statements"' in page.text, path
+
+
+def test_a_second_chat_from_a_records_file_gets_its_pages_and_its_lines(
+    tmp_path: Path, app_settings, monkeypatch
+) -> None:
+    """Two chats (the seed report and a records file, in a registry outside the project): each chat's page lists its
+    own questions; a quote of the second chat cites a line of the text its records name (by digest), and that
+    line's anchor is on the page of that text."""
+    from api.main import create_app
+    from kg.sources.registry import Registry
+    from tests.kg.smallchats import SEED, chat_b, qikg, write_records
+
+    registry = tmp_path / "sources" / "registry.yaml"
+    Registry(registry).add(SEED)
+    Registry.load(registry).add(write_records(chat_b(), tmp_path / "chat-b.yaml"))
+    out = tmp_path / "out"
+    qikg("build", "--registry", str(registry), "--out", str(out), "--no-reason")
+    monkeypatch.setenv("QIKG_REGISTRY", str(registry))
+    with TestClient(create_app(app_settings(out, "oxigraph", "two-chats"))) as two:
+        quotes = two.get("/api/quotes", params={"chat": "2023-01-31", "limit": 5}).json()["items"]
+        assert quotes
+        page = two.get(quotes[0]["url"], headers=BROWSER).text
+        cites = re.findall(r'href="(/report/([^"#]+)#L(\d+))"', page)
+        assert cites and all(slug == "test-chat-b" for _, slug, _ in cites)
+        report = two.get(f"/report/{cites[0][1]}", headers=BROWSER)
+        assert report.status_code == 200
+        # chat B's records were cut from the seed report and cite its lines (and its digest): that text is shown
+        lines = SEED.read_text(encoding="utf-8").splitlines()
+        assert len(re.findall(r'<li id="L\d+"', report.text)) == len(lines)
+        assert f'<li id="L{cites[0][2]}"' in report.text
+        for chat in ("2022-10-19", "2023-01-31"):
+            questions = two.get("/api/questions", params={"chat": chat}).json()["items"]
+            chat_page = two.get(f"/id/chat/{chat}", headers=BROWSER).text
+            listed = chat_page.split('id="questions"', 1)[1].split("</section>", 1)[0]
+            assert re.findall(r'<a href="(/id/question/[^"]+)"', listed) == [q["url"] for q in questions]

@@ -214,7 +214,7 @@ def test_a_source_line_click_lands_on_that_line_highlighted(page, site: str) -> 
         "e => getComputedStyle(e).backgroundColor"
     )
     near = " ".join(
-        page.locator(f"#L{n} .text").inner_text() for n in range(number, number + 8) if page.locator(f"#L{n}").count()
+        page.locator(f"#L{n} .text").inner_text() for n in range(number, number + 12) if page.locator(f"#L{n}").count()
     )
     first_words = re.findall(r"[A-Za-z]{3,}", text or "")[:3]
     assert all(w in near for w in first_words), (first_words, near[:300])
