@@ -59,9 +59,15 @@ def page(request: Request, status: int, error: str, detail: Any, suggestions: li
         {
             "heading": HEADINGS[status],
             "error": error,
-            "detail": detail if isinstance(detail, str) else error,
+            # the JSON detail names the suggestions in words; the page lists them as links instead
+            "detail": _sentence(detail.split("; did you mean", 1)[0] if isinstance(detail, str) else error),
             "suggestions": _links(request, list(suggestions or [])),
             "words": words[:100],
         },
         status_code=status,
     )
+
+
+def _sentence(words: str) -> str:
+    words = words.strip()
+    return (words[:1].upper() + words[1:] + ("" if words.endswith((".", "?", "!")) else ".")) if words else ""

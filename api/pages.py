@@ -203,6 +203,11 @@ def grouped_by_question(service: GraphService, catalogue: Catalogue, quotes: lis
     return out
 
 
+def _chat_iri(catalogue: Catalogue, item: dict) -> str | None:
+    iri = catalogue.id_base + "chat/" + (item.get("chat") or "")
+    return iri if iri in catalogue.chats else None
+
+
 def _by_title(res: dict) -> str:
     return (res["title"] or res["id"]).casefold()
 
@@ -473,10 +478,13 @@ def quote_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict:
     rel = found.out.get(iri, {})
     item = quote_item(service, catalogue, quote)
     by = item["author"]["label"] if item["author"] else "someone"
+    question = catalogue.questions_by_iri.get(quote["question"] or "")
     return {
         "kind": "quote",
-        "summary": f"A {item['kind']} by {by}"
-        + (f", in answer to {item['question']['label']}" if item["question"] else "")
+        "heading": f"{item['kind'].capitalize()} by {by}" + (f" on Q{question['number']}" if question else ""),
+        "summary": f"{by} said this"
+        + (f" in {catalogue.chats[chat]['label'] or quote['chat']}" if (chat := _chat_iri(catalogue, quote)) else "")
+        + (f", dated {quote['date']}" if quote["date"] else "")
         + ".",
         "quote": item,
         "mentions": [ref(catalogue, m) for m in rel.get("mentions", [])],

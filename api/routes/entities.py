@@ -125,16 +125,18 @@ def _html(request: Request, service, catalogue: Catalogue, iri: str, outgoing: l
     provenance = service.store.query(load("source_of"), {"subject": URIRef(iri)}).rows
     page = catalogue.page(iri)
     connections = network.page_sections(service, catalogue, iri)
+    view = pages.view(service, catalogue, iri)
     return TEMPLATES.TemplateResponse(
         request,
         "entity.html",
         {
             "iri": iri,
-            "label": (pages.label_of(catalogue, iri) if pages.kind_of(catalogue, iri) else None)
+            "label": (view or {}).get("heading")
+            or (pages.label_of(catalogue, iri) if pages.kind_of(catalogue, iri) else None)
             or label
             or pages.label_of(catalogue, iri),
             "kind_name": pages.KIND_NAMES.get(pages.kind_of(catalogue, iri) or "", _kind_name(types)),
-            "v": pages.view(service, catalogue, iri),
+            "v": view,
             "citations": pages.citations(service, catalogue, iri),
             "types": types,
             "properties": properties,
