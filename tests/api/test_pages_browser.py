@@ -352,7 +352,7 @@ def test_screenshots_of_the_main_pages(browser, site: str, tmp_path: Path) -> No
     kinds = page_kinds(site)
     wanted = {
         "home": kinds["home"],
-        "theme": "/id/theme/golden-thread#read",  # a lesson of every chat of the series (the shared thesaurus)
+        "theme": "/id/theme/golden-thread",  # a lesson of every chat of the series (the shared thesaurus)
         "chat-panel": kinds["chat"] + "#panel",
         "participant": re.search(
             r'href="(/id/participant/[^"]+)"', httpx.get(site + "/", headers={"accept": "text/html"}).text
