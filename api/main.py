@@ -27,6 +27,7 @@ from api.routes import (
     sparql,
     stats,
     themes,
+    void,
 )
 from api.state import GraphService
 from kg.settings import Settings
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         entities,
         ontology,
         download,
+        void,
     ):
         app.include_router(module.router, responses=SHARED)
     graph = _graph_router()

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 
 from api.deps import TEMPLATES, ServiceDep
 from api.errors import ApiError, ErrorBody, documented, error_body
@@ -78,6 +78,7 @@ def _service_description(request: Request, service: GraphService) -> Graph:
     dataset = BNode()
     graph.add((node, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
+    graph.add((dataset, RDFS.seeAlso, URIRef(str(request.base_url).rstrip("/") + "/.well-known/void")))
     default = BNode()
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
@@ -124,6 +125,14 @@ def _page(
         },
         status_code=status,
     )
+
+
+def with_base(query: str, base_iri: str) -> str:
+    """The query as run and judged: with the endpoint's IRI as its base, so relative IRIs (`<s>`, as the W3C
+    protocol tests write them) resolve the same way on every store instead of failing to parse. The base is the
+    configured one, never the request's Host header, and goes on the query's first line (error lines stay right);
+    a BASE of the query's own still wins for what follows it."""
+    return f"BASE <{base_iri.rstrip('/')}/sparql> {query}"
 
 
 def _client(request: Request) -> str:
@@ -217,7 +226,7 @@ async def _query(request: Request, service: GraphService, query: str, accept: st
     settings = service.settings
     try:
         return await service.sandbox.run_async(
-            query,
+            with_base(query, service.settings.base_iri),
             client=client,
             timeout=settings.query_timeout,
             row_limit=settings.row_limit,

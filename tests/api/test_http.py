@@ -10,7 +10,7 @@ import json
 
 import httpx
 import pytest
-from rdflib import Graph
+from rdflib import RDFS, BNode, Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import N3, RDFXML, TURTLE, XML, SPARQLWrapper
 
@@ -204,3 +204,57 @@ def test_rdflib_sparqlstore_selects_and_constructs(server_url: str) -> None:
     assert len(built.graph) == 12
     described = graph.query(f"DESCRIBE <{rows[0][0]}>")
     assert len(described.graph) > 0
+
+
+def test_relative_iris_resolve_against_the_endpoint(web: httpx.Client) -> None:
+    """The W3C protocol tests' `CONSTRUCT { <s> <p> 1 } WHERE {}`."""
+    answer = web.get("/sparql", params={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"}, headers={"Accept": "text/turtle"})
+    assert answer.status_code == 200, answer.text
+    [(s, p, o)] = list(Graph().parse(data=answer.content, format="turtle"))
+    assert str(s).endswith("/s") and str(p).endswith("/p") and o.toPython() == 1
+    own = web.get(
+        "/sparql",
+        params={"query": "BASE <http://example.org/x/> SELECT ?v { BIND(<y> AS ?v) }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert own.json()["results"]["bindings"][0]["v"]["value"] == "http://example.org/x/y"
+
+
+def test_a_syntax_error_still_names_the_users_line(web: httpx.Client, assert_error) -> None:
+    """The base goes on the query's first line, so the line a parser names is the user's."""
+    answer = web.get(
+        "/sparql",
+        params={"query": "SELECT * WHERE {\n  ?s ?p \n}\nLIMIT x"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert "line:2" in assert_error(answer, 400)["detail"].replace(" ", "")
+
+
+def test_the_dataset_is_described_in_void_with_its_graphs_licence_and_dumps(web: httpx.Client) -> None:
+    answer = web.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/turtle")
+    void = Graph().parse(data=answer.content, format="turtle")
+    rows = {
+        str(r.p): r.o
+        for r in void.query(
+            "SELECT ?p ?o WHERE { ?d a void:Dataset ; ?p ?o FILTER(isIRI(?d)) }",
+            initNs={"void": "http://rdfs.org/ns/void#"},
+        )
+    }
+    assert "http://purl.org/dc/terms/license" in rows and "http://purl.org/dc/terms/rights" in rows
+    assert str(rows["http://rdfs.org/ns/void#sparqlEndpoint"]).endswith("/sparql")
+    dumps = {str(o) for o in void.objects(None, URIRef("http://rdfs.org/ns/void#dataDump"))}
+    assert any(d.endswith("/download/qikg.trig") for d in dumps)
+    for dump in dumps:  # every dump it names can be downloaded
+        assert web.head(dump.replace(str(web.base_url).rstrip("/"), "")).status_code == 200
+    graphs = web.get(
+        "/sparql",
+        params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"},
+        headers={"Accept": "application/sparql-results+json"},
+    ).json()["results"]["bindings"]
+    named = {str(o) for o in void.objects(None, URIRef("http://www.w3.org/ns/sparql-service-description#name"))}
+    assert named == {b["g"]["value"] for b in graphs}
+    parts = [int(o) for s, o in void.subject_objects(URIRef("http://rdfs.org/ns/void#triples")) if isinstance(s, BNode)]
+    assert int(rows["http://rdfs.org/ns/void#triples"]) == sum(parts) > 0  # the whole is the sum of its graphs
+    description = Graph().parse(data=web.get("/sparql", headers={"Accept": "text/turtle"}).content, format="turtle")
+    assert any(str(o).endswith("/.well-known/void") for o in description.objects(None, RDFS.seeAlso))
