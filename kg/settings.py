@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         "graph is already the union of its named graphs",
     )
     base_iri: str = Field("https://w3id.org/qikg/", description="base of the qid: and qi: IRIs")
+    data_license: str = Field(
+        "https://creativecommons.org/licenses/by/4.0/",
+        description="the licence of the "
+        "graph qikg makes (the ontology's too), stated in the VoID description; the words "
+        "the reports quote stay their authors'",
+    )
     reload_interval: float = Field(
         1.0,
         ge=0,
