@@ -144,7 +144,8 @@ def _run_build(out: Path, reason: bool, registry: Path | None, registry_as: Path
         for w in result.warnings:
             table.add_row(w)
         console.print(table)
-    timing = ", ".join(f"{k.removesuffix('_s')} {v:.2f}s" for k, v in result.timings.items())
+    loaded = {} if result.load_store_s is None else {"load_store_s": result.load_store_s}
+    timing = ", ".join(f"{k.removesuffix('_s')} {v:.2f}s" for k, v in {**result.timings, **loaded}.items())
     console.print(f"[dim]{timing}[/]")
     return 0
 
