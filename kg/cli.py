@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rdflib import Dataset, URIRef
@@ -13,6 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from kg import iris
+
+if TYPE_CHECKING:
+    from kg.settings import Settings
 
 app = typer.Typer(
     help="A knowledge graph of quality-improvement practice, built from #LeadingQI chat reports.",
@@ -37,11 +40,12 @@ RegistryOption = Annotated[
         "seed report).",
     ),
 ]
-_settings: list = []  # the Settings of this invocation (the --home of the callback applied)
+_settings: list[Settings] = []  # the Settings of this invocation (the --home of the callback applied)
 
 
-def settings():  # noqa: ANN201 - kg.settings is imported lazily: `qikg --help` stays fast
-    """The one settings class (kg.settings.Settings: environment QIKG_*), with this invocation's --home."""
+def settings() -> Settings:
+    """The one settings class (kg.settings.Settings: environment QIKG_*), with this invocation's --home; imported
+    lazily, so `qikg --help` stays fast."""
     if not _settings:
         from kg.settings import Settings
 
