@@ -122,6 +122,7 @@ def _run_build(out: Path, reason: bool, registry: Path | None, registry_as: Path
                 registry_as=registry_as,
                 home=settings().home,
                 load_store=settings().store_backend == "oxigraph" and settings().store_dir is None,
+                store_optimize=settings().store_optimize,
             )
         except InputError as exc:
             _print_input_error(exc, f"Build failed ({out} is as it was):")

@@ -213,6 +213,7 @@ def build(
     registry_as: Path | None = None,
     home: Path | None = None,
     load_store: bool = True,
+    store_optimize: bool = True,
 ) -> BuildResult:
     """Run everything and swap the finished build into `out_dir`; raise `BuildError` on any violation.
 
@@ -258,7 +259,7 @@ def build(
         with build_lock(out_dir):  # the swap's and the server's loads' lock: none writes out_dir/store meanwhile
             if load_store:
                 say("loading the store")
-                load_store_s = _load_store(tmp, out_dir)
+                load_store_s = _load_store(tmp, out_dir, optimize=store_optimize)
             _swap(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -266,7 +267,7 @@ def build(
     return BuildResult(out_dir, counts, triples, notes, findings, timings, files, load_store_s)
 
 
-def _load_store(new: Path, out_dir: Path) -> float:
+def _load_store(new: Path, out_dir: Path, *, optimize: bool = True) -> float:
     """Load the new build into `new/store` under its key (the manifest's hash), before the swap.
 
     `out_dir/store` is carried into `new/store` first (hard links, as the swap does): the generation a running server
@@ -279,7 +280,7 @@ def _load_store(new: Path, out_dir: Path) -> float:
     t = time.perf_counter()
     if (out_dir / STORE).is_dir():
         link_tree(out_dir / STORE, new / STORE)
-    store = OxigraphStore(new / STORE)
+    store = OxigraphStore(new / STORE, optimize=optimize)
     try:
         store.load(new / "qikg.trig", build_key(new))
     finally:
