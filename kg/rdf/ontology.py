@@ -17,7 +17,8 @@ from rdflib.namespace import SKOS
 
 from kg.iris import QI, QID
 
-ONTOLOGY_DIR = Path(__file__).resolve().parents[2] / "ontology"
+# package data: the repo's top-level ontology/, which kg/ontology links to (setuptools copies it into the wheel)
+ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 TBOX_PATH = ONTOLOGY_DIR / "qikg.ttl"
 IMPORTS_DIR = ONTOLOGY_DIR / "imports"
 THEMES_PATH = ONTOLOGY_DIR / "themes.ttl"
