@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import error_pages, errors, security
+from api import error_pages, errors, http, security
 from api.routes import (
     download,
     entities,
@@ -28,6 +28,7 @@ from api.routes import (
     sparql,
     stats,
     themes,
+    void,
 )
 from api.state import GraphService
 from kg.settings import Settings
@@ -54,6 +55,14 @@ def _graph_router():
     return module.router
 
 
+def _built_at(settings: Settings) -> float | None:
+    """When the served build was made: its manifest's modification time (None when there is none)."""
+    try:
+        return (settings.data_dir / "manifest.json").stat().st_mtime
+    except OSError:
+        return None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the graph is brought up to date and loaded when the app starts."""
     settings = settings or Settings()
@@ -77,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app, error_pages.page)
     security.install(app)
+    http.install(app, lambda: _built_at(settings))
     for module in (
         home,
         sparql,
@@ -93,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pages,
         ontology,
         download,
+        void,
     ):
         app.include_router(module.router, responses=SHARED)
     graph = _graph_router()

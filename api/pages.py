@@ -624,7 +624,7 @@ def source_text(service: GraphService, catalogue: Catalogue, slug: str) -> tuple
     doc = next((d for d in found.sources.values() if d["slug"] == slug), None)
     if doc is None:
         raise KeyError(slug)
-    path = _find_source_file(doc)
+    path = _find_source_file(doc, service.settings.registry)
     raw = path.read_bytes()
     if doc["sha256"] and hashlib.sha256(raw).hexdigest() != doc["sha256"]:
         raise ReportMissing(f"the file of {slug} has changed since the graph was built; rebuild to see it here")
@@ -635,9 +635,11 @@ def source_text(service: GraphService, catalogue: Catalogue, slug: str) -> tuple
     return doc, lines
 
 
-def _find_source_file(doc: dict) -> Path:
+def _find_source_file(doc: dict, registry_file: Path) -> Path:
+    """The registered text of a source document (the registry of the settings: the data directory's, or the
+    packaged seed's while there is none)."""
     try:
-        registry = Registry.load()
+        registry = Registry.load(registry_file)
     except SourceError as error:
         raise ReportMissing(f"the chat registry cannot be read: {error}") from None
     # the text whose digest the graph records first: a records file cut from a report cites that report's lines

@@ -158,9 +158,7 @@ def test_every_entity_of_a_graph_has_a_reading_page(client: TestClient, fixture_
             assert "<h1>" in page.text and 'id="statements"' in page.text, path
 
 
-def test_a_second_chat_from_a_records_file_gets_its_pages_and_its_lines(
-    tmp_path: Path, app_settings, monkeypatch
-) -> None:
+def test_a_second_chat_from_a_records_file_gets_its_pages_and_its_lines(tmp_path: Path, app_settings) -> None:
     """Two chats (the seed report and a records file, in a registry outside the project): each chat's page lists its
     own questions; a quote of the second chat cites a line of the text its records name (by digest), and that
     line's anchor is on the page of that text."""
@@ -173,8 +171,7 @@ def test_a_second_chat_from_a_records_file_gets_its_pages_and_its_lines(
     Registry.load(registry).add(write_records(chat_b(), tmp_path / "chat-b.yaml"))
     out = tmp_path / "out"
     qikg("build", "--registry", str(registry), "--out", str(out), "--no-reason")
-    monkeypatch.setenv("QIKG_REGISTRY", str(registry))
-    with TestClient(create_app(app_settings(out, "oxigraph", "two-chats"))) as two:
+    with TestClient(create_app(app_settings(out, "oxigraph", "two-chats", registry=registry))) as two:
         quotes = two.get("/api/quotes", params={"chat": "2023-01-31", "limit": 5}).json()["items"]
         assert quotes
         page = two.get(quotes[0]["url"], headers=BROWSER).text
