@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, http, security
+from api import error_pages, errors, http, security
 from api.routes import (
     download,
     entities,
@@ -19,6 +19,7 @@ from api.routes import (
     network,
     ontology,
     organisations,
+    pages,
     participants,
     questions,
     quotes,
@@ -83,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="qikg", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
     )
     app.state.settings = settings
-    errors.install(app)
+    errors.install(app, error_pages.page)
     security.install(app)
     http.install(app, lambda: _built_at(settings))
     for module in (
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stats,
         network,
         entities,
+        pages,
         ontology,
         download,
         void,
@@ -108,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if graph is not None:
         app.include_router(graph, responses=SHARED)
     errors.document(app)
+    app.mount("/static/swagger-ui", StaticFiles(directory=str(security.SWAGGER_UI_DIR)), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app
 
