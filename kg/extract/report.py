@@ -670,7 +670,11 @@ def parse_lessons(doc: Doc, warnings: list[str]) -> list[Lesson]:
 
 
 def parse_resources(
-    doc: Doc, warnings: list[str], shown_names: dict[str, str] | None = None, curated: list[dict] | None = None
+    doc: Doc,
+    warnings: list[str],
+    shown_names: dict[str, str] | None = None,
+    curated: list[dict] | None = None,
+    chat_slug: str = "chat",
 ) -> list[Resource]:
     """Core and shared resources. `shown_names` (handle -> display name on its card) resolves a sharer the
     report names only by name ('shared by Helen Bevan'), when exactly one card shows that name. `curated`: the
@@ -701,8 +705,11 @@ def parse_resources(
             ]
             if x
         )
+        # a titled resource is the same node in every chat that shares it; an untitled one cannot be recognised
+        # again, so it is this chat's (never named by its line: moving a line must not change a node)
         slug = _unique(
-            slugify(" ".join((cit.title or f"{cit.type or 'resource'} {' '.join(by)} line {n}").split()[:8])), slugs
+            slugify(" ".join((cit.title or f"{cit.type or 'resource'} {' '.join(by)} {chat_slug}").split()[:8])),
+            slugs,
         )
         extra = next((c for c in curated if c["line"] == n and c.get("type", cit.type) == cit.type), {})
 
@@ -741,7 +748,7 @@ def parse_resources(
         out.append(
             Resource(
                 line=n,
-                slug=_unique("analytics-headlines-graphic", slugs),
+                slug=_unique(f"analytics-headlines-graphic-{chat_slug}", slugs),
                 type="Image",
                 title=None,
                 label=f"Graphic of the analytics headlines, created and shared by {who}",
@@ -1053,7 +1060,7 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
     panel = parse_panel(doc, orgs)
     influencers = parse_influencers(doc)
     shown = {c.handle: c.display_name for c in cards if c.display_name}
-    resources = parse_resources(doc, warnings, shown, cur.resources)
+    resources = parse_resources(doc, warnings, shown, cur.resources, chat.slug)
     accounts, names = collect_accounts(doc, cards, panel, influencers, resources)
     questions = parse_questions(doc, cards)
     quotes = parse_quotes(doc, cards, questions, names, warnings)
