@@ -13,6 +13,7 @@ SOURCES_DIR = ROOT / "kg" / "sources"
 
 INPUT_GLOBS = (
     "kg/sources/*.txt",
+    "kg/sources/*.curation.yaml",
     "kg/data/*.yaml",
     "ontology/*.ttl",
     "ontology/imports/*.ttl",
@@ -47,7 +48,10 @@ def input_hashes(
     """
     from kg.sources.registry import registry_path
 
+    from kg.sources.curation import curation_path
+
     paths: set[Path] = set(sources or [])
+    paths |= {curation_path(s) for s in sources or [] if curation_path(s).is_file()}  # a report's own curation
     registry = Path(registry or registry_path())
     for pattern in INPUT_GLOBS:
         paths |= set(ROOT.glob(pattern))
