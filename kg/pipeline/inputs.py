@@ -46,9 +46,8 @@ def input_hashes(
     `registry_as`: the registry file the content of `registry` is recorded under (`qikg add` builds from the next
     registry, staged beside the current one, before that becomes the registry).
     """
-    from kg.sources.registry import registry_path
-
     from kg.sources.curation import curation_path
+    from kg.sources.registry import registry_path
 
     paths: set[Path] = set(sources or [])
     paths |= {curation_path(s) for s in sources or [] if curation_path(s).is_file()}  # a report's own curation
