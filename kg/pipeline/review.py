@@ -68,7 +68,10 @@ def review(source: Path, registry: Path | None = None, *, replace: bool = False)
     out.counts = counts_of(new)
     aliases = AliasTable.load()
     every = [r for _, r in others] + [new]
-    aliases.observe(h for r in every for _, h in handle_occurrences(r))
+    aliases.observe(
+        (h for r in every for _, h in handle_occurrences(r)),
+        own=(q.author for r in every for q in r.quotes if q.kind == "tweet"),
+    )
     known = {aliases.canonical(h).lower() for _, r in others for _, h in handle_occurrences(r)}
     names = {a.handle.lower(): a.display_name for a in new.accounts if a.display_name}
     names.update({p.handle.lower(): p.name for p in new.people if p.handle})
