@@ -170,7 +170,7 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
     end = doc.find(
         r"ran from (?P<h1>[\d.]+)(?P<a1>am|pm) [–-] (?P<h2>[\d.]+)(?P<a2>am|pm) (?P<tz>[A-Z]{3})", required=False
     ) or doc.find(r"ran from (?P<h1>[\d.]+) ?[–-] ?(?P<h2>[\d.]+)(?P<a2>am|pm)\b", required=False)
-    tags_n, tags = doc.find(r"^Just follow the hashtags (?P<tags>#\w+(?: (?:&|and) #\w+)*)$", what="chat.hashtags")
+    tags = doc.find(r"^(?:Just )?[Ff]ollow the hashtags? (?P<tags>#\w+(?:,? (?:&|and)? ?#\w+)*)\.?$", required=False)
     partner = doc.find(
         r"in partnership with #\w+ hosted by (?P<partner>.+?) \((?P<abbr>[A-Z]+)\) at (?P<parent>.+?) "
         r"\(in collaboration with (?P<collab>.+?)\)",
@@ -191,7 +191,7 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
         end=end_time,
         timezone=when["tz"],
         utc_offset=ZONES.get(when["tz"], "+00:00"),
-        hashtags=re.findall(r"#(\w+)", tags["tags"]),
+        hashtags=re.findall(r"#(\w+)", tags[1]["tags"]) if tags else [],  # none stated: none
         host=_org(orgs, when["host"], when_n),
         partners=[_org(orgs, partner[1]["partner"], partner[0])] if partner else [],
         collaborators=[c.strip() for c in collaborators if c.strip()],
