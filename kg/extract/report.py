@@ -352,7 +352,7 @@ def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
     end = doc.section_end(start)
     headings: dict[int, tuple[int, str]] = {}
     for n in range(start, end + 1):
-        m = re.match(r"^Question (?P<num>\d)[.:] (?P<text>.+)$", doc.text(n))
+        m = re.match(r"^Question (?P<num>\d+)\s*[.:–-]\s+(?P<text>.+)$", doc.text(n))
         if m:
             headings[int(m["num"])] = (n, m["text"].strip())
     numbers = set(headings) | {c.answer_prefix for c in cards if c.answer_prefix and start < c.line <= end}

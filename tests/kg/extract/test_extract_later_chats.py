@@ -192,3 +192,18 @@ def test_curation_words_on_two_lines_are_refused(tmp_path: Path):
         extract(report)
     [problem] = info.value.problems
     assert ":3: themes.items[0].at: the words 'golden thread' are on 2 lines" in problem
+
+
+def test_question_headings_with_a_full_stop_or_a_dash(feb):
+    assert [(q.number, q.text, q.line) for q in feb.questions] == [
+        (
+            1,
+            clean(_lines(FEB)[_line_of(FEB, "Question 1. Welcome") - 1]).split(". ", 1)[1],
+            _line_of(FEB, "Question 1."),
+        ),
+        (
+            2,
+            "How do you hold each other to account for how you behave, not only for results?",
+            _line_of(FEB, "Question 2 –"),
+        ),
+    ]
