@@ -2,8 +2,11 @@
 
 Each section parser is small and reads the layout the report uses; format knowledge for tweet cards, narrative
 quotations and citations lives in `cards`, `narrative` and `resources`. Curated facts that prose cannot yield
-reliably (organisation names and kinds, alias reasons, resource links) come from `kg/data/*.yaml`, each with its
-line, and are checked against the text here: a curated item whose words are not on its line is a warning.
+reliably come from two places, neither keyed to where a line is: `kg/data/*.yaml` holds what is true in every report
+(an organisation by the names it is printed with, the lessons by their sketchnote words), and `REPORT.curation.yaml`
+beside a report holds that report's own facts (resource links, narrative lines about a resource, curated themes),
+each anchored by words of that report and checked against its text here: words not found are an error naming the
+curation file's line. A section absent from a report is simply absent from its records.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from kg.records import (
     Resource,
     Tweet,
 )
-from kg.sources.inputs import InputError, read_text
+from kg.sources.inputs import InputError, LineIndex, dotted, read_text
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 MONTHS = {
@@ -789,12 +792,11 @@ class Curation:
     themes: list[dict] = field(default_factory=list)  # CuratedTheme fields; `quote_line`/`resource` checked later
     locations: dict[int, tuple] = field(default_factory=dict)  # id(item) -> its field path in the file
     problems: list[str] = field(default_factory=list)
-    index: object = None
+    index: LineIndex | None = None
 
     def where(self, loc: tuple) -> str:
-        from kg.sources.inputs import dotted
-
-        return f"{self.path}:{self.index.line(loc) if self.index else '?'}: {dotted(loc)}"  # type: ignore[attr-defined]
+        """`FILE:LINE: field.path` of an item of the curation file."""
+        return f"{self.path}:{self.index.line(loc) if self.index else '?'}: {dotted(loc)}"
 
 
 def _flat(text: str) -> str:
@@ -802,6 +804,7 @@ def _flat(text: str) -> str:
 
 
 def _anchor(doc: Doc, cur: Curation, anchor: object, loc: tuple) -> int | None:
+    """The one line of the report holding the anchor's words (whitespace and markup folded), else a problem."""
     texts = getattr(doc, "_flat", None)
     if texts is None:
         texts = doc._flat = [_flat(doc.text(n)) for n in range(1, doc.n + 1)]  # type: ignore[attr-defined]

@@ -1,4 +1,5 @@
-"""The reviewed files of `kg/data/`, checked as they are read: a malformed file is an error naming file, line, field.
+"""The reviewed files of `kg/data/` (facts of every report) and `REPORT.curation.yaml` beside a report (that report's
+own facts, anchored by its words), checked as they are read: a malformed file is an error naming file, line, field.
 
 The schemas say what `kg.extract.report`, `kg.sources.aliases` and `kg.rdf.tagging` read from each file; a misspelt
 key, a missing line or reason, a handle Twitter would not allow, or a duplicate key is reported as `FILE:LINE: field:
@@ -53,15 +54,6 @@ class SharedOrganisation(_Item):
 class CuratedLesson(_Item):
     slug: Text
     match: Text
-
-
-class CuratedResource(_Item):
-    line: Line
-    type: Text | None = None
-    discussed_at: list[Line] = []
-    url: Text | None = None
-    printed: Text | None = None
-    reason: Text
 
 
 class Alias(_Item):
