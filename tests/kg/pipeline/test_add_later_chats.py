@@ -97,3 +97,21 @@ def test_add_shares_nodes_across_chats_and_remove_gives_back_the_graph(registry:
     _run("remove", "2023-01-31", "--out", str(out), "--no-reason", "--registry", str(registry))
     assert not (registry.parent / JAN.name).exists()
     assert _files(out) == seed_only
+
+
+@pytest.mark.timeout(900)
+def test_a_records_file_starting_at_question_2_with_an_untagged_resource_is_built_with_warnings(
+    registry: Path, tmp_path: Path
+) -> None:
+    from kg.extract.report import extract
+
+    records = extract(JAN)  # TEST DATA: questions 2 and 3 only
+    chat = records.chat.model_copy(update={"title": "Tea chat"})  # a title that names no theme either
+    path = tmp_path / "leadingqi-2023-01-31.json"
+    path.write_text(records.model_copy(update={"chat": chat}).model_dump_json(), encoding="utf-8")
+    out = tmp_path / "build"
+    result = runner.invoke(app, ["add", str(path), "--out", str(out), "--no-reason", "--registry", str(registry)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "question 2 has no question 1 before it" in text and "Warning" in text
+    assert "tea-and-toast-at-nine" in text and "resource has no theme" in text
