@@ -1058,6 +1058,10 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
     warnings: list[str] = check_layout(doc)
     cur = load_curation(doc)
     orgs = load_organisations(doc, warnings, cur.organisations)
+    for i, item in enumerate(cur.organisations):  # the report's own organisations must be printed in it
+        if not any(o.slug == item["slug"] for o in orgs):
+            names = " or ".join(repr(x) for x in [item["name"], *item.get("alt_names", [])])
+            cur.problems.append(f"{cur.where(('organisations', i))}: {doc.path.name} prints neither {names}")
     chat = parse_chat(doc, orgs)
     cards = cardlib.find_cards(doc.lines, chat.date.year)
     panel = parse_panel(doc, orgs)

@@ -207,3 +207,21 @@ def test_question_headings_with_a_full_stop_or_a_dash(feb):
             _line_of(FEB, "Question 2 –"),
         ),
     ]
+
+
+def test_an_organisation_of_the_reports_curation_gets_its_kind_and_must_be_printed(tmp_path: Path):
+    report = tmp_path / JAN.name
+    report.write_bytes(JAN.read_bytes())
+    curation = tmp_path / f"{JAN.stem}.curation.yaml"
+    curation.write_text(
+        "organisations:\n"
+        "  - {slug: northshire-community-health-partnership, name: Northshire Community Health Partnership,\n"
+        "     kind: health-system}\n",
+        encoding="utf-8",
+    )
+    [org] = [o for o in extract(report).organisations if o.slug == "northshire-community-health-partnership"]
+    assert (org.kind, org.line) == ("health-system", _line_of(JAN, "- Priya Ramsden"))
+    curation.write_text(curation.read_text().replace("Northshire Community", "Southshire Community"), encoding="utf-8")
+    with pytest.raises(ExtractionError) as info:
+        extract(report)
+    assert info.value.problems[0].startswith(f"{curation}:2: organisations[0]: {JAN.name} prints neither")
