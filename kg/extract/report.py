@@ -317,9 +317,15 @@ def _org(orgs: list[Organisation], name: str, line: int) -> str:
     node named as printed (kind "other": the report does not say more; kg/data/organisations.yaml can)."""
     name = name.strip().rstrip(".")
     slug = _org_slug(orgs, name)
+    short = re.match(r"^(?P<name>.+?)\s*\((?P<abbr>[A-Za-z&]+)\)$", name)  # 'Name (ABBR)': the name, or the ABBR
+    if slug is None and short:
+        slug = _org_slug(orgs, short["name"]) or _org_slug(orgs, short["abbr"])
+        name = short["name"] if slug is None else name
+        slug = slug or _org_slug(orgs, name)
     if slug is None:
         slug = slugify(name)
-        orgs.append(Organisation(line=line, slug=slug, name=name))
+        alt = [short["abbr"]] if short and short["name"] == name else []
+        orgs.append(Organisation(line=line, slug=slug, name=name, alt_names=alt))
     return slug
 
 

@@ -225,3 +225,26 @@ def test_an_organisation_of_the_reports_curation_gets_its_kind_and_must_be_print
     with pytest.raises(ExtractionError) as info:
         extract(report)
     assert info.value.problems[0].startswith(f"{curation}:2: organisations[0]: {JAN.name} prints neither")
+
+
+def test_an_organisation_printed_with_its_abbreviation_is_the_known_node(tmp_path: Path):
+    report = tmp_path / JAN.name
+    text = JAN.read_text(encoding="utf-8")
+    text = text.replace(
+        "- Sue Jenkins, Surrey and Sussex Healthcare NHS Trust @KPOteam_SASH", "- Sue Jenkins, VMI @KPOteam_SASH"
+    )
+    text = text.replace(
+        "- Tom Okafor, Harbourside Mental Health Foundation Trust @TomOkaforQI",
+        "- Tom Okafor, Harbourside Mental Health Foundation Trust (HMHFT) @TomOkaforQI",
+    )
+    report.write_text(
+        text.replace("Warwick Business School @DrNicolaBurgess", "Warwick Business School (WBS) @DrNicolaBurgess"),
+        encoding="utf-8",
+    )
+    records = extract(report)
+    panel = {p.handle: p.affiliations for p in records.people if p.handle in records.panel}
+    assert panel["KPOteam_SASH"] == ["virginia-mason-institute"]  # a listed alternative name
+    assert panel["DrNicolaBurgess"] == ["warwick-business-school"]
+    assert panel["TomOkaforQI"] == ["harbourside-mental-health-foundation-trust"]
+    [tom] = [o for o in records.organisations if o.slug == "harbourside-mental-health-foundation-trust"]
+    assert (tom.name, tom.alt_names) == ("Harbourside Mental Health Foundation Trust", ["HMHFT"])
