@@ -248,3 +248,8 @@ def test_an_organisation_printed_with_its_abbreviation_is_the_known_node(tmp_pat
     assert panel["TomOkaforQI"] == ["harbourside-mental-health-foundation-trust"]
     [tom] = [o for o in records.organisations if o.slug == "harbourside-mental-health-foundation-trust"]
     assert (tom.name, tom.alt_names) == ("Harbourside Mental Health Foundation Trust", ["HMHFT"])
+
+
+def test_a_card_dated_day_month_year_the_day_after(feb):
+    jimmy = next(q for q in feb.quotes if isinstance(q, Tweet) and q.author == "jimmy_parvin")
+    assert (jimmy.date, jimmy.line) == (dt.date(2023, 3, 1), _line_of(FEB, "@jimmy_parvin · 1 Mar 2023"))
