@@ -115,3 +115,24 @@ def test_a_records_file_starting_at_question_2_with_an_untagged_resource_is_buil
     text = " ".join(result.output.split())
     assert "question 2 has no question 1 before it" in text and "Warning" in text
     assert "tea-and-toast-at-nine" in text and "resource has no theme" in text
+
+
+def test_a_reports_curation_file_is_added_and_removed_with_it(registry: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "inbox"
+    elsewhere.mkdir()
+    report = elsewhere / JAN.name
+    shutil.copyfile(JAN, report)
+    (elsewhere / f"{JAN.stem}.curation.yaml").write_text(
+        "themes:\n  items:\n    - {resource: tea-and-toast-at-nine, themes: [human-connection], at: 'Tea and toast',"
+        " reason: a podcast about the human side}\n",
+        encoding="utf-8",
+    )
+    _run("add", str(report), "--registry", str(registry), "--no-build")
+    copied = registry.parent / f"{JAN.stem}.curation.yaml"
+    assert copied.read_bytes() == (elsewhere / copied.name).read_bytes()
+    from kg.sources.registry import load_records
+
+    [theme] = load_records(registry.parent / JAN.name).curated_themes
+    assert (theme.resource, theme.themes) == ("tea-and-toast-at-nine", ["human-connection"])
+    _run("remove", "2023-01-31", "--registry", str(registry), "--no-build")
+    assert not copied.exists() and not (registry.parent / JAN.name).exists()
