@@ -16,7 +16,7 @@ $(BIN)/qikg: pyproject.toml
 setup: $(BIN)/qikg
 
 build: setup
-	$(BIN)/qikg build --out build
+	$(BIN)/qikg build
 
 run: setup
 	$(BIN)/qikg serve --host $(HOST) --port $(PORT)
@@ -31,4 +31,4 @@ bench: setup
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf build .pytest_cache
+	rm -rf build qikg-data/build .pytest_cache  # build/: setuptools; qikg-data/build: the graph (added chats stay)

@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, security
+from api import errors, http, security
 from api.routes import (
     download,
     entities,
@@ -27,6 +27,7 @@ from api.routes import (
     sparql,
     stats,
     themes,
+    void,
 )
 from api.state import GraphService
 from kg.settings import Settings
@@ -53,6 +54,14 @@ def _graph_router():
     return module.router
 
 
+def _built_at(settings: Settings) -> float | None:
+    """When the served build was made: its manifest's modification time (None when there is none)."""
+    try:
+        return (settings.data_dir / "manifest.json").stat().st_mtime
+    except OSError:
+        return None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the graph is brought up to date and loaded when the app starts."""
     settings = settings or Settings()
@@ -76,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     security.install(app)
+    http.install(app, lambda: _built_at(settings))
     for module in (
         home,
         sparql,
@@ -91,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         entities,
         ontology,
         download,
+        void,
     ):
         app.include_router(module.router, responses=SHARED)
     graph = _graph_router()

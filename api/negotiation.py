@@ -39,6 +39,16 @@ def _score(media_range: str, offered: str) -> int:
     return 0
 
 
+def normalise_accept(accept: str) -> str:
+    """An Accept value with the media types clients also use (`text/n3`, `application/json`) as the ones offered."""
+    parts = []
+    for part in accept.split(","):
+        media, _, params = part.strip().partition(";")
+        media = fmt.ALIASES.get(media.strip().lower(), media.strip().lower())
+        parts.append(media + (";" + params if params else ""))
+    return ",".join(parts)
+
+
 def choose(accept: str | None, offered: list[str]) -> str | None:
     """The offered type the client prefers most; ties go to the order of `offered`. None when nothing fits."""
     if not accept or not accept.strip():
@@ -59,17 +69,19 @@ def choose(accept: str | None, offered: list[str]) -> str | None:
     return chosen
 
 
-PageFormat = Literal["turtle", "jsonld", "nt", "html"]  # the ?format= names of a page offered as HTML and RDF
+# the ?format= names of a page offered as HTML and RDF (also what /id/x.ttl, .jsonld, .nt, .rdf, .html give)
+PageFormat = Literal["turtle", "ttl", "n3", "jsonld", "json-ld", "nt", "ntriples", "rdfxml", "rdf", "xml", "html"]
+PAGE_NAMES = {**fmt.FORMAT_NAMES, "xml": fmt.RDFXML, "json": fmt.JSONLD}
 
 
 def page_media(accept: str | None, format_name: str | None, offered: list[str], what: str) -> str:
     """The media type of a page offered as HTML and RDF: `?format=` wins over `Accept`; clear 400 / 406 otherwise."""
     if format_name:
-        media = fmt.FORMAT_NAMES.get(format_name.lower())
+        media = PAGE_NAMES.get(format_name.lower())
         if media not in offered:
-            raise ApiError(400, "unknown format", "format must be one of turtle, jsonld, nt, html")
+            raise ApiError(400, "unknown format", "format must be one of turtle, jsonld, nt, rdfxml, html")
         return media
-    media = choose(accept, offered)
+    media = choose(normalise_accept(accept) if accept else accept, offered)
     if media is None:
         raise ApiError(406, "not acceptable", f"{what} is offered as {', '.join(offered)}")
     return media

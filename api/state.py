@@ -17,14 +17,14 @@ import logging
 import os
 import threading
 from contextlib import nullcontext
-from pathlib import Path
 
 from api.catalogue import Catalogue
 from kg.indexes.network import Networks
+from kg.pipeline.manifest import build_key
 from kg.pipeline.swap import build_lock, clean_leftovers
 from kg.settings import Settings
 from kg.sparql.sandbox import QuerySandbox
-from kg.store import Store, file_key
+from kg.store import Store
 
 log = logging.getLogger("qikg.api")
 
@@ -34,12 +34,6 @@ MANIFEST_FILE = "manifest.json"
 
 class GraphUnavailable(Exception):
     """There is no graph to serve (no build and no way to make one)."""
-
-
-def build_key(data_dir: Path) -> str:
-    """What identifies the current build: the manifest's hash (it lists input hashes), else the graph file's."""
-    manifest = data_dir / MANIFEST_FILE
-    return file_key(manifest if manifest.exists() else data_dir / GRAPH_FILE)
 
 
 class GraphService:
@@ -71,7 +65,7 @@ class GraphService:
             )
         self._seen = self._signature()
         key = build_key(data_dir)
-        if self.store.loaded_key() != key:
+        if self.store.loaded_key() != key:  # `qikg build` loads <build>/store itself: then this is skipped
             log.info("loading %s into the %s store", data_dir / GRAPH_FILE, self.store.backend)
             self._load(key)
         self.sandbox.warm()

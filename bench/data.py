@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / "work"
-SEED_TRIG = ROOT / "build" / "qikg.trig"
+SEED_TRIG = ROOT / "qikg-data" / "build" / "qikg.trig"  # `make build`
 SIZES = {"seed": 0, "100k": 100_000, "1m": 1_000_000}
 CODE_INPUTS = ("kg/synth.py", "kg/build.py", "kg/tagging.py", "bench/data.py")
 

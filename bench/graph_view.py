@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
 
 def seed_graph() -> tuple[Dataset, str]:
     """The built graph when there is one, else the pipeline's extraction + RDF build (no validation, no files)."""
-    built = ROOT / "build" / "qikg.trig"
+    built = ROOT / "qikg-data" / "build" / "qikg.trig"  # `make build`
     if built.exists():
         dataset = Dataset()
         dataset.parse(built, format="trig")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rdflib import Dataset, URIRef
@@ -14,6 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from kg import iris
+
+if TYPE_CHECKING:
+    from kg.settings import Settings
 
 app = typer.Typer(
     help="A knowledge graph of quality-improvement practice, built from #LeadingQI chat reports.",
@@ -23,12 +25,49 @@ app = typer.Typer(
 console = Console()
 err = Console(stderr=True)
 
-OutOption = Annotated[Path, typer.Option("--out", "-o", help="Directory for the build.")]
-DataOption = Annotated[Path, typer.Option("--data", "-d", help="A build directory (from `qikg build`).")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Directory for the build (default: $QIKG_DATA_DIR or <home>/build).")
+]
+DataOption = Annotated[
+    Path | None,
+    typer.Option("--data", "-d", help="A build directory from `qikg build` (default: $QIKG_DATA_DIR or <home>/build)."),
+]
 RegistryOption = Annotated[
     Path | None,
-    typer.Option("--registry", help="The chat registry (default: $QIKG_REGISTRY or kg/sources/registry.yaml)."),
+    typer.Option(
+        "--registry",
+        help="The chat registry (default: $QIKG_REGISTRY or <home>/registry.yaml; with none there yet: the packaged "
+        "seed report).",
+    ),
 ]
+_settings: list[Settings] = []  # the Settings of this invocation (the --home of the callback applied)
+
+
+def settings() -> Settings:
+    """The one settings class (kg.settings.Settings: environment QIKG_*), with this invocation's --home; imported
+    lazily, so `qikg --help` stays fast."""
+    if not _settings:
+        from kg.settings import Settings
+
+        _settings.append(Settings())
+    return _settings[0]
+
+
+@app.callback()
+def main(
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help="The data directory: registry, added chats, builds (default: $QIKG_HOME or ./qikg-data).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """The data directory holds what is yours (chats, registry, builds); qikg never writes into its installation."""
+    from kg.settings import Settings
+
+    _settings[:] = [Settings(home=home) if home is not None else Settings()]
 
 
 def _summary(counts: dict[str, int], title: str) -> Table:
@@ -81,6 +120,9 @@ def _run_build(out: Path, reason: bool, registry: Path | None, registry_as: Path
                 reasoner=reason,
                 registry=registry,
                 registry_as=registry_as,
+                home=settings().home,
+                load_store=settings().store_backend == "oxigraph" and settings().store_dir is None,
+                store_optimize=settings().store_optimize,
             )
         except InputError as exc:
             _print_input_error(exc, f"Build failed ({out} is as it was):")
@@ -107,14 +149,15 @@ def _run_build(out: Path, reason: bool, registry: Path | None, registry_as: Path
         for w in result.warnings:
             table.add_row(w)
         console.print(table)
-    timing = ", ".join(f"{k.removesuffix('_s')} {v:.2f}s" for k, v in result.timings.items())
+    loaded = {} if result.load_store_s is None else {"load_store_s": result.load_store_s}
+    timing = ", ".join(f"{k.removesuffix('_s')} {v:.2f}s" for k, v in {**result.timings, **loaded}.items())
     console.print(f"[dim]{timing}[/]")
     return 0
 
 
 @app.command()
 def build(
-    out: OutOption = Path("build"),
+    out: OutOption = None,
     reason: Annotated[bool, typer.Option(help="Run HermiT (consistency + inferred types).")] = True,
     registry: RegistryOption = None,
 ) -> None:
@@ -123,10 +166,10 @@ def build(
     Exit 1 when the graph fails its checks, 2 when an input file is bad (each problem as FILE:LINE: field: message).
     """
     from kg.pipeline.swap import folder_lock
-    from kg.sources.registry import registry_path
 
+    out, registry = out or settings().data_dir, registry or settings().registry
     # the registry's lock, as `qikg add` / `remove` take it: a build never reads a registry halfway through a change
-    with folder_lock(Path(registry or registry_path()).absolute().parent):
+    with folder_lock(Path(registry).absolute().parent):
         _recover(registry)
         code = _run_build(out, reason, registry)
     if code:
@@ -142,9 +185,8 @@ def _built(codes: list[int], code: int) -> bool:
 def _recover(registry: Path | None) -> None:
     """Repair what a `qikg add` / `remove` killed halfway left behind, before reading the registry."""
     from kg.pipeline.transaction import recover
-    from kg.sources.registry import registry_path
 
-    done = recover(Path(registry or registry_path()))
+    done = recover(Path(registry or settings().registry))
     if done:
         err.print(f"[yellow]an interrupted add/remove was {done}[/]")
 
@@ -157,7 +199,7 @@ ReasonFlag = Annotated[bool, typer.Option(help="Run HermiT in the rebuild.")]
 def add(
     source: Annotated[Path, typer.Argument(help="A chat report (.txt) or a records file (.json/.yaml).")],
     registry: RegistryOption = None,
-    out: OutOption = Path("build"),
+    out: OutOption = None,
     rebuild: BuildFlag = True,
     reason: ReasonFlag = True,
     replace: Annotated[bool, typer.Option(help="Replace a registered source of the same chat.")] = False,
@@ -176,11 +218,12 @@ def add(
     from kg.pipeline.transaction import change
     from kg.sources.registry import Registry, SourceError
 
+    out, registry = out or settings().data_dir, registry or settings().registry
     if dry_run:
         raise typer.Exit(_review(source, registry, replace))
     _recover(registry)
     try:
-        reg = Registry.load(registry)
+        reg = Registry.load(registry)  # with no registry file yet: the seed, saved here by this change
         plan = reg.plan_add(source, replace=replace)
     except SourceError as exc:
         _print_input_error(exc, "Not added:")
@@ -191,7 +234,8 @@ def add(
         err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True, highlight=False)
     if result.status == "unchanged":
         console.print(f"{source} is already registered as chat {result.entry.chat} ({graph}): nothing changed")
-        code = _run_build(out, reason, reg.path) if rebuild and is_stale(out, registry=reg.path) else 0
+        stale = is_stale(out, registry=reg.path, home=settings().home)
+        code = _run_build(out, reason, reg.path) if rebuild and stale else 0
         if code:
             raise typer.Exit(code)
         return
@@ -252,7 +296,7 @@ def _review(source: Path, registry: Path | None, replace: bool) -> int:
 def remove(
     chat: Annotated[str, typer.Argument(help="The chat: its source slug, its date slug or its file name.")],
     registry: RegistryOption = None,
-    out: OutOption = Path("build"),
+    out: OutOption = None,
     rebuild: BuildFlag = True,
     reason: ReasonFlag = True,
 ) -> None:
@@ -265,6 +309,7 @@ def remove(
     from kg.sources.curation import curation_path
     from kg.sources.registry import Registry, SourceError
 
+    out, registry = out or settings().data_dir, registry or settings().registry
     _recover(registry)
     try:
         reg = Registry.load(registry)
@@ -293,6 +338,7 @@ def chats(registry: RegistryOption = None) -> None:
     from kg import iris
     from kg.sources.registry import Registry, SourceError
 
+    registry = registry or settings().registry
     _recover(registry)
     try:
         reg = Registry.load(registry)
@@ -338,7 +384,7 @@ def _short(ds: Dataset, term) -> str:
 def query(
     sparql: Annotated[str, typer.Argument(help="A SPARQL query, or a .rq file.")],
     format: Annotated[str, typer.Option("--format", "-f", help="table | csv | tsv | json | xml")] = "table",
-    data: DataOption = Path("build"),
+    data: DataOption = None,
     timeout: Annotated[float, typer.Option(help="seconds the query may run")] = 60.0,
 ) -> None:
     """Run a read-only SPARQL query over the built graph (all named graphs as the default graph).
@@ -355,15 +401,15 @@ def query(
         err.print(f"[red]unknown format {format!r}: use table, csv, tsv, json or xml[/]")
         raise typer.Exit(2)
     text = _read_query(sparql)
+    data = data or settings().data_dir
     trig = data / "qikg.trig"
     if not trig.is_file():
         err.print(f"[red]no build in {data}: run `qikg build --out {data}` first[/]")
         raise typer.Exit(2)
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in iris.PREFIXES.items() if f"{p}:" in text)
     text = prologue + text if "PREFIX" not in text.upper() else text
-    from kg.settings import Settings
-
-    sandbox = QuerySandbox(lambda: _query_spec(data), workers=1, limits=Settings().worker_limits())
+    spec = _query_spec(data)
+    sandbox = QuerySandbox(lambda: spec, workers=1, limits=settings().worker_limits())
     try:
         checked, result = sandbox.run(text, timeout=timeout, row_limit=10**9, allowed_graphs=_graphs_of(data))
     except (MalformedQuery, PolicyError, StoreError) as exc:
@@ -394,7 +440,7 @@ def _query_spec(data: Path):
     """The persisted store of `data` when it holds this very build, else the TriG loaded into memory by the worker."""
     import json
 
-    from api.state import build_key
+    from kg.pipeline.manifest import build_key
     from kg.store import OxigraphStore, StoreSpec
 
     store_dir = data / "store"
@@ -429,7 +475,7 @@ def validate(reason: Annotated[bool, typer.Option(help="Also run HermiT.")] = Tr
     warnings: list[str] = []
     with console.status("checking..."):
         try:
-            ds = assemble(extract_all(default_sources()), warnings)
+            ds = assemble(extract_all(default_sources(settings().registry)), warnings)
         except (InputError, BuildError) as exc:
             if not isinstance(exc, InputError) and not _is_input_error(exc):
                 raise
@@ -451,10 +497,11 @@ def validate(reason: Annotated[bool, typer.Option(help="Also run HermiT.")] = Tr
 
 
 @app.command()
-def stats(data: DataOption = Path("build")) -> None:
+def stats(data: DataOption = None) -> None:
     """Counts of the last build: nodes per class and triples per named graph."""
     import json
 
+    data = data or settings().data_dir
     manifest = data / "manifest.json"
     if not manifest.is_file():
         err.print(f"[red]no build in {data}: run `qikg build --out {data}` first[/]")
@@ -472,28 +519,32 @@ def stats(data: DataOption = Path("build")) -> None:
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    data: DataOption = Path("build"),
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default: $QIKG_HOST or 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: $QIKG_PORT or 8000).")] = None,
+    data: DataOption = None,
 ) -> None:
     """Serve the API and the graph view (rebuilds first when the inputs changed)."""
-    if importlib.util.find_spec("api.main") is None:
-        err.print("[red]The API is not there yet (api/main.py is missing): nothing to serve.[/]")
-        raise typer.Exit(2)
     from kg.pipeline.inputs import is_stale
     from kg.pipeline.manifest import built_registry
     from kg.pipeline.swap import clean_leftovers
 
-    registry = built_registry(data)  # serve the registry the build was made from, not the default one
+    chosen = settings()
+    host, port, data = host or chosen.host, port or chosen.port, data or chosen.data_dir
+    registry = built_registry(data, chosen.home) or chosen.registry  # the registry the build was made from
     _recover(registry)
     clean_leftovers(data)
-    if is_stale(data, registry=registry):
+    if is_stale(data, registry=registry, home=chosen.home):
         console.print(f"[yellow]{data} is missing or out of date: building first[/]")
         build(out=data, reason=True, registry=registry)
     import uvicorn
 
     # the app reads its settings from the environment (kg.settings.Settings): hand it this command's choices
-    os.environ.update(QIKG_DATA_DIR=str(Path(data).resolve()), QIKG_HOST=host, QIKG_PORT=str(port))
+    os.environ.update(
+        QIKG_HOME=str(Path(chosen.home).resolve()),
+        QIKG_DATA_DIR=str(Path(data).resolve()),
+        QIKG_HOST=host,
+        QIKG_PORT=str(port),
+    )
     shown = f"[{host}]" if ":" in host else host
     console.print(
         f"[bold green]qikg is serving on http://{shown}:{port}/[/]  (SPARQL: /sparql, graph view: /graph, "

@@ -1,4 +1,10 @@
-"""Settings of the server, read from the environment with the prefix QIKG_ (e.g. QIKG_PORT=8080)."""
+"""The one settings class of the command line, the server and the store, read from the environment with the prefix
+QIKG_ (e.g. QIKG_PORT=8080, QIKG_HOME=/srv/qikg); the `qikg` options default to these values, so a flag and its
+variable always agree.
+
+The user's data lives in the data directory (`home`, default `./qikg-data`): the chat registry, the chats `qikg add`
+copied in, and the build (with the embedded store inside it). Nothing is ever written into the installed package.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +18,27 @@ from kg.sparql.sandbox import Capacity, WorkerLimits
 from kg.store import Store, open_store
 from kg.store.remote import RemoteSettings
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
 
 class Settings(BaseSettings):
     """Everything an operator may want to change without touching code."""
 
     model_config = SettingsConfigDict(env_prefix="QIKG_", extra="ignore", populate_by_name=True)
 
-    host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
-    data_dir: Path = Field(PROJECT_ROOT / "build", description="the build folder: qikg.trig, dumps, ontology.html")
+    host: str = Field("127.0.0.1", description="interface `qikg serve` binds")
+    port: int = Field(8000, ge=1, le=65535, description="port `qikg serve` listens on")
+    home: Path = Field(
+        Path("qikg-data"),
+        description="the data directory: the registry, the chats added to it and the build (relative: to the "
+        "working directory)",
+    )
+    data_dir: Path = Field(
+        default_factory=lambda data: Path(data["home"]) / "build",
+        description="the build folder: qikg.trig, dumps, ontology.html, store/ (default <home>/build)",
+    )
+    registry: Path = Field(
+        default_factory=lambda data: Path(data["home"]) / "registry.yaml",
+        description="the chat registry (default <home>/registry.yaml; where there is none yet: the packaged seed)",
+    )
     store_dir: Path | None = Field(None, description="where Oxigraph keeps its files; default <data_dir>/store")
     store_backend: Literal["oxigraph", "rdflib", "remote"] = Field(
         "oxigraph",
@@ -46,6 +62,12 @@ class Settings(BaseSettings):
         "graph is already the union of its named graphs",
     )
     base_iri: str = Field("https://w3id.org/qikg/", description="base of the qid: and qi: IRIs")
+    data_license: str = Field(
+        "https://creativecommons.org/licenses/by/4.0/",
+        description="the licence of the "
+        "graph qikg makes (the ontology's too), stated in the VoID description; the words "
+        "the reports quote stay their authors'",
+    )
     reload_interval: float = Field(
         1.0,
         ge=0,
@@ -101,8 +123,6 @@ class Settings(BaseSettings):
         "its own, but the time limit is wall-clock time, so on a machine busy with other work "
         "low-priority queries reach it sooner",
     )
-    default_page_size: int = Field(50, ge=1)
-    max_page_size: int = Field(500, ge=1)
 
     @field_validator("store_backend", mode="before")
     @classmethod

@@ -21,7 +21,7 @@ from kg.sparql import formats as fmt
 from kg.store import InvalidBinding
 
 router = APIRouter(tags=["linked data"])
-OFFERED = [fmt.TURTLE, fmt.HTML, fmt.JSONLD, fmt.NTRIPLES]
+OFFERED = [fmt.TURTLE, fmt.HTML, fmt.JSONLD, fmt.NTRIPLES, fmt.RDFXML]
 LABELS = {"http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label"}
 SAFE_PATH = re.compile(r"[^\s<>\"{}|^`\\\x00-\x1f]+")  # characters an IRI may hold unescaped
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -15,7 +15,7 @@ from api.queries import load
 from kg.sparql import formats as fmt
 
 router = APIRouter(tags=["ontology"])
-OFFERED = [fmt.TURTLE, fmt.HTML, fmt.JSONLD, fmt.NTRIPLES]
+OFFERED = [fmt.TURTLE, fmt.HTML, fmt.JSONLD, fmt.NTRIPLES, fmt.RDFXML]
 
 
 @router.get(

@@ -15,11 +15,11 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 
 from api.deps import TEMPLATES, ServiceDep
 from api.errors import ApiError, ErrorBody, documented, error_body
-from api.negotiation import choose
+from api.negotiation import choose, normalise_accept
 from api.queries import examples
 from api.state import GraphService
 from kg.sparql import formats as fmt
@@ -31,26 +31,28 @@ router = APIRouter(tags=["sparql"])
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ALL_FORMATS = [*fmt.ROW_FORMATS, *fmt.GRAPH_FORMATS, fmt.HTML]
 
-FORMAT_DOC = "overrides Accept: json, xml, csv, tsv, turtle, nt, jsonld, html, or media types"
+FORMAT_DOC = "overrides Accept: json, xml, csv, tsv, turtle, n3, nt, jsonld, rdfxml, html, or media types"
 QUERY_DOC = "a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)"
 
 
-def _accept(request: Request, format_name: str | None) -> str:
-    """The Accept value to negotiate with: ?format= (a short name or media types, as SPARQLWrapper sends) wins."""
-    accept = request.headers.get("accept", "*/*")
-    if format_name and "/" in format_name:
-        accept = format_name
-    elif format_name:
-        media = fmt.FORMAT_NAMES.get(format_name.lower())
-        if media is None:
-            raise ApiError(400, "unknown format", f"format must be one of {', '.join(sorted(fmt.FORMAT_NAMES))}")
-        return media
-    parts = []
-    for part in accept.split(","):
-        media, _, params = part.strip().partition(";")
-        media = fmt.ALIASES.get(media.strip().lower(), media.strip().lower())
-        parts.append(media + (";" + params if params else ""))
-    return ",".join(parts)
+def _accept(request: Request, formats: list[str]) -> str:
+    """The Accept value to negotiate with. `format=` (short names or media types) wins over the Accept header; given
+    more than once (SPARQLWrapper sends `format=rdf+xml&format=application/rdf+xml`), every value is an
+    alternative, read the same way for GET, POST forms and the query string of a POST."""
+    if formats:
+        wanted = []
+        for value in formats:
+            name = value.strip().lower()
+            if "/" in name:
+                wanted.append(value)
+            elif name in fmt.FORM_NAMES:
+                wanted.append(fmt.FORM_NAMES[name])
+            elif name in fmt.FORMAT_NAMES:
+                wanted.append(fmt.FORMAT_NAMES[name])
+            else:
+                raise ApiError(400, "unknown format", f"format must be one of {', '.join(sorted(fmt.FORMAT_NAMES))}")
+        return normalise_accept(", ".join(wanted))
+    return normalise_accept(request.headers.get("accept", "*/*"))
 
 
 def _service_description(request: Request, service: GraphService) -> Graph:
@@ -70,11 +72,13 @@ def _service_description(request: Request, service: GraphService) -> Graph:
         "http://www.w3.org/ns/formats/Turtle",
         "http://www.w3.org/ns/formats/N-Triples",
         "http://www.w3.org/ns/formats/JSON-LD",
+        "http://www.w3.org/ns/formats/RDF_XML",
     ):
         graph.add((node, SD.resultFormat, URIRef(iri)))
     dataset = BNode()
     graph.add((node, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
+    graph.add((dataset, RDFS.seeAlso, URIRef(str(request.base_url).rstrip("/") + "/.well-known/void")))
     default = BNode()
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
@@ -123,6 +127,14 @@ def _page(
     )
 
 
+def with_base(query: str, base_iri: str) -> str:
+    """The query as run and judged: with the endpoint's IRI as its base, so relative IRIs (`<s>`, as the W3C
+    protocol tests write them) resolve the same way on every store instead of failing to parse. The base is the
+    configured one, never the request's Host header, and goes on the query's first line (error lines stay right);
+    a BASE of the query's own still wins for what follows it."""
+    return f"BASE <{base_iri.rstrip('/')}/sparql> {query}"
+
+
 def _client(request: Request) -> str:
     """Whose turn it is: the client's address (behind a proxy, the one uvicorn's --proxy-headers gives)."""
     return request.client.host if request.client else "unknown"
@@ -159,8 +171,8 @@ def _failure(error: Exception, settings_timeout: float) -> tuple[int, dict]:
     )
 
 
-async def _answer(request: Request, service: GraphService, query: str | None, format_name: str | None) -> Response:
-    accept = _accept(request, format_name)
+async def _answer(request: Request, service: GraphService, query: str | None, formats: list[str]) -> Response:
+    accept = _accept(request, formats)
     if not query or not query.strip():
         media = choose(accept, [fmt.TURTLE, fmt.HTML, fmt.NTRIPLES, fmt.JSONLD])
         if media is None:
@@ -214,7 +226,7 @@ async def _query(request: Request, service: GraphService, query: str, accept: st
     settings = service.settings
     try:
         return await service.sandbox.run_async(
-            query,
+            with_base(query, service.settings.base_iri),
             client=client,
             timeout=settings.query_timeout,
             row_limit=settings.row_limit,
@@ -229,6 +241,14 @@ async def _query(request: Request, service: GraphService, query: str, accept: st
         if html:
             return _page(request, service, query, error=body, status=status)
         return JSONResponse(body, status_code=status)
+
+
+def _once(params: Mapping[str, list[str]], *names: str) -> None:
+    """A protocol parameter given twice is a client's mistake (SPARQL 1.1 Protocol: "exactly one query"): a 400
+    naming it, the same for GET, POST forms and a query string beside a POSTed body."""
+    for name in names:
+        if len(params.get(name, [])) > 1:
+            raise ApiError(400, "malformed request", f"the parameter '{name}' is given more than once")
 
 
 def _refuse_dataset_params(params: Mapping[str, object]) -> None:
@@ -277,9 +297,10 @@ async def sparql_get(
     format: Annotated[str | None, Query(description=FORMAT_DOC, max_length=200)] = None,
 ) -> Response:
     _refuse_dataset_params(request.query_params)
+    _once({"query": request.query_params.getlist("query")}, "query")
     if "update" in request.query_params:
         raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
-    return await _answer(request, service, query, format)
+    return await _answer(request, service, query, request.query_params.getlist("format"))
 
 
 @router.post(
@@ -312,9 +333,11 @@ async def sparql_post(request: Request, service: ServiceDep) -> Response:
         body = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400, "malformed request", "the body is not UTF-8 text") from None
-    format_name = request.query_params.get("format")
+    in_url = {name: request.query_params.getlist(name) for name in ("query", "format")}
+    _once(in_url, "query")
     if content_type == "application/sparql-query":
-        return await _answer(request, service, body, format_name)
+        _once({"query": [body, *in_url["query"]]}, "query")
+        return await _answer(request, service, body, in_url["format"])
     if content_type == "application/x-www-form-urlencoded":
         try:
             fields = parse_qs(body, keep_blank_values=True, errors="strict")
@@ -323,8 +346,9 @@ async def sparql_post(request: Request, service: ServiceDep) -> Response:
         _refuse_dataset_params({name: "".join(values) for name, values in fields.items()})
         if "update" in fields:
             raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
-        format_name = (fields.get("format") or [format_name])[0]
-        return await _answer(request, service, (fields.get("query") or [None])[0], format_name)
+        _once({"query": fields.get("query", []) + in_url["query"]}, "query")
+        formats = fields.get("format", []) + in_url["format"]
+        return await _answer(request, service, (fields.get("query") or in_url["query"] or [None])[0], formats)
     if content_type == "application/sparql-update":
         raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
     raise ApiError(

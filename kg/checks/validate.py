@@ -20,9 +20,9 @@ from rdflib.term import BNode, Node
 
 from kg import iris
 from kg.iris import QI
+from kg.rdf.ontology import QC_DIR  # package data: kg/ontology/queries/qc
 from kg.store import merge_into_default_graph
 
-QC_DIR = Path(__file__).resolve().parents[2] / "ontology" / "queries" / "qc"
 SEVERITY = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 NODE_VARS = ("entity", "node", "focus", "subject", "s", "x", "item")
 

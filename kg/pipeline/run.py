@@ -22,14 +22,14 @@ from rdflib import Dataset
 
 from kg import iris
 from kg.checks.validate import Finding
-from kg.pipeline.inputs import ROOT, _default_registry, _input_name, default_sources, input_hashes, registry_digest
-from kg.pipeline.manifest import MANIFEST, class_counts, triple_counts
+from kg.pipeline.inputs import default_sources, input_hashes, registry_digest
+from kg.pipeline.manifest import MANIFEST, build_key, class_counts, recorded, triple_counts
 from kg.publish.dumps import _jsonld, _nt_sorted, _trig, sorted_dataset, union_graph
 from kg.publish.gexf import _write_gexf
 from kg.publish.ontology_docs import render_ontology_html
 from kg.rdf.assemble import assemble
 from kg.records import ChatRecords
-from kg.sources.registry import SourceError, check_across, load_records
+from kg.sources.registry import SEED_REGISTRY, SourceError, check_across, load_records
 
 PUBLISHERS = "qikg.publishers"  # entry-point group: callables (dataset, build folder) run after the dumps
 Publisher = Callable[[Dataset, Path], None]
@@ -55,6 +55,7 @@ class BuildResult:
     findings: list[Finding]
     timings: dict[str, float]
     files: dict[str, str] = field(default_factory=dict)
+    load_store_s: float | None = None  # the last step, loading out_dir/store (not in the manifest: its hash is the key)
 
 
 def publishers() -> list[tuple[str, Publisher]]:
@@ -203,19 +204,25 @@ def _seed_build(sources: list[Path], *, say: Progress, reasoner: bool, where: st
 
 
 def build(
-    out_dir: Path = Path("build"),
+    out_dir: Path,
     sources: list[Path] | None = None,
     *,
     progress: Progress | None = None,
     reasoner: bool = True,
     registry: Path | None = None,
     registry_as: Path | None = None,
+    home: Path | None = None,
+    load_store: bool = True,
+    store_optimize: bool = True,
 ) -> BuildResult:
     """Run everything and swap the finished build into `out_dir`; raise `BuildError` on any violation.
 
-    What crashed builds of `out_dir` left behind (temporary folders of dead processes) is removed first.
+    `registry`: the chat registry (None: the packaged seed); `home`: the data directory the manifest names the
+    user's files relative to (None: `kg.settings.Settings().home`). The last step (`load_store`) loads the build
+    into `out_dir/store`, the embedded Oxigraph store a server of `out_dir` opens, under the build's key, so the
+    server starts without loading. What crashed builds of `out_dir` left behind is removed first.
     """
-    from kg.pipeline.swap import clean_leftovers, temp_name
+    from kg.pipeline.swap import build_lock, clean_leftovers, temp_name
 
     say = progress or (lambda _msg: None)
     out_dir = Path(out_dir)
@@ -224,6 +231,7 @@ def build(
     t_all = time.perf_counter()
     made = seed_build(sources, say=say, reasoner=reasoner, where=str(out_dir))
     ds, findings, warnings, timings = made.ds, made.findings, made.warnings, made.timings
+    load_store_s: float | None = None
 
     say("writing files")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -237,13 +245,10 @@ def build(
         timings["total_s"] = round(time.perf_counter() - t_all, 3)
         notes = sorted(set(warnings)) + [str(f) for f in sorted(set(findings)) if not f.is_violation]
         manifest = {
-            "inputs": input_hashes(sources, registry, registry_as=registry_as),
+            "inputs": input_hashes(sources, registry, registry_as=registry_as, home=home),
             "registry_sha256": registry_digest(registry),
-            "registry": _input_name(Path(registry_as or registry or _default_registry())),
-            "sources": [
-                s.resolve().relative_to(ROOT).as_posix() if s.resolve().is_relative_to(ROOT) else str(s)
-                for s in sources
-            ],
+            "registry": recorded(Path(registry_as or registry or SEED_REGISTRY), home),
+            "sources": [recorded(s, home) for s in sources],
             "counts": counts,
             "triples": triples,
             "files": files,
@@ -251,11 +256,36 @@ def build(
             "timings": timings,
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        _swap(tmp, out_dir)
+        with build_lock(out_dir):  # the swap's and the server's loads' lock: none writes out_dir/store meanwhile
+            if load_store:
+                say("loading the store")
+                load_store_s = _load_store(tmp, out_dir, optimize=store_optimize)
+            _swap(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return BuildResult(out_dir, counts, triples, notes, findings, timings, files)
+    return BuildResult(out_dir, counts, triples, notes, findings, timings, files, load_store_s)
+
+
+def _load_store(new: Path, out_dir: Path, *, optimize: bool = True) -> float:
+    """Load the new build into `new/store` under its key (the manifest's hash), before the swap.
+
+    `out_dir/store` is carried into `new/store` first (hard links, as the swap does): the generation a running server
+    of `out_dir` answers from keeps its files, and the new build becomes the current generation. The caller holds
+    `build_lock(out_dir)`.
+    """
+    from kg.pipeline.swap import STORE, link_tree
+    from kg.store import OxigraphStore
+
+    t = time.perf_counter()
+    if (out_dir / STORE).is_dir():
+        link_tree(out_dir / STORE, new / STORE)
+    store = OxigraphStore(new / STORE, optimize=optimize)
+    try:
+        store.load(new / "qikg.trig", build_key(new))
+    finally:
+        store.close()
+    return round(time.perf_counter() - t, 3)
 
 
 def _swap(new: Path, out_dir: Path) -> None:
@@ -265,7 +295,7 @@ def _swap(new: Path, out_dir: Path) -> None:
     swap_in(new, out_dir)
 
 
-def load_build(out_dir: Path = Path("build")) -> Dataset:
+def load_build(out_dir: Path) -> Dataset:
     """The dataset of a finished build (its TriG file)."""
     path = Path(out_dir) / "qikg.trig"
     if not path.is_file():

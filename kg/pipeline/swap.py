@@ -121,14 +121,14 @@ def temp_name(out_dir: Path, kind: str = "tmp") -> Path:
     return out_dir.parent / f".{out_dir.name}.{kind}-{os.getpid()}"
 
 
-def _link_tree(source: Path, target: Path) -> None:
+def link_tree(source: Path, target: Path) -> None:
     """Hard-link every file of `source` into `target` (copied where links are refused); dot-files are temporaries."""
     target.mkdir(exist_ok=True)
     for child in sorted(source.iterdir()):
         if child.name.startswith("."):
             continue
         if child.is_dir() and not child.is_symlink():
-            _link_tree(child, target / child.name)
+            link_tree(child, target / child.name)
             continue
         try:
             os.link(child, target / child.name)
@@ -148,7 +148,7 @@ def swap_in(new: Path, out_dir: Path) -> None:
     with build_lock(out_dir):
         store = out_dir / STORE
         if store.is_dir() and not (new / STORE).exists():
-            _link_tree(store, new / STORE)
+            link_tree(store, new / STORE)
         if not out_dir.exists():
             os.replace(new, out_dir)
             return

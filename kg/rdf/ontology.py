@@ -17,7 +17,8 @@ from rdflib.namespace import SKOS
 
 from kg.iris import QI, QID
 
-ONTOLOGY_DIR = Path(__file__).resolve().parents[2] / "ontology"
+# package data: the repo's top-level ontology/, which kg/ontology links to (setuptools copies it into the wheel)
+ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 TBOX_PATH = ONTOLOGY_DIR / "qikg.ttl"
 IMPORTS_DIR = ONTOLOGY_DIR / "imports"
 THEMES_PATH = ONTOLOGY_DIR / "themes.ttl"
@@ -60,10 +61,25 @@ def tbox() -> Graph:
     return _parse(TBOX_PATH, *import_paths())
 
 
+# SKOS relations a client may follow either way (SKOS reference §8.6.2, §8.6.4, §4.6.3): the file states one side,
+# the published thesaurus both, so `?t skos:narrower ?n` and `?a skos:related ?b` answer without a reasoner.
+INVERSES = ((SKOS.broader, SKOS.narrower), (SKOS.topConceptOf, SKOS.hasTopConcept), (SKOS.related, SKOS.related))
+
+
+def complete_both_ways(graph: Graph) -> Graph:
+    """`graph` with the inverse of every broader / narrower, top concept and related statement added."""
+    for forward, backward in INVERSES:
+        for s, o in list(graph.subject_objects(forward)):
+            graph.add((o, backward, s))
+        for s, o in list(graph.subject_objects(backward)):
+            graph.add((o, forward, s))
+    return graph
+
+
 @functools.cache
 def thesaurus() -> Graph:
-    """The SKOS thesaurus of themes (the six lessons and their sub-themes)."""
-    return _parse(THEMES_PATH)
+    """The SKOS thesaurus of themes (the six lessons and their sub-themes), its hierarchy stated both ways."""
+    return complete_both_ways(_parse(THEMES_PATH))
 
 
 @functools.cache

@@ -4,8 +4,11 @@ A chat enters the graph as its own named graph (`kg.iris.source_graph(slug)`), s
 facts: people, organisations, themes and resources have deterministic IRIs, and each chat writes its own triples
 about them into its own graph, so a node shared by two chats keeps the other chat's triples.
 
-The registry (`kg/sources/registry.yaml` by default, `QIKG_REGISTRY` or `--registry` elsewhere) lists every source
-with its format and SHA-256. `add` validates the whole source before anything is written and writes the registry
+The registry (`<data directory>/registry.yaml`, `QIKG_REGISTRY` or `--registry` elsewhere; `kg.settings`) lists every
+source with its format and SHA-256. Where there is no registry file yet, the registry is the packaged seed
+(`kg/sources/registry.yaml`, read-only: it ships in the wheel), whose sources are named package-relative
+(`package:kg/sources/....txt`), so the first `qikg add` writes a registry into the data directory that still finds
+the seed wherever qikg is installed. `add` validates the whole source before anything is written and writes the registry
 atomically, so a bad source changes nothing; adding the same content again changes nothing either.
 """
 
@@ -16,7 +19,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,8 +32,9 @@ from kg.sources.aliases import AliasTable
 from kg.sources.curation import curation_path
 from kg.sources.inputs import InputError, LineIndex, dotted, load_data, validation_problems
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_REGISTRY = ROOT / "kg" / "sources" / "registry.yaml"
+PACKAGES_DIR = Path(__file__).resolve().parents[2]  # the folder the kg package is installed in (site-packages)
+SEED_REGISTRY = Path(__file__).resolve().parent / "registry.yaml"  # package data: the repo's own seed report
+PACKAGE = "package:"  # a registered path relative to PACKAGES_DIR (a packaged source), e.g. package:kg/sources/x.txt
 REPORT_SUFFIXES = (".txt",)
 RECORDS_SUFFIXES = (".json", ".yaml", ".yml")
 LineOf = Callable[[tuple], "int | str"]  # the line of a field path in the file the records were read from
@@ -42,9 +46,23 @@ class SourceError(InputError):
     """A source that cannot be added or read; `problems` lists every problem found, one a line."""
 
 
-def registry_path() -> Path:
-    """The registry in use: `QIKG_REGISTRY` when set, else the project's."""
-    return Path(os.environ.get("QIKG_REGISTRY") or DEFAULT_REGISTRY)
+def package_path(path: Path) -> str | None:
+    """`package:kg/...` for a file inside the installed packages (the seed report), else None."""
+    path = Path(path).absolute()
+    for package in ("kg", "api", "visualizations"):
+        if path.is_relative_to(PACKAGES_DIR / package):
+            return PACKAGE + path.relative_to(PACKAGES_DIR).as_posix()
+    return None
+
+
+def from_package(name: str) -> Path | None:
+    """The file a `package:` name stands for (None when `name` is not one)."""
+    if not name.startswith(PACKAGE):
+        return None
+    rest = Path(name.removeprefix(PACKAGE))
+    if rest.is_absolute() or ".." in rest.parts:
+        raise SourceError(f"{name}: a package path names a file inside the installed package")
+    return PACKAGES_DIR / rest
 
 
 def sha256_file(path: Path) -> str:
@@ -311,7 +329,7 @@ class SourceEntry:
 
     slug: str  # the source slug: its facts live in the named graph kg.iris.source_graph(slug)
     chat: str  # the chat's slug (its date)
-    path: str  # relative to the registry's folder (or absolute)
+    path: str  # relative to the registry's folder, `package:kg/...` (a packaged source), or absolute
     format: Literal["report", "records"]
     sha256: str
     copied: bool = False  # `qikg add` put this copy next to the registry; `qikg remove` deletes it
@@ -360,22 +378,12 @@ class Registry:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Registry:
-        """The registry at `path`; with no file, the reports found next to it (how the seed was read before)."""
-        path = Path(path or registry_path())
+        """The registry at `path` (default: the packaged seed); with no file there yet, the seed's entries, to be
+        saved at `path` by the first change."""
+        path = Path(path or SEED_REGISTRY)
         if not path.is_file():
-            reports = sorted(path.parent.glob("*.txt")) if path.parent.is_dir() else []
-            entries = []
-            for report in reports:
-                records = load_records(report)
-                entries.append(
-                    SourceEntry(
-                        slug=records.source_slug,
-                        chat=records.chat.slug,
-                        path=report.name,
-                        format="report",
-                        sha256=sha256_file(report),
-                    )
-                )
+            seed = cls.load(SEED_REGISTRY) if SEED_REGISTRY.is_file() else cls(SEED_REGISTRY)
+            entries = [replace(e, path=package_path(seed.resolve(e)) or e.path) for e in seed.entries]
             return cls(path, entries)
         try:
             data, lines = load_data(path)
@@ -407,6 +415,9 @@ class Registry:
         return registry
 
     def resolve(self, entry: SourceEntry) -> Path:
+        packaged = from_package(entry.path)
+        if packaged is not None:
+            return packaged
         candidate = Path(entry.path)
         return candidate if candidate.is_absolute() else self.path.parent / candidate
 

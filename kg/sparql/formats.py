@@ -23,11 +23,12 @@ TSV = "text/tab-separated-values"
 TURTLE = "text/turtle"
 NTRIPLES = "application/n-triples"
 JSONLD = "application/ld+json"
+RDFXML = "application/rdf+xml"
 HTML = "text/html"
 
 ROW_FORMATS = [JSON, XML, CSV, TSV]
 BOOLEAN_FORMATS = [JSON, XML]
-GRAPH_FORMATS = [TURTLE, NTRIPLES, JSONLD]
+GRAPH_FORMATS = [TURTLE, NTRIPLES, JSONLD, RDFXML]
 
 # Short names for ?format= (handy in links and curl) and common aliases clients send in Accept.
 FORMAT_NAMES = {
@@ -41,8 +42,15 @@ FORMAT_NAMES = {
     "ntriples": NTRIPLES,
     "jsonld": JSONLD,
     "json-ld": JSONLD,
+    "n3": TURTLE,  # SPARQLWrapper's name for Turtle results (N3 is a superset of Turtle, which is what is sent)
+    "rdfxml": RDFXML,
+    "rdf": RDFXML,
+    "rdf+xml": RDFXML,
     "html": HTML,
 }
+# Short names that mean one format for rows and another for graphs (SPARQLWrapper sends format=xml for RDF/XML
+# CONSTRUCT answers and for SPARQL XML results alike): every meaning is offered, the query's form picks.
+FORM_NAMES = {"xml": f"{XML}, {RDFXML}", "json": f"{JSON}, {JSONLD}"}
 ALIASES = {
     "application/json": JSON,
     "application/xml": XML,
@@ -51,6 +59,10 @@ ALIASES = {
     "text/plain": NTRIPLES,
     "application/rdf+turtle": TURTLE,
     "application/x-json+ld": JSONLD,
+    "text/n3": TURTLE,
+    "text/rdf+n3": TURTLE,
+    "application/n3": TURTLE,
+    "application/xml+rdf": RDFXML,
 }
 
 
@@ -139,5 +151,8 @@ def bind_prefixes(graph: Graph) -> Graph:
 def serialize_graph(graph: Graph, media: str) -> bytes:
     """A graph in one of GRAPH_FORMATS."""
     bind_prefixes(graph)
-    fmt = {TURTLE: "turtle", NTRIPLES: "nt", JSONLD: "json-ld"}[media]
+    if media == JSONLD:  # compacted with the graph's prefixes as @context, so keys read as qi:handle, not IRIs
+        context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+        return graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
+    fmt = {TURTLE: "turtle", NTRIPLES: "nt", RDFXML: "pretty-xml"}[media]
     return graph.serialize(format=fmt, encoding="utf-8")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef
 
+from kg.settings import Settings
 from kg.store import (
     AnswerTooLarge,
     OxigraphStore,
@@ -143,3 +146,47 @@ def test_the_byte_limit_stops_a_large_answer_while_it_is_read(store: Store, quer
     with pytest.raises(AnswerTooLarge, match="larger than the limit of 2,000 bytes"):
         store.query(query, byte_limit=2000)
     assert store.query(query, byte_limit=10 * 2**20) == whole  # under the limit, the same answer
+
+
+def _served_without_loading(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Start a GraphService on `data_dir` (its store at the default <data_dir>/store) and list what it loaded."""
+    from api.state import GraphService
+    from kg.store import OxigraphStore
+
+    loads: list[Path] = []
+    real_load = OxigraphStore.load
+
+    def counting_load(self, source: Path, key: str | None = None) -> None:
+        loads.append(Path(source))
+        real_load(self, source, key)
+
+    monkeypatch.setattr(OxigraphStore, "load", counting_load)
+    service = GraphService(Settings(data_dir=data_dir, reload_interval=0, query_workers=1))
+    try:
+        service.prepare()
+        assert service.catalogue().themes  # answers from the store it opened
+    finally:
+        service.close()
+    return loads
+
+
+def test_the_api_opens_the_store_the_build_loaded_and_loads_an_unloaded_build_itself(
+    graph_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`qikg build` loads <build>/store as its last step: the server starts without loading. A build folder with no
+    store (an older build, or one copied without it) is loaded by the server, as before."""
+    from kg.pipeline.manifest import build_key
+    from kg.store import OxigraphStore
+
+    if os.environ.get("QIKG_TEST_GRAPH"):
+        pytest.skip("QIKG_TEST_GRAPH: a build this session did not make")
+    built = tmp_path / "built"
+    shutil.copytree(graph_dir, built)
+    assert OxigraphStore(built / "store").loaded_key() == build_key(built)
+    assert _served_without_loading(built, monkeypatch) == []
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for path in graph_dir.iterdir():
+        if path.is_file():
+            shutil.copy2(path, bare / path.name)
+    assert _served_without_loading(bare, monkeypatch) == [bare / "qikg.trig"]

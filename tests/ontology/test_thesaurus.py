@@ -168,3 +168,28 @@ def test_words_people_use_tag_the_right_theme(text: str, slug: str) -> None:
 )
 def test_ambiguous_words_do_not_tag_the_wrong_theme(text: str, slug: str) -> None:
     assert slug not in themes_tagged(text)
+
+
+def test_the_hierarchy_and_relations_can_be_followed_both_ways() -> None:
+    """A client asking `?lesson skos:narrower ?theme` or `?b skos:related ?a` gets answers without a reasoner."""
+    from rdflib.namespace import SKOS
+
+    graph = ontology.thesaurus()
+    broader = set(graph.subject_objects(SKOS.broader))
+    assert broader and {(o, s) for s, o in graph.subject_objects(SKOS.narrower)} == broader
+    related = set(graph.subject_objects(SKOS.related))
+    assert related and {(o, s) for s, o in related} == related
+    top = set(graph.subject_objects(SKOS.topConceptOf))
+    assert top and {(o, s) for s, o in graph.subject_objects(SKOS.hasTopConcept)} == top
+
+
+def test_completing_a_thesaurus_adds_only_inverses() -> None:
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import SKOS
+
+    a, b, c = (URIRef(f"https://example.org/{x}") for x in "abc")
+    graph = Graph()
+    graph.add((a, SKOS.broader, b))
+    graph.add((b, SKOS.related, c))
+    ontology.complete_both_ways(graph)
+    assert set(graph) == {(a, SKOS.broader, b), (b, SKOS.narrower, a), (b, SKOS.related, c), (c, SKOS.related, b)}

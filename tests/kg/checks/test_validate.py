@@ -73,7 +73,7 @@ def test_a_broken_record_stops_the_build_and_the_last_build_survives(
     _, good = real_build
     out = tmp_path / "build"
     shutil.copytree(good, out)
-    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir()}
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir() if p.is_file()}
     real_extract = pipeline.extract_all
 
     def broken_extract(sources: list[Path]) -> list[ChatRecords]:
@@ -88,7 +88,7 @@ def test_a_broken_record_stops_the_build_and_the_last_build_survives(
     message = str(failure.value)
     assert "violation" in message and "qi:text" in message and "line " in message
     assert failure.value.findings and failure.value.findings[0].line is not None
-    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir()}
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir() if p.is_file()}
     assert after == before
     assert [p.name for p in tmp_path.iterdir()] == ["build"]  # no temporary directory left behind
 

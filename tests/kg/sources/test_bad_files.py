@@ -154,7 +154,10 @@ def test_a_report_cut_inside_its_last_section_is_added_with_a_warning_naming_it(
     [warning] = [w for w in records.warnings if "end of report" in w]
     assert warning.startswith(f"{path}:{first_date + 2}: end of report: ") and "'Save the dates!'" in warning
     assert "follow-up chats" in warning and "truncated" in warning
-    result = runner.invoke(app, ["add", str(path), "--registry", str(tmp_path / "r" / "registry.yaml"), "--no-build"])
+    registry = tmp_path / "r" / "registry.yaml"
+    registry.parent.mkdir()
+    registry.write_text("sources: []\n", encoding="utf-8")  # no registry file would be the seed: the same chat
+    result = runner.invoke(app, ["add", str(path), "--registry", str(registry), "--no-build"])
     assert result.exit_code == 0 and "warning:" in result.output and "end of report" in result.output
 
 

@@ -310,3 +310,45 @@ def test_synthetic_source_is_a_kind_of_source_document() -> None:
     from kg.rdf.ontology import tbox
 
     assert (QI.SyntheticSource, URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"), QI.SourceDocument) in tbox()
+
+
+# --- the data directory --------------------------------------------------------------------------------------------
+
+
+def test_with_no_registry_file_the_registry_is_the_packaged_seed_named_package_relative(tmp_path: Path) -> None:
+    """A fresh data directory builds the seed: its entry names the packaged report, wherever qikg is installed."""
+    reg = Registry.load(tmp_path / "registry.yaml")
+    [entry] = reg.entries
+    assert entry.path == f"package:kg/sources/{SEED.name}" and not entry.copied
+    assert reg.sources() == [SEED] and reg.path == tmp_path / "registry.yaml"
+    assert not (tmp_path / "registry.yaml").exists()  # reading writes nothing
+
+
+def test_a_package_path_cannot_leave_the_package(tmp_path: Path) -> None:
+    [entry] = yaml.safe_load((SEED.parent / "registry.yaml").read_text(encoding="utf-8"))["sources"]
+    registry = tmp_path / "registry.yaml"
+    registry.write_text(yaml.safe_dump({"sources": [{**entry, "path": "package:../../etc/passwd"}]}), encoding="utf-8")
+    with pytest.raises(SourceError, match="inside the installed package"):
+        Registry.load(registry).sources()
+
+
+def test_qikg_add_and_remove_keep_the_users_chats_in_the_data_directory(seed, tmp_path: Path) -> None:
+    """`qikg --home H add` copies the chat into H and writes H/registry.yaml (the seed still named in the package);
+    `remove` deletes that copy; the package's own folder is never written."""
+    home = tmp_path / "home"
+    (tmp_path / "elsewhere").mkdir()
+    b = write_records(chat_b(seed), tmp_path / "elsewhere" / "chat-b.yaml")
+    package_files = sorted(p.name for p in SEED.parent.iterdir())
+    added = runner.invoke(app, ["--home", str(home), "add", str(b), "--no-build"])
+    assert added.exit_code == 0, added.output
+    assert (home / "chat-b.yaml").read_bytes() == b.read_bytes()
+    entries = yaml.safe_load((home / "registry.yaml").read_text(encoding="utf-8"))["sources"]
+    assert [(e["path"], e["copied"]) for e in entries] == [
+        (f"package:kg/sources/{SEED.name}", False),
+        ("chat-b.yaml", True),
+    ]
+    removed = runner.invoke(app, ["--home", str(home), "remove", "2023-01-31", "--no-build"])
+    assert removed.exit_code == 0, removed.output
+    assert not (home / "chat-b.yaml").exists()
+    assert [e.path for e in Registry.load(home / "registry.yaml").entries] == [f"package:kg/sources/{SEED.name}"]
+    assert sorted(p.name for p in SEED.parent.iterdir()) == package_files
