@@ -203,6 +203,10 @@ def add(
     rebuild: BuildFlag = True,
     reason: ReasonFlag = True,
     replace: Annotated[bool, typer.Option(help="Replace a registered source of the same chat.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Show what the source would add (counts, new people, ...); change nothing."),
+    ] = False,
 ) -> None:
     """Add another chat as its own named graph; adding the same source again changes nothing.
 
@@ -215,6 +219,8 @@ def add(
     from kg.sources.registry import Registry, SourceError
 
     out, registry = out or settings().data_dir, registry or settings().registry
+    if dry_run:
+        raise typer.Exit(_review(source, registry, replace))
     _recover(registry)
     try:
         reg = Registry.load(registry)  # with no registry file yet: the seed, saved here by this change
@@ -254,6 +260,38 @@ def add(
         raise typer.Exit(code)
 
 
+def _review(source: Path, registry: Path | None, replace: bool) -> int:
+    """Print what adding `source` would do; 0 when it would be added, 2 when it would be refused."""
+    from kg.pipeline.review import review
+    from kg.sources.registry import SourceError
+
+    try:
+        found = review(source, registry, replace=replace)
+    except SourceError as exc:
+        _print_input_error(exc, "Would not be added:")
+        return 2
+    console.print(f"dry run: {source} would be {found.status} as chat {found.chat} ({found.graph}); nothing changed")
+    table = Table(title="records per kind")
+    table.add_column("kind")
+    table.add_column("count", justify="right")
+    for kind, n in found.counts.items():
+        table.add_row(kind, str(n))
+    console.print(table)
+    sections = [
+        ("new people (accounts no registered chat has)", found.new_people),
+        ("new organisations", found.new_organisations),
+        ("likely aliases of people already in the graph", found.likely_aliases),
+        ("items no theme matched", found.untagged),
+        ("warnings", found.warnings),
+        ("problems (the build would refuse these)", found.problems),
+    ]
+    for title, items in sections:
+        console.print(f"[bold]{title}[/]: {len(items)}", highlight=False)
+        for item in items:
+            console.print(f"  - {item}", markup=False, highlight=False, soft_wrap=True)
+    return 2 if found.problems else 0
+
+
 @app.command()
 def remove(
     chat: Annotated[str, typer.Argument(help="The chat: its source slug, its date slug or its file name.")],
@@ -268,6 +306,7 @@ def remove(
     """
     from kg import iris
     from kg.pipeline.transaction import change
+    from kg.sources.curation import curation_path
     from kg.sources.registry import Registry, SourceError
 
     out, registry = out or settings().data_dir, registry or settings().registry
@@ -284,7 +323,7 @@ def remove(
         reg,
         entries,
         out_dir=out,
-        obsolete=[reg.resolve(entry)] if entry.copied else [],
+        obsolete=[reg.resolve(entry), curation_path(reg.resolve(entry))] if entry.copied else [],
         build=(lambda staged: _built(codes, _run_build(out, reason, staged, reg.path))) if rebuild else None,
     )
     if not done:

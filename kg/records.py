@@ -21,24 +21,27 @@ class Record(BaseModel):
     line: int = Field(ge=1, description="first line of the source text this record was read from")
 
 
+OrganisationKind = Literal[
+    "trust",
+    "university",
+    "business-school",
+    "institute",
+    "nhs-body",
+    "charity",
+    "network",
+    "company",
+    "academy",
+    "community",
+    "health-system",
+    "other",
+]
+
+
 class Organisation(Record):
     slug: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     name: str
     alt_names: list[str] = []
-    kind: Literal[
-        "trust",
-        "university",
-        "business-school",
-        "institute",
-        "nhs-body",
-        "charity",
-        "network",
-        "company",
-        "academy",
-        "community",
-        "health-system",
-        "other",
-    ] = "other"
+    kind: OrganisationKind = "other"
     part_of: str | None = Field(None, description="slug of the parent organisation, where stated")
     handle: str | None = Field(None, description="the organisation's own account, where the report gives one")
 
@@ -183,6 +186,18 @@ class Resource(Record):
     mentions: list[str] = Field([], description="handles named in the title or description, as printed")
 
 
+class CuratedTheme(Record):
+    """A reviewed theme for one item of this chat, from the report's curation file; `line` is the line the reason
+    rests on. `scope` "section": the question and every item of its section get the themes."""
+
+    scope: Literal["section", "question", "resource", "quote"]
+    question: int | None = None
+    resource: str | None = Field(None, description="resource slug")
+    quote_line: int | None = Field(None, description="the line the quote starts on")
+    themes: list[str] = Field(min_length=1)
+    reason: str
+
+
 class ChatRecords(BaseModel):
     """Everything extracted from one source document."""
 
@@ -204,6 +219,7 @@ class ChatRecords(BaseModel):
     influencers: list[InfluencerRank] = []
     lessons: list[Lesson] = []
     resources: list[Resource] = []
+    curated_themes: list[CuratedTheme] = Field([], description="reviewed themes for this chat's items")
     warnings: list[str] = []
 
 

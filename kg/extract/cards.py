@@ -23,7 +23,7 @@ from kg.records import EngagementCount
 
 HEADER_RE = re.compile(
     r"^(?P<name>.*?)\s*@(?P<handle>[A-Za-z0-9_]{1,30}) · "
-    r"(?P<date>[A-Z][a-z]{2} \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]{2})(?:\s*\.\.\.)?$"
+    r"(?P<date>[A-Z][a-z]{2} \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]{2}(?: \d{4})?)(?:\s*\.\.\.)?$"
 )
 REPLYING_RE = re.compile(r"^Replying to (?P<who>.*?)(?: and (?P<n>\d+) others?)?$")
 NUMBERS_RE = re.compile(r"^\d[\d,]*(?:\s+\d[\d,]*)*$")
@@ -96,12 +96,12 @@ class Card:
 
 
 def parse_date(text: str, year: int) -> dt.date:
-    """'Oct 19, 2022' or '19 Oct' (a card of the current year shows no year: the chat's year is used)."""
+    """'Oct 19, 2022', '1 Mar 2023' or '19 Oct' (a card of the current year shows no year: the chat's year)."""
     if "," in text:
         mon, day, yr = text.replace(",", "").split()
         return dt.date(int(yr), MONTHS[mon], int(day))
-    day, mon = text.split()
-    return dt.date(year, MONTHS[mon], int(day))
+    day, mon, *yr = text.split()
+    return dt.date(int(yr[0]) if yr else year, MONTHS[mon], int(day))
 
 
 def is_counts(text: str) -> bool:

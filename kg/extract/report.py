@@ -2,8 +2,11 @@
 
 Each section parser is small and reads the layout the report uses; format knowledge for tweet cards, narrative
 quotations and citations lives in `cards`, `narrative` and `resources`. Curated facts that prose cannot yield
-reliably (organisation names and kinds, alias reasons, resource links) come from `kg/data/*.yaml`, each with its
-line, and are checked against the text here: a curated item whose words are not on its line is a warning.
+reliably come from two places, neither keyed to where a line is: `kg/data/*.yaml` holds what is true in every report
+(an organisation by the names it is printed with, the lessons by their sketchnote words), and `REPORT.curation.yaml`
+beside a report holds that report's own facts (resource links, narrative lines about a resource, curated themes),
+each anchored by words of that report and checked against its text here: words not found are an error naming the
+curation file's line. A section absent from a report is simply absent from its records.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from kg.records import (
     Account,
     Chat,
     ChatRecords,
+    CuratedTheme,
     FollowUpChat,
     InfluencerRank,
     Lesson,
@@ -34,7 +38,7 @@ from kg.records import (
     Resource,
     Tweet,
 )
-from kg.sources.inputs import InputError, read_text
+from kg.sources.inputs import InputError, LineIndex, dotted, read_text
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 MONTHS = {
@@ -80,11 +84,13 @@ SECTIONS = (  # in the order a report has them
     Section("The Influencers", "the influencer rankings", False),
     Section("Tweet activity", "the hashtag totals", False),
     Section("Insights and Learning", "the questions and their quotes", True),
-    Section("Core resources", "the core resources, and where the last question's quotes end", True),
+    Section("Core resources", "the core resources", False),
     Section("Shared resources", "the shared resources", True),
     Section("What next?", "where the shared resources table ends", True),
     Section("Save the dates!", "the follow-up chats", False),
 )
+# The sections whose order the records depend on (one ends where the next begins); the others may stand anywhere.
+ORDERED = ("Insights and Learning", "Core resources", "Shared resources", "What next?")
 SIGN_OFF = r"^Report produced by .+ for .+\.$"  # the title page's line, repeated as the report's last line
 
 
@@ -103,6 +109,21 @@ class Doc:
         if n not in self._clean:
             self._clean[n] = clean(self.lines[n - 1])
         return self._clean[n]
+
+    def heading(self, heading: str) -> int | None:
+        """The line of a section heading (the line reads exactly that), if the report has it."""
+        if not hasattr(self, "_headings"):
+            names = {s.heading for s in SECTIONS}
+            self._headings: dict[str, int] = {}
+            for n in range(1, self.n + 1):
+                if self.text(n) in names:
+                    self._headings.setdefault(self.text(n), n)
+        return self._headings.get(heading)
+
+    def section_end(self, start: int) -> int:
+        """The last line of the section whose heading is on `start`: the line before the next section heading."""
+        later = [n for n in (self.heading(s.heading) for s in SECTIONS) if n is not None and n > start]
+        return (min(later) - 1) if later else self.n
 
     def find(
         self, pattern: str, start: int = 1, end: int | None = None, required: bool = True, what: str = "report"
@@ -140,7 +161,9 @@ def _load(name: str) -> list[dict]:
 
 
 def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
-    title_line = next(n for n in range(1, doc.n + 1) if doc.text(n))
+    kind = doc.find(r"^Tweet ?[Cc]hat [Rr]eport$", required=False)  # the title stands above it
+    above = [n for n in range(1, kind[0]) if doc.text(n)] if kind else []
+    title_line = above[-1] if above else next(n for n in range(1, doc.n + 1) if doc.text(n))
     by_n, by = doc.find(r"^Report produced by (?P<who>.+?) for (?P<org>.+?)\.$", what="chat.report_author")
     when_n, when = doc.find(
         r"took place on \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}) at (?P<h>[\d.]+)(?P<ap>am|pm) "
@@ -148,9 +171,9 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
         what="chat.date",
     )
     end = doc.find(
-        r"ran from (?P<h1>[\d.]+)(?P<a1>am|pm) [–-] (?P<h2>[\d.]+)(?P<a2>am|pm) (?P<tz>[A-Z]{3})", what="chat.end"
-    )
-    tags_n, tags = doc.find(r"^Just follow the hashtags (?P<tags>#\w+(?: (?:&|and) #\w+)*)$", what="chat.hashtags")
+        r"ran from (?P<h1>[\d.]+)(?P<a1>am|pm) [–-] (?P<h2>[\d.]+)(?P<a2>am|pm) (?P<tz>[A-Z]{3})", required=False
+    ) or doc.find(r"ran from (?P<h1>[\d.]+) ?[–-] ?(?P<h2>[\d.]+)(?P<a2>am|pm)\b", required=False)
+    tags = doc.find(r"^(?:Just )?[Ff]ollow the hashtags? (?P<tags>#\w+(?:,? (?:&|and)? ?#\w+)*)\.?$", required=False)
     partner = doc.find(
         r"in partnership with #\w+ hosted by (?P<partner>.+?) \((?P<abbr>[A-Z]+)\) at (?P<parent>.+?) "
         r"\(in collaboration with (?P<collab>.+?)\)",
@@ -171,25 +194,61 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
         end=end_time,
         timezone=when["tz"],
         utc_offset=ZONES.get(when["tz"], "+00:00"),
-        hashtags=re.findall(r"#(\w+)", tags["tags"]),
-        host=_org_slug(orgs, when["host"]) or slugify(when["host"]),
-        partners=[s for s in [_org_slug(orgs, partner[1]["partner"]) if partner else None] if s],
+        hashtags=re.findall(r"#(\w+)", tags[1]["tags"]) if tags else [],  # none stated: none
+        host=_org(orgs, when["host"], when_n),
+        partners=[_org(orgs, partner[1]["partner"], partner[0])] if partner else [],
         collaborators=[c.strip() for c in collaborators if c.strip()],
         report_author=by["who"],
-        report_for=_org_slug(orgs, by["org"]) or slugify(by["org"]),
+        report_for=_org(orgs, by["org"], by_n),
     )
 
 
-def parse_follow_ups(doc: Doc) -> list[FollowUpChat]:
-    found = doc.find(r"^Save the dates!$", required=False)
+def parse_next_chat(doc: Doc) -> FollowUpChat | None:
+    """The chat 'What next?' announces: 'The next ... chat will take place on Tuesday 31st January 2023 from
+    7pm-8pm GMT'."""
+    start = doc.heading("What next?")
+    if start is None:
+        return None
+    found = doc.find(
+        r"[Tt]he next .*?chat will take place on \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}) from "
+        r"(?P<h1>[\d.]+)(?P<a1>am|pm)?\s*[-–]\s*(?P<h2>[\d.]+)(?P<ap>am|pm) (?P<tz>[A-Z]{3})\b",
+        start,
+        doc.section_end(start),
+        required=False,
+    )
     if not found:
+        return None
+    n, m = found
+    with reading(n, "follow_ups", m[0]):
+        return FollowUpChat(
+            line=n,
+            date=dt.date(int(m["y"]), MONTHS[m["mon"]], int(m["d"])),
+            start=_hour(m["h1"], m["a1"] or m["ap"]),
+            end=_hour(m["h2"], m["ap"]),
+            timezone=m["tz"],
+            utc_offset=ZONES.get(m["tz"], "+00:00"),
+        )
+
+
+def parse_follow_ups(doc: Doc) -> list[FollowUpChat]:
+    """The chats 'Save the dates!' lists, and the one 'What next?' announces when that list lacks it."""
+    out = _saved_dates(doc)
+    announced = parse_next_chat(doc)
+    if announced is not None and announced.date not in {f.date for f in out}:
+        out = sorted([*out, announced], key=lambda f: f.date)
+    return out
+
+
+def _saved_dates(doc: Doc) -> list[FollowUpChat]:
+    found = doc.heading("Save the dates!")
+    if found is None:
         return []
     rx = re.compile(
         r"^- \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}), (?P<h1>[\d.]+)-(?P<h2>[\d.]+)"
         r"(?P<ap>am|pm) (?P<tz>[A-Z]{3})$"
     )
     out = []
-    for n in range(found[0] + 1, doc.n + 1):
+    for n in range(found + 1, doc.section_end(found) + 1):
         m = rx.match(doc.text(n))
         if m:
             with reading(n, "follow_ups", m[0]):
@@ -220,7 +279,7 @@ def parse_panel(doc: Doc, orgs: list[Organisation]) -> list[Person]:
             continue
         parts = [p.strip() for p in m["body"].split(", ")]
         name, rest = parts[0], parts[1:]
-        org = _org_slug(orgs, rest[-1]) if rest else None
+        org = _org(orgs, rest[-1], n) if rest else None  # the organisation as printed on the panel line
         role = ", ".join(rest[:-1]) or None
         people.append(Person(line=n, name=name, handle=m["handle"], affiliations=[org] if org else [], role=role))
     return people
@@ -253,17 +312,39 @@ def _org_slug(orgs: list[Organisation], name: str) -> str | None:
     return None
 
 
-def load_organisations(doc: Doc, warnings: list[str]) -> list[Organisation]:
+def _org(orgs: list[Organisation], name: str, line: int) -> str:
+    """The organisation printed as `name` on `line`: a known one (by name or listed alternative name), else a new
+    node named as printed (kind "other": the report does not say more; kg/data/organisations.yaml can)."""
+    name = name.strip().rstrip(".")
+    slug = _org_slug(orgs, name)
+    short = re.match(r"^(?P<name>.+?)\s*\((?P<abbr>[A-Za-z&]+)\)$", name)  # 'Name (ABBR)': the name, or the ABBR
+    if slug is None and short:
+        slug = _org_slug(orgs, short["name"]) or _org_slug(orgs, short["abbr"])
+        name = short["name"] if slug is None else name
+        slug = slug or _org_slug(orgs, name)
+    if slug is None:
+        slug = slugify(name)
+        alt = [short["abbr"]] if short and short["name"] == name else []
+        orgs.append(Organisation(line=line, slug=slug, name=name, alt_names=alt))
+    return slug
+
+
+def _printed(doc: Doc, names: list[str]) -> int | None:
+    """The first line that prints one of `names` as words of its own (not inside a longer word)."""
+    rxs = [re.compile(rf"(?<!\w){re.escape(name)}(?!\w)") for name in names]
+    return next((n for n in range(1, doc.n + 1) if any(rx.search(doc.text(n)) for rx in rxs)), None)
+
+
+def load_organisations(doc: Doc, warnings: list[str], extra: list[dict] | None = None) -> list[Organisation]:
+    """The organisations of kg/data/organisations.yaml (and the report's own curation) that this report prints,
+    each at the first line that prints its name or an alternative name; the others are not this report's."""
     orgs = []
-    for item in _load("organisations.yaml") or []:
+    for item in [*(_load("organisations.yaml") or []), *(extra or [])]:
         item = {k: v for k, v in item.items() if k != "reason"}
-        org = Organisation(**item)
-        for name in [org.name, *org.alt_names]:
-            if not any(name in doc.text(n) for n in range(1, doc.n + 1)):
-                warnings.append(f"organisations.yaml: {name!r} does not occur in {doc.path.name}")
-        if org.line > doc.n or org.name not in doc.text(org.line):
-            warnings.append(f"organisations.yaml: {org.name!r} is not on line {org.line}")
-        orgs.append(org)
+        line = _printed(doc, [item["name"], *item.get("alt_names", [])])
+        if line is None or any(o.slug == item["slug"] for o in orgs):
+            continue
+        orgs.append(Organisation(line=line, **item))
     return orgs
 
 
@@ -277,10 +358,10 @@ def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
     narrative line that introduces the first card answering it, and ends where the next question starts.
     """
     start = doc.find(r"^Insights and Learning$")[0]
-    end = doc.find(r"^Core resources$")[0] - 1
+    end = doc.section_end(start)
     headings: dict[int, tuple[int, str]] = {}
     for n in range(start, end + 1):
-        m = re.match(r"^Question (?P<num>\d)[.:] (?P<text>.+)$", doc.text(n))
+        m = re.match(r"^Question (?P<num>\d+)\s*[.:–-]\s+(?P<text>.+)$", doc.text(n))
         if m:
             headings[int(m["num"])] = (n, m["text"].strip())
     numbers = set(headings) | {c.answer_prefix for c in cards if c.answer_prefix and start < c.line <= end}
@@ -343,7 +424,7 @@ def parse_quotes(
     asking = {q.asked_in_line for q in questions}
     in_card = {n for c in cards for n in range(c.line, c.end + 1)}
     start = doc.find(r"^Insights and Learning$")[0]
-    end = doc.find(r"^Core resources$")[0] - 1
+    end = doc.section_end(start)
     items: list[tuple[int, str, object]] = [(c.line, "tweet", c) for c in cards]
     pull_lines: set[int] = set()
     for n in range(start, end + 1):
@@ -565,13 +646,16 @@ def parse_influencers(doc: Doc) -> list[InfluencerRank]:
 
 
 def parse_lessons(doc: Doc, warnings: list[str]) -> list[Lesson]:
+    """The six lessons, where the report reproduces the sketchnote; a report without it has none (no warning)."""
     specs = _load("lessons.yaml") or []
     bullets = [n for n in range(1, doc.n + 1) if re.match(r"^- [A-Z ']{8,}", doc.text(n))]
+    found = {spec["slug"]: [n for n in bullets if spec["match"].lower() in doc.text(n).lower()] for spec in specs}
     lessons = []
     for spec in specs:
-        hits = [n for n in bullets if spec["match"].lower() in doc.text(n).lower()]
+        hits = found[spec["slug"]]
         if not hits:
-            warnings.append(f"lessons.yaml: no sketchnote heading contains {spec['match']!r}")
+            if any(found.values()):
+                warnings.append(f"lessons.yaml: no sketchnote heading contains {spec['match']!r}")
             continue
         last = hits[-1]  # the core-resources sketchnote is the cleaner rendering
         notes = []
@@ -594,19 +678,25 @@ def parse_lessons(doc: Doc, warnings: list[str]) -> list[Lesson]:
     return lessons
 
 
-def parse_resources(doc: Doc, warnings: list[str], shown_names: dict[str, str] | None = None) -> list[Resource]:
+def parse_resources(
+    doc: Doc,
+    warnings: list[str],
+    shown_names: dict[str, str] | None = None,
+    curated: list[dict] | None = None,
+    chat_slug: str = "chat",
+) -> list[Resource]:
     """Core and shared resources. `shown_names` (handle -> display name on its card) resolves a sharer the
-    report names only by name ('shared by Helen Bevan'), when exactly one card shows that name."""
-    curated = _load("resources.yaml") or []
-    core_n = doc.find(r"^Core resources$")[0]
+    report names only by name ('shared by Helen Bevan'), when exactly one card shows that name. `curated`: the
+    report's curation of its resources, resolved to lines (`Curation.resources`)."""
+    curated = curated or []
+    core_n = doc.heading("Core resources")
     shared_n = doc.find(r"^Shared resources$")[0]
-    next_n = doc.find(r"^What next\?$")[0]
     items: list[tuple[int, list[str], Citation, bool]] = []
-    for n in range(core_n + 1, shared_n):
+    for n in range(core_n + 1, doc.section_end(core_n) + 1) if core_n is not None else ():
         t = doc.text(n)
         if re.match(r"^\[[^\]]+\] ", t):
             items.append((n, [], parse_citation(t), True))
-    entries, table_warnings = shared_table(doc.lines, shared_n + 1, next_n - 1)
+    entries, table_warnings = shared_table(doc.lines, shared_n + 1, doc.section_end(shared_n))
     warnings.extend(table_warnings)
     items += [(e.line, e.shared_by, e.citation, False) for e in entries]
     graphic = doc.find(
@@ -624,10 +714,14 @@ def parse_resources(doc: Doc, warnings: list[str], shown_names: dict[str, str] |
             ]
             if x
         )
+        # a titled resource is the same node in every chat that shares it; an untitled one cannot be recognised
+        # again, so it is this chat's (never named by its line: moving a line must not change a node)
         slug = _unique(
-            slugify(" ".join((cit.title or f"{cit.type or 'resource'} {' '.join(by)} line {n}").split()[:8])), slugs
+            slugify(" ".join((cit.title or f"{cit.type or 'resource'} {' '.join(by)} {chat_slug}").split()[:8])),
+            slugs,
         )
         extra = next((c for c in curated if c["line"] == n and c.get("type", cit.type) == cit.type), {})
+
         out.append(
             Resource(
                 line=n,
@@ -663,7 +757,7 @@ def parse_resources(doc: Doc, warnings: list[str], shown_names: dict[str, str] |
         out.append(
             Resource(
                 line=n,
-                slug=_unique("analytics-headlines-graphic", slugs),
+                slug=_unique(f"analytics-headlines-graphic-{chat_slug}", slugs),
                 type="Image",
                 title=None,
                 label=f"Graphic of the analytics headlines, created and shared by {who}",
@@ -685,6 +779,135 @@ def _unique(slug: str, taken: set[str]) -> str:
         i += 1
     taken.add(slug)
     return slug
+
+
+# --- the report's own curation ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Curation:
+    """A report's curation file (`REPORT.curation.yaml`), every anchor resolved to a line of that report.
+
+    An anchor is words of the report: they must be on exactly one line (or, as `{words, after}`, on a line after
+    the one line holding `after`). Words that are not, and items that name nothing of the report, are problems
+    naming the curation file's line: the extraction stops with all of them."""
+
+    path: Path | None = None
+    organisations: list[dict] = field(default_factory=list)
+    resources: list[dict] = field(default_factory=list)
+    themes: list[dict] = field(default_factory=list)  # CuratedTheme fields; `quote_line`/`resource` checked later
+    locations: dict[int, tuple] = field(default_factory=dict)  # id(item) -> its field path in the file
+    problems: list[str] = field(default_factory=list)
+    index: LineIndex | None = None
+
+    def where(self, loc: tuple) -> str:
+        """`FILE:LINE: field.path` of an item of the curation file."""
+        return f"{self.path}:{self.index.line(loc) if self.index else '?'}: {dotted(loc)}"
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _anchor(doc: Doc, cur: Curation, anchor: object, loc: tuple) -> int | None:
+    """The one line of the report holding the anchor's words (whitespace and markup folded), else a problem."""
+    texts = getattr(doc, "_flat", None)
+    if texts is None:
+        texts = doc._flat = [_flat(doc.text(n)) for n in range(1, doc.n + 1)]  # type: ignore[attr-defined]
+    after = 0
+    if isinstance(anchor, dict):
+        found = _anchor(doc, cur, anchor["after"], (*loc, "after"))
+        if found is None:
+            return None
+        after, anchor = found, anchor["words"]
+    words = _flat(clean(str(anchor)))
+    hits = [n for n, t in enumerate(texts, start=1) if n > after and words in t]
+    if not hits:
+        where = f" after line {after}" if after else ""
+        cur.problems.append(f"{cur.where(loc)}: the words {words!r} are on no line of {doc.path.name}{where}")
+        return None
+    if len(hits) > 1 and not after:
+        shown = ", ".join(str(h) for h in hits[:6])
+        cur.problems.append(
+            f"{cur.where(loc)}: the words {words!r} are on {len(hits)} lines of {doc.path.name} ({shown}); quote "
+            "more of the line, or give {words: ..., after: <words of an earlier line>}"
+        )
+        return None
+    return hits[0]
+
+
+def load_curation(doc: Doc) -> Curation:
+    """The curation file beside the report, checked against the report's text; none beside it: no curation."""
+    from kg.sources import curation as schema
+
+    path = schema.curation_path(doc.path)
+    if not path.is_file():
+        return Curation()
+    data, index = schema.load(path)
+    data = data or {}
+    cur = Curation(path=path, index=index, organisations=list(data.get("organisations") or []))
+    for i, item in enumerate(data.get("resources") or []):
+        loc = ("resources", i)
+        line = _anchor(doc, cur, item["at"], (*loc, "at"))
+        discussed = [
+            _anchor(doc, cur, a, (*loc, "discussed_at", j)) for j, a in enumerate(item.get("discussed_at", []))
+        ]
+        if line is None or None in discussed:
+            continue
+        resolved = {k: item[k] for k in ("type", "url") if k in item}
+        resolved.update(line=line, discussed_at=discussed)
+        cur.locations[id(resolved)] = loc
+        cur.resources.append(resolved)
+    themes = data.get("themes") or {}
+    for i, item in enumerate(themes.get("questions") or []):
+        loc = ("themes", "questions", i)
+        line = _anchor(doc, cur, item["at"], (*loc, "at"))
+        if line is not None:
+            theme = {"line": line, "scope": "section", "question": item["question"]}
+            theme.update(themes=item["themes"], reason=item["reason"])
+            cur.locations[id(theme)] = loc
+            cur.themes.append(theme)
+    for i, item in enumerate(themes.get("items") or []):
+        loc = ("themes", "items", i)
+        theme = {"themes": item["themes"], "reason": item["reason"]}
+        if item.get("quote") is not None:
+            theme["scope"] = "quote"
+            theme["quote_line"] = _anchor(doc, cur, item["quote"], (*loc, "quote"))
+        elif item.get("resource") is not None:
+            theme.update(scope="resource", resource=item["resource"])
+        else:
+            theme.update(scope="question", question=item["question"])
+        theme["line"] = _anchor(doc, cur, item["at"], (*loc, "at")) if item.get("at") else theme.get("quote_line")
+        if theme["line"] is not None and theme.get("quote_line", 0) is not None:
+            cur.locations[id(theme)] = loc
+            cur.themes.append(theme)
+    return cur
+
+
+def apply_curation(cur: Curation, records: dict) -> list[CuratedTheme]:
+    """The report's curated themes as records, each checked to name an item of the report."""
+    quotes = {q.line for q in records["quotes"]}
+    resources = {r.slug for r in records["resources"]}
+    questions = {q.number for q in records["questions"]}
+    out = []
+    for theme in cur.themes:
+        loc = cur.locations[id(theme)]
+        missing = (
+            (theme["scope"] == "quote" and theme["quote_line"] not in quotes and "no quote starts on that line")
+            or (theme["scope"] == "resource" and theme["resource"] not in resources and "no resource has that slug")
+            or (theme["scope"] == "question" and theme["question"] not in questions and "no question has that number")
+        )
+        if missing:
+            cur.problems.append(f"{cur.where(loc)}: names nothing of {records['path'].name}: {missing}")
+            continue
+        out.append(CuratedTheme(**theme))
+    for item in cur.resources:
+        if not any(r.line == item["line"] and item.get("type", r.type) == r.type for r in records["resources"]):
+            cur.problems.append(
+                f"{cur.where(cur.locations[id(item)])}: line {item['line']} of {records['path'].name} holds no "
+                "resource" + (f" of type {item['type']!r}" if "type" in item else "")
+            )
+    return out
 
 
 # --- accounts -------------------------------------------------------------------------------------------------------
@@ -781,8 +1004,17 @@ def check_layout(doc: Doc) -> list[str]:
                 else f"{last}: {section.heading}: section missing: the report ends at line {last}, before it "
                 "(truncated?)"
             )
-            lost = "it holds" if section.required else "the records lack"
-            (errors if section.required else warnings).append(f"{doc.path}:{where}; {lost} {section.holds}")
+            first_sign_off = doc.find(SIGN_OFF, required=False)
+            signed_off = bool(re.match(SIGN_OFF, doc.text(last))) and bool(first_sign_off) and first_sign_off[0] < last
+            if not section.required and (after or signed_off):  # this chat's report has no such part: none read
+                warnings.append(f"{doc.path}:1: {section.heading}: no such section (it would give {section.holds})")
+                continue
+            if not section.required:  # the report stops early: the part may have been lost
+                warnings.append(f"{doc.path}:{where}; the records lack {section.holds}")
+                continue
+            errors.append(f"{doc.path}:{where}; it holds {section.holds}")
+            continue
+        if section.heading not in ORDERED:
             continue
         if previous is not None and line < previous[1]:
             errors.append(
@@ -830,17 +1062,28 @@ def extract(path: Path) -> ChatRecords:
 def _extract(doc: Doc, raw: bytes) -> ChatRecords:
     path = doc.path
     warnings: list[str] = check_layout(doc)
-    orgs = load_organisations(doc, warnings)
+    cur = load_curation(doc)
+    orgs = load_organisations(doc, warnings, cur.organisations)
+    for i, item in enumerate(cur.organisations):  # the report's own organisations must be printed in it
+        if not any(o.slug == item["slug"] for o in orgs):
+            names = " or ".join(repr(x) for x in [item["name"], *item.get("alt_names", [])])
+            cur.problems.append(f"{cur.where(('organisations', i))}: {doc.path.name} prints neither {names}")
     chat = parse_chat(doc, orgs)
     cards = cardlib.find_cards(doc.lines, chat.date.year)
     panel = parse_panel(doc, orgs)
     influencers = parse_influencers(doc)
-    resources = parse_resources(doc, warnings, {c.handle: c.display_name for c in cards if c.display_name})
+    shown = {c.handle: c.display_name for c in cards if c.display_name}
+    resources = parse_resources(doc, warnings, shown, cur.resources, chat.slug)
     accounts, names = collect_accounts(doc, cards, panel, influencers, resources)
     questions = parse_questions(doc, cards)
     quotes = parse_quotes(doc, cards, questions, names, warnings)
     people = list(panel) + parse_named_roles(doc, orgs)
     people += link_names_to_accounts(chat, accounts, people, influencers)
+    curated_themes = apply_curation(
+        cur, {"quotes": quotes, "resources": resources, "questions": questions, "path": path}
+    )
+    if cur.problems:
+        raise ExtractionError(f"{cur.path}: {len(cur.problems)} curation item(s) do not fit {path.name}", cur.problems)
     return ChatRecords(
         source_slug=f"leadingqi-{chat.slug}",
         source_title=chat.title,
@@ -858,5 +1101,6 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
         influencers=influencers,
         lessons=parse_lessons(doc, warnings),
         resources=resources,
+        curated_themes=curated_themes,
         warnings=warnings,
     )

@@ -13,6 +13,7 @@ from kg.sources.registry import PACKAGES_DIR
 # top level in a checkout, site-packages in a wheel); kg/ontology is the top-level ontology/ (a link in the repo)
 INPUT_GLOBS = (
     "kg/sources/*.txt",
+    "kg/sources/*.curation.yaml",  # the seed report's own curation
     "kg/sources/registry.yaml",  # the seed registry: the registry wherever the data directory has none
     "kg/data/*.yaml",
     "kg/ontology/*.ttl",
@@ -48,9 +49,11 @@ def input_hashes(
     registry, staged beside the current one, before that becomes the registry). Names: `kg.pipeline.manifest.recorded`
     (package data as `package:kg/...`, the user's files relative to the data directory `home`).
     """
+    from kg.sources.curation import curation_path
     from kg.sources.registry import SEED_REGISTRY
 
     paths: set[Path] = set(sources or [])
+    paths |= {curation_path(s) for s in sources or [] if curation_path(s).is_file()}  # a report's own curation
     registry = Path(registry or SEED_REGISTRY)
     for pattern in INPUT_GLOBS:
         paths |= set(PACKAGES_DIR.glob(pattern))

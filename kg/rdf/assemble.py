@@ -66,7 +66,10 @@ def assemble(all_records: list[ChatRecords], warnings: list[str]) -> Dataset:
 
     check_sources(all_records)
     aliases = AliasTable.load()
-    aliases.observe(h for r in all_records for _, h in handle_occurrences(r))
+    aliases.observe(
+        (h for r in all_records for _, h in handle_occurrences(r)),
+        own=(q.author for r in all_records for q in r.quotes if q.kind == "tweet"),
+    )
     warnings.extend(alias_warnings(all_records, aliases))
     tbox, thesaurus = ontology.tbox(), ontology.thesaurus()
     merged: Dataset | None = None

@@ -18,6 +18,7 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 from kg import iris
 from kg.iris import BIBO, FOAF, ORG, QI, SCHEMA
 from kg.records import ChatRecords, Quote, Tweet
+from kg.sources.aliases import AliasTable, handle_key
 
 QUOTE_CLASS = {"tweet": QI.Tweet, "comment": QI.Comment, "pullquote": QI.PullQuote}
 QUOTE_WORD = {"tweet": "Tweet", "comment": "Comment", "pullquote": "Pull-quote"}
@@ -37,42 +38,17 @@ class Aliases(Protocol):
     def other_accounts(self, canonical: str) -> list[str]: ...
 
 
-class SpellingAliases:
-    """Fallback when no alias table is given: spellings that differ only in case are one account.
-
-    The canonical spelling is the one on the account's own tweet card, else the most frequent, else the first seen
-    (the rule of vocabulary.md), so a build without curated aliases still follows the contract.
-    """
-
-    def __init__(self, records: ChatRecords) -> None:
-        seen: dict[str, list[str]] = defaultdict(list)
-        own: dict[str, str] = {}
-        for _line, handle in handle_occurrences(records):
-            seen[_key(handle)].append(handle)
-        for q in records.quotes:
-            if isinstance(q, Tweet):
-                own.setdefault(_key(q.author), q.author)
-        self._canonical: dict[str, str] = {}
-        for key, spellings in seen.items():
-            if key in own:
-                self._canonical[key] = own[key]
-                continue
-            counts: dict[str, int] = defaultdict(int)
-            for s in spellings:
-                counts[s] += 1
-            first = {s: i for i, s in reversed(list(enumerate(spellings)))}
-            self._canonical[key] = max(counts, key=lambda s: (" " not in s, counts[s], -first[s]))
-
-    def canonical(self, handle: str) -> str:
-        return self._canonical.get(_key(handle), handle.lstrip("@"))
-
-    def other_accounts(self, canonical: str) -> list[str]:
-        return []
+def spelling_aliases(records: ChatRecords) -> AliasTable:
+    """When no alias table is given: the one resolver (`AliasTable`) with nothing curated, so spellings that differ
+    only in case are one account, spelt as on its own tweet card, else the most frequent, else the first seen."""
+    table = AliasTable()
+    table.observe(
+        (h for _, h in handle_occurrences(records)), own=(q.author for q in records.quotes if isinstance(q, Tweet))
+    )
+    return table
 
 
-def _key(handle: str) -> str:
-    """Handles are case-insensitive, and the conversion sometimes breaks one with a space ('SaTHImprove nt')."""
-    return "".join(handle.lstrip("@").split()).lower()
+_key = handle_key
 
 
 def handle_occurrences(records: ChatRecords) -> list[tuple[int, str]]:
@@ -506,9 +482,11 @@ def build_dataset(
     for t in thesaurus:
         theme_graph.add(t)
     facts = ds.graph(iris.source_graph(records.source_slug))
-    if aliases is not None and hasattr(aliases, "observe"):
-        aliases.observe(h for _, h in handle_occurrences(records))  # unlisted case variants join their account
-    builder = _ChatBuilder(records, facts, aliases or SpellingAliases(records), thesaurus)
+    if aliases is not None and hasattr(aliases, "observe"):  # unlisted case variants join their account
+        aliases.observe(
+            (h for _, h in handle_occurrences(records)), own=(q.author for q in records.quotes if isinstance(q, Tweet))
+        )
+    builder = _ChatBuilder(records, facts, aliases or spelling_aliases(records), thesaurus)
     found = builder.build()
     found += tagging.tag_records(records, facts, thesaurus, curated_path=curated_path)
     if warnings is not None:

@@ -398,8 +398,30 @@ def _applies(entry: dict, records: ChatRecords) -> bool:
 DEFAULT_CHAT = "2022-10-19"
 
 
+def _own_curation(records: ChatRecords) -> dict:
+    """The chat's own reviewed themes (its report's curation file, resolved to its lines) in the shape of the
+    shared file's entries, applying to this chat only."""
+    out: dict[str, list[dict]] = {"questions": [], "items": []}
+    for t in records.curated_themes:
+        entry = {"themes": list(t.themes), "line": t.line, "reason": t.reason, "source": records.source_slug}
+        if t.scope == "section":
+            out["questions"].append({**entry, "question": t.question})
+        elif t.scope == "question":
+            out["items"].append({**entry, "question": t.question})
+        elif t.scope == "resource":
+            out["items"].append({**entry, "resource": t.resource})
+        else:
+            out["items"].append({**entry, "quote_line": t.quote_line})
+    return out
+
+
 def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[list[Assignment], list[str]]:
-    """Every theme assignment for one chat's quotes, questions and resources, plus warnings."""
+    """Every theme assignment for one chat's quotes, questions and resources, plus warnings.
+
+    `curated`: the shared reviewed file (kg/data/curated_themes.yaml); the chat's own curation comes with its
+    records (`records.curated_themes`)."""
+    own = _own_curation(records)
+    curated = {"questions": [*curated["questions"], *own["questions"]], "items": [*curated["items"], *own["items"]]}
     slug = records.chat.slug
     known = {theme_slug(t) for t in thesaurus.subjects(RDF.type, None) if str(t).startswith(str(QID) + "theme/")}
     patterns = label_patterns(thesaurus)
@@ -468,6 +490,8 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
         node: URIRef | None = None
         if "resource" in entry and entry["resource"] in resource_slugs:
             node = iris.resource(entry["resource"])
+            if entry.get("source") == "*":  # true in every report: recorded at the resource's line in this one
+                line = next(r.line for r in records.resources if r.slug == entry["resource"])
         elif entry.get("source") == "*":
             continue  # an entry for the whole series names an item this report need not hold
         elif "quote_line" in entry and int(entry["quote_line"]) in quotes_by_line:

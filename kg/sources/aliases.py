@@ -17,8 +17,13 @@ from rapidfuzz.distance import Levenshtein
 DATA = Path(__file__).resolve().parents[1] / "data" / "aliases.yaml"
 
 
-def _key(handle: str) -> str:
-    return "".join(handle.split()).lower()
+def handle_key(handle: str) -> str:
+    """The one normal form of a handle: without '@', spaces (a conversion may break a handle: 'SaTHImprove nt') and
+    case (handles are case-insensitive on Twitter). Every comparison of handles in qikg goes through it."""
+    return "".join(handle.lstrip("@").split()).lower()
+
+
+_key = handle_key
 
 
 @dataclass(frozen=True)
@@ -82,9 +87,18 @@ class AliasTable:
         """The canonical spelling for any spelling (case-insensitive); unknown handles are their own canonical."""
         return self.canonical_of.get(_key(handle.lstrip("@")), handle.lstrip("@"))
 
-    def observe(self, spellings: Iterable[str]) -> None:
-        """Register spellings seen in a source; unlisted case variants join the most frequent spelling."""
-        counts = Counter(s.lstrip("@") for s in spellings)
+    def observe(self, spellings: Iterable[str], own: Iterable[str] = ()) -> None:
+        """Register spellings seen in a source (in source order). Unlisted variants that differ only in case or
+        spaces are one account, spelt as on the account's own tweet card (`own`: the cards' handles), else as the
+        most frequent unbroken spelling, else as the first seen (the rule of vocabulary.md)."""
+        seen = [s.lstrip("@") for s in spellings]
+        counts = Counter(seen)
+        first: dict[str, int] = {}
+        for i, s in enumerate(seen):
+            first.setdefault(s, i)
+        owned: dict[str, str] = {}
+        for h in own:
+            owned.setdefault(_key(h), h.lstrip("@"))
         groups: dict[str, list[str]] = defaultdict(list)
         for s in counts:
             groups[_key(s)].append(s)
@@ -92,7 +106,7 @@ class AliasTable:
             if key in self.canonical_of:
                 canonical = self.canonical_of[key]
             else:
-                canonical = sorted(variants, key=lambda s: (-counts[s], s))[0]
+                canonical = owned.get(key) or max(variants, key=lambda s: (" " not in s, counts[s], -first[s]))
                 self.canonical_of[key] = canonical
             self.spellings[canonical].update(variants)
 

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from kg import iris
 from kg.records import ChatRecords, handle_fields, is_handle, is_synthetic, slug_fields
 from kg.sources.aliases import AliasTable
+from kg.sources.curation import curation_path
 from kg.sources.inputs import InputError, LineIndex, dotted, load_data, validation_problems
 
 PACKAGES_DIR = Path(__file__).resolve().parents[2]  # the folder the kg package is installed in (site-packages)
@@ -517,9 +518,13 @@ class Registry:
             return
         source, target = plan.copy
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
+        # the report's own curation (REPORT.curation.yaml) travels with it: it is checked against that text only
+        pairs = [(source, target), (curation_path(source), curation_path(target))]
+        for src, dst in pairs:
+            if src.is_file():
+                tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+                shutil.copyfile(src, tmp)
+                os.replace(tmp, dst)
 
     def add(self, source: Path, *, replace: bool = False) -> AddResult:
         """Validate `source` and register it (copied next to the registry). Nothing is written on any error."""
@@ -547,4 +552,5 @@ class Registry:
         self.save()
         if entry.copied:
             self.resolve(entry).unlink(missing_ok=True)
+            curation_path(self.resolve(entry)).unlink(missing_ok=True)
         return entry

@@ -91,6 +91,16 @@ def _duplicate_preflabel(graph: Graph) -> None:
     graph.set((theme("toyota-kata"), SKOS.prefLabel, Literal("coaching", lang="en")))
 
 
+def _question_twin(graph: Graph) -> None:
+    node = QID["question/2022-10-19/q1-again"]
+    graph.add((node, RDF.type, QI.Question))
+    graph.add((node, RDFS.label, Literal("Q1 again")))
+    graph.add((node, QI.number, Literal(1)))
+    graph.add((node, QI.inChat, CHAT))
+    graph.add((node, PROV.wasDerivedFrom, SOURCE))
+    graph.add((node, QI.sourceLine, Literal(701)))
+
+
 def _question_gap(graph: Graph) -> None:
     node = QID["question/2022-10-19/q4"]
     graph.add((node, RDF.type, QI.Question))
@@ -242,8 +252,17 @@ DEFECTS: list[Defect] = [
         _question_gap,
         QID["question/2022-10-19/q4"],
         "without gaps",
-        "question-numbering",
+        "question-gap",
         QID["question/2022-10-19/q4"],
+        URIRef("http://www.w3.org/ns/shacl#Warning"),
+    ),
+    Defect(
+        "two questions with one number",
+        _question_twin,
+        QID["question/2022-10-19/q1-again"],
+        "share the number",
+        "question-numbering",
+        QID["question/2022-10-19/q1-again"],
     ),
     Defect(
         "negative count",

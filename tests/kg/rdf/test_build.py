@@ -10,7 +10,7 @@ from rdflib.namespace import DCTERMS, PROV
 
 from kg import iris
 from kg.iris import FOAF, QI
-from kg.rdf.build import SpellingAliases, build_dataset
+from kg.rdf.build import build_dataset, spelling_aliases
 from kg.records import Account, ChatRecords
 
 SLUG = "2022-10-19"
@@ -153,7 +153,7 @@ def test_same_records_give_the_same_triples(records: ChatRecords, mini_thesaurus
 
 
 def test_fallback_aliases_pick_the_spelling_of_the_own_card(records: ChatRecords) -> None:
-    aliases = SpellingAliases(records)
+    aliases = spelling_aliases(records)
     assert aliases.canonical("JIMMY_PARVIN") == "jimmy_parvin"
     assert aliases.canonical("SaTHImprove nt") == "SaTHImprove nt"  # unknown handles stay as printed
     assert isinstance(iris.participant(aliases.canonical("BryanJns")), URIRef)

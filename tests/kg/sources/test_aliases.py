@@ -109,3 +109,21 @@ def test_a_spelling_listed_under_two_people_is_an_error(tmp_path):
     )
     with pytest.raises(ValueError, match="listed under both"):
         AliasTable.load(bad)
+
+
+def test_one_normal_form_of_a_handle_for_the_table_and_the_build() -> None:
+    from kg.rdf import build
+    from kg.sources.aliases import handle_key
+
+    assert build._key is handle_key
+    assert handle_key("@SaTHImprove nt") == handle_key("sathimprovent") == "sathimprovent"
+
+
+def test_unlisted_case_variants_take_the_spelling_of_the_own_card_else_the_most_frequent() -> None:
+    from kg.sources.aliases import AliasTable
+
+    table = AliasTable()
+    table.observe(["helenbevan", "HELENBEVAN", "helenbevan", "HelenBevan"], own=["HelenBevan"])
+    table.observe(["abc_x", "ABC_X", "ABC_X"])
+    assert table.canonical("HELENBEVAN") == "HelenBevan" and table.canonical("abc_x") == "ABC_X"
+    assert table.aliases("HelenBevan") == ["HELENBEVAN", "helenbevan"]

@@ -289,6 +289,7 @@ def test_add_reports_a_bad_file_and_changes_nothing(seed, tmp_path: Path) -> Non
     assert result.exit_code == 2
     assert f"{bad}:{_line_of(bad, 'Bad Slug')}: source_slug:" in result.output.replace("\n", "")
     assert registry.read_bytes() == before and sorted(p.name for p in registry.parent.iterdir()) == [
+        "leadingqi-2022-10-19-report.curation.yaml",  # the report's own curation travels with it
         "leadingqi-2022-10-19-report.txt",
         "registry.yaml",
     ]
