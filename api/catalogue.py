@@ -38,6 +38,16 @@ def py(value: Node | None) -> object:
     return str(value)
 
 
+def line_number(value: Node | None) -> int | None:
+    """A source line as a number (the graph types it xsd:integer); none when unknown or not a whole number."""
+    if value is None:
+        return None
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
 def fold(value: str) -> str:
     """Case- and space-insensitive key for label look-ups."""
     return re.sub(r"\s+", " ", value).strip().casefold()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rdflib import URIRef
 
-from api.catalogue import Catalogue, Organisation, Participant, Theme, ThemeReason
+from api.catalogue import Catalogue, Organisation, Participant, Theme, ThemeReason, line_number, text
 from api.errors import not_found
 from api.queries import load
 from api.state import GraphService
@@ -198,6 +198,14 @@ def relevance(reasons: list[dict], direct_theme: str) -> float:
     """The score: a reviewed tag or the theme named in its words beats a question's section, which beats a quote
     about the theme; weak evidence counts half, a match through a narrower theme half. Every reason adds up."""
     return round(sum(_weight(r, direct_theme) for r in reasons), 2)
+
+
+def sources(service: GraphService, iri: str) -> list[dict]:
+    """Where a node's facts came from: each source document, its title and the line (a number, or None)."""
+    return [
+        {"source": text(r.get("source")), "title": text(r.get("title")), "line": line_number(r.get("line"))}
+        for r in service.store.query(load("source_of"), {"subject": URIRef(iri)}).rows
+    ]
 
 
 def item_reasons(service: GraphService, catalogue: Catalogue, iri: str) -> list[dict]:

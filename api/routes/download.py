@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path as FilePath
+from typing import Any
 
 from fastapi import APIRouter, Path
 from fastapi.responses import FileResponse, Response
 
 from api.deps import SettingsDep
 from api.errors import ApiError, documented
+from api.schemas.common import Paged
+from api.schemas.service import DumpOut
 
 router = APIRouter(prefix="/download", tags=["download"])
 DUMPS = {
@@ -23,8 +26,8 @@ DUMPS = {
 }
 
 
-@router.get("", summary="The dumps that can be downloaded")
-def list_dumps(settings: SettingsDep) -> dict:
+@router.get("", summary="The dumps that can be downloaded", response_model=Paged[DumpOut])
+def list_dumps(settings: SettingsDep) -> dict[str, Any]:
     items = [
         {
             "name": name,

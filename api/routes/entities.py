@@ -10,7 +10,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from rdflib import Graph, Literal, URIRef
 
-from api.catalogue import Catalogue, suggest
+from api.catalogue import Catalogue, line_number, suggest
 from api.deps import TEMPLATES, CatalogueDep, ServiceDep
 from api.errors import documented, not_found
 from api.negotiation import PageFormat, page_media
@@ -129,7 +129,7 @@ def _html(request: Request, service, catalogue: Catalogue, iri: str, outgoing: l
                 {
                     "title": str(r.get("title") or r["source"]),
                     "href": catalogue.page(str(r["source"])),
-                    "line": str(r["line"]) if r.get("line") is not None else None,
+                    "line": line_number(r.get("line")),
                 }
                 for r in provenance
             ],

@@ -9,7 +9,7 @@ event loop, and its answer is encoded in the sandbox's own thread for the worker
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
@@ -262,7 +262,7 @@ def _refuse_dataset_params(params: Mapping[str, object]) -> None:
         )
 
 
-def _errors(*statuses: int) -> dict:
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The error responses of /sparql: JSON, or the query page (HTML) when a browser asked; 422 is the row limit
     as well as a parameter that does not fit the schema."""
     out = documented(*statuses)
