@@ -46,6 +46,7 @@ def list_dumps(settings: SettingsDep) -> dict[str, Any]:
 
 @router.get(
     "/{name}",
+    response_class=Response,
     summary="One dump: qikg.ttl, qikg.nt, qikg.jsonld, qikg.trig, qikg.gexf, manifest.json",
     responses={200: {"content": {m: {} for m, _ in DUMPS.values()}}, **documented(404)},
 )

@@ -54,6 +54,7 @@ def _link(catalogue: Catalogue, iri: str, ontology_iri: str) -> str | None:
 
 @router.get(
     "/id/{path:path}",
+    response_class=Response,
     summary="The page of one qid: entity (HTML, Turtle, JSON-LD or N-Triples by Accept)",
     responses={200: {"content": {m: {} for m in OFFERED}}, **documented(404, 406)},
 )

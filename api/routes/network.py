@@ -451,6 +451,7 @@ def _export(catalogue: Catalogue, found: Network, format: str) -> tuple[bytes, s
 
 @router.get(
     "/{network}/export",
+    response_class=Response,
     summary="The network for Gephi and others: GEXF or GraphML, measures as node attributes",
     responses={200: {"content": {"application/gexf+xml": {}, "application/graphml+xml": {}}}, **documented(404)},
 )

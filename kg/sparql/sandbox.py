@@ -63,9 +63,6 @@ class Rejected(StoreError):
     """The request was turned away before it ran, to keep the server's capacity: the client should retry after
     `retry_after` seconds (the Retry-After header)."""
 
-    status = 503
-    error = "busy"
-
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
@@ -78,12 +75,14 @@ class SandboxBusy(Rejected):
 class TooManyFromClient(Rejected):
     """One client address already has as many /sparql requests in as it may (HTTP 429)."""
 
-    status = 429
-    error = "too many requests"
-
 
 class ClientGone(StoreError):
     """The client disconnected while its query waited for a worker: nobody is left to answer."""
+
+
+class QueryFailed(StoreError):
+    """The query engine failed on a query for a reason of the server's (an engine error, a store out of reach), not
+    because of the query (HTTP 503)."""
 
 
 class WorkerFailed(StoreError):
@@ -517,7 +516,7 @@ class QuerySandbox:
             "too_many": RowLimitExceeded,
             "too_large": AnswerTooLarge,
             "out_of_memory": WorkerFailed,
-            "failed": StoreError,
+            "failed": QueryFailed,
         }
         raise errors[status](payload)
 
