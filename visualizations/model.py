@@ -19,7 +19,7 @@ from rdflib import Literal as RDFLiteral
 from rdflib.graph import ConjunctiveGraph
 
 from kg.indexes.network import Network, Networks
-from kg.iris import QID
+from kg.iris import QI, QID
 
 Mode = Literal["full", "overview", "people"]
 MODES: tuple[Mode, ...] = ("full", "overview", "people")
@@ -27,7 +27,6 @@ MODES: tuple[Mode, ...] = ("full", "overview", "people")
 KINDS: tuple[str, ...] = ("participant", "organisation", "theme", "resource", "question", "quote")
 OVERVIEW_KINDS: frozenset[str] = frozenset({"participant", "organisation", "theme", "question"})
 
-QI = "https://w3id.org/qikg/ontology#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 ORG = "http://www.w3.org/ns/org#"
 

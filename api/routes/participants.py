@@ -14,9 +14,9 @@ from api.errors import documented
 from api.queries import load
 from api.schemas.common import Paged
 from api.schemas.people import ParticipantDetail, ParticipantOut
+from kg.iris import QI
 
 router = APIRouter(prefix="/api/participants", tags=["participants"])
-QI = "https://w3id.org/qikg/ontology#"
 
 
 def participant_json(catalogue: Catalogue, person: Participant) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from rdflib import URIRef
+from rdflib.namespace import DCTERMS
 
 from api import lookups, ranking
 from api.catalogue import Catalogue, py, suggest
@@ -14,10 +15,9 @@ from api.errors import documented, not_found
 from api.queries import load
 from api.schemas.common import Paged
 from api.schemas.items import ResourceDetail, ResourceOut
+from kg.iris import QI
 
 router = APIRouter(prefix="/api/resources", tags=["resources"])
-TITLE = "http://purl.org/dc/terms/"
-QI = "https://w3id.org/qikg/ontology#"
 
 
 @router.get(
@@ -86,9 +86,9 @@ def get_resource(
     sections = [q for q in catalogue.questions if q["iri"] in set(props.get(QI + "inQuestionSection", []))]
     return {
         **summary,
-        "publisher": one(TITLE + "publisher"),
+        "publisher": one(str(DCTERMS.publisher)),
         "container": one(QI + "container"),
-        "description": one(TITLE + "description"),
+        "description": one(str(DCTERMS.description)),
         "themes_because": lookups.item_reasons(service, catalogue, iri),
         "quotes": quotes,
         "question_sections": sections,
