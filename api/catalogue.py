@@ -456,7 +456,7 @@ class Catalogue:
                 )
         for quote in self.quotes:
             if quote["text"]:
-                question = self.questions_by_iri.get(quote["question"] or "")
+                asked = self.questions_by_iri.get(quote["question"] or "")
                 docs.append(
                     Document(
                         "quote",
@@ -465,7 +465,7 @@ class Catalogue:
                         quote["text"],
                         1.0,
                         chat=quote["chat"],
-                        question=question["id"] if question else None,
+                        question=asked["id"] if asked else None,
                         author=quote["author"],
                         themes=themes_of.get(quote["iri"], ()),
                     )

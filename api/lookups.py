@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rdflib import URIRef
 
 from api.catalogue import Catalogue, Organisation, Participant, Theme, ThemeReason, line_number, text
@@ -52,7 +54,7 @@ def _quote_ref(catalogue: Catalogue, iri: str | None) -> dict | None:
 def reason_entry(catalogue: Catalogue, why: ThemeReason) -> dict:
     """One 'why it matched' entry as the API shows it."""
     theme_node = catalogue.themes.get(why.theme)
-    entry = {
+    entry: dict[str, Any] = {
         "theme": catalogue.local_id(why.theme, "theme"),
         "theme_label": theme_node.label if theme_node else None,
         "reason": why.reason or "tagged",

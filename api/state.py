@@ -172,7 +172,7 @@ class GraphService:
                 self.catalogue().search_index()
                 found = self.networks()
                 for name in ("people", "organisations", "themes"):
-                    found.get(name)  # type: ignore[arg-type]
+                    found.get(name)
             except Exception:  # noqa: BLE001 - a request builds them again and reports the error itself
                 log.exception("could not build the search index or the networks ahead of requests")
 

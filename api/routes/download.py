@@ -50,7 +50,7 @@ def list_dumps(settings: SettingsDep) -> dict[str, Any]:
     summary="One dump: qikg.ttl, qikg.nt, qikg.jsonld, qikg.trig, qikg.gexf, manifest.json",
     responses={200: {"content": {m: {} for m, _ in DUMPS.values()}}, **documented(404)},
 )
-def download(settings: SettingsDep, name: str = Path(max_length=100)) -> FileResponse:
+def download(settings: SettingsDep, name: str = Path(max_length=100)) -> Response:
     if name not in DUMPS:
         raise ApiError(404, "unknown dump", f"available: {', '.join(DUMPS)}", suggestions=list(DUMPS))
     path = settings.data_dir / name

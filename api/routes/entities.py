@@ -89,7 +89,8 @@ def entity(
 
 def _html(request: Request, service, catalogue: Catalogue, iri: str, outgoing: list, incoming: list) -> Response:
     ontology_iri = service.settings.ontology_iri
-    label, types, props = None, [], {}
+    label, types = None, []
+    props: dict[str, list[dict]] = {}
     for row in outgoing:
         p, o = str(row["p"]), row["o"]
         if p in LABELS and label is None and isinstance(o, Literal):

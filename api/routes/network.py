@@ -145,11 +145,11 @@ def node_out(catalogue: Catalogue, network: Network, iri: str) -> NodeOut:
         iri=iri,
         kind=kind,
         label=label,
-        url=catalogue.page(iri),  # type: ignore[arg-type]
+        url=catalogue.page(iri),
         degree=network.graph.degree(iri),
         ties=network.strength(iri),
         betweenness=round(network.betweenness.get(iri, 0.0), 6),
-        brokerage=None if network.brokerage.get(iri) is None else round(network.brokerage[iri], 6),
+        brokerage=None if (brokerage := network.brokerage.get(iri)) is None else round(brokerage, 6),
         community=network.community.get(iri),
     )
 

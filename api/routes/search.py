@@ -114,8 +114,8 @@ def search(
         elif api is not None:
             api += hit.id
         if hit.kind == "participant":
-            person = catalogue.resolve_participant(hit.id)
-            iri = person.iri if person else None
+            account = catalogue.resolve_participant(hit.id)
+            iri = account.iri if account else None
         else:
             iri = catalogue.id_base + f"{hit.kind}/{hit.id}"
         items.append(

@@ -36,7 +36,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, cast
 
 from kg.sparql.isolation import cut_network, die_with_parent
 from kg.sparql.policy import CheckedQuery, MalformedQuery, PolicyError, check_query
@@ -508,7 +508,7 @@ class QuerySandbox:
         finally:
             self._idle.put(worker)
         if status == "ok":
-            checked, result = payload  # type: ignore[misc]
+            checked, result = cast(tuple[CheckedQuery, QueryResult], payload)
             return checked, result
         errors: dict[str, type[Exception]] = {
             "malformed": MalformedQuery,

@@ -35,6 +35,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, cast
 from urllib.parse import urlencode
 
 import httpx
@@ -106,7 +107,10 @@ def sparql_term(term: Node) -> str:
     except Exception as error:  # rdflib refuses some IRIs itself
         raise InvalidBinding(str(error)) from None
     try:
-        parsed = next(iter(_CHECKER.query(f"SELECT ?v WHERE {{ VALUES ?v {{ {text} }} }}")))["v"]
+        solutions = _CHECKER.query(f"SELECT ?v WHERE {{ VALUES ?v {{ {text} }} }}")
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise ValueError("not a SELECT answer")
+        parsed = next(iter(solutions))["v"]
         expected = to_ox(term)
     except (SyntaxError, ValueError, StopIteration) as error:
         raise InvalidBinding(f"cannot write {str(term)[:200]!r} as a SPARQL term: {error}") from None
@@ -349,7 +353,7 @@ class RemoteStore:
         self, response: httpx.Response, row_limit: int | None, deadline: Deadline, byte_limit: int | None = None
     ) -> QueryResult:
         mime = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = _ResponseReader(response)
+        body = cast(IO[bytes], _ResponseReader(response))  # file-like: read() is all the parsers call
         if mime in _RESULT_FORMATS:
             return from_ox_result(
                 ox.parse_query_results(body, format=_RESULT_FORMATS[mime]), row_limit, deadline, byte_limit
@@ -467,7 +471,7 @@ class RemoteStore:
             self._key = str(meta["key"][0])
             self._source = str(meta["source"][0]) if meta.get("source") else None
             self._graphs = sorted(str(g) for g in meta.get("graph", []))
-            self._count = int(meta["triples"][0]) if meta.get("triples") else 0
+            self._count = int(str(meta["triples"][0])) if meta.get("triples") else 0
 
     def loaded_key(self) -> str | None:
         return self._key
