@@ -326,7 +326,8 @@ async def sparql_post(request: Request, service: ServiceDep) -> Response:
             raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
         _once({"query": fields.get("query", []) + in_url["query"]}, "query")
         formats = fields.get("format", []) + in_url["format"]
-        return await _answer(request, service, (fields.get("query") or in_url["query"] or [None])[0], formats)
+        queries = fields.get("query") or in_url["query"]
+        return await _answer(request, service, queries[0] if queries else None, formats)
     if content_type == "application/sparql-update":
         raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
     raise ApiError(

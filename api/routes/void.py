@@ -12,6 +12,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from api.deps import ServiceDep
+from api.errors import documented
 from api.negotiation import PageFormat, page_media
 from api.routes.download import DUMPS
 from kg import iris
@@ -80,8 +81,18 @@ def void_graph(request: Request, service) -> Graph:
     return graph
 
 
-@router.get("/.well-known/void", summary="The dataset in VoID (Turtle, JSON-LD, N-Triples, RDF/XML by Accept)")
-@router.get("/void", summary="The dataset in VoID (the same as /.well-known/void)", include_in_schema=False)
+@router.get(
+    "/.well-known/void",
+    summary="The dataset in VoID (Turtle, JSON-LD, N-Triples, RDF/XML by Accept)",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m in OFFERED}}, **documented(406)},
+)
+@router.get(
+    "/void",
+    summary="The dataset in VoID (the same as /.well-known/void)",
+    include_in_schema=False,
+    response_class=Response,
+)
 def void(
     request: Request,
     service: ServiceDep,
