@@ -8,6 +8,7 @@ store that cannot be reached, a query engine that failed) are 5xx; only the clie
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,11 +201,22 @@ def _replace_ref(node: Any, old: str, new: str) -> Any:
     return node
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every failure into the JSON error shape."""
+ErrorPage = Callable[[Request, int, str, Any, "list[str] | None"], "Response | None"]
+
+
+def _no_page(*_: Any) -> None:
+    return None
+
+
+def install(app: FastAPI, page: ErrorPage = _no_page) -> None:
+    """Register the handlers that turn every failure into the JSON error shape; `page` may answer a browser with an
+    HTML page instead (api/error_pages.py), returning None for JSON."""
 
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        shown = page(request, exc.status, exc.error, exc.detail, exc.extra.get("suggestions"))
+        if shown is not None:
+            return shown
         return JSONResponse(error_body(exc.error, exc.detail, **exc.extra), status_code=exc.status)
 
     @app.exception_handler(StarletteHTTPException)
@@ -216,6 +228,8 @@ def install(app: FastAPI) -> None:
                 return Response(status_code=204, headers={"Allow": allow})  # what OPTIONS asks: what is allowed
             if allow:
                 headers["Allow"] = allow
+        if exc.status_code == 404 and (shown := page(request, 404, "not found", exc.detail, None)):
+            return shown
         phrases = {
             404: "not found",
             405: "method not allowed",

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, http, security
+from api import error_pages, errors, http, security
 from api.routes import (
     download,
     entities,
@@ -19,6 +19,7 @@ from api.routes import (
     network,
     ontology,
     organisations,
+    pages,
     participants,
     questions,
     quotes,
@@ -58,6 +59,7 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         stats,
         network,
         entities,
+        pages,
         ontology,
         download,
         void,
@@ -95,12 +97,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="qikg", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
     )
     app.state.settings = settings
-    errors.install(app)
+    errors.install(app, error_pages.page)
     security.install(app)
     http.install(app, lambda: _built_at(settings))
     for router in ROUTERS:
         app.include_router(router, responses=SHARED)
     errors.document(app)
+    app.mount("/static/swagger-ui", StaticFiles(directory=str(security.SWAGGER_UI_DIR)), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app
 

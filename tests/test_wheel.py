@@ -97,6 +97,8 @@ def test_the_installed_qikg_is_the_wheels_and_the_repo_is_not_on_its_path(instal
     for data in (
         "api/templates/base.html",
         "api/static/style.css",
+        "api/static/favicon.svg",
+        "api/templates/report.html",
         "api/queries/resources.rq",
         "visualizations/templates/graph.html.j2",
         "visualizations/static/graph.js",

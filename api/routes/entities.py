@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from rdflib import Graph, Literal, URIRef
 
+from api import pages
 from api.catalogue import Catalogue, line_number, suggest
 from api.deps import TEMPLATES, CatalogueDep, ServiceDep
 from api.errors import documented, not_found
@@ -56,7 +57,11 @@ def _link(catalogue: Catalogue, iri: str, ontology_iri: str) -> str | None:
     "/id/{path:path}",
     response_class=Response,
     summary="The page of one qid: entity (HTML, Turtle, JSON-LD or N-Triples by Accept)",
-    responses={200: {"content": {m: {} for m in OFFERED}}, **documented(404, 406)},
+    responses={
+        200: {"content": {m: {} for m in OFFERED}},
+        308: {"description": "a handle in another case, an alias or a theme's label: its canonical page"},
+        **documented(404, 406),
+    },
 )
 def entity(
     request: Request,
@@ -75,6 +80,10 @@ def entity(
     except InvalidBinding:
         outgoing = incoming = []
     if not outgoing and not incoming:
+        better = pages.canonical(catalogue, path)
+        if better is not None:  # a handle in another case, an alias, a theme's label: the canonical page
+            query = request.url.query
+            return RedirectResponse(better + (f"?{query}" if query else ""), status_code=308)
         raise not_found("entity", path, suggest(path, _known_paths(catalogue)))
     media = page_media(request.headers.get("accept"), format, OFFERED, "this page")
     if media != fmt.HTML:
@@ -118,12 +127,19 @@ def _html(request: Request, service, catalogue: Catalogue, iri: str, outgoing: l
     provenance = service.store.query(load("source_of"), {"subject": URIRef(iri)}).rows
     page = catalogue.page(iri)
     connections = network.page_sections(service, catalogue, iri)
+    view = pages.view(service, catalogue, iri)
     return TEMPLATES.TemplateResponse(
         request,
         "entity.html",
         {
             "iri": iri,
-            "label": label or compact(iri),
+            "label": (view or {}).get("heading")
+            or (pages.label_of(catalogue, iri) if pages.kind_of(catalogue, iri) else None)
+            or label
+            or pages.label_of(catalogue, iri),
+            "kind_name": pages.KIND_NAMES.get(pages.kind_of(catalogue, iri) or "", _kind_name(types)),
+            "v": view,
+            "citations": pages.citations(service, catalogue, iri),
             "types": types,
             "properties": properties,
             "incoming": sorted(links_in, key=lambda e: (e["property"], e["text"])),
@@ -139,6 +155,15 @@ def _html(request: Request, service, catalogue: Catalogue, iri: str, outgoing: l
             "connections": connections,
         },
     )
+
+
+def _kind_name(types: list[dict]) -> str:
+    """What the page is of, for kinds without a reading view: the first type's local name, in words."""
+    for t in types:
+        name = t["text"].rsplit(":", 1)[-1]
+        if t["text"].startswith("qi:"):
+            return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
+    return "thing"
 
 
 def _value(catalogue: Catalogue, term, label, ontology_iri: str) -> dict:

@@ -53,6 +53,8 @@ def landing(request: Request, service: ServiceDep, catalogue: CatalogueDep) -> H
         "organisations": len(catalogue.organisations),
         "questions": len(catalogue.questions),
     }
+    answered = Counter(q["chat"] for q in catalogue.quotes if q["chat"])
+    chats = sorted(catalogue.chats.values(), key=lambda c: (-answered[c["id"]], c["id"]))
     asks = [(words, found[0]) for words in ASKED_ABOUT if (found := catalogue.resolve_themes(words))]
     return TEMPLATES.TemplateResponse(
         request,
@@ -62,8 +64,11 @@ def landing(request: Request, service: ServiceDep, catalogue: CatalogueDep) -> H
             "lessons": lessons,
             "theme": theme,
             "person": person,
+            "person_url": catalogue.page(person.iri) if person else None,
             "asks": asks,
-            "chats": list(catalogue.chats.values()),
+            "chats": chats,
+            "quoted": dict(answered),
+            "busiest": chats[0] if chats and answered[chats[0]["id"]] else None,
             "examples": examples(),
             "has_graph": _serves(request, "graph_view"),
         },

@@ -533,6 +533,8 @@ def page_sections(service: GraphService, catalogue: Catalogue, iri: str) -> dict
             "api": f"/api/network/themes/nodes/{catalogue.themes[iri].slug}",
         }
     if iri in catalogue.chats:
+        if not any(q["chat"] == catalogue.chat_id(iri) for q in catalogue.quotes):
+            return None  # an announced chat: nobody has said anything yet (kg.indexes.network cannot measure nothing)
         chat_people = nets.get("people", iri)
         compared = compare(chat_people, nets.rankings, "betweenness")
         return {
