@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,7 +20,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
 from api.security import headers_for
-from kg.store import InvalidBinding, QueryTimeout, StoreError
+from kg.sparql.policy import MalformedQuery, PolicyError
+from kg.sparql.sandbox import QueryFailed, Rejected, SandboxBusy, TooManyFromClient, WorkerFailed
+from kg.store import InvalidBinding, QuerySyntaxError, QueryTimeout, RowLimitExceeded, StoreError
 
 log = logging.getLogger("qikg.api")
 
@@ -68,6 +71,50 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The answer to one kind of failed query: its status, a few words, and a sentence (`{error}`: the message)."""
+
+    status: int
+    error: str
+    detail: str = "{error}"
+
+
+# The one table of failed queries (the API's own and users' /sparql ones alike) and their answers: 4xx when the
+# query is at fault, 5xx when the server is (a worker that crashed or could not start, an engine error, a store out
+# of reach). Too many rows is 422: the query is well formed but its answer is more than the endpoint hands out (413
+# is about the request's own size). The first class an error is an instance of decides, so subclasses come first.
+FAILURES: tuple[tuple[type[Exception], Failure], ...] = (
+    (MalformedQuery, Failure(400, "malformed query")),
+    (QuerySyntaxError, Failure(400, "malformed query")),
+    (InvalidBinding, Failure(400, "invalid value")),
+    (PolicyError, Failure(403, "query not allowed")),
+    (RowLimitExceeded, Failure(422, "too many results")),
+    (TooManyFromClient, Failure(429, "too many requests")),
+    (SandboxBusy, Failure(503, "busy")),
+    (QueryTimeout, Failure(503, "query timeout", "{error}; a /sparql query can be narrowed down or given a LIMIT")),
+    (WorkerFailed, Failure(503, "query failed", "the server's query worker stopped: {error}")),
+    (
+        QueryFailed,
+        Failure(
+            503,
+            "query failed",
+            "the query engine failed on the server's side, not because of the query: {error}; try again",
+        ),
+    ),
+    (StoreError, Failure(503, "store unavailable", "the graph store failed: {error}")),
+)
+
+
+def failure(error: Exception) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """The status, body and headers (Retry-After for a request turned away) of a failed query, from FAILURES."""
+    found = next((f for kind, f in FAILURES if isinstance(error, kind)), None)
+    if found is None:
+        raise TypeError(f"not a query failure: {type(error).__name__}") from error
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Rejected) else {}
+    return found.status, error_body(found.error, found.detail.format(error=error)), headers
 
 
 class ApiError(Exception):
@@ -204,19 +251,14 @@ def install(app: FastAPI, page: ErrorPage = _no_page) -> None:
         ]
         return JSONResponse(error_body("invalid request", problems), status_code=422)
 
-    @app.exception_handler(QueryTimeout)
-    async def store_timeout(_: Request, exc: QueryTimeout) -> JSONResponse:
-        return JSONResponse(error_body("query timeout", str(exc)), status_code=503)
+    async def query_failed(request: Request, exc: Exception) -> JSONResponse:
+        status, body, headers = failure(exc)
+        if status >= 500:
+            log.error("query failed on %s: %s", request.url.path, exc)
+        return JSONResponse(body, status_code=status, headers=headers or None)
 
-    @app.exception_handler(InvalidBinding)
-    async def invalid_binding(_: Request, exc: InvalidBinding) -> JSONResponse:
-        return JSONResponse(error_body("invalid value", str(exc)), status_code=400)
-
-    @app.exception_handler(StoreError)
-    async def store_error(request: Request, exc: StoreError) -> JSONResponse:
-        # Our own queries failing is the server's fault (a store out of reach, an engine error), not the client's.
-        log.error("store error on %s: %s", request.url.path, exc)
-        return JSONResponse(error_body("store unavailable", f"the graph store failed: {exc}"), status_code=503)
+    for kind in {kind for kind, _ in FAILURES}:
+        app.add_exception_handler(kind, query_failed)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

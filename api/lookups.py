@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rdflib import URIRef
 
-from api.catalogue import Catalogue, Organisation, Participant, Theme, ThemeReason
+from api.catalogue import Catalogue, Organisation, Participant, Theme, ThemeReason, line_number, text
 from api.errors import not_found
 from api.queries import load
 from api.state import GraphService
@@ -52,7 +54,7 @@ def _quote_ref(catalogue: Catalogue, iri: str | None) -> dict | None:
 def reason_entry(catalogue: Catalogue, why: ThemeReason) -> dict:
     """One 'why it matched' entry as the API shows it."""
     theme_node = catalogue.themes.get(why.theme)
-    entry = {
+    entry: dict[str, Any] = {
         "theme": catalogue.local_id(why.theme, "theme"),
         "theme_label": theme_node.label if theme_node else None,
         "reason": why.reason or "tagged",
@@ -198,6 +200,14 @@ def relevance(reasons: list[dict], direct_theme: str) -> float:
     """The score: a reviewed tag or the theme named in its words beats a question's section, which beats a quote
     about the theme; weak evidence counts half, a match through a narrower theme half. Every reason adds up."""
     return round(sum(_weight(r, direct_theme) for r in reasons), 2)
+
+
+def sources(service: GraphService, iri: str) -> list[dict]:
+    """Where a node's facts came from: each source document, its title and the line (a number, or None)."""
+    return [
+        {"source": text(r.get("source")), "title": text(r.get("title")), "line": line_number(r.get("line"))}
+        for r in service.store.query(load("source_of"), {"subject": URIRef(iri)}).rows
+    ]
 
 
 def item_reasons(service: GraphService, catalogue: Catalogue, iri: str) -> list[dict]:

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import error_pages, errors, http, security
 from api.routes import (
     download,
     entities,
+    graph,
     home,
     network,
     ontology,
@@ -43,16 +43,29 @@ reports. Browse the theme API, query everything at `/sparql`, or open any `/id/.
 # is not loaded or the store is out of reach (every route needs the graph).
 SHARED = errors.documented(400, 503)
 
-
-def _graph_router():
-    """The network view's router (api/routes/graph.py), when that module is present."""
-    try:
-        module = importlib.import_module("api.routes.graph")
-    except ModuleNotFoundError as error:
-        if error.name != "api.routes.graph":
-            raise
-        return None
-    return module.router
+# Every router of the app, in the order their paths are matched.
+ROUTERS: tuple[APIRouter, ...] = tuple(
+    module.router
+    for module in (
+        home,
+        sparql,
+        themes,
+        resources,
+        participants,
+        organisations,
+        questions,
+        quotes,
+        search,
+        stats,
+        network,
+        entities,
+        pages,
+        ontology,
+        download,
+        void,
+        graph,
+    )
+)
 
 
 def _built_at(settings: Settings) -> float | None:
@@ -64,7 +77,7 @@ def _built_at(settings: Settings) -> float | None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the graph is brought up to date and loaded when the app starts."""
+    """Build the app; it opens the built store and loads its indexes when it starts (it never builds)."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -87,28 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app, error_pages.page)
     security.install(app)
     http.install(app, lambda: _built_at(settings))
-    for module in (
-        home,
-        sparql,
-        themes,
-        resources,
-        participants,
-        organisations,
-        questions,
-        quotes,
-        search,
-        stats,
-        network,
-        entities,
-        pages,
-        ontology,
-        download,
-        void,
-    ):
-        app.include_router(module.router, responses=SHARED)
-    graph = _graph_router()
-    if graph is not None:
-        app.include_router(graph, responses=SHARED)
+    for router in ROUTERS:
+        app.include_router(router, responses=SHARED)
     errors.document(app)
     app.mount("/static/swagger-ui", StaticFiles(directory=str(security.SWAGGER_UI_DIR)), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")

@@ -1,6 +1,6 @@
 """What the pages people read show: one view per kind of entity, the search results, the thesaurus tree, the report.
 
-Built from the same in-memory catalogue the JSON routes read (api/catalogue.py, api/lookups.py), so a page and its
+Built from the same in-memory catalogue the JSON routes read (api/catalogue/, api/lookups.py), so a page and its
 JSON agree: a theme's reading list is `lookups.resources_for_theme`, the ranking of /api/resources?theme=. What the
 catalogue lacks (affiliations, panels, where a resource was discussed, source lines) is read once per loaded store
 with two queries (api/queries/page_relations.rq, source_lines.rq) and kept beside that catalogue.

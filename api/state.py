@@ -1,4 +1,4 @@
-"""The server's graph: makes sure the build is current, loads it into the store, keeps per-load indexes.
+"""The server's graph: opens the build, loads it into the store when the store holds another, keeps per-load indexes.
 
 One `GraphService` per app. It owns the store (read by the API's own bound queries) and the query sandbox (which
 runs users' /sparql queries in killable processes), and rebuilds its in-memory catalogue whenever the store's
@@ -33,7 +33,7 @@ MANIFEST_FILE = "manifest.json"
 
 
 class GraphUnavailable(Exception):
-    """There is no graph to serve (no build and no way to make one)."""
+    """There is no build to serve (the API never builds: `qikg build` or `qikg serve` does)."""
 
 
 class GraphService:
@@ -55,7 +55,7 @@ class GraphService:
         self._watcher: threading.Thread | None = None
 
     def prepare(self) -> None:
-        """Bring the build and the store up to date (called at start-up), then watch the build for changes."""
+        """Load the build into the store unless it holds it already (called at start-up), then watch the build."""
         data_dir = self.settings.data_dir
         clean_leftovers(data_dir)  # what builds killed halfway left beside the folder and in its store
         if not (data_dir / GRAPH_FILE).exists():
@@ -172,7 +172,7 @@ class GraphService:
                 self.catalogue().search_index()
                 found = self.networks()
                 for name in ("people", "organisations", "themes"):
-                    found.get(name)  # type: ignore[arg-type]
+                    found.get(name)
             except Exception:  # noqa: BLE001 - a request builds them again and reports the error itself
                 log.exception("could not build the search index or the networks ahead of requests")
 

@@ -17,9 +17,10 @@ import networkx as nx
 from rdflib import Dataset, Graph, URIRef
 from rdflib import Literal as RDFLiteral
 from rdflib.graph import ConjunctiveGraph
+from rdflib.query import ResultRow
 
 from kg.indexes.network import Network, Networks
-from kg.iris import QID
+from kg.iris import QI, QID
 
 Mode = Literal["full", "overview", "people"]
 MODES: tuple[Mode, ...] = ("full", "overview", "people")
@@ -27,7 +28,6 @@ MODES: tuple[Mode, ...] = ("full", "overview", "people")
 KINDS: tuple[str, ...] = ("participant", "organisation", "theme", "resource", "question", "quote")
 OVERVIEW_KINDS: frozenset[str] = frozenset({"participant", "organisation", "theme", "question"})
 
-QI = "https://w3id.org/qikg/ontology#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 ORG = "http://www.w3.org/ns/org#"
 
@@ -95,6 +95,11 @@ def query_text(name: str) -> str:
     return resources.files("visualizations").joinpath("queries", f"{name}.rq").read_text(encoding="utf-8")
 
 
+def _rows(g: Graph, name: str) -> list[ResultRow]:
+    """The rows of the SELECT query `queries/{name}.rq` over `g`."""
+    return [row for row in g.query(query_text(name)) if isinstance(row, ResultRow)]
+
+
 def as_graph(graph: Graph) -> Graph:
     """One graph over all named graphs: the view draws facts and thesaurus together, wherever each is stored."""
     if isinstance(graph, Dataset | ConjunctiveGraph):
@@ -127,7 +132,7 @@ def full_graph(graph: Graph) -> nx.MultiDiGraph:
     lessons: set[str] = set()
     # The queries have no FILTER on term types: rdflib evaluates a FILTER per row (~0.3 ms each), so the checks
     # (IRI nodes, literal values) are done here instead.
-    for row in g.query(query_text("nodes")):
+    for row in _rows(g, "nodes"):
         node, cls = row[0], str(row[1])
         if not isinstance(node, URIRef):
             continue
@@ -140,7 +145,7 @@ def full_graph(graph: Graph) -> nx.MultiDiGraph:
         iris[nid] = str(node)
 
     props: dict[str, dict[str, set[str]]] = {nid: {} for nid in kinds}
-    for row in g.query(query_text("literals")):
+    for row in _rows(g, "literals"):
         nid = node_id(row[0])
         if nid in props and isinstance(row[2], RDFLiteral):
             props[nid].setdefault(_PROPERTIES[str(row[1])], set()).add(str(row[2]))
@@ -155,7 +160,7 @@ def full_graph(graph: Graph) -> nx.MultiDiGraph:
             props={k: sorted(v, key=_sort_key) for k, v in sorted(props[nid].items())},
         )
     edges = set()
-    for row in g.query(query_text("edges")):
+    for row in _rows(g, "edges"):
         if not isinstance(row[0], URIRef) or not isinstance(row[2], URIRef):
             continue
         source, target = node_id(row[0]), node_id(row[2])

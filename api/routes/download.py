@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path as FilePath
+from typing import Any
 
 from fastapi import APIRouter, Path
 from fastapi.responses import FileResponse, Response
 
 from api.deps import SettingsDep
 from api.errors import ApiError, documented
+from api.schemas.common import Paged
+from api.schemas.service import DumpOut
 
 router = APIRouter(prefix="/download", tags=["download"])
 DUMPS = {
@@ -23,8 +26,8 @@ DUMPS = {
 }
 
 
-@router.get("", summary="The dumps that can be downloaded")
-def list_dumps(settings: SettingsDep) -> dict:
+@router.get("", summary="The dumps that can be downloaded", response_model=Paged[DumpOut])
+def list_dumps(settings: SettingsDep) -> dict[str, Any]:
     items = [
         {
             "name": name,
@@ -43,10 +46,11 @@ def list_dumps(settings: SettingsDep) -> dict:
 
 @router.get(
     "/{name}",
+    response_class=Response,
     summary="One dump: qikg.ttl, qikg.nt, qikg.jsonld, qikg.trig, qikg.gexf, manifest.json",
     responses={200: {"content": {m: {} for m, _ in DUMPS.values()}}, **documented(404)},
 )
-def download(settings: SettingsDep, name: str = Path(max_length=100)) -> FileResponse:
+def download(settings: SettingsDep, name: str = Path(max_length=100)) -> Response:
     if name not in DUMPS:
         raise ApiError(404, "unknown dump", f"available: {', '.join(DUMPS)}", suggestions=list(DUMPS))
     path = settings.data_dir / name

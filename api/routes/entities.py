@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from rdflib import Graph, Literal, URIRef
 
 from api import pages
-from api.catalogue import Catalogue, suggest
+from api.catalogue import Catalogue, line_number, suggest
 from api.deps import TEMPLATES, CatalogueDep, ServiceDep
 from api.errors import documented, not_found
 from api.negotiation import PageFormat, page_media
@@ -55,6 +55,7 @@ def _link(catalogue: Catalogue, iri: str, ontology_iri: str) -> str | None:
 
 @router.get(
     "/id/{path:path}",
+    response_class=Response,
     summary="The page of one qid: entity (HTML, Turtle, JSON-LD or N-Triples by Accept)",
     responses={
         200: {"content": {m: {} for m in OFFERED}},
@@ -97,7 +98,8 @@ def entity(
 
 def _html(request: Request, service, catalogue: Catalogue, iri: str, outgoing: list, incoming: list) -> Response:
     ontology_iri = service.settings.ontology_iri
-    label, types, props = None, [], {}
+    label, types = None, []
+    props: dict[str, list[dict]] = {}
     for row in outgoing:
         p, o = str(row["p"]), row["o"]
         if p in LABELS and label is None and isinstance(o, Literal):
@@ -145,7 +147,7 @@ def _html(request: Request, service, catalogue: Catalogue, iri: str, outgoing: l
                 {
                     "title": str(r.get("title") or r["source"]),
                     "href": catalogue.page(str(r["source"])),
-                    "line": str(r["line"]) if r.get("line") is not None else None,
+                    "line": line_number(r.get("line")),
                 }
                 for r in provenance
             ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -10,13 +11,14 @@ from starlette.routing import NoMatchFound
 
 from api.deps import TEMPLATES, CatalogueDep, ServiceDep
 from api.queries import examples
+from api.schemas.service import HealthOut
 
 router = APIRouter(tags=["home"])
 ASKED_ABOUT = ("golden thread", "genba", "coaching")  # what our users ask first; shown only if the thesaurus has it
 
 
-@router.get("/health", summary="Liveness: the server answers and how many triples it holds")
-async def health(service: ServiceDep) -> dict:
+@router.get("/health", summary="Liveness: the server answers and how many triples it holds", response_model=HealthOut)
+async def health(service: ServiceDep) -> dict[str, Any]:
     # async: it reads two cached values, so it answers from the event loop even when every thread is busy
     return {
         "status": "ok",

@@ -20,6 +20,7 @@ OFFERED = [fmt.TURTLE, fmt.HTML, fmt.JSONLD, fmt.NTRIPLES, fmt.RDFXML]
 
 @router.get(
     "/ontology",
+    response_class=Response,
     summary="The ontology: HTML documentation or Turtle / JSON-LD / N-Triples by Accept",
     responses={200: {"content": {m: {} for m in OFFERED}}, **documented(404, 406)},
 )

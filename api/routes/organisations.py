@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from rdflib import URIRef
@@ -12,11 +12,13 @@ from api.catalogue import Catalogue, Organisation
 from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
 from api.errors import documented
 from api.queries import load
+from api.schemas.common import Paged
+from api.schemas.people import OrganisationDetail, OrganisationOut
 
 router = APIRouter(prefix="/api/organisations", tags=["organisations"])
 
 
-def organisation_json(catalogue: Catalogue, org: Organisation) -> dict:
+def organisation_json(catalogue: Catalogue, org: Organisation) -> dict[str, Any]:
     return {
         "id": org.slug,
         "iri": org.iri,
@@ -28,13 +30,13 @@ def organisation_json(catalogue: Catalogue, org: Organisation) -> dict:
     }
 
 
-@router.get("", summary="Organisations")
+@router.get("", summary="Organisations", response_model=Paged[OrganisationOut])
 def list_organisations(
     catalogue: CatalogueDep,
     page: PageDep,
     q: Annotated[str | None, Query(max_length=TEXT_MAX, description="words in the name")] = None,
     kind: Annotated[str | None, Query(max_length=TEXT_MAX, description="e.g. trust, university")] = None,
-) -> dict:
+) -> dict[str, Any]:
     orgs = sorted(catalogue.organisations.values(), key=lambda o: o.label.casefold())
     if q is not None:
         orgs = [o for o in orgs if ranking.match_all(q, " ".join([o.label, *o.alt_names]))]
@@ -47,12 +49,13 @@ def list_organisations(
     "/{organisation_id:path}",
     summary="One organisation (id or name, any case) with its participants",
     responses=documented(404),
+    response_model=OrganisationDetail,
 )
 def get_organisation(
     service: ServiceDep,
     catalogue: CatalogueDep,
     organisation_id: Annotated[str, Path(max_length=TEXT_MAX, examples=["ecist"])],
-) -> dict:
+) -> dict[str, Any]:
     org = lookups.organisation(catalogue, organisation_id)
     members = []
     for row in service.store.query(load("organisation_members"), {"organisation": URIRef(org.iri)}).rows:

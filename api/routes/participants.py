@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from rdflib import URIRef
 
 from api import lookups, ranking
-from api.catalogue import Catalogue, Participant, text
+from api.catalogue import Catalogue, Participant
 from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
 from api.errors import documented
 from api.queries import load
+from api.schemas.common import Paged
+from api.schemas.people import ParticipantDetail, ParticipantOut
+from kg.iris import QI
 
 router = APIRouter(prefix="/api/participants", tags=["participants"])
-QI = "https://w3id.org/qikg/ontology#"
 
 
-def participant_json(catalogue: Catalogue, person: Participant) -> dict:
+def participant_json(catalogue: Catalogue, person: Participant) -> dict[str, Any]:
     return {
         "handle": person.handle,
         "iri": person.iri,
@@ -31,12 +33,12 @@ def participant_json(catalogue: Catalogue, person: Participant) -> dict:
     }
 
 
-@router.get("", summary="People and accounts")
+@router.get("", summary="People and accounts", response_model=Paged[ParticipantOut])
 def list_participants(
     catalogue: CatalogueDep,
     page: PageDep,
     q: Annotated[str | None, Query(max_length=TEXT_MAX, description="words in a handle, alias or name")] = None,
-) -> dict:
+) -> dict[str, Any]:
     people = sorted(catalogue.participants.values(), key=lambda p: p.handle.casefold())
     if q is not None:
         people = [
@@ -49,18 +51,20 @@ def list_participants(
     "/{handle}",
     summary="One participant (handle or alias, any case) with quotes, resources, organisations",
     responses=documented(404),
+    response_model=ParticipantDetail,
+    response_model_exclude_unset=True,
 )
 def get_participant(
     service: ServiceDep,
     catalogue: CatalogueDep,
     handle: Annotated[str, Path(max_length=TEXT_MAX, examples=["jimmyparvin"])],
-) -> dict:
+) -> dict[str, Any]:
     person = lookups.participant(catalogue, handle)
     props: dict[str, list[str]] = {}
     for row in service.store.query(load("entity_out"), {"subject": URIRef(person.iri)}).rows:
         props.setdefault(str(row["p"]), []).append(str(row["o"]))
 
-    def orgs(prop: str) -> list[dict]:
+    def orgs(prop: str) -> list[dict[str, Any]]:
         out = []
         for iri in props.get(QI + prop, []):
             org = catalogue.organisations.get(iri)
@@ -85,8 +89,5 @@ def get_participant(
         "questions_answered": [q for q in catalogue.questions if q["iri"] in answered],
         "questions_asked": [q for q in catalogue.questions if q["asked_by"] == person.handle],
         "resources_shared": [r for r in catalogue.resources.values() if person.handle in r["shared_by"]],
-        "source": [
-            {"source": text(r.get("source")), "title": text(r.get("title")), "line": text(r.get("line"))}
-            for r in service.store.query(load("source_of"), {"subject": URIRef(person.iri)}).rows
-        ],
+        "source": lookups.sources(service, person.iri),
     }

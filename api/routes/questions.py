@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from rdflib import URIRef
@@ -10,26 +10,34 @@ from rdflib import URIRef
 from api import lookups
 from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
 from api.errors import ApiError, documented, not_found
+from api.schemas.common import Paged
+from api.schemas.items import QuestionDetail, QuestionOut
 
 router = APIRouter(prefix="/api/questions", tags=["questions"])
 
 ChatParam = Annotated[str | None, Query(max_length=TEXT_MAX, description="chat id, e.g. 2022-10-19")]
 
 
-@router.get("", summary="The chats' questions")
-def list_questions(catalogue: CatalogueDep, page: PageDep, chat: ChatParam = None) -> dict:
+@router.get("", summary="The chats' questions", response_model=Paged[QuestionOut])
+def list_questions(catalogue: CatalogueDep, page: PageDep, chat: ChatParam = None) -> dict[str, Any]:
     questions = [q for q in catalogue.questions if chat is None or q["chat"] == chat]
     return page.of([{**q, "answers": sum(1 for x in catalogue.quotes if x["question"] == q["iri"])} for q in questions])
 
 
-@router.get("/{number}", summary="One question and the quotes that answer it", responses=documented(400, 404))
+@router.get(
+    "/{number}",
+    summary="One question and the quotes that answer it",
+    responses=documented(400, 404),
+    response_model=QuestionDetail,
+    response_model_exclude_unset=True,
+)
 def get_question(
     service: ServiceDep,
     catalogue: CatalogueDep,
     page: PageDep,
     number: Annotated[int, Path(ge=1, le=10_000)],
     chat: ChatParam = None,
-) -> dict:
+) -> dict[str, Any]:
     matches = [q for q in catalogue.questions if q["number"] == number and (chat is None or q["chat"] == chat)]
     if not matches:
         numbers = sorted({str(q["number"]) for q in catalogue.questions if chat is None or q["chat"] == chat})

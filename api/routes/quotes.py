@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from api import lookups, ranking
 from api.deps import TEXT_MAX, CatalogueDep, PageDep
 from api.errors import documented
+from api.schemas.common import Paged
+from api.schemas.items import QuoteOut
 
 router = APIRouter(prefix="/api/quotes", tags=["quotes"])
 
 
-@router.get("", summary="Quotes, filtered by theme, question, author and full text", responses=documented(404))
+@router.get(
+    "",
+    summary="Quotes, filtered by theme, question, author and full text",
+    responses=documented(404),
+    response_model=Paged[QuoteOut],
+)
 def list_quotes(
     catalogue: CatalogueDep,
     page: PageDep,
@@ -23,7 +30,7 @@ def list_quotes(
     author: Annotated[str | None, Query(max_length=TEXT_MAX, description="handle or alias, any case")] = None,
     q: Annotated[str | None, Query(max_length=TEXT_MAX, description="words that must all occur in the text")] = None,
     chat: Annotated[str | None, Query(max_length=TEXT_MAX, description="chat id, e.g. 2022-10-19")] = None,
-) -> dict:
+) -> dict[str, Any]:
     quotes = catalogue.quotes
     if theme is not None:
         node = lookups.theme(catalogue, theme)

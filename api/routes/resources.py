@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from rdflib import URIRef
+from rdflib.namespace import DCTERMS
 
 from api import lookups, ranking
-from api.catalogue import Catalogue, py, suggest, text
+from api.catalogue import Catalogue, py, suggest
 from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
 from api.errors import documented, not_found
 from api.queries import load
+from api.schemas.common import Paged
+from api.schemas.items import ResourceDetail, ResourceOut
+from kg.iris import QI
 
 router = APIRouter(prefix="/api/resources", tags=["resources"])
-TITLE = "http://purl.org/dc/terms/"
-QI = "https://w3id.org/qikg/ontology#"
 
 
 @router.get(
     "",
     summary="Resources, optionally for a theme (id or any label; narrower themes included)",
     responses=documented(404),
+    response_model=Paged[ResourceOut],
+    response_model_exclude_unset=True,
 )
 async def list_resources(
     catalogue: CatalogueDep,
@@ -33,7 +37,7 @@ async def list_resources(
     q: Annotated[str | None, Query(max_length=TEXT_MAX, description="words in the title")] = None,
     shared_by: Annotated[str | None, Query(max_length=TEXT_MAX, description="handle or alias of who shared it")] = None,
     core: Annotated[bool | None, Query(description="only the report's core resources (true) or shared ones")] = None,
-) -> dict:
+) -> dict[str, Any]:
     if theme is not None:
         items = lookups.resources_for_theme(catalogue, lookups.theme(catalogue, theme), include_narrower)
     else:
@@ -52,6 +56,8 @@ async def list_resources(
     "/{resource_id}",
     summary="One resource: bibliographic data, who shared it, themes, quotes around it",
     responses=documented(404),
+    response_model=ResourceDetail,
+    response_model_exclude_unset=True,
 )
 def get_resource(
     service: ServiceDep,
@@ -59,13 +65,13 @@ def get_resource(
     resource_id: Annotated[
         str, Path(max_length=TEXT_MAX, examples=["10-principles-at-the-human-heart-of-improvement"])
     ],
-) -> dict:
+) -> dict[str, Any]:
     iri = catalogue.id_base + "resource/" + resource_id
     summary = catalogue.resources.get(iri)
     if summary is None:
         raise not_found("resource", resource_id, catalogue_suggest(catalogue, resource_id))
     rows = service.store.query(load("entity_out"), {"subject": URIRef(iri)}).rows
-    props: dict[str, list] = {}
+    props: dict[str, list[Any]] = {}
     for row in rows:
         values = props.setdefault(str(row["p"]), [])
         value = py(row["o"])
@@ -80,16 +86,13 @@ def get_resource(
     sections = [q for q in catalogue.questions if q["iri"] in set(props.get(QI + "inQuestionSection", []))]
     return {
         **summary,
-        "publisher": one(TITLE + "publisher"),
+        "publisher": one(str(DCTERMS.publisher)),
         "container": one(QI + "container"),
-        "description": one(TITLE + "description"),
+        "description": one(str(DCTERMS.description)),
         "themes_because": lookups.item_reasons(service, catalogue, iri),
         "quotes": quotes,
         "question_sections": sections,
-        "source": [
-            {"source": text(r.get("source")), "title": text(r.get("title")), "line": py(r.get("line"))}
-            for r in service.store.query(load("source_of"), {"subject": URIRef(iri)}).rows
-        ],
+        "source": lookups.sources(service, iri),
     }
 
 

@@ -3,7 +3,7 @@ FTS5 with BM25, stemming, "phrases", prefix*, thesaurus synonyms and highlighted
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
@@ -11,6 +11,7 @@ from api import lookups, ranking
 from api.catalogue import Catalogue
 from api.deps import TEXT_MAX, CatalogueDep, PageDep
 from api.errors import ApiError, documented
+from api.schemas.service import SearchOut
 from kg.indexes.search import SearchTooBroad
 
 router = APIRouter(prefix="/api/search", tags=["search"])
@@ -52,7 +53,10 @@ def _question_ids(catalogue: Catalogue, needle: str, chat: str | None) -> list[s
 
 
 @router.get(
-    "", summary="Search everything, best matches first, with the matched words marked", responses=documented(400, 404)
+    "",
+    summary="Search everything, best matches first, with the matched words marked",
+    responses=documented(400, 404),
+    response_model=SearchOut,
 )
 def search(
     catalogue: CatalogueDep,
@@ -72,7 +76,7 @@ def search(
     author: Annotated[
         str | None, Query(max_length=TEXT_MAX, description="only what this account said (handle or alias, any case)")
     ] = None,
-) -> dict:
+) -> dict[str, Any]:
     if not ranking.words(q):
         raise ApiError(400, "empty search", "q must contain at least one letter or digit")
     if chat is not None and not any(chat == c["id"] for c in catalogue.chats.values()):
@@ -110,8 +114,8 @@ def search(
         elif api is not None:
             api += hit.id
         if hit.kind == "participant":
-            person = catalogue.resolve_participant(hit.id)
-            iri = person.iri if person else None
+            account = catalogue.resolve_participant(hit.id)
+            iri = account.iri if account else None
         else:
             iri = catalogue.id_base + f"{hit.kind}/{hit.id}"
         items.append(

@@ -1,15 +1,15 @@
 """The SPARQL 1.1 Protocol endpoint: read-only, no outbound requests, time- and row-limited.
 
-Queries run in the sandbox's worker processes (see api/sandbox.py); this module only reads the request, negotiates
-the answer's format and maps failures to clear 4xx / 503 JSON errors. A request is let in by the sandbox's bounded
-queue (429 / 503 with Retry-After when it is not) and never holds a thread of the shared pool: the query waits on the
-event loop, and its answer is encoded in the sandbox's own thread for the worker.
+Queries run in the sandbox's worker processes (kg/sparql/sandbox.py); this module only reads the request, negotiates
+the answer's format and answers a failure as api/errors.py's table says (a 4xx, or 503 JSON errors). A request is let
+in by the sandbox's bounded queue (429 / 503 with Retry-After when it is not) and never holds a thread of the shared
+pool: the query waits on the event loop, and its answer is encoded in the sandbox's own thread for the worker.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
@@ -18,14 +18,14 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from api.deps import TEMPLATES, ServiceDep
-from api.errors import ApiError, ErrorBody, documented, error_body
+from api.errors import ApiError, ErrorBody, documented, failure
 from api.negotiation import choose, normalise_accept
 from api.queries import examples
 from api.state import GraphService
 from kg.sparql import formats as fmt
 from kg.sparql.policy import CheckedQuery, MalformedQuery, PolicyError
-from kg.sparql.sandbox import Rejected, SandboxBusy, WorkerFailed
-from kg.store import QueryResult, QuerySyntaxError, QueryTimeout, RowLimitExceeded, StoreError
+from kg.sparql.sandbox import Rejected
+from kg.store import QueryResult, StoreError
 
 router = APIRouter(tags=["sparql"])
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -140,35 +140,14 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _rejected(request: Request, service: GraphService, query: str, error: Rejected, html: bool) -> Response:
-    body = error_body(error.error, str(error))
-    headers = {"Retry-After": str(error.retry_after)}
+def _failed(request: Request, service: GraphService, query: str, error: Exception, html: bool) -> Response:
+    """A failed or refused query as api/errors.py's table answers it: JSON, or the query page when a browser asked."""
+    status, body, headers = failure(error)
     if html:
-        page = _page(request, service, query, error=body, status=error.status)
+        page = _page(request, service, query, error=body, status=status)
         page.headers.update(headers)
         return page
-    return JSONResponse(body, status_code=error.status, headers=headers)
-
-
-def _failure(error: Exception, settings_timeout: float) -> tuple[int, dict]:
-    """The status and body of a failed query: 4xx for the query's fault, 5xx for the server's (a worker that
-    crashed or could not start, an engine error, a store out of reach). Too many rows stays 422: the query is
-    well formed but its answer is more than the endpoint hands out (413 is about the request's own size)."""
-    if isinstance(error, MalformedQuery | QuerySyntaxError):
-        return 400, error_body("malformed query", str(error))
-    if isinstance(error, PolicyError):
-        return 403, error_body("query not allowed", str(error))
-    if isinstance(error, RowLimitExceeded):
-        return 422, error_body("too many results", str(error))
-    if isinstance(error, QueryTimeout):
-        return 503, error_body("query timeout", f"{error}; narrow the query down or add a LIMIT")
-    if isinstance(error, SandboxBusy):
-        return 503, error_body("busy", str(error))
-    if isinstance(error, WorkerFailed):
-        return 503, error_body("query failed", f"the server's query worker stopped: {error}")
-    return 503, error_body(
-        "query failed", f"the query engine failed on the server's side, not because of the query: {error}; try again"
-    )
+    return JSONResponse(body, status_code=status, headers=headers or None)
 
 
 async def _answer(request: Request, service: GraphService, query: str | None, formats: list[str]) -> Response:
@@ -194,7 +173,7 @@ async def _answer(request: Request, service: GraphService, query: str | None, fo
         async with service.sandbox.admit(client, timeout=service.settings.query_timeout):
             return await _query(request, service, query, accept, html, client)
     except Rejected as error:
-        return _rejected(request, service, query, error, html)
+        return _failed(request, service, query, error, html)
 
 
 async def _query(request: Request, service: GraphService, query: str, accept: str, html: bool, client: str) -> Response:
@@ -237,10 +216,7 @@ async def _query(request: Request, service: GraphService, query: str, accept: st
     except Rejected:
         raise
     except (MalformedQuery, PolicyError, StoreError) as error:
-        status, body = _failure(error, settings.query_timeout)
-        if html:
-            return _page(request, service, query, error=body, status=status)
-        return JSONResponse(body, status_code=status)
+        return _failed(request, service, query, error, html)
 
 
 def _once(params: Mapping[str, list[str]], *names: str) -> None:
@@ -262,7 +238,7 @@ def _refuse_dataset_params(params: Mapping[str, object]) -> None:
         )
 
 
-def _errors(*statuses: int) -> dict:
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The error responses of /sparql: JSON, or the query page (HTML) when a browser asked; 422 is the row limit
     as well as a parameter that does not fit the schema."""
     out = documented(*statuses)
@@ -287,6 +263,7 @@ def _errors(*statuses: int) -> dict:
 @router.get(
     "/sparql",
     name="sparql_get",
+    response_class=Response,
     summary="SPARQL 1.1 query (GET)",
     responses={200: {"content": {m: {} for m in ALL_FORMATS}}, **_errors(400, 403, 406, 413, 422, 429, 503)},
 )
@@ -306,6 +283,7 @@ async def sparql_get(
 @router.post(
     "/sparql",
     summary="SPARQL 1.1 query (POST form or application/sparql-query)",
+    response_class=Response,
     responses={200: {"content": {m: {} for m in ALL_FORMATS}}, **_errors(400, 403, 406, 413, 415, 422, 429, 503)},
     openapi_extra={
         "requestBody": {
@@ -348,7 +326,8 @@ async def sparql_post(request: Request, service: ServiceDep) -> Response:
             raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
         _once({"query": fields.get("query", []) + in_url["query"]}, "query")
         formats = fields.get("format", []) + in_url["format"]
-        return await _answer(request, service, (fields.get("query") or in_url["query"] or [None])[0], formats)
+        queries = fields.get("query") or in_url["query"]
+        return await _answer(request, service, queries[0] if queries else None, formats)
     if content_type == "application/sparql-update":
         raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
     raise ApiError(

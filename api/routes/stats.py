@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from api.catalogue import py, text
 from api.deps import CatalogueDep, ServiceDep
 from api.queries import load
+from api.schemas.service import StatsOut
 
 router = APIRouter(prefix="/api/stats", tags=["stats"])
 
 
-@router.get("", summary="Counts and the chats' analytics figures")
-def stats(service: ServiceDep, catalogue: CatalogueDep) -> dict:
+@router.get("", summary="Counts and the chats' analytics figures", response_model=StatsOut)
+def stats(service: ServiceDep, catalogue: CatalogueDep) -> dict[str, Any]:
     store = service.store
     classes = {str(r["class"]).rsplit("#", 1)[-1]: py(r["n"]) for r in store.query(load("class_counts")).rows}
     measurements = [
@@ -30,7 +33,7 @@ def stats(service: ServiceDep, catalogue: CatalogueDep) -> dict:
         }
         for r in store.query(load("measurements")).rows
     ]
-    rankings: dict[str, dict] = {}
+    rankings: dict[str, dict[str, Any]] = {}
     for r in store.query(load("rankings")).rows:
         iri = str(r["ranking"])
         ranking = rankings.setdefault(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
@@ -10,6 +10,8 @@ from api import lookups
 from api.catalogue import Catalogue, Theme
 from api.deps import TEXT_MAX, CatalogueDep, PageDep
 from api.errors import documented
+from api.schemas.common import Paged
+from api.schemas.themes import ThemeDetail, ThemeOut
 
 router = APIRouter(prefix="/api/themes", tags=["themes"])
 
@@ -18,10 +20,10 @@ def _count(catalogue: Catalogue, iris: list[str], kind: str) -> int:
     return len(set().union(*(catalogue.tagged[i][kind] for i in iris if i in catalogue.tagged)) if iris else set())
 
 
-def theme_json(catalogue: Catalogue, theme: Theme, depth: int = 0) -> dict:
+def theme_json(catalogue: Catalogue, theme: Theme, depth: int = 0) -> dict[str, Any]:
     """A theme with labels, links and counts; `depth` levels of narrower themes nested under 'children'."""
     below = catalogue.descendants(theme.iri)
-    out = {
+    out: dict[str, Any] = {
         "id": theme.slug,
         "iri": theme.iri,
         "url": catalogue.page(theme.iri),
@@ -46,12 +48,17 @@ def theme_json(catalogue: Catalogue, theme: Theme, depth: int = 0) -> dict:
     return out
 
 
-@router.get("", summary="The thesaurus as a tree (top concepts, narrower themes nested), with counts")
+@router.get(
+    "",
+    summary="The thesaurus as a tree (top concepts, narrower themes nested), with counts",
+    response_model=Paged[ThemeOut],
+    response_model_exclude_unset=True,
+)
 def list_themes(
     catalogue: CatalogueDep,
     page: PageDep,
     flat: Annotated[bool, Query(description="list every theme, not only the top ones")] = False,
-) -> dict:
+) -> dict[str, Any]:
     if flat:
         themes = sorted(catalogue.themes.values(), key=lambda t: t.label.casefold())
         return page.of([theme_json(catalogue, t) for t in themes])
@@ -62,13 +69,15 @@ def list_themes(
     "/{theme_id:path}",
     summary="One theme (by id or any label, any case) with its quotes, questions, resources",
     responses=documented(404),
+    response_model=ThemeDetail,
+    response_model_exclude_unset=True,
 )
 def get_theme(
     catalogue: CatalogueDep,
     page: PageDep,
     theme_id: Annotated[str, Path(max_length=TEXT_MAX, examples=["genba"])],
     include_narrower: bool = True,
-) -> dict:
+) -> dict[str, Any]:
     theme = lookups.theme(catalogue, theme_id)
     scope = set(catalogue.descendants(theme.iri) if include_narrower else [theme.iri])
     quotes = [q for q in catalogue.quotes if scope & set(catalogue.item_themes.get(q["iri"], ()))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
+from typing import Literal as OneOf
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -12,7 +13,8 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from api.deps import ServiceDep
-from api.negotiation import PageFormat, page_media
+from api.errors import documented
+from api.negotiation import page_media
 from api.routes.download import DUMPS
 from kg import iris
 from kg.sparql import formats as fmt
@@ -20,6 +22,8 @@ from kg.sparql import formats as fmt
 router = APIRouter(tags=["dataset"])
 VOID = Namespace("http://rdfs.org/ns/void#")
 OFFERED = [fmt.TURTLE, fmt.JSONLD, fmt.NTRIPLES, fmt.RDFXML]
+# the ?format= names of OFFERED (api.negotiation.PageFormat without html: VoID has no page)
+VoidFormat = OneOf["turtle", "ttl", "n3", "jsonld", "json-ld", "nt", "ntriples", "rdfxml", "rdf", "xml"]
 VOCABULARIES = ("foaf", "sioc", "org", "schema", "skos", "prov", "dcterms", "bibo")
 REPORT_RIGHTS = (
     "The report quoted here is the work of its author (report produced by Lou Waters for Warwick Business School); "
@@ -80,12 +84,22 @@ def void_graph(request: Request, service) -> Graph:
     return graph
 
 
-@router.get("/.well-known/void", summary="The dataset in VoID (Turtle, JSON-LD, N-Triples, RDF/XML by Accept)")
-@router.get("/void", summary="The dataset in VoID (the same as /.well-known/void)", include_in_schema=False)
+@router.get(
+    "/.well-known/void",
+    summary="The dataset in VoID (Turtle, JSON-LD, N-Triples, RDF/XML by Accept)",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m in OFFERED}}, **documented(406)},
+)
+@router.get(
+    "/void",
+    summary="The dataset in VoID (the same as /.well-known/void)",
+    include_in_schema=False,
+    response_class=Response,
+)
 def void(
     request: Request,
     service: ServiceDep,
-    format: Annotated[PageFormat | None, Query(description="overrides Accept")] = None,
+    format: Annotated[VoidFormat | None, Query(description="overrides Accept")] = None,
 ) -> Response:
     media = page_media(request.headers.get("accept"), format, OFFERED, "the dataset description")
     return Response(fmt.serialize_graph(void_graph(request, service), media), media_type=media)

@@ -168,7 +168,8 @@ class SearchIndex:
         author: str | None,
     ) -> tuple[str, list[object]]:
         """The SQL condition (and its bound values) for the match and the filters."""
-        where, args = ["docs MATCH ?"], [query.match()]
+        where: list[str] = ["docs MATCH ?"]
+        args: list[object] = [query.match()]
         for column, value in (("kind", kind), ("chat", chat), ("author", author)):
             if value is not None:
                 where.append(f"meta.{column} = ?")

@@ -37,7 +37,7 @@ def gexf_graph(ds: Dataset) -> nx.MultiDiGraph:
     for n in nodes:
         types = sorted(facts.qname(t) for t in facts.objects(n, RDF.type) if isinstance(t, URIRef))
         # a node built from several records may carry several labels or lines: pick one by rule, not by chance
-        lines = sorted(int(x) for x in facts.objects(n, QI.sourceLine))
+        lines = sorted(int(str(x)) for x in facts.objects(n, QI.sourceLine))
         labels = sorted(str(x) for x in facts.objects(n, RDFS.label))
         g.add_node(
             str(n), label=labels[0] if labels else str(n), types=" ".join(types), sourceLine=lines[0] if lines else -1
@@ -45,7 +45,7 @@ def gexf_graph(ds: Dataset) -> nx.MultiDiGraph:
     for s in nodes:
         for p, o in sorted(facts.predicate_objects(s), key=lambda po: (str(po[0]), str(po[1]))):
             if o in keep and p not in (RDF.type, PROV.wasDerivedFrom):
-                g.add_edge(str(s), str(o), key=facts.qname(p), label=facts.qname(p))
+                g.add_edge(str(s), str(o), key=facts.qname(str(p)), label=facts.qname(str(p)))
     return g
 
 

@@ -75,7 +75,7 @@ def _make_pylode_deterministic() -> None:
     if getattr(original, "_qikg_sorted", False):
         return
 
-    def intersperse(items, sep):  # type: ignore[no-untyped-def]
+    def intersperse(items, sep):
         if isinstance(items, set):
             items = sorted(items, key=str)
         return original(list(items), sep)

@@ -36,7 +36,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, cast
 
 from kg.sparql.isolation import cut_network, die_with_parent
 from kg.sparql.policy import CheckedQuery, MalformedQuery, PolicyError, check_query
@@ -63,9 +63,6 @@ class Rejected(StoreError):
     """The request was turned away before it ran, to keep the server's capacity: the client should retry after
     `retry_after` seconds (the Retry-After header)."""
 
-    status = 503
-    error = "busy"
-
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
@@ -78,12 +75,14 @@ class SandboxBusy(Rejected):
 class TooManyFromClient(Rejected):
     """One client address already has as many /sparql requests in as it may (HTTP 429)."""
 
-    status = 429
-    error = "too many requests"
-
 
 class ClientGone(StoreError):
     """The client disconnected while its query waited for a worker: nobody is left to answer."""
+
+
+class QueryFailed(StoreError):
+    """The query engine failed on a query for a reason of the server's (an engine error, a store out of reach), not
+    because of the query (HTTP 503)."""
 
 
 class WorkerFailed(StoreError):
@@ -509,7 +508,7 @@ class QuerySandbox:
         finally:
             self._idle.put(worker)
         if status == "ok":
-            checked, result = payload  # type: ignore[misc]
+            checked, result = cast(tuple[CheckedQuery, QueryResult], payload)
             return checked, result
         errors: dict[str, type[Exception]] = {
             "malformed": MalformedQuery,
@@ -517,7 +516,7 @@ class QuerySandbox:
             "too_many": RowLimitExceeded,
             "too_large": AnswerTooLarge,
             "out_of_memory": WorkerFailed,
-            "failed": StoreError,
+            "failed": QueryFailed,
         }
         raise errors[status](payload)
 

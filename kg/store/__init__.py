@@ -111,7 +111,7 @@ def reopen(spec: StoreSpec) -> Store:
         return store
     if spec.backend == "remote":
         return open_store("remote", remote=spec.remote)
-    store = open_store("oxigraph" if spec.backend.startswith("oxigraph") else spec.backend)
+    opened = open_store("oxigraph" if spec.backend.startswith("oxigraph") else spec.backend)
     if spec.source:
-        store.load(Path(spec.source))
-    return store
+        opened.load(Path(spec.source))
+    return opened

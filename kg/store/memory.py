@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 from rdflib import Dataset, URIRef, Variable
 
@@ -64,7 +65,7 @@ class RdflibStore:
         if dataset is None:
             raise StoreError("the store is empty: build the graph and load it first")
         deadline = Deadline(timeout)
-        init = {Variable(name): value for name, value in (bindings or {}).items()}
+        init: dict[str, Any] = {Variable(name): value for name, value in (bindings or {}).items()}
         try:
             result = dataset.query(sparql, initBindings=init or None)
         except Exception as error:  # rdflib raises pyparsing / its own errors for bad queries

@@ -63,7 +63,7 @@ _COUNT_DEFAULT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 def _count(store: ox.Store, query: str) -> int:
-    return int(next(iter(store.query(query)))["n"].value)  # type: ignore[index, arg-type]
+    return int(next(iter(store.query(query)))["n"].value)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -124,7 +124,7 @@ class _NQuadsAsTriples(io.RawIOBase):
         self._file.close()
         super().close()
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer) -> int:
         while not self._out:
             if self._stop.is_set():
                 return 0
@@ -268,7 +268,7 @@ def load_with_union(
         store.bulk_extend(_triples_of(source, fmt, skipped, stop))
         lap("union_s")
 
-    def run(task) -> None:  # type: ignore[no-untyped-def]
+    def run(task) -> None:
         try:
             task()
         except BaseException as error:  # noqa: BLE001 - re-raised in the calling thread
@@ -397,7 +397,9 @@ class OxigraphStore:
         store = self._require()
         deadline = Deadline(timeout)
         try:
-            substitutions = {ox.Variable(name): to_ox(value) for name, value in (bindings or {}).items()}
+            substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+                ox.Variable(name): to_ox(value) for name, value in (bindings or {}).items()
+            }
         except ValueError as error:
             raise InvalidBinding(str(error)) from None
         try:

@@ -46,7 +46,7 @@ class OxigraphServer:
             "timeout": 30.0,
         }
         values.update(overrides)
-        return RemoteSettings(**values)  # type: ignore[arg-type]
+        return RemoteSettings(**values)
 
     def clear(self) -> None:
         """Empty the server (every graph), so tests do not see each other's data."""

@@ -35,43 +35,30 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
-import httpx
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from kg.store.base import (
-    Deadline,
     InvalidBinding,
     QueryResult,
     QuerySyntaxError,
-    QueryTimeout,
     RemoteSettings,
     StoreError,
     StoreSpec,
     file_key,
     rdf_format,
 )
-from kg.store.convert import from_ox_result, to_ox
+from kg.store.convert import to_ox
+from kg.store.remote_graphs import GraphWriter
+from kg.store.remote_protocol import SparqlProtocol
 
 STORE_META = "https://w3id.org/qikg/graph/store-meta"
 UNION_GRAPH = "https://w3id.org/qikg/graph/union"  # the merge of the loaded graphs, the default graph of queries
 LAYOUT = 2  # 2: the load writes UNION_GRAPH; a server loaded by an older qikg is loaded again
 _META_NS = "https://w3id.org/qikg/store#"
-_INSERT_CHUNK = 20_000  # triples per INSERT DATA request when no Graph Store Protocol URL is given
-_RESULT_ACCEPT = (
-    "application/sparql-results+json, application/n-triples;q=0.9, application/n-quads;q=0.8, text/turtle;q=0.7"
-)
-_GRAPH_FORMATS = {
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
 
 
 # --- bound values as SPARQL terms ----------------------------------------------------------------------------------
@@ -106,7 +93,10 @@ def sparql_term(term: Node) -> str:
     except Exception as error:  # rdflib refuses some IRIs itself
         raise InvalidBinding(str(error)) from None
     try:
-        parsed = next(iter(_CHECKER.query(f"SELECT ?v WHERE {{ VALUES ?v {{ {text} }} }}")))["v"]
+        solutions = _CHECKER.query(f"SELECT ?v WHERE {{ VALUES ?v {{ {text} }} }}")
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise ValueError("not a SELECT answer")
+        parsed = next(iter(solutions))["v"]
         expected = to_ox(term)
     except (SyntaxError, ValueError, StopIteration) as error:
         raise InvalidBinding(f"cannot write {str(term)[:200]!r} as a SPARQL term: {error}") from None
@@ -200,39 +190,74 @@ def bind_values(sparql: str, bindings: Mapping[str, Node] | None) -> str:
 
 # --- results ---------------------------------------------------------------------------------------------------
 
-_RESULT_FORMATS = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
+
+# --- what a load recorded --------------------------------------------------------------------------------------------
 
 
-class _ResponseReader:
-    """A file-like view of a streaming HTTP body, so Oxigraph's parsers read results as they arrive."""
+@dataclass(frozen=True)
+class LoadRecord:
+    """What the last complete load wrote, as kept in the metadata graph `STORE_META` (never part of the union)."""
 
-    def __init__(self, response: httpx.Response) -> None:
-        self._chunks = response.iter_bytes()
-        self._buffer = b""
+    key: str | None = None
+    source: str | None = None
+    graphs: tuple[str, ...] = ()
+    count: int = 0
 
-    def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buffer) < size:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buffer += chunk
-        if size < 0:
-            out, self._buffer = self._buffer, b""
-        else:
-            out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out
+    def facts(self) -> list[ox.Triple]:
+        meta = ox.NamedNode(STORE_META)
+        integer = ox.NamedNode(str(XSD.integer))
+        facts = [
+            ox.Triple(meta, ox.NamedNode(_META_NS + "key"), ox.Literal(self.key or "")),
+            ox.Triple(meta, ox.NamedNode(_META_NS + "layout"), ox.Literal(str(LAYOUT), datatype=integer)),
+            ox.Triple(meta, ox.NamedNode(_META_NS + "source"), ox.Literal(self.source or "")),
+            ox.Triple(meta, ox.NamedNode(_META_NS + "triples"), ox.Literal(str(self.count), datatype=integer)),
+        ]
+        return facts + [ox.Triple(meta, ox.NamedNode(_META_NS + "graph"), ox.NamedNode(g)) for g in self.graphs]
+
+    @classmethod
+    def read(cls, protocol: SparqlProtocol) -> LoadRecord:
+        """What the last complete load recorded on the server (nothing when the server is empty or unreachable)."""
+        query = f"SELECT ?p ?o WHERE {{ GRAPH <{STORE_META}> {{ <{STORE_META}> ?p ?o }} }}"
+        try:
+            rows = protocol.query(query, (), None, None).rows
+        except StoreError:
+            return cls()
+        meta: dict[str, list[Node]] = defaultdict(list)
+        for row in rows:
+            meta[str(row["p"]).removeprefix(_META_NS)].append(row["o"])
+        if not meta.get("key") or [str(v) for v in meta.get("layout", [])] != [str(LAYOUT)]:
+            return cls()  # no complete load, or one by an older qikg without the union graph: load again
+        return cls(
+            str(meta["key"][0]),
+            str(meta["source"][0]) if meta.get("source") else None,
+            tuple(sorted(str(g) for g in meta.get("graph", []))),
+            int(str(meta["triples"][0])) if meta.get("triples") else 0,
+        )
+
+
+def read_dump(source: Path, fmt: ox.RdfFormat) -> dict[str, list[ox.Triple]]:
+    """The triples of a dump by named graph; a triple outside a named graph, or in a reserved graph, is refused."""
+    by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
+    for quad in ox.parse(path=str(source), format=fmt):
+        if not isinstance(quad.graph_name, ox.NamedNode):
+            raise ValueError(
+                f"{source.name} has triples outside a named graph: the remote store loads "
+                "named graphs only (the union of them is the default graph)"
+            )
+        by_graph[quad.graph_name.value].append(quad.triple)
+    for reserved in (STORE_META, UNION_GRAPH):
+        if reserved in by_graph:
+            raise ValueError(f"{source.name} uses the reserved graph {reserved}")
+    return by_graph
 
 
 # --- the store -----------------------------------------------------------------------------------------------------
 
 
 class RemoteStore:
-    """A SPARQL 1.1 server over HTTP, answering exactly like the embedded stores."""
+    """A SPARQL 1.1 server over HTTP, answering exactly like the embedded stores: queries through `SparqlProtocol`
+    (kg/store/remote_protocol.py), graphs written by `GraphWriter` (kg/store/remote_graphs.py), the load's record
+    in the server's metadata graph (`LoadRecord`)."""
 
     backend = "remote"
 
@@ -240,30 +265,14 @@ class RemoteStore:
         if not settings.query_url:
             raise ValueError("the remote store needs a query URL (QIKG_REMOTE_QUERY_URL)")
         self.settings = settings
-        self._client = httpx.Client(auth=settings.auth(), timeout=settings.timeout, follow_redirects=False)
+        self.protocol = SparqlProtocol(settings)
+        self.graphs = GraphWriter(self.protocol)
         self._lock = threading.Lock()
-        self._key: str | None = None
-        self._source: str | None = None
-        self._graphs: list[str] = []
-        self._count = 0
-        self._read_meta()
-
-    # -- HTTP --------------------------------------------------------------------------------------------------------
-
-    def _request(self, method: str, url: str, *, timeout: float | None = None, **kwargs) -> httpx.Response:
-        try:
-            response = self._client.request(method, url, timeout=timeout or self.settings.timeout, **kwargs)
-        except httpx.TimeoutException:
-            raise QueryTimeout(
-                f"the SPARQL server did not answer within {timeout or self.settings.timeout:g} s"
-            ) from None
-        except httpx.HTTPError as error:
-            raise StoreError(f"cannot reach the SPARQL server at {url}: {type(error).__name__}: {error}") from None
-        if response.status_code in (401, 403):
-            raise StoreError(f"the SPARQL server at {url} refused the credentials (HTTP {response.status_code})")
-        return response
+        self._record = LoadRecord.read(self.protocol)
 
     def _dataset_params(self, sparql: str) -> list[tuple[str, str]]:
+        """The dataset a query is asked over: the union graph as its default graph and every loaded graph as a
+        named one (in "dataset" mode, unless the query names its own dataset)."""
         if self.settings.union != "dataset":
             return []
         try:
@@ -271,43 +280,7 @@ class RemoteStore:
                 return []
         except QuerySyntaxError:
             return []  # let the server report the syntax error
-        return [("default-graph-uri", UNION_GRAPH)] + [("named-graph-uri", g) for g in self._graphs]
-
-    def _send_query(self, sparql: str, timeout: float | None, dataset: bool = True) -> httpx.Response:
-        """POST the query (form-encoded) and return the open, streaming response; the caller closes it."""
-        form = [("query", sparql)] + (self._dataset_params(sparql) if dataset else [])
-        request = self._client.build_request(
-            "POST",
-            self.settings.query_url,
-            content=urlencode(form),
-            headers={"Accept": _RESULT_ACCEPT, "Content-Type": "application/x-www-form-urlencoded"},
-            timeout=timeout or self.settings.timeout,
-        )
-        try:
-            response = self._client.send(request, stream=True)
-        except httpx.TimeoutException:
-            raise QueryTimeout(
-                f"the SPARQL server did not answer within {timeout or self.settings.timeout:g} s"
-            ) from None
-        except httpx.HTTPError as error:
-            raise StoreError(
-                f"cannot reach the SPARQL server at {self.settings.query_url}: {type(error).__name__}: {error}"
-            ) from None
-        if response.status_code >= 400:
-            try:
-                message = response.read().decode("utf-8", "replace").strip()[:2000]
-            except httpx.HTTPError:
-                message = ""
-            finally:
-                response.close()
-            if response.status_code == 400:
-                raise QuerySyntaxError(message or "the server refused the query (HTTP 400)")
-            if response.status_code in (401, 403):
-                raise StoreError(f"the SPARQL server refused the credentials (HTTP {response.status_code})")
-            raise StoreError(f"the SPARQL server answered HTTP {response.status_code}: {message[:500]}")
-        return response
-
-    # -- Store protocol ----------------------------------------------------------------------------------------------
+        return [("default-graph-uri", UNION_GRAPH)] + [("named-graph-uri", g) for g in self._record.graphs]
 
     def query(
         self,
@@ -319,167 +292,39 @@ class RemoteStore:
         byte_limit: int | None = None,
     ) -> QueryResult:
         text = bind_values(sparql, bindings)
-        return self._run(text, timeout, row_limit, byte_limit=byte_limit)
-
-    def _run(
-        self,
-        sparql: str,
-        timeout: float | None,
-        row_limit: int | None,
-        dataset: bool = True,
-        byte_limit: int | None = None,
-    ) -> QueryResult:
-        """Send and read the answer as it streams in, so a row, size or time limit stops a huge answer early."""
-        deadline = Deadline(timeout)
-        response = self._send_query(sparql, timeout, dataset)
-        try:
-            return self._parse(response, row_limit, deadline, byte_limit)
-        except httpx.TimeoutException:
-            raise QueryTimeout(
-                f"the SPARQL server did not finish within {timeout or self.settings.timeout:g} s"
-            ) from None
-        except httpx.HTTPError as error:
-            raise StoreError(f"the SPARQL server broke off its answer: {type(error).__name__}: {error}") from None
-        except (SyntaxError, OSError) as error:
-            raise StoreError(f"the SPARQL server's answer does not parse: {error}") from None
-        finally:
-            response.close()
-
-    def _parse(
-        self, response: httpx.Response, row_limit: int | None, deadline: Deadline, byte_limit: int | None = None
-    ) -> QueryResult:
-        mime = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = _ResponseReader(response)
-        if mime in _RESULT_FORMATS:
-            return from_ox_result(
-                ox.parse_query_results(body, format=_RESULT_FORMATS[mime]), row_limit, deadline, byte_limit
-            )
-        if mime in _GRAPH_FORMATS:
-            return from_ox_result(ox.parse(body, format=_GRAPH_FORMATS[mime]), row_limit, deadline, byte_limit)
-        raise StoreError(f"the SPARQL server answered in an unexpected format: {mime or 'no content type'}")
+        return self.protocol.query(text, self._dataset_params(text), timeout, row_limit, byte_limit)
 
     def load(self, source: Path, key: str | None = None) -> None:
         """PUT every named graph of the dump, drop the graphs it no longer has, then record the load."""
         source = Path(source)
         fmt = rdf_format(source)
         key = key or file_key(source)
-        by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
-        for quad in ox.parse(path=str(source), format=fmt):
-            if not isinstance(quad.graph_name, ox.NamedNode):
-                raise ValueError(
-                    f"{source.name} has triples outside a named graph: the remote store loads "
-                    "named graphs only (the union of them is the default graph)"
-                )
-            by_graph[quad.graph_name.value].append(quad.triple)
-        for reserved in (STORE_META, UNION_GRAPH):
-            if reserved in by_graph:
-                raise ValueError(f"{source.name} uses the reserved graph {reserved}")
-        previous = set(self._server_graphs())
-        self._put_graph(STORE_META, [])  # no key while the load runs: an interrupted load is seen as incomplete
+        by_graph = read_dump(source, fmt)
+        previous = set(self.graphs.names())
+        self.graphs.put(STORE_META, [])  # no key while the load runs: an interrupted load is seen as incomplete
         for graph in sorted(by_graph):
-            self._put_graph(graph, by_graph[graph])
+            self.graphs.put(graph, by_graph[graph])
         kept = {STORE_META} | ({UNION_GRAPH} if self.settings.union == "dataset" else set())
         for graph in sorted(previous - set(by_graph) - kept):
-            self._delete_graph(graph)
+            self.graphs.delete(graph)
         if self.settings.union == "dataset":
-            self._put_graph(UNION_GRAPH, list(dict.fromkeys(t for triples in by_graph.values() for t in triples)))
-        graphs = sorted(by_graph)
-        count = sum(len(t) for t in by_graph.values())
-        meta = ox.NamedNode(STORE_META)
-        facts = [
-            ox.Triple(meta, ox.NamedNode(_META_NS + "key"), ox.Literal(key)),
-            ox.Triple(
-                meta,
-                ox.NamedNode(_META_NS + "layout"),
-                ox.Literal(str(LAYOUT), datatype=ox.NamedNode(str(XSD.integer))),
-            ),
-            ox.Triple(meta, ox.NamedNode(_META_NS + "source"), ox.Literal(str(source))),
-            ox.Triple(
-                meta,
-                ox.NamedNode(_META_NS + "triples"),
-                ox.Literal(str(count), datatype=ox.NamedNode(str(XSD.integer))),
-            ),
-        ]
-        facts += [ox.Triple(meta, ox.NamedNode(_META_NS + "graph"), ox.NamedNode(g)) for g in graphs]
-        self._put_graph(STORE_META, facts)
+            self.graphs.put(UNION_GRAPH, list(dict.fromkeys(t for triples in by_graph.values() for t in triples)))
+        record = LoadRecord(key, str(source), tuple(sorted(by_graph)), sum(len(t) for t in by_graph.values()))
+        self.graphs.put(STORE_META, record.facts())
         with self._lock:
-            self._key, self._source, self._graphs, self._count = key, str(source), graphs, count
-
-    def _server_graphs(self) -> list[str]:
-        rows = self._run("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", None, None, dataset=False).rows
-        return [str(row["g"]) for row in rows if isinstance(row.get("g"), URIRef)]
-
-    def _put_graph(self, graph: str, triples: list[ox.Triple]) -> None:
-        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-        if self.settings.gsp_url:
-            response = self._request(
-                "PUT",
-                self.settings.gsp_url,
-                params={"graph": graph},
-                content=body,
-                headers={"Content-Type": "application/n-triples"},
-                timeout=max(self.settings.timeout, 300.0),
-            )
-            if response.status_code >= 400:
-                raise StoreError(
-                    f"the Graph Store refused graph {graph}: HTTP {response.status_code} {response.text[:300]}"
-                )
-            return
-        self._update(f"DROP SILENT GRAPH <{graph}>")
-        lines = body.decode("utf-8").splitlines()
-        for start in range(0, len(lines), _INSERT_CHUNK):
-            chunk = "\n".join(lines[start : start + _INSERT_CHUNK])
-            self._update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{chunk}\n}} }}")
-
-    def _delete_graph(self, graph: str) -> None:
-        if self.settings.gsp_url:
-            response = self._request("DELETE", self.settings.gsp_url, params={"graph": graph})
-            if response.status_code >= 400 and response.status_code != 404:
-                raise StoreError(f"the Graph Store did not delete graph {graph}: HTTP {response.status_code}")
-            return
-        self._update(f"DROP SILENT GRAPH <{graph}>")
-
-    def _update(self, update: str) -> None:
-        if not self.settings.update_url:
-            raise StoreError(
-                "loading a remote store needs a Graph Store URL (QIKG_REMOTE_GSP_URL) or an update "
-                "URL (QIKG_REMOTE_UPDATE_URL)"
-            )
-        response = self._request(
-            "POST", self.settings.update_url, data={"update": update}, timeout=max(self.settings.timeout, 300.0)
-        )
-        if response.status_code >= 400:
-            raise StoreError(f"the SPARQL server refused an update: HTTP {response.status_code} {response.text[:300]}")
-
-    def _read_meta(self) -> None:
-        """What the last complete load recorded on the server (nothing when the server is empty or unreachable)."""
-        query = f"SELECT ?p ?o WHERE {{ GRAPH <{STORE_META}> {{ <{STORE_META}> ?p ?o }} }}"
-        try:
-            rows = self._run(query, None, None, dataset=False).rows
-        except StoreError:
-            return
-        meta: dict[str, list[Node]] = defaultdict(list)
-        for row in rows:
-            meta[str(row["p"]).removeprefix(_META_NS)].append(row["o"])
-        if not meta.get("key") or [str(v) for v in meta.get("layout", [])] != [str(LAYOUT)]:
-            return  # no complete load, or one by an older qikg without the union graph: load again
-        with self._lock:
-            self._key = str(meta["key"][0])
-            self._source = str(meta["source"][0]) if meta.get("source") else None
-            self._graphs = sorted(str(g) for g in meta.get("graph", []))
-            self._count = int(meta["triples"][0]) if meta.get("triples") else 0
+            self._record = record
 
     def loaded_key(self) -> str | None:
-        return self._key
+        return self._record.key
 
     def triple_count(self) -> int:
-        return self._count
+        return self._record.count
 
     def named_graphs(self) -> list[str]:
-        return list(self._graphs)
+        return list(self._record.graphs)
 
     def spec(self) -> StoreSpec:
-        return StoreSpec("remote", self.settings.query_url, self._source, remote=self.settings)
+        return StoreSpec("remote", self.settings.query_url, self._record.source, remote=self.settings)
 
     def close(self) -> None:
-        self._client.close()
+        self.protocol.close()

@@ -210,7 +210,7 @@ def test_a_person_in_two_chats_is_one_row_on_a_remote_server_too(server, tmp_pat
 def test_a_server_loaded_without_the_merged_graph_is_loaded_again(remote, server) -> None:
     server_meta = "https://w3id.org/qikg/graph/store-meta"
     layout = "<https://w3id.org/qikg/store#layout>"
-    remote._update(f"DELETE WHERE {{ GRAPH <{server_meta}> {{ <{server_meta}> {layout} ?v }} }}")
+    remote.protocol.update(f"DELETE WHERE {{ GRAPH <{server_meta}> {{ <{server_meta}> {layout} ?v }} }}")
     assert RemoteStore(server.settings()).loaded_key() is None  # so the app loads it again
 
 

@@ -1,0 +1,155 @@
+"""The chats, their questions and quotes, and the resources with why each carries its themes: one entry each, as
+the list routes answer them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from api.catalogue.values import Ids, add_once, py, text
+from api.queries import load
+from kg.store import Store
+
+
+@dataclass(frozen=True)
+class ThemeReason:
+    """Why a resource carries a theme: an assignment's reason (label / question / curated), or a quote about it."""
+
+    theme: str
+    reason: str | None
+    matched_label: str | None = None
+    via_question: str | None = None
+    note: str | None = None
+    via_quote: str | None = None
+    strength: str | None = None
+    context: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict) -> ThemeReason:
+        """From a row with ?theme ?reason ?matchedLabel ?viaQuestion ?note ?viaQuote ?strength ?matchedContext (all
+        but the first two optional)."""
+        return cls(
+            str(row["theme"]),
+            text(row.get("reason")),
+            text(row.get("matchedLabel")),
+            text(row.get("viaQuestion")),
+            text(row.get("note")),
+            text(row.get("viaQuote")),
+            text(row.get("strength")),
+            text(row.get("matchedContext")),
+        )
+
+
+def read_chats(store: Store, ids: Ids) -> dict[str, dict]:
+    chats: dict[str, dict] = {}
+    for row in store.query(load("chats")).rows:
+        iri = str(row["chat"])
+        chats.setdefault(
+            iri,
+            {
+                "id": ids.local_id(iri, "chat"),
+                "iri": iri,
+                "label": text(row.get("label")),
+                "date": text(row.get("date")),
+                "url": ids.page(iri),
+            },
+        )
+    return chats
+
+
+def read_questions(store: Store, ids: Ids) -> dict[str, dict]:
+    """The questions by IRI, in the order the store lists them."""
+    seen: dict[str, dict] = {}
+    for row in store.query(load("questions")).rows:
+        iri = str(row["question"])
+        if iri in seen:
+            continue
+        seen[iri] = {
+            "id": ids.local_id(iri, "question"),
+            "iri": iri,
+            "url": ids.page(iri),
+            "number": py(row["number"]),
+            "text": text(row.get("text")),
+            "chat": ids.chat_id(text(row.get("chat"))),
+            "asked_by": text(row.get("askedByHandle")),
+        }
+    return seen
+
+
+def read_quotes(
+    store: Store, ids: Ids, questions: list[dict], item_themes: dict[str, set[str]]
+) -> tuple[list[dict], dict[str, dict]]:
+    """The quotes sorted by chat and number, and the same by IRI."""
+    quotes: dict[str, dict] = {}
+    for row in store.query(load("quotes")).rows:
+        iri = str(row["quote"])
+        quote = quotes.setdefault(
+            iri,
+            {
+                "id": ids.local_id(iri, "quote"),
+                "iri": iri,
+                "url": ids.page(iri),
+                "kinds": [],
+                "number": py(row.get("number")),
+                "text": text(row.get("text")),
+                "author": text(row.get("handle")),
+                "author_iri": text(row.get("author")),
+                "question": text(row.get("question")),
+                "date": text(row.get("date")),
+                "chat": ids.chat_id(text(row.get("chat"))),
+            },
+        )
+        kind = str(row["type"]).rsplit("#", 1)[-1]
+        add_once(quote["kinds"], kind)
+    numbers = {q["iri"]: q["number"] for q in questions}
+    for quote in quotes.values():
+        quote["kind"] = next((k for k in quote["kinds"] if k != "Quote"), "Quote")
+        del quote["kinds"]
+        quote["question_number"] = numbers.get(quote["question"]) if quote["question"] else None
+        quote["themes"] = sorted(ids.local_id(t, "theme") for t in item_themes.get(quote["iri"], ()))
+    ordered = sorted(quotes.values(), key=lambda q: (q["chat"] or "", q["number"] or 0, q["iri"]))
+    return ordered, quotes
+
+
+def read_resources(store: Store, ids: Ids, item_themes: dict[str, set[str]]) -> dict[str, dict]:
+    resources: dict[str, dict] = {}
+    for row in store.query(load("resources")).rows:
+        iri = str(row["resource"])
+        res = resources.setdefault(
+            iri,
+            {
+                "id": ids.local_id(iri, "resource"),
+                "iri": iri,
+                "url": ids.page(iri),
+                "title": None,
+                "type": None,
+                "issued": None,
+                "link": None,
+                "doi": None,
+                "core": False,
+                "creators": [],
+                "shared_by": [],
+            },
+        )
+        for key, var in (("title", "title"), ("type", "type"), ("issued", "issued"), ("link", "url"), ("doi", "doi")):
+            res[key] = res[key] or text(row.get(var))
+        res["core"] = res["core"] or bool(py(row.get("core")))
+        add_once(res["creators"], text(row.get("creator")))
+        add_once(res["shared_by"], text(row.get("sharedByHandle")))
+    for res in resources.values():
+        res["themes"] = sorted(ids.local_id(t, "theme") for t in item_themes.get(res["iri"], ()))
+    return resources
+
+
+def read_resource_reasons(store: Store) -> tuple[dict[str, list[ThemeReason]], dict[str, set[str]]]:
+    """The theme index: for each resource why it carries each theme (each reason once), for each theme its
+    resources."""
+    reasons: dict[str, list[ThemeReason]] = defaultdict(list)
+    by_theme: dict[str, set[str]] = defaultdict(set)
+    for row in store.query(load("resource_reasons")).rows:
+        iri = str(row["resource"])
+        found = ThemeReason.from_row(row)
+        if found not in reasons[iri]:
+            reasons[iri].append(found)
+        by_theme[found.theme].add(iri)
+    return reasons, by_theme

@@ -1,0 +1,90 @@
+"""Participants (found by handle or alias) and organisations (found by id or any name)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from api.catalogue.values import Ids, add_once, fold, py, suggest, text
+from api.queries import load
+from kg.store import Store
+
+
+@dataclass
+class Participant:
+    iri: str
+    handle: str
+    aliases: list[str] = field(default_factory=list)
+    display_names: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    organisation_account: bool = False
+
+
+@dataclass
+class Organisation:
+    iri: str
+    slug: str
+    label: str
+    kind: str | None = None
+    alt_names: list[str] = field(default_factory=list)
+    parents: list[str] = field(default_factory=list)
+
+
+class Participants:
+    """The accounts by IRI, and every handle and alias (any case, with or without '@') as a look-up key."""
+
+    def __init__(self, store: Store) -> None:
+        self.participants: dict[str, Participant] = {}
+        self.keys: dict[str, str] = {}
+        for row in store.query(load("participants")).rows:
+            iri = str(row["participant"])
+            person = self.participants.setdefault(iri, Participant(iri, str(row["handle"])))
+            add_once(person.aliases, text(row.get("alias")))
+            add_once(person.display_names, text(row.get("displayName")))
+            add_once(person.names, text(row.get("name")))
+            add_once(person.roles, text(row.get("role")))
+            person.organisation_account = person.organisation_account or bool(py(row.get("orgAccount")))
+        for person in self.participants.values():
+            for alias in person.aliases:
+                self.keys.setdefault(fold(alias.lstrip("@")), person.iri)
+        for person in self.participants.values():  # canonical handles win over aliases
+            self.keys[fold(person.handle)] = person.iri
+
+    def resolve(self, handle: str) -> Participant | None:
+        """A participant by handle or alias, any case, with or without '@'."""
+        iri = self.keys.get(fold(handle.strip().lstrip("@")))
+        return self.participants.get(iri) if iri else None
+
+    def suggestions(self, handle: str) -> list[str]:
+        choices = sorted(
+            {p.handle for p in self.participants.values()} | {a for p in self.participants.values() for a in p.aliases}
+        )
+        return suggest(handle.lstrip("@"), choices)
+
+
+class Organisations:
+    """The organisations by IRI, and their ids, IRIs and names (any case) as look-up keys."""
+
+    def __init__(self, store: Store, ids: Ids) -> None:
+        self.organisations: dict[str, Organisation] = {}
+        self.keys: dict[str, str] = {}
+        for row in store.query(load("organisations")).rows:
+            iri = str(row["organisation"])
+            slug = ids.local_id(iri, "organisation")
+            org = self.organisations.setdefault(iri, Organisation(iri, slug, text(row.get("label")) or slug))
+            org.kind = org.kind or text(row.get("kind"))
+            add_once(org.alt_names, text(row.get("altName")))
+            add_once(org.parents, text(row.get("parent")))
+        for org in self.organisations.values():
+            for key in [org.slug, org.iri, org.label, *org.alt_names]:
+                self.keys.setdefault(fold(key), org.iri)
+
+    def resolve(self, needle: str) -> Organisation | None:
+        iri = self.keys.get(fold(needle))
+        return self.organisations.get(iri) if iri else None
+
+    def suggestions(self, needle: str) -> list[str]:
+        return suggest(
+            needle,
+            sorted({o.slug for o in self.organisations.values()} | {o.label for o in self.organisations.values()}),
+        )
