@@ -75,7 +75,7 @@ def input_ntriples(ds: Dataset, store: ox.Store | None = None) -> bytes:
     (`kg.checks.validate.quality_store`): dumping it takes milliseconds where rdflib takes a few hundred.
     """
     if store is not None and not any(len(ctx) for ctx in ds.graphs() if ctx.identifier == INFERRED_GRAPH):
-        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
     else:
         data = b"".join(ctx.serialize(format="nt", encoding="utf-8") for ctx in _input_graphs(ds))
     return b"".join(
@@ -135,7 +135,7 @@ def explain_inconsistency(graph: Graph) -> list[Finding]:
                     Finding(
                         "Violation",
                         str(node),
-                        f"owl:disjointWith {graph.qname(a)} / {graph.qname(b)}",
+                        f"owl:disjointWith {graph.qname(str(a))} / {graph.qname(str(b))}",
                         "typed with two disjoint classes",
                         source_line(graph, node),
                         "reasoner",
@@ -149,7 +149,7 @@ def explain_inconsistency(graph: Graph) -> list[Finding]:
                     Finding(
                         "Violation",
                         str(node),
-                        f"owl:FunctionalProperty {graph.qname(prop)}",
+                        f"owl:FunctionalProperty {graph.qname(str(prop))}",
                         f"{len(values)} different values",
                         source_line(graph, node),
                         "reasoner",
@@ -316,7 +316,7 @@ class Reasoning:
         return self._result
 
     def _finish(self) -> ReasonResult:
-        assert self.process is not None
+        assert self.process is not None and self.folder is not None
         self._watcher.join()
         code = self.process.returncode
         self.timings["reason_hermit_s"] = round(self._ended - self.started, 3)

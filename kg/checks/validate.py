@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
-from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import BNode, Node
@@ -83,7 +83,7 @@ def data_graph(ds: Dataset) -> Graph:
 
 
 def source_line(graph: Graph, node: Node) -> int | None:
-    lines = [int(x) for x in graph.objects(node, QI.sourceLine)]
+    lines = [int(x) for x in graph.objects(node, QI.sourceLine) if isinstance(x, Literal)]
     return min(lines) if lines else None
 
 
@@ -181,7 +181,9 @@ def qc_findings(ds: Dataset, qc_dir: Path = QC_DIR, *, store: ox.Store | None = 
     """
     store = quality_store(ds) if store is None else store
     lines: dict[str, int] = {}
-    for row in store.query(f"SELECT ?s (MIN(?l) AS ?line) WHERE {{ ?s <{QI.sourceLine}> ?l }} GROUP BY ?s"):
+    solutions = store.query(f"SELECT ?s (MIN(?l) AS ?line) WHERE {{ ?s <{QI.sourceLine}> ?l }} GROUP BY ?s")
+    assert isinstance(solutions, ox.QuerySolutions)  # a SELECT
+    for row in solutions:
         lines[_term(row["s"])] = int(_term(row["line"]))
     findings = []
     for path in sorted(qc_dir.glob("*.rq")):

@@ -100,8 +100,8 @@ def parse_date(text: str, year: int) -> dt.date:
     if "," in text:
         mon, day, yr = text.replace(",", "").split()
         return dt.date(int(yr), MONTHS[mon], int(day))
-    day, mon, *yr = text.split()
-    return dt.date(int(yr[0]) if yr else year, MONTHS[mon], int(day))
+    day, mon, *rest = text.split()
+    return dt.date(int(rest[0]) if rest else year, MONTHS[mon], int(day))
 
 
 def is_counts(text: str) -> bool:
@@ -124,7 +124,7 @@ def parse_counts(texts: list[str]) -> list[EngagementCount]:
                         position=len(out) + 1,
                         icon=icon,
                         value=int(num.replace(",", "")) if num else None,
-                        metric=ICON_METRIC[icon],  # type: ignore[arg-type]
+                        metric=ICON_METRIC[icon],
                     )
                 )
     return out

@@ -16,6 +16,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, overload
 
 from kg.extract import cards as cardlib
 from kg.extract import narrative
@@ -124,6 +125,21 @@ class Doc:
         """The last line of the section whose heading is on `start`: the line before the next section heading."""
         later = [n for n in (self.heading(s.heading) for s in SECTIONS) if n is not None and n > start]
         return (min(later) - 1) if later else self.n
+
+    @overload
+    def find(
+        self,
+        pattern: str,
+        start: int = 1,
+        end: int | None = None,
+        required: Literal[True] = True,
+        what: str = "report",
+    ) -> tuple[int, re.Match[str]]: ...
+
+    @overload
+    def find(
+        self, pattern: str, start: int = 1, end: int | None = None, *, required: bool, what: str = "report"
+    ) -> tuple[int, re.Match[str]] | None: ...
 
     def find(
         self, pattern: str, start: int = 1, end: int | None = None, required: bool = True, what: str = "report"
@@ -269,7 +285,7 @@ def parse_panel(doc: Doc, orgs: list[Organisation]) -> list[Person]:
     found = doc.find(r"^Join our panel", required=False)
     if not found:
         return []
-    people = []
+    people: list[Person] = []
     for n in range(found[0] + 1, doc.n + 1):
         text = doc.text(n)
         m = re.match(r"^- (?P<body>.+?),? @(?P<handle>\w+)$", text)
@@ -338,7 +354,7 @@ def _printed(doc: Doc, names: list[str]) -> int | None:
 def load_organisations(doc: Doc, warnings: list[str], extra: list[dict] | None = None) -> list[Organisation]:
     """The organisations of kg/data/organisations.yaml (and the report's own curation) that this report prints,
     each at the first line that prints its name or an alternative name; the others are not this report's."""
-    orgs = []
+    orgs: list[Organisation] = []
     for item in [*(_load("organisations.yaml") or []), *(extra or [])]:
         item = {k: v for k, v in item.items() if k != "reason"}
         line = _printed(doc, [item["name"], *item.get("alt_names", [])])
@@ -549,7 +565,7 @@ def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
             continue
         n, m = found
         text = doc.text(n)
-        tool = re.search(r"\((?:[\w\s]+ )?(?:from|data from) (?P<tool>[A-Z][\w ]+?)\)", text)
+        named = re.search(r"\((?:[\w\s]+ )?(?:from|data from) (?P<tool>[A-Z][\w ]+?)\)", text)
         with reading(n, f"measurements.{slug}", m["v"]):
             value = _number(m["v"])
         period = (
@@ -565,7 +581,7 @@ def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
                 value=value,
                 qualifier=(m.groupdict().get("q") or "").strip().lower() or None,
                 unit=unit,
-                measured_by=tool["tool"].strip() if tool else None,
+                measured_by=named["tool"].strip() if named else None,
                 period_start=period[0],
                 period_end=period[1],
                 period_label=period[2],
@@ -581,7 +597,7 @@ def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
         with reading(tb[0], "measurements.period_start", m[0]):
             s = dt.date(int(m["y1"]), int(m["m1"]), int(m["d1"]))
             e = dt.date(int(m["y2"]), int(m["m2"]), int(m["d2"]))
-        tool = "Tweet Binder" if tool_line and doc.find(r"\(Tweetbinder\)", required=False) else None
+        tool = "Tweet Binder" if tool_line and doc.find(r"\(Tweetbinder\)", required=False) is not None else None
         for slug, key, label, unit in [
             ("hashtag-tweets", "t", "tweets with the hashtag", "tweets"),
             ("hashtag-users", "u", "users of the hashtag", "users"),
@@ -638,7 +654,7 @@ def parse_influencers(doc: Doc) -> list[InfluencerRank]:
                         value=int(value.replace(",", "")),
                         unit=unit,
                     )
-                )  # type: ignore[arg-type]
+                )
     return out
 
 
@@ -847,7 +863,7 @@ def load_curation(doc: Doc) -> Curation:
     data = data or {}
     cur = Curation(path=path, index=index, organisations=list(data.get("organisations") or []))
     for i, item in enumerate(data.get("resources") or []):
-        loc = ("resources", i)
+        loc: tuple[str | int, ...] = ("resources", i)
         line = _anchor(doc, cur, item["at"], (*loc, "at"))
         discussed = [
             _anchor(doc, cur, a, (*loc, "discussed_at", j)) for j, a in enumerate(item.get("discussed_at", []))
@@ -1005,7 +1021,9 @@ def check_layout(doc: Doc) -> list[str]:
                 "(truncated?)"
             )
             first_sign_off = doc.find(SIGN_OFF, required=False)
-            signed_off = bool(re.match(SIGN_OFF, doc.text(last))) and bool(first_sign_off) and first_sign_off[0] < last
+            signed_off = (
+                bool(re.match(SIGN_OFF, doc.text(last))) and first_sign_off is not None and first_sign_off[0] < last
+            )
             if not section.required and (after or signed_off):  # this chat's report has no such part: none read
                 warnings.append(f"{doc.path}:1: {section.heading}: no such section (it would give {section.holds})")
                 continue
@@ -1066,8 +1084,8 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
     orgs = load_organisations(doc, warnings, cur.organisations)
     for i, item in enumerate(cur.organisations):  # the report's own organisations must be printed in it
         if not any(o.slug == item["slug"] for o in orgs):
-            names = " or ".join(repr(x) for x in [item["name"], *item.get("alt_names", [])])
-            cur.problems.append(f"{cur.where(('organisations', i))}: {doc.path.name} prints neither {names}")
+            printed = " or ".join(repr(x) for x in [item["name"], *item.get("alt_names", [])])
+            cur.problems.append(f"{cur.where(('organisations', i))}: {doc.path.name} prints neither {printed}")
     chat = parse_chat(doc, orgs)
     cards = cardlib.find_cards(doc.lines, chat.date.year)
     panel = parse_panel(doc, orgs)

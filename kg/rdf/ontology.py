@@ -107,7 +107,7 @@ def label_index() -> list[tuple[str, URIRef, LabelKind]]:
         for predicate, kind in _LABEL_KINDS:
             for label in graph.objects(theme, predicate):
                 if isinstance(label, RdfLiteral) and label.language in (None, "en"):
-                    rows.append((str(label), URIRef(theme), kind))
+                    rows.append((str(label), URIRef(str(theme)), kind))
     rows.sort(key=lambda row: (-len(row[0]), row[0].casefold(), str(row[1]), row[2]))
     return rows
 

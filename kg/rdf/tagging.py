@@ -135,9 +135,9 @@ def label_patterns(thesaurus: Graph) -> list[tuple[LabelPattern, str, str]]:
     """
     found: set[tuple[str, str]] = set()
     for prop in LABEL_KINDS:
-        for theme, label in thesaurus.subject_objects(prop):
+        for theme, written in thesaurus.subject_objects(prop):
             if isinstance(theme, URIRef) and str(theme).startswith(str(QID) + "theme/"):
-                found.add((str(label).strip(), theme_slug(theme)))
+                found.add((str(written).strip(), theme_slug(theme)))
     out = []
     for label, slug in sorted(found, key=lambda x: (-len(x[0]), x[0].lower(), x[1])):
         words = [w for w in re.split(r"[\s\-\u2010\u2011\u2013_]+", label) if w]
@@ -315,25 +315,31 @@ def find_themes(text: str, patterns: list[tuple[LabelPattern, str, str]]) -> dic
         end = start + len(label)
         if slug in ruled:
             spans = vetoes.setdefault(slug, _vetoed(text, slug))
-            start = end = None
-            for m in pattern.regex.finditer(text):
-                if not any(a <= m.start() and m.end() <= b for a, b in spans):
-                    start, end = m.span()
-                    break
-            if start is None:
+            free = next(
+                (
+                    m.span()
+                    for m in pattern.regex.finditer(text)
+                    if not any(a <= m.start() and m.end() <= b for a, b in spans)
+                ),
+                None,
+            )
+            if free is None:
                 continue
+            start, end = free
         else:
-            m = pattern.regex.match(text, start)
-            end = m.end() if m else end
+            matched = pattern.regex.match(text, start)
+            end = matched.end() if matched else end
         if slug not in hits or start < hits[slug].start:
             hits[slug] = Evidence(label, start, context_of(text, start, end))
     known = {slug for _, _, slug in patterns}
     for rule in PHRASE_RULES:
         if rule.theme not in known or rule.theme in hits:
             continue
-        m = rule.pattern.search(text)
-        if m:
-            hits[rule.theme] = Evidence(" ".join(m.group(0).split()), m.start(), context_of(text, *m.span()))
+        found = rule.pattern.search(text)
+        if found:
+            hits[rule.theme] = Evidence(
+                " ".join(found.group(0).split()), found.start(), context_of(text, *found.span())
+            )
     return dict(sorted(hits.items()))
 
 
@@ -420,10 +426,17 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
 
     `curated`: the shared reviewed file (kg/data/curated_themes.yaml); the chat's own curation comes with its
     records (`records.curated_themes`)."""
-    own = _own_curation(records)
-    curated = {"questions": [*curated["questions"], *own["questions"]], "items": [*curated["items"], *own["items"]]}
+    chat_curation = _own_curation(records)
+    curated = {
+        "questions": [*curated["questions"], *chat_curation["questions"]],
+        "items": [*curated["items"], *chat_curation["items"]],
+    }
     slug = records.chat.slug
-    known = {theme_slug(t) for t in thesaurus.subjects(RDF.type, None) if str(t).startswith(str(QID) + "theme/")}
+    known = {
+        theme_slug(t)
+        for t in thesaurus.subjects(RDF.type, None)
+        if isinstance(t, URIRef) and str(t).startswith(str(QID) + "theme/")
+    }
     patterns = label_patterns(thesaurus)
     lesson_of = _lesson_of(thesaurus)
     warnings: list[str] = []
@@ -487,22 +500,22 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
         if not _applies(entry, records):
             continue
         line, note = int(entry["line"]), str(entry["reason"])
-        node: URIRef | None = None
+        target: URIRef | None = None
         if "resource" in entry and entry["resource"] in resource_slugs:
-            node = iris.resource(entry["resource"])
+            target = iris.resource(entry["resource"])
             if entry.get("source") == "*":  # true in every report: recorded at the resource's line in this one
                 line = next(r.line for r in records.resources if r.slug == entry["resource"])
         elif entry.get("source") == "*":
             continue  # an entry for the whole series names an item this report need not hold
         elif "quote_line" in entry and int(entry["quote_line"]) in quotes_by_line:
-            node = iris.quote(slug, quotes_by_line[int(entry["quote_line"])].number)
+            target = iris.quote(slug, quotes_by_line[int(entry["quote_line"])].number)
         elif "question" in entry and int(entry["question"]) in question_numbers:
-            node = iris.question(slug, int(entry["question"]))
-        if node is None:
+            target = iris.question(slug, int(entry["question"]))
+        if target is None:
             warnings.append(f"curated_themes.yaml line-{line} item {entry!r} matches no record")
             continue
         for t in usable(list(entry["themes"]), f"curated_themes.yaml item at line {line}"):
-            out.append(Assignment(node, t, "curated", line, note=note))
+            out.append(Assignment(target, t, "curated", line, note=note))
 
     # The last resort, weak: an item whose words, question and curation give it no theme was said in a chat about
     # the topic the chat's title names ("How to build improvement capability ...").

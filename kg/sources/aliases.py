@@ -54,7 +54,7 @@ class AliasTable:
         table = cls()
         for i, entry in enumerate(data.get("accounts") or []):
             canonical = entry["canonical"]
-            spellings = [(("accounts", i, "canonical"), canonical)]
+            spellings: list[tuple[tuple[str | int, ...], str]] = [(("accounts", i, "canonical"), canonical)]
             spellings += [
                 (("accounts", i, "aliases", j, "alias"), item["alias"])
                 for j, item in enumerate(entry.get("aliases") or [])

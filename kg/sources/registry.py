@@ -375,6 +375,7 @@ class AddPlan:
 class Registry:
     path: Path
     entries: list[SourceEntry] = field(default_factory=list)
+    _lines: dict[int, int | str] = field(default_factory=dict, repr=False, compare=False)  # entry -> line of its path
 
     @classmethod
     def load(cls, path: Path | None = None) -> Registry:
@@ -402,7 +403,7 @@ class Registry:
         except ValidationError as error:
             problems = validation_problems(path, error, lines)
             raise SourceError(f"{path}: not a source registry ({len(problems)} problem(s))", problems) from None
-        entries = [SourceEntry(**item.model_dump()) for item in checked.sources]
+        entries = [SourceEntry(**item.model_dump()) for item in checked.sources or []]
         problems = [
             f"{path}:{lines.line(('sources', i, 'slug'))}: sources[{i}].slug: {e.slug!r} is registered twice"
             for i, e in enumerate(entries)
@@ -424,7 +425,7 @@ class Registry:
     def sources(self) -> list[Path]:
         """The files the build reads; a registered file that is not there is an error naming its registry line."""
         paths = [self.resolve(e) for e in self.entries]
-        lines = getattr(self, "_lines", {})
+        lines = self._lines
         missing = [
             f"{self.path}:{lines.get(i, '?')}: sources[{i}].path: no such file {str(p)!r}"
             for i, p in enumerate(paths)

@@ -1,0 +1,152 @@
+"""What every step of turning one chat's records into triples shares: the writer that stamps each node with
+type, label, provenance and source line, the alias table, and the chat's identity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Protocol
+
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import PROV
+
+from kg import iris
+from kg.iris import QI
+from kg.records import ChatRecords, Tweet
+from kg.sources.aliases import AliasTable, handle_key
+
+QUOTE_CLASS = {"tweet": QI.Tweet, "comment": QI.Comment, "pullquote": QI.PullQuote}
+QUOTE_WORD = {"tweet": "Tweet", "comment": "Comment", "pullquote": "Pull-quote"}
+RANKING_LABEL = {
+    "most-active": "Most active accounts",
+    "original-tweets": "Most original tweets",
+    "highest-impact": "Highest impact accounts",
+}
+LABEL_TEXT_CHARS = 80
+
+
+class Aliases(Protocol):
+    """What the build needs from `kg.sources.aliases.AliasTable`."""
+
+    def canonical(self, handle: str) -> str: ...
+
+    def other_accounts(self, canonical: str) -> list[str]: ...
+
+
+def spelling_aliases(records: ChatRecords) -> AliasTable:
+    """When no alias table is given: the one resolver (`AliasTable`) with nothing curated, so spellings that differ
+    only in case are one account, spelt as on its own tweet card, else the most frequent, else the first seen."""
+    table = AliasTable()
+    table.observe(
+        (h for _, h in handle_occurrences(records)), own=(q.author for q in records.quotes if isinstance(q, Tweet))
+    )
+    return table
+
+
+_key = handle_key
+
+
+def handle_occurrences(records: ChatRecords) -> list[tuple[int, str]]:
+    """Every handle the records name, with the line it was seen on, in source order."""
+    out: list[tuple[int, str]] = []
+    out += [(a.line, a.handle) for a in records.accounts]
+    out += [(p.line, p.handle) for p in records.people if p.handle]
+    out += [(o.line, o.handle) for o in records.organisations if o.handle]
+    panel_line = {_key(p.handle): p.line for p in records.people if p.handle}
+    out += [(panel_line.get(_key(h), records.chat.line), h) for h in records.panel]
+    out += [(q.line, q.asked_by) for q in records.questions if q.asked_by]
+    for q in records.quotes:
+        out.append((q.line, q.author))
+        out += [(q.line, h) for h in q.mentions]
+        if isinstance(q, Tweet):
+            out += [(q.line, h) for h in q.replying_to]
+    out += [(r.line, r.handle) for r in records.influencers]
+    for r in records.resources:
+        out += [(r.line, h) for h in r.shared_by]
+    return sorted(out, key=lambda x: x[0])
+
+
+def connecting_handles(records: ChatRecords) -> list[str]:
+    """Handles in a role that makes an account a participant (vocabulary.md: took part, was quoted, or shared)."""
+    out = [h for h in records.panel]
+    out += [q.asked_by for q in records.questions if q.asked_by]
+    for q in records.quotes:
+        out += [q.author, *q.mentions]
+        if isinstance(q, Tweet):
+            out += q.replying_to
+    out += [r.handle for r in records.influencers]
+    for res in records.resources:
+        out += res.shared_by
+    return out
+
+
+def short(text: str, limit: int = LABEL_TEXT_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def date_time(day: dt.date, time: dt.time, offset: str) -> Literal:
+    return Literal(f"{day.isoformat()}T{time.strftime('%H:%M:%S')}{offset}", datatype=XSD.dateTime)
+
+
+def number(value: float) -> Literal:
+    """Whole figures as xsd:integer (521 people), others as xsd:decimal: as stated, no float noise."""
+    if float(value).is_integer():
+        return Literal(int(value), datatype=XSD.integer)
+    return Literal(str(value), datatype=XSD.decimal)
+
+
+class Writer:
+    """Adds triples to one source graph; `node` stamps the four things every node must carry."""
+
+    def __init__(self, graph: Graph, source: URIRef) -> None:
+        self.g = graph
+        self.source = source
+
+    def node(self, subject: URIRef, types: Iterable[URIRef], label: str, line: int) -> URIRef:
+        for t in types:
+            self.g.add((subject, RDF.type, t))
+        self.g.add((subject, RDFS.label, Literal(label)))
+        self.g.add((subject, PROV.wasDerivedFrom, self.source))
+        self.g.add((subject, QI.sourceLine, Literal(line, datatype=XSD.integer)))
+        return subject
+
+    def add(self, s: URIRef, p: URIRef, o: URIRef | Literal | str | int | bool | None) -> None:
+        """Add one triple; `None` (a fact the source does not give) adds nothing."""
+        if o is None:
+            return
+        if isinstance(o, bool):
+            o = Literal(o, datatype=XSD.boolean)
+        elif isinstance(o, int):
+            o = Literal(o, datatype=XSD.integer)
+        elif isinstance(o, str) and not isinstance(o, URIRef):
+            o = Literal(o)
+        self.g.add((s, p, o))
+
+
+class ChatContext:
+    """One chat being built: its records, the writer of its source graph, the alias table and the thesaurus."""
+
+    def __init__(self, records: ChatRecords, graph: Graph, aliases: Aliases, thesaurus: Graph) -> None:
+        self.r = records
+        self.w = Writer(graph, iris.source(records.source_slug))
+        self.aliases = aliases
+        self.thesaurus = thesaurus
+        self.slug = records.chat.slug
+        self.chat = iris.chat(self.slug)
+        self.quote_at_line: dict[int, list[URIRef]] = defaultdict(list)
+        self.warnings: list[str] = list(records.warnings)
+
+    # -- helpers -------------------------------------------------------------------------------------------------
+
+    def who(self, handle: str) -> URIRef:
+        """The participant node for a handle as printed (through the alias table)."""
+        return iris.participant(self.aliases.canonical(handle.lstrip("@")))
+
+    def person_for_name(self, name: str) -> URIRef:
+        """A named person: their account when a person record gives one, else a name-only node."""
+        for p in self.r.people:
+            if p.handle and p.name.casefold() == name.casefold():
+                return self.who(p.handle)
+        return iris.person_name(name)

@@ -1,0 +1,104 @@
+"""Organisations and participants of one chat: accounts through every spelling, people named without one."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from kg import iris
+from kg.iris import FOAF, ORG, QI
+from kg.rdf.context import (
+    ChatContext,
+    connecting_handles,
+    handle_occurrences,
+)
+from kg.records import Tweet
+
+
+def organisations(ctx: ChatContext) -> None:
+    w = ctx.w
+    for o in ctx.r.organisations:
+        node = w.node(iris.organisation(o.slug), [QI.Organisation], o.name, o.line)
+        for alt in o.alt_names:
+            w.add(node, QI.altName, alt)
+        w.add(node, QI.orgKind, o.kind)
+        if o.part_of:
+            w.add(node, ORG.subOrganizationOf, iris.organisation(o.part_of))
+
+
+def participants(ctx: ChatContext) -> None:
+    r, w = ctx.r, ctx.w
+    spellings: dict[str, set[str]] = defaultdict(set)
+    first_line: dict[str, int] = {}
+    for line, handle in handle_occurrences(r):
+        canon = ctx.aliases.canonical(handle.lstrip("@"))
+        spellings[canon].add(handle.lstrip("@"))
+        first_line[canon] = min(first_line.get(canon, line), line)
+
+    display: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for a in r.accounts:
+        if a.display_name:
+            display[ctx.aliases.canonical(a.handle)].append((a.line, a.display_name))
+    for q in r.quotes:
+        if isinstance(q, Tweet) and q.display_name:
+            display[ctx.aliases.canonical(q.author)].append((q.line, q.display_name))
+    names = {ctx.aliases.canonical(p.handle): p for p in r.people if p.handle}
+    org_of = {ctx.aliases.canonical(o.handle): o.slug for o in r.organisations if o.handle}
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for a in r.accounts:
+        kinds[ctx.aliases.canonical(a.handle)].add(a.kind)
+    listed_org = getattr(ctx.aliases, "is_organisation_account", lambda canon: False)
+
+    connected = {ctx.aliases.canonical(h) for h in connecting_handles(r)}
+    for canon in sorted(spellings):
+        if canon not in connected:
+            ctx.warnings.append(
+                f"line {first_line[canon]}: @{canon} takes no part in the chat (no quote, question, share, panel "
+                "seat, ranking, mention or reply): no participant node"
+            )
+            continue
+        node = iris.participant(canon)
+        shown = sorted(
+            set(n for _, n in display.get(canon, [])),
+            key=lambda n: min(line for line, m in display[canon] if m == n),
+        )
+        person = names.get(canon)
+        is_org = "organisation" in kinds[canon] or canon in org_of or listed_org(canon)
+        if is_org:
+            types = [QI.Participant, QI.OrganisationAccount]
+        elif person is not None or "person" in kinds[canon]:
+            types = [QI.Participant, FOAF.Person]
+        else:
+            types = [QI.Participant]
+        name = person.name if person else (shown[0] if shown else None)
+        label = f"{name} (@{canon})" if name else f"@{canon}"
+        w.node(node, types, label, first_line[canon])
+        w.add(node, QI.handle, canon)
+        w.add(node, QI.isOrganisationAccount, is_org)
+        for alias in sorted(spellings[canon] - {canon}):
+            w.add(node, QI.alias, alias)
+        for shown_name in shown:
+            w.add(node, QI.displayName, shown_name)
+        if person is not None:
+            w.add(node, FOAF.name, person.name)
+            w.add(node, QI.role, person.role)
+            for slug in person.affiliations:
+                w.add(node, QI.affiliatedWith, iris.organisation(slug))
+        if canon in org_of:
+            w.add(node, QI.accountOf, iris.organisation(org_of[canon]))
+        for other in ctx.aliases.other_accounts(canon):
+            other_node = iris.participant(ctx.aliases.canonical(other))
+            if other_node != node:
+                w.add(node, QI.sameAgentAs, other_node)
+                w.add(other_node, QI.sameAgentAs, node)
+    for handle in r.panel:
+        w.add(ctx.who(handle), QI.panelistOf, ctx.chat)
+
+
+def named_people(ctx: ChatContext) -> None:
+    """People named without an account (the report's author, collaborators) get a name-only node."""
+    c, w = ctx.r.chat, ctx.w
+    for name in [c.report_author, *c.collaborators]:
+        node = ctx.person_for_name(name)
+        if node == iris.person_name(name):
+            w.node(node, [FOAF.Person], name, c.line)
+            w.add(node, FOAF.name, name)
