@@ -77,3 +77,103 @@ def test_stopping_the_server_ends_its_process(tmp_path: Path) -> None:
     assert server.process.poll() is not None
     with pytest.raises(httpx.HTTPError):
         httpx.get(server.query_url, params={"query": "ASK {}"}, timeout=2)
+
+
+def _same(result) -> object:
+    if result.kind == "CONSTRUCT":
+        return sorted(tuple(t.n3() for t in triple) for triple in result.triples)
+    return result.kind, result.variables, result.rows, result.boolean
+
+
+EQUAL_QUERIES = [
+    f"PREFIX qi: <{QI}> SELECT ?handle ?text WHERE {{ ?q qi:saidBy ?p ; qi:text ?text . ?p qi:handle ?handle }} "
+    "ORDER BY ?text",
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+    f"PREFIX qi: <{QI}> ASK {{ ?t a qi:Theme . ?q qi:hasTheme ?t }}",
+    f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s a <{QI}Theme> ; ?p ?o }}",
+]
+
+
+@pytest.mark.parametrize("query", EQUAL_QUERIES)
+def test_virtuoso_answers_like_the_embedded_store(remote: RemoteStore, embedded: OxigraphStore, query: str) -> None:
+    assert _same(remote.query(query)) == _same(embedded.query(query))
+
+
+def test_a_construct_is_asked_for_as_a_graph_not_a_table(remote: RemoteStore, embedded: OxigraphStore) -> None:
+    query = f"CONSTRUCT {{ ?t <{QI}label> ?l }} WHERE {{ ?t <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }}"
+    result = remote.query(query)
+    assert result.kind == "CONSTRUCT" and len(result.triples) == len(embedded.query(query).triples) > 3
+
+
+def test_exists_and_true_come_back_as_booleans(remote: RemoteStore, embedded: OxigraphStore) -> None:
+    query = (
+        f"PREFIX qi: <{QI}> SELECT ?t ?lesson ?yes ?same WHERE {{ ?t a qi:Theme . "
+        "BIND(EXISTS { ?t a qi:Lesson } AS ?lesson) BIND(true AS ?yes) BIND(?t = ?t AS ?same) } ORDER BY ?t"
+    )
+    rows = remote.query(query).rows
+    assert rows == embedded.query(query).rows
+    assert {row["lesson"].toPython() for row in rows} == {True, False}
+
+
+def test_a_stored_boolean_reads_as_true_not_one(server: VirtuosoServer, tmp_path: Path) -> None:
+    source = tmp_path / "b.trig"
+    source.write_text("<https://x.org/g> { <https://x.org/s> <https://x.org/p> true . }\n")
+    store = RemoteStore(server.settings())
+    store.load(source)
+    assert store.query("SELECT ?o WHERE { ?s ?p ?o }").rows[0]["o"].n3() == (
+        '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>'
+    )
+
+
+def test_blank_nodes_from_virtuoso_parse(server: VirtuosoServer, tmp_path: Path) -> None:
+    source = tmp_path / "bnode.trig"
+    source.write_text('<https://x.org/g> { <https://x.org/s> <https://x.org/p> [ <https://x.org/q> "v" ] . }\n')
+    store = RemoteStore(server.settings())
+    store.load(source)
+    rows = store.query("SELECT ?o ?v WHERE { <https://x.org/s> ?p ?o . ?o ?q ?v }").rows
+    assert [str(row["v"]) for row in rows] == ["v"]
+
+
+def test_an_answer_cut_by_the_servers_row_cap_is_an_error_naming_the_cap(remote: RemoteStore) -> None:
+    from kg.store.remote_answers import ServerRowCap
+
+    assert len(remote.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 40").rows) == 40  # under the cap of 50: fine
+    with pytest.raises(ServerRowCap, match="at most 50 rows") as info:
+        remote.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }")
+    assert "ResultSetMaxRows" in str(info.value)
+    with pytest.raises(ServerRowCap, match="50 triples"):
+        remote.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+
+
+def test_describe_without_where_is_asked_over_the_loaded_graphs(remote: RemoteStore) -> None:
+    result = remote.query("DESCRIBE <https://w3id.org/qikg/id/theme/genba>")
+    assert result.kind == "CONSTRUCT" and result.triples  # Virtuoso adds the incoming triples (docs/stores.md)
+
+
+def test_a_refusal_says_no_credentials_were_sent(tmp_path: Path) -> None:
+    from kg.store.base import StoreError
+
+    closed = start_virtuoso(tmp_path / "closed", grant=False)
+    try:
+        store = RemoteStore(closed.settings())
+        with pytest.raises(StoreError, match="no credentials were sent") as info:
+            store.load(FIXTURE)
+        assert "Digest" in str(info.value) or "GRANT" in str(info.value)
+        assert store.loaded_key() is None
+        digest = RemoteStore(closed.settings(auth="digest"))
+        digest.load(FIXTURE, key="digest")
+        assert digest.loaded_key() == "digest" and digest.triple_count() > 200
+        wrong = RemoteStore(closed.settings(auth="digest", password="wrong"))
+        with pytest.raises(StoreError, match="refused the credentials of 'dba'"):
+            wrong.load(FIXTURE)
+        assert wrong.loaded_key() is None  # a failed load never leaves the store marked loaded
+    finally:
+        stop_virtuoso(closed)
+
+
+def test_loading_through_the_update_endpoint(server: VirtuosoServer, embedded: OxigraphStore) -> None:
+    store = RemoteStore(server.settings(gsp_url=None))
+    store.load(FIXTURE, key="update")
+    assert store.triple_count() == embedded.triple_count()
+    query = EQUAL_QUERIES[0]
+    assert _same(store.query(query)) == _same(embedded.query(query))

@@ -1,0 +1,157 @@
+"""Reading a SPARQL server's answer as the embedded store would give it: what servers such as Virtuoso 7 answer
+differently without saying so.
+
+- **Booleans.** Virtuoso has no boolean values in expressions: `BIND(EXISTS {...} AS ?x)`, `BIND(?a = ?b AS ?x)`
+  and even `BIND(true AS ?x)` come back as `0`/`1` typed xsd:integer, and a stored `true` comes back as
+  `"1"^^xsd:boolean`. A variable that the query binds to a boolean-valued expression can only hold a boolean (SPARQL
+  1.1, 17.4), so `0`/`1` there is read as false/true; a boolean literal is written in its canonical form.
+- **Row caps.** Virtuoso cuts every answer at `ResultSetMaxRows` (10,000 in Debian's ini) with no error and no
+  header. `RowCap` learns the server's cap with a probe of generated rows whenever an answer is at least as long as
+  any the server has been seen to send in full, and an answer that reached the cap is an error naming it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import lru_cache
+
+from rdflib import Literal
+from rdflib.namespace import XSD
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import Node, Variable
+
+from kg.store.base import QueryResult, StoreError
+
+# Algebra expressions whose value is always a boolean (rdflib's names for them).
+_BOOLEAN_EXPRESSIONS = {
+    "Builtin_EXISTS",
+    "Builtin_NOTEXISTS",
+    "RelationalExpression",
+    "ConditionalOrExpression",
+    "ConditionalAndExpression",
+    "UnaryNot",
+    "Builtin_BOUND",
+    "Builtin_sameTerm",
+    "Builtin_isIRI",
+    "Builtin_isBLANK",
+    "Builtin_isLITERAL",
+    "Builtin_isNUMERIC",
+    "Builtin_REGEX",
+    "Builtin_CONTAINS",
+    "Builtin_STRSTARTS",
+    "Builtin_STRENDS",
+    "Builtin_LANGMATCHES",
+}
+
+
+def _is_boolean(expr: object) -> bool:
+    if isinstance(expr, Literal):
+        return expr.datatype == XSD.boolean
+    return isinstance(expr, CompValue) and expr.name in _BOOLEAN_EXPRESSIONS
+
+
+@lru_cache(maxsize=512)
+def boolean_variables(sparql: str) -> frozenset[str]:
+    """The variables the query binds (BIND or a SELECT expression) to a boolean-valued expression."""
+    try:
+        algebra = prepareQuery(sparql).algebra
+    except Exception:  # not parsable by rdflib (the server decides): nothing is known
+        return frozenset()
+    found: set[str] = set()
+    seen: set[int] = set()
+
+    def walk(node: object) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        if isinstance(node, CompValue):
+            if node.name == "Extend" and isinstance(node.get("var"), Variable) and _is_boolean(node.get("expr")):
+                found.add(str(node["var"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list | tuple):
+            for value in node:
+                walk(value)
+
+    walk(algebra)
+    return frozenset(found)
+
+
+_TRUE, _FALSE = Literal(True), Literal(False)
+
+
+def _canonical(term: Node, boolean: bool) -> Node:
+    if not isinstance(term, Literal):
+        return term
+    if term.datatype == XSD.boolean:
+        lexical = str(term).strip()
+        return _TRUE if lexical in ("1", "true") else _FALSE if lexical in ("0", "false") else term
+    if boolean and term.datatype in (XSD.integer, XSD.int) and str(term) in ("0", "1"):
+        return _TRUE if str(term) == "1" else _FALSE
+    return term
+
+
+def normalise(result: QueryResult, sparql: str) -> QueryResult:
+    """The answer with booleans as booleans (see the module's notes); everything else untouched."""
+    if result.kind == "SELECT":
+        booleans = boolean_variables(sparql) if result.rows else frozenset()
+        for row in result.rows:
+            for name, term in row.items():
+                if isinstance(term, Literal) and (term.datatype == XSD.boolean or name in booleans):
+                    row[name] = _canonical(term, name in booleans)
+    elif result.kind == "CONSTRUCT":
+        result.triples = [
+            (s, p, _canonical(o, False)) if isinstance(o, Literal) and o.datatype == XSD.boolean else (s, p, o)
+            for s, p, o in result.triples
+        ]
+    return result
+
+
+class ServerRowCap(StoreError):
+    """The SPARQL server cut an answer at its own row limit (Virtuoso's ResultSetMaxRows): never fewer rows in
+    silence."""
+
+
+PROBE_MAX = 10**8  # a cap above this is not looked for
+
+
+def probe_query(rows: int) -> str:
+    """A query of exactly `rows` generated rows (a product of VALUES blocks of 100 numbers each, under a LIMIT)."""
+    blocks, made = [], 1
+    while made < rows:
+        name = f"?qikg_probe{len(blocks)}"
+        blocks.append(f"VALUES {name} {{ {' '.join(str(i) for i in range(100))} }}")
+        made *= 100
+    return f"SELECT * WHERE {{ {' '.join(blocks)} }} LIMIT {rows}"
+
+
+class RowCap:
+    """What is known of the server's row cap: `proven`, the longest answer seen sent in full; `cap`, once found."""
+
+    def __init__(self, run: Callable[[str], int], url: str) -> None:
+        self._run = run  # sends a SELECT, returns how many rows came back
+        self.url = url
+        self.proven = 0
+        self.cap: int | None = None
+        self._lock = threading.Lock()
+
+    def check(self, count: int, what: str) -> None:
+        """Raise `ServerRowCap` when an answer of `count` rows (or triples) may have been cut by the server."""
+        if count == 0 or count < self.proven:
+            return
+        with self._lock:
+            if self.cap is None and count >= self.proven:
+                wanted = min(max(count + 1, 2 * self.proven, 1024), PROBE_MAX)
+                got = self._run(probe_query(wanted))
+                if got >= wanted:
+                    self.proven = max(self.proven, got)
+                else:
+                    self.cap = got
+        if self.cap is not None and count >= self.cap:
+            raise ServerRowCap(
+                f"the SPARQL server at {self.url} sends at most {self.cap:,} {what} per answer and this answer "
+                f"reached that limit, so it may be cut short; raise the server's limit (Virtuoso: ResultSetMaxRows "
+                "in the [SPARQL] section of virtuoso.ini, docs/stores.md)"
+            )
