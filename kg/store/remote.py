@@ -52,7 +52,7 @@ from kg.store.base import (
     rdf_format,
 )
 from kg.store.convert import to_ox
-from kg.store.remote_answers import RowCap, normalise
+from kg.store.remote_answers import RowCap, expand_class_paths, normalise
 from kg.store.remote_graphs import GraphWriter
 from kg.store.remote_protocol import SparqlProtocol
 
@@ -297,6 +297,7 @@ class RemoteStore:
         self._lock = threading.Lock()
         self._record = LoadRecord.read(self.protocol)
         self.row_cap = RowCap(self._probe, settings.query_url)
+        self._closures: dict[str, list[str]] = {}
 
     def _dataset_params(self, sparql: str) -> list[tuple[str, str]]:
         """The dataset a query is asked over: the union graph as its default graph and every loaded graph as a
@@ -315,10 +316,24 @@ class RemoteStore:
         byte_limit: int | None = None,
     ) -> QueryResult:
         text = bind_values(sparql, bindings)
+        if self.protocol.is_virtuoso:
+            text = expand_class_paths(text, list(_tokens(text)), self._subclasses)
         form = query_form(text)
         result = self.protocol.query(text, self._dataset_params(text), timeout, row_limit, byte_limit, form)
         self.row_cap.check(len(result.rows) if result.kind == "SELECT" else len(result.triples), _WHAT[result.kind])
         return normalise(result, text)
+
+    def _subclasses(self, iri: str) -> list[str]:
+        """The classes that reach `iri` through rdfs:subClassOf (asked alone; kept until the next load)."""
+        with self._lock:
+            if iri in self._closures:
+                return self._closures[iri]
+        query = f"SELECT DISTINCT ?c WHERE {{ ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{iri}> }}"
+        rows = self.protocol.query(query, self._dataset_params(query), None, None, None, "SELECT").rows
+        found = sorted(str(row["c"]) for row in rows if isinstance(row.get("c"), URIRef))
+        with self._lock:
+            self._closures[iri] = found
+        return found
 
     def _probe(self, sparql: str) -> int:
         return len(self.protocol.query(sparql, (), None, None, None, "SELECT").rows)
@@ -330,6 +345,7 @@ class RemoteStore:
         key = key or file_key(source)
         by_graph = read_dump(source, fmt)
         with self._lock:
+            self._closures.clear()
             self._record = LoadRecord()  # never "loaded" while (or after) a load fails: the next start loads again
         previous = set(self.graphs.names())
         self.graphs.put(STORE_META, [])  # no key while the load runs: an interrupted load is seen as incomplete

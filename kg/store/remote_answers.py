@@ -155,3 +155,92 @@ class RowCap:
                 f"reached that limit, so it may be cut short; raise the server's limit (Virtuoso: ResultSetMaxRows "
                 "in the [SPARQL] section of virtuoso.ini, docs/stores.md)"
             )
+
+
+# --- Virtuoso's transitive paths --------------------------------------------------------------------------------------
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+
+
+def _prefixes(tokens: list[tuple[str, str, int]]) -> dict[str, str]:
+    out = {}
+    for i, (kind, text, _pos) in enumerate(tokens[:-2]):
+        if kind == "word" and text.upper() == "PREFIX" and tokens[i + 2][0] == "iri":
+            out[tokens[i + 1][1].rstrip(":")] = tokens[i + 2][1][1:-1]
+    return out
+
+
+def _iri(token: tuple[str, str, int], prefixes: dict[str, str]) -> str | None:
+    kind, text, _pos = token
+    if kind == "iri":
+        return text[1:-1]
+    if kind == "word" and ":" in text:
+        prefix, local = text.split(":", 1)
+        return prefixes[prefix] + local if prefix in prefixes else None
+    return None
+
+
+def expand_class_paths(sparql: str, tokens: list[tuple[str, str, int]], closure: Callable[[str], list[str]]) -> str:
+    """The query with `rdf:type/rdfs:subClassOf* C` and `?v rdfs:subClassOf* C` (C an IRI) written as a VALUES list
+    of the classes that reach C, which `closure` looks up alone (where Virtuoso 7 answers it right): joined with
+    other patterns, Virtuoso 7.2 gives these paths for the first row only and drops the rest with no error. The
+    multiset of solutions is the same (one per type reaching C, as the path gives). `a/...` needs a new variable, so
+    a query with `SELECT *` keeps that form as written."""
+    prefixes = _prefixes(tokens)
+    star = any(
+        t[0] == "word" and t[1].upper() == "SELECT" and nxt[1] == "*"
+        for t, nxt in zip(tokens, tokens[1:], strict=False)
+    )
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text
+    inserts: list[tuple[int, str]] = []  # (position after a group's '{', VALUES block)
+    groups: list[int] = []
+    i, fresh = 0, 0
+    while i < len(tokens):
+        kind, text, pos = tokens[i]
+        if kind == "open":
+            groups.append(pos + 1)
+        elif kind == "close" and groups:
+            groups.pop()
+        # the path's predicate: `rdfs:subClassOf*` as one word, or <...subClassOf> then `*`
+        step = None
+        if kind == "word" and text.endswith("*") and _iri((kind, text[:-1], pos), prefixes) == SUBCLASS:
+            step = (i, i + 1)
+        elif kind == "iri" and text[1:-1] == SUBCLASS and i + 1 < len(tokens) and tokens[i + 1][1] == "*":
+            step = (i, i + 2)
+        if step is None or not groups or step[1] >= len(tokens):
+            i += 1
+            continue
+        target = _iri(tokens[step[1]], prefixes)
+        if target is None:
+            i += 1
+            continue
+        classes = " ".join(f"<{c}>" for c in dict.fromkeys([target, *closure(target)]))
+        object_end = tokens[step[1]][2] + len(tokens[step[1]][1])
+        before = tokens[step[0] - 2 : step[0]]
+        after = tokens[step[1] + 1][1] if step[1] + 1 < len(tokens) else ""
+        if len(before) == 2 and before[1][1] == "/" and not star and _is_type(before[0], prefixes):
+            var = f"?qikg_class{fresh}"
+            fresh += 1
+            edits.append((before[0][2], object_end, f"a {var}"))
+            inserts.append((groups[-1], f" VALUES {var} {{ {classes} }} "))
+        elif before and before[-1][0] == "var" and after in (".", "}") and _starts_triple(tokens, step[0] - 1):
+            end = tokens[step[1] + 1][2] + 1 if after == "." else object_end  # no `. .` left behind
+            edits.append((before[-1][2], end, ""))
+            inserts.append((groups[-1], f" VALUES {before[-1][1]} {{ {classes} }} "))
+        i = step[1] + 1
+    if not edits:
+        return sparql
+    pieces = [(start, end, new) for start, end, new in edits] + [(at, at, new) for at, new in inserts]
+    out = sparql
+    for start, end, new in sorted(pieces, key=lambda p: (p[0], p[1]), reverse=True):
+        out = out[:start] + new + out[end:]
+    return out
+
+
+def _is_type(token: tuple[str, str, int], prefixes: dict[str, str]) -> bool:
+    return (token[0] == "word" and token[1] == "a") or _iri(token, prefixes) == RDF_TYPE
+
+
+def _starts_triple(tokens: list[tuple[str, str, int]], index: int) -> bool:
+    return index == 0 or tokens[index - 1][1] in (".", "{", "}")

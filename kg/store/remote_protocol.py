@@ -76,6 +76,7 @@ class SparqlProtocol:
     def __init__(self, settings: RemoteSettings) -> None:
         self.settings = settings
         self._client = httpx.Client(auth=settings.auth(), timeout=settings.timeout, follow_redirects=False)
+        self.is_virtuoso = False  # learnt from the Server header: its answers need the rewrites of remote_answers
 
     def request(self, method: str, url: str, *, timeout: float | None = None, **kwargs: Any) -> httpx.Response:
         try:
@@ -156,6 +157,7 @@ class SparqlProtocol:
             raise StoreError(
                 f"cannot reach the SPARQL server at {self.settings.query_url}: {type(error).__name__}: {error}"
             ) from None
+        self.is_virtuoso = self.is_virtuoso or "virtuoso" in response.headers.get("server", "").lower()
         if response.status_code >= 400:
             try:
                 message = response.read().decode("utf-8", "replace").strip()[:2000]

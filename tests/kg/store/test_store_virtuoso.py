@@ -177,3 +177,40 @@ def test_loading_through_the_update_endpoint(server: VirtuosoServer, embedded: O
     assert store.triple_count() == embedded.triple_count()
     query = EQUAL_QUERIES[0]
     assert _same(store.query(query)) == _same(embedded.query(query))
+
+
+START_UP = ["chats", "questions", "participants", "organisations", "quotes", "resources", "resource_reasons"]
+START_UP += ["theme_labels", "tagged_items", "item_kinds", "rankings", "measurements", "page_relations"]
+
+
+def _rows(result) -> list:
+    return sorted(tuple(sorted((k, v.n3()) for k, v in row.items())) for row in result.rows)
+
+
+@pytest.mark.parametrize("name", START_UP)
+def test_the_apis_start_up_queries_answer_like_the_embedded_store(
+    remote: RemoteStore, embedded: OxigraphStore, name: str
+) -> None:
+    from api.queries import load
+
+    assert _rows(remote.query(load(name))) == _rows(embedded.query(load(name)))
+
+
+def test_class_paths_are_written_as_the_classes_that_reach_the_class() -> None:
+    from kg.store.remote import _tokens
+    from kg.store.remote_answers import expand_class_paths
+
+    def closure(iri: str) -> list[str]:
+        return ["https://x.org/Sub"]
+
+    query = (
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX x: <https://x.org/>\n"
+        "SELECT ?s WHERE { ?s a/rdfs:subClassOf* x:C ; x:p ?o . ?t rdfs:subClassOf* x:C . ?s x:q ?t }"
+    )
+    out = expand_class_paths(query, list(_tokens(query)), closure)
+    assert "subClassOf*" not in out
+    assert "?s a ?qikg_class0 ; x:p ?o" in out
+    assert "VALUES ?qikg_class0 { <https://x.org/C> <https://x.org/Sub> }" in out
+    assert "VALUES ?t { <https://x.org/C> <https://x.org/Sub> }" in out
+    star = query.replace("SELECT ?s", "SELECT *")
+    assert "a/rdfs:subClassOf* x:C" in expand_class_paths(star, list(_tokens(star)), closure)  # no new variable
