@@ -128,7 +128,7 @@ def _backend_settings(backend: str, name: str, remote_server, request: pytest.Fi
     """Settings that put the app on `backend`; a remote store gets its own Oxigraph server (or Virtuoso) per graph."""
     if backend == "virtuoso":
         assert request is not None
-        virtuoso = request.getfixturevalue("virtuoso_server")(name).settings()
+        virtuoso = request.getfixturevalue("virtuoso_server")(name, max_rows=1_000_000).settings()  # docs/stores.md
         return {
             "store_backend": "remote",
             "remote_query_url": virtuoso.query_url,
