@@ -119,7 +119,8 @@ PROBE_MAX = 10**8  # a cap above this is not looked for
 
 def probe_query(rows: int) -> str:
     """A query of exactly `rows` generated rows (a product of VALUES blocks of 100 numbers each, under a LIMIT)."""
-    blocks, made = [], 1
+    blocks: list[str] = []
+    made = 1
     while made < rows:
         name = f"?qikg_probe{len(blocks)}"
         blocks.append(f"VALUES {name} {{ {' '.join(str(i) for i in range(100))} }}")

@@ -34,7 +34,7 @@ def virtuoso_installed() -> bool:
 
 def configure(template: str, folder: Path, sql_port: int, http_port: int, max_rows: int) -> str:
     """The packaged ini with every file inside `folder`, the ports on loopback and the row cap set."""
-    wanted = {
+    wanted: dict[str, dict[str, object]] = {
         "Database": {
             "DatabaseFile": folder / "virtuoso.db",
             "ErrorLogFile": folder / "virtuoso.log",
@@ -48,7 +48,9 @@ def configure(template: str, folder: Path, sql_port: int, http_port: int, max_ro
         "URIQA": {"DefaultHost": f"127.0.0.1:{http_port}"},
         "SPARQL": {"ResultSetMaxRows": max_rows},
     }
-    out, section, seen = [], "", set()
+    out: list[str] = []
+    section = ""
+    seen: set[tuple[str, str]] = set()
 
     def missing(name: str) -> list[str]:
         return [f"{key} = {value}" for key, value in wanted.get(name, {}).items() if (name, key) not in seen]
