@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     remote_username: str | None = Field(None, description="remote store: HTTP basic auth user (optional)")
     remote_password: SecretStr | None = Field(None, description="remote store: HTTP basic auth password")
     remote_timeout: float = Field(30.0, gt=0, description="remote store: seconds an HTTP request may take")
+    remote_auth: Literal["basic", "digest"] = Field(
+        "basic",
+        description="remote store: HTTP auth scheme for the user and password (Virtuoso's /sparql-auth: digest)",
+    )
     remote_union: Literal["dataset", "native"] = Field(
         "dataset",
         description="dataset: name the union per query (plain SPARQL 1.1); native: the server's default "
@@ -146,6 +150,7 @@ class Settings(BaseSettings):
             password=self.remote_password.get_secret_value() if self.remote_password else None,
             timeout=self.remote_timeout,
             union=self.remote_union,
+            auth_scheme=self.remote_auth,
         )
 
     def open_store(self) -> Store:

@@ -93,9 +93,15 @@ class RemoteSettings:
     password: str | None = field(default=None, repr=False)
     timeout: float = 30.0
     union: TypingLiteral["dataset", "native"] = "dataset"
+    auth_scheme: TypingLiteral["basic", "digest"] = "basic"
 
-    def auth(self) -> httpx.BasicAuth | None:
-        return httpx.BasicAuth(self.username, self.password or "") if self.username else None
+    def auth(self) -> httpx.Auth | None:
+        """Basic or Digest auth (Virtuoso's authenticated endpoints ask for Digest), or none without a user."""
+        if not self.username:
+            return None
+        if self.auth_scheme == "digest":
+            return httpx.DigestAuth(self.username, self.password or "")
+        return httpx.BasicAuth(self.username, self.password or "")
 
 
 @dataclass(frozen=True)

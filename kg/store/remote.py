@@ -52,6 +52,7 @@ from kg.store.base import (
     rdf_format,
 )
 from kg.store.convert import to_ox
+from kg.store.remote_answers import RowCap, expand_class_paths, normalise
 from kg.store.remote_graphs import GraphWriter
 from kg.store.remote_protocol import SparqlProtocol
 
@@ -59,6 +60,7 @@ STORE_META = "https://w3id.org/qikg/graph/store-meta"
 UNION_GRAPH = "https://w3id.org/qikg/graph/union"  # the merge of the loaded graphs, the default graph of queries
 LAYOUT = 2  # 2: the load writes UNION_GRAPH; a server loaded by an older qikg is loaded again
 _META_NS = "https://w3id.org/qikg/store#"
+_WHAT = {"SELECT": "rows", "CONSTRUCT": "triples", "ASK": "rows"}
 
 
 # --- bound values as SPARQL terms ----------------------------------------------------------------------------------
@@ -167,6 +169,31 @@ def query_shape(sparql: str) -> _Shape:
     raise QuerySyntaxError("cannot find the query's WHERE clause")
 
 
+def query_form(sparql: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the query's form (None when none is found: the server will say why)."""
+    for kind, text, _pos in _tokens(sparql):
+        if kind == "word" and text.upper() in _FORMS:
+            return text.upper()
+    return None
+
+
+def names_dataset(sparql: str) -> bool:
+    """Whether the query has its own FROM / FROM NAMED (outside any group, after its form), WHERE or not: a
+    `DESCRIBE <iri>` has no WHERE group and still needs the dataset named for it."""
+    depth, form = 0, False
+    for kind, text, _pos in _tokens(sparql):
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word" and depth == 0:
+            word = text.upper()
+            form = form or word in _FORMS
+            if form and word == "FROM":
+                return True
+    return False
+
+
 def bind_values(sparql: str, bindings: Mapping[str, Node] | None) -> str:
     """The query with a VALUES block for the bound variables at the start of its WHERE group."""
     if not bindings:
@@ -269,17 +296,14 @@ class RemoteStore:
         self.graphs = GraphWriter(self.protocol)
         self._lock = threading.Lock()
         self._record = LoadRecord.read(self.protocol)
+        self.row_cap = RowCap(self._probe, settings.query_url)
+        self._closures: dict[str, list[str]] = {}
 
     def _dataset_params(self, sparql: str) -> list[tuple[str, str]]:
         """The dataset a query is asked over: the union graph as its default graph and every loaded graph as a
         named one (in "dataset" mode, unless the query names its own dataset)."""
-        if self.settings.union != "dataset":
+        if self.settings.union != "dataset" or names_dataset(sparql):
             return []
-        try:
-            if query_shape(sparql).has_dataset:
-                return []
-        except QuerySyntaxError:
-            return []  # let the server report the syntax error
         return [("default-graph-uri", UNION_GRAPH)] + [("named-graph-uri", g) for g in self._record.graphs]
 
     def query(
@@ -292,7 +316,27 @@ class RemoteStore:
         byte_limit: int | None = None,
     ) -> QueryResult:
         text = bind_values(sparql, bindings)
-        return self.protocol.query(text, self._dataset_params(text), timeout, row_limit, byte_limit)
+        if self.protocol.is_virtuoso:
+            text = expand_class_paths(text, list(_tokens(text)), self._subclasses)
+        form = query_form(text)
+        result = self.protocol.query(text, self._dataset_params(text), timeout, row_limit, byte_limit, form)
+        self.row_cap.check(len(result.rows) if result.kind == "SELECT" else len(result.triples), _WHAT[result.kind])
+        return normalise(result, text)
+
+    def _subclasses(self, iri: str) -> list[str]:
+        """The classes that reach `iri` through rdfs:subClassOf (asked alone; kept until the next load)."""
+        with self._lock:
+            if iri in self._closures:
+                return self._closures[iri]
+        query = f"SELECT DISTINCT ?c WHERE {{ ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{iri}> }}"
+        rows = self.protocol.query(query, self._dataset_params(query), None, None, None, "SELECT").rows
+        found = sorted(str(row["c"]) for row in rows if isinstance(row.get("c"), URIRef))
+        with self._lock:
+            self._closures[iri] = found
+        return found
+
+    def _probe(self, sparql: str) -> int:
+        return len(self.protocol.query(sparql, (), None, None, None, "SELECT").rows)
 
     def load(self, source: Path, key: str | None = None) -> None:
         """PUT every named graph of the dump, drop the graphs it no longer has, then record the load."""
@@ -300,6 +344,9 @@ class RemoteStore:
         fmt = rdf_format(source)
         key = key or file_key(source)
         by_graph = read_dump(source, fmt)
+        with self._lock:
+            self._closures.clear()
+            self._record = LoadRecord()  # never "loaded" while (or after) a load fails: the next start loads again
         previous = set(self.graphs.names())
         self.graphs.put(STORE_META, [])  # no key while the load runs: an interrupted load is seen as incomplete
         for graph in sorted(by_graph):

@@ -13,9 +13,12 @@ import pyoxigraph as ox
 from kg.store.base import Deadline, QueryResult, QuerySyntaxError, QueryTimeout, RemoteSettings, StoreError
 from kg.store.convert import from_ox_result
 
-RESULT_ACCEPT = (
-    "application/sparql-results+json, application/n-triples;q=0.9, application/n-quads;q=0.8, text/turtle;q=0.7"
-)
+# What to ask for depends on the query's form: a server that can answer a CONSTRUCT in a results format (Virtuoso
+# does, as a table of s/p/o) must be asked for a graph format first, and a SELECT for a results format.
+RESULT_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/n-quads;q=0.8, application/rdf+xml;q=0.5"
+ACCEPT_BY_FORM = {"SELECT": RESULT_ACCEPT, "ASK": RESULT_ACCEPT, "CONSTRUCT": GRAPH_ACCEPT, "DESCRIBE": GRAPH_ACCEPT}
+ANY_ACCEPT = f"{RESULT_ACCEPT}, application/n-triples;q=0.8, text/turtle;q=0.7"
 GRAPH_FORMATS = {
     "application/n-triples": ox.RdfFormat.N_TRIPLES,
     "text/turtle": ox.RdfFormat.TURTLE,
@@ -35,13 +38,28 @@ LONG_TIMEOUT = 300.0  # loads and updates may take longer than a query
 class _ResponseReader:
     """A file-like view of a streaming HTTP body, so Oxigraph's parsers read results as they arrive."""
 
+    # Virtuoso writes blank nodes in SPARQL JSON as "nodeID://b10000", which is no blank node label; the label is
+    # what follows the scheme (only the value of a "bnode" term is touched, never a literal's text).
+    _VIRTUOSO_BNODE = (b'"type": "bnode", "value": "nodeID://', b'"type": "bnode", "value": "')
+    _KEEP = len(_VIRTUOSO_BNODE[0])
+
     def __init__(self, response: httpx.Response) -> None:
         self._chunks = response.iter_bytes()
         self._buffer = b""
+        self._pending = b""  # the last bytes of the stream, held back until the next chunk shows what they begin
+
+    def _next(self) -> bytes | None:
+        chunk = next(self._chunks, None)
+        if chunk is None:
+            out, self._pending = self._pending, b""
+            return out or None
+        data = (self._pending + chunk).replace(*self._VIRTUOSO_BNODE)
+        self._pending = data[-self._KEEP :]
+        return data[: -self._KEEP]
 
     def read(self, size: int = -1) -> bytes:
         while size < 0 or len(self._buffer) < size:
-            chunk = next(self._chunks, None)
+            chunk = self._next()
             if chunk is None:
                 break
             self._buffer += chunk
@@ -58,6 +76,7 @@ class SparqlProtocol:
     def __init__(self, settings: RemoteSettings) -> None:
         self.settings = settings
         self._client = httpx.Client(auth=settings.auth(), timeout=settings.timeout, follow_redirects=False)
+        self.is_virtuoso = False  # learnt from the Server header: its answers need the rewrites of remote_answers
 
     def request(self, method: str, url: str, *, timeout: float | None = None, **kwargs: Any) -> httpx.Response:
         try:
@@ -69,8 +88,25 @@ class SparqlProtocol:
         except httpx.HTTPError as error:
             raise StoreError(f"cannot reach the SPARQL server at {url}: {type(error).__name__}: {error}") from None
         if response.status_code in (401, 403):
-            raise StoreError(f"the SPARQL server at {url} refused the credentials (HTTP {response.status_code})")
+            raise StoreError(self.refusal(url, response))
         return response
+
+    def refusal(self, url: str, response: httpx.Response) -> str:
+        """Why a 401/403 came back, saying whether credentials were sent (and which scheme the server asks for)."""
+        status = response.status_code
+        asks = response.headers.get("www-authenticate", "").split(" ")[0]
+        if self.settings.username:
+            scheme = self.settings.auth_scheme.capitalize()
+            told = f"refused the credentials of {self.settings.username!r} ({scheme} auth; HTTP {status})"
+            if asks and asks.lower() != self.settings.auth_scheme:
+                told += f"; it asks for {asks} auth (QIKG_REMOTE_AUTH={asks.lower()})"
+            return f"the SPARQL server at {url} {told}"
+        hint = f"; it asks for {asks} auth" if asks else ""
+        return (
+            f"the SPARQL server at {url} refused the request (HTTP {status}) and no credentials were sent{hint}: "
+            "set QIKG_REMOTE_USERNAME and QIKG_REMOTE_PASSWORD (QIKG_REMOTE_AUTH=basic or digest), or let the "
+            'server\'s anonymous account do this (Virtuoso: GRANT SPARQL_UPDATE TO "SPARQL"; docs/stores.md)'
+        )
 
     def query(
         self,
@@ -79,11 +115,13 @@ class SparqlProtocol:
         timeout: float | None,
         row_limit: int | None,
         byte_limit: int | None = None,
+        form: str | None = None,
     ) -> QueryResult:
         """Send and read the answer as it streams in, so a row, size or time limit stops a huge answer early.
-        `dataset`: the default-graph-uri / named-graph-uri parameters to send with the query."""
+        `dataset`: the default-graph-uri / named-graph-uri parameters to send with the query; `form`: SELECT, ASK,
+        CONSTRUCT or DESCRIBE (what to ask for)."""
         deadline = Deadline(timeout)
-        response = self._send(sparql, dataset, timeout)
+        response = self._send(sparql, dataset, timeout, ACCEPT_BY_FORM.get(form or "", ANY_ACCEPT))
         try:
             return self._parse(response, row_limit, deadline, byte_limit)
         except httpx.TimeoutException:
@@ -97,14 +135,16 @@ class SparqlProtocol:
         finally:
             response.close()
 
-    def _send(self, sparql: str, dataset: Sequence[tuple[str, str]], timeout: float | None) -> httpx.Response:
+    def _send(
+        self, sparql: str, dataset: Sequence[tuple[str, str]], timeout: float | None, accept: str = ANY_ACCEPT
+    ) -> httpx.Response:
         """POST the query (form-encoded) and return the open, streaming response; the caller closes it."""
         form = [("query", sparql), *dataset]
         request = self._client.build_request(
             "POST",
             self.settings.query_url,
             content=urlencode(form),
-            headers={"Accept": RESULT_ACCEPT, "Content-Type": "application/x-www-form-urlencoded"},
+            headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
             timeout=timeout or self.settings.timeout,
         )
         try:
@@ -117,6 +157,7 @@ class SparqlProtocol:
             raise StoreError(
                 f"cannot reach the SPARQL server at {self.settings.query_url}: {type(error).__name__}: {error}"
             ) from None
+        self.is_virtuoso = self.is_virtuoso or "virtuoso" in response.headers.get("server", "").lower()
         if response.status_code >= 400:
             try:
                 message = response.read().decode("utf-8", "replace").strip()[:2000]
@@ -127,7 +168,7 @@ class SparqlProtocol:
             if response.status_code == 400:
                 raise QuerySyntaxError(message or "the server refused the query (HTTP 400)")
             if response.status_code in (401, 403):
-                raise StoreError(f"the SPARQL server refused the credentials (HTTP {response.status_code})")
+                raise StoreError(self.refusal(self.settings.query_url, response))
             raise StoreError(f"the SPARQL server answered HTTP {response.status_code}: {message[:500]}")
         return response
 

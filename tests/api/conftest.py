@@ -1,8 +1,10 @@
 """Shared fixtures: the graph (the real build when the pipeline succeeds, else the small fixture), apps, a server.
 
 The apps (`client`, `fixture_client`) run on each store back-end chosen by QIKG_TEST_BACKENDS (comma-separated:
-oxigraph, rdflib, remote). By default every test of the app runs twice: on embedded Oxigraph, and against a real
-Oxigraph *server* started by the tests, as a remote SPARQL store.
+oxigraph, rdflib, remote, virtuoso). By default every test of the app runs twice: on embedded Oxigraph, and against a
+real Oxigraph *server* started by the tests, as a remote SPARQL store. `virtuoso` puts the app on a real Virtuoso
+(Debian's virtuoso-opensource, started by the tests on loopback ports with its own ini; `.ci/run` installs it);
+tests/api/test_virtuoso_answers.py compares its answers with the embedded store's on every run.
 """
 
 from __future__ import annotations
@@ -66,6 +68,29 @@ def remote_server(tmp_path_factory: pytest.TempPathFactory):
             stop_oxigraph(server)
 
 
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory):
+    """`virtuoso_server(name)`: a real Virtuoso per graph, its own ini and database in a temp folder, on free
+    loopback ports, the anonymous SPARQL account granted updates; started on first use, stopped at the end. Tests
+    are skipped (not failed) where Virtuoso is not installed; `.ci/run` installs it."""
+    from kg.store.virtuoso_server import start_virtuoso, stop_virtuoso, virtuoso_installed
+
+    if not virtuoso_installed():
+        pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run does it)")
+    servers: dict = {}
+
+    def get(name: str, **options: object):
+        if name not in servers:
+            servers[name] = start_virtuoso(tmp_path_factory.mktemp(f"virtuoso-{name}"), **options)
+        return servers[name]
+
+    try:
+        yield get
+    finally:
+        for server in servers.values():
+            stop_virtuoso(server)
+
+
 def _fixture_build(target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(FIXTURES / "mini.trig", target / "qikg.trig")
@@ -99,8 +124,18 @@ def make_settings(data_dir: Path, store_dir: Path, **overrides: object) -> Setti
     return Settings(data_dir=data_dir, store_dir=store_dir, **overrides)
 
 
-def _backend_settings(backend: str, name: str, remote_server) -> dict:
-    """Settings that put the app on `backend`; a remote store gets its own Oxigraph server per graph."""
+def _backend_settings(backend: str, name: str, remote_server, request: pytest.FixtureRequest | None = None) -> dict:
+    """Settings that put the app on `backend`; a remote store gets its own Oxigraph server (or Virtuoso) per graph."""
+    if backend == "virtuoso":
+        assert request is not None
+        virtuoso = request.getfixturevalue("virtuoso_server")(name, max_rows=1_000_000).settings()  # docs/stores.md
+        return {
+            "store_backend": "remote",
+            "remote_query_url": virtuoso.query_url,
+            "remote_gsp_url": virtuoso.gsp_url,
+            "remote_update_url": virtuoso.update_url,
+            "remote_timeout": virtuoso.timeout,
+        }
     if backend != "remote":
         return {"store_backend": backend}
     server = remote_server(name)
@@ -113,14 +148,14 @@ def _backend_settings(backend: str, name: str, remote_server) -> dict:
 
 
 @pytest.fixture(scope="session")
-def app_settings(tmp_path_factory: pytest.TempPathFactory, remote_server):
+def app_settings(tmp_path_factory: pytest.TempPathFactory, remote_server, request: pytest.FixtureRequest):
     """`app_settings(data_dir, backend, name)`: settings for an app of one's own on that back-end."""
 
     def make(data_dir: Path, backend: str, name: str, **overrides: object) -> Settings:
         return make_settings(
             data_dir,
             tmp_path_factory.mktemp(f"store-{name}"),
-            **_backend_settings(backend, name, remote_server),
+            **_backend_settings(backend, name, remote_server, request),
             **overrides,
         )
 
@@ -129,14 +164,14 @@ def app_settings(tmp_path_factory: pytest.TempPathFactory, remote_server):
 
 @pytest.fixture(scope="session")
 def client(
-    graph_dir: Path, tmp_path_factory: pytest.TempPathFactory, backend: str, remote_server
+    graph_dir: Path, tmp_path_factory: pytest.TempPathFactory, backend: str, remote_server, request
 ) -> Iterator[TestClient]:
     """The app on the session's graph (on each chosen store back-end)."""
     settings = make_settings(
         graph_dir,
         tmp_path_factory.mktemp("store"),
         query_timeout=5.0,
-        **_backend_settings(backend, "real", remote_server),
+        **_backend_settings(backend, "real", remote_server, request),
     )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
@@ -144,7 +179,7 @@ def client(
 
 @pytest.fixture(scope="session")
 def fixture_client(
-    fixture_dir: Path, tmp_path_factory: pytest.TempPathFactory, backend: str, remote_server
+    fixture_dir: Path, tmp_path_factory: pytest.TempPathFactory, backend: str, remote_server, request
 ) -> Iterator[TestClient]:
     """The app on the fixture graph, with a short time limit and a small row limit."""
     settings = make_settings(
@@ -152,7 +187,7 @@ def fixture_client(
         tmp_path_factory.mktemp("fixture-store"),
         query_timeout=1.5,
         row_limit=1000,
-        **_backend_settings(backend, "fixture", remote_server),
+        **_backend_settings(backend, "fixture", remote_server, request),
     )
     with TestClient(create_app(settings)) as test_client:
         yield test_client

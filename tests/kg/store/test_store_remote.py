@@ -294,3 +294,26 @@ def test_the_app_settings_choose_the_remote_store(monkeypatch, server) -> None:
         Settings().open_store()
     monkeypatch.setenv("QIKG_STORE", "memory")
     assert Settings().open_store().backend == "rdflib"
+
+
+def test_describe_without_where_answers_like_the_embedded_store(remote, embedded) -> None:
+    query = "DESCRIBE <https://w3id.org/qikg/id/theme/genba>"
+    assert _same(remote.query(query)) == _same(embedded.query(query)) != []
+
+
+def test_a_construct_of_a_whole_graph_is_read_as_triples(remote, embedded) -> None:
+    query = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert _same(remote.query(query)) == _same(embedded.query(query))
+
+
+def test_a_refusal_without_credentials_says_none_were_sent() -> None:
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        store = RemoteStore(RemoteSettings(query_url=f"http://127.0.0.1:{httpd.server_port}/query", timeout=5))
+        with pytest.raises(StoreError, match="no credentials were sent"):
+            store.query("ASK { ?s ?p ?o }")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
