@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / "work"
 SEED_TRIG = ROOT / "qikg-data" / "build" / "qikg.trig"  # `make build`
 SIZES = {"seed": 0, "100k": 100_000, "1m": 1_000_000}
-CODE_INPUTS = ("kg/synth.py", "kg/build.py", "kg/tagging.py", "bench/data.py")
+# the code that shapes a synthetic dataset: a change to any of it makes the cached data stale
+CODE_INPUTS = ("bench/synth.py", "bench/data.py", "kg/rdf/*.py", "kg/records.py", "kg/iris.py")
 
 
 @dataclass
@@ -138,7 +139,7 @@ def prepare(size: str, *, workers: int | None = None, progress=print, work: Path
     target = parse_size(size)
     seed = seed_trig(progress)
     seed_bytes = seed.read_bytes()
-    code = b"".join((ROOT / p).read_bytes() for p in CODE_INPUTS if (ROOT / p).is_file())
+    code = b"".join(path.read_bytes() for pattern in CODE_INPUTS for path in sorted(ROOT.glob(pattern)))
     key = _digest(seed_bytes, code, str(target).encode())
     folder = work / f"data-{size.lower()}"
     meta_path = folder / "meta.json"

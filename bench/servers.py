@@ -142,7 +142,6 @@ def api_server(
     env = {
         "QIKG_DATA_DIR": str(data_dir),
         "QIKG_STORE_BACKEND": backend,
-        "QIKG_AUTO_BUILD": "false",
         "QIKG_HOST": HOST,
         "QIKG_PORT": str(port),
     }

@@ -125,7 +125,6 @@ def run(root: Path, clients: int, seconds: float, idle_seconds: float, query_tim
         env = {
             "QIKG_DATA_DIR": str(data),
             "QIKG_STORE_DIR": str(Path(tmp) / "store"),
-            "QIKG_AUTO_BUILD": "false",
             "QIKG_QUERY_TIMEOUT": str(query_timeout),
             "QIKG_QUERY_PER_CLIENT": str(clients),
             "PYTHONPATH": str(root),

@@ -92,8 +92,19 @@ def entity(
             graph.add((node, row["p"], row["o"]))
         for row in incoming:
             graph.add((row["s"], row["p"], node))
-        return Response(fmt.serialize_graph(graph, media), media_type=media)
-    return _html(request, service, catalogue, iri, outgoing, incoming)
+        answer = Response(fmt.serialize_graph(graph, media), media_type=media)
+    else:
+        answer = _html(request, service, catalogue, iri, outgoing, incoming)
+    answer.headers["Link"] = ", ".join(f'<{href}>; rel="alternate"; type="{m}"' for m, href in alternates(path))
+    return answer
+
+
+ALTERNATES = ((fmt.TURTLE, "ttl"), (fmt.JSONLD, "jsonld"), (fmt.NTRIPLES, "nt"), (fmt.RDFXML, "rdf"))
+
+
+def alternates(path: str) -> list[tuple[str, str]]:
+    """The page's other representations, by file extension (api/http.py serves them): (media type, path)."""
+    return [(media, f"/id/{path}.{ext}") for media, ext in ALTERNATES]
 
 
 def _html(request: Request, service, catalogue: Catalogue, iri: str, outgoing: list, incoming: list) -> Response:
@@ -151,7 +162,8 @@ def _html(request: Request, service, catalogue: Catalogue, iri: str, outgoing: l
                 }
                 for r in provenance
             ],
-            "formats": [(name, f"{page}?format={name}") for name in ("turtle", "jsonld", "nt")],
+            "formats": [(name, f"{page}?format={name}") for name in ("turtle", "jsonld", "nt", "rdfxml")],
+            "alternates": alternates(iri.removeprefix(service.settings.id_base)),
             "connections": connections,
         },
     )

@@ -7,6 +7,7 @@ rdflib's SPARQLStore, as a user's tool would.
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
@@ -258,3 +259,20 @@ def test_the_dataset_is_described_in_void_with_its_graphs_licence_and_dumps(web:
     assert int(rows["http://rdfs.org/ns/void#triples"]) == sum(parts) > 0  # the whole is the sum of its graphs
     description = Graph().parse(data=web.get("/sparql", headers={"Accept": "text/turtle"}).content, format="turtle")
     assert any(str(o).endswith("/.well-known/void") for o in description.objects(None, RDFS.seeAlso))
+
+
+def test_an_entity_names_its_other_formats_in_link_headers_and_in_its_page(web: httpx.Client, a_theme: str) -> None:
+    for accept in ("text/html", "text/turtle"):
+        links = web.get(a_theme, headers={"Accept": accept}).headers["link"]
+        found = dict(re.findall(r'<([^>]+)>; rel="alternate"; type="([^"]+)"', links))
+        assert sorted(found.values()) == sorted(
+            ["text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"]
+        ), links
+        for href, media in found.items():  # every one of them answers in the type it names
+            answer = web.get(href)
+            assert answer.status_code == 200 and answer.headers["content-type"].startswith(media), href
+    page = web.get(a_theme, headers={"Accept": "text/html"}).text
+    assert (
+        re.findall(r'<link rel="alternate" type="([^"]+)" href="([^"]+)">', page)
+        and 'type="application/rdf+xml"' in page
+    )
