@@ -44,17 +44,14 @@ def spelling_aliases(records: ChatRecords) -> AliasTable:
     return table
 
 
-_key = handle_key
-
-
 def handle_occurrences(records: ChatRecords) -> list[tuple[int, str]]:
     """Every handle the records name, with the line it was seen on, in source order."""
     out: list[tuple[int, str]] = []
     out += [(a.line, a.handle) for a in records.accounts]
     out += [(p.line, p.handle) for p in records.people if p.handle]
     out += [(o.line, o.handle) for o in records.organisations if o.handle]
-    panel_line = {_key(p.handle): p.line for p in records.people if p.handle}
-    out += [(panel_line.get(_key(h), records.chat.line), h) for h in records.panel]
+    panel_line = {handle_key(p.handle): p.line for p in records.people if p.handle}
+    out += [(panel_line.get(handle_key(h), records.chat.line), h) for h in records.panel]
     out += [(q.line, q.asked_by) for q in records.questions if q.asked_by]
     for q in records.quotes:
         out.append((q.line, q.author))
