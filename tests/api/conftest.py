@@ -199,44 +199,36 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
-def uvicorn_server(data_dir: Path, store_dir: Path, **settings: str) -> Iterator[str]:
-    """A real uvicorn server on a free loopback port serving `data_dir`, with QIKG_<NAME> environment settings."""
+def start_uvicorn(data_dir: Path, store_dir: Path, **settings: str) -> tuple[subprocess.Popen, str]:
+    """A real uvicorn server on a free loopback port serving `data_dir` (QIKG_<NAME> environment settings), started
+    and answering /health; the caller stops the process."""
     port = free_port()
     env = {
         **os.environ,
         "QIKG_DATA_DIR": str(data_dir),
         "QIKG_STORE_DIR": str(store_dir),
-        "QIKG_AUTO_BUILD": "false",
         **{f"QIKG_{name.upper()}": value for name, value in settings.items()},
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    command = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen([*command, "--log-level", "warning"], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    process.wait(10)
+    raise RuntimeError("the server did not start")
+
+
+@contextmanager
+def uvicorn_server(data_dir: Path, store_dir: Path, **settings: str) -> Iterator[str]:
+    """A real uvicorn server on a free loopback port serving `data_dir`, with QIKG_<NAME> environment settings."""
+    process, url = start_uvicorn(data_dir, store_dir, **settings)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("the server did not start")
         yield url
     finally:
         process.terminate()

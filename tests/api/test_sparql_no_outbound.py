@@ -16,6 +16,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.api.conftest import start_uvicorn
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -281,40 +283,10 @@ def test_a_function_the_engine_lacks_is_the_querys_mistake(
 
 def test_query_workers_die_with_a_killed_server(fixture_dir: Path, tmp_path: Path) -> None:
     """kill -9 of the server: the kernel ends its query workers too (none is left grinding)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {
-        **os.environ,
-        "QIKG_DATA_DIR": str(fixture_dir),
-        "QIKG_STORE_DIR": str(tmp_path / "store"),
-        "QIKG_AUTO_BUILD": "false",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server, url = start_uvicorn(fixture_dir, tmp_path / "store")
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        # a query has run, so the workers are up
+        assert httpx.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
         workers = _children(server.pid)
         assert workers, "the server should have started its query workers"
     finally:
