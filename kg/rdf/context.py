@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
@@ -78,6 +78,33 @@ def connecting_handles(records: ChatRecords) -> list[str]:
     return out
 
 
+def account_holders(records: ChatRecords, canonical: Callable[[str], str]) -> dict[str, str]:
+    """Canonical handle -> slug of the organisation or team that holds the account, by the report's own words or the
+    shared curation (never a line number): the organisation's `handle` (kg/data/organisations.yaml), a panel line
+    that says its person speaks on behalf of one ('X, on behalf of Y @h'), or a display name the report shows for
+    the account that is exactly the name or an alternative name of an organisation the report holds ('WBS')."""
+    named = {fold(n): o.slug for o in records.organisations for n in [o.name, *o.alt_names]}
+    shown = [(a.handle, a.display_name) for a in records.accounts if a.display_name]
+    shown += [(q.author, q.display_name) for q in records.quotes if isinstance(q, Tweet) and q.display_name]
+    shown += [(e.handle, e.display_name) for e in records.influencers]
+    holders: dict[str, str] = {}
+    for handle, name in sorted(shown, key=lambda x: (canonical(x[0]), x[1])):
+        if fold(name) in named:
+            holders.setdefault(canonical(handle), named[fold(name)])
+    for p in records.people:
+        if p.handle and p.on_behalf_of:
+            holders[canonical(p.handle)] = p.on_behalf_of
+    for o in records.organisations:
+        if o.handle:
+            holders[canonical(o.handle)] = o.slug
+    return holders
+
+
+def fold(name: str) -> str:
+    """Names compared as printed, up to case and runs of spaces (no fuzzier: a near name is another agent)."""
+    return " ".join(name.split()).casefold()
+
+
 def short(text: str, limit: int = LABEL_TEXT_CHARS) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -134,6 +161,18 @@ class ChatContext:
         self.chat = iris.chat(self.slug)
         self.quote_at_line: dict[int, list[URIRef]] = defaultdict(list)
         self.warnings: list[str] = list(records.warnings)
+        self.holders = account_holders(records, lambda h: aliases.canonical(h.lstrip("@")))
+        self.team_accounts = self._team_accounts()
+
+    def _team_accounts(self) -> set[str]:
+        """Canonical handles of the accounts that are an organisation's or team's, not a person's: the record says
+        so, an organisation or team holds it (`holders`), or the shared curation lists it (kg/data/aliases.yaml)."""
+        listed = getattr(self.aliases, "is_organisation_account", lambda canon: False)
+        handles = [h for _, h in handle_occurrences(self.r)]
+        out = {self.aliases.canonical(a.handle) for a in self.r.accounts if a.kind == "organisation"}
+        out |= set(self.holders)
+        out |= {c for c in (self.aliases.canonical(h.lstrip("@")) for h in handles) if listed(c)}
+        return out
 
     # -- helpers -------------------------------------------------------------------------------------------------
 
@@ -145,5 +184,7 @@ class ChatContext:
         """A named person: their account when a person record gives one, else a name-only node."""
         for p in self.r.people:
             if p.handle and p.name.casefold() == name.casefold():
+                if self.aliases.canonical(p.handle.lstrip("@")) in self.team_accounts:
+                    break  # a team's account is not the person who speaks for it: the person's own node
                 return self.who(p.handle)
         return iris.person_name(name)
