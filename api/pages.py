@@ -299,7 +299,12 @@ def participant_view(service: GraphService, catalogue: Catalogue, iri: str) -> d
     panel = rel.get("panelistOf", [])
     chats = list(dict.fromkeys([*panel, *(catalogue.id_base + "chat/" + q["chat"] for q in quotes if q["chat"])]))
     shared = [r for r in catalogue.resources.values() if person.handle in r["shared_by"]]
+    speakers = [{"label": name, "url": catalogue.page(s), "iri": s} for s, name in person.speakers]
     bits = []
+    if person.organisation_account:
+        bits.append("a team's or organisation's account")
+    if speakers:
+        bits.append("spoken for by " + ", ".join(p["label"] for p in speakers))
     if person.roles:
         bits.append(", ".join(person.roles))
     if orgs:
@@ -316,6 +321,8 @@ def participant_view(service: GraphService, catalogue: Catalogue, iri: str) -> d
         "summary": f"@{person.handle}: " + "; ".join(bits) + ".",
         "spellings": [a for a in person.aliases if a.lstrip("@") != person.handle],
         "names": [*person.display_names, *person.names],
+        "team_account": person.organisation_account,
+        "speakers": speakers,
         "organisations": orgs,
         "same_person": [ref(catalogue, p) for p in rel.get("sameAgentAs", []) if p in catalogue.participants],
         "chats": [{**ref(catalogue, c), "panel": c in panel} for c in chats if c in catalogue.chats],
@@ -373,7 +380,8 @@ def chat_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict:
         if p in catalogue.participants:
             rel = found.out.get(p, {})
             orgs = [ref(catalogue, o) for o in [*rel.get("affiliatedWith", []), *rel.get("accountOf", [])]]
-            panel.append({**ref(catalogue, p), "organisations": orgs})
+            speakers = [{"label": n, "url": catalogue.page(s), "iri": s} for s, n in catalogue.participants[p].speakers]
+            panel.append({**ref(catalogue, p), "organisations": orgs, "speakers": speakers})
     panel.sort(key=lambda p: catalogue.participants[p["iri"]].handle.casefold())
     questions = [
         {
