@@ -304,7 +304,7 @@ def participant_view(service: GraphService, catalogue: Catalogue, iri: str) -> d
     if person.organisation_account:
         bits.append("a team's or organisation's account")
     if speakers:
-        bits.append("spoken for by " + ", ".join(p["label"] for p in speakers))
+        bits.append("spoken for by " + ", ".join(name for _, name in person.speakers))
     if person.roles:
         bits.append(", ".join(person.roles))
     if orgs:

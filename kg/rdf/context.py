@@ -180,6 +180,39 @@ class ChatContext:
         """The participant node for a handle as printed (through the alias table)."""
         return iris.participant(self.aliases.canonical(handle.lstrip("@")))
 
+    def agent_named(self, name: str) -> URIRef | None:
+        """The one node of this chat's graph that the source names exactly `name` (up to case and spaces): a person
+        the report names with a handle (their account, or their own node when they speak for a team's account),
+        an account by the display name its card or a table shows, an organisation by its name or an alternative
+        name, a person named without an account (the report's author, a collaborator), or an account by its handle
+        ('@HelenBevan'). None when no node or more than one has that name: no guessing, no near names."""
+        key = fold(name)
+        if key.startswith("@"):
+            handle = self.aliases.canonical(key.lstrip("@"))
+            seen = {
+                self.who(h) for _, h in handle_occurrences(self.r) if self.aliases.canonical(h.lstrip("@")) == handle
+            }
+            return next(iter(seen)) if len(seen) == 1 else None
+        found: set[URIRef] = set()
+        for p in self.r.people:  # people named without a handle (a role in the narrative) have no node
+            if p.handle and fold(p.name) == key:
+                found.add(self.person_for_name(p.name))
+        shown = [(a.handle, a.display_name) for a in self.r.accounts if a.display_name]
+        shown += [(q.author, q.display_name) for q in self.r.quotes if isinstance(q, Tweet) and q.display_name]
+        shown += [(e.handle, e.display_name) for e in self.r.influencers]
+        for handle, display in shown:
+            if fold(display) == key:
+                canon = self.aliases.canonical(handle.lstrip("@"))
+                holder = self.holders.get(canon)
+                found.add(iris.organisation(holder) if holder else self.who(handle))
+        for o in self.r.organisations:
+            if key in {fold(n) for n in [o.name, *o.alt_names]}:
+                found.add(iris.organisation(o.slug))
+        for named in [self.r.chat.report_author, *self.r.chat.collaborators]:
+            if fold(named) == key:
+                found.add(self.person_for_name(named))
+        return next(iter(found)) if len(found) == 1 else None
+
     def person_for_name(self, name: str) -> URIRef:
         """A named person: their account when a person record gives one, else a name-only node."""
         for p in self.r.people:
