@@ -141,3 +141,28 @@ def test_the_shapes_refuse_a_person_merged_into_a_team_account(seed):
     facts.add((iris.person_name("Sue Jenkins"), QI.speaksFor, iris.participant("DrNicolaBurgess")))
     rules = {f.rule for f in shacl_findings(merged, ontology.shapes(), ontology.tbox()) if f.severity == "Violation"}
     assert any("foaf:name" in r for r in rules) and any("speaksFor" in r for r in rules), rules
+
+
+def test_a_reports_own_curation_can_name_a_team_by_its_handle(tmp_path: Path):
+    """A team only one report names: its REPORT.curation.yaml lists it with its handle (anchored by the report's
+    words: the name must be printed in it), and the panel's person then speaks for the team's account."""
+    report = tmp_path / MARCH.name
+    text = MARCH.read_text(encoding="utf-8").replace(
+        "Just follow the hashtags",
+        "Ade Bello runs the account of the Riverside Coaching Team.\n\nJust follow the hashtags",
+    )
+    report.write_text(text, encoding="utf-8")
+    report.with_name(f"{report.stem}.curation.yaml").write_text(
+        "organisations:\n"
+        "- {slug: riverside-coaching-team, name: Riverside Coaching Team, kind: team, handle: AdeBelloQI,\n"
+        "   reason: \"'Ade Bello runs the account of the Riverside Coaching Team'\"}\n",
+        encoding="utf-8",
+    )
+    _, g = _build(report)
+    account = iris.participant("AdeBelloQI")
+    assert (account, RDF.type, QI.OrganisationAccount) in g and (account, RDF.type, FOAF.Person) not in g
+    assert (account, QI.accountOf, iris.organisation("riverside-coaching-team")) in g
+    ade = iris.person_name("Ade Bello")
+    assert set(g.subjects(QI.speaksFor, account)) == {ade}
+    assert (ade, QI.role, Literal("improvement coach")) in g and (account, QI.role, None) not in g
+    assert _quotes_by(g, account) and not _quotes_by(g, ade)
