@@ -506,6 +506,15 @@ def quote_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict:
     }
 
 
+def speaker_view(catalogue: Catalogue, found: Extras, iri: str, accounts: list[str]) -> dict:
+    """A person the report names beside a team's account (qi:speaksFor): the account, whose words are its own."""
+    orgs = [ref(catalogue, o) for o in found.out.get(iri, {}).get("affiliatedWith", [])]
+    speaks = [ref(catalogue, a) for a in accounts]
+    summary = "Speaks for " + ", ".join(a["label"] for a in speaks) + " on a chat's panel"
+    summary += (" (" + ", ".join(o["label"] for o in orgs) + ")") if orgs else ""
+    return {"kind": "person", "summary": summary + ".", "speaks_for": speaks, "organisations": orgs}
+
+
 def view(service: GraphService, catalogue: Catalogue, iri: str) -> dict | None:
     """The reading view of a node, or None for a kind that has only its statements (a figure, a source)."""
     if iri in catalogue.themes:
@@ -523,6 +532,9 @@ def view(service: GraphService, catalogue: Catalogue, iri: str) -> dict | None:
     if iri in catalogue.quotes_by_iri:
         return quote_view(service, catalogue, iri)
     found = extras(service, catalogue)
+    speaks_for = [a for a in found.out.get(iri, {}).get("speaksFor", []) if a in catalogue.participants]
+    if speaks_for:
+        return speaker_view(catalogue, found, iri, speaks_for)
     if iri in found.sources:
         doc = found.sources[iri]
         return {

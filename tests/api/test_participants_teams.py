@@ -30,3 +30,5 @@ def test_the_team_accounts_page_and_the_panel_show_the_speaker(client: TestClien
     assert "spoken for by" in panel and "Sue Jenkins" in panel and "James Owen" in panel
     person = client.get("/id/person/sue-jenkins", headers={"Accept": "text/html"})
     assert person.status_code == 200 and "Sue Jenkins" in person.text
+    assert ">person<" in person.text and "Speaks for" in person.text
+    assert 'href="/id/participant/kpoteam_sash"' in person.text
