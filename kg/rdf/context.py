@@ -100,6 +100,21 @@ def account_holders(records: ChatRecords, canonical: Callable[[str], str]) -> di
     return holders
 
 
+def team_accounts(records: ChatRecords, aliases: Aliases, holders: dict[str, str] | None = None) -> set[str]:
+    """Canonical handles of the accounts that are an organisation's or team's, not a person's: the record says so,
+    an organisation or team holds it (`account_holders`), or the shared curation lists it (kg/data/aliases.yaml;
+    `kg.rdf.assemble` also lists there every account one chat shows to be a team's, so every chat agrees)."""
+
+    def canonical(h: str) -> str:
+        return aliases.canonical(h.lstrip("@"))
+
+    listed = getattr(aliases, "is_organisation_account", lambda canon: False)
+    out = {canonical(a.handle) for a in records.accounts if a.kind == "organisation"}
+    out |= set(account_holders(records, canonical) if holders is None else holders)
+    out |= {c for c in (canonical(h) for _, h in handle_occurrences(records)) if listed(c)}
+    return out
+
+
 def fold(name: str) -> str:
     """Names compared as printed, up to case and runs of spaces (no fuzzier: a near name is another agent)."""
     return " ".join(name.split()).casefold()
@@ -165,14 +180,7 @@ class ChatContext:
         self.team_accounts = self._team_accounts()
 
     def _team_accounts(self) -> set[str]:
-        """Canonical handles of the accounts that are an organisation's or team's, not a person's: the record says
-        so, an organisation or team holds it (`holders`), or the shared curation lists it (kg/data/aliases.yaml)."""
-        listed = getattr(self.aliases, "is_organisation_account", lambda canon: False)
-        handles = [h for _, h in handle_occurrences(self.r)]
-        out = {self.aliases.canonical(a.handle) for a in self.r.accounts if a.kind == "organisation"}
-        out |= set(self.holders)
-        out |= {c for c in (self.aliases.canonical(h.lstrip("@")) for h in handles) if listed(c)}
-        return out
+        return team_accounts(self.r, self.aliases, self.holders)
 
     # -- helpers -------------------------------------------------------------------------------------------------
 

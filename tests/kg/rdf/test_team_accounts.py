@@ -166,3 +166,28 @@ def test_a_reports_own_curation_can_name_a_team_by_its_handle(tmp_path: Path):
     assert set(g.subjects(QI.speaksFor, account)) == {ade}
     assert (ade, QI.role, Literal("improvement coach")) in g and (account, QI.role, None) not in g
     assert _quotes_by(g, account) and not _quotes_by(g, ade)
+
+
+def test_an_account_one_chat_shows_to_be_a_teams_is_a_teams_in_every_chat(tmp_path: Path):
+    """The March report's card shows @RiversideICB as 'Riverside Integrated Care Board'; a January report (a variant
+    of the invented one) seats a person for it on the panel. One node, one kind: the organisation's account in both
+    graphs, and January's person speaks for it."""
+    from kg.rdf.assemble import assemble
+
+    jan = ROOT / "tests" / "kg" / "extract" / "fixtures" / "leadingqi-2023-01-31-report.txt"
+    report = tmp_path / jan.name
+    report.write_text(
+        jan.read_text(encoding="utf-8").replace(
+            "- Nicola Burgess, evaluation lead, Warwick Business School @DrNicolaBurgess",
+            "- Nicola Burgess, evaluation lead, Warwick Business School @DrNicolaBurgess\n"
+            "- Kemi Ade, Riverside Integrated Care Board @RiversideICB",
+        ),
+        encoding="utf-8",
+    )
+    ds = assemble([extract(report), extract(MARCH)], [])
+    icb = iris.participant("RiversideICB")
+    january = ds.graph(iris.source_graph("leadingqi-2023-01-31"))
+    assert (icb, QI.panelistOf, iris.chat("2023-01-31")) in january
+    assert (icb, RDF.type, QI.OrganisationAccount) in january
+    assert not any((icb, RDF.type, FOAF.Person) in g for g in ds.graphs())
+    assert set(january.subjects(QI.speaksFor, icb)) == {iris.person_name("Kemi Ade")}
