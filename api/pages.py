@@ -299,7 +299,12 @@ def participant_view(service: GraphService, catalogue: Catalogue, iri: str) -> d
     panel = rel.get("panelistOf", [])
     chats = list(dict.fromkeys([*panel, *(catalogue.id_base + "chat/" + q["chat"] for q in quotes if q["chat"])]))
     shared = [r for r in catalogue.resources.values() if person.handle in r["shared_by"]]
+    speakers = [{"label": name, "url": catalogue.page(s), "iri": s} for s, name in person.speakers]
     bits = []
+    if person.organisation_account:
+        bits.append("a team's or organisation's account")
+    if speakers:
+        bits.append("spoken for by " + ", ".join(name for _, name in person.speakers))
     if person.roles:
         bits.append(", ".join(person.roles))
     if orgs:
@@ -316,6 +321,8 @@ def participant_view(service: GraphService, catalogue: Catalogue, iri: str) -> d
         "summary": f"@{person.handle}: " + "; ".join(bits) + ".",
         "spellings": [a for a in person.aliases if a.lstrip("@") != person.handle],
         "names": [*person.display_names, *person.names],
+        "team_account": person.organisation_account,
+        "speakers": speakers,
         "organisations": orgs,
         "same_person": [ref(catalogue, p) for p in rel.get("sameAgentAs", []) if p in catalogue.participants],
         "chats": [{**ref(catalogue, c), "panel": c in panel} for c in chats if c in catalogue.chats],
@@ -373,7 +380,8 @@ def chat_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict:
         if p in catalogue.participants:
             rel = found.out.get(p, {})
             orgs = [ref(catalogue, o) for o in [*rel.get("affiliatedWith", []), *rel.get("accountOf", [])]]
-            panel.append({**ref(catalogue, p), "organisations": orgs})
+            speakers = [{"label": n, "url": catalogue.page(s), "iri": s} for s, n in catalogue.participants[p].speakers]
+            panel.append({**ref(catalogue, p), "organisations": orgs, "speakers": speakers})
     panel.sort(key=lambda p: catalogue.participants[p["iri"]].handle.casefold())
     questions = [
         {
@@ -498,6 +506,15 @@ def quote_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict:
     }
 
 
+def speaker_view(catalogue: Catalogue, found: Extras, iri: str, accounts: list[str]) -> dict:
+    """A person the report names beside a team's account (qi:speaksFor): the account, whose words are its own."""
+    orgs = [ref(catalogue, o) for o in found.out.get(iri, {}).get("affiliatedWith", [])]
+    speaks = [ref(catalogue, a) for a in accounts]
+    summary = "Speaks for " + ", ".join(a["label"] for a in speaks) + " on a chat's panel"
+    summary += (" (" + ", ".join(o["label"] for o in orgs) + ")") if orgs else ""
+    return {"kind": "person", "summary": summary + ".", "speaks_for": speaks, "organisations": orgs}
+
+
 def view(service: GraphService, catalogue: Catalogue, iri: str) -> dict | None:
     """The reading view of a node, or None for a kind that has only its statements (a figure, a source)."""
     if iri in catalogue.themes:
@@ -515,6 +532,9 @@ def view(service: GraphService, catalogue: Catalogue, iri: str) -> dict | None:
     if iri in catalogue.quotes_by_iri:
         return quote_view(service, catalogue, iri)
     found = extras(service, catalogue)
+    speaks_for = [a for a in found.out.get(iri, {}).get("speaksFor", []) if a in catalogue.participants]
+    if speaks_for:
+        return speaker_view(catalogue, found, iri, speaks_for)
     if iri in found.sources:
         doc = found.sources[iri]
         return {

@@ -118,3 +118,9 @@ def tool(slug: str) -> URIRef:
 def person_name(name: str) -> URIRef:
     """A named person who has no account in the source (e.g. the report's author)."""
     return QID[f"person/{slugify(name)}"]
+
+
+def creator(resource_slug: str, name: str) -> URIRef:
+    """A creator the report names on a resource who is no node of the graph by that exact name: one agent per name
+    per resource (the same printed name on two resources is not assumed to be one agent)."""
+    return QID[f"resource/{resource_slug}/creator/{slugify(name)}"]

@@ -33,6 +33,7 @@ OrganisationKind = Literal[
     "academy",
     "community",
     "health-system",
+    "team",
     "other",
 ]
 
@@ -53,6 +54,12 @@ class Person(Record):
     handle: str | None = None
     affiliations: list[str] = Field([], description="organisation slugs, as stated")
     role: str | None = None
+    on_behalf_of: str | None = Field(
+        None,
+        description="slug of the organisation or team whose account `handle` is, where the report says the person "
+        "speaks for it ('Sue Jenkins, on behalf of the KPO team @KPOteam_SASH'): the account is then that "
+        "organisation's, and the person a node of their own who speaks for it",
+    )
 
 
 class Account(Record):

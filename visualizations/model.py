@@ -76,7 +76,7 @@ _PROPERTIES: dict[str, str] = {
     QI + "displayName": "displayName",
     QI + "role": "role",
     "http://purl.org/dc/terms/title": "title",
-    "http://purl.org/dc/terms/creator": "creator",
+    QI + "creatorName": "creator",  # the creator as printed (dcterms:creator is the agent node)
     "http://purl.org/dc/terms/issued": "issued",
     "http://purl.org/dc/terms/publisher": "publisher",
     "http://purl.org/dc/terms/date": "date",

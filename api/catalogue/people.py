@@ -18,6 +18,7 @@ class Participant:
     names: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
     organisation_account: bool = False
+    speakers: list[tuple[str, str]] = field(default_factory=list)  # (IRI, name) of who speaks for a team's account
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Participants:
             add_once(person.names, text(row.get("name")))
             add_once(person.roles, text(row.get("role")))
             person.organisation_account = person.organisation_account or bool(py(row.get("orgAccount")))
+            if row.get("speaker") is not None:
+                add_once(person.speakers, (str(row["speaker"]), text(row.get("speakerName")) or ""))
         for person in self.participants.values():
             for alias in person.aliases:
                 self.keys.setdefault(fold(alias.lstrip("@")), person.iri)

@@ -175,6 +175,11 @@ def _kind_name(types: list[dict]) -> str:
         name = t["text"].rsplit(":", 1)[-1]
         if t["text"].startswith("qi:"):
             return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
+    texts = {t["text"] for t in types}
+    if "foaf:Person" in texts:
+        return "person"
+    if "foaf:Agent" in texts:
+        return "agent (a person or an organisation)"
     return "thing"
 
 

@@ -29,6 +29,7 @@ def participant_json(catalogue: Catalogue, person: Participant) -> dict[str, Any
         "names": person.names,
         "roles": person.roles,
         "organisation_account": person.organisation_account,
+        "spoken_for_by": [{"name": name, "iri": iri, "url": catalogue.page(iri)} for iri, name in person.speakers],
         "quotes": sum(1 for q in catalogue.quotes if q["author_iri"] == person.iri),
     }
 

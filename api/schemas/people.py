@@ -8,6 +8,12 @@ from api.schemas.common import SourceRef
 from api.schemas.items import QuestionBase, QuoteOut, ResourceOut
 
 
+class SpeakerRef(BaseModel):
+    name: str
+    iri: str
+    url: str | None
+
+
 class ParticipantBase(BaseModel):
     handle: str
     iri: str
@@ -16,7 +22,10 @@ class ParticipantBase(BaseModel):
     display_names: list[str]
     names: list[str]
     roles: list[str]
-    organisation_account: bool = Field(description="an organisation's own account")
+    organisation_account: bool = Field(description="an organisation's or team's own account")
+    spoken_for_by: list[SpeakerRef] = Field(
+        [], description="for a team's or organisation's account: the people who speak for it (the panel's person)"
+    )
 
 
 class ParticipantOut(ParticipantBase):

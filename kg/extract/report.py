@@ -295,10 +295,34 @@ def parse_panel(doc: Doc, orgs: list[Organisation]) -> list[Person]:
             continue
         parts = [p.strip() for p in m["body"].split(", ")]
         name, rest = parts[0], parts[1:]
+        behalf = None  # 'X, on behalf of Y, Org @h' / 'X for Y @h': the account is Y's, X speaks for it
+        said = re.match(rf"^(?P<name>.+?) {_BEHALF}(?P<holder>.+)$", name)
+        if said:
+            name, behalf = said["name"], said["holder"]
+        for i, part in enumerate(rest):
+            said = re.match(rf"^{_BEHALF}(?P<holder>.+)$", part)
+            if said and behalf is None:
+                behalf = said["holder"]
+                rest = rest[:i] + rest[i + 1 :]
+                break
         org = _org(orgs, rest[-1], n) if rest else None  # the organisation as printed on the panel line
         role = ", ".join(rest[:-1]) or None
-        people.append(Person(line=n, name=name, handle=m["handle"], affiliations=[org] if org else [], role=role))
+        holder = _org(orgs, re.sub(r"^the ", "", behalf.strip()), n) if behalf else None
+        people.append(
+            Person(
+                line=n,
+                name=name,
+                handle=m["handle"],
+                affiliations=[org] if org else [],
+                role=role,
+                on_behalf_of=holder,
+            )
+        )
     return people
+
+
+# the words of a panel line that say its handle is a team's or organisation's, spoken for by the person named
+_BEHALF = r"(?:on behalf of|speaking for|for) "
 
 
 def parse_named_roles(doc: Doc, orgs: list[Organisation]) -> list[Person]:
@@ -956,11 +980,14 @@ def collect_accounts(
             text = clean("\t".join(doc.lines[n - 1].split("\t")[1:]))
         for h in handles(text):
             spellings.setdefault(h, n)
+    teams = {p.handle.lower() for p in panel if p.handle and p.on_behalf_of}  # 'X, on behalf of Y @h'
     people = {p.handle.lower() for p in panel if p.handle} | {c.handle.lower() for c in cards if c.display_name}
+
+    def kind(handle: str) -> Literal["person", "organisation", "unknown"]:
+        return "organisation" if handle in teams else "person" if handle in people else "unknown"
+
     accounts = [
-        Account(
-            line=n, handle=h, display_name=shown.get(h.lower()), kind="person" if h.lower() in people else "unknown"
-        )
+        Account(line=n, handle=h, display_name=shown.get(h.lower()), kind=kind(h.lower()))
         for h, n in sorted(spellings.items(), key=lambda kv: (kv[1], kv[0]))
     ]
     return accounts, names

@@ -10,6 +10,7 @@ from rdflib.namespace import DCTERMS
 from kg import iris
 from kg.iris import QI, SCHEMA
 from kg.rdf.build import build_dataset, handle_occurrences
+from kg.rdf.context import team_accounts
 from kg.records import ChatRecords
 from kg.sources.registry import SourceError
 
@@ -71,6 +72,11 @@ def assemble(all_records: list[ChatRecords], warnings: list[str]) -> Dataset:
         own=(q.author for r in all_records for q in r.quotes if q.kind == "tweet"),
     )
     warnings.extend(alias_warnings(all_records, aliases))
+    for records in all_records:  # a team's account in one chat is a team's in every chat (one node, one kind)
+        for canon in sorted(team_accounts(records, aliases)):
+            aliases.organisation_accounts.setdefault(
+                canon.lower(), (records.chat.line, f"a team's or organisation's account in chat {records.chat.slug}")
+            )
     tbox, thesaurus = ontology.tbox(), ontology.thesaurus()
     merged: Dataset | None = None
     for records in all_records:

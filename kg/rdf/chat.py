@@ -22,7 +22,8 @@ def source_document(ctx: ChatContext) -> None:
     r, w = ctx.r, ctx.w
     w.node(w.source, [QI.SourceDocument], r.source_title, 1)
     w.add(w.source, DCTERMS.title, r.source_title)
-    w.add(w.source, DCTERMS.creator, r.chat.report_author)
+    w.add(w.source, DCTERMS.creator, ctx.person_for_name(r.chat.report_author))  # an agent (named_people)
+    w.add(w.source, QI.creatorName, r.chat.report_author)
     publisher = next((o.name for o in r.organisations if o.slug == r.chat.report_for), None)
     w.add(w.source, DCTERMS.publisher, publisher)
     w.add(w.source, QI.sha256, r.source_sha256)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
@@ -78,6 +78,48 @@ def connecting_handles(records: ChatRecords) -> list[str]:
     return out
 
 
+def account_holders(records: ChatRecords, canonical: Callable[[str], str]) -> dict[str, str]:
+    """Canonical handle -> slug of the organisation or team that holds the account, by the report's own words or the
+    shared curation (never a line number): the organisation's `handle` (kg/data/organisations.yaml), a panel line
+    that says its person speaks on behalf of one ('X, on behalf of Y @h'), or a display name the report shows for
+    the account that is exactly the name or an alternative name of an organisation the report holds ('WBS')."""
+    named = {fold(n): o.slug for o in records.organisations for n in [o.name, *o.alt_names]}
+    shown = [(a.handle, a.display_name) for a in records.accounts if a.display_name]
+    shown += [(q.author, q.display_name) for q in records.quotes if isinstance(q, Tweet) and q.display_name]
+    shown += [(e.handle, e.display_name) for e in records.influencers]
+    holders: dict[str, str] = {}
+    for handle, name in sorted(shown, key=lambda x: (canonical(x[0]), x[1])):
+        if fold(name) in named:
+            holders.setdefault(canonical(handle), named[fold(name)])
+    for p in records.people:
+        if p.handle and p.on_behalf_of:
+            holders[canonical(p.handle)] = p.on_behalf_of
+    for o in records.organisations:
+        if o.handle:
+            holders[canonical(o.handle)] = o.slug
+    return holders
+
+
+def team_accounts(records: ChatRecords, aliases: Aliases, holders: dict[str, str] | None = None) -> set[str]:
+    """Canonical handles of the accounts that are an organisation's or team's, not a person's: the record says so,
+    an organisation or team holds it (`account_holders`), or the shared curation lists it (kg/data/aliases.yaml;
+    `kg.rdf.assemble` also lists there every account one chat shows to be a team's, so every chat agrees)."""
+
+    def canonical(h: str) -> str:
+        return aliases.canonical(h.lstrip("@"))
+
+    listed = getattr(aliases, "is_organisation_account", lambda canon: False)
+    out = {canonical(a.handle) for a in records.accounts if a.kind == "organisation"}
+    out |= set(account_holders(records, canonical) if holders is None else holders)
+    out |= {c for c in (canonical(h) for _, h in handle_occurrences(records)) if listed(c)}
+    return out
+
+
+def fold(name: str) -> str:
+    """Names compared as printed, up to case and runs of spaces (no fuzzier: a near name is another agent)."""
+    return " ".join(name.split()).casefold()
+
+
 def short(text: str, limit: int = LABEL_TEXT_CHARS) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -134,6 +176,11 @@ class ChatContext:
         self.chat = iris.chat(self.slug)
         self.quote_at_line: dict[int, list[URIRef]] = defaultdict(list)
         self.warnings: list[str] = list(records.warnings)
+        self.holders = account_holders(records, lambda h: aliases.canonical(h.lstrip("@")))
+        self.team_accounts = self._team_accounts()
+
+    def _team_accounts(self) -> set[str]:
+        return team_accounts(self.r, self.aliases, self.holders)
 
     # -- helpers -------------------------------------------------------------------------------------------------
 
@@ -141,9 +188,44 @@ class ChatContext:
         """The participant node for a handle as printed (through the alias table)."""
         return iris.participant(self.aliases.canonical(handle.lstrip("@")))
 
+    def agent_named(self, name: str) -> URIRef | None:
+        """The one node of this chat's graph that the source names exactly `name` (up to case and spaces): a person
+        the report names with a handle (their account, or their own node when they speak for a team's account),
+        an account by the display name its card or a table shows, an organisation by its name or an alternative
+        name, a person named without an account (the report's author, a collaborator), or an account by its handle
+        ('@HelenBevan'). None when no node or more than one has that name: no guessing, no near names."""
+        key = fold(name)
+        if key.startswith("@"):
+            handle = self.aliases.canonical(key.lstrip("@"))
+            seen = {
+                self.who(h) for _, h in handle_occurrences(self.r) if self.aliases.canonical(h.lstrip("@")) == handle
+            }
+            return next(iter(seen)) if len(seen) == 1 else None
+        found: set[URIRef] = set()
+        for p in self.r.people:  # people named without a handle (a role in the narrative) have no node
+            if p.handle and fold(p.name) == key:
+                found.add(self.person_for_name(p.name))
+        shown = [(a.handle, a.display_name) for a in self.r.accounts if a.display_name]
+        shown += [(q.author, q.display_name) for q in self.r.quotes if isinstance(q, Tweet) and q.display_name]
+        shown += [(e.handle, e.display_name) for e in self.r.influencers]
+        for handle, display in shown:
+            if fold(display) == key:
+                canon = self.aliases.canonical(handle.lstrip("@"))
+                holder = self.holders.get(canon)
+                found.add(iris.organisation(holder) if holder else self.who(handle))
+        for o in self.r.organisations:
+            if key in {fold(n) for n in [o.name, *o.alt_names]}:
+                found.add(iris.organisation(o.slug))
+        for named in [self.r.chat.report_author, *self.r.chat.collaborators]:
+            if fold(named) == key:
+                found.add(self.person_for_name(named))
+        return next(iter(found)) if len(found) == 1 else None
+
     def person_for_name(self, name: str) -> URIRef:
         """A named person: their account when a person record gives one, else a name-only node."""
         for p in self.r.people:
             if p.handle and p.name.casefold() == name.casefold():
+                if self.aliases.canonical(p.handle.lstrip("@")) in self.team_accounts:
+                    break  # a team's account is not the person who speaks for it: the person's own node
                 return self.who(p.handle)
         return iris.person_name(name)

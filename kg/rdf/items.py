@@ -6,7 +6,7 @@ from rdflib import XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from kg import iris
-from kg.iris import BIBO, QI, SCHEMA
+from kg.iris import BIBO, FOAF, QI, SCHEMA
 from kg.rdf.context import (
     QUOTE_CLASS,
     QUOTE_WORD,
@@ -74,7 +74,8 @@ def resources(ctx: ChatContext) -> None:
         w.add(node, QI.resourceType, res.type)
         w.add(node, QI.core, res.core)
         for name in res.creators:
-            w.add(node, DCTERMS.creator, name)
+            w.add(node, DCTERMS.creator, creator(ctx, res.slug, name, res.line))
+            w.add(node, QI.creatorName, name)  # as printed, for the citation and for reading
         if res.issued:
             w.add(node, DCTERMS.issued, Literal(res.issued.isoformat(), datatype=XSD.date))
         elif res.year:
@@ -96,3 +97,14 @@ def resources(ctx: ChatContext) -> None:
             for q in sections:
                 if q.section_start <= line <= q.section_end:
                     w.add(node, QI.inQuestionSection, iris.question(ctx.slug, q.number))
+
+
+def creator(ctx: ChatContext, resource_slug: str, name: str, line: int) -> URIRef:
+    """The agent a resource's creator names: the graph's node of exactly that name (`ChatContext.agent_named`), else a
+    foaf:Agent of its own for this resource, named as printed (person or organisation: the citation does not say)."""
+    found = ctx.agent_named(name)
+    if found is not None:
+        return found
+    node = ctx.w.node(iris.creator(resource_slug, name), [FOAF.Agent], name, line)
+    ctx.w.add(node, FOAF.name, name)
+    return node

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from rdflib import URIRef
+
 from kg import iris
 from kg.iris import FOAF, ORG, QI
 from kg.rdf.context import (
@@ -11,13 +13,14 @@ from kg.rdf.context import (
     connecting_handles,
     handle_occurrences,
 )
-from kg.records import Tweet
+from kg.records import Person, Tweet
 
 
 def organisations(ctx: ChatContext) -> None:
     w = ctx.w
     for o in ctx.r.organisations:
-        node = w.node(iris.organisation(o.slug), [QI.Organisation], o.name, o.line)
+        types = [QI.Organisation, ORG.OrganizationalUnit] if o.kind == "team" else [QI.Organisation]
+        node = w.node(iris.organisation(o.slug), types, o.name, o.line)
         for alt in o.alt_names:
             w.add(node, QI.altName, alt)
         w.add(node, QI.orgKind, o.kind)
@@ -42,11 +45,11 @@ def participants(ctx: ChatContext) -> None:
         if isinstance(q, Tweet) and q.display_name:
             display[ctx.aliases.canonical(q.author)].append((q.line, q.display_name))
     names = {ctx.aliases.canonical(p.handle): p for p in r.people if p.handle}
-    org_of = {ctx.aliases.canonical(o.handle): o.slug for o in r.organisations if o.handle}
+    holder_of = ctx.holders
+    holder_name = {o.slug: o.name for o in r.organisations}
     kinds: dict[str, set[str]] = defaultdict(set)
     for a in r.accounts:
         kinds[ctx.aliases.canonical(a.handle)].add(a.kind)
-    listed_org = getattr(ctx.aliases, "is_organisation_account", lambda canon: False)
 
     connected = {ctx.aliases.canonical(h) for h in connecting_handles(r)}
     for canon in sorted(spellings):
@@ -62,14 +65,16 @@ def participants(ctx: ChatContext) -> None:
             key=lambda n: min(line for line, m in display[canon] if m == n),
         )
         person = names.get(canon)
-        is_org = "organisation" in kinds[canon] or canon in org_of or listed_org(canon)
+        holder = holder_of.get(canon)
+        is_org = canon in ctx.team_accounts
         if is_org:
             types = [QI.Participant, QI.OrganisationAccount]
-        elif person is not None or "person" in kinds[canon]:
-            types = [QI.Participant, FOAF.Person]
+            name = shown[0] if shown else holder_name.get(holder or "")
         else:
-            types = [QI.Participant]
-        name = person.name if person else (shown[0] if shown else None)
+            types = (
+                [QI.Participant, FOAF.Person] if person is not None or "person" in kinds[canon] else [QI.Participant]
+            )
+            name = person.name if person else (shown[0] if shown else None)
         label = f"{name} (@{canon})" if name else f"@{canon}"
         w.node(node, types, label, first_line[canon])
         w.add(node, QI.handle, canon)
@@ -79,12 +84,15 @@ def participants(ctx: ChatContext) -> None:
         for shown_name in shown:
             w.add(node, QI.displayName, shown_name)
         if person is not None:
-            w.add(node, FOAF.name, person.name)
-            w.add(node, QI.role, person.role)
-            for slug in person.affiliations:
+            for slug in person.affiliations:  # the organisation the panel line prints beside the account
                 w.add(node, QI.affiliatedWith, iris.organisation(slug))
-        if canon in org_of:
-            w.add(node, QI.accountOf, iris.organisation(org_of[canon]))
+            if is_org:
+                speaker(ctx, person, node)
+            else:
+                w.add(node, FOAF.name, person.name)
+                w.add(node, QI.role, person.role)
+        if holder is not None:
+            w.add(node, QI.accountOf, iris.organisation(holder))
         for other in ctx.aliases.other_accounts(canon):
             other_node = iris.participant(ctx.aliases.canonical(other))
             if other_node != node:
@@ -92,6 +100,18 @@ def participants(ctx: ChatContext) -> None:
                 w.add(other_node, QI.sameAgentAs, node)
     for handle in r.panel:
         w.add(ctx.who(handle), QI.panelistOf, ctx.chat)
+
+
+def speaker(ctx: ChatContext, person: Person, account: URIRef) -> None:
+    """The person the report names beside a team's or organisation's account: a node of their own (by name, as the
+    report's author is) that speaks for the account; the account's words stay the account's."""
+    w = ctx.w
+    node = w.node(iris.person_name(person.name), [FOAF.Person], person.name, person.line)
+    w.add(node, FOAF.name, person.name)
+    w.add(node, QI.role, person.role)
+    for slug in person.affiliations:
+        w.add(node, QI.affiliatedWith, iris.organisation(slug))
+    w.add(node, QI.speaksFor, account)
 
 
 def named_people(ctx: ChatContext) -> None:

@@ -326,6 +326,30 @@ DEFECTS: list[Defect] = [
         None,
     ),
     Defect("chat ends before it starts", _end_before_start, CHAT, "before its schema:endDate", None),
+    Defect(
+        "a resource's creator as a plain string",
+        lambda g: g.add((SIX_LESSONS, DCTERMS.creator, Literal("Burgess, N"))),
+        SIX_LESSONS,
+        "dcterms:creator of a resource is an agent",
+        None,
+    ),
+    Defect(
+        "a source document's creator as a plain string",
+        lambda g: g.set((SOURCE, DCTERMS.creator, Literal("Lou Waters"))),
+        SOURCE,
+        "dcterms:creator of a source document is an agent",
+        None,
+    ),
+    Defect(
+        "a person's name on a team's account",
+        lambda g: (
+            g.add((QID["participant/warwickbschool"], RDF.type, QI.OrganisationAccount)),
+            g.add((QID["participant/warwickbschool"], FOAF.name, Literal("Sue Jenkins"))),
+        ),
+        QID["participant/warwickbschool"],
+        "carries no person's foaf:name",
+        None,
+    ),
 ]
 
 

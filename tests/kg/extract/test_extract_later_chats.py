@@ -253,3 +253,18 @@ def test_an_organisation_printed_with_its_abbreviation_is_the_known_node(tmp_pat
 def test_a_card_dated_day_month_year_the_day_after(feb):
     jimmy = next(q for q in feb.quotes if isinstance(q, Tweet) and q.author == "jimmy_parvin")
     assert (jimmy.date, jimmy.line) == (dt.date(2023, 3, 1), _line_of(FEB, "@jimmy_parvin · 1 Mar 2023"))
+
+
+def test_a_panel_line_on_behalf_of_a_team_names_the_team_and_the_person_apart():
+    march = extract(FIXTURES / "leadingqi-2023-03-28-report.txt")  # TEST DATA with team accounts
+    panel = {p.handle: p for p in march.people if p.handle in march.panel}
+    marcus = panel["HarbourQT"]
+    assert (marcus.name, marcus.on_behalf_of, marcus.affiliations, marcus.role) == (
+        "Marcus Reid",
+        "harbourside-quality-team",
+        ["harbourside-mental-health-foundation-trust"],
+        None,
+    )
+    assert {o.slug: o.name for o in march.organisations}["harbourside-quality-team"] == "Harbourside Quality Team"
+    assert {a.handle: a.kind for a in march.accounts}["HarbourQT"] == "organisation"
+    assert panel["AdeBelloQI"].on_behalf_of is None and panel["AdeBelloQI"].role == "improvement coach"
