@@ -369,10 +369,25 @@ def _org(orgs: list[Organisation], name: str, line: int) -> str:
     return slug
 
 
-def _printed(doc: Doc, names: list[str]) -> int | None:
-    """The first line that prints one of `names` as words of its own (not inside a longer word)."""
-    rxs = [re.compile(rf"(?<!\w){re.escape(name)}(?!\w)") for name in names]
-    return next((n for n in range(1, doc.n + 1) if any(rx.search(doc.text(n)) for rx in rxs)), None)
+# A capitalised word just before a short (alternative) name makes it the tail of a longer name: "Mental Health
+# Foundation Trust" does not print "Health Foundation". An article ("The Health Foundation") or a handle
+# ("@KPOteam_SASH SASH+") before it does not. Full names are taken wherever they stand: a PDF's text runs names
+# together ("... Care Trusts SaTH Improvement Hub").
+_LONGER_NAME = re.compile(r"(?<![\w&@])(?!(?:The|A|An)\s)[A-Z][\w&'’.-]*\s+$")
+
+
+def _printed(doc: Doc, name: str, alt_names: list[str]) -> int | None:
+    """The first line that prints the name or an alternative name as a name of its own: not inside a longer word,
+    and an alternative name not as the tail of a longer name."""
+    full = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+    alts = [re.compile(rf"(?<!\w){re.escape(alt)}(?!\w)") for alt in alt_names]
+
+    def prints(text: str) -> bool:
+        return bool(full.search(text)) or any(
+            not _LONGER_NAME.search(text[: m.start()]) for rx in alts for m in rx.finditer(text)
+        )
+
+    return next((n for n in range(1, doc.n + 1) if prints(doc.text(n))), None)
 
 
 def load_organisations(doc: Doc, warnings: list[str], extra: list[dict] | None = None) -> list[Organisation]:
@@ -381,7 +396,7 @@ def load_organisations(doc: Doc, warnings: list[str], extra: list[dict] | None =
     orgs: list[Organisation] = []
     for item in [*(_load("organisations.yaml") or []), *(extra or [])]:
         item = {k: v for k, v in item.items() if k != "reason"}
-        line = _printed(doc, [item["name"], *item.get("alt_names", [])])
+        line = _printed(doc, item["name"], item.get("alt_names", []))
         if line is None or any(o.slug == item["slug"] for o in orgs):
             continue
         orgs.append(Organisation(line=line, **item))

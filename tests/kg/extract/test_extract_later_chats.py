@@ -268,3 +268,28 @@ def test_a_panel_line_on_behalf_of_a_team_names_the_team_and_the_person_apart():
     assert {o.slug: o.name for o in march.organisations}["harbourside-quality-team"] == "Harbourside Quality Team"
     assert {a.handle: a.kind for a in march.accounts}["HarbourQT"] == "organisation"
     assert panel["AdeBelloQI"].on_behalf_of is None and panel["AdeBelloQI"].role == "improvement coach"
+
+
+MARCH = FIXTURES / "leadingqi-2023-03-28-report.txt"
+
+
+def test_a_known_name_inside_a_longer_name_is_not_that_organisation(jan):
+    """Both reports print "Harbourside Mental Health Foundation Trust", whose words hold "Health Foundation", an
+    alternative name of The Health Foundation. March never prints The Health Foundation: it is not March's; Jan
+    prints it as a publisher, and that line, not the trust's, is where Jan's node comes from."""
+    march_text = MARCH.read_text(encoding="utf-8")
+    assert "Mental Health Foundation Trust" in march_text
+    assert not re.search(r"(?<!Mental )Health Foundation", march_text)
+    assert "the-health-foundation" not in {o.slug for o in extract(MARCH).organisations}
+    [org] = [o for o in jan.organisations if o.slug == "the-health-foundation"]
+    assert org.line == _line_of(JAN, ". The Health Foundation;")
+
+
+def test_a_known_name_on_its_own_or_after_an_article_is_that_organisation(tmp_path: Path):
+    for words in ("Thanks to Health Foundation colleagues.", "Thanks to The Health Foundation.", "Health Foundation"):
+        lines = _lines(MARCH)
+        at = _line_of(MARCH, "Mental Health Foundation Trust @HarbourQT")
+        report = tmp_path / MARCH.name
+        report.write_text("\n".join([*lines[:at], words, *lines[at:]]), encoding="utf-8")
+        [org] = [o for o in extract(report).organisations if o.slug == "the-health-foundation"]
+        assert org.line == at + 1, words
