@@ -43,6 +43,7 @@ from rdflib.term import Node
 
 from kg.store.base import (
     InvalidBinding,
+    ProtocolDataset,
     QueryResult,
     QuerySyntaxError,
     RemoteSettings,
@@ -299,9 +300,11 @@ class RemoteStore:
         self.row_cap = RowCap(self._probe, settings.query_url)
         self._closures: dict[str, list[str]] = {}
 
-    def _dataset_params(self, sparql: str) -> list[tuple[str, str]]:
-        """The dataset a query is asked over: the union graph as its default graph and every loaded graph as a
-        named one (in "dataset" mode, unless the query names its own dataset)."""
+    def _dataset_params(self, sparql: str, dataset: ProtocolDataset | None = None) -> list[tuple[str, str]]:
+        """The dataset a query is asked over: the request's own if it names one, else the union graph as its default
+        graph and every loaded graph as a named one (in "dataset" mode, unless the query names its own dataset)."""
+        if dataset is not None:
+            return [("default-graph-uri", g) for g in dataset.default] + [("named-graph-uri", g) for g in dataset.named]
         if self.settings.union != "dataset" or names_dataset(sparql):
             return []
         return [("default-graph-uri", UNION_GRAPH)] + [("named-graph-uri", g) for g in self._record.graphs]
@@ -314,12 +317,13 @@ class RemoteStore:
         timeout: float | None = None,
         row_limit: int | None = None,
         byte_limit: int | None = None,
+        dataset: ProtocolDataset | None = None,
     ) -> QueryResult:
         text = bind_values(sparql, bindings)
         if self.protocol.is_virtuoso:
             text = expand_class_paths(text, list(_tokens(text)), self._subclasses)
         form = query_form(text)
-        result = self.protocol.query(text, self._dataset_params(text), timeout, row_limit, byte_limit, form)
+        result = self.protocol.query(text, self._dataset_params(text, dataset), timeout, row_limit, byte_limit, form)
         self.row_cap.check(len(result.rows) if result.kind == "SELECT" else len(result.triples), _WHAT[result.kind])
         return normalise(result, text)
 
