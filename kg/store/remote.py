@@ -53,7 +53,16 @@ from kg.store.base import (
     rdf_format,
 )
 from kg.store.convert import to_ox
-from kg.store.remote_answers import RowCap, expand_class_paths, normalise
+from kg.store.remote_answers import (
+    NO_START,
+    RowCap,
+    duplicates_do_not_show,
+    expand_class_paths,
+    no_start_limit,
+    normalise,
+    transitive_limit,
+    transitive_path,
+)
 from kg.store.remote_graphs import GraphWriter
 from kg.store.remote_protocol import SparqlProtocol
 
@@ -61,6 +70,11 @@ STORE_META = "https://w3id.org/qikg/graph/store-meta"
 UNION_GRAPH = "https://w3id.org/qikg/graph/union"  # the merge of the loaded graphs, the default graph of queries
 LAYOUT = 2  # 2: the load writes UNION_GRAPH; a server loaded by an older qikg is loaded again
 _META_NS = "https://w3id.org/qikg/store#"
+# Virtuoso's own DESCRIBE adds the statements that point at the resource; its "CBD" mode gives the resource's own
+# statements and, through blank nodes, theirs: the Concise Bounded Description that Oxigraph (embedded or server)
+# gives. It follows blank nodes into the named graphs too (each graph has its own copy of a blank node), so a DESCRIBE
+# that names no GRAPH is asked over the union graph alone.
+VIRTUOSO_CBD = 'define sql:describe-mode "CBD" '
 _WHAT = {"SELECT": "rows", "CONSTRUCT": "triples", "ASK": "rows"}
 
 
@@ -195,6 +209,30 @@ def names_dataset(sparql: str) -> bool:
     return False
 
 
+def cap_rows(sparql: str, rows: int) -> str:
+    """The SELECT with a LIMIT of at most `rows` (its own LIMIT when that is lower): a server that works out the whole
+    answer before sending any of it (Virtuoso) then stops at the row limit instead of running into its time limit on
+    a huge answer. An answer of `rows` rows says "more than the limit" as the full answer would; one below it is the
+    full answer. Only for SELECT: a CONSTRUCT's LIMIT counts solutions, not the triples its template makes."""
+    shape = query_shape(sparql)
+    tokens = [t for t in _tokens(sparql) if t[2] > shape.where_close]
+    depth, at = 0, len(sparql)
+    for kind, text, pos in tokens:
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word" and depth == 0 and text.upper() == "VALUES":
+            at = pos  # the LIMIT goes before a trailing VALUES block
+            break
+        elif kind == "word" and depth == 0 and text.upper() == "LIMIT":
+            number = re.compile(r"LIMIT\s+(\d+)", re.IGNORECASE).match(sparql, pos)
+            if number is None or int(number.group(1)) <= rows:
+                return sparql
+            return sparql[: number.start(1)] + str(rows) + sparql[number.end(1) :]
+    return f"{sparql[:at]}\nLIMIT {rows}\n{sparql[at:]}"
+
+
 def bind_values(sparql: str, bindings: Mapping[str, Node] | None) -> str:
     """The query with a VALUES block for the bound variables at the start of its WHERE group."""
     if not bindings:
@@ -322,8 +360,26 @@ class RemoteStore:
         text = bind_values(sparql, bindings)
         if self.protocol.is_virtuoso:
             text = expand_class_paths(text, list(_tokens(text)), self._subclasses)
+            tokens = list(_tokens(text))
+            found = transitive_path(tokens, set(bindings or ()))
+            if found is not None and not duplicates_do_not_show(tokens):
+                raise transitive_limit(found)
         form = query_form(text)
-        result = self.protocol.query(text, self._dataset_params(text, dataset), timeout, row_limit, byte_limit, form)
+        if row_limit is not None and form == "SELECT":
+            text = cap_rows(text, row_limit + 1)
+        params = self._dataset_params(text, dataset)
+        if self.protocol.is_virtuoso and form == "DESCRIBE":
+            text = VIRTUOSO_CBD + text
+            if dataset is None and not any(
+                kind == "word" and word.upper() == "GRAPH" for kind, word, _ in _tokens(text)
+            ):
+                params = [(name, graph) for name, graph in params if name == "default-graph-uri"]
+        try:
+            result = self.protocol.query(text, params, timeout, row_limit, byte_limit, form)
+        except StoreError as error:
+            if self.protocol.is_virtuoso and NO_START in str(error):
+                raise no_start_limit() from None
+            raise
         self.row_cap.check(len(result.rows) if result.kind == "SELECT" else len(result.triples), _WHAT[result.kind])
         return normalise(result, text)
 
