@@ -213,7 +213,8 @@ def cap_rows(sparql: str, rows: int) -> str:
     """The SELECT with a LIMIT of at most `rows` (its own LIMIT when that is lower): a server that works out the whole
     answer before sending any of it (Virtuoso) then stops at the row limit instead of running into its time limit on
     a huge answer. An answer of `rows` rows says "more than the limit" as the full answer would; one below it is the
-    full answer. Only for SELECT: a CONSTRUCT's LIMIT counts solutions, not the triples its template makes."""
+    full answer. Only for SELECT (a CONSTRUCT's LIMIT counts solutions, not the triples its template makes) without
+    ORDER BY (Virtuoso refuses to sort more than 10,000 rows under a LIMIT: "Sorted TOP clause ...")."""
     shape = query_shape(sparql)
     tokens = [t for t in _tokens(sparql) if t[2] > shape.where_close]
     depth, at = 0, len(sparql)
@@ -222,6 +223,8 @@ def cap_rows(sparql: str, rows: int) -> str:
             depth += 1
         elif kind == "close":
             depth -= 1
+        elif kind == "word" and depth == 0 and text.upper() == "ORDER":
+            return sparql  # a sort needs the whole answer anyway, and Virtuoso sorts at most 10,000 rows under a LIMIT
         elif kind == "word" and depth == 0 and text.upper() == "VALUES":
             at = pos  # the LIMIT goes before a trailing VALUES block
             break
@@ -231,6 +234,27 @@ def cap_rows(sparql: str, rows: int) -> str:
                 return sparql
             return sparql[: number.start(1)] + str(rows) + sparql[number.end(1) :]
     return f"{sparql[:at]}\nLIMIT {rows}\n{sparql[at:]}"
+
+
+def without_from(sparql: str) -> str:
+    """The query without its own FROM / FROM NAMED clauses, for a request that names its dataset: the Protocol
+    says the request's dataset wins, but Virtuoso reads the query's FROM over `default-graph-uri`."""
+    tokens = list(_tokens(sparql))
+    depth, form, cuts = 0, False, []
+    for i, (kind, text, pos) in enumerate(tokens):
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word" and depth == 0:
+            form = form or text.upper() in _FORMS
+            if form and text.upper() == "FROM":
+                j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1][1].upper() == "NAMED")
+                if j < len(tokens):
+                    cuts.append((pos, tokens[j][2] + len(tokens[j][1])))
+    for start, end in reversed(cuts):
+        sparql = sparql[:start] + " " + sparql[end:]
+    return sparql
 
 
 def bind_values(sparql: str, bindings: Mapping[str, Node] | None) -> str:
@@ -357,7 +381,7 @@ class RemoteStore:
         byte_limit: int | None = None,
         dataset: ProtocolDataset | None = None,
     ) -> QueryResult:
-        text = bind_values(sparql, bindings)
+        text = bind_values(sparql if dataset is None else without_from(sparql), bindings)
         if self.protocol.is_virtuoso:
             text = expand_class_paths(text, list(_tokens(text)), self._subclasses)
             tokens = list(_tokens(text))
