@@ -58,6 +58,8 @@ from kg.store.remote_answers import (
     RowCap,
     duplicates_do_not_show,
     expand_class_paths,
+    graph_not_held_limit,
+    graphs_not_held,
     no_start_limit,
     normalise,
     transitive_limit,
@@ -388,6 +390,11 @@ class RemoteStore:
             found = transitive_path(tokens, set(bindings or ()))
             if found is not None and not duplicates_do_not_show(tokens):
                 raise transitive_limit(found)
+            named = list(dataset.named) if dataset is not None else list(self._record.graphs)
+            held = set(self._record.graphs) | ({UNION_GRAPH} if self.settings.union == "dataset" else set())
+            missing = graphs_not_held(tokens, held & set(named) if dataset is not None else held)
+            if missing:
+                raise graph_not_held_limit(missing, named)
         form = query_form(text)
         if row_limit is not None and form == "SELECT":
             text = cap_rows(text, row_limit + 1)

@@ -325,3 +325,23 @@ def no_start_limit() -> ServerLimit:
         "(it answers 'transitive start not given'): add a pattern that binds one end (e.g. ?a a skos:Concept), "
         "or give one end as an IRI (docs/stores.md)"
     )
+
+
+def graphs_not_held(tokens: list[tuple[str, str, int]], held: set[str]) -> list[str]:
+    """The IRIs of `GRAPH <iri>` patterns that name no graph of `held`: Virtuoso answers such a pattern with one
+    empty solution (ASK true, COUNT 1) instead of none."""
+    prefixes = _prefixes(tokens)
+    out = []
+    for i, (kind, text, _pos) in enumerate(tokens[:-1]):
+        if kind == "word" and text.upper() == "GRAPH":
+            iri = _iri(tokens[i + 1], prefixes)
+            if iri is not None and iri not in held and iri not in out:
+                out.append(iri)
+    return out
+
+
+def graph_not_held_limit(iris: list[str], held: list[str]) -> ServerLimit:
+    return ServerLimit(
+        f"Virtuoso answers GRAPH <{iris[0]}>, a graph this dataset does not have, with a solution where there is "
+        f"none, so this query is not sent; the named graphs are: {', '.join(sorted(held)) or 'none'}"
+    )

@@ -336,6 +336,20 @@ def test_class_paths_are_written_as_the_classes_that_reach_the_class() -> None:
     assert "a/rdfs:subClassOf* x:C" in expand_class_paths(star, list(_tokens(star)), closure)  # no new variable
 
 
+def test_a_graph_the_dataset_does_not_have_is_refused_not_answered_true(remote: RemoteStore) -> None:
+    """Virtuoso answers `GRAPH <iri> { ... }` for a graph it does not hold with one empty solution (ASK true)."""
+    from kg.store.remote_answers import ServerLimit
+
+    for query in [
+        "ASK { GRAPH <https://x.org/no-such-graph> { ?s ?p ?o } }",
+        "PREFIX x: <https://x.org/> SELECT (COUNT(*) AS ?n) WHERE { GRAPH x:no-such-graph { ?s ?p ?o } }",
+    ]:
+        with pytest.raises(ServerLimit, match="no-such-graph.*named graphs are: https://w3id.org/qikg/graph/"):
+            remote.query(query)
+    held = "ASK { GRAPH <https://w3id.org/qikg/graph/themes> { ?s ?p ?o } }"
+    assert remote.query(held).boolean is True
+
+
 def test_a_large_graph_with_blank_nodes_loads_through_the_update_endpoint(
     server: VirtuosoServer, tmp_path: Path
 ) -> None:
