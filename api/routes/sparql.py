@@ -35,6 +35,10 @@ ALL_FORMATS = [*fmt.ROW_FORMATS, *fmt.GRAPH_FORMATS, fmt.HTML]
 
 FORMAT_DOC = "overrides Accept: json, xml, csv, tsv, turtle, n3, nt, jsonld, rdfxml, html, or media types"
 QUERY_DOC = "a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)"
+DATASET_DOC = (
+    "an IRI, any number of times: the query's dataset (SPARQL 1.1 Protocol), replacing its FROM; a graph this store "
+    "does not hold is empty, nothing is fetched"
+)
 
 
 def _accept(request: Request, formats: list[str]) -> str:
@@ -304,6 +308,8 @@ async def sparql_get(
     service: ServiceDep,
     query: Annotated[str | None, Query(description=QUERY_DOC)] = None,
     format: Annotated[str | None, Query(description=FORMAT_DOC, max_length=200)] = None,
+    default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri", description=DATASET_DOC)] = None,
+    named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri", description=DATASET_DOC)] = None,
 ) -> Response:
     _once({"query": request.query_params.getlist("query")}, "query")
     if "update" in request.query_params:
@@ -325,7 +331,12 @@ async def sparql_get(
                 "application/x-www-form-urlencoded": {
                     "schema": {
                         "type": "object",
-                        "properties": {"query": {"type": "string"}, "format": {"type": "string"}},
+                        "properties": {
+                            "query": {"type": "string"},
+                            "format": {"type": "string"},
+                            "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                            "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                        },
                     }
                 },
             },
