@@ -56,6 +56,7 @@ from kg.store.convert import to_ox
 from kg.store.remote_answers import (
     NO_START,
     RowCap,
+    ServerLimit,
     duplicates_do_not_show,
     expand_class_paths,
     graph_not_held_limit,
@@ -399,11 +400,11 @@ class RemoteStore:
         if row_limit is not None and form == "SELECT":
             text = cap_rows(text, row_limit + 1)
         params = self._dataset_params(text, dataset)
+        named_for_describe = False
         if self.protocol.is_virtuoso and form == "DESCRIBE":
             text = VIRTUOSO_CBD + text
-            if dataset is None and not any(
-                kind == "word" and word.upper() == "GRAPH" for kind, word, _ in _tokens(text)
-            ):
+            named_for_describe = any(kind == "word" and word.upper() == "GRAPH" for kind, word, _ in _tokens(text))
+            if dataset is None and not named_for_describe:
                 params = [(name, graph) for name, graph in params if name == "default-graph-uri"]
         try:
             result = self.protocol.query(text, params, timeout, row_limit, byte_limit, form)
@@ -411,6 +412,12 @@ class RemoteStore:
             if self.protocol.is_virtuoso and NO_START in str(error):
                 raise no_start_limit() from None
             raise
+        if named_for_describe and any(isinstance(term, BNode) for triple in result.triples for term in triple):
+            raise ServerLimit(
+                "Virtuoso's DESCRIBE follows blank nodes into every named graph, each with its own copy of them, so "
+                "with GRAPH in the query this description would hold them more than once: describe without GRAPH, "
+                "or ask for the statements with a CONSTRUCT"
+            )
         self.row_cap.check(len(result.rows) if result.kind == "SELECT" else len(result.triples), _WHAT[result.kind])
         return normalise(result, text)
 

@@ -184,6 +184,12 @@ def test_describe_follows_blank_nodes_once_as_the_embedded_store(server: Virtuos
     ]:
         mine, theirs = store.query(query).graph(), embedded.query(query).graph()
         assert len(theirs) == 8 and isomorphic(mine, theirs), query
+    from kg.store.remote_answers import ServerLimit
+
+    with pytest.raises(ServerLimit, match="more than once"):  # with GRAPH, each graph's copy would show
+        store.query("DESCRIBE ?p WHERE { GRAPH ?g { ?p <http://www.w3.org/2000/01/rdf-schema#label> ?l } }")
+    described = store.query("DESCRIBE ?s WHERE { GRAPH ?g { ?s <https://x.org/p> ?o } }")  # no blank nodes: kept
+    assert len(described.triples) == 1
 
 
 def test_a_huge_answer_ends_at_the_row_limit_not_the_time_limit(remote: RemoteStore) -> None:
