@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
+from starlette.datastructures import QueryParams
 
 from api.deps import TEMPLATES, ServiceDep
 from api.errors import ApiError, ErrorBody, documented, failure
@@ -25,7 +27,7 @@ from api.state import GraphService
 from kg.sparql import formats as fmt
 from kg.sparql.policy import CheckedQuery, MalformedQuery, PolicyError
 from kg.sparql.sandbox import Rejected
-from kg.store import QueryResult, StoreError
+from kg.store import ProtocolDataset, QueryResult, StoreError
 
 router = APIRouter(tags=["sparql"])
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -33,6 +35,10 @@ ALL_FORMATS = [*fmt.ROW_FORMATS, *fmt.GRAPH_FORMATS, fmt.HTML]
 
 FORMAT_DOC = "overrides Accept: json, xml, csv, tsv, turtle, n3, nt, jsonld, rdfxml, html, or media types"
 QUERY_DOC = "a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)"
+DATASET_DOC = (
+    "an IRI, any number of times: the query's dataset (SPARQL 1.1 Protocol), replacing its FROM; a graph this store "
+    "does not hold is empty, nothing is fetched"
+)
 
 
 def _accept(request: Request, formats: list[str]) -> str:
@@ -150,7 +156,13 @@ def _failed(request: Request, service: GraphService, query: str, error: Exceptio
     return JSONResponse(body, status_code=status, headers=headers or None)
 
 
-async def _answer(request: Request, service: GraphService, query: str | None, formats: list[str]) -> Response:
+async def _answer(
+    request: Request,
+    service: GraphService,
+    query: str | None,
+    formats: list[str],
+    dataset: ProtocolDataset | None = None,
+) -> Response:
     accept = _accept(request, formats)
     if not query or not query.strip():
         media = choose(accept, [fmt.TURTLE, fmt.HTML, fmt.NTRIPLES, fmt.JSONLD])
@@ -171,12 +183,20 @@ async def _answer(request: Request, service: GraphService, query: str | None, fo
     try:
         client = _client(request)
         async with service.sandbox.admit(client, timeout=service.settings.query_timeout):
-            return await _query(request, service, query, accept, html, client)
+            return await _query(request, service, query, accept, html, client, dataset)
     except Rejected as error:
         return _failed(request, service, query, error, html)
 
 
-async def _query(request: Request, service: GraphService, query: str, accept: str, html: bool, client: str) -> Response:
+async def _query(
+    request: Request,
+    service: GraphService,
+    query: str,
+    accept: str,
+    html: bool,
+    client: str,
+    dataset: ProtocolDataset | None,
+) -> Response:
     def encode(checked: CheckedQuery, result: QueryResult) -> Response:
         """Runs in the sandbox's thread for the worker, which stays this request's until the answer is bytes."""
         if html:
@@ -212,6 +232,7 @@ async def _query(request: Request, service: GraphService, query: str, accept: st
             allowed_graphs=service.store.named_graphs(),
             encode=encode,
             gone=request.is_disconnected,
+            dataset=dataset,
         )
     except Rejected:
         raise
@@ -227,15 +248,30 @@ def _once(params: Mapping[str, list[str]], *names: str) -> None:
             raise ApiError(400, "malformed request", f"the parameter '{name}' is given more than once")
 
 
-def _refuse_dataset_params(params: Mapping[str, object]) -> None:
-    """default-graph-uri / named-graph-uri are refused wherever they come: the query string or a POSTed form."""
-    if params.get("default-graph-uri") or params.get("named-graph-uri"):
-        raise ApiError(
-            400,
-            "unsupported parameter",
-            "default-graph-uri / named-graph-uri are not supported: the "
-            "default graph is the union of all graphs; use GRAPH <...> in the query",
-        )
+def _protocol_dataset(*sources: Mapping[str, list[str]]) -> ProtocolDataset | None:
+    """The dataset the request names with default-graph-uri / named-graph-uri (each any number of times, in the
+    query string or a POSTed form), or None: the union of every graph, as without. It replaces the query's own
+    FROM / FROM NAMED (SPARQL 1.1 Protocol 2.1.4); a graph this store does not hold is an empty graph, and nothing
+    is fetched by its IRI. A value that is not an absolute IRI is a 400 naming the parameter."""
+    found: dict[str, list[str]] = {"default-graph-uri": [], "named-graph-uri": []}
+    for source in sources:
+        for name, values in found.items():
+            values.extend(source.get(name, []))
+    if not any(found.values()):
+        return None
+    for name, values in found.items():
+        for value in values:
+            try:
+                ox.NamedNode(value)
+            except ValueError:
+                raise ApiError(400, "malformed request", f"{name} must be an absolute IRI, not {value!r}") from None
+    return ProtocolDataset(
+        tuple(dict.fromkeys(found["default-graph-uri"])), tuple(dict.fromkeys(found["named-graph-uri"]))
+    )
+
+
+def _params(params: QueryParams) -> dict[str, list[str]]:
+    return {name: params.getlist(name) for name in params}
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -272,12 +308,14 @@ async def sparql_get(
     service: ServiceDep,
     query: Annotated[str | None, Query(description=QUERY_DOC)] = None,
     format: Annotated[str | None, Query(description=FORMAT_DOC, max_length=200)] = None,
+    default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri", description=DATASET_DOC)] = None,
+    named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri", description=DATASET_DOC)] = None,
 ) -> Response:
-    _refuse_dataset_params(request.query_params)
     _once({"query": request.query_params.getlist("query")}, "query")
     if "update" in request.query_params:
         raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
-    return await _answer(request, service, query, request.query_params.getlist("format"))
+    dataset = _protocol_dataset(_params(request.query_params))
+    return await _answer(request, service, query, request.query_params.getlist("format"), dataset)
 
 
 @router.post(
@@ -293,7 +331,12 @@ async def sparql_get(
                 "application/x-www-form-urlencoded": {
                     "schema": {
                         "type": "object",
-                        "properties": {"query": {"type": "string"}, "format": {"type": "string"}},
+                        "properties": {
+                            "query": {"type": "string"},
+                            "format": {"type": "string"},
+                            "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                            "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                        },
                     }
                 },
             },
@@ -301,7 +344,6 @@ async def sparql_get(
     },
 )
 async def sparql_post(request: Request, service: ServiceDep) -> Response:
-    _refuse_dataset_params(request.query_params)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     raw = await request.body()
     limit = service.settings.max_query_length * 4
@@ -315,19 +357,19 @@ async def sparql_post(request: Request, service: ServiceDep) -> Response:
     _once(in_url, "query")
     if content_type == "application/sparql-query":
         _once({"query": [body, *in_url["query"]]}, "query")
-        return await _answer(request, service, body, in_url["format"])
+        return await _answer(request, service, body, in_url["format"], _protocol_dataset(_params(request.query_params)))
     if content_type == "application/x-www-form-urlencoded":
         try:
             fields = parse_qs(body, keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:
             raise ApiError(400, "malformed request", "the form has percent-escapes that are not UTF-8 text") from None
-        _refuse_dataset_params({name: "".join(values) for name, values in fields.items()})
         if "update" in fields:
             raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
         _once({"query": fields.get("query", []) + in_url["query"]}, "query")
         formats = fields.get("format", []) + in_url["format"]
         queries = fields.get("query") or in_url["query"]
-        return await _answer(request, service, queries[0] if queries else None, formats)
+        dataset = _protocol_dataset(fields, _params(request.query_params))
+        return await _answer(request, service, queries[0] if queries else None, formats, dataset)
     if content_type == "application/sparql-update":
         raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
     raise ApiError(

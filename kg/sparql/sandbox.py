@@ -42,6 +42,7 @@ from kg.sparql.isolation import cut_network, die_with_parent
 from kg.sparql.policy import CheckedQuery, MalformedQuery, PolicyError, check_query
 from kg.store import (
     AnswerTooLarge,
+    ProtocolDataset,
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
@@ -156,7 +157,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
     conn.send(("ready", None))
     while True:
         try:
-            sparql, row_limit, allowed = conn.recv()
+            sparql, row_limit, allowed, dataset = conn.recv()
         except (EOFError, OSError):
             return
         try:
@@ -165,6 +166,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
                 checked.text,
                 row_limit=row_limit,  # the very text the policy judged
                 byte_limit=limits.answer_bytes,
+                dataset=dataset,
             )
             conn.send(("ok", (checked, result)))
         except MalformedQuery as error:
@@ -416,6 +418,7 @@ class QuerySandbox:
         allowed_graphs: Iterable[str],
         encode: Callable[[CheckedQuery, QueryResult], T],
         gone: Callable[[], Awaitable[bool]] | None = None,
+        dataset: ProtocolDataset | None = None,
     ) -> T:
         """`run` for the event loop: wait for a free worker without holding any thread (by turns between clients,
         see `Turns`), then run the query and `encode` its answer in the sandbox's own thread for that worker. The
@@ -436,7 +439,12 @@ class QuerySandbox:
         def run_and_encode() -> T:
             return encode(
                 *self.run(
-                    sparql, timeout=timeout, row_limit=row_limit, allowed_graphs=graphs, wait=timeout + _START_TIMEOUT
+                    sparql,
+                    timeout=timeout,
+                    row_limit=row_limit,
+                    allowed_graphs=graphs,
+                    wait=timeout + _START_TIMEOUT,
+                    dataset=dataset,
                 )
             )
 
@@ -492,17 +500,24 @@ class QuerySandbox:
         return thread
 
     def run(
-        self, sparql: str, *, timeout: float, row_limit: int, allowed_graphs: Iterable[str], wait: float | None = None
+        self,
+        sparql: str,
+        *,
+        timeout: float,
+        row_limit: int,
+        allowed_graphs: Iterable[str],
+        wait: float | None = None,
+        dataset: ProtocolDataset | None = None,
     ) -> tuple[CheckedQuery, QueryResult]:
-        """Check and run one query in a worker (waiting at most `wait`, default `timeout`, for an idle one); raise
-        the matching error from kg.store / kg.sparql.policy."""
+        """Check and run one query in a worker (waiting at most `wait`, default `timeout`, for an idle one), over the
+        request's `dataset` if it names one; raise the matching error from kg.store / kg.sparql.policy."""
         try:
             worker = self._idle.get(timeout=timeout if wait is None else wait)
         except queue.Empty:
             raise SandboxBusy("all query workers are busy; try again shortly", max(1, math.ceil(timeout))) from None
         try:
             worker.ensure(self._spec())
-            status, payload = worker.ask((sparql, row_limit, list(allowed_graphs)), timeout)
+            status, payload = worker.ask((sparql, row_limit, list(allowed_graphs), dataset), timeout)
             if status == "out_of_memory":
                 worker.stop()  # it is ending itself; make sure the next query does not meet it on its way out
         finally:

@@ -27,6 +27,17 @@ QueryKind = Literal["SELECT", "ASK", "CONSTRUCT"]
 Bindings = Mapping[str, Node]
 
 
+@dataclass(frozen=True)
+class ProtocolDataset:
+    """The RDF dataset a request names with `default-graph-uri` / `named-graph-uri` (SPARQL 1.1 Protocol 2.1.4).
+    It replaces the query's own FROM / FROM NAMED, and the store's union default graph: the default graph is the
+    merge of `default` (empty if none), the named graphs are `named` (none if none). A graph the store does not
+    hold is an empty graph: nothing is ever fetched from the web."""
+
+    default: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+
+
 class StoreError(Exception):
     """Base class of the errors a store raises for a query; the API maps each one to a 4xx."""
 
@@ -134,9 +145,10 @@ class Store(Protocol):
         timeout: float | None = None,
         row_limit: int | None = None,
         byte_limit: int | None = None,
+        dataset: ProtocolDataset | None = None,
     ) -> QueryResult:
         """Run a read-only query; `bindings` are substituted as values, never as text; `byte_limit` bounds the
-        text of the answer's terms (AnswerTooLarge past it)."""
+        text of the answer's terms (AnswerTooLarge past it); `dataset`, the request's own dataset, if it names one."""
 
     def triple_count(self) -> int:
         """Number of quads held (cached after a load: it must stay cheap for /health)."""

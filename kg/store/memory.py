@@ -7,11 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import Dataset, URIRef, Variable
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.sparql import Query
 
 from kg.store.base import (
     Bindings,
     Budget,
     Deadline,
+    ProtocolDataset,
     QueryResult,
     QuerySyntaxError,
     StoreError,
@@ -59,15 +63,19 @@ class RdflibStore:
         timeout: float | None = None,
         row_limit: int | None = None,
         byte_limit: int | None = None,
+        dataset: ProtocolDataset | None = None,
     ) -> QueryResult:
         with self._lock:
-            dataset = self._dataset
-        if dataset is None:
+            held = self._dataset
+        if held is None:
             raise StoreError("the store is empty: build the graph and load it first")
         deadline = Deadline(timeout)
         init: dict[str, Any] = {Variable(name): value for name, value in (bindings or {}).items()}
         try:
-            result = dataset.query(sparql, initBindings=init or None)
+            if dataset is None:
+                result = held.query(sparql, initBindings=init or None)
+            else:
+                result = _view(held, dataset).query(_without_from(sparql), initBindings=init or None)
         except Exception as error:  # rdflib raises pyparsing / its own errors for bad queries
             if type(error).__name__ in {"ParseException", "ParseSyntaxException"}:
                 raise QuerySyntaxError(str(error)) from None
@@ -111,3 +119,23 @@ class RdflibStore:
     def close(self) -> None:
         with self._lock:
             self._dataset = None
+
+
+def _without_from(sparql: str) -> Query:
+    """The query with its own FROM / FROM NAMED dropped: the request's dataset replaces them (rdflib would add the
+    graphs they name to it)."""
+    query = translateQuery(parseQuery(sparql))
+    query.algebra["datasetClause"] = None
+    return query
+
+
+def _view(held: Dataset, wanted: ProtocolDataset) -> Dataset:
+    """A copy of the graphs a request names as its dataset (fine at the sizes this store is for); a graph not held
+    is empty. A FROM of the query's own then reads from this copy, never from the web."""
+    view = Dataset(default_union=False)
+    for name in wanted.default:
+        view.default_graph += held.get_context(URIRef(name))
+    for name in wanted.named:
+        graph = view.graph(URIRef(name))
+        graph += held.get_context(URIRef(name))
+    return view

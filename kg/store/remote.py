@@ -43,6 +43,7 @@ from rdflib.term import Node
 
 from kg.store.base import (
     InvalidBinding,
+    ProtocolDataset,
     QueryResult,
     QuerySyntaxError,
     RemoteSettings,
@@ -52,7 +53,19 @@ from kg.store.base import (
     rdf_format,
 )
 from kg.store.convert import to_ox
-from kg.store.remote_answers import RowCap, expand_class_paths, normalise
+from kg.store.remote_answers import (
+    NO_START,
+    RowCap,
+    ServerLimit,
+    duplicates_do_not_show,
+    expand_class_paths,
+    graph_not_held_limit,
+    graphs_not_held,
+    no_start_limit,
+    normalise,
+    transitive_limit,
+    transitive_path,
+)
 from kg.store.remote_graphs import GraphWriter
 from kg.store.remote_protocol import SparqlProtocol
 
@@ -60,6 +73,11 @@ STORE_META = "https://w3id.org/qikg/graph/store-meta"
 UNION_GRAPH = "https://w3id.org/qikg/graph/union"  # the merge of the loaded graphs, the default graph of queries
 LAYOUT = 2  # 2: the load writes UNION_GRAPH; a server loaded by an older qikg is loaded again
 _META_NS = "https://w3id.org/qikg/store#"
+# Virtuoso's own DESCRIBE adds the statements that point at the resource; its "CBD" mode gives the resource's own
+# statements and, through blank nodes, theirs: the Concise Bounded Description that Oxigraph (embedded or server)
+# gives. It follows blank nodes into the named graphs too (each graph has its own copy of a blank node), so a DESCRIBE
+# that names no GRAPH is asked over the union graph alone.
+VIRTUOSO_CBD = 'define sql:describe-mode "CBD" '
 _WHAT = {"SELECT": "rows", "CONSTRUCT": "triples", "ASK": "rows"}
 
 
@@ -194,6 +212,54 @@ def names_dataset(sparql: str) -> bool:
     return False
 
 
+def cap_rows(sparql: str, rows: int) -> str:
+    """The SELECT with a LIMIT of at most `rows` (its own LIMIT when that is lower): a server that works out the whole
+    answer before sending any of it (Virtuoso) then stops at the row limit instead of running into its time limit on
+    a huge answer. An answer of `rows` rows says "more than the limit" as the full answer would; one below it is the
+    full answer. Only for SELECT (a CONSTRUCT's LIMIT counts solutions, not the triples its template makes) without
+    ORDER BY (Virtuoso refuses to sort more than 10,000 rows under a LIMIT: "Sorted TOP clause ...")."""
+    shape = query_shape(sparql)
+    tokens = [t for t in _tokens(sparql) if t[2] > shape.where_close]
+    depth, at = 0, len(sparql)
+    for kind, text, pos in tokens:
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word" and depth == 0 and text.upper() == "ORDER":
+            return sparql  # a sort needs the whole answer anyway, and Virtuoso sorts at most 10,000 rows under a LIMIT
+        elif kind == "word" and depth == 0 and text.upper() == "VALUES":
+            at = pos  # the LIMIT goes before a trailing VALUES block
+            break
+        elif kind == "word" and depth == 0 and text.upper() == "LIMIT":
+            number = re.compile(r"LIMIT\s+(\d+)", re.IGNORECASE).match(sparql, pos)
+            if number is None or int(number.group(1)) <= rows:
+                return sparql
+            return sparql[: number.start(1)] + str(rows) + sparql[number.end(1) :]
+    return f"{sparql[:at]}\nLIMIT {rows}\n{sparql[at:]}"
+
+
+def without_from(sparql: str) -> str:
+    """The query without its own FROM / FROM NAMED clauses, for a request that names its dataset: the Protocol
+    says the request's dataset wins, but Virtuoso reads the query's FROM over `default-graph-uri`."""
+    tokens = list(_tokens(sparql))
+    depth, form, cuts = 0, False, []
+    for i, (kind, text, pos) in enumerate(tokens):
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word" and depth == 0:
+            form = form or text.upper() in _FORMS
+            if form and text.upper() == "FROM":
+                j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1][1].upper() == "NAMED")
+                if j < len(tokens):
+                    cuts.append((pos, tokens[j][2] + len(tokens[j][1])))
+    for start, end in reversed(cuts):
+        sparql = sparql[:start] + " " + sparql[end:]
+    return sparql
+
+
 def bind_values(sparql: str, bindings: Mapping[str, Node] | None) -> str:
     """The query with a VALUES block for the bound variables at the start of its WHERE group."""
     if not bindings:
@@ -299,9 +365,11 @@ class RemoteStore:
         self.row_cap = RowCap(self._probe, settings.query_url)
         self._closures: dict[str, list[str]] = {}
 
-    def _dataset_params(self, sparql: str) -> list[tuple[str, str]]:
-        """The dataset a query is asked over: the union graph as its default graph and every loaded graph as a
-        named one (in "dataset" mode, unless the query names its own dataset)."""
+    def _dataset_params(self, sparql: str, dataset: ProtocolDataset | None = None) -> list[tuple[str, str]]:
+        """The dataset a query is asked over: the request's own if it names one, else the union graph as its default
+        graph and every loaded graph as a named one (in "dataset" mode, unless the query names its own dataset)."""
+        if dataset is not None:
+            return [("default-graph-uri", g) for g in dataset.default] + [("named-graph-uri", g) for g in dataset.named]
         if self.settings.union != "dataset" or names_dataset(sparql):
             return []
         return [("default-graph-uri", UNION_GRAPH)] + [("named-graph-uri", g) for g in self._record.graphs]
@@ -314,12 +382,42 @@ class RemoteStore:
         timeout: float | None = None,
         row_limit: int | None = None,
         byte_limit: int | None = None,
+        dataset: ProtocolDataset | None = None,
     ) -> QueryResult:
-        text = bind_values(sparql, bindings)
+        text = bind_values(sparql if dataset is None else without_from(sparql), bindings)
         if self.protocol.is_virtuoso:
             text = expand_class_paths(text, list(_tokens(text)), self._subclasses)
+            tokens = list(_tokens(text))
+            found = transitive_path(tokens, set(bindings or ()))
+            if found is not None and not duplicates_do_not_show(tokens):
+                raise transitive_limit(found)
+            named = list(dataset.named) if dataset is not None else list(self._record.graphs)
+            held = set(self._record.graphs) | ({UNION_GRAPH} if self.settings.union == "dataset" else set())
+            missing = graphs_not_held(tokens, held & set(named) if dataset is not None else held)
+            if missing:
+                raise graph_not_held_limit(missing, named)
         form = query_form(text)
-        result = self.protocol.query(text, self._dataset_params(text), timeout, row_limit, byte_limit, form)
+        if row_limit is not None and form == "SELECT":
+            text = cap_rows(text, row_limit + 1)
+        params = self._dataset_params(text, dataset)
+        named_for_describe = False
+        if self.protocol.is_virtuoso and form == "DESCRIBE":
+            text = VIRTUOSO_CBD + text
+            named_for_describe = any(kind == "word" and word.upper() == "GRAPH" for kind, word, _ in _tokens(text))
+            if dataset is None and not named_for_describe:
+                params = [(name, graph) for name, graph in params if name == "default-graph-uri"]
+        try:
+            result = self.protocol.query(text, params, timeout, row_limit, byte_limit, form)
+        except StoreError as error:
+            if self.protocol.is_virtuoso and NO_START in str(error):
+                raise no_start_limit() from None
+            raise
+        if named_for_describe and any(isinstance(term, BNode) for triple in result.triples for term in triple):
+            raise ServerLimit(
+                "Virtuoso's DESCRIBE follows blank nodes into every named graph, each with its own copy of them, so "
+                "with GRAPH in the query this description would hold them more than once: describe without GRAPH, "
+                "or ask for the statements with a CONSTRUCT"
+            )
         self.row_cap.check(len(result.rows) if result.kind == "SELECT" else len(result.triples), _WHAT[result.kind])
         return normalise(result, text)
 

@@ -109,7 +109,11 @@ def normalise(result: QueryResult, sparql: str) -> QueryResult:
     return result
 
 
-class ServerRowCap(StoreError):
+class ServerLimit(StoreError):
+    """A query this SPARQL server cannot answer as SPARQL says: refused with the reason, never a wrong answer."""
+
+
+class ServerRowCap(ServerLimit):
     """The SPARQL server cut an answer at its own row limit (Virtuoso's ResultSetMaxRows): never fewer rows in
     silence."""
 
@@ -245,3 +249,99 @@ def _is_type(token: tuple[str, str, int], prefixes: dict[str, str]) -> bool:
 
 def _starts_triple(tokens: list[tuple[str, str, int]], index: int) -> bool:
     return index == 0 or tokens[index - 1][1] in (".", "{", "}")
+
+
+# --- Virtuoso's transitive paths: repeated rows --------------------------------------------------------------------
+
+_PATH_SIGNS = set("/|^()*+?!")
+
+
+def _end(token: tuple[str, str, int]) -> bool:
+    return token[0] in ("var", "iri") or (token[0] == "word" and ":" in token[1])
+
+
+def transitive_path(tokens: list[tuple[str, str, int]], bound: set[str]) -> str | None:
+    """The first `S P* O` or `S P+ O` of the query (P any path) with a variable end, neither end bound by the
+    caller's bindings, as written; None when there is none. `;` lists are read with the triple's subject. (The API's
+    own bound query `?theme skos:broader* ?root` is let through: on a thesaurus with more than one way up, its rows
+    repeat on Virtuoso, docs/stores.md.)"""
+    subject: tuple[str, str, int] | None = None
+    for i, token in enumerate(tokens):
+        kind, text, _pos = token
+        if _end(token) and (i == 0 or tokens[i - 1][1] in (".", "{", "}")):
+            subject = token
+        if not ((kind == "var" or _end(token)) or text == ";") or subject is None:
+            continue
+        start = subject if text == ";" else token
+        path, j, element = [], i + 1, True  # element: a predicate may come next (else only a sign)
+        while j < len(tokens):
+            step = tokens[j]
+            if step[1] in _PATH_SIGNS:
+                element = step[1] in "/|^(!"
+            elif element and (step[0] == "iri" or (step[0] == "word" and (":" in step[1] or step[1] == "a"))):
+                element = False
+            else:
+                break
+            path.append(step)
+            j += 1
+        if not path or j >= len(tokens) or not _end(tokens[j]):
+            continue
+        repeats = any(("*" in t[1] or "+" in t[1]) for t in path if t[0] != "iri")
+        ends = (start, tokens[j])
+        variables = [e[1].lstrip("?$") for e in ends if e[0] == "var"]
+        if repeats and variables and not bound.intersection(variables) and any(t[0] in ("iri", "word") for t in path):
+            return f"{start[1]} {''.join(t[1] for t in path)} {tokens[j][1]}"
+    return None
+
+
+def duplicates_do_not_show(tokens: list[tuple[str, str, int]]) -> bool:
+    """Whether extra copies of a solution cannot change the answer: an ASK, a CONSTRUCT or DESCRIBE (a graph is a
+    set), or a SELECT DISTINCT with no aggregate, GROUP BY or nested SELECT that would count them."""
+    words = [text.upper() for kind, text, _pos in tokens if kind == "word"]
+    forms = [w for w in words if w in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")]
+    if not forms:
+        return False
+    if forms[0] != "SELECT":
+        return True
+    first = words.index("SELECT")
+    aggregates = {"COUNT", "SUM", "AVG", "MIN", "MAX", "SAMPLE", "GROUP_CONCAT", "GROUP"}
+    return words[first + 1 : first + 2] == ["DISTINCT"] and len(forms) == 1 and not aggregates.intersection(words)
+
+
+def transitive_limit(found: str) -> ServerLimit:
+    return ServerLimit(
+        f"Virtuoso 7 returns a transitive path ({found}) once per way through the graph, not once per pair of ends "
+        "as SPARQL says, so this answer could have rows repeated where the hierarchy has more than one way up: ask "
+        "with SELECT DISTINCT (without aggregates), or ASK / CONSTRUCT (docs/stores.md)"
+    )
+
+
+NO_START = "transitive start not given"
+
+
+def no_start_limit() -> ServerLimit:
+    return ServerLimit(
+        "Virtuoso cannot run a transitive path (* or +) between two variables that no other pattern binds "
+        "(it answers 'transitive start not given'): add a pattern that binds one end (e.g. ?a a skos:Concept), "
+        "or give one end as an IRI (docs/stores.md)"
+    )
+
+
+def graphs_not_held(tokens: list[tuple[str, str, int]], held: set[str]) -> list[str]:
+    """The IRIs of `GRAPH <iri>` patterns that name no graph of `held`: Virtuoso answers such a pattern with one
+    empty solution (ASK true, COUNT 1) instead of none."""
+    prefixes = _prefixes(tokens)
+    out = []
+    for i, (kind, text, _pos) in enumerate(tokens[:-1]):
+        if kind == "word" and text.upper() == "GRAPH":
+            iri = _iri(tokens[i + 1], prefixes)
+            if iri is not None and iri not in held and iri not in out:
+                out.append(iri)
+    return out
+
+
+def graph_not_held_limit(iris: list[str], held: list[str]) -> ServerLimit:
+    return ServerLimit(
+        f"Virtuoso answers GRAPH <{iris[0]}>, a graph this dataset does not have, with a solution where there is "
+        f"none, so this query is not sent; the named graphs are: {', '.join(sorted(held)) or 'none'}"
+    )

@@ -317,3 +317,40 @@ def test_a_refusal_without_credentials_says_none_were_sent() -> None:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.mark.parametrize(
+    ("query", "sent"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", "SELECT * WHERE { ?s ?p ?o }\nLIMIT 11\n"),
+        ("SELECT * WHERE { ?s ?p ?o } # no limit", "SELECT * WHERE { ?s ?p ?o } # no limit\nLIMIT 11\n"),
+        ("SELECT * { ?s ?p ?o } LIMIT 5", "SELECT * { ?s ?p ?o } LIMIT 5"),
+        ("SELECT * { ?s ?p ?o } limit 500 OFFSET 3", "SELECT * { ?s ?p ?o } limit 11 OFFSET 3"),
+        ("SELECT * { ?s ?p ?o } ORDER BY ?s", "SELECT * { ?s ?p ?o } ORDER BY ?s"),
+        ("SELECT * { { SELECT * { ?s ?p ?o } LIMIT 99 } } VALUES ?s { 1 }", None),
+        ('SELECT ("LIMIT 1" AS ?x) { }', 'SELECT ("LIMIT 1" AS ?x) { }\nLIMIT 11\n'),
+    ],
+)
+def test_a_select_is_sent_with_a_limit_one_row_over_the_row_limit(query: str, sent: str | None) -> None:
+    from kg.store.remote import cap_rows
+
+    if sent is None:  # a trailing VALUES block stays last
+        assert cap_rows(query, 11) == "SELECT * { { SELECT * { ?s ?p ?o } LIMIT 99 } } \nLIMIT 11\nVALUES ?s { 1 }"
+    else:
+        assert cap_rows(query, 11) == sent
+
+
+def test_the_query_s_from_is_taken_out_when_the_request_names_its_dataset() -> None:
+    from kg.store.remote import without_from
+
+    query = 'PREFIX x: <a:> SELECT * FROM <https://g/a> FROM NAMED x:b WHERE { ?s ?p "FROM <https://g/c>" }'
+    assert without_from(query).split() == 'PREFIX x: <a:> SELECT * WHERE { ?s ?p "FROM <https://g/c>" }'.split()
+    assert without_from("DESCRIBE <https://x/a> FROM <https://g/a>").split() == ["DESCRIBE", "<https://x/a>"]
+
+
+def test_a_huge_answer_from_a_server_ends_in_the_row_limit(remote) -> None:
+    from kg.store import RowLimitExceeded
+
+    with pytest.raises(RowLimitExceeded):
+        remote.query("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", row_limit=100)
+    assert len(remote.query("SELECT * WHERE { ?a ?b ?c } LIMIT 50", row_limit=100).rows) == 50

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from rdflib.compare import isomorphic
 
 from kg.store import OxigraphStore
 from kg.store.remote import RemoteStore
@@ -145,9 +146,134 @@ def test_an_answer_cut_by_the_servers_row_cap_is_an_error_naming_the_cap(remote:
         remote.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
 
 
-def test_describe_without_where_is_asked_over_the_loaded_graphs(remote: RemoteStore) -> None:
-    result = remote.query("DESCRIBE <https://w3id.org/qikg/id/theme/genba>")
-    assert result.kind == "CONSTRUCT" and result.triples  # Virtuoso adds the incoming triples (docs/stores.md)
+DESCRIBES = [
+    "DESCRIBE <https://w3id.org/qikg/id/theme/genba>",
+    f"DESCRIBE <{QI}Quote>",
+    f"PREFIX qi: <{QI}> DESCRIBE ?t WHERE {{ ?t a qi:Theme }}",
+    f"PREFIX qi: <{QI}> DESCRIBE ?t <{QI}Theme> WHERE {{ ?t a qi:Theme }} ORDER BY ?t LIMIT 2",
+]
+
+
+@pytest.mark.parametrize("query", DESCRIBES)
+def test_describe_gives_the_resources_own_statements_as_the_embedded_store(
+    remote: RemoteStore, embedded: OxigraphStore, query: str
+) -> None:
+    """Virtuoso's own DESCRIBE adds the statements pointing at the resource; asked in its CBD mode it does not."""
+    mine, theirs = remote.query(query), embedded.query(query)
+    assert mine.kind == "CONSTRUCT" and mine.triples
+    assert _same(mine) == _same(theirs)
+
+
+def test_describe_follows_blank_nodes_once_as_the_embedded_store(server: VirtuosoServer, tmp_path: Path) -> None:
+    """A property whose domain is a union class (a blank node and an RDF list), in a graph of its own: the union
+    graph holds its own copy of the blank nodes, and the description must still have them once."""
+    source = tmp_path / "owl.trig"
+    source.write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        '<https://x.org/onto> { <https://x.org/p> rdfs:label "p" ; '
+        "rdfs:domain [ a owl:Class ; owl:unionOf ( <https://x.org/A> <https://x.org/B> ) ] . }\n"
+        "<https://x.org/data> { <https://x.org/s> <https://x.org/p> <https://x.org/o> . }\n"
+    )
+    store = RemoteStore(server.settings())
+    store.load(source)
+    embedded = OxigraphStore()
+    embedded.load(source)
+    for query in [
+        "DESCRIBE <https://x.org/p>",
+        "DESCRIBE ?p WHERE { ?p <http://www.w3.org/2000/01/rdf-schema#label> ?l }",
+    ]:
+        mine, theirs = store.query(query).graph(), embedded.query(query).graph()
+        assert len(theirs) == 8 and isomorphic(mine, theirs), query
+    from kg.store.remote_answers import ServerLimit
+
+    with pytest.raises(ServerLimit, match="more than once"):  # with GRAPH, each graph's copy would show
+        store.query("DESCRIBE ?p WHERE { GRAPH ?g { ?p <http://www.w3.org/2000/01/rdf-schema#label> ?l } }")
+    described = store.query("DESCRIBE ?s WHERE { GRAPH ?g { ?s <https://x.org/p> ?o } }")  # no blank nodes: kept
+    assert len(described.triples) == 1
+
+
+def test_a_huge_answer_ends_at_the_row_limit_not_the_time_limit(remote: RemoteStore) -> None:
+    """Virtuoso works out a whole answer before it sends any: a product of three patterns (millions of rows) would
+    run into the time limit; asked for one row more than the limit, it ends in the row limit's clear error."""
+    from kg.store import RowLimitExceeded
+
+    with pytest.raises(RowLimitExceeded, match="more than 40 rows"):
+        remote.query("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", row_limit=40, timeout=20)
+    assert len(remote.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 30", row_limit=40).rows) == 30
+
+
+DIAMOND = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<https://x.org/g> { <https://x.org/a> skos:broader <https://x.org/b>, <https://x.org/c> .
+  <https://x.org/b> skos:broader <https://x.org/d> . <https://x.org/c> skos:broader <https://x.org/d> .
+  <https://x.org/a> a skos:Concept . <https://x.org/b> a skos:Concept . <https://x.org/c> a skos:Concept .
+  <https://x.org/d> a skos:Concept . }
+"""
+SKOS = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+
+
+@pytest.fixture
+def diamond(server: VirtuosoServer, tmp_path: Path) -> tuple[RemoteStore, OxigraphStore]:
+    """a has two broader concepts, b and c, which both have d: two ways from a to d."""
+    source = tmp_path / "diamond.trig"
+    source.write_text(DIAMOND)
+    store = RemoteStore(server.settings())
+    store.load(source)
+    embedded = OxigraphStore()
+    embedded.load(source)
+    return store, embedded
+
+
+def test_a_transitive_path_is_refused_rather_than_repeated(diamond) -> None:
+    """Virtuoso answers `?x skos:broader* ?y` once per way through the graph ((a, d) twice here), where SPARQL
+    gives each pair once: a clear error naming the server's limit rather than rows repeated in silence."""
+    from kg.store.remote_answers import ServerLimit
+
+    store, _embedded = diamond
+    query = SKOS + "SELECT ?x ?y WHERE { ?x a skos:Concept . ?x skos:broader* ?y }"
+    with pytest.raises(ServerLimit, match=r"Virtuoso .*\?x skos:broader\* \?y.*SELECT DISTINCT"):
+        store.query(query)
+    with pytest.raises(ServerLimit, match="once per way"):
+        store.query(SKOS + "SELECT (COUNT(*) AS ?n) WHERE { ?x a skos:Concept ; skos:broader+ ?y }")
+    with pytest.raises(ServerLimit, match="once per way"):  # one end an IRI: a is still reached twice
+        store.query(SKOS + "SELECT ?x WHERE { ?x skos:broader* <https://x.org/d> }")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT DISTINCT ?x ?y WHERE { ?x a skos:Concept . ?x skos:broader* ?y }",
+        "ASK { ?x a skos:Concept . ?x skos:broader+ ?y . ?y skos:broader ?z }",
+        "CONSTRUCT { ?x skos:broaderTransitive ?y } WHERE { ?x a skos:Concept . ?x skos:broader+ ?y }",
+        "SELECT DISTINCT ?x WHERE { ?x skos:broader* <https://x.org/d> }",
+    ],
+)
+def test_transitive_paths_whose_repeats_cannot_show_answer_like_the_embedded_store(diamond, query: str) -> None:
+    store, embedded = diamond
+    mine, theirs = store.query(SKOS + query), embedded.query(SKOS + query)
+    assert (_same(mine) if mine.kind == "CONSTRUCT" else _rows(mine)) == (
+        _same(theirs) if theirs.kind == "CONSTRUCT" else _rows(theirs)
+    )
+    assert mine.boolean == theirs.boolean
+
+
+def test_a_path_with_one_end_bound_by_the_caller_is_answered(diamond) -> None:
+    """The API's own `?theme skos:broader* ?root` with the root bound is let through: the same pairs (on a
+    hierarchy with two ways up, repeated; docs/stores.md says so)."""
+    from rdflib import URIRef
+
+    store, embedded = diamond
+    query = SKOS + "SELECT ?x ?top WHERE { ?x skos:broader* ?top . ?x a skos:Concept } ORDER BY ?x"
+    bound = {"top": URIRef("https://x.org/d")}
+    mine = store.query(query, bound).rows
+    assert {tuple(row.items()) for row in mine} == {tuple(row.items()) for row in embedded.query(query, bound).rows}
+
+
+def test_a_transitive_path_nothing_starts_is_an_error_naming_the_limit(diamond) -> None:
+    from kg.store.remote_answers import ServerLimit
+
+    store, _embedded = diamond
+    with pytest.raises(ServerLimit, match="transitive start not given.*binds one end"):
+        store.query(SKOS + "SELECT DISTINCT ?x ?y WHERE { ?x skos:broader* ?y }")
 
 
 def test_a_refusal_says_no_credentials_were_sent(tmp_path: Path) -> None:
@@ -214,6 +340,20 @@ def test_class_paths_are_written_as_the_classes_that_reach_the_class() -> None:
     assert "VALUES ?t { <https://x.org/C> <https://x.org/Sub> }" in out
     star = query.replace("SELECT ?s", "SELECT *")
     assert "a/rdfs:subClassOf* x:C" in expand_class_paths(star, list(_tokens(star)), closure)  # no new variable
+
+
+def test_a_graph_the_dataset_does_not_have_is_refused_not_answered_true(remote: RemoteStore) -> None:
+    """Virtuoso answers `GRAPH <iri> { ... }` for a graph it does not hold with one empty solution (ASK true)."""
+    from kg.store.remote_answers import ServerLimit
+
+    for query in [
+        "ASK { GRAPH <https://x.org/no-such-graph> { ?s ?p ?o } }",
+        "PREFIX x: <https://x.org/> SELECT (COUNT(*) AS ?n) WHERE { GRAPH x:no-such-graph { ?s ?p ?o } }",
+    ]:
+        with pytest.raises(ServerLimit, match="no-such-graph.*named graphs are: https://w3id.org/qikg/graph/"):
+            remote.query(query)
+    held = "ASK { GRAPH <https://w3id.org/qikg/graph/themes> { ?s ?p ?o } }"
+    assert remote.query(held).boolean is True
 
 
 def test_a_large_graph_with_blank_nodes_loads_through_the_update_endpoint(
