@@ -31,17 +31,19 @@ import queue
 import re
 import resource
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Literal, TypeVar, cast
 
+from kg.sparql.formats import NATIVE_FORMATS, Encoded, encode_native
 from kg.sparql.isolation import cut_network, die_with_parent
 from kg.sparql.policy import CheckedQuery, MalformedQuery, PolicyError, check_query
 from kg.store import (
     AnswerTooLarge,
+    OxigraphStore,
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
@@ -156,11 +158,18 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
     conn.send(("ready", None))
     while True:
         try:
-            sparql, row_limit, allowed = conn.recv()
+            sparql, row_limit, allowed, wanted = conn.recv()
         except (EOFError, OSError):
             return
         try:
             checked = check_query(sparql, allowed)
+            media = (wanted or {}).get(checked.form)
+            if media in NATIVE_FORMATS and isinstance(store, OxigraphStore):
+                # the answer as bytes, written from the engine's terms: no rdflib terms, nothing but bytes pickled
+                native = store.query_native(checked.text)  # the very text the policy judged
+                body = encode_native(native, media, row_limit=row_limit, byte_limit=limits.answer_bytes)
+                conn.send(("ok", (checked, Encoded(media, body))))
+                continue
             result = store.query(
                 checked.text,
                 row_limit=row_limit,  # the very text the policy judged
@@ -414,8 +423,9 @@ class QuerySandbox:
         timeout: float,
         row_limit: int,
         allowed_graphs: Iterable[str],
-        encode: Callable[[CheckedQuery, QueryResult], T],
+        encode: Callable[[CheckedQuery, QueryResult | Encoded], T],
         gone: Callable[[], Awaitable[bool]] | None = None,
+        wanted: Mapping[str, str | None] | None = None,
     ) -> T:
         """`run` for the event loop: wait for a free worker without holding any thread (by turns between clients,
         see `Turns`), then run the query and `encode` its answer in the sandbox's own thread for that worker. The
@@ -436,7 +446,12 @@ class QuerySandbox:
         def run_and_encode() -> T:
             return encode(
                 *self.run(
-                    sparql, timeout=timeout, row_limit=row_limit, allowed_graphs=graphs, wait=timeout + _START_TIMEOUT
+                    sparql,
+                    timeout=timeout,
+                    row_limit=row_limit,
+                    allowed_graphs=graphs,
+                    wait=timeout + _START_TIMEOUT,
+                    wanted=wanted,
                 )
             )
 
@@ -492,23 +507,32 @@ class QuerySandbox:
         return thread
 
     def run(
-        self, sparql: str, *, timeout: float, row_limit: int, allowed_graphs: Iterable[str], wait: float | None = None
-    ) -> tuple[CheckedQuery, QueryResult]:
+        self,
+        sparql: str,
+        *,
+        timeout: float,
+        row_limit: int,
+        allowed_graphs: Iterable[str],
+        wait: float | None = None,
+        wanted: Mapping[str, str | None] | None = None,
+    ) -> tuple[CheckedQuery, QueryResult | Encoded]:
         """Check and run one query in a worker (waiting at most `wait`, default `timeout`, for an idle one); raise
-        the matching error from kg.store / kg.sparql.policy."""
+        the matching error from kg.store / kg.sparql.policy. `wanted` names the media type the caller will send per
+        query form (SELECT, ASK): when the worker can write that format itself (`formats.NATIVE_FORMATS`, on the
+        embedded store) the answer comes back `Encoded`, else as a `QueryResult`."""
         try:
             worker = self._idle.get(timeout=timeout if wait is None else wait)
         except queue.Empty:
             raise SandboxBusy("all query workers are busy; try again shortly", max(1, math.ceil(timeout))) from None
         try:
             worker.ensure(self._spec())
-            status, payload = worker.ask((sparql, row_limit, list(allowed_graphs)), timeout)
+            status, payload = worker.ask((sparql, row_limit, list(allowed_graphs), dict(wanted or {})), timeout)
             if status == "out_of_memory":
                 worker.stop()  # it is ending itself; make sure the next query does not meet it on its way out
         finally:
             self._idle.put(worker)
         if status == "ok":
-            checked, result = cast(tuple[CheckedQuery, QueryResult], payload)
+            checked, result = cast(tuple[CheckedQuery, QueryResult | Encoded], payload)
             return checked, result
         errors: dict[str, type[Exception]] = {
             "malformed": MalformedQuery,
