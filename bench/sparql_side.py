@@ -45,23 +45,30 @@ def _post(client: httpx.Client, url: str, query: str) -> tuple[float, int]:
     return elapsed * 1000, len(response.content)
 
 
-def side_by_side(queries: list[tuple[str, str]], urls: dict[str, str], rounds: int, max_s: float) -> dict:
-    """Per query: each server's median ms over alternating requests (one warm-up each, then up to `rounds`)."""
+def side_by_side(
+    queries: list[tuple[str, str]], urls: dict[str, str], pids: dict[str, int], rounds: int, max_s: float
+) -> dict:
+    """Per query: each server's median wall ms and median CPU ms (its processes) over alternating requests (one
+    warm-up each, then up to `rounds`)."""
     out: dict = {}
     with httpx.Client(timeout=120.0) as client:
         for name, text in queries:
             times: dict[str, list[float]] = {k: [] for k in urls}
+            cpu: dict[str, list[float]] = {k: [] for k in urls}
             sizes: dict[str, int] = {}
             for url in urls.values():
                 _post(client, url, text)
             deadline = time.perf_counter() + max_s
             for _ in range(rounds):
                 for key, url in urls.items():
+                    before = servers.cpu_ms(pids[key])
                     ms, sizes[key] = _post(client, url, text)
+                    cpu[key].append(servers.cpu_ms(pids[key]) - before)
                     times[key].append(ms)
                 if time.perf_counter() > deadline:
                     break
             out[name] = {k: round(statistics.median(v), 2) for k, v in times.items()}
+            out[name] |= {f"{k}_cpu": round(statistics.median(v), 2) for k, v in cpu.items()}
             out[name]["n"] = len(times[next(iter(urls))])
             out[name]["bytes"] = sizes
     return out
@@ -119,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with servers.api_server(args.data_dir, "oxigraph", logs / "side-api.log", store_dir=store_dir) as api:
             result["api_start_s"] = api.started_s
+            result["api_quiet_after_s"] = servers.wait_quiet(api)  # its background index build is over
             generation = store_dir / json.loads((store_dir / "CURRENT.json").read_text())["generation"]
             port = servers.free_port()
             cmd = [
@@ -135,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
                 "oxigraph-read-only", cmd, port, "/query?query=ASK%7B%7D", "/query", logs / "side-ox.log"
             ) as engine:
                 urls = {"ours": api.sparql_url, "engine": engine.sparql_url}
-                result["http"] = side_by_side(queries, urls, args.rounds, args.max_s)
+                pids = {"ours": api.process.pid, "engine": engine.process.pid}
+                result["http"] = side_by_side(queries, urls, pids, args.rounds, args.max_s)
                 result["load_avg"] = list(os.getloadavg())
             if not args.no_in_process:
                 result["in_process"] = in_process(generation, queries, args.rounds, args.max_s)
@@ -149,9 +158,16 @@ def main(argv: list[str] | None = None) -> int:
         "theme_ratio": round(http["theme"]["ours"] / http["theme"]["engine"], 3),
         "cq_geo_ours_ms": _geo([http[n]["ours"] for n in cq]),
         "cq_geo_engine_ms": _geo([http[n]["engine"] for n in cq]),
+        "theme_ours_cpu_ms": http["theme"]["ours_cpu"],
+        "theme_engine_cpu_ms": http["theme"]["engine_cpu"],
+        "theme_cpu_ratio": round(http["theme"]["ours_cpu"] / http["theme"]["engine_cpu"], 3),
+        "cq_geo_ours_cpu_ms": _geo([http[n]["ours_cpu"] for n in cq]),
+        "cq_geo_engine_cpu_ms": _geo([http[n]["engine_cpu"] for n in cq]),
     }
     s = result["summary"]
     s["cq_geo_ratio"] = round(s["cq_geo_ours_ms"] / s["cq_geo_engine_ms"], 3)
+    s["cq_geo_cpu_ratio"] = round(s["cq_geo_ours_cpu_ms"] / s["cq_geo_engine_cpu_ms"], 3)
+    s["load_avg"] = result.get("load_avg")
     if "in_process" in result:
         s["cq_geo_in_process_engine_ms"] = _geo([result["in_process"][n]["engine_ms"] for n in cq])
         s["cq_geo_in_process_store_ms"] = _geo([result["in_process"][n]["store_query_ms"] for n in cq])
@@ -163,7 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in http:
         row = http[name]
         extra = result.get("in_process", {}).get(name, {})
-        print(f"{name:28} ours {row['ours']:>9.2f}  engine {row['engine']:>9.2f}  {extra}", file=sys.stderr)
+        print(
+            f"{name:26} ours {row['ours']:>9.2f} ({row['ours_cpu']:>8.2f} cpu)  "
+            f"engine {row['engine']:>9.2f} ({row['engine_cpu']:>8.2f} cpu)  {extra}",
+            file=sys.stderr,
+        )
     return 0
 
 
