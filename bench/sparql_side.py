@@ -115,11 +115,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--theme", default="golden-thread")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--no-in-process", action="store_true")
+    parser.add_argument("--only", help="comma-separated query names (theme, CQ file stems): a shorter run at scale")
     args = parser.parse_args(argv)
     # the same time limit on both sides (Oxigraph server's --timeout-s 60), so a slow query is timed, not cut off
     os.environ.setdefault("QIKG_QUERY_TIMEOUT", "60")
     theme_sparql = bind_literal(THEME_QUERY.read_text(encoding="utf-8"), "root", ID_BASE + "theme/" + args.theme)
     queries = [("theme", theme_sparql), *latency.cq_queries()]
+    if args.only:
+        keep = {n.strip() for n in args.only.split(",")}
+        queries = [(n, q) for n, q in queries if n in keep]
     logs = data.WORK / "logs"
     store_dir = data.scratch_dir("side-")
     result: dict = {"machine": machine.info(), "data_dir": str(args.data_dir), "rounds": args.rounds}
@@ -146,12 +150,19 @@ def main(argv: list[str] | None = None) -> int:
                 pids = {"ours": api.process.pid, "engine": engine.process.pid}
                 result["http"] = side_by_side(queries, urls, pids, args.rounds, args.max_s)
                 result["load_avg"] = list(os.getloadavg())
+                result["rss"] = {"ours": api.rss(), "engine": engine.rss()}  # ours: the server and its workers
+                result["store_disk_bytes"] = sum(p.stat().st_size for p in generation.rglob("*") if p.is_file())
             if not args.no_in_process:
                 result["in_process"] = in_process(generation, queries, args.rounds, args.max_s)
     finally:
         shutil.rmtree(store_dir, ignore_errors=True)
     http = result["http"]
     cq = [n for n, _ in queries if n != "theme"]
+    if "theme" not in http or not cq:
+        print(json.dumps({k: v for k, v in result.items() if k != "machine"}))
+        if args.out:
+            args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        return 0
     result["summary"] = {
         "theme_ours_ms": http["theme"]["ours"],
         "theme_engine_ms": http["theme"]["engine"],

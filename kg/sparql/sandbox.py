@@ -131,7 +131,9 @@ def scrub(message: str) -> str:
 
 
 def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent_pid: int) -> None:
-    """Child process: cut the network, open the store, then answer (sparql, row_limit, allowed graphs) requests."""
+    """Child process: cut the network, open the store, then answer (sparql, row_limit, allowed graphs, wanted formats)
+    requests; allowed graphs of None mean the same as the last request's (the parent sends the list when it
+    changes, not with every query: it is one IRI per chat)."""
     die_with_parent(parent_pid)
     if limits.nice:
         os.nice(limits.nice)
@@ -156,11 +158,14 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
         conn.send(("error", scrub(f"{type(error).__name__}: {error}")))
         return
     conn.send(("ready", None))
+    allowed: frozenset[str] = frozenset()  # a fresh worker is always sent the list first
     while True:
         try:
-            sparql, row_limit, allowed, wanted = conn.recv()
+            sparql, row_limit, sent, wanted = conn.recv()
         except (EOFError, OSError):
             return
+        if sent is not None:
+            allowed = frozenset(sent)
         try:
             checked = check_query(sparql, allowed)
             media = (wanted or {}).get(checked.form)
@@ -251,6 +256,7 @@ class _Worker:
         self.process: mp.process.BaseProcess | None = None
         self.conn: Connection | None = None
         self.spec: StoreSpec | None = None
+        self.graphs: list[str] | None = None  # the allowed graphs this worker was last sent
 
     def ensure(self, spec: StoreSpec) -> None:
         if self.process is not None and self.process.is_alive() and self.spec == spec:
@@ -299,7 +305,7 @@ class _Worker:
             self.process.join(5)
         if self.conn is not None:
             self.conn.close()
-        self.process = self.conn = self.spec = None
+        self.process = self.conn = self.spec = self.graphs = None
 
 
 class Turns:
@@ -526,7 +532,11 @@ class QuerySandbox:
             raise SandboxBusy("all query workers are busy; try again shortly", max(1, math.ceil(timeout))) from None
         try:
             worker.ensure(self._spec())
-            status, payload = worker.ask((sparql, row_limit, list(allowed_graphs), dict(wanted or {})), timeout)
+            graphs = list(allowed_graphs)
+            sent = None if worker.graphs == graphs else graphs
+            worker.graphs = None  # unknown until the worker has read the request
+            status, payload = worker.ask((sparql, row_limit, sent, dict(wanted or {})), timeout)
+            worker.graphs = graphs
             if status == "out_of_memory":
                 worker.stop()  # it is ending itself; make sure the next query does not meet it on its way out
         finally:
