@@ -95,7 +95,7 @@ def _swap_step(variant: str) -> None:
             return count
 
         ks.load_with_union = load  # type: ignore[assignment]
-    elif variant not in ("", "no-trim"):
+    elif variant not in ("", "no-trim", "no-optimize"):
         raise ValueError(f"unknown variant {variant!r}")
 
 
