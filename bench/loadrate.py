@@ -2,7 +2,8 @@
 
     python -m bench.loadrate BACKEND FILE [STORE_DIR]     (prints one JSON object)
     python -m bench.loadrate --native FILE                (Oxigraph's own `oxigraph load`, one JSON object)
-    python -m bench.loadrate --compare FILE [ROUNDS]      (every variant below, side by side, ROUNDS times; a table)
+    python -m bench.loadrate --compare FILE [ROUNDS [V1,V2]] (variants below, side by side, ROUNDS times; a table;
+                                                          `oxigraph-cli` among them runs `oxigraph load` in turn)
 
 Back-ends: `oxigraph` (kg.store.OxigraphStore persisted under STORE_DIR, the API's default), `oxigraph-memory`
 (OxigraphStore in memory), `rdflib` (kg.store.RdflibStore). RSS is read with psutil before and after the load,
@@ -94,7 +95,7 @@ def _swap_step(variant: str) -> None:
             return count
 
         ks.load_with_union = load  # type: ignore[assignment]
-    elif variant not in ("", "no-trim"):
+    elif variant not in ("", "no-trim", "no-optimize"):
         raise ValueError(f"unknown variant {variant!r}")
 
 
@@ -161,6 +162,12 @@ def compare(data: Path, rounds: int = 3, variants: tuple[str, ...] = VARIANTS) -
     results: list[dict] = []
     for round_ in range(rounds):
         for variant in variants:
+            if variant == "oxigraph-cli":  # the engine's own loader, in the same rounds
+                result = native_load(data)
+                result.update(name=variant, round=round_)
+                results.append(result)
+                print(json.dumps(result), file=sys.stderr, flush=True)
+                continue
             on_disk = variant.partition("/")[0] == "oxigraph"
             folder = Path(tempfile.mkdtemp(prefix="loadrate-")) if on_disk else None
             try:
@@ -190,9 +197,12 @@ def table(results: list[dict]) -> str:
             return statistics.median(r[key] for r in runs)
 
         disk = f"{med('disk_bytes_per_quad'):.0f}" if "disk_bytes_per_quad" in runs[0] else "-"
+        if "disk_bytes_per_quad" not in runs[0] and "disk_bytes" in runs[0] and runs[0].get("quads"):
+            disk = f"{med('disk_bytes') / runs[0]['quads']:.0f}"
+        rss = f"{med('bytes_per_quad'):.0f}" if "bytes_per_quad" in runs[0] else "-"
         lines.append(
             f"| {name} | {med('seconds'):.2f} ({min(r['seconds'] for r in runs):.2f}) | {med('cpu_s'):.1f} "
-            f"| {med('quads_per_s'):,.0f} | {med('bytes_per_quad'):.0f} | "
+            f"| {med('quads_per_s'):,.0f} | {rss} | "
             f"{med('rss_peak') / 2**20:.0f} | {disk} |"
         )
     return "\n".join(lines)
@@ -284,7 +294,8 @@ if __name__ == "__main__":
     if sys.argv[1] == "--native":
         print(json.dumps(native_load(Path(sys.argv[2]))))
     elif sys.argv[1] == "--compare":
-        print(table(compare(Path(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 3)))
+        chosen = tuple(sys.argv[4].split(",")) if len(sys.argv) > 4 else VARIANTS
+        print(table(compare(Path(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 3, chosen)))
     else:
         name, path = sys.argv[1], Path(sys.argv[2])
         folder = Path(sys.argv[3]) if len(sys.argv) > 3 else None

@@ -32,6 +32,7 @@ from kg.store import ProtocolDataset, QueryResult, StoreError
 router = APIRouter(tags=["sparql"])
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ALL_FORMATS = [*fmt.ROW_FORMATS, *fmt.GRAPH_FORMATS, fmt.HTML]
+_OFFERED = {"SELECT": fmt.ROW_FORMATS, "ASK": fmt.BOOLEAN_FORMATS}  # other forms answer in GRAPH_FORMATS
 
 FORMAT_DOC = "overrides Accept: json, xml, csv, tsv, turtle, n3, nt, jsonld, rdfxml, html, or media types"
 QUERY_DOC = "a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)"
@@ -197,19 +198,22 @@ async def _query(
     client: str,
     dataset: ProtocolDataset | None,
 ) -> Response:
-    def encode(checked: CheckedQuery, result: QueryResult) -> Response:
+    def encode(checked: CheckedQuery, result: QueryResult | fmt.Encoded) -> Response:
         """Runs in the sandbox's thread for the worker, which stays this request's until the answer is bytes."""
-        if html:
-            return _page(request, service, query, result)
-        form = checked.form
-        offered = {"SELECT": fmt.ROW_FORMATS, "ASK": fmt.BOOLEAN_FORMATS}.get(form, fmt.GRAPH_FORMATS)
-        media = choose(accept, offered)
-        if media is None:
-            raise ApiError(406, "not acceptable", f"a {form} query's results are offered as {', '.join(offered)}")
-        if media in fmt.GRAPH_FORMATS:
-            body = fmt.serialize_graph(result.graph(), media)
+        if isinstance(result, fmt.Encoded):  # the worker wrote the format negotiated below (`wanted`)
+            media, body = result.media, result.body
         else:
-            body = fmt.serialize_rows(result, media)
+            if html:
+                return _page(request, service, query, result)
+            form = checked.form
+            offered = _OFFERED.get(form, fmt.GRAPH_FORMATS)
+            media = choose(accept, offered)
+            if media is None:
+                raise ApiError(406, "not acceptable", f"a {form} query's results are offered as {', '.join(offered)}")
+            if media in fmt.GRAPH_FORMATS:
+                body = fmt.serialize_graph(result.graph(), media)
+            else:
+                body = fmt.serialize_rows(result, media)
         limit = service.settings.answer_limit_mb * 2**20
         if limit and len(body) > limit:  # the cap counts the text; markup (XML escapes, say) can multiply it
             raise ApiError(
@@ -223,6 +227,8 @@ async def _query(
         return Response(body, media_type=media + charset if charset else media)
 
     settings = service.settings
+    # the format each row-answering form would be sent in, negotiated here so the worker can write it itself
+    wanted = None if html else {form: choose(accept, offered) for form, offered in _OFFERED.items()}
     try:
         return await service.sandbox.run_async(
             with_base(query, service.settings.base_iri),
@@ -233,6 +239,7 @@ async def _query(
             encode=encode,
             gone=request.is_disconnected,
             dataset=dataset,
+            wanted=wanted,
         )
     except Rejected:
         raise

@@ -1,6 +1,9 @@
 """Serialise query results: SPARQL JSON, XML, CSV and TSV for rows; Turtle, N-Triples and JSON-LD for graphs.
 
-Written once over the neutral `QueryResult`, so every store back-end answers in exactly the same formats.
+Written once over the neutral `QueryResult`, so every store back-end answers in exactly the same formats; and, for
+the embedded store, once more over the engine's own terms (`encode_native`): a query worker then writes SELECT and
+ASK answers in SPARQL JSON, XML or CSV itself, byte for byte what `serialize_rows` writes, without making an rdflib
+term per value or pickling them to the server (the server receives bytes).
 """
 
 from __future__ import annotations
@@ -8,13 +11,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.iris import PREFIXES
 from kg.store import QueryResult
+from kg.store.base import Budget, Deadline, limited
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
@@ -156,3 +163,127 @@ def serialize_graph(graph: Graph, media: str) -> bytes:
         return graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
     fmt = {TURTLE: "turtle", NTRIPLES: "nt", RDFXML: "pretty-xml"}[media]
     return graph.serialize(format=fmt, encoding="utf-8")
+
+
+# --- answers encoded from the engine's own terms (in the query worker) --------------------------------------------
+
+NATIVE_FORMATS = (JSON, XML, CSV)  # what `encode_native` writes (TSV needs rdflib's N3 spelling of terms)
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """An answer already serialised by the query worker: the media type and the bytes to send."""
+
+    media: str
+    body: bytes
+
+
+def _native_json(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != _XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    raise TypeError(f"unsupported term in a result: {term!r}")
+
+
+def _native_xml(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        attrs = ""
+        if term.language:
+            attrs = f" xml:lang={quoteattr(term.language)}"
+        elif term.datatype.value != _XSD_STRING:
+            attrs = f" datatype={quoteattr(term.datatype.value)}"
+        return f"<literal{attrs}>{escape(term.value)}</literal>"
+    raise TypeError(f"unsupported term in a result: {term!r}")
+
+
+def _native_csv(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return term.value
+    raise TypeError(f"unsupported term in a result: {term!r}")
+
+
+def _memo(encode: Callable, budget: Budget, size: int = 65_536) -> Callable:
+    """`encode` once per distinct term of an answer (types, people, chats repeat on many rows); every term read is
+    charged to `budget` by its text, before it is encoded, as `kg.store.convert` charges it."""
+    cache: dict[object, tuple[object, int]] = {}
+
+    def convert(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> object:
+        known = cache.get(term)
+        if known is not None:
+            budget.charge(known[1])
+            return known[0]
+        chars = len(term.value) if not isinstance(term, ox.Triple) else len(str(term))
+        budget.charge(chars)
+        out = encode(term)
+        if len(cache) < size:
+            cache[term] = (out, chars)
+        return out
+
+    return convert
+
+
+def encode_native(
+    result: ox.QuerySolutions | ox.QueryBoolean,
+    media: str,
+    *,
+    row_limit: int | None,
+    byte_limit: int | None,
+    deadline: Deadline | None = None,
+) -> bytes:
+    """A SELECT or ASK answer of the embedded engine in JSON, XML or CSV, read within the same limits as
+    `kg.store.convert.from_ox_result` (rows, the terms' text) and written exactly as `serialize_rows` writes it."""
+    deadline = deadline or Deadline(None)
+    if isinstance(result, ox.QueryBoolean):
+        deadline.check()
+        return serialize_rows(QueryResult("ASK", boolean=bool(result)), media)
+    if not isinstance(result, ox.QuerySolutions):
+        raise TypeError("encode_native writes SELECT and ASK answers only")
+    names = [v.value for v in result.variables]
+    budget = Budget(byte_limit)
+    if media == JSON:
+        convert = _memo(_native_json, budget)
+        bindings = [
+            {name: convert(value) for name in names if (value := solution[name]) is not None}
+            for solution in limited(result, row_limit, deadline, "rows")
+        ]
+        return json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}}, ensure_ascii=False).encode()
+    if media == XML:
+        convert = _memo(_native_xml, budget)
+        head = "".join(f"<variable name={quoteattr(v)}/>" for v in names)
+        attr = {name: quoteattr(name) for name in names}
+        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">', f"<head>{head}</head>"]
+        out.append("<results>")
+        for solution in limited(result, row_limit, deadline, "rows"):
+            cells = "".join(
+                f"<binding name={attr[name]}>{convert(value)}</binding>"
+                for name in names
+                if (value := solution[name]) is not None
+            )
+            out.append(f"<result>{cells}</result>")
+        out.append("</results>")
+        out.append("</sparql>\n")
+        return "\n".join(out).encode()
+    if media == CSV:
+        convert = _memo(_native_csv, budget)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(names)
+        for solution in limited(result, row_limit, deadline, "rows"):
+            writer.writerow([convert(value) if (value := solution[name]) is not None else "" for name in names])
+        return buffer.getvalue().encode()
+    raise ValueError(f"not a format encode_native writes: {media}")

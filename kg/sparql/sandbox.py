@@ -31,17 +31,19 @@ import queue
 import re
 import resource
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Literal, TypeVar, cast
 
+from kg.sparql.formats import NATIVE_FORMATS, Encoded, encode_native
 from kg.sparql.isolation import cut_network, die_with_parent
 from kg.sparql.policy import CheckedQuery, MalformedQuery, PolicyError, check_query
 from kg.store import (
     AnswerTooLarge,
+    OxigraphStore,
     ProtocolDataset,
     QueryResult,
     QuerySyntaxError,
@@ -130,7 +132,9 @@ def scrub(message: str) -> str:
 
 
 def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent_pid: int) -> None:
-    """Child process: cut the network, open the store, then answer (sparql, row_limit, allowed graphs) requests."""
+    """Child process: cut the network, open the store, then answer (sparql, row_limit, allowed graphs, wanted formats)
+    requests; allowed graphs of None mean the same as the last request's (the parent sends the list when it
+    changes, not with every query: it is one IRI per chat)."""
     die_with_parent(parent_pid)
     if limits.nice:
         os.nice(limits.nice)
@@ -155,13 +159,23 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
         conn.send(("error", scrub(f"{type(error).__name__}: {error}")))
         return
     conn.send(("ready", None))
+    allowed: frozenset[str] = frozenset()  # a fresh worker is always sent the list first
     while True:
         try:
-            sparql, row_limit, allowed, dataset = conn.recv()
+            sparql, row_limit, sent, wanted, dataset = conn.recv()
         except (EOFError, OSError):
             return
+        if sent is not None:
+            allowed = frozenset(sent)
         try:
             checked = check_query(sparql, allowed)
+            media = (wanted or {}).get(checked.form)
+            if media in NATIVE_FORMATS and isinstance(store, OxigraphStore):
+                # the answer as bytes, written from the engine's terms: no rdflib terms, nothing but bytes pickled
+                native = store.query_native(checked.text, dataset=dataset)  # the very text the policy judged
+                body = encode_native(native, media, row_limit=row_limit, byte_limit=limits.answer_bytes)
+                conn.send(("ok", (checked, Encoded(media, body))))
+                continue
             result = store.query(
                 checked.text,
                 row_limit=row_limit,  # the very text the policy judged
@@ -244,6 +258,7 @@ class _Worker:
         self.process: mp.process.BaseProcess | None = None
         self.conn: Connection | None = None
         self.spec: StoreSpec | None = None
+        self.graphs: list[str] | None = None  # the allowed graphs this worker was last sent
 
     def ensure(self, spec: StoreSpec) -> None:
         if self.process is not None and self.process.is_alive() and self.spec == spec:
@@ -292,7 +307,7 @@ class _Worker:
             self.process.join(5)
         if self.conn is not None:
             self.conn.close()
-        self.process = self.conn = self.spec = None
+        self.process = self.conn = self.spec = self.graphs = None
 
 
 class Turns:
@@ -416,9 +431,10 @@ class QuerySandbox:
         timeout: float,
         row_limit: int,
         allowed_graphs: Iterable[str],
-        encode: Callable[[CheckedQuery, QueryResult], T],
+        encode: Callable[[CheckedQuery, QueryResult | Encoded], T],
         gone: Callable[[], Awaitable[bool]] | None = None,
         dataset: ProtocolDataset | None = None,
+        wanted: Mapping[str, str | None] | None = None,
     ) -> T:
         """`run` for the event loop: wait for a free worker without holding any thread (by turns between clients,
         see `Turns`), then run the query and `encode` its answer in the sandbox's own thread for that worker. The
@@ -445,6 +461,7 @@ class QuerySandbox:
                     allowed_graphs=graphs,
                     wait=timeout + _START_TIMEOUT,
                     dataset=dataset,
+                    wanted=wanted,
                 )
             )
 
@@ -508,22 +525,30 @@ class QuerySandbox:
         allowed_graphs: Iterable[str],
         wait: float | None = None,
         dataset: ProtocolDataset | None = None,
-    ) -> tuple[CheckedQuery, QueryResult]:
+        wanted: Mapping[str, str | None] | None = None,
+    ) -> tuple[CheckedQuery, QueryResult | Encoded]:
         """Check and run one query in a worker (waiting at most `wait`, default `timeout`, for an idle one), over the
-        request's `dataset` if it names one; raise the matching error from kg.store / kg.sparql.policy."""
+        request's `dataset` if it names one; raise the matching error from kg.store / kg.sparql.policy. `wanted`
+        names the media type the caller will send per query form (SELECT, ASK): when the worker can write that format
+        itself (`formats.NATIVE_FORMATS`, on the embedded store) the answer comes back `Encoded`, else as a
+        `QueryResult`."""
         try:
             worker = self._idle.get(timeout=timeout if wait is None else wait)
         except queue.Empty:
             raise SandboxBusy("all query workers are busy; try again shortly", max(1, math.ceil(timeout))) from None
         try:
             worker.ensure(self._spec())
-            status, payload = worker.ask((sparql, row_limit, list(allowed_graphs), dataset), timeout)
+            graphs = list(allowed_graphs)
+            sent = None if worker.graphs == graphs else graphs
+            worker.graphs = None  # unknown until the worker has read the request
+            status, payload = worker.ask((sparql, row_limit, sent, dict(wanted or {}), dataset), timeout)
+            worker.graphs = graphs
             if status == "out_of_memory":
                 worker.stop()  # it is ending itself; make sure the next query does not meet it on its way out
         finally:
             self._idle.put(worker)
         if status == "ok":
-            checked, result = cast(tuple[CheckedQuery, QueryResult], payload)
+            checked, result = cast(tuple[CheckedQuery, QueryResult | Encoded], payload)
             return checked, result
         errors: dict[str, type[Exception]] = {
             "malformed": MalformedQuery,

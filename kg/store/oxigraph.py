@@ -397,8 +397,18 @@ class OxigraphStore:
         byte_limit: int | None = None,
         dataset: ProtocolDataset | None = None,
     ) -> QueryResult:
-        store = self._require()
         deadline = Deadline(timeout)
+        result = self.query_native(sparql, bindings, dataset=dataset)
+        if isinstance(result, ox.QueryBoolean):
+            deadline.check()
+        return from_ox_result(result, row_limit, deadline, byte_limit)
+
+    def query_native(
+        self, sparql: str, bindings: Bindings | None = None, *, dataset: ProtocolDataset | None = None
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """The engine's own answer, lazy and in pyoxigraph terms: for callers that encode it themselves (the query
+        workers write SPARQL JSON, XML and CSV straight from it) and enforce the limits while they read it."""
+        store = self._require()
         try:
             substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
                 ox.Variable(name): to_ox(value) for name, value in (bindings or {}).items()
@@ -413,14 +423,11 @@ class OxigraphStore:
                     "named_graphs": [ox.NamedNode(g) for g in dataset.named],
                 }
             # default graph = merge of all graphs, unless the request names its dataset
-            result = store.query(sparql, substitutions=substitutions or None, **graphs)
+            return store.query(sparql, substitutions=substitutions or None, **graphs)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
         except (RuntimeError, OSError) as error:  # OSError: the engine could not read its files
             raise StoreError(without_paths(str(error))) from None
-        if isinstance(result, ox.QueryBoolean):
-            deadline.check()
-        return from_ox_result(result, row_limit, deadline, byte_limit)
 
     def _require(self) -> ox.Store:
         with self._lock:
