@@ -8,16 +8,17 @@ about the new chats' own chat nodes), a SHACL result can only change for a focus
   node that gets a type it did not have, every old node pointing at it (an `sh:class` / `sh:not` on that value may
   now answer otherwise).
 - `subset`: what those nodes are validated over: the new graphs, the thesaurus, every triple (of any graph) about a
-  region node, and the types of every node those triples point to, so value checks (`sh:class`) see what the full
-  graph says. The shapes' SPARQL constraints read a question's fellow questions of its chat, a ranking's entries, an
-  assignment's evidence: all in the chat's own graph, so in the subset for a new chat.
-- Findings: a region node's are the subset's; any other node's are the previous build's (its triples and its
-  values' types are as they were). The thesaurus's nodes (the scheme's whole-graph SPARQL checks) are the subset's
-  plus the previous build's: the previous build had no violation, and additions cannot remove a warning of the
-  thesaurus itself, which the subset recomputes in full.
+  region node, and the types of every node those triples point to, so value checks (`sh:class`, `sh:or` of classes)
+  see what the full graph says. The shapes' SPARQL constraints on such nodes read a question's fellow questions of
+  its chat, a ranking's entries, an assignment's evidence: all in the chat's own graph, so in the subset.
+- The thesaurus's nodes (the concept scheme's SPARQL checks read every item and assignment of every chat) are
+  validated over the whole data graph, with the shapes cut down to the thesaurus's classes (`split_shapes`): they
+  are few, so that is cheap, and exact.
+- Findings: a region node's come from the subset, the thesaurus's from the whole graph, any other node's are the
+  previous build's (its triples and its values' types are what they were).
 
-`tests/kg/checks/test_region.py` checks this against validating everything, on real chats and on a chat that breaks
-a shape through a shared node.
+`tests/kg/pipeline/test_incremental_add.py` checks this against a full build: the same warnings, and a chat that
+breaks a shape through a shared person refused with the same violations.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib import RDF, RDFS, Dataset, Graph, URIRef
+from rdflib.namespace import SH
 from rdflib.term import BNode, Node
 
 from kg import iris
@@ -39,7 +41,7 @@ NOT_FACTS = (iris.ONTOLOGY_GRAPH, iris.THEMES_GRAPH, iris.INFERRED_GRAPH)
 class Region:
     subset: Graph  # the data SHACL runs over (no TBox: it goes in as the ontology, as in a full validation)
     nodes: set[Node]  # focus nodes whose findings come from the subset
-    thesaurus: set[Node]  # the thesaurus's subjects: findings from the subset and the previous build
+    thesaurus_classes: set[Node]  # the classes of the thesaurus's nodes (and their superclasses)
 
 
 def _resource(term: Node) -> bool:
@@ -105,13 +107,41 @@ def changed_region(ds: Dataset, new_graphs: Iterable[URIRef]) -> Region:
         for t in by_subject.get(v, ()):
             if t[1] == RDF.type:
                 subset.add(t)
-    return Region(subset, nodes, theme_nodes)
+    classes = {o for o in thesaurus.objects(None, RDF.type)}
+    tbox = ds.graph(iris.ONTOLOGY_GRAPH)
+    for c in list(classes):
+        classes |= set(tbox.transitive_objects(c, RDFS.subClassOf))
+    return Region(subset, nodes, classes)
 
 
-def merged_findings(region: Region, recomputed: list[Finding], previous: list[Finding]) -> list[Finding]:
-    """The findings of the whole graph: the region's from the subset, the rest (and the thesaurus's) as before."""
+TARGETS = (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+
+
+def split_shapes(shapes: Graph, thesaurus_classes: set[Node]) -> tuple[Graph, Graph]:
+    """(local, thesaurus): the shapes without the thesaurus's target classes (for the subset), and the shapes that
+    target only those classes (for the whole graph). Other kinds of target (SPARQL targets: theme assignments) stay
+    with the local shapes."""
+    local, only = Graph(), Graph()
+    for prefix, ns in shapes.namespaces():
+        local.bind(prefix, ns)
+        only.bind(prefix, ns)
+    for s, p, o in shapes:
+        if p == SH.targetClass:
+            (only if o in thesaurus_classes else local).add((s, p, o))
+            continue
+        local.add((s, p, o))
+        if p not in TARGETS:
+            only.add((s, p, o))
+    return local, only
+
+
+def merged_findings(
+    region: Region, recomputed: list[Finding], thesaurus: list[Finding], previous: list[Finding], thesaurus_nodes
+) -> list[Finding]:
+    """The findings of the whole graph: the region's from the subset (`recomputed`), the thesaurus's nodes' from the
+    whole graph (`thesaurus`), every other node's as in the previous build."""
     inside = {str(n) for n in region.nodes}
-    thesaurus = {str(n) for n in region.thesaurus}
-    kept = [f for f in previous if f.node not in inside]
-    fresh = [f for f in recomputed if f.node in inside or f.node in thesaurus]
-    return sorted(set(kept) | set(fresh))
+    theirs = {str(n) for n in thesaurus_nodes}
+    kept = [f for f in previous if f.node not in inside and f.node not in theirs]
+    fresh = [f for f in recomputed if f.node in inside]
+    return sorted(set(kept) | set(fresh) | set(thesaurus))
