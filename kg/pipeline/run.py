@@ -25,7 +25,7 @@ from kg.checks.validate import Finding
 from kg.pipeline.cache import BuildState, cache_dir, forget_state, load_state, save_state
 from kg.pipeline.inputs import default_sources, input_hashes, registry_digest
 from kg.pipeline.manifest import MANIFEST, build_key, class_counts, recorded, triple_counts
-from kg.publish.dumps import _jsonld, _nt_sorted, _trig, sorted_dataset, union_graph
+from kg.publish.dumps import sorted_dataset_with_digests, write_dumps
 from kg.publish.gexf import _write_gexf
 from kg.publish.ontology_docs import render_ontology_html
 from kg.rdf.assemble import assemble
@@ -65,16 +65,16 @@ def publishers() -> list[tuple[str, Publisher]]:
     return sorted(((ep.name, ep.load()) for ep in entry_points(group=PUBLISHERS)), key=lambda item: item[0])
 
 
-def write_outputs(ds: Dataset, out: Path, progress: Progress | None = None) -> dict[str, float]:
-    """qikg.trig/ttl/nt/jsonld, qikg.gexf, ontology.html, and what each installed publisher writes (graph.html)."""
+def write_outputs(
+    ds: Dataset, out: Path, progress: Progress | None = None, cache: Path | None = None
+) -> dict[str, float]:
+    """qikg.trig/ttl/nt/jsonld, qikg.gexf, ontology.html, and what each installed publisher writes (graph.html).
+
+    `cache`: where the dumps keep each graph's text for the next build (`kg.publish.dumps.write_dumps`)."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    ordered = sorted_dataset(ds)
-    flat = union_graph(ordered)
-    (out / "qikg.trig").write_bytes(_trig(ordered))
-    (out / "qikg.ttl").write_bytes(flat.serialize(format="turtle", encoding="utf-8"))
-    (out / "qikg.nt").write_bytes(_nt_sorted(flat))
-    (out / "qikg.jsonld").write_bytes(_jsonld(ordered))
+    ordered, digests = sorted_dataset_with_digests(ds)
+    write_dumps(ordered, digests, out, cache)
     _write_gexf(ordered, out / "qikg.gexf")
     timings["write_rdf_s"] = round(time.perf_counter() - t, 3)
     for name, publish in publishers():
@@ -332,7 +332,7 @@ def build(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        timings.update(write_outputs(ds, tmp, say))
+        timings.update(write_outputs(ds, tmp, say, cache / "graphs"))
         counts, triples = class_counts(ds), triple_counts(ds)
         files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(tmp.iterdir()) if p.is_file()}
         timings["total_s"] = round(time.perf_counter() - t_all, 3)
