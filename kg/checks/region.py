@@ -110,7 +110,7 @@ def changed_region(ds: Dataset, new_graphs: Iterable[URIRef]) -> Region:
     classes = {o for o in thesaurus.objects(None, RDF.type)}
     tbox = ds.graph(iris.ONTOLOGY_GRAPH)
     for c in list(classes):
-        classes |= set(tbox.transitive_objects(c, RDFS.subClassOf))
+        classes |= {x for x in tbox.transitive_objects(c, RDFS.subClassOf) if x is not None}
     return Region(subset, nodes, classes)
 
 

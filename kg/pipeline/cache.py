@@ -3,6 +3,8 @@
 - `records/KEY.json`: a source's extracted records. KEY hashes the source file, its curation file, its path (the
   records name it) and the version of everything else that shapes extraction (`code_digest`: the pipeline's code,
   kg/data/*, the ontology, ...), so a changed source, changed shared curation or changed code misses the cache.
+- `graphs/CODE/DIGEST.json`: each graph's dump texts (`kg.publish.dumps.write_dumps`), by the graph's digest,
+  under the `code_digest` they were written with.
 - `state.json`: what the build now in the folder was checked against (its key, each graph's source key) and its
   SHACL findings, so the next `qikg add` validates only what the new chat changes (`kg.checks.region`).
 
@@ -16,12 +18,14 @@ import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 from kg.checks.validate import Finding
 from kg.records import ChatRecords
 
 CACHE_VERSION = "1"  # bump when what the cache holds changes shape
+LIBRARIES = ("rdflib", "pyshacl", "pydantic", "networkx")
 
 
 def cache_dir(out_dir: Path) -> Path:
@@ -32,11 +36,14 @@ def cache_dir(out_dir: Path) -> Path:
 
 @functools.cache
 def code_digest() -> str:
-    """One hash of the package inputs that shape every build (code, shared curation, ontology, shapes, queries)."""
+    """One hash of the package inputs that shape every build (code, shared curation, ontology, shapes, queries) and
+    of the versions of the libraries that read and write the graph."""
     from kg.pipeline.inputs import INPUT_GLOBS
     from kg.sources.registry import PACKAGES_DIR
 
     h = hashlib.sha256(CACHE_VERSION.encode())
+    for library in LIBRARIES:  # what parses, serialises and validates: another version may write otherwise
+        h.update(f"{library}=={version(library)}\0".encode())
     for pattern in INPUT_GLOBS:
         for path in sorted(PACKAGES_DIR.glob(pattern)):
             if path.is_file():

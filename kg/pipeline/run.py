@@ -22,7 +22,7 @@ from rdflib import Dataset, URIRef
 
 from kg import iris
 from kg.checks.validate import Finding
-from kg.pipeline.cache import BuildState, cache_dir, forget_state, load_state, save_state
+from kg.pipeline.cache import BuildState, cache_dir, code_digest, forget_state, load_state, save_state
 from kg.pipeline.inputs import default_sources, input_hashes, registry_digest
 from kg.pipeline.manifest import MANIFEST, build_key, class_counts, recorded, triple_counts
 from kg.publish.dumps import sorted_dataset_with_digests, write_dumps
@@ -73,8 +73,9 @@ def write_outputs(
     `cache`: where the dumps keep each graph's text for the next build (`kg.publish.dumps.write_dumps`)."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    ordered, digests = sorted_dataset_with_digests(ds)
-    write_dumps(ordered, digests, out, cache)
+    made = sorted_dataset_with_digests(ds)
+    ordered = made.ds
+    write_dumps(made, out, cache)
     _write_gexf(ordered, out / "qikg.gexf")
     timings["write_rdf_s"] = round(time.perf_counter() - t, 3)
     for name, publish in publishers():
@@ -332,7 +333,7 @@ def build(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        timings.update(write_outputs(ds, tmp, say, cache / "graphs"))
+        timings.update(write_outputs(ds, tmp, say, cache / "graphs" / code_digest()[:16]))
         counts, triples = class_counts(ds), triple_counts(ds)
         files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(tmp.iterdir()) if p.is_file()}
         timings["total_s"] = round(time.perf_counter() - t_all, 3)
