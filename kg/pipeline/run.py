@@ -176,7 +176,7 @@ def _seed_build(
     cache: Path | None = None,
     previous: BuildState | None = None,
 ) -> SeedBuild:
-    from kg.checks.validate import qc_findings, quality_store
+    from kg.checks.validate import qc_findings, quality_store, validate_dataset
 
     kept = f"; the previous build in {where} is kept" if where else ""
     timings: dict[str, float] = {}
@@ -211,8 +211,13 @@ def _seed_build(
         reason_s = time.perf_counter() - t
     try:
         t = time.perf_counter()
-        shacl = _shacl(ds, graphs, all_records, previous, timings)
-        findings = shacl + qc_findings(ds, store=store)
+        added = _added_graphs(graphs, all_records, previous)
+        if added is None or previous is None:  # the whole graph
+            findings = validate_dataset(ds, store=store)
+            shacl = [f for f in findings if f.origin == "shacl"]
+        else:
+            shacl = _region_shacl(ds, added, previous, timings)
+            findings = shacl + qc_findings(ds, store=store)
         timings["validate_s"] = round(validate_s + time.perf_counter() - t, 3)
         violations = [f for f in findings if f.is_violation]
         if violations:
@@ -242,25 +247,15 @@ def _graph_keys(sources: list[Path], all_records: list[ChatRecords]) -> dict[str
     return {str(iris.source_graph(r.source_slug)): source_key(p) for p, r in zip(sources, all_records, strict=True)}
 
 
-def _shacl(
-    ds: Dataset,
-    graphs: dict[str, str],
-    all_records: list[ChatRecords],
-    previous: BuildState | None,
-    timings: dict[str, float],
-) -> list[Finding]:
-    """The SHACL findings of the whole graph: over what the new chats change when only chats were added to the
-    previous build (`kg.checks.region`), else over everything. `timings["shacl_region_s"]`, the time of the first,
-    says it ran."""
+def _region_shacl(ds: Dataset, added: list[str], previous: BuildState, timings: dict[str, float]) -> list[Finding]:
+    """The SHACL findings of the whole graph when this build only adds the graphs `added` to the previous one: the
+    changed region over its subset, the thesaurus over everything, the rest as before (`kg.checks.region`).
+    `timings["shacl_region_s"]` says it ran."""
+    from kg.checks.region import changed_region, merged_findings, split_shapes
     from kg.checks.validate import shacl_findings, shacl_graph_findings
     from kg.rdf import ontology
 
     shapes, tbox = ontology.shapes(), ds.graph(iris.ONTOLOGY_GRAPH)
-    added = _added_graphs(graphs, all_records, previous)
-    if added is None or previous is None:
-        return shacl_findings(ds, shapes, tbox)
-    from kg.checks.region import changed_region, merged_findings, split_shapes
-
     t = time.perf_counter()
     region = changed_region(ds, [URIRef(g) for g in added])
     local, of_thesaurus = split_shapes(shapes, region.thesaurus_classes)

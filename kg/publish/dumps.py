@@ -106,7 +106,7 @@ class _ReusingTrig(_SortedTrig):
         texts = self.known.get(graph)
         if texts is not None and subject.n3() in texts:
             self.subjectDone(subject)
-            self.stream.write(texts[subject.n3()].encode(self.encoding, "replace"))
+            self.write(texts[subject.n3()])  # what rdflib's own write does with text
             return True
         if graph not in self.capture:
             return super().statement(subject)
@@ -116,7 +116,7 @@ class _ReusingTrig(_SortedTrig):
             done = super().statement(subject)
         finally:
             self.stream = real
-        real.write(buf.getvalue())
+        self.write(buf.getvalue().decode(self.encoding))
         if done:
             self.made[graph][subject.n3()] = buf.getvalue().decode(self.encoding)
         return done
