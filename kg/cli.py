@@ -105,7 +105,9 @@ def _is_input_error(exc: BaseException) -> bool:
     return any(isinstance(e, InputError) for e in (exc, exc.__cause__, exc.__context__))
 
 
-def _run_build(out: Path, reason: bool, registry: Path | None, registry_as: Path | None = None) -> int:
+def _run_build(
+    out: Path, reason: bool, registry: Path | None, registry_as: Path | None = None, *, incremental: bool = False
+) -> int:
     """Build into OUT and print the summary; the exit code: 0 built, 1 the graph fails its checks, 2 a bad input
     file (named with its line); the previous build is kept whenever the build stops."""
     from kg.pipeline.run import BuildError
@@ -123,6 +125,7 @@ def _run_build(out: Path, reason: bool, registry: Path | None, registry_as: Path
                 home=settings().home,
                 load_store=settings().store_backend == "oxigraph" and settings().store_dir is None,
                 store_optimize=settings().store_optimize,
+                incremental=incremental,
             )
         except InputError as exc:
             _print_input_error(exc, f"Build failed ({out} is as it was):")
@@ -252,7 +255,9 @@ def add(
         copy=lambda: reg.copy_in(plan),
         copied=plan.copy[1] if plan.copy else None,
         obsolete=[plan.obsolete] if plan.obsolete else [],
-        build=(lambda staged: _built(codes, _run_build(out, reason, staged, reg.path))) if rebuild else None,
+        build=(lambda staged: _built(codes, _run_build(out, reason, staged, reg.path, incremental=True)))
+        if rebuild
+        else None,
     )
     if not done:
         code = codes[-1] if codes else 1

@@ -47,7 +47,7 @@ class Finding:
         return f"{self.severity}: <{self.node}> ({where}) breaks {self.rule}: {self.message}"
 
 
-class _PreparedQueries(Graph):
+class PreparedQueries(Graph):
     """A graph whose SPARQL text queries are parsed once: pySHACL runs a SPARQL-based constraint once per focus
     node with the same text (and the bindings apart), and rdflib parses the text each time (~15 ms a query)."""
 
@@ -74,7 +74,7 @@ def _prepare(text: str, namespaces: tuple[tuple[str, object], ...]):
 
 def data_graph(ds: Dataset) -> Graph:
     """Everything but the TBox: the facts of every source plus the thesaurus (shapes check concepts too)."""
-    g = _PreparedQueries()
+    g = PreparedQueries()
     for ctx in ds.graphs():
         if ctx.identifier != iris.ONTOLOGY_GRAPH:
             for t in ctx:
@@ -120,7 +120,12 @@ def shacl_findings(ds: Dataset, shapes: Graph, ontology: Graph, *, inference: st
     `inplace`: pySHACL mixes the TBox's axioms into the data graph, which is our own copy, instead of into a clone
     of it (the clone was a quarter of a second at the seed's size).
     """
-    data = data_graph(ds)
+    return shacl_graph_findings(data_graph(ds), shapes, ontology, inference=inference)
+
+
+def shacl_graph_findings(data: Graph, shapes: Graph, ontology: Graph, *, inference: str | None = None) -> list[Finding]:
+    """`shacl_findings` over a data graph made by the caller (the whole graph's, or the part a new chat changes:
+    `kg.checks.region`); the graph is changed (the TBox is mixed in)."""
     conforms, results, _ = shacl_validate(
         data,
         shacl_graph=shapes,

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from rdflib import Dataset
+from rdflib import Dataset, URIRef
 
 from kg import iris
 from kg.checks.validate import Finding
+from kg.pipeline.cache import BuildState, cache_dir, code_digest, forget_state, load_state, save_state
 from kg.pipeline.inputs import default_sources, input_hashes, registry_digest
 from kg.pipeline.manifest import MANIFEST, build_key, class_counts, recorded, triple_counts
-from kg.publish.dumps import _jsonld, _nt_sorted, _trig, sorted_dataset, union_graph
+from kg.publish.dumps import sorted_dataset_with_digests, write_dumps
 from kg.publish.gexf import _write_gexf
 from kg.publish.ontology_docs import render_ontology_html
 from kg.rdf.assemble import assemble
@@ -64,16 +65,17 @@ def publishers() -> list[tuple[str, Publisher]]:
     return sorted(((ep.name, ep.load()) for ep in entry_points(group=PUBLISHERS)), key=lambda item: item[0])
 
 
-def write_outputs(ds: Dataset, out: Path, progress: Progress | None = None) -> dict[str, float]:
-    """qikg.trig/ttl/nt/jsonld, qikg.gexf, ontology.html, and what each installed publisher writes (graph.html)."""
+def write_outputs(
+    ds: Dataset, out: Path, progress: Progress | None = None, cache: Path | None = None
+) -> dict[str, float]:
+    """qikg.trig/ttl/nt/jsonld, qikg.gexf, ontology.html, and what each installed publisher writes (graph.html).
+
+    `cache`: where the dumps keep each graph's text for the next build (`kg.publish.dumps.write_dumps`)."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    ordered = sorted_dataset(ds)
-    flat = union_graph(ordered)
-    (out / "qikg.trig").write_bytes(_trig(ordered))
-    (out / "qikg.ttl").write_bytes(flat.serialize(format="turtle", encoding="utf-8"))
-    (out / "qikg.nt").write_bytes(_nt_sorted(flat))
-    (out / "qikg.jsonld").write_bytes(_jsonld(ordered))
+    made = sorted_dataset_with_digests(ds)
+    ordered = made.ds
+    write_dumps(made, out, cache)
     _write_gexf(ordered, out / "qikg.gexf")
     timings["write_rdf_s"] = round(time.perf_counter() - t, 3)
     for name, publish in publishers():
@@ -90,14 +92,25 @@ def write_outputs(ds: Dataset, out: Path, progress: Progress | None = None) -> d
     return timings
 
 
-def extract_all(sources: list[Path]) -> list[ChatRecords]:
-    """Records of every source: reports through the extractor, records files validated (`kg.sources.registry`)."""
+def extract_all(sources: list[Path], cache: Path | None = None) -> list[ChatRecords]:
+    """Records of every source: reports through the extractor, records files validated (`kg.sources.registry`).
+
+    With `cache` (`kg.pipeline.cache`), an unchanged source's records are read back instead of extracted again.
+    """
+    from kg.pipeline.cache import cached_records, keep_records, source_key
+
     out = []
     for path in sources:
-        try:
-            out.append(load_records(path))
-        except SourceError as error:
-            raise BuildError(f"cannot read a chat source; the previous build is kept\n{error}") from None
+        key = source_key(path) if cache is not None and path.is_file() else None
+        records = cached_records(cache, key) if cache is not None and key is not None else None
+        if records is None:
+            try:
+                records = load_records(path)
+            except SourceError as error:
+                raise BuildError(f"cannot read a chat source; the previous build is kept\n{error}") from None
+            if cache is not None and key is not None:
+                keep_records(cache, key, records)
+        out.append(records)
     problems = check_across(list(zip(sources, out, strict=True)))
     if problems:
         raise BuildError(
@@ -115,6 +128,8 @@ class SeedBuild:
     findings: list[Finding]
     warnings: list[str]
     timings: dict[str, float]
+    graphs: dict[str, str] = field(default_factory=dict)  # source graph IRI -> kg.pipeline.cache.source_key
+    shacl: list[Finding] = field(default_factory=list)  # the SHACL part of `findings` (what the cache keeps)
 
 
 @contextmanager
@@ -132,7 +147,15 @@ def fewer_gc_passes(young: int = 50_000) -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def seed_build(sources: list[Path], *, say: Progress, reasoner: bool = True, where: str = "") -> SeedBuild:
+def seed_build(
+    sources: list[Path],
+    *,
+    say: Progress,
+    reasoner: bool = True,
+    where: str = "",
+    cache: Path | None = None,
+    previous: BuildState | None = None,
+) -> SeedBuild:
     """Extract, build RDF, validate (SHACL + quality checks) and reason; raise `BuildError` on any violation.
 
     HermiT runs in its own process (a JVM) while pySHACL and the quality checks run here, so both cores work.
@@ -141,11 +164,19 @@ def seed_build(sources: list[Path], *, say: Progress, reasoner: bool = True, whe
     extract_s + build_s + validate_s + reason_s = `seed_build_s`, the wall time of all this.
     """
     with fewer_gc_passes():
-        return _seed_build(sources, say=say, reasoner=reasoner, where=where)
+        return _seed_build(sources, say=say, reasoner=reasoner, where=where, cache=cache, previous=previous)
 
 
-def _seed_build(sources: list[Path], *, say: Progress, reasoner: bool, where: str) -> SeedBuild:
-    from kg.checks.validate import quality_store, validate_dataset
+def _seed_build(
+    sources: list[Path],
+    *,
+    say: Progress,
+    reasoner: bool,
+    where: str,
+    cache: Path | None = None,
+    previous: BuildState | None = None,
+) -> SeedBuild:
+    from kg.checks.validate import qc_findings, quality_store, validate_dataset
 
     kept = f"; the previous build in {where} is kept" if where else ""
     timings: dict[str, float] = {}
@@ -154,7 +185,8 @@ def _seed_build(sources: list[Path], *, say: Progress, reasoner: bool, where: st
 
     say("extracting records")
     t = time.perf_counter()
-    all_records = extract_all(sources)
+    all_records = extract_all(sources, cache)
+    graphs = _graph_keys(sources, all_records) if cache is not None else {}
     timings["extract_s"] = round(time.perf_counter() - t, 3)
 
     say("building RDF")
@@ -179,7 +211,13 @@ def _seed_build(sources: list[Path], *, say: Progress, reasoner: bool, where: st
         reason_s = time.perf_counter() - t
     try:
         t = time.perf_counter()
-        findings = validate_dataset(ds, store=store)
+        added = _added_graphs(graphs, all_records, previous)
+        if added is None or previous is None:  # the whole graph
+            findings = validate_dataset(ds, store=store)
+            shacl = [f for f in findings if f.origin == "shacl"]
+        else:
+            shacl = _region_shacl(ds, added, previous, timings)
+            findings = shacl + qc_findings(ds, store=store)
         timings["validate_s"] = round(validate_s + time.perf_counter() - t, 3)
         violations = [f for f in findings if f.is_violation]
         if violations:
@@ -200,7 +238,51 @@ def _seed_build(sources: list[Path], *, say: Progress, reasoner: bool, where: st
         if reasoning is not None:
             reasoning.close()
     timings["seed_build_s"] = round(time.perf_counter() - t_all, 3)
-    return SeedBuild(ds, findings, warnings, timings)
+    return SeedBuild(ds, findings, warnings, timings, graphs, shacl)
+
+
+def _graph_keys(sources: list[Path], all_records: list[ChatRecords]) -> dict[str, str]:
+    from kg.pipeline.cache import source_key
+
+    return {str(iris.source_graph(r.source_slug)): source_key(p) for p, r in zip(sources, all_records, strict=True)}
+
+
+def _region_shacl(ds: Dataset, added: list[str], previous: BuildState, timings: dict[str, float]) -> list[Finding]:
+    """The SHACL findings of the whole graph when this build only adds the graphs `added` to the previous one: the
+    changed region over its subset, the thesaurus over everything, the rest as before (`kg.checks.region`).
+    `timings["shacl_region_s"]` says it ran."""
+    from kg.checks.region import changed_region, merged_findings, split_shapes
+    from kg.checks.validate import shacl_findings, shacl_graph_findings
+    from kg.rdf import ontology
+
+    shapes, tbox = ontology.shapes(), ds.graph(iris.ONTOLOGY_GRAPH)
+    t = time.perf_counter()
+    region = changed_region(ds, [URIRef(g) for g in added])
+    local, of_thesaurus = split_shapes(shapes, region.thesaurus_classes)
+    recomputed = shacl_graph_findings(region.subset, local, tbox)
+    thesaurus = shacl_findings(ds, of_thesaurus, tbox)
+    timings["shacl_region_s"] = round(time.perf_counter() - t, 3)
+    nodes = set(ds.graph(iris.THEMES_GRAPH).subjects())
+    return merged_findings(region, recomputed, thesaurus, previous.shacl, nodes)
+
+
+def _added_graphs(
+    graphs: dict[str, str], all_records: list[ChatRecords], previous: BuildState | None
+) -> list[str] | None:
+    """The graphs this build adds to the previous one, when that is all it does (None: validate everything).
+
+    Every graph of the previous build must be here from the same source key (same file, curation and code), and its
+    handles must resolve as they did (`kg.rdf.assemble.same_accounts`): then its triples are what they were."""
+    from kg.rdf.assemble import same_accounts
+
+    if previous is None or not graphs:
+        return None
+    if any(graphs.get(g) != key for g, key in previous.graphs.items()):
+        return None
+    before = [r for r in all_records if str(iris.source_graph(r.source_slug)) in previous.graphs]
+    if not same_accounts(before, all_records):
+        return None
+    return sorted(g for g in graphs if g not in previous.graphs)
 
 
 def build(
@@ -214,6 +296,7 @@ def build(
     home: Path | None = None,
     load_store: bool = True,
     store_optimize: bool = True,
+    incremental: bool = False,
 ) -> BuildResult:
     """Run everything and swap the finished build into `out_dir`; raise `BuildError` on any violation.
 
@@ -221,6 +304,10 @@ def build(
     user's files relative to (None: `kg.settings.Settings().home`). The last step (`load_store`) loads the build
     into `out_dir/store`, the embedded Oxigraph store a server of `out_dir` opens, under the build's key, so the
     server starts without loading. What crashed builds of `out_dir` left behind is removed first.
+
+    Unchanged sources are not extracted again (`kg.pipeline.cache`, beside `out_dir`). `incremental` (`qikg add`):
+    when this build only adds chats to the one in `out_dir`, SHACL runs over what they change (`kg.checks.region`);
+    the files are the same as a full build's.
     """
     from kg.pipeline.swap import build_lock, clean_leftovers, temp_name
 
@@ -229,7 +316,9 @@ def build(
     clean_leftovers(out_dir)
     sources = [Path(s) for s in (sources or default_sources(registry))]
     t_all = time.perf_counter()
-    made = seed_build(sources, say=say, reasoner=reasoner, where=str(out_dir))
+    cache = cache_dir(out_dir)
+    previous = _previous_build(out_dir, cache) if incremental else None
+    made = seed_build(sources, say=say, reasoner=reasoner, where=str(out_dir), cache=cache, previous=previous)
     ds, findings, warnings, timings = made.ds, made.findings, made.warnings, made.timings
     load_store_s: float | None = None
 
@@ -239,7 +328,7 @@ def build(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        timings.update(write_outputs(ds, tmp, say))
+        timings.update(write_outputs(ds, tmp, say, cache / "graphs" / code_digest()[:16]))
         counts, triples = class_counts(ds), triple_counts(ds)
         files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(tmp.iterdir()) if p.is_file()}
         timings["total_s"] = round(time.perf_counter() - t_all, 3)
@@ -256,6 +345,8 @@ def build(
             "timings": timings,
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        state = BuildState(build_key(tmp), made.graphs, [f for f in made.shacl if not f.is_violation])
+        forget_state(cache)  # the state describes the build in out_dir: none while that changes
         with build_lock(out_dir):  # the swap's and the server's loads' lock: none writes out_dir/store meanwhile
             if load_store:
                 say("loading the store")
@@ -264,7 +355,15 @@ def build(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    save_state(cache, state)
     return BuildResult(out_dir, counts, triples, notes, findings, timings, files, load_store_s)
+
+
+def _previous_build(out_dir: Path, cache: Path) -> BuildState | None:
+    """The cached state of the build now in `out_dir` (None: none kept, or it describes another build)."""
+    state = load_state(cache)
+    manifest = Path(out_dir) / MANIFEST
+    return state if state is not None and manifest.is_file() and state.build_key == build_key(out_dir) else None
 
 
 def _load_store(new: Path, out_dir: Path, *, optimize: bool = True) -> float:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
-from rdflib import Dataset, Graph
+from rdflib import BNode, Dataset, Graph
 from rdflib.compare import to_canonical_graph
 from rdflib.plugins.serializers.trig import TrigSerializer
 
@@ -22,23 +26,52 @@ def sorted_dataset(ds: Dataset) -> Dataset:
     rdflib labels blank nodes at random and keeps graphs in a hash-ordered set; both would make two builds of the
     same inputs differ byte for byte.
     """
+    return sorted_dataset_with_digests(ds).ds
+
+
+def sorted_dataset_with_digests(ds: Dataset) -> Sorted:
+    """`sorted_dataset`, and each graph's digest (sha256 of its sorted triples): a graph with the same digest is
+    serialised the same, so its text can be reused (`write_dumps`). A graph without blank nodes is its own canonical
+    form (relabelling blank nodes is all `to_canonical_graph` does), so only graphs with some go through it."""
     out = Dataset()
     for prefix, ns in iris.PREFIXES.items():
         out.bind(prefix, ns)
+    digests: dict[str, str] = {}
+    union: dict[tuple[str, ...], tuple] = {}
     for g in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier)):
         target = out.graph(g.identifier)
-        for t in sorted(to_canonical_graph(g), key=_key):
+        source = to_canonical_graph(g) if _blank_nodes(g) else g
+        keyed = sorted(((_key(t), t) for t in source), key=lambda kt: kt[0])
+        h = hashlib.sha256(str(g.identifier).encode() + b"\n")
+        for key, t in keyed:
             target.add(t)
-    return out
+            union[key] = t
+            h.update(" ".join(key).encode() + b"\n")
+        digests[str(g.identifier)] = h.hexdigest()
+    return Sorted(out, digests, union)
+
+
+@dataclass
+class Sorted:
+    """What `sorted_dataset_with_digests` makes: the dataset, each graph's digest, and every triple of the union by
+    its sort key (known there; `write_dumps` would otherwise compute them all again)."""
+
+    ds: Dataset
+    digests: dict[str, str]
+    union: dict[tuple[str, ...], tuple]
 
 
 def union_graph(ds: Dataset) -> Graph:
     """All graphs of an already sorted/canonical dataset as one graph, inserted in sorted order."""
+    return _union({_key(t): t for ctx in ds.graphs() for t in ctx})
+
+
+def _union(keyed: dict[tuple[str, ...], tuple]) -> Graph:
     g = Graph()
     for prefix, ns in iris.PREFIXES.items():
         g.bind(prefix, ns)
-    for t in sorted({t for ctx in ds.graphs() for t in ctx}, key=_key):
-        g.add(t)
+    for key in sorted(keyed):
+        g.add(keyed[key])
     return g
 
 
@@ -56,19 +89,58 @@ def _trig(ds: Dataset) -> bytes:
     return buf.getvalue()
 
 
+class _ReusingTrig(_SortedTrig):
+    """`_SortedTrig` that takes each subject's statement in the graphs of `known` (graph IRI -> subject N3 -> text)
+    from there, and keeps the statements it writes in the graphs of `capture` in `made`.
+
+    Only for graphs without blank nodes: there a statement is the subject's triples in that graph and nothing else
+    (the order of the subjects, which depends on references across the whole dataset, is still rdflib's)."""
+
+    def __init__(self, store: Dataset, known: dict[str, dict[str, str]], capture: set[str]) -> None:
+        super().__init__(store)
+        self.known, self.capture = known, capture
+        self.made: dict[str, dict[str, str]] = {g: {} for g in capture}
+
+    def statement(self, subject) -> bool:
+        graph = str(self.store.identifier)
+        texts = self.known.get(graph)
+        if texts is not None and subject.n3() in texts:
+            self.subjectDone(subject)
+            self.write(texts[subject.n3()])  # what rdflib's own write does with text
+            return True
+        if graph not in self.capture:
+            return super().statement(subject)
+        real, buf = self.stream, io.BytesIO()
+        self.stream = buf
+        try:
+            done = super().statement(subject)
+        finally:
+            self.stream = real
+        self.write(buf.getvalue().decode(self.encoding))
+        if done:
+            self.made[graph][subject.n3()] = buf.getvalue().decode(self.encoding)
+        return done
+
+
 def _jsonld(ds: Dataset) -> bytes:
     """JSON-LD of the dataset: one named graph object per graph, in IRI order, sharing one context."""
-    context = dict(iris.PREFIXES)
-    graphs = []
-    for g in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier)):
-        single = Graph()
-        for t in g:
-            single.add(t)
-        doc = json.loads(single.serialize(format="json-ld", context=context))
-        nodes = doc.get("@graph", [doc]) if isinstance(doc, dict) else doc
-        nodes = [_canonical_json({k: v for k, v in n.items() if k != "@context"}) for n in nodes]
-        graphs.append({"@id": str(g.identifier), "@graph": sorted(nodes, key=lambda n: str(n.get("@id", "")))})
-    text = json.dumps({"@context": context, "@graph": graphs}, indent=1, ensure_ascii=False, sort_keys=True)
+    graphs = [_jsonld_graph(g) for g in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier))]
+    return _jsonld_document(graphs)
+
+
+def _jsonld_graph(g: Graph) -> dict:
+    """One graph's object of `_jsonld` (it depends on that graph only)."""
+    single = Graph()
+    for t in g:
+        single.add(t)
+    doc = json.loads(single.serialize(format="json-ld", context=dict(iris.PREFIXES)))
+    nodes = doc.get("@graph", [doc]) if isinstance(doc, dict) else doc
+    nodes = [_canonical_json({k: v for k, v in n.items() if k != "@context"}) for n in nodes]
+    return {"@id": str(g.identifier), "@graph": sorted(nodes, key=lambda n: str(n.get("@id", "")))}
+
+
+def _jsonld_document(graphs: list[dict]) -> bytes:
+    text = json.dumps({"@context": dict(iris.PREFIXES), "@graph": graphs}, indent=1, ensure_ascii=False, sort_keys=True)
     return (text + "\n").encode("utf-8")
 
 
@@ -85,3 +157,89 @@ def _canonical_json(value, key: str = ""):
 def _nt_sorted(g: Graph) -> bytes:
     lines = g.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
     return ("\n".join(sorted({ln for ln in lines if ln.strip()})) + "\n").encode("utf-8")
+
+
+@dataclass
+class GraphText:
+    """One graph of a sorted dataset as the dumps write it: what `write_dumps` reuses for an unchanged graph."""
+
+    nt: list[str]  # its N-Triples lines
+    jsonld: dict  # its object of the JSON-LD file
+    trig: dict[str, str] | None = None  # each subject's TriG statement (N3 of the subject -> text); None: not kept
+
+
+def graph_text(g: Graph) -> GraphText:
+    """The texts of one graph, each made exactly as the whole dataset's writers make that graph's part."""
+    lines = g.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+    return GraphText([ln for ln in lines if ln.strip()], _jsonld_graph(g))
+
+
+def write_dumps(made: Sorted, out: Path, cache: Path | None = None) -> None:
+    """qikg.trig, qikg.ttl, qikg.nt and qikg.jsonld of a sorted dataset (`sorted_dataset_with_digests`).
+
+    With `cache` (a folder), each graph's N-Triples lines, JSON-LD object and TriG statements (graphs without blank
+    nodes) are kept under its digest and reused while it is unchanged: each depends on that graph alone. What is
+    still done for the whole dataset: rdflib's ordering of the TriG subjects (by how often the whole dataset refers
+    to them: a new chat that mentions a shared person moves him in every chat's block) and the Turtle file, which
+    merges the graphs' statements per subject. The files are byte for byte what `_trig`/`_nt_sorted`/`_jsonld`
+    write (`tests/kg/publish/test_dumps_reuse.py`).
+    """
+    ordered, digests = made.ds, made.digests
+    graphs = sorted((g for g in ordered.graphs() if len(g)), key=lambda g: str(g.identifier))
+    flat = _union(made.union)
+    (out / "qikg.ttl").write_bytes(flat.serialize(format="turtle", encoding="utf-8"))
+    if cache is None:
+        (out / "qikg.trig").write_bytes(_trig(ordered))
+        (out / "qikg.nt").write_bytes(_nt_sorted(flat))
+        (out / "qikg.jsonld").write_bytes(_jsonld(ordered))
+        return
+    texts: dict[str, GraphText] = {}
+    missing: set[str] = set()
+    for g in graphs:
+        name = str(g.identifier)
+        known = _cached_text(cache, digests[name])
+        if known is None:
+            known = graph_text(g)
+            missing.add(name)
+        texts[name] = known
+    plain = {str(g.identifier) for g in graphs if not _blank_nodes(g)}
+    reuse = {g: t.trig for g, t in texts.items() if g in plain and t.trig is not None}
+    writer = _ReusingTrig(ordered, reuse, plain - set(reuse))
+    buf = io.BytesIO()
+    writer.serialize(buf, encoding="utf-8")
+    (out / "qikg.trig").write_bytes(buf.getvalue())
+    for name, statements in writer.made.items():
+        texts[name].trig = statements
+        missing.add(name)
+    lines = sorted({ln for t in texts.values() for ln in t.nt})
+    (out / "qikg.nt").write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    (out / "qikg.jsonld").write_bytes(_jsonld_document([texts[str(g.identifier)].jsonld for g in graphs]))
+    for name in missing:
+        _keep_text(cache, digests[name], texts[name])
+    _forget_others(cache, {digests[str(g.identifier)] for g in graphs})
+
+
+def _blank_nodes(g: Graph) -> bool:
+    return any(isinstance(x, BNode) for t in g for x in t)
+
+
+def _cached_text(cache: Path, digest: str) -> GraphText | None:
+    try:
+        return GraphText(**json.loads((cache / f"{digest}.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _keep_text(cache: Path, digest: str, text: GraphText) -> None:
+    path = cache / f"{digest}.json"
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(asdict(text), ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _forget_others(cache: Path, keep: set[str]) -> None:
+    """Only the graphs of the last build stay in the cache (it would grow with every add otherwise)."""
+    for path in cache.glob("*.json"):
+        if path.stem not in keep:
+            path.unlink(missing_ok=True)

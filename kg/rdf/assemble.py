@@ -56,6 +56,33 @@ def alias_warnings(all_records: list[ChatRecords], aliases) -> list[str]:
     return out
 
 
+def observed_aliases(all_records: list[ChatRecords]):
+    """The alias table the chats are built with: the reviewed one plus every spelling the chats use (the most
+    frequent spelling of an unlisted account is its canonical one, so it depends on all chats)."""
+    from kg.sources.aliases import AliasTable
+
+    aliases = AliasTable.load()
+    aliases.observe(
+        (h for r in all_records for _, h in handle_occurrences(r)),
+        own=(q.author for r in all_records for q in r.quotes if q.kind == "tweet"),
+    )
+    return aliases
+
+
+def same_accounts(before: list[ChatRecords], after: list[ChatRecords]) -> bool:
+    """True when every handle of the chats `before` resolves as it did (same canonical spelling, same other
+    accounts) once the chats `after` are there too: their graphs are then built exactly as before (a chat's graph
+    asks the table only `canonical`, `other_accounts` and the reviewed `is_organisation_account`; the aliases it
+    states are the spellings of its own text)."""
+    old, new = observed_aliases(before), observed_aliases(after)
+    for key, canonical in old.canonical_of.items():
+        if new.canonical_of.get(key) != canonical:
+            return False
+        if old.same_agent.get(canonical) != new.same_agent.get(canonical):
+            return False
+    return True
+
+
 def assemble(all_records: list[ChatRecords], warnings: list[str]) -> Dataset:
     """One dataset for every source: shared TBox and thesaurus graphs, one facts graph per source.
 
@@ -63,14 +90,9 @@ def assemble(all_records: list[ChatRecords], warnings: list[str]) -> Dataset:
     chats is one node; each chat states its own triples about that node in its own graph.
     """
     from kg.rdf import ontology
-    from kg.sources.aliases import AliasTable
 
     check_sources(all_records)
-    aliases = AliasTable.load()
-    aliases.observe(
-        (h for r in all_records for _, h in handle_occurrences(r)),
-        own=(q.author for r in all_records for q in r.quotes if q.kind == "tweet"),
-    )
+    aliases = observed_aliases(all_records)
     warnings.extend(alias_warnings(all_records, aliases))
     for records in all_records:  # a team's account in one chat is a team's in every chat (one node, one kind)
         for canon in sorted(team_accounts(records, aliases)):

@@ -76,8 +76,8 @@ def test_a_broken_record_stops_the_build_and_the_last_build_survives(
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir() if p.is_file()}
     real_extract = pipeline.extract_all
 
-    def broken_extract(sources: list[Path]) -> list[ChatRecords]:
-        recs = real_extract(sources)
+    def broken_extract(sources: list[Path], cache: Path | None = None) -> list[ChatRecords]:
+        recs = real_extract(sources)  # never from the cache: the record is broken after reading
         quotes = list(recs[0].quotes)
         quotes[5] = quotes[5].model_copy(update={"text": ""})
         return [recs[0].model_copy(update={"quotes": quotes})]

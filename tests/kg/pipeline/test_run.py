@@ -114,7 +114,12 @@ def test_a_failed_validation_stops_the_reasoner_and_leaves_nothing_behind(
     with pytest.raises(pipeline.BuildError, match="broken on purpose"):
         pipeline.build(tmp_path / "build")
     assert len(started) == 1 and started[0].process is not None and started[0].process.poll() is not None
-    assert list(tmp_path.iterdir()) == []  # no HermiT files, no half-written build
+    # no HermiT files, no half-written build; the sources' records stay cached for the next build (no build state)
+    from kg.pipeline.cache import cache_dir
+
+    cache = cache_dir(tmp_path / "build")
+    assert [p for p in tmp_path.iterdir() if p != cache] == []
+    assert not (cache / "state.json").exists()
 
 
 def test_the_graph_views_code_is_an_input_of_the_build() -> None:

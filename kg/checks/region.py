@@ -1,0 +1,147 @@
+"""SHACL over what new chats change, not the whole graph again: the part of the data a new graph can affect.
+
+When graphs are only added (the old graphs' triples are the same apart from what `supersede_announcements` removes
+about the new chats' own chat nodes), a SHACL result can only change for a focus node whose neighbourhood changed:
+
+- `region`: the nodes whose findings are recomputed: every subject of a new graph, every node a new graph mentions
+  that an old graph also mentions (the shared people, organisations, resources, chats it touches), and, for a shared
+  node that gets a type it did not have, every old node pointing at it (an `sh:class` / `sh:not` on that value may
+  now answer otherwise).
+- `subset`: what those nodes are validated over: the new graphs, the thesaurus, every triple (of any graph) about a
+  region node, and the types of every node those triples point to, so value checks (`sh:class`, `sh:or` of classes)
+  see what the full graph says. The shapes' SPARQL constraints on such nodes read a question's fellow questions of
+  its chat, a ranking's entries, an assignment's evidence: all in the chat's own graph, so in the subset.
+- The thesaurus's nodes (the concept scheme's SPARQL checks read every item and assignment of every chat) are
+  validated over the whole data graph, with the shapes cut down to the thesaurus's classes (`split_shapes`): they
+  are few, so that is cheap, and exact.
+- Findings: a region node's come from the subset, the thesaurus's from the whole graph, any other node's are the
+  previous build's (its triples and its values' types are what they were).
+
+`tests/kg/pipeline/test_incremental_add.py` checks this against a full build: the same warnings, and a chat that
+breaks a shape through a shared person refused with the same violations.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rdflib import RDF, RDFS, Dataset, Graph, URIRef
+from rdflib.namespace import SH
+from rdflib.term import BNode, Node
+
+from kg import iris
+from kg.checks.validate import Finding, PreparedQueries
+
+NOT_FACTS = (iris.ONTOLOGY_GRAPH, iris.THEMES_GRAPH, iris.INFERRED_GRAPH)
+
+
+@dataclass
+class Region:
+    subset: Graph  # the data SHACL runs over (no TBox: it goes in as the ontology, as in a full validation)
+    nodes: set[Node]  # focus nodes whose findings come from the subset
+    thesaurus_classes: set[Node]  # the classes of the thesaurus's nodes (and their superclasses)
+
+
+def _resource(term: Node) -> bool:
+    return isinstance(term, URIRef | BNode)
+
+
+def changed_region(ds: Dataset, new_graphs: Iterable[URIRef]) -> Region:
+    """The subset of `ds` (a full, assembled dataset) SHACL must see to re-check what `new_graphs` change."""
+    new_ids = set(new_graphs)
+    thesaurus = ds.graph(iris.THEMES_GRAPH)
+    tbox_terms = set(ds.graph(iris.ONTOLOGY_GRAPH).subjects())
+    theme_nodes = set(thesaurus.subjects())
+    new = [g for g in ds.graphs() if g.identifier in new_ids]
+    old = [g for g in ds.graphs() if g.identifier not in new_ids and g.identifier not in NOT_FACTS]
+
+    by_subject: dict[Node, list[tuple]] = defaultdict(list)  # every triple of a facts graph, by subject
+    pointing: dict[Node, set[Node]] = defaultdict(set)  # old graphs: object -> subjects pointing at it
+    old_types: dict[Node, set[Node]] = defaultdict(set)
+    old_nodes: set[Node] = set()
+    for g in old:
+        for s, p, o in g:
+            by_subject[s].append((s, p, o))
+            old_nodes.add(s)
+            if _resource(o):
+                old_nodes.add(o)
+                pointing[o].add(s)
+            if p == RDF.type:
+                old_types[s].add(o)
+    new_subjects: set[Node] = set()
+    mentioned: set[Node] = set()
+    new_types: dict[Node, set[Node]] = defaultdict(set)
+    for g in new:
+        for s, p, o in g:
+            by_subject[s].append((s, p, o))
+            new_subjects.add(s)
+            mentioned.add(s)
+            if _resource(o) and p != RDF.type:
+                mentioned.add(o)
+            if p == RDF.type:
+                new_types[s].add(o)
+    shared = {n for n in mentioned & old_nodes if n not in tbox_terms and n not in theme_nodes}
+    retyped = {n for n in shared if not new_types.get(n, set()) <= old_types.get(n, set())}
+    nodes = new_subjects | shared
+    for n in retyped:
+        nodes |= pointing.get(n, set())
+    nodes -= theme_nodes | tbox_terms
+
+    subset = PreparedQueries()
+    for prefix, ns in iris.PREFIXES.items():
+        subset.bind(prefix, ns)
+    for t in thesaurus:
+        subset.add(t)
+    for g in new:
+        for t in g:
+            subset.add(t)
+    values: set[Node] = set()
+    for n in nodes:
+        for s, p, o in by_subject.get(n, ()):
+            subset.add((s, p, o))
+            if _resource(o) and p != RDF.type:
+                values.add(o)
+    for v in values - nodes:
+        for t in by_subject.get(v, ()):
+            if t[1] == RDF.type:
+                subset.add(t)
+    classes = {o for o in thesaurus.objects(None, RDF.type)}
+    tbox = ds.graph(iris.ONTOLOGY_GRAPH)
+    for c in list(classes):
+        classes |= {x for x in tbox.transitive_objects(c, RDFS.subClassOf) if x is not None}
+    return Region(subset, nodes, classes)
+
+
+TARGETS = (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+
+
+def split_shapes(shapes: Graph, thesaurus_classes: set[Node]) -> tuple[Graph, Graph]:
+    """(local, thesaurus): the shapes without the thesaurus's target classes (for the subset), and the shapes that
+    target only those classes (for the whole graph). Other kinds of target (SPARQL targets: theme assignments) stay
+    with the local shapes."""
+    local, only = Graph(), Graph()
+    for prefix, ns in shapes.namespaces():
+        local.bind(prefix, ns)
+        only.bind(prefix, ns)
+    for s, p, o in shapes:
+        if p == SH.targetClass:
+            (only if o in thesaurus_classes else local).add((s, p, o))
+            continue
+        local.add((s, p, o))
+        if p not in TARGETS:
+            only.add((s, p, o))
+    return local, only
+
+
+def merged_findings(
+    region: Region, recomputed: list[Finding], thesaurus: list[Finding], previous: list[Finding], thesaurus_nodes
+) -> list[Finding]:
+    """The findings of the whole graph: the region's from the subset (`recomputed`), the thesaurus's nodes' from the
+    whole graph (`thesaurus`), every other node's as in the previous build."""
+    inside = {str(n) for n in region.nodes}
+    theirs = {str(n) for n in thesaurus_nodes}
+    kept = [f for f in previous if f.node not in inside and f.node not in theirs]
+    fresh = [f for f in recomputed if f.node in inside]
+    return sorted(set(kept) | set(fresh) | set(thesaurus))

@@ -1,0 +1,73 @@
+"""Writing the dumps after `qikg add` reuses the text of every unchanged graph and still writes, byte for byte, what
+serialising the whole dataset writes (three chats: the seed and the invented reports of tests/kg/extract/fixtures)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+
+from kg.pipeline.run import extract_all
+from kg.publish import dumps
+from kg.publish.dumps import sorted_dataset_with_digests, write_dumps
+from kg.rdf.assemble import assemble
+
+ROOT = Path(__file__).resolve().parents[3]
+SEED = ROOT / "kg" / "sources" / "leadingqi-2022-10-19-report.txt"
+FIXTURES = ROOT / "tests" / "kg" / "extract" / "fixtures"
+DUMPS = ("qikg.trig", "qikg.ttl", "qikg.nt", "qikg.jsonld")
+
+
+@pytest.fixture(scope="module")
+def three_chats():
+    records = extract_all(
+        [SEED, FIXTURES / "leadingqi-2023-01-31-report.txt", FIXTURES / "leadingqi-2023-02-28-report.txt"]
+    )
+    return sorted_dataset_with_digests(assemble(records, []))
+
+
+def _written(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in DUMPS}
+
+
+def test_the_reused_graph_texts_make_the_files_the_whole_dataset_makes(
+    three_chats, tmp_path: Path, monkeypatch
+) -> None:
+    digests = three_chats.digests
+    ordered = three_chats.ds
+    whole = tmp_path / "whole"  # rdflib serialises the whole dataset
+    whole.mkdir()
+    flat = dumps.union_graph(ordered)
+    (whole / "qikg.trig").write_bytes(dumps._trig(ordered))
+    (whole / "qikg.ttl").write_bytes(flat.serialize(format="turtle", encoding="utf-8"))
+    (whole / "qikg.nt").write_bytes(dumps._nt_sorted(flat))
+    (whole / "qikg.jsonld").write_bytes(dumps._jsonld(ordered))
+    (tmp_path / "uncached").mkdir()
+    write_dumps(three_chats, tmp_path / "uncached")
+    assert _written(tmp_path / "uncached") == _written(whole)
+    cache = tmp_path / "cache"
+    (tmp_path / "cold").mkdir()
+    write_dumps(three_chats, tmp_path / "cold", cache)
+    assert _written(tmp_path / "cold") == _written(tmp_path / "whole")
+    assert sorted(p.stem for p in cache.glob("*.json")) == sorted(digests.values())
+    kept = [json.loads(p.read_text(encoding="utf-8")) for p in cache.glob("*.json")]
+    assert sum(1 for k in kept if k["trig"]) == len(kept) - 1  # every graph's statements but the TBox's (OWL lists)
+
+    made: list[URIRef] = []
+    real = dumps.graph_text
+    monkeypatch.setattr(dumps, "graph_text", lambda g: made.append(g.identifier) or real(g))
+    (tmp_path / "warm").mkdir()
+    write_dumps(three_chats, tmp_path / "warm", cache)
+    assert made == []  # every graph's text came from the cache
+    assert _written(tmp_path / "warm") == _written(tmp_path / "whole")
+
+
+def test_a_graph_digest_changes_with_its_triples_only(three_chats) -> None:  # last: it changes the fixture
+    ordered, digests = three_chats.ds, three_chats.digests
+    assert sorted_dataset_with_digests(ordered).digests == digests
+    graph = next(g for g in ordered.graphs() if "2023-02-28" in str(g.identifier))
+    graph.remove(next(iter(graph)))
+    changed = sorted_dataset_with_digests(ordered).digests
+    assert {g for g in digests if digests[g] != changed[g]} == {str(graph.identifier)}
