@@ -18,7 +18,7 @@ about the new chats' own chat nodes), a SHACL result can only change for a focus
   previous build's (its triples and its values' types are what they were).
 
 `tests/kg/pipeline/test_incremental_add.py` checks this against a full build: the same warnings, and a chat that
-breaks a shape through a shared person refused with the same violations.
+breaks a shape through a shared node found as SHACL over everything finds it.
 """
 
 from __future__ import annotations

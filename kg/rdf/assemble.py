@@ -75,12 +75,20 @@ def same_accounts(before: list[ChatRecords], after: list[ChatRecords]) -> bool:
     asks the table only `canonical`, `other_accounts` and the reviewed `is_organisation_account`; the aliases it
     states are the spellings of its own text)."""
     old, new = observed_aliases(before), observed_aliases(after)
+    old_teams, new_teams = _teams(before, old), _teams(after, new)
     for key, canonical in old.canonical_of.items():
         if new.canonical_of.get(key) != canonical:
             return False
         if old.same_agent.get(canonical) != new.same_agent.get(canonical):
             return False
+        if (canonical in old_teams) != (canonical in new_teams):  # a later chat shows it to be a team's account
+            return False
     return True
+
+
+def _teams(all_records: list[ChatRecords], aliases) -> set[str]:
+    """Canonical handles that some chat shows to be a team's or organisation's account (so every chat's is)."""
+    return {canon for records in all_records for canon in team_accounts(records, aliases)}
 
 
 def assemble(all_records: list[ChatRecords], warnings: list[str]) -> Dataset:

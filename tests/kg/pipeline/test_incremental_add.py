@@ -17,7 +17,7 @@ from kg.cli import app
 from kg.extract.report import extract
 from kg.pipeline import run
 from kg.pipeline.cache import cache_dir, source_key
-from kg.pipeline.run import BuildError, build, extract_all
+from kg.pipeline.run import extract_all
 from kg.sources.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -78,8 +78,7 @@ def test_an_added_chat_gives_the_files_of_a_full_build_and_remove_gives_back_the
 
 def _organisation_account(tmp_path: Path) -> Path:
     """The February chat as a records file in which @Sutcliffe1987, a person in the seed chat, is an organisation's
-    account: its graph alone says nothing wrong about him, with the seed's it breaks qi:OrganisationAccountShape (an
-    organisation's account is not a foaf:Person) and qi:isOrganisationAccount's one value."""
+    account: one node, one kind, so the seed's graph of him changes too (he is a team's account there as well)."""
     records = extract(FEB)
     accounts = [
         a.model_copy(update={"kind": "organisation"}) if a.handle == "Sutcliffe1987" else a for a in records.accounts
@@ -90,38 +89,59 @@ def _organisation_account(tmp_path: Path) -> Path:
 
 
 @pytest.mark.timeout(900)
-def test_a_chat_breaking_a_shape_through_a_shared_person_is_refused_as_a_full_build_refuses_it(tmp_path: Path) -> None:
+def test_a_chat_that_changes_a_shared_accounts_kind_is_validated_whole_and_gives_the_full_builds_files(
+    tmp_path: Path,
+) -> None:
     registry = _registry(tmp_path / "chats")
     out = tmp_path / "build"
     _run("build", "--out", str(out), "--no-reason", "--registry", str(registry))
-    kept = _folder(out)
     bad = _organisation_account(tmp_path)
 
-    result = runner.invoke(app, ["add", str(bad), "--out", str(out), "--no-reason", "--registry", str(registry)])
-    assert result.exit_code == 1, result.output
-    said = " ".join(result.output.split())
-    assert "participant/sutcliffe1987> (line 17) breaks qi:OrganisationAccountShape" in said
-    assert _folder(out) == kept
-    assert [e.chat for e in Registry.load(registry).entries] == ["2022-10-19"]
+    _run("add", str(bad), "--out", str(out), "--no-reason", "--registry", str(registry))
+    timings = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["timings"]
+    assert "shacl_region_s" not in timings  # the seed's graph changed: not a pure addition, so everything
+    full = tmp_path / "full"
+    _run("build", "--out", str(full), "--no-reason", "--registry", str(registry))
+    assert _folder(out) == _folder(full)
+    assert _manifest(out) == _manifest(full)
+    from rdflib import RDF, Dataset
 
-    sources = Registry.load(registry).sources() + [bad]
-    with pytest.raises(BuildError) as incremental:
-        build(tmp_path / "build", sources, reasoner=False, load_store=False, incremental=True)
-    with pytest.raises(BuildError) as full:
-        build(tmp_path / "other", sources, reasoner=False, load_store=False)
-    assert set(incremental.value.findings) == set(full.value.findings)
-    person = str(iris.participant("Sutcliffe1987"))
-    assert any(f.node == person and "OrganisationAccountShape" in f.rule for f in full.value.findings)
+    from kg.iris import QI
+
+    built = Dataset()
+    built.parse(out / "qikg.trig", format="trig")
+    seed_graph = built.graph(iris.source_graph("leadingqi-2022-10-19"))
+    assert (iris.participant("Sutcliffe1987"), RDF.type, QI.OrganisationAccount) in seed_graph
 
 
-def test_the_new_graph_alone_conforms_so_the_refusal_needs_the_shared_persons_other_statements(tmp_path: Path) -> None:
-    from kg.checks.validate import shacl_findings
+def test_a_violation_through_a_shared_node_is_found_by_the_region_as_by_the_whole_graph() -> None:
+    """The new graph alone says nothing wrong; with the old graph's statement about the same node it breaks a
+    shape (two values where one is allowed): the region's SHACL finds what SHACL over everything finds."""
+    from rdflib import XSD, Dataset, Literal, URIRef
+
+    from kg.checks.region import changed_region
+    from kg.checks.validate import shacl_findings, shacl_graph_findings
+    from kg.iris import QI
     from kg.rdf import ontology
     from kg.rdf.assemble import assemble
 
-    ds = assemble(extract_all([_organisation_account(tmp_path)]), [])
-    person = str(iris.participant("Sutcliffe1987"))
-    assert not [f for f in shacl_findings(ds, ontology.shapes(), ontology.tbox()) if f.node == person]
+    ds = assemble(extract_all([SEED]), [])
+    person = iris.participant("Sutcliffe1987")
+    seed_graph = iris.source_graph("leadingqi-2022-10-19")
+    assert (person, QI.isOrganisationAccount, Literal(False)) in ds.graph(seed_graph)
+    new_graph = URIRef(str(iris.source_graph("leadingqi-2099-01-01")))
+    ds.graph(new_graph).add((person, QI.isOrganisationAccount, Literal(True, datatype=XSD.boolean)))
+    alone = Dataset()
+    alone.graph(new_graph).add((person, QI.isOrganisationAccount, Literal(True, datatype=XSD.boolean)))
+    shapes, tbox = ontology.shapes(), ds.graph(iris.ONTOLOGY_GRAPH)
+    assert not [f for f in shacl_findings(alone, shapes, tbox) if f.node == str(person)]
+
+    region = changed_region(ds, [new_graph])
+    assert person in region.nodes
+    in_region = {f for f in shacl_graph_findings(region.subset, shapes, tbox) if f.node == str(person)}
+    everywhere = {f for f in shacl_findings(ds, shapes, tbox) if f.node == str(person)}
+    assert everywhere and in_region == everywhere
+    assert any("isOrganisationAccount" in f.message or "ParticipantShape" in f.rule for f in everywhere)
 
 
 def test_an_unchanged_source_is_not_extracted_again_and_a_changed_curation_is(tmp_path: Path, monkeypatch) -> None:
