@@ -25,7 +25,7 @@ from fastapi.encoders import jsonable_encoder
 from rdflib import URIRef
 
 from api import lookups
-from api.catalogue import Catalogue
+from kg.indexes.catalogue import Catalogue
 from api.deps import Page
 from api.queries import load
 from kg.settings import Settings

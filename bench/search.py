@@ -30,7 +30,7 @@ QUERIES = {
 
 def build(ds: data.Dataset) -> dict:
     """The catalogue and the index, timed in this process; the same queries in-process for comparison."""
-    from api.catalogue import Catalogue
+    from kg.indexes.catalogue import Catalogue
     from kg.store import open_store
 
     store = open_store("oxigraph")

@@ -22,6 +22,7 @@ from rdflib import Dataset
 
 from kg import iris
 from kg.checks.validate import Finding
+from kg.pipeline.indexes import write_indexes
 from kg.pipeline.inputs import default_sources, input_hashes, registry_digest
 from kg.pipeline.manifest import MANIFEST, build_key, class_counts, recorded, triple_counts
 from kg.publish.dumps import _jsonld, _nt_sorted, _trig, sorted_dataset, union_graph
@@ -56,6 +57,7 @@ class BuildResult:
     timings: dict[str, float]
     files: dict[str, str] = field(default_factory=dict)
     load_store_s: float | None = None  # the last step, loading out_dir/store (not in the manifest: its hash is the key)
+    indexes: dict[str, float | int] | None = None  # writing out_dir/indexes/ (kg/pipeline/indexes.py): times, sizes
 
 
 def publishers() -> list[tuple[str, Publisher]]:
@@ -222,7 +224,7 @@ def build(
     into `out_dir/store`, the embedded Oxigraph store a server of `out_dir` opens, under the build's key, so the
     server starts without loading. What crashed builds of `out_dir` left behind is removed first.
     """
-    from kg.pipeline.swap import build_lock, clean_leftovers, temp_name
+    from kg.pipeline.swap import STORE, build_lock, clean_leftovers, temp_name
 
     say = progress or (lambda _msg: None)
     out_dir = Path(out_dir)
@@ -260,11 +262,13 @@ def build(
             if load_store:
                 say("loading the store")
                 load_store_s = _load_store(tmp, out_dir, optimize=store_optimize)
+            say("storing the API's indexes")
+            indexes = write_indexes(tmp, tmp / STORE if load_store else None)
             _swap(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return BuildResult(out_dir, counts, triples, notes, findings, timings, files, load_store_s)
+    return BuildResult(out_dir, counts, triples, notes, findings, timings, files, load_store_s, indexes)
 
 
 def _load_store(new: Path, out_dir: Path, *, optimize: bool = True) -> float:
