@@ -36,7 +36,7 @@ def build(ds: data.Dataset) -> dict:
     store = open_store("oxigraph")
     store.load(ds.nquads)
     started = time.perf_counter()
-    catalogue = Catalogue(store, "https://w3id.org/qikg/id/")
+    catalogue = Catalogue.read(store, "https://w3id.org/qikg/id/")
     out: dict = {"catalogue_s": round(time.perf_counter() - started, 2)}
     started = time.perf_counter()
     index = catalogue.search_index()
