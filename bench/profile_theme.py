@@ -25,9 +25,9 @@ from fastapi.encoders import jsonable_encoder
 from rdflib import URIRef
 
 from api import lookups
-from kg.indexes.catalogue import Catalogue
 from api.deps import Page
 from api.queries import load
+from kg.indexes.catalogue import Catalogue
 from kg.settings import Settings
 from kg.store import OxigraphStore, to_ox
 

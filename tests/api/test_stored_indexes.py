@@ -74,7 +74,8 @@ def _urls(client: TestClient) -> list[str]:
                 return found
 
     urls = ["/health", "/api/themes", "/api/themes?flat=true", "/api/themes?flat=true&limit=5&offset=3", "/api/stats"]
-    urls += ["/api/quotes?limit=500&offset=500", "/api/participants?limit=500", "/api/organisations?limit=500", "/api/questions?limit=500"]
+    urls += ["/api/quotes?limit=500&offset=500", "/api/participants?limit=500", "/api/organisations?limit=500"]
+    urls += ["/api/questions?limit=500"]
     urls += ["/api/quotes?limit=500", "/api/resources?limit=500", "/api/resources?core=true", "/download"]
     urls += ["/api/network", "/api/network/organisations/links", "/", "/thesaurus", "/connections"]
     for theme in items("/api/themes?flat=true&limit=500"):
