@@ -36,25 +36,30 @@ from kg.store import OxigraphStore
 RESULTS = data.ROOT / "bench" / "results"
 ID_BASE = "https://w3id.org/qikg/id/"
 RESIDENT = """
-import json, sys, time, tracemalloc, psutil
+import gc, json, sys, time, tracemalloc, psutil
 from pathlib import Path
 from kg.indexes import stored
 from kg.pipeline.manifest import build_key
+folder, id_base = Path(sys.argv[1]), sys.argv[2]
+key = build_key(folder)
 proc = psutil.Process()
 before = proc.memory_info().rss
-tracemalloc.start()
 t = time.perf_counter()
-found = stored.load(Path(sys.argv[1]), build_key(Path(sys.argv[1])), sys.argv[2])
+found = stored.load(folder, key, id_base)
 load_s = time.perf_counter() - t
-heap = tracemalloc.get_traced_memory()[0]
 t = time.perf_counter()
 hits = found.catalogue.search_index().search("improvement")[1]
 open_s = time.perf_counter() - t
+rss_growth = proc.memory_info().rss - before
+del found
+gc.collect()
+tracemalloc.start()  # a second load, traced: its Python objects (tracing slows it, so it is not the one timed)
+again = stored.load(folder, key, id_base)
+heap = tracemalloc.get_traced_memory()[0]
+again.catalogue.search_index()
 heap_all = tracemalloc.get_traced_memory()[0]
-tracemalloc.stop()
-print(json.dumps({"reason": found.reason, "load_s": round(load_s, 3), "open_search_s": round(open_s, 3),
-                  "heap_catalogue": heap, "heap_with_search": heap_all, "hits": hits,
-                  "rss_growth": proc.memory_info().rss - before}))
+print(json.dumps({"reason": again.reason, "load_s": round(load_s, 3), "open_search_s": round(open_s, 3),
+                  "heap_catalogue": heap, "heap_with_search": heap_all, "hits": hits, "rss_growth": rss_growth}))
 """
 
 

@@ -1,4 +1,5 @@
-"""In-memory indexes over the graph (themes, people, quotes, ...) read once per loaded store.
+"""In-memory indexes over the graph (themes, people, quotes, ...): read from a loaded store once by the build, which
+stores them with itself (kg/indexes/stored.py, kg/pipeline/indexes.py), and by the API only when it finds none.
 
 Lists, filters, label look-ups, ranked search and resources-by-theme run over these indexes: they hold one entry per
 resource, quote or theme, so they grow with the data but stay small next to the store, and a lookup costs no query
