@@ -168,32 +168,28 @@ class SearchIndex:
         os.replace(tmp, path)
 
     @staticmethod
-    def info(path: Path) -> dict[str, str]:
-        """What the index file `path` says it was built from (empty when it is no index of ours)."""
+    def connect(path: Path) -> tuple[sqlite3.Connection, dict[str, str]]:
+        """A read-only connection to the index file `path` (it keeps reading that file even when a newer build
+        replaces it), and what the file says it was built from (empty when it is no index of ours)."""
+        db = _read_only(path)
         try:
-            db = _read_only(path)
+            return db, dict(db.execute("SELECT name, value FROM info").fetchall())
         except sqlite3.Error:
-            return {}
-        try:
-            return dict(db.execute("SELECT name, value FROM info").fetchall())
-        except sqlite3.Error:
-            return {}
-        finally:
-            db.close()
+            return db, {}
 
     @classmethod
-    def open(cls, path: Path, documents: list[Document], synonyms: Iterable[Iterable[str]] = ()) -> SearchIndex:
-        """The index saved in `path`, opened read-only (SQLite maps the file into memory, nothing is copied);
-        `documents` must be the ones it was built from, in order (checked: ValueError when they are not)."""
-        db = _read_only(path)
+    def open(
+        cls, db: sqlite3.Connection, documents: list[Document], synonyms: Iterable[Iterable[str]] = ()
+    ) -> SearchIndex:
+        """The index saved in a file, served from its connection `db` (`connect`: read-only, SQLite maps the file
+        into memory, nothing is copied); `documents` must be the ones it was built from, in order (checked:
+        ValueError when they are not)."""
         try:
             stored = db.execute("SELECT kind, id FROM meta ORDER BY rowid").fetchall()
         except sqlite3.Error as error:
-            db.close()
-            raise ValueError(f"{path} is not a search index: {error}") from None
+            raise ValueError(f"not a search index: {error}") from None
         if stored != [(d.kind, d.id) for d in documents]:
-            db.close()
-            raise ValueError(f"{path} indexes other documents than the catalogue's")
+            raise ValueError("the file indexes other documents than the catalogue's")
         return cls(documents, synonyms, db=db)
 
     def parse(self, text: str) -> Query:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,14 +87,20 @@ def load(build_dir: Path, key: str | None, id_base: str) -> Loaded:
     why = _mismatch(header, want)
     if why:
         return Loaded(None, f"{folder / CATALOGUE_FILE}: {why}")
-    why = _mismatch(SearchIndex.info(folder / SEARCH_FILE), want)
+    try:  # opened now, so a later build swapped in meanwhile cannot put its file under this catalogue
+        db, info = SearchIndex.connect(folder / SEARCH_FILE)
+    except (OSError, sqlite3.Error) as error:
+        return Loaded(None, f"{folder / SEARCH_FILE} is unreadable: {error}")
+    why = _mismatch(info, want)
     if why:
+        db.close()
         return Loaded(None, f"{folder / SEARCH_FILE}: {why}")
     try:
         catalogue = Catalogue.from_data(stored["data"])
-        catalogue.use_stored_search(folder / SEARCH_FILE)
     except (KeyError, TypeError, ValueError) as error:
+        db.close()
         return Loaded(None, f"{folder / CATALOGUE_FILE} does not read as a catalogue: {error!r}")
+    catalogue.use_stored_search(db)
     return Loaded(catalogue, "loaded", round(time.perf_counter() - started, 3))
 
 

@@ -18,7 +18,6 @@ import sqlite3
 import threading
 from collections import defaultdict
 from dataclasses import asdict
-from pathlib import Path
 
 from kg.indexes.catalogue.documents import documents
 from kg.indexes.catalogue.items import (
@@ -91,7 +90,7 @@ class Catalogue:
                 self.theme_resources[why.theme].add(iri)
         self.ranked_resources: dict[tuple[str, bool], list[dict]] = {}  # filled by api.lookups on first use
         self._search: SearchIndex | None = None
-        self._search_file: Path | None = None
+        self._search_file: sqlite3.Connection | None = None
         self._search_lock = threading.Lock()
 
     @classmethod
@@ -142,9 +141,10 @@ class Catalogue:
             },
         )
 
-    def use_stored_search(self, path: Path) -> None:
-        """Serve search from the index the build stored in `path` (opened on first use) instead of building it."""
-        self._search_file = path
+    def use_stored_search(self, db: sqlite3.Connection) -> None:
+        """Serve search from the index the build stored (a connection to its file: `SearchIndex.connect`), checked
+        on first use, instead of building one."""
+        self._search_file = db
 
     def synonyms(self) -> list[list[str]]:
         """The thesaurus's label groups, which widen a search."""
@@ -193,9 +193,11 @@ class Catalogue:
             if self._search is None and self._search_file is not None:
                 try:
                     self._search = SearchIndex.open(self._search_file, self.documents(), self.synonyms())
-                    log.info("search index: opened %s", self._search_file)
+                    log.info("search index: the build's stored file, memory-mapped")
                 except (OSError, ValueError, sqlite3.Error) as error:
-                    log.warning("search index: cannot use %s (%s); building it in memory", self._search_file, error)
+                    log.warning("search index: the build's stored file cannot be used (%s); building it", error)
+                    self._search_file.close()
+                self._search_file = None
             if self._search is None:
                 self._search = SearchIndex(self.documents(), self.synonyms())
             return self._search

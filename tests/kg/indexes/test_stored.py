@@ -4,6 +4,7 @@ base; the search index from its file answers as the one built in memory; the fil
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -94,10 +95,19 @@ def test_a_search_file_of_other_documents_is_not_served_but_rebuilt(build: Path,
     other = build / "other"
     SearchIndex(read.documents()[1:], read.synonyms()).save(other, {})
     with pytest.raises(ValueError, match="other documents"):
-        SearchIndex.open(other, read.documents(), read.synonyms())
+        SearchIndex.open(SearchIndex.connect(other)[0], read.documents(), read.synonyms())
     found = stored.load(build, KEY, ID_BASE).catalogue
     assert found is not None
     shutil.copy(other, build / stored.FOLDER / stored.SEARCH_FILE)  # info table says nothing: load refuses it
     assert stored.load(build, KEY, ID_BASE).catalogue is None
-    found.use_stored_search(other)  # a catalogue told to use it builds its own index instead
+    found.use_stored_search(SearchIndex.connect(other)[0])  # a catalogue told to use it builds its own instead
+    assert found.search_index().search("gemba") == read.search_index().search("gemba")
+
+
+def test_a_loaded_catalogue_searches_its_own_file_after_a_new_build_replaces_it(build: Path, read: Catalogue) -> None:
+    found = stored.load(build, KEY, ID_BASE).catalogue
+    assert found is not None
+    newer = build / "newer.sqlite"
+    SearchIndex(read.documents()[:3], read.synonyms()).save(newer, {})
+    os.replace(newer, build / stored.FOLDER / stored.SEARCH_FILE)  # as a swap of the build folder would
     assert found.search_index().search("gemba") == read.search_index().search("gemba")
