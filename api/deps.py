@@ -10,9 +10,9 @@ from fastapi import Depends, Query, Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
-from api.catalogue import Catalogue
 from api.errors import ApiError
 from api.state import GraphService
+from kg.indexes.catalogue import Catalogue
 from kg.settings import Settings
 
 TEMPLATES = Jinja2Templates(

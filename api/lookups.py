@@ -6,10 +6,10 @@ from typing import Any
 
 from rdflib import URIRef
 
-from api.catalogue import Catalogue, Organisation, Participant, Theme, ThemeReason, line_number, text
 from api.errors import not_found
 from api.queries import load
 from api.state import GraphService
+from kg.indexes.catalogue import Catalogue, Organisation, Participant, Theme, ThemeReason, line_number, text
 
 
 def theme(catalogue: Catalogue, needle: str) -> Theme:

@@ -1,6 +1,6 @@
 """What the pages people read show: one view per kind of entity, the search results, the thesaurus tree, the report.
 
-Built from the same in-memory catalogue the JSON routes read (api/catalogue/, api/lookups.py), so a page and its
+Built from the same in-memory catalogue the JSON routes read (kg/indexes/catalogue/, api/lookups.py), so a page and its
 JSON agree: a theme's reading list is `lookups.resources_for_theme`, the ranking of /api/resources?theme=. What the
 catalogue lacks (affiliations, panels, where a resource was discussed, source lines) is read once per loaded store
 with two queries (api/queries/page_relations.rq, source_lines.rq) and kept beside that catalogue.
@@ -20,9 +20,9 @@ from pathlib import Path
 from markupsafe import Markup
 
 from api import lookups
-from api.catalogue import Catalogue, Theme, py, text
 from api.queries import load
 from api.state import GraphService
+from kg.indexes.catalogue import Catalogue, Theme, py, text
 from kg.sources.registry import Registry, SourceError
 
 QI = "https://w3id.org/qikg/ontology#"

@@ -1,8 +1,8 @@
 """The server's graph: opens the build, loads it into the store when the store holds another, keeps per-load indexes.
 
 One `GraphService` per app. It owns the store (read by the API's own bound queries) and the query sandbox (which
-runs users' /sparql queries in killable processes), and rebuilds its in-memory catalogue whenever the store's
-content changes.
+runs users' /sparql queries in killable processes), and gets its in-memory catalogue whenever the store's content
+changes: from the indexes the build stored (kg/indexes/stored.py), else read from the store.
 
 A build made while the server runs (`qikg build --out D` on the folder it serves) is picked up without a restart: a
 watcher thread stats the build's manifest every `reload_interval` seconds and, when it changed, loads the new build
@@ -16,9 +16,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from contextlib import nullcontext
 
-from api.catalogue import Catalogue
+from kg.indexes import stored
+from kg.indexes.catalogue import Catalogue
 from kg.indexes.network import Networks
 from kg.pipeline.manifest import build_key
 from kg.pipeline.swap import build_lock, clean_leftovers
@@ -47,6 +49,7 @@ class GraphService:
             settings.query_capacity(),
         )
         self._catalogue: tuple[str | None, Catalogue] | None = None
+        self.catalogue_source: str | None = None  # "stored" (the build's indexes) or "store" (read by SPARQL)
         self._networks: tuple[str | None, Networks] | None = None
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()
@@ -109,7 +112,7 @@ class GraphService:
         fresh = self.settings.open_store()
         with build_lock(data_dir) if self._store_inside_build() else nullcontext():
             fresh.load(data_dir / GRAPH_FILE, key)
-        catalogue = Catalogue(fresh, self.settings.id_base)
+        catalogue = self._read_catalogue(fresh)
         with self._lock:
             self.store, self._catalogue = fresh, (fresh.loaded_key(), catalogue)
 
@@ -149,8 +152,33 @@ class GraphService:
             return current[1]
         with self._lock:
             if self._catalogue is None or self._catalogue[0] != key:
-                self._catalogue = (key, Catalogue(store, self.settings.id_base))
+                self._catalogue = (key, self._read_catalogue(store))
             return self._catalogue[1]
+
+    def _read_catalogue(self, store: Store) -> Catalogue:
+        """The build's stored indexes (<data_dir>/indexes/, written by the build) when they are of exactly the build
+        the store holds; else the catalogue read from the store (a remote store loaded by someone else, a build
+        without them). The log says which, and `catalogue_source` keeps it."""
+        key = store.loaded_key()
+        found = stored.load(self.settings.data_dir, key, self.settings.id_base)
+        if found.catalogue is not None:
+            log.info(
+                "catalogue: the build's stored indexes in %s (%.2f s)",
+                self.settings.data_dir / stored.FOLDER,
+                found.seconds,
+            )
+            self.catalogue_source = "stored"
+            return found.catalogue
+        started = time.perf_counter()
+        catalogue = Catalogue.read(store, self.settings.id_base)
+        log.info(
+            "catalogue: read from the %s store in %.2f s (stored indexes not used: %s)",
+            store.backend,
+            time.perf_counter() - started,
+            found.reason,
+        )
+        self.catalogue_source = "store"
+        return catalogue
 
     def networks(self) -> Networks:
         """Who connects whom in the store's current content (kg.indexes.network), read once per load and kept."""

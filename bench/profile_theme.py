@@ -25,9 +25,9 @@ from fastapi.encoders import jsonable_encoder
 from rdflib import URIRef
 
 from api import lookups
-from api.catalogue import Catalogue
 from api.deps import Page
 from api.queries import load
+from kg.indexes.catalogue import Catalogue
 from kg.settings import Settings
 from kg.store import OxigraphStore, to_ox
 
@@ -50,7 +50,7 @@ def profile(data_dir: Path, theme: str, reps: int = 20, max_s: float = 20.0) -> 
     store.load(data_dir / "qikg.trig", key="bench")
     load_s = time.perf_counter() - started
     started = time.perf_counter()
-    catalogue = Catalogue(store, Settings().id_base)
+    catalogue = Catalogue.read(store, Settings().id_base)
     catalogue_s = time.perf_counter() - started
     node = lookups.theme(catalogue, theme)
     sparql = load("resources_by_theme")

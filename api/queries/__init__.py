@@ -10,8 +10,14 @@ QUERY_DIR = Path(__file__).parent
 
 @cache
 def load(name: str) -> str:
-    """The text of api/queries/<name>.rq."""
-    return (QUERY_DIR / f"{name}.rq").read_text(encoding="utf-8")
+    """The text of api/queries/<name>.rq, else of the catalogue's kg/indexes/queries/<name>.rq (the queries the
+    catalogue reads at start-up live with it, where the build can run them too)."""
+    path = QUERY_DIR / f"{name}.rq"
+    if not path.is_file():
+        from kg.indexes.catalogue.values import load as catalogue_query
+
+        return catalogue_query(name)
+    return path.read_text(encoding="utf-8")
 
 
 def examples() -> list[tuple[str, str, str]]:

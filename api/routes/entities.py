@@ -11,12 +11,12 @@ from fastapi.responses import RedirectResponse, Response
 from rdflib import Graph, Literal, URIRef
 
 from api import pages
-from api.catalogue import Catalogue, line_number, suggest
 from api.deps import TEMPLATES, CatalogueDep, ServiceDep
 from api.errors import documented, not_found
 from api.negotiation import PageFormat, page_media
 from api.queries import load
 from api.routes import network
+from kg.indexes.catalogue import Catalogue, line_number, suggest
 from kg.iris import PREFIXES
 from kg.sparql import formats as fmt
 from kg.store import InvalidBinding

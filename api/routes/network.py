@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from api.catalogue import Catalogue
 from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
 from api.errors import ApiError, documented
 from api.schemas.network import (
@@ -35,6 +34,7 @@ from api.schemas.network import (
     OrganisationLinkOut,
 )
 from api.state import GraphService
+from kg.indexes.catalogue import Catalogue
 from kg.indexes.network import (
     DEFAULT_PEOPLE_TIES,
     MEASURES,

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Path, Query
 from rdflib import URIRef
 
 from api import lookups, ranking
-from api.catalogue import Catalogue, Participant
 from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
 from api.errors import documented
 from api.queries import load
 from api.schemas.common import Paged
 from api.schemas.people import ParticipantDetail, ParticipantOut
+from kg.indexes.catalogue import Catalogue, Participant
 from kg.iris import QI
 
 router = APIRouter(prefix="/api/participants", tags=["participants"])

@@ -9,12 +9,12 @@ from rdflib import URIRef
 from rdflib.namespace import DCTERMS
 
 from api import lookups, ranking
-from api.catalogue import Catalogue, py, suggest
 from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
 from api.errors import documented, not_found
 from api.queries import load
 from api.schemas.common import Paged
 from api.schemas.items import ResourceDetail, ResourceOut
+from kg.indexes.catalogue import Catalogue, py, suggest
 from kg.iris import QI
 
 router = APIRouter(prefix="/api/resources", tags=["resources"])

@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from api import lookups, ranking
-from api.catalogue import Catalogue
 from api.deps import TEXT_MAX, CatalogueDep, PageDep
 from api.errors import ApiError, documented
 from api.schemas.service import SearchOut
+from kg.indexes.catalogue import Catalogue
 from kg.indexes.search import SearchTooBroad
 
 router = APIRouter(prefix="/api/search", tags=["search"])

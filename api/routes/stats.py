@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.catalogue import py, text
 from api.deps import CatalogueDep, ServiceDep
 from api.queries import load
 from api.schemas.service import StatsOut
+from kg.indexes.catalogue import py, text
 
 router = APIRouter(prefix="/api/stats", tags=["stats"])
 

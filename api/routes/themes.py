@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from api import lookups
-from api.catalogue import Catalogue, Theme
 from api.deps import TEXT_MAX, CatalogueDep, PageDep
 from api.errors import documented
 from api.schemas.common import Paged
 from api.schemas.themes import ThemeDetail, ThemeOut
+from kg.indexes.catalogue import Catalogue, Theme
 
 router = APIRouter(prefix="/api/themes", tags=["themes"])
 

@@ -30,7 +30,6 @@ from typing import Literal
 
 import networkx as nx
 from rdflib.term import Node
-from scipy.stats import spearmanr
 
 QUERIES = Path(__file__).parent / "queries"
 Rows = Iterable[Mapping[str, Node]]
@@ -346,6 +345,8 @@ def compare(network: Network, rankings: list[RankingRow], measure: str) -> list[
         present = [(theirs, mine) for _, theirs, mine in pairs if mine is not None]
         rho = None
         if len(present) >= 3 and len({t for t, _ in present}) > 1 and len({m for _, m in present}) > 1:
+            from scipy.stats import spearmanr  # here, not at the top: scipy.stats costs the API 1.7 s at start-up
+
             rho = float(spearmanr([t for t, _ in present], [m for _, m in present]).statistic)
         listed = {p for p, _, _ in pairs}
         report_only = [p for p, _, mine in pairs if mine is None or mine > 2 * size]

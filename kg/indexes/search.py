@@ -15,12 +15,14 @@ theme, author) are exact matches on columns kept next to the text.
 from __future__ import annotations
 
 import html
+import os
 import re
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 KINDS = ("theme", "participant", "organisation", "resource", "question", "quote")
 _START, _END = "\x02", "\x03"  # highlight markers: never in the data (control characters are not in our texts)
@@ -84,6 +86,26 @@ def _words(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A read-only, immutable connection to an index file (no locks, no journal: a build's file never changes),
+    its pages memory-mapped."""
+    db = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+    db.execute(f"PRAGMA mmap_size = {max(Path(path).stat().st_size, 1 << 20)}")
+    return db
+
+
+def _synonym_table(synonyms: Iterable[Iterable[str]]) -> dict[str, list[str]]:
+    """A label's words (casefolded, for looking up what the user typed) -> the other labels of its theme, as FTS5
+    will read them (lower case; FTS5's own tokenizer cuts them into words, as it cut the documents)."""
+    table: dict[str, list[str]] = {}
+    for group in synonyms:
+        labels = sorted({label.strip().lower() for label in group if _words(label)})
+        for label in labels:
+            others = table.setdefault(_words(label), [])
+            others += [other for other in labels if _words(other) != _words(label) and other not in others]
+    return table
+
+
 def _clean(text: str) -> str:
     """Text without the two characters the highlighter marks with."""
     return text.replace(_START, " ").replace(_END, " ")
@@ -92,9 +114,24 @@ def _clean(text: str) -> str:
 class SearchIndex:
     """An in-memory FTS5 index of documents, with the thesaurus's labels for query expansion."""
 
-    def __init__(self, documents: Iterable[Document], synonyms: Iterable[Iterable[str]] = ()) -> None:
-        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+    def __init__(
+        self,
+        documents: Iterable[Document],
+        synonyms: Iterable[Iterable[str]] = (),
+        *,
+        db: sqlite3.Connection | None = None,
+    ) -> None:
+        """Index `documents` in memory; with `db` (see `open`), serve them from that index, built before."""
         self._lock = threading.Lock()
+        self.documents: list[Document] = list(documents)
+        if db is not None:
+            self._db = db
+        else:
+            self._db = sqlite3.connect(":memory:", check_same_thread=False)
+            self._fill()
+        self._synonyms = _synonym_table(synonyms)
+
+    def _fill(self) -> None:
         self._db.executescript("""
             CREATE VIRTUAL TABLE docs USING fts5(label, body, tokenize = 'porter unicode61 remove_diacritics 2',
                                                  prefix = '2 3');
@@ -102,11 +139,10 @@ class SearchIndex:
                                author TEXT);
             CREATE TABLE theme_of (rowid INTEGER, theme TEXT);
             CREATE INDEX theme_of_theme ON theme_of (theme);
+            CREATE TABLE info (name TEXT PRIMARY KEY, value TEXT);
         """)
-        self.documents: list[Document] = []
         rows, meta, themes = [], [], []
-        for rowid, doc in enumerate(documents, start=1):
-            self.documents.append(doc)
+        for rowid, doc in enumerate(self.documents, start=1):
             rows.append((rowid, _clean(doc.label), _clean(doc.body)))
             meta.append((rowid, doc.kind, doc.id, doc.weight, doc.chat, doc.question, doc.author))
             themes += [(rowid, t) for t in doc.themes]
@@ -114,14 +150,47 @@ class SearchIndex:
             self._db.executemany("INSERT INTO docs (rowid, label, body) VALUES (?, ?, ?)", rows)
             self._db.executemany("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?)", meta)
             self._db.executemany("INSERT INTO theme_of VALUES (?, ?)", themes)
-        # a label's words (casefolded, for looking up what the user typed) -> the other labels of its theme, as
-        # FTS5 will read them (lower case; FTS5's own tokenizer cuts them into words, as it cut the documents)
-        self._synonyms: dict[str, list[str]] = {}
-        for group in synonyms:
-            labels = sorted({label.strip().lower() for label in group if _words(label)})
-            for label in labels:
-                others = self._synonyms.setdefault(_words(label), [])
-                others += [other for other in labels if _words(other) != _words(label) and other not in others]
+
+    def save(self, path: Path, info: dict[str, str]) -> None:
+        """Write the index to the SQLite file `path` (replaced in one step), with `info` (what it was built from:
+        `open` reads it back) in its `info` table."""
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        target = sqlite3.connect(tmp)
+        try:
+            with self._lock:
+                self._db.backup(target)
+            with target:
+                target.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", sorted(info.items()))
+            target.execute("VACUUM")
+        finally:
+            target.close()
+        os.replace(tmp, path)
+
+    @staticmethod
+    def connect(path: Path) -> tuple[sqlite3.Connection, dict[str, str]]:
+        """A read-only connection to the index file `path` (it keeps reading that file even when a newer build
+        replaces it), and what the file says it was built from (empty when it is no index of ours)."""
+        db = _read_only(path)
+        try:
+            return db, dict(db.execute("SELECT name, value FROM info").fetchall())
+        except sqlite3.Error:
+            return db, {}
+
+    @classmethod
+    def open(
+        cls, db: sqlite3.Connection, documents: list[Document], synonyms: Iterable[Iterable[str]] = ()
+    ) -> SearchIndex:
+        """The index saved in a file, served from its connection `db` (`connect`: read-only, SQLite maps the file
+        into memory, nothing is copied); `documents` must be the ones it was built from, in order (checked:
+        ValueError when they are not)."""
+        try:
+            stored = db.execute("SELECT kind, id FROM meta ORDER BY rowid").fetchall()
+        except sqlite3.Error as error:
+            raise ValueError(f"not a search index: {error}") from None
+        if stored != [(d.kind, d.id) for d in documents]:
+            raise ValueError("the file indexes other documents than the catalogue's")
+        return cls(documents, synonyms, db=db)
 
     def parse(self, text: str) -> Query:
         """Words, "quoted phrases" and prefix* of `text`, each with its thesaurus synonyms. Each is handed to FTS5
@@ -181,7 +250,7 @@ class SearchIndex:
         if themes is not None:
             chosen = list(themes)
             where.append(
-                f"docs.rowid IN (SELECT rowid FROM theme_of WHERE theme IN ({','.join('?' * len(chosen))}))"
+                f"+docs.rowid IN (SELECT rowid FROM theme_of WHERE theme IN ({','.join('?' * len(chosen))}))"
                 if chosen
                 else "0"
             )
@@ -207,14 +276,17 @@ class SearchIndex:
             return query, 0, []
         condition, args = self._where(query, kind, chat, questions, themes, author)
         joined = f"FROM docs JOIN meta ON meta.rowid = docs.rowid WHERE {condition}"
-        # ranked first, marked after: snippets are worked out for the page's rows only
+        # ranked first, marked after: snippets are worked out for the page's rows only. `+docs.rowid IN (...)` keeps
+        # the rowids away from FTS5: given them, it seeks each row's phrases one by one (a phrase with "the" in it
+        # reads that word's whole doclist per row: 25-100 ms for 50 rows at 1 M quads); without, it scans the match
+        # once (1-3 ms) and SQLite keeps the listed rows
         ranked_sql = (
             f"SELECT docs.rowid, bm25(docs, 5.0, 1.0) * meta.weight AS score {joined} "
             "ORDER BY score, docs.rowid LIMIT ? OFFSET ?"
         )
         marks_sql = (
             f"SELECT docs.rowid, highlight(docs, 0, '{_START}', '{_END}'), "
-            f"snippet(docs, 1, '{_START}', '{_END}', '…', 24) FROM docs WHERE docs MATCH ? AND docs.rowid "
+            f"snippet(docs, 1, '{_START}', '{_END}', '…', 24) FROM docs WHERE docs MATCH ? AND +docs.rowid "
             "IN ({})"
         )
         with self._lock:

@@ -23,6 +23,7 @@ from rdflib import Dataset, URIRef
 from kg import iris
 from kg.checks.validate import Finding
 from kg.pipeline.cache import BuildState, cache_dir, code_digest, forget_state, load_state, save_state
+from kg.pipeline.indexes import write_indexes
 from kg.pipeline.inputs import default_sources, input_hashes, registry_digest
 from kg.pipeline.manifest import MANIFEST, build_key, class_counts, recorded, triple_counts
 from kg.publish.dumps import sorted_dataset_with_digests, write_dumps
@@ -57,6 +58,7 @@ class BuildResult:
     timings: dict[str, float]
     files: dict[str, str] = field(default_factory=dict)
     load_store_s: float | None = None  # the last step, loading out_dir/store (not in the manifest: its hash is the key)
+    indexes: dict[str, float | int] | None = None  # writing out_dir/indexes/ (kg/pipeline/indexes.py): times, sizes
 
 
 def publishers() -> list[tuple[str, Publisher]]:
@@ -309,7 +311,7 @@ def build(
     when this build only adds chats to the one in `out_dir`, SHACL runs over what they change (`kg.checks.region`);
     the files are the same as a full build's.
     """
-    from kg.pipeline.swap import build_lock, clean_leftovers, temp_name
+    from kg.pipeline.swap import STORE, build_lock, clean_leftovers, temp_name
 
     say = progress or (lambda _msg: None)
     out_dir = Path(out_dir)
@@ -351,12 +353,14 @@ def build(
             if load_store:
                 say("loading the store")
                 load_store_s = _load_store(tmp, out_dir, optimize=store_optimize)
+            say("storing the API's indexes")
+            indexes = write_indexes(tmp, tmp / STORE if load_store else None)
             _swap(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     save_state(cache, state)
-    return BuildResult(out_dir, counts, triples, notes, findings, timings, files, load_store_s)
+    return BuildResult(out_dir, counts, triples, notes, findings, timings, files, load_store_s, indexes)
 
 
 def _previous_build(out_dir: Path, cache: Path) -> BuildState | None:

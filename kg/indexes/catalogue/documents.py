@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from api.catalogue.people import Organisations, Participants
-from api.catalogue.themes import Themes
-from api.catalogue.values import Ids
+from kg.indexes.catalogue.people import Organisations, Participants
+from kg.indexes.catalogue.themes import Themes
+from kg.indexes.catalogue.values import Ids
 from kg.indexes.search import Document
 
 

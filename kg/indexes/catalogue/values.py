@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -76,3 +78,12 @@ class Ids:
 
     def chat_id(self, iri: str | None) -> str | None:
         return self.local_id(iri, "chat") if iri else None
+
+
+QUERY_DIR = Path(__file__).resolve().parents[1] / "queries"
+
+
+@cache
+def load(name: str) -> str:
+    """The text of kg/indexes/queries/<name>.rq (the catalogue's SPARQL, kept as data; parameters are never pasted)."""
+    return (QUERY_DIR / f"{name}.rq").read_text(encoding="utf-8")

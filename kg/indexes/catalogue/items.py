@@ -4,10 +4,9 @@ the list routes answer them."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
-from api.catalogue.values import Ids, add_once, py, text
-from api.queries import load
+from kg.indexes.catalogue.values import Ids, add_once, load, py, text
 from kg.store import Store
 
 
@@ -76,10 +75,8 @@ def read_questions(store: Store, ids: Ids) -> dict[str, dict]:
     return seen
 
 
-def read_quotes(
-    store: Store, ids: Ids, questions: list[dict], item_themes: dict[str, set[str]]
-) -> tuple[list[dict], dict[str, dict]]:
-    """The quotes sorted by chat and number, and the same by IRI."""
+def read_quotes(store: Store, ids: Ids, questions: list[dict], item_themes: dict[str, set[str]]) -> list[dict]:
+    """The quotes sorted by chat and number."""
     quotes: dict[str, dict] = {}
     for row in store.query(load("quotes")).rows:
         iri = str(row["quote"])
@@ -103,12 +100,11 @@ def read_quotes(
         add_once(quote["kinds"], kind)
     numbers = {q["iri"]: q["number"] for q in questions}
     for quote in quotes.values():
-        quote["kind"] = next((k for k in quote["kinds"] if k != "Quote"), "Quote")
+        quote["kind"] = next((k for k in sorted(quote["kinds"]) if k != "Quote"), "Quote")  # one answer on every load
         del quote["kinds"]
         quote["question_number"] = numbers.get(quote["question"]) if quote["question"] else None
         quote["themes"] = sorted(ids.local_id(t, "theme") for t in item_themes.get(quote["iri"], ()))
-    ordered = sorted(quotes.values(), key=lambda q: (q["chat"] or "", q["number"] or 0, q["iri"]))
-    return ordered, quotes
+    return sorted(quotes.values(), key=lambda q: (q["chat"] or "", q["number"] or 0, q["iri"]))
 
 
 def read_resources(store: Store, ids: Ids, item_themes: dict[str, set[str]]) -> dict[str, dict]:
@@ -141,15 +137,12 @@ def read_resources(store: Store, ids: Ids, item_themes: dict[str, set[str]]) -> 
     return resources
 
 
-def read_resource_reasons(store: Store) -> tuple[dict[str, list[ThemeReason]], dict[str, set[str]]]:
-    """The theme index: for each resource why it carries each theme (each reason once), for each theme its
-    resources."""
-    reasons: dict[str, list[ThemeReason]] = defaultdict(list)
-    by_theme: dict[str, set[str]] = defaultdict(set)
+def read_resource_reasons(store: Store) -> dict[str, list[ThemeReason]]:
+    """For each resource why it carries each theme, each reason once, sorted (the query's rows come in an order
+    that may differ between two loads of one build: the answers must not)."""
+    reasons: dict[str, set[ThemeReason]] = defaultdict(set)
     for row in store.query(load("resource_reasons")).rows:
-        iri = str(row["resource"])
-        found = ThemeReason.from_row(row)
-        if found not in reasons[iri]:
-            reasons[iri].append(found)
-        by_theme[found.theme].add(iri)
-    return reasons, by_theme
+        reasons[str(row["resource"])].add(ThemeReason.from_row(row))
+    return {
+        iri: sorted(found, key=lambda r: tuple(v or "" for v in astuple(r))) for iri, found in sorted(reasons.items())
+    }

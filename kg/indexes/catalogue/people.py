@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
-from api.catalogue.values import Ids, add_once, fold, py, suggest, text
-from api.queries import load
+from kg.indexes.catalogue.values import Ids, add_once, fold, load, py, suggest, text
 from kg.store import Store
 
 
@@ -34,12 +33,21 @@ class Organisation:
 class Participants:
     """The accounts by IRI, and every handle and alias (any case, with or without '@') as a look-up key."""
 
-    def __init__(self, store: Store) -> None:
-        self.participants: dict[str, Participant] = {}
+    def __init__(self, participants: dict[str, Participant]) -> None:
+        self.participants = participants
         self.keys: dict[str, str] = {}
+        for person in participants.values():
+            for alias in person.aliases:
+                self.keys.setdefault(fold(alias.lstrip("@")), person.iri)
+        for person in participants.values():  # canonical handles win over aliases
+            self.keys[fold(person.handle)] = person.iri
+
+    @classmethod
+    def read(cls, store: Store) -> Participants:
+        participants: dict[str, Participant] = {}
         for row in store.query(load("participants")).rows:
             iri = str(row["participant"])
-            person = self.participants.setdefault(iri, Participant(iri, str(row["handle"])))
+            person = participants.setdefault(iri, Participant(iri, str(row["handle"])))
             add_once(person.aliases, text(row.get("alias")))
             add_once(person.display_names, text(row.get("displayName")))
             add_once(person.names, text(row.get("name")))
@@ -47,11 +55,16 @@ class Participants:
             person.organisation_account = person.organisation_account or bool(py(row.get("orgAccount")))
             if row.get("speaker") is not None:
                 add_once(person.speakers, (str(row["speaker"]), text(row.get("speakerName")) or ""))
-        for person in self.participants.values():
-            for alias in person.aliases:
-                self.keys.setdefault(fold(alias.lstrip("@")), person.iri)
-        for person in self.participants.values():  # canonical handles win over aliases
-            self.keys[fold(person.handle)] = person.iri
+        return cls(participants)
+
+    def to_data(self) -> list[dict]:
+        return [asdict(p) for p in self.participants.values()]
+
+    @classmethod
+    def from_data(cls, data: list[dict]) -> Participants:
+        return cls(
+            {p["iri"]: Participant(**{**p, "speakers": [tuple(s) for s in p.get("speakers", [])]}) for p in data}
+        )
 
     def resolve(self, handle: str) -> Participant | None:
         """A participant by handle or alias, any case, with or without '@'."""
@@ -68,19 +81,31 @@ class Participants:
 class Organisations:
     """The organisations by IRI, and their ids, IRIs and names (any case) as look-up keys."""
 
-    def __init__(self, store: Store, ids: Ids) -> None:
-        self.organisations: dict[str, Organisation] = {}
+    def __init__(self, organisations: dict[str, Organisation]) -> None:
+        self.organisations = organisations
         self.keys: dict[str, str] = {}
+        for org in organisations.values():
+            for key in [org.slug, org.iri, org.label, *org.alt_names]:
+                self.keys.setdefault(fold(key), org.iri)
+
+    @classmethod
+    def read(cls, store: Store, ids: Ids) -> Organisations:
+        organisations: dict[str, Organisation] = {}
         for row in store.query(load("organisations")).rows:
             iri = str(row["organisation"])
             slug = ids.local_id(iri, "organisation")
-            org = self.organisations.setdefault(iri, Organisation(iri, slug, text(row.get("label")) or slug))
+            org = organisations.setdefault(iri, Organisation(iri, slug, text(row.get("label")) or slug))
             org.kind = org.kind or text(row.get("kind"))
             add_once(org.alt_names, text(row.get("altName")))
             add_once(org.parents, text(row.get("parent")))
-        for org in self.organisations.values():
-            for key in [org.slug, org.iri, org.label, *org.alt_names]:
-                self.keys.setdefault(fold(key), org.iri)
+        return cls(organisations)
+
+    def to_data(self) -> list[dict]:
+        return [asdict(o) for o in self.organisations.values()]
+
+    @classmethod
+    def from_data(cls, data: list[dict]) -> Organisations:
+        return cls({o["iri"]: Organisation(**o) for o in data})
 
     def resolve(self, needle: str) -> Organisation | None:
         iri = self.keys.get(fold(needle))

@@ -1,0 +1,117 @@
+"""The indexes the API keeps in memory, built once with the build and stored in it (`<build>/indexes/`).
+
+Reading the catalogue from the store by SPARQL and building the FTS5 index cost seconds at 1 M quads, at every
+start and every reload; a build does it once and writes:
+
+- `catalogue.json`: the catalogue's data (kg/indexes/catalogue), compact JSON with a header naming the format
+  version, the build key (kg/pipeline/manifest.build_key: the manifest's hash) and the id base it was made with;
+- `search.sqlite`: the FTS5 index, an SQLite file the API opens read-only and memory-mapped, its `info` table
+  naming the same key.
+
+`load` gives the catalogue only when both files are of this format and of exactly the build the store holds, with
+the server's id base; anything else (absent, stale, foreign, damaged) is refused with the reason, and the caller
+reads the store instead. The answers are the same either way (`Catalogue.from_data` rebuilds what `Catalogue.read`
+builds; tests/api/test_stored_indexes.py compares every JSON route).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.indexes.catalogue import Catalogue
+from kg.indexes.search import SearchIndex
+
+FOLDER = "indexes"
+CATALOGUE_FILE = "catalogue.json"
+SEARCH_FILE = "search.sqlite"
+FORMAT = "qikg-indexes"
+VERSION = 1  # raise when the stored data changes shape: older files are then refused, never misread
+
+
+@dataclass
+class Loaded:
+    """A stored catalogue, or why there is none."""
+
+    catalogue: Catalogue | None
+    reason: str  # "loaded" or why the files were not used
+    seconds: float = 0.0
+
+
+def _header(key: str, id_base: str) -> dict[str, str]:
+    return {"format": FORMAT, "version": str(VERSION), "build_key": key, "id_base": id_base}
+
+
+def write(build_dir: Path, catalogue: Catalogue, key: str) -> dict[str, float | int]:
+    """Write `<build_dir>/indexes/` for `catalogue`, the catalogue of the build whose key is `key`; the timings and
+    sizes (bytes) of what was written."""
+    folder = Path(build_dir) / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    header = _header(key, catalogue.id_base)
+    started = time.perf_counter()
+    text = json.dumps({"header": header, "data": catalogue.to_data()}, ensure_ascii=False, separators=(",", ":"))
+    tmp = folder / f".{CATALOGUE_FILE}.{os.getpid()}.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, folder / CATALOGUE_FILE)
+    catalogue_s = time.perf_counter() - started
+    started = time.perf_counter()
+    index = catalogue.search_index()
+    index.save(folder / SEARCH_FILE, header)
+    return {
+        "catalogue_s": round(catalogue_s, 3),
+        "search_s": round(time.perf_counter() - started, 3),
+        "catalogue_bytes": (folder / CATALOGUE_FILE).stat().st_size,
+        "search_bytes": (folder / SEARCH_FILE).stat().st_size,
+    }
+
+
+def load(build_dir: Path, key: str | None, id_base: str) -> Loaded:
+    """The stored catalogue of `build_dir` if it is of the build `key` (what the store holds) and of `id_base`, with
+    its search index opened from the stored file; else none, and why."""
+    started = time.perf_counter()
+    folder = Path(build_dir) / FOLDER
+    if key is None:
+        return Loaded(None, "the store names no build")
+    if not (folder / CATALOGUE_FILE).is_file() or not (folder / SEARCH_FILE).is_file():
+        return Loaded(None, f"no stored indexes in {folder}")
+    want = _header(key, id_base)
+    try:
+        stored = json.loads((folder / CATALOGUE_FILE).read_text(encoding="utf-8"))
+        header = stored.get("header") if isinstance(stored, dict) else None
+    except (OSError, ValueError) as error:
+        return Loaded(None, f"{folder / CATALOGUE_FILE} is unreadable: {error}")
+    why = _mismatch(header, want)
+    if why:
+        return Loaded(None, f"{folder / CATALOGUE_FILE}: {why}")
+    try:  # opened now, so a later build swapped in meanwhile cannot put its file under this catalogue
+        db, info = SearchIndex.connect(folder / SEARCH_FILE)
+    except (OSError, sqlite3.Error) as error:
+        return Loaded(None, f"{folder / SEARCH_FILE} is unreadable: {error}")
+    why = _mismatch(info, want)
+    if why:
+        db.close()
+        return Loaded(None, f"{folder / SEARCH_FILE}: {why}")
+    try:
+        catalogue = Catalogue.from_data(stored["data"])
+    except (KeyError, TypeError, ValueError) as error:
+        db.close()
+        return Loaded(None, f"{folder / CATALOGUE_FILE} does not read as a catalogue: {error!r}")
+    catalogue.use_stored_search(db)
+    return Loaded(catalogue, "loaded", round(time.perf_counter() - started, 3))
+
+
+def _mismatch(header: object, want: dict[str, str]) -> str | None:
+    """Why a stored header is not the one wanted (None: it is)."""
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        return "not a qikg index file"
+    if header.get("version") != want["version"]:
+        return f"format version {header.get('version')}, this code reads {want['version']}"
+    if header.get("build_key") != want["build_key"]:
+        return "made for another build than the one the store holds"
+    if header.get("id_base") != want["id_base"]:
+        return f"made with the id base {header.get('id_base')}, the server uses {want['id_base']}"
+    return None
