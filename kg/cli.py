@@ -399,7 +399,7 @@ def query(
     from kg.sparql import formats as fmt
     from kg.sparql.policy import MalformedQuery, PolicyError
     from kg.sparql.sandbox import QuerySandbox
-    from kg.store import StoreError
+    from kg.store import QueryResult, StoreError
 
     media = {"csv": fmt.CSV, "tsv": fmt.TSV, "json": fmt.JSON, "xml": fmt.XML}.get(format)
     if format != "table" and media is None:
@@ -422,6 +422,7 @@ def query(
         raise typer.Exit(2) from None
     finally:
         sandbox.close()
+    assert isinstance(result, QueryResult)  # answers come encoded only when the caller names formats (`wanted`)
     if result.kind == "ASK":
         console.print("true" if result.boolean else "false")
         return

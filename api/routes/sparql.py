@@ -200,6 +200,7 @@ async def _query(
 ) -> Response:
     def encode(checked: CheckedQuery, result: QueryResult | fmt.Encoded) -> Response:
         """Runs in the sandbox's thread for the worker, which stays this request's until the answer is bytes."""
+        media: str | None
         if isinstance(result, fmt.Encoded):  # the worker wrote the format negotiated below (`wanted`)
             media, body = result.media, result.body
         else:

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Literal, TypeVar, cast
 
+import pyoxigraph as ox
+
 from kg.sparql.formats import NATIVE_FORMATS, Encoded, encode_native
 from kg.sparql.isolation import cut_network, die_with_parent
 from kg.sparql.policy import CheckedQuery, MalformedQuery, PolicyError, check_query
@@ -173,6 +175,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
             if media in NATIVE_FORMATS and isinstance(store, OxigraphStore):
                 # the answer as bytes, written from the engine's terms: no rdflib terms, nothing but bytes pickled
                 native = store.query_native(checked.text, dataset=dataset)  # the very text the policy judged
+                assert not isinstance(native, ox.QueryTriples)  # `wanted` names formats for SELECT and ASK only
                 body = encode_native(native, media, row_limit=row_limit, byte_limit=limits.answer_bytes)
                 conn.send(("ok", (checked, Encoded(media, body))))
                 continue
