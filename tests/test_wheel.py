@@ -91,7 +91,7 @@ def test_the_installed_qikg_is_the_wheels_and_the_repo_is_not_on_its_path(instal
         "data",
         "sources/leadingqi-2022-10-19-report.txt",
         "sources/ATTRIBUTION.md",
-        "indexes/queries",
+        "indexes/queries/resources.rq",
     ):
         assert (packaged / data).exists(), data
     for data in (
@@ -99,7 +99,7 @@ def test_the_installed_qikg_is_the_wheels_and_the_repo_is_not_on_its_path(instal
         "api/static/style.css",
         "api/static/favicon.svg",
         "api/templates/report.html",
-        "api/queries/resources.rq",
+        "api/queries/entity_out.rq",
         "visualizations/templates/graph.html.j2",
         "visualizations/static/graph.js",
     ):
