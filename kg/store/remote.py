@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +71,9 @@ from kg.store.remote_protocol import SparqlProtocol
 
 STORE_META = "https://w3id.org/qikg/graph/store-meta"
 UNION_GRAPH = "https://w3id.org/qikg/graph/union"  # the merge of the loaded graphs, the default graph of queries
+# what a request's graph that the store does not hold is sent as: a graph no server holds and none can fetch (a
+# server given a URL it does not hold may try to fetch it, Virtuoso's sponger for one)
+NO_GRAPH = "urn:qikg:no-such-graph"
 LAYOUT = 2  # 2: the load writes UNION_GRAPH; a server loaded by an older qikg is loaded again
 _META_NS = "https://w3id.org/qikg/store#"
 # Virtuoso's own DESCRIBE adds the statements that point at the resource; its "CBD" mode gives the resource's own
@@ -368,8 +371,15 @@ class RemoteStore:
     def _dataset_params(self, sparql: str, dataset: ProtocolDataset | None = None) -> list[tuple[str, str]]:
         """The dataset a query is asked over: the request's own if it names one, else the union graph as its default
         graph and every loaded graph as a named one (in "dataset" mode, unless the query names its own dataset)."""
-        if dataset is not None:
-            return [("default-graph-uri", g) for g in dataset.default] + [("named-graph-uri", g) for g in dataset.named]
+        if dataset is not None:  # a graph not held is empty (SPARQL 1.1 Protocol), so it goes as NO_GRAPH
+            held = set(self._record.graphs) | ({UNION_GRAPH} if self.settings.union == "dataset" else set())
+
+            def sent(graphs: Iterable[str]) -> list[str]:
+                return list(dict.fromkeys(g if g in held else NO_GRAPH for g in graphs))
+
+            return [("default-graph-uri", g) for g in sent(dataset.default)] + [
+                ("named-graph-uri", g) for g in sent(dataset.named)
+            ]
         if self.settings.union != "dataset" or names_dataset(sparql):
             return []
         return [("default-graph-uri", UNION_GRAPH)] + [("named-graph-uri", g) for g in self._record.graphs]

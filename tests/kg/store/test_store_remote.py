@@ -354,3 +354,21 @@ def test_a_huge_answer_from_a_server_ends_in_the_row_limit(remote) -> None:
     with pytest.raises(RowLimitExceeded):
         remote.query("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", row_limit=100)
     assert len(remote.query("SELECT * WHERE { ?a ?b ?c } LIMIT 50", row_limit=100).rows) == 50
+
+
+def test_a_requests_graph_the_server_does_not_hold_is_never_sent_to_it_by_its_url(remote, embedded) -> None:
+    """A server given a URL it does not hold may fetch it (Virtuoso's sponger): such a graph goes as a graph no server
+    holds or can fetch, so the answer is the same (an empty graph) and the URL never leaves qikg."""
+    from kg.store import ProtocolDataset
+    from kg.store.oxigraph_server import free_port
+    from kg.store.remote import NO_GRAPH
+
+    held = sorted(remote.named_graphs())[0]
+    elsewhere = f"http://127.0.0.1:{free_port()}/data.ttl"
+    dataset = ProtocolDataset(default=(held, elsewhere), named=(elsewhere, "http://example.org/other"))
+    sent = remote._dataset_params("SELECT * {}", dataset)
+    assert sent == [("default-graph-uri", held), ("default-graph-uri", NO_GRAPH), ("named-graph-uri", NO_GRAPH)]
+    count = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
+    alone = ProtocolDataset(default=(held,))
+    assert _same(remote.query(count, dataset=dataset)) == _same(embedded.query(count, dataset=alone))
+    assert _same(remote.query(count, dataset=dataset)) == _same(remote.query(count, dataset=alone))
