@@ -368,11 +368,15 @@ class RemoteStore:
         self.row_cap = RowCap(self._probe, settings.query_url)
         self._closures: dict[str, list[str]] = {}
 
+    def _held(self) -> set[str]:
+        """The graphs this store holds on the server: the loaded ones, and the merged one in "dataset" mode."""
+        return set(self._record.graphs) | ({UNION_GRAPH} if self.settings.union == "dataset" else set())
+
     def _dataset_params(self, sparql: str, dataset: ProtocolDataset | None = None) -> list[tuple[str, str]]:
         """The dataset a query is asked over: the request's own if it names one, else the union graph as its default
         graph and every loaded graph as a named one (in "dataset" mode, unless the query names its own dataset)."""
         if dataset is not None:  # a graph not held is empty (SPARQL 1.1 Protocol), so it goes as NO_GRAPH
-            held = set(self._record.graphs) | ({UNION_GRAPH} if self.settings.union == "dataset" else set())
+            held = self._held()
 
             def sent(graphs: Iterable[str]) -> list[str]:
                 return list(dict.fromkeys(g if g in held else NO_GRAPH for g in graphs))
@@ -402,7 +406,7 @@ class RemoteStore:
             if found is not None and not duplicates_do_not_show(tokens):
                 raise transitive_limit(found)
             named = list(dataset.named) if dataset is not None else list(self._record.graphs)
-            held = set(self._record.graphs) | ({UNION_GRAPH} if self.settings.union == "dataset" else set())
+            held = self._held()
             missing = graphs_not_held(tokens, held & set(named) if dataset is not None else held)
             if missing:
                 raise graph_not_held_limit(missing, named)
