@@ -133,7 +133,7 @@ def _rank_resources(catalogue: Catalogue, theme_node: Theme, include_narrower: b
             -r.pop("_best"),
             -r["score"],
             not r.get("core"),
-            (r["title"] or r["id"]).casefold(),
+            (r["title"] or r.get("label") or r["id"]).casefold(),
             r["id"],
         )
     )

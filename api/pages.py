@@ -3,7 +3,7 @@
 Built from the same in-memory catalogue the JSON routes read (kg/indexes/catalogue/, api/lookups.py), so a page and its
 JSON agree: a theme's reading list is `lookups.resources_for_theme`, the ranking of /api/resources?theme=. What the
 catalogue lacks (affiliations, panels, where a resource was discussed, source lines) is read once per loaded store
-with two queries (api/queries/page_relations.rq, source_lines.rq) and kept beside that catalogue.
+with three queries (api/queries/page_relations.rq, creator_names.rq, source_lines.rq) and kept beside that catalogue.
 Every value handed to the templates is plain text: Jinja2 escapes it; only the search index's snippet_html (escaped
 there, with <mark> added) is passed as markup.
 """
@@ -23,6 +23,7 @@ from api import lookups
 from api.queries import load
 from api.state import GraphService
 from kg.indexes.catalogue import Catalogue, Theme, py, text
+from kg.indexes.catalogue.values import fold
 from kg.sources.registry import Registry, SourceError
 
 QI = "https://w3id.org/qikg/ontology#"
@@ -47,6 +48,7 @@ class Extras:
     lines: dict[str, list[tuple[str, int]]] = field(default_factory=lambda: defaultdict(list))
     sources: dict[str, dict] = field(default_factory=dict)
     by_line: dict[tuple[str, int], list[str]] = field(default_factory=lambda: defaultdict(list))
+    names: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # foaf:name of creator agents
 
 
 _EXTRAS: weakref.WeakKeyDictionary[Catalogue, Extras] = weakref.WeakKeyDictionary()
@@ -61,10 +63,13 @@ def extras(service: GraphService, catalogue: Catalogue) -> Extras:
             return found
         found = Extras()
         for row in service.store.query(load("page_relations")).rows:
-            s, rel, o = str(row["s"]), str(row["rel"]).rsplit("#", 1)[-1], str(row["o"])
+            s, rel, o = str(row["s"]), local_name(str(row["rel"])), str(row["o"])
             if o not in found.out[s][rel]:
                 found.out[s][rel].append(o)
                 found.into[o][rel].append(s)
+        for row in service.store.query(load("creator_names")).rows:
+            if (name := text(row.get("name"))) and name not in found.names[str(row["agent"])]:
+                found.names[str(row["agent"])].append(name)
         for row in service.store.query(load("source_lines")).rows:
             s, source = str(row["s"]), str(row["source"])
             if row.get("path") is not None or row.get("title") is not None:
@@ -89,6 +94,12 @@ def extras(service: GraphService, catalogue: Catalogue) -> Extras:
         return found
 
 
+def local_name(iri: str) -> str:
+    """A property's key in `Extras.out`: its local name (qi:affiliatedWith -> affiliatedWith, dcterms:creator ->
+    creator)."""
+    return iri.replace("#", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
 # --- labels and links -----------------------------------------------------------------------------------------------
 
 
@@ -110,7 +121,9 @@ def label_of(catalogue: Catalogue, iri: str) -> str:
     if iri in catalogue.organisations:
         return catalogue.organisations[iri].label
     if iri in catalogue.resources:
-        return catalogue.resources[iri]["title"] or catalogue.resources[iri]["id"]
+        return (
+            catalogue.resources[iri]["title"] or catalogue.resources[iri].get("label") or catalogue.resources[iri]["id"]
+        )
     if iri in catalogue.questions_by_iri:
         q = catalogue.questions_by_iri[iri]
         return f"Q{q['number']}" + (f": {short(q['text'], 80)}" if q["text"] else "")
@@ -209,7 +222,7 @@ def _chat_iri(catalogue: Catalogue, item: dict) -> str | None:
 
 
 def _by_title(res: dict) -> str:
-    return (res["title"] or res["id"]).casefold()
+    return (res["title"] or res.get("label") or res["id"]).casefold()
 
 
 def _quote_order(quote: dict) -> tuple:
@@ -218,7 +231,7 @@ def _quote_order(quote: dict) -> tuple:
 
 def resource_item(catalogue: Catalogue, res: dict) -> dict:
     return {
-        "title": res["title"] or res["id"],
+        "title": res["title"] or res.get("label") or res["id"],
         "url": res["url"],
         "link": web_url(res["link"]),
         "doi": res["doi"],
@@ -229,6 +242,40 @@ def resource_item(catalogue: Catalogue, res: dict) -> dict:
         "core": res["core"],
         "shared_by": [ref(catalogue, p.iri) for h in res["shared_by"] if (p := catalogue.resolve_participant(h))],
     }
+
+
+def agent_names(catalogue: Catalogue, found: Extras, iri: str) -> set[str]:
+    """Every name a creator's node goes by, folded: what the report may print as its author."""
+    names = list(found.names.get(iri, []))
+    if (person := catalogue.participants.get(iri)) is not None:
+        names += [*person.display_names, *person.names, person.handle, "@" + person.handle]
+    if (org := catalogue.organisations.get(iri)) is not None:
+        names += [org.label, *org.alt_names]
+    return {fold(n) for n in names if n}
+
+
+def authors(catalogue: Catalogue, found: Extras, iri: str) -> list[dict]:
+    """A resource's authors as printed, each linked to the person's or organisation's page when the graph ties the
+    name to one (dcterms:creator); names the graph ties to no page of the catalogue stay text."""
+    agents = found.out.get(iri, {}).get("creator", [])
+    out = []
+    for name in catalogue.resources[iri]["creators"]:
+        node = next((a for a in agents if fold(name) in agent_names(catalogue, found, a)), None)
+        page = node is not None and (node in catalogue.participants or node in catalogue.organisations)
+        out.append({"label": name, "url": catalogue.page(node) if page else None, "iri": node})
+    return out
+
+
+def written_by(catalogue: Catalogue, found: Extras, iri: str) -> list[dict]:
+    """The resources a person or an organisation is a creator of, by title."""
+    made = [catalogue.resources[r] for r in found.into.get(iri, {}).get("creator", []) if r in catalogue.resources]
+    return [resource_item(catalogue, r) for r in sorted(made, key=_by_title)]
+
+
+def reports_by(found: Extras, iri: str) -> list[dict]:
+    """The chat reports a person or an organisation wrote, each a link to the report's page."""
+    docs = [found.sources[s] for s in found.into.get(iri, {}).get("creator", []) if s in found.sources]
+    return [{"label": d["title"] or d["slug"], "url": f"/report/{d['slug']}", "iri": d["iri"]} for d in docs]
 
 
 def theme_counts(catalogue: Catalogue, theme: Theme) -> dict:
@@ -328,7 +375,9 @@ def participant_view(service: GraphService, catalogue: Catalogue, iri: str) -> d
         "chats": [{**ref(catalogue, c), "panel": c in panel} for c in chats if c in catalogue.chats],
         "said": grouped_by_question(service, catalogue, quotes),
         "said_count": len(quotes),
-        "shared": [resource_item(catalogue, r) for r in sorted(shared, key=lambda r: (r["title"] or "").casefold())],
+        "shared": [resource_item(catalogue, r) for r in sorted(shared, key=_by_title)],
+        "wrote": written_by(catalogue, found, iri),
+        "reports": reports_by(found, iri),
         "answered": [ref(catalogue, q["iri"]) for q in catalogue.questions if q["iri"] in answered],
         "asked": [ref(catalogue, q["iri"]) for q in catalogue.questions if q["asked_by"] == person.handle],
         "api": [("participant", f"/api/participants/{person.handle}")],
@@ -368,6 +417,8 @@ def organisation_view(service: GraphService, catalogue: Catalogue, iri: str) -> 
         "parts": parts,
         "people": people,
         "mentioned": [quote_item(service, catalogue, q) for q in sorted(mentioned, key=_quote_order)],
+        "wrote": written_by(catalogue, found, iri),
+        "reports": reports_by(found, iri),
         "api": [("organisation", f"/api/organisations/{org.slug}")],
     }
 
@@ -425,9 +476,7 @@ def chat_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict:
         "panel": panel,
         "questions": questions,
         "measures": measures,
-        "resources": [
-            resource_item(catalogue, r) for r in sorted(resources, key=lambda r: (r["title"] or "").casefold())
-        ],
+        "resources": [resource_item(catalogue, r) for r in sorted(resources, key=_by_title)],
         "api": [("questions", f"/api/questions?chat={chat['id']}"), ("analytics", "/api/stats")],
     }
 
@@ -446,7 +495,7 @@ def resource_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict
         words = lookups._evidence(reason)  # the same words /api/resources' ranked_because uses
         if words not in entry["why"]:
             entry["why"].append(words)
-    item = resource_item(catalogue, res)
+    item = {**resource_item(catalogue, res), "authors": authors(catalogue, found, iri)}
     bits = [x for x in [res["type"], ", ".join(res["creators"]) or None, res["issued"]] if x]
     return {
         "kind": "resource",

@@ -41,12 +41,14 @@ async def list_resources(
     if theme is not None:
         items = lookups.resources_for_theme(catalogue, lookups.theme(catalogue, theme), include_narrower)
     else:
-        items = sorted(catalogue.resources.values(), key=lambda r: ((r["title"] or r["id"]).casefold(), r["id"]))
+        items = sorted(
+            catalogue.resources.values(), key=lambda r: ((r["title"] or r.get("label") or r["id"]).casefold(), r["id"])
+        )
     if shared_by is not None:
         who = lookups.participant(catalogue, shared_by)
         items = [r for r in items if who.handle in r["shared_by"]]
     if q is not None:
-        items = [r for r in items if ranking.match_all(q, r["title"] or "")]
+        items = [r for r in items if ranking.match_all(q, r["title"] or r.get("label") or "")]
     if core is not None:
         items = [r for r in items if bool(r.get("core")) == core]
     return page.of(items)  # async: all in memory, no store call, so no thread-pool hop

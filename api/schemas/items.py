@@ -48,7 +48,8 @@ class ResourceOut(BaseModel):
     id: str
     iri: str
     url: str | None
-    title: str | None
+    title: str | None = Field(description="its title as the report gives it; none when it gives none")
+    label: str | None = Field(None, description="what to call it: the title, else the words the graph labels it with")
     type: str | None
     issued: str | None
     link: str | None

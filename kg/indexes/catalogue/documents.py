@@ -41,9 +41,9 @@ def documents(
     for org in organisations.organisations.values():
         docs.append(Document("organisation", org.slug, org.label, " · ".join([org.label, *org.alt_names]), 3.0))
     for res in resources.values():
-        if res["title"]:
-            body = " · ".join(x for x in [res["title"], *res["creators"], res["type"] or ""] if x)
-            docs.append(Document("resource", res["id"], res["title"], body, 2.0, themes=themes_of.get(res["iri"], ())))
+        if name := res["title"] or res.get("label"):  # an untitled image is found by the words it is labelled with
+            body = " · ".join(x for x in [name, *res["creators"], res["type"] or ""] if x)
+            docs.append(Document("resource", res["id"], name, body, 2.0, themes=themes_of.get(res["iri"], ())))
     for question in questions.values():
         if question["text"]:
             docs.append(

@@ -118,6 +118,7 @@ def read_resources(store: Store, ids: Ids, item_themes: dict[str, set[str]]) -> 
                 "iri": iri,
                 "url": ids.page(iri),
                 "title": None,
+                "label": None,
                 "type": None,
                 "issued": None,
                 "link": None,
@@ -127,7 +128,14 @@ def read_resources(store: Store, ids: Ids, item_themes: dict[str, set[str]]) -> 
                 "shared_by": [],
             },
         )
-        for key, var in (("title", "title"), ("type", "type"), ("issued", "issued"), ("link", "url"), ("doi", "doi")):
+        for key, var in (
+            ("title", "title"),
+            ("label", "label"),
+            ("type", "type"),
+            ("issued", "issued"),
+            ("link", "url"),
+            ("doi", "doi"),
+        ):
             res[key] = res[key] or text(row.get(var))
         res["core"] = res["core"] or bool(py(row.get("core")))
         add_once(res["creators"], text(row.get("creator")))
