@@ -62,14 +62,22 @@ def store(db: sqlite3.Connection, table: str = "docs") -> None:
         CREATE VIRTUAL TABLE temp.rank_instances USING fts5vocab(main, {table}, instance);
     """)
     try:
+        # every occurrence in one pass, in the vocabulary's order (word, row, column, position), cut per word by the
+        # word's count of occurrences; each word's part is checked against its count of rows
+        (text,) = db.execute(
+            "SELECT group_concat((doc << 32) | ((col = 'body') << 31) | offset) FROM temp.rank_instances"
+        ).fetchone()
+        keys = np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, dtype=np.int64)
+        words = db.execute("SELECT term, doc, cnt FROM temp.rank_terms").fetchall()
+        ends = np.cumsum([count for _, _, count in words], dtype=np.int64)
+        if len(keys) != (ends[-1] if len(ends) else 0):
+            raise RuntimeError("fts5vocab gave another count of occurrences than its words say")
         rows = []
-        for (term,) in db.execute("SELECT term FROM temp.rank_terms").fetchall():
-            (keys,) = db.execute(
-                "SELECT group_concat((doc << 32) | ((col = 'body') << 31) | offset) FROM temp.rank_instances "
-                "WHERE term = ?",
-                [term],
-            ).fetchone()
-            rows.append((term.encode(), np.sort(np.array(keys.split(","), dtype=np.int64)).tobytes()))
+        for (term, held, _), start, end in zip(words, ends - [count for _, _, count in words], ends, strict=True):
+            found = keys[start:end]
+            if len(np.unique(found >> 32)) != held:
+                raise RuntimeError(f"fts5vocab's occurrences of {term!r} are not where its count says")
+            rows.append((term.encode(), np.sort(found).tobytes()))
         db.executemany(f"INSERT INTO {POSTINGS} VALUES (?, ?)", rows)
         count = db.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
         lengths = np.zeros(count, dtype=np.int32)
