@@ -10,11 +10,16 @@ Queries are widened through the thesaurus: a word or phrase that is a label of a
 hiddenLabel) also matches the theme's other labels, so "gemba" finds "go and see"; a phrase in quotes is taken
 exactly, without synonyms. Filters (kind, chat, question,
 theme, author) are exact matches on columns kept next to the text.
+
+Ranking is FTS5's BM25 (`bm25(docs, 5.0, 1.0)` times the kind's weight), worked out from the word positions the index
+stores beside FTS5's tables (kg/indexes/search_rank.py: the same floats, without FTS5's per-match look-ups); the
+highlights and snippets come from FTS5 over the page's rows only.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import os
 import re
 import sqlite3
@@ -322,6 +327,7 @@ class SearchIndex:
         author: str | None,
         limit: int | None,
         offset: int,
+        deadline: float = math.inf,
     ) -> tuple[int, list[tuple[int, float]]]:
         """How many documents match and the page of (rowid, score), scored from the stored postings
         (kg/indexes/search_rank.py): FTS5's `bm25(docs, 5.0, 1.0) * weight`, ordered by score then rowid, exactly
@@ -330,7 +336,11 @@ class SearchIndex:
         alternatives = [alt for part in query.parts for alt in part]  # FTS5 numbers the phrases in this order
         texts = [_unquoted(alt) for alt in alternatives]
         words = self._ranker.tokens([t for t, _ in texts], TOKENIZE)
-        found = [self._ranker.phrase(w, prefix) for w, (_, prefix) in zip(words, texts, strict=True)]
+        found = []
+        for phrase, (_, prefix) in zip(words, texts, strict=True):
+            if time.monotonic() > deadline:  # SQLite's progress handler stops its own statements; this, numpy's work
+                raise sqlite3.OperationalError("interrupted")
+            found.append(self._ranker.phrase(phrase, prefix))
         rows, score = search_rank.combine(found)
         keep = self._columns.keep(rows, {"kind": kind, "chat": chat, "author": author}, questions, themes)
         rows, score = rows[keep], score[keep]
@@ -418,7 +428,7 @@ class SearchIndex:
             self._db.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
             try:
                 if self._ranker is not None:
-                    total, page = self._ranked(query, kind, chat, asked, chosen, author, limit, offset)
+                    total, page = self._ranked(query, kind, chat, asked, chosen, author, limit, offset, deadline)
                 else:
                     total, page = self._ranked_by_fts5(query, kind, chat, asked, chosen, author, limit, offset)
                 marks = self._marks(query, [rowid for rowid, _ in page])

@@ -138,3 +138,14 @@ def test_an_index_stored_without_postings_answers_the_same(tmp_path: Path) -> No
         db.close()
     assert answers[0] == answers[1]
     assert any(total for total, _ in answers[0])
+
+
+def test_a_search_past_its_time_is_too_broad_not_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.indexes import search
+
+    index = SearchIndex(_documents(6), SYNONYMS)
+    monkeypatch.setattr(search, "DEADLINE_S", -1.0)
+    with pytest.raises(search.SearchTooBroad):
+        index.search("go and see coach* improvement")
+    monkeypatch.setattr(search, "DEADLINE_S", 2.0)
+    assert index.search("go and see coach* improvement")[1] > 0  # the index still answers afterwards
