@@ -101,7 +101,7 @@ class Ranker:
     def __init__(self, db: sqlite3.Connection, lengths: np.ndarray, rows: int, tokens: int) -> None:
         self._db = db
         self.rows = rows  # N, FTS5's own count (its averages record)
-        self.avgdl = float(tokens) / float(rows) if rows else 1.0
+        self.avgdl = float(tokens) / float(rows) if tokens else 1.0  # no tokens: nothing matches, any value does
         # the part of the denominator that depends on the row alone: k1 * (1 - b + b * D / avgdl), as FTS5 groups it
         self.norm = K1 * ((1 - B) + (B * lengths.astype(np.float64)) / self.avgdl)
         self._tokenizer = False
@@ -113,7 +113,7 @@ class Ranker:
             (averages,) = db.execute(f"SELECT block FROM {table}_data WHERE id = 1").fetchone()
         except (sqlite3.Error, TypeError):
             return None
-        counts = _varints(averages)  # the row count, then each column's total tokens
+        counts = _varints(averages or b"") or [0]  # the row count, then each column's total tokens (none: empty)
         return cls(db, np.frombuffer(blob, dtype=np.int32), counts[0], sum(counts[1:]))
 
     def tokens(self, texts: Sequence[str], tokenize: str) -> list[list[str]]:

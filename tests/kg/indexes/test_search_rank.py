@@ -149,3 +149,17 @@ def test_a_search_past_its_time_is_too_broad_not_an_error(monkeypatch: pytest.Mo
         index.search("go and see coach* improvement")
     monkeypatch.setattr(search, "DEADLINE_S", 2.0)
     assert index.search("go and see coach* improvement")[1] > 0  # the index still answers afterwards
+
+
+@pytest.mark.parametrize(
+    "docs",
+    [[], [Document("quote", "1", "", "")], [Document("quote", "1", "", "a b"), Document("theme", "t", "A", "", 3.0)]],
+)
+def test_empty_and_tiny_indexes_answer_as_fts5(docs: list[Document]) -> None:
+    index = SearchIndex(docs, [["A", "b c"]])
+    for text in ["a", '"b c" a*', "x"]:
+        query = index.parse(text)
+        with index._lock:
+            assert index._ranked(query, None, None, None, None, None, None, 0) == index._ranked_by_fts5(
+                query, None, None, None, None, None, None, 0
+            )
