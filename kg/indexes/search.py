@@ -337,10 +337,14 @@ class SearchIndex:
         texts = [_unquoted(alt) for alt in alternatives]
         words = self._ranker.tokens([t for t, _ in texts], TOKENIZE)
         found = []
+        done: dict[tuple[tuple[str, ...], bool], tuple[np.ndarray, np.ndarray]] = {}  # go see, go-see, go & see: one
         for phrase, (_, prefix) in zip(words, texts, strict=True):
             if time.monotonic() > deadline:  # SQLite's progress handler stops its own statements; this, numpy's work
                 raise sqlite3.OperationalError("interrupted")
-            found.append(self._ranker.phrase(phrase, prefix))
+            key = (tuple(phrase), prefix)
+            if key not in done:
+                done[key] = self._ranker.phrase(phrase, prefix)
+            found.append(done[key])  # each still counts, as FTS5 counts each phrase of the query
         rows, score = search_rank.combine(found)
         keep = self._columns.keep(rows, {"kind": kind, "chat": chat, "author": author}, questions, themes)
         rows, score = rows[keep], score[keep]
