@@ -222,7 +222,8 @@ class SearchIndex:
                 self._db.backup(target)
             with target:
                 target.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", sorted(info.items()))
-            target.execute("VACUUM")
+            # no VACUUM: the copy of a freshly built index has no free pages (at 1 M quads it would take 0.5 s to
+            # make the 28.7 MB file 0.6 % smaller)
         finally:
             target.close()
         os.replace(tmp, path)
