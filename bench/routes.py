@@ -16,9 +16,30 @@ from bench import data, machine, servers
 from bench.latency import timed_loop
 
 
-def serve_and_time(ds: data.Dataset, routes: list[str], *, warm: list[str], requests: int, scratch_prefix: str) -> dict:
+def settle(server: servers.Server, *, idle_ms: float = 100.0, max_s: float = 600.0) -> float:
+    """Wait until the server's CPU time grows by less than `idle_ms` in a second (what it builds in the background
+    after start-up, e.g. the networks, is done); the seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < max_s:
+        before = servers.cpu_ms(server.process.pid)
+        time.sleep(1.0)
+        if servers.cpu_ms(server.process.pid) - before < idle_ms:
+            break
+    return round(time.perf_counter() - started, 1)
+
+
+def serve_and_time(
+    ds: data.Dataset,
+    routes: list[str],
+    *,
+    warm: list[str],
+    requests: int,
+    scratch_prefix: str,
+    settled: bool = False,
+) -> dict:
     """Start the API (embedded Oxigraph) on `ds`; time the first call of each `warm` path (what is built on first
-    use), then `requests` sequential calls of each route (median, p99)."""
+    use), then `requests` sequential calls of each route (median, p99). With `settled`, the timed calls wait until
+    the server has finished its background work (`settle`: the work would otherwise share the GIL with them)."""
     out: dict = {"first_s": {}}
     with (
         tempfile.TemporaryDirectory(dir=data.scratch_dir(scratch_prefix)) as scratch,
@@ -32,9 +53,16 @@ def serve_and_time(ds: data.Dataset, routes: list[str], *, warm: list[str], requ
             started = time.perf_counter()
             response = client.get(path)
             out["first_s"][path] = {"s": round(time.perf_counter() - started, 3), "status": response.status_code}
-        out["routes"] = {
-            route: timed_loop(lambda r=route: client.get(r), max_n=requests, max_s=60, warmup=3) for route in routes
-        }
+        if settled:
+            out["settled_after_s"] = settle(server)
+        out["routes"] = {}
+        for route in routes:
+            before = servers.cpu_ms(server.process.pid)
+            timing = timed_loop(lambda r=route: client.get(r), max_n=requests, max_s=60, warmup=3)
+            # the server's own CPU per request (warm-up requests included): what other work on the machine does
+            # not add to, unlike the wall-clock times
+            timing["server_cpu_ms"] = round((servers.cpu_ms(server.process.pid) - before) / (timing["n"] + 3), 2)
+            out["routes"][route] = timing
     return out
 
 

@@ -109,7 +109,10 @@ def search(
     for hit in hits:
         api = PATHS[hit.kind]
         if hit.kind == "question":
-            number = next((x["number"] for x in catalogue.questions if x["id"] == hit.id), None)
+            asked = catalogue.questions_by_iri.get(f"{catalogue.id_base}question/{hit.id}")
+            if asked is None or asked["id"] != hit.id:  # an id that is not under the id base: look it up by id
+                asked = next((x for x in catalogue.questions if x["id"] == hit.id), None)
+            number = asked["number"] if asked is not None else None
             api = f"/api/questions/{number}" if number is not None else None
         elif api is not None:
             api += hit.id

@@ -10,11 +10,16 @@ Queries are widened through the thesaurus: a word or phrase that is a label of a
 hiddenLabel) also matches the theme's other labels, so "gemba" finds "go and see"; a phrase in quotes is taken
 exactly, without synonyms. Filters (kind, chat, question,
 theme, author) are exact matches on columns kept next to the text.
+
+Ranking is FTS5's BM25 (`bm25(docs, 5.0, 1.0)` times the kind's weight), worked out from the word positions the index
+stores beside FTS5's tables (kg/indexes/search_rank.py: the same floats, without FTS5's per-match look-ups); the
+highlights and snippets come from FTS5 over the page's rows only.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import os
 import re
 import sqlite3
@@ -23,6 +28,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
+
+from kg.indexes import search_rank
 
 KINDS = ("theme", "participant", "organisation", "resource", "question", "quote")
 _START, _END = "\x02", "\x03"  # highlight markers: never in the data (control characters are not in our texts)
@@ -33,6 +42,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _SPLIT = re.compile(r"[^\w\-'’*\u0300-\u036f]+")
 MAX_PARTS = 16  # words and phrases of one query taken into account (more only slow the search down)
 MIN_PREFIX = 2  # letters a prefix* needs (a*, matching half the vocabulary, is taken as the word "a")
+TOKENIZE = "porter unicode61 remove_diacritics 2"  # how the documents' words are cut and stemmed
+PAGE_TABLE = "page_marks"  # the scratch table the page's highlights are worked out in (SearchIndex._marks)
 DEADLINE_S = 2.0  # a search running longer is stopped with SearchTooBroad
 
 
@@ -82,6 +93,13 @@ def _quoted(words: str) -> str:
     return '"' + words.replace('"', '""') + '"'
 
 
+def _unquoted(alternative: str) -> tuple[str, bool]:
+    """The text of one alternative of a Query part (a quoted string, `"coach" *` for a prefix), and whether it is
+    a prefix."""
+    prefix = alternative.endswith(" *")
+    return alternative[1 : -3 if prefix else -1].replace('""', '"'), prefix
+
+
 def _words(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
@@ -111,6 +129,44 @@ def _clean(text: str) -> str:
     return text.replace(_START, " ").replace(_END, " ")
 
 
+class _Columns:
+    """What a search filters by, one array entry per document (rowid - 1): codes of the kind, chat, question and
+    author (-1: none), each document's weight, and the documents tagged with each theme."""
+
+    def __init__(self, documents: list[Document]) -> None:
+        self.codes: dict[str, dict[str, int]] = {name: {} for name in ("kind", "chat", "question", "author")}
+        columns: dict[str, list[int]] = {name: [] for name in self.codes}
+        self.theme_rows: dict[str, list[int]] = {}
+        for rowid, doc in enumerate(documents, start=1):
+            for name, codes in self.codes.items():
+                value = getattr(doc, name)
+                columns[name].append(-1 if value is None else codes.setdefault(value, len(codes)))
+            for theme in doc.themes:
+                self.theme_rows.setdefault(theme, []).append(rowid)
+        self.arrays = {name: np.array(values, dtype=np.int32) for name, values in columns.items()}
+        self.weights = np.array([doc.weight for doc in documents], dtype=np.float64)
+
+    def keep(
+        self,
+        rows: np.ndarray,
+        values: dict[str, str | None],
+        questions: list[str] | None,
+        themes: list[str] | None,
+    ) -> np.ndarray:
+        """A mask over `rows` of those the filters keep (the same conditions as `SearchIndex._where`)."""
+        mask = np.ones(len(rows), dtype=bool)
+        for name, value in values.items():
+            if value is not None:
+                mask &= self.arrays[name][rows - 1] == self.codes[name].get(value, -2)
+        if questions is not None:
+            codes = [self.codes["question"][q] for q in questions if q in self.codes["question"]]
+            mask &= np.isin(self.arrays["question"][rows - 1], codes)
+        if themes is not None:
+            tagged = sorted({r for t in themes for r in self.theme_rows.get(t, ())})
+            mask &= np.isin(rows, np.array(tagged, dtype=np.int64))
+        return mask
+
+
 class SearchIndex:
     """An in-memory FTS5 index of documents, with the thesaurus's labels for query expansion."""
 
@@ -130,11 +186,13 @@ class SearchIndex:
             self._db = sqlite3.connect(":memory:", check_same_thread=False)
             self._fill()
         self._synonyms = _synonym_table(synonyms)
+        self._page_table = False  # temp.PAGE_TABLE made on this connection
+        self._ranker = search_rank.Ranker.open(self._db)  # None: an index stored without its postings (FTS5 ranks)
+        self._columns = _Columns(self.documents)
 
     def _fill(self) -> None:
-        self._db.executescript("""
-            CREATE VIRTUAL TABLE docs USING fts5(label, body, tokenize = 'porter unicode61 remove_diacritics 2',
-                                                 prefix = '2 3');
+        self._db.executescript(f"""
+            CREATE VIRTUAL TABLE docs USING fts5(label, body, tokenize = '{TOKENIZE}', prefix = '2 3');
             CREATE TABLE meta (rowid INTEGER PRIMARY KEY, kind TEXT, id TEXT, weight REAL, chat TEXT, question TEXT,
                                author TEXT);
             CREATE TABLE theme_of (rowid INTEGER, theme TEXT);
@@ -150,6 +208,8 @@ class SearchIndex:
             self._db.executemany("INSERT INTO docs (rowid, label, body) VALUES (?, ?, ?)", rows)
             self._db.executemany("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?)", meta)
             self._db.executemany("INSERT INTO theme_of VALUES (?, ?)", themes)
+        search_rank.store(self._db)
+        self._db.commit()
 
     def save(self, path: Path, info: dict[str, str]) -> None:
         """Write the index to the SQLite file `path` (replaced in one step), with `info` (what it was built from:
@@ -162,7 +222,8 @@ class SearchIndex:
                 self._db.backup(target)
             with target:
                 target.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", sorted(info.items()))
-            target.execute("VACUUM")
+            # no VACUUM: the copy of a freshly built index has no free pages (at 1 M quads it would take 0.5 s to
+            # make the 28.7 MB file 0.6 % smaller)
         finally:
             target.close()
         os.replace(tmp, path)
@@ -257,6 +318,97 @@ class SearchIndex:
             args += chosen
         return " AND ".join(where), args
 
+    def _ranked(
+        self,
+        query: Query,
+        kind: str | None,
+        chat: str | None,
+        questions: list[str] | None,
+        themes: list[str] | None,
+        author: str | None,
+        limit: int | None,
+        offset: int,
+        deadline: float = math.inf,
+    ) -> tuple[int, list[tuple[int, float]]]:
+        """How many documents match and the page of (rowid, score), scored from the stored postings
+        (kg/indexes/search_rank.py): FTS5's `bm25(docs, 5.0, 1.0) * weight`, ordered by score then rowid, exactly
+        as `_ranked_by_fts5` orders them. Called with the lock held."""
+        assert self._ranker is not None
+        alternatives = [alt for part in query.parts for alt in part]  # FTS5 numbers the phrases in this order
+        texts = [_unquoted(alt) for alt in alternatives]
+        words = self._ranker.tokens([t for t, _ in texts], TOKENIZE)
+        found = []
+        done: dict[tuple[tuple[str, ...], bool], tuple[np.ndarray, np.ndarray]] = {}  # go see, go-see, go & see: one
+        for phrase, (_, prefix) in zip(words, texts, strict=True):
+            if time.monotonic() > deadline:  # SQLite's progress handler stops its own statements; this, numpy's work
+                raise sqlite3.OperationalError("interrupted")
+            key = (tuple(phrase), prefix)
+            if key not in done:
+                done[key] = self._ranker.phrase(phrase, prefix)
+            found.append(done[key])  # each still counts, as FTS5 counts each phrase of the query
+        rows, score = search_rank.combine(found)
+        keep = self._columns.keep(rows, {"kind": kind, "chat": chat, "author": author}, questions, themes)
+        rows, score = rows[keep], score[keep]
+        score = score * self._columns.weights[rows - 1]
+        order = np.lexsort((rows, score))[offset : None if limit is None or limit < 0 else offset + limit]
+        return len(rows), [(int(rows[i]), float(score[i])) for i in order]
+
+    def _ranked_by_fts5(
+        self,
+        query: Query,
+        kind: str | None,
+        chat: str | None,
+        questions: list[str] | None,
+        themes: list[str] | None,
+        author: str | None,
+        limit: int | None,
+        offset: int,
+    ) -> tuple[int, list[tuple[int, float]]]:
+        """`_ranked` by FTS5 itself (an index stored without postings; the reference the tests compare with)."""
+        condition, args = self._where(query, kind, chat, questions, themes, author)
+        joined = f"FROM docs JOIN meta ON meta.rowid = docs.rowid WHERE {condition}"
+        # counted without the join when no filter reads `meta` (the join seeks one row of `meta` per match)
+        counted = joined if (kind, chat, author, questions) != (None,) * 4 else f"FROM docs WHERE {condition}"
+        ranked_sql = (
+            f"SELECT docs.rowid, bm25(docs, 5.0, 1.0) * meta.weight AS score {joined} "
+            "ORDER BY score, docs.rowid LIMIT ? OFFSET ?"
+        )
+        total = self._db.execute(f"SELECT count(*) {counted}", args).fetchone()[0]
+        page = self._db.execute(ranked_sql, [*args, -1 if limit is None else limit, offset]).fetchall()
+        return total, page
+
+    def _marks(self, query: Query, rowids: list[int]) -> dict[int, tuple[str, str]]:
+        """The highlighted label and the body's snippet of each of `rowids` (a page of matches of `query`), in a
+        scratch FTS5 table holding those rows only: the marks depend on the row's own words alone, so they are the
+        ones the whole index would give, without scanning all the query's matches again (for a query with many
+        phrases, most of its time). Called with the lock held."""
+        if not rowids:
+            return {}
+        if not self._page_table:  # its words in a plain table (FTS5's external content): emptied without reading
+            self._db.executescript(f"""
+                CREATE TEMP TABLE IF NOT EXISTS {PAGE_TABLE}_text (rowid INTEGER PRIMARY KEY, label TEXT, body TEXT);
+                CREATE VIRTUAL TABLE IF NOT EXISTS temp.{PAGE_TABLE}
+                    USING fts5(label, body, content = '{PAGE_TABLE}_text', tokenize = '{TOKENIZE}');
+            """)
+            self._page_table = True
+        with self._db:
+            self._db.execute(f"INSERT INTO {PAGE_TABLE} ({PAGE_TABLE}) VALUES ('delete-all')")
+            self._db.execute(f"DELETE FROM {PAGE_TABLE}_text")
+            self._db.executemany(
+                f"INSERT INTO {PAGE_TABLE}_text (rowid, label, body) VALUES (?, ?, ?)",
+                [(r, _clean(self.documents[r - 1].label), _clean(self.documents[r - 1].body)) for r in rowids],
+            )
+            self._db.execute(
+                f"INSERT INTO {PAGE_TABLE} (rowid, label, body) SELECT rowid, label, body FROM {PAGE_TABLE}_text"
+            )
+        rows = self._db.execute(
+            f"SELECT rowid, highlight({PAGE_TABLE}, 0, '{_START}', '{_END}'), "
+            f"snippet({PAGE_TABLE}, 1, '{_START}', '{_END}', '…', 24) FROM temp.{PAGE_TABLE} "
+            f"WHERE {PAGE_TABLE} MATCH ?",
+            [query.match()],
+        )
+        return {row[0]: row[1:] for row in rows}
+
     def search(
         self,
         text: str,
@@ -274,37 +426,17 @@ class SearchIndex:
         query = self.parse(text)
         if not query.parts:
             return query, 0, []
-        condition, args = self._where(query, kind, chat, questions, themes, author)
-        joined = f"FROM docs JOIN meta ON meta.rowid = docs.rowid WHERE {condition}"
-        # ranked first, marked after: snippets are worked out for the page's rows only. `+docs.rowid IN (...)` keeps
-        # the rowids away from FTS5: given them, it seeks each row's phrases one by one (a phrase with "the" in it
-        # reads that word's whole doclist per row: 25-100 ms for 50 rows at 1 M quads); without, it scans the match
-        # once (1-3 ms) and SQLite keeps the listed rows
-        ranked_sql = (
-            f"SELECT docs.rowid, bm25(docs, 5.0, 1.0) * meta.weight AS score {joined} "
-            "ORDER BY score, docs.rowid LIMIT ? OFFSET ?"
-        )
-        marks_sql = (
-            f"SELECT docs.rowid, highlight(docs, 0, '{_START}', '{_END}'), "
-            f"snippet(docs, 1, '{_START}', '{_END}', '…', 24) FROM docs WHERE docs MATCH ? AND +docs.rowid "
-            "IN ({})"
-        )
+        asked = None if questions is None else list(questions)
+        chosen = None if themes is None else list(themes)
         with self._lock:
             deadline = time.monotonic() + DEADLINE_S
             self._db.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
             try:
-                total = self._db.execute(f"SELECT count(*) {joined}", args).fetchone()[0]
-                page = self._db.execute(ranked_sql, [*args, -1 if limit is None else limit, offset]).fetchall()
-                marks = (
-                    {
-                        row[0]: row[1:]
-                        for row in self._db.execute(
-                            marks_sql.format(",".join("?" * len(page))), [query.match(), *(r for r, _ in page)]
-                        )
-                    }
-                    if page
-                    else {}
-                )
+                if self._ranker is not None:
+                    total, page = self._ranked(query, kind, chat, asked, chosen, author, limit, offset, deadline)
+                else:
+                    total, page = self._ranked_by_fts5(query, kind, chat, asked, chosen, author, limit, offset)
+                marks = self._marks(query, [rowid for rowid, _ in page])
             except sqlite3.OperationalError as error:
                 if "interrupt" in str(error):
                     raise SearchTooBroad(
