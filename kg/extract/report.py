@@ -21,6 +21,7 @@ from typing import Literal, overload
 from kg.extract import cards as cardlib
 from kg.extract import narrative
 from kg.extract.markup import LineError, clean, handles, reading
+from kg.extract.pages import page_artefacts
 from kg.extract.resources import Citation, parse_citation, shared_table
 from kg.iris import slugify
 from kg.records import (
@@ -341,7 +342,28 @@ def parse_named_roles(doc: Doc, orgs: list[Organisation]) -> list[Person]:
 
 
 def _norm_org(name: str) -> str:
-    return re.sub(r"\bhospitals?\b", "hospital", slugify(name.replace("&", "and")).removeprefix("the-"))
+    """The form two printings of one name share: '&' is 'and', 'Hospitals' is 'Hospital', 'NHS FT' is 'NHS
+    Foundation Trust' (the NHS's own abbreviation), a leading 'The' is dropped."""
+    key = slugify(name.replace("&", "and")).removeprefix("the-")
+    return re.sub(r"\bnhs-ft\b", "nhs-foundation-trust", re.sub(r"\bhospitals?\b", "hospital", key))
+
+
+def _name_pattern(name: str) -> str:
+    """A regular expression for `name` in every printing `_norm_org` makes one: the words as printed, with '&' or
+    'and', 'Hospital' or 'Hospitals', 'NHS Foundation Trust' or 'NHS FT', and runs of spaces."""
+    words = re.split(r"\s+", name.strip())
+    out = []
+    for word in words:
+        if word in {"&", "and"}:
+            out.append("(?:&|and)")
+        elif re.fullmatch(r"Hospitals?", word):
+            out.append("Hospitals?")
+        else:
+            out.append(re.escape(word))
+    pattern = r"\s+".join(out)
+    if words[0] == "The":
+        pattern = r"(?:The\s+)?" + pattern.removeprefix(r"The\s+")
+    return re.sub(r"NHS\\s\+(?:Foundation\\s\+Trust|FT)\b", r"NHS\\s+(?:Foundation\\s+Trust|FT)", pattern)
 
 
 def _org_slug(orgs: list[Organisation], name: str) -> str | None:
@@ -378,16 +400,23 @@ _LONGER_NAME = re.compile(r"(?<![\w&@])(?!(?:The|A|An)\s)[A-Z][\w&'’.-]*\s+$")
 
 def _printed(doc: Doc, name: str, alt_names: list[str]) -> int | None:
     """The first line that prints the name or an alternative name as a name of its own: not inside a longer word,
-    and an alternative name not as the tail of a longer name."""
-    full = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+    and an alternative name not as the tail of a longer name. Printed as listed first; else in another printing of
+    the same name ('&' for 'and', 'NHS FT' ...), which, like a short name, must not be a longer name's tail."""
+    exact = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
     alts = [re.compile(rf"(?<!\w){re.escape(alt)}(?!\w)") for alt in alt_names]
+    other = [re.compile(rf"(?<!\w){_name_pattern(x)}(?!\w)") for x in [name, *alt_names]]
 
-    def prints(text: str) -> bool:
-        return bool(full.search(text)) or any(
-            not _LONGER_NAME.search(text[: m.start()]) for rx in alts for m in rx.finditer(text)
-        )
+    def alone(rx: re.Pattern[str], text: str) -> bool:
+        return any(not _LONGER_NAME.search(text[: m.start()]) for m in rx.finditer(text))
 
-    return next((n for n in range(1, doc.n + 1) if prints(doc.text(n))), None)
+    for prints in (
+        lambda text: bool(exact.search(text)) or any(alone(rx, text) for rx in alts),
+        lambda text: any(alone(rx, text) for rx in other),
+    ):
+        found = next((n for n in range(1, doc.n + 1) if prints(doc.text(n))), None)
+        if found is not None:
+            return found
+    return None
 
 
 def load_organisations(doc: Doc, warnings: list[str], extra: list[dict] | None = None) -> list[Organisation]:
@@ -415,10 +444,18 @@ def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
     start = doc.find(r"^Insights and Learning$")[0]
     end = doc.section_end(start)
     headings: dict[int, tuple[int, str]] = {}
+    in_card = {k for c in cards for k in range(c.line, c.end + 1)}
+    short: dict[int, tuple[int, str]] = {}
     for n in range(start, end + 1):
-        m = re.match(r"^Question (?P<num>\d+)\s*[.:–-]\s+(?P<text>.+)$", doc.text(n))
+        m = QUESTION_HEADING.match(doc.text(n))
         if m:
-            headings[int(m["num"])] = (n, m["text"].strip())
+            headings.setdefault(_question_number(m["num"]), (n, m["text"].strip()))
+            continue
+        m = SHORT_HEADING.match(doc.text(n))  # 'Q3 – text?' standing alone, outside every card
+        if m and n not in in_card:
+            short.setdefault(int(m["num"]), (n, m["text"].strip()))
+    for num, found in short.items():  # only where the report has no 'Question N' heading for that number
+        headings.setdefault(num, found)
     numbers = set(headings) | {c.answer_prefix for c in cards if c.answer_prefix and start < c.line <= end}
     starts: dict[int, int] = {k: v[0] for k, v in headings.items()}
     for num in sorted(numbers - set(headings)):
@@ -463,6 +500,18 @@ def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
             )
         )
     return sorted(questions, key=lambda q: q.number)
+
+
+# 'Question 2: ...', 'Question 4 - ...', 'QUESTION THREE: ...', 'Question one. ...': the heading of a question's section
+QUESTION_HEADING = re.compile(
+    r"^(?i:question)\s+(?P<num>\d+|(?i:one|two|three|four|five|six|seven|eight|nine|ten))\s*[.:–—)-]\s+(?P<text>.+)$"
+)
+# 'Q3 – What would you stop doing?' alone on a line: a heading written short (a question: it ends with '?')
+SHORT_HEADING = re.compile(r"^Q(?P<num>\d+)\s*(?:[:–—-]|\.(?!\d))\s+(?P<text>[^?]+\?)$")
+
+
+def _question_number(text: str) -> int:
+    return int(text) if text.isdigit() else {**WORDS, "ten": 10}[text.lower()]
 
 
 def section_of(questions: list[Question], line: int) -> int | None:
@@ -553,7 +602,7 @@ def _resolve_first_name(
     lowered = name.lower()
     for _, handle, display in sorted((r for r in recent if r[0] <= line), key=lambda r: r[0], reverse=True):
         display = display or known_names.get(handle.lower(), "")
-        words = [w.lower() for w in re.findall(r"[A-Za-z]+", display) if w.lower() != "dr"]
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+", display) if w.lower() != "dr"]
         if (words and words[0] == lowered) or lowered in handle.lower():
             return handle
     return None
@@ -666,35 +715,47 @@ def _number(text: str) -> float:
     return float(WORDS.get(parts[0], 0) * scale) if parts[0] in WORDS else float(parts[0]) * scale
 
 
-def parse_influencers(doc: Doc) -> list[InfluencerRank]:
+def parse_influencers(doc: Doc, warnings: list[str] | None = None) -> list[InfluencerRank]:
+    """The three rankings of 'The Influencers', one row a rank. A column shorter than the others leaves its cells
+    of the lower rows empty: the row's other rankings are read by the header's columns, the empty ones are absent."""
     found = doc.find(r"^MOST ACTIVE\s+Tweets\s+ORIGINAL TWEETS", required=False)
     if not found:
         return []
     rankings = [("most-active", "tweets"), ("original-tweets", "tweets"), ("highest-impact", "impacts")]
+    header = doc.lines[found[0] - 1].rstrip("\r\n").split("\t")
+    value_columns = [i for i, c in enumerate(header) if c.strip().lower() in {"tweets", "impacts"}]
     out: list[InfluencerRank] = []
     rank = 0
     for n in range(found[0] + 1, doc.n + 1):
-        cells = [c.strip() for c in doc.lines[n - 1].split("\t") if c.strip()]
-        if len(cells) != 6:
+        raw = doc.lines[n - 1].rstrip("\r\n").split("\t")
+        cells = [c.strip() for c in raw if c.strip()]
+        if len(cells) == 6:
+            pairs = list(zip(cells[0::2], cells[1::2], strict=True))
+        elif cells and len(value_columns) == 3 and all(c.strip().startswith("@") for c in cells[0::2]):
+            pairs = [(_cell(raw, i - 1), _cell(raw, i)) for i in value_columns]
+        else:
             break
         rank += 1
-        for (slug, unit), (who, value) in zip(rankings, zip(cells[0::2], cells[1::2], strict=True), strict=True):
+        for (slug, unit), (who, value) in zip(rankings, pairs, strict=True):
             m = re.match(r"^@(?P<h>\w+)\s+(?P<name>.+)$", who)
-            if m:
-                with reading(n, f"influencers.{slug}", value):
-                    int(value.replace(",", ""))
-                out.append(
-                    InfluencerRank(
-                        line=n,
-                        ranking=slug,
-                        rank=rank,
-                        handle=m["h"],
-                        display_name=m["name"],
-                        value=int(value.replace(",", "")),
-                        unit=unit,
+            if not m:
+                if (who or value) and warnings is not None:
+                    warnings.append(
+                        f"line {n}: influencers.{slug}: rank {rank} reads {who!r} {value!r}, not '@handle name'"
                     )
+                continue
+            with reading(n, f"influencers.{slug}", value):
+                count = int(value.replace(",", ""))
+            out.append(
+                InfluencerRank(
+                    line=n, ranking=slug, rank=rank, handle=m["h"], display_name=m["name"], value=count, unit=unit
                 )
+            )
     return out
+
+
+def _cell(cells: list[str], i: int) -> str:
+    return cells[i].strip() if 0 <= i < len(cells) else ""
 
 
 # --- lessons, resources ---------------------------------------------------------------------------------------------
@@ -769,12 +830,13 @@ def parse_resources(
             ]
             if x
         )
-        # a titled resource is the same node in every chat that shares it; an untitled one cannot be recognised
-        # again, so it is this chat's (never named by its line: moving a line must not change a node)
-        slug = _unique(
-            slugify(" ".join((cit.title or f"{cit.type or 'resource'} {' '.join(by)} {chat_slug}").split()[:8])),
-            slugs,
-        )
+        # a titled resource is the same node in every chat that shares it, and so is an untitled one with a web
+        # address (the same address up to http/https, 'www.' and a closing slash); any other untitled one cannot be
+        # recognised again, so it is this chat's (never named by its line: moving a line must not change a node)
+        name = cit.title or (_link_key(cit.url) if cit.url else f"{cit.type or 'resource'} {' '.join(by)} {chat_slug}")
+        slug = _unique(slugify(" ".join(name.split()[:8])), slugs)
+        if not cit.title and cit.url:
+            label = cit.url
         extra = next((c for c in curated if c["line"] == n and c.get("type", cit.type) == cit.type), {})
 
         out.append(
@@ -791,7 +853,7 @@ def parse_resources(
                 volume=cit.volume,
                 pages=cit.pages,
                 doi=cit.doi,
-                url=extra.get("url"),
+                url=extra.get("url") or cit.url,
                 shared_by=by,
                 core=core,
                 description=cit.description,
@@ -825,6 +887,11 @@ def parse_resources(
             )
         )
     return out
+
+
+def _link_key(url: str) -> str:
+    """The words of a web address that name its resource: without the scheme, 'www.' and a closing slash."""
+    return re.sub(r"^https?://(?:www\.)?", "", url).rstrip("/").replace("/", " ").replace(".", " ")
 
 
 def _unique(slug: str, taken: set[str]) -> str:
@@ -1100,9 +1167,11 @@ def extract(path: Path) -> ChatRecords:
     raw, text = read_text(path)
     if not text.strip():
         raise ExtractionError(f"{path}: not a chat report", [f"{path}:1: (file): the file is empty"])
-    doc = Doc(path=path, lines=text.split("\n"))
+    lines = text.split("\n")
+    skipped = page_artefacts(lines)  # read as blank: the PDF's page furniture, not the report's words
+    doc = Doc(path=path, lines=["" if n in skipped else line for n, line in enumerate(lines, start=1)])
     try:
-        return _extract(doc, raw)
+        records = _extract(doc, raw)
     except InputError:
         raise
     except LineError as error:
@@ -1117,6 +1186,12 @@ def extract(path: Path) -> ChatRecords:
                 "please report it with the file"
             ],
         ) from None
+    if skipped:
+        shown = ", ".join(str(n) for n in sorted(skipped)[:12]) + (" ..." if len(skipped) > 12 else "")
+        records.warnings.append(
+            f"{path}:{min(skipped)}: (page): page numbers or running headers of the PDF read as blank (lines {shown})"
+        )
+    return records
 
 
 def _extract(doc: Doc, raw: bytes) -> ChatRecords:
@@ -1131,7 +1206,7 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
     chat = parse_chat(doc, orgs)
     cards = cardlib.find_cards(doc.lines, chat.date.year)
     panel = parse_panel(doc, orgs)
-    influencers = parse_influencers(doc)
+    influencers = parse_influencers(doc, warnings)
     shown = {c.handle: c.display_name for c in cards if c.display_name}
     resources = parse_resources(doc, warnings, shown, cur.resources, chat.slug)
     accounts, names = collect_accounts(doc, cards, panel, influencers, resources)
