@@ -1186,6 +1186,8 @@ def extract(path: Path) -> ChatRecords:
                 "please report it with the file"
             ],
         ) from None
+    # every warning names the file and line ('FILE:LINE: ...'): a build of many chats prints them together
+    records.warnings = [re.sub(r"^line (\d+): ", lambda m: f"{path}:{m[1]}: ", w) for w in records.warnings]
     if skipped:
         shown = ", ".join(str(n) for n in sorted(skipped)[:12]) + (" ..." if len(skipped) > 12 else "")
         records.warnings.append(
