@@ -227,10 +227,21 @@ def parse_card(lines: list[str], start: int, year: int) -> Card | None:
     return card
 
 
-def find_cards(lines: list[str], year: int) -> list[Card]:
+# what a card's header line looks like whatever its date: 'Name @handle · <anything short>'
+_HEADER_LIKE_RE = re.compile(r"^(?:.*?\s)?@[A-Za-z0-9_]{1,30} · (?P<date>\S.{0,24})$")
+
+
+def find_cards(lines: list[str], year: int, warnings: list[str] | None = None) -> list[Card]:
+    """Every card of the report. A line shaped like a card's header whose date is none the cards show ('· 2h') is
+    not read as a card: a warning names it, so its words are not lost unseen."""
     cards = []
     for i in range(1, len(lines) + 1):
         card = parse_card(lines, i, year)
         if card:
             cards.append(card)
+        elif warnings is not None and (m := _HEADER_LIKE_RE.match(clean(lines[i - 1]))):
+            warnings.append(
+                f"line {i}: looks like a tweet card, but {m['date']!r} is not a date as cards show it "
+                "('Oct 19, 2022', '19 Oct', 'Oct 19', '1 Mar 2023'): not read as a card"
+            )
     return cards

@@ -79,6 +79,7 @@ class Section:
     heading: str
     holds: str
     required: bool
+    complete_without: bool = False  # a complete (signed-off) report may lack it: that chat's report has none
 
 
 SECTIONS = (  # in the order a report has them
@@ -87,8 +88,8 @@ SECTIONS = (  # in the order a report has them
     Section("Tweet activity", "the hashtag totals", False),
     Section("Insights and Learning", "the questions and their quotes", True),
     Section("Core resources", "the core resources", False),
-    Section("Shared resources", "the shared resources", True),
-    Section("What next?", "where the shared resources table ends", True),
+    Section("Shared resources", "the shared resources", True, complete_without=True),
+    Section("What next?", "where the shared resources table ends", True, complete_without=True),
     Section("Save the dates!", "the follow-up chats", False),
 )
 # The sections whose order the records depend on (one ends where the next begins); the others may stand anywhere.
@@ -123,9 +124,21 @@ class Doc:
         return self._headings.get(heading)
 
     def section_end(self, start: int) -> int:
-        """The last line of the section whose heading is on `start`: the line before the next section heading."""
+        """The last line of the section whose heading is on `start`: the line before the next section heading, or
+        for the last section the line before the report's closing line, where it has one."""
         later = [n for n in (self.heading(s.heading) for s in SECTIONS) if n is not None and n > start]
-        return (min(later) - 1) if later else self.n
+        if later:
+            return min(later) - 1
+        closing = self.closing_line()
+        return closing - 1 if closing is not None and closing > start else self.n
+
+    def closing_line(self) -> int | None:
+        """The report's last line when it repeats the title page's 'Report produced by ...' (a complete report)."""
+        if not hasattr(self, "_closing"):
+            last = max((n for n in range(1, self.n + 1) if self.text(n)), default=1)
+            first = self.find(SIGN_OFF, required=False)
+            self._closing = last if first and first[0] < last and re.match(SIGN_OFF, self.text(last)) else None
+        return self._closing
 
     @overload
     def find(
@@ -135,18 +148,32 @@ class Doc:
         end: int | None = None,
         required: Literal[True] = True,
         what: str = "report",
+        expected: str | None = None,
     ) -> tuple[int, re.Match[str]]: ...
 
     @overload
     def find(
-        self, pattern: str, start: int = 1, end: int | None = None, *, required: bool, what: str = "report"
+        self,
+        pattern: str,
+        start: int = 1,
+        end: int | None = None,
+        *,
+        required: bool,
+        what: str = "report",
+        expected: str | None = None,
     ) -> tuple[int, re.Match[str]] | None: ...
 
     def find(
-        self, pattern: str, start: int = 1, end: int | None = None, required: bool = True, what: str = "report"
+        self,
+        pattern: str,
+        start: int = 1,
+        end: int | None = None,
+        required: bool = True,
+        what: str = "report",
+        expected: str | None = None,
     ) -> tuple[int, re.Match[str]] | None:
         """The first line from `start` to `end` matching `pattern`; a required one that is missing is an error
-        naming `what` the records needed it for."""
+        naming `what` the records needed it for, and the line expected in words (`expected`) where given."""
         rx = re.compile(pattern)
         last = min(end or self.n, self.n)
         for n in range(max(start, 1), last + 1):
@@ -154,16 +181,36 @@ class Doc:
             if m:
                 return n, m
         if required:
+            wanted = f"expected a line like {expected}" if expected else f"no line matches {pattern!r}"
+            hint = self._near(expected) if expected else None
             raise ExtractionError(
                 f"{self.path}: not a chat report in the known format",
-                [f"{self.path}:{last}: {what}: no line matches {pattern!r} (lines {start}-{last})"],
+                [
+                    f"{hint[0] if hint else f'{self.path}:{last}'}: {what}: {wanted} (lines {start}-{last})"
+                    + (f"; line {hint[1]} reads {hint[2]!r}" if hint else "")
+                ],
             )
         return None
 
+    def _near(self, expected: str) -> tuple[str, int, str] | None:
+        """The line most like the expected one (the most words in common, at least three), to point the user at."""
+        want = set(re.findall(r"[a-z]+", expected.lower())) - {"a", "the", "at", "on", "by", "of"}
+        best = max(
+            ((len(want & set(re.findall(r"[a-z]+", self.text(n).lower()))), -n) for n in range(1, self.n + 1)),
+            default=(0, 0),
+        )
+        if best[0] < 3:
+            return None
+        n = -best[1]
+        return f"{self.path}:{n}", n, self.text(n)[:160]
 
-def _hour(h: str, ampm: str) -> dt.time:
-    hour, _, minute = h.partition(".")
-    hh = int(hour) % 12 + (12 if ampm == "pm" else 0)
+
+def _hour(h: str, ampm: str | None) -> dt.time:
+    """'7', '7.30' or '7:30' with 'am'/'pm', or a 24-hour '19:00' (no am/pm)."""
+    hour, _, minute = h.replace(":", ".").partition(".")
+    if not ampm:
+        return dt.time(int(hour), int(minute or 0))
+    hh = int(hour) % 12 + (12 if ampm.lower() == "pm" else 0)
     return dt.time(hh, int(minute or 0))
 
 
@@ -181,11 +228,19 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
     kind = doc.find(r"^Tweet ?[Cc]hat [Rr]eport$", required=False)  # the title stands above it
     above = [n for n in range(1, kind[0]) if doc.text(n)] if kind else []
     title_line = above[-1] if above else next(n for n in range(1, doc.n + 1) if doc.text(n))
-    by_n, by = doc.find(r"^Report produced by (?P<who>.+?) for (?P<org>.+?)\.$", what="chat.report_author")
-    when_n, when = doc.find(
-        r"took place on \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}) at (?P<h>[\d.]+)(?P<ap>am|pm) "
-        r"(?P<tz>[A-Z]{3}) hosted by (?P<host>.+?) @(?P<handle>\w+)",
-        what="chat.date",
+    by_n, by = doc.find(
+        r"^Report produced by (?P<who>.+?) for (?P<org>.+?)\.$",
+        what="chat.report_author",
+        expected="'Report produced by NAME for ORGANISATION.'",
+    )
+    when_n, when = (
+        doc.find(  # 'on Tuesday 19th October 2022 at 7pm BST', '... at 7.30pm', '... at 7:30pm', '... at 19:00'
+            r"took place on (?:\w+,? )?(?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+),? (?P<y>\d{4}),? at "
+            r"(?:(?P<h>\d{1,2}(?:[.:]\d\d)?) ?(?P<ap>am|pm|AM|PM)|(?P<h24>\d{1,2}:\d\d)) (?P<tz>[A-Z]{3}) hosted by "
+            r"(?P<host>.+?) @(?P<handle>\w+)",
+            what="chat.date",
+            expected="'... took place on Tuesday 31st January 2023 at 7pm GMT hosted by ORGANISATION @handle ...'",
+        )
     )
     end = doc.find(
         r"ran from (?P<h1>[\d.]+)(?P<a1>am|pm) [–-] (?P<h2>[\d.]+)(?P<a2>am|pm) (?P<tz>[A-Z]{3})", required=False
@@ -198,7 +253,7 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
     )
     with reading(when_n, "chat.date", when[0]):
         date = dt.date(int(when["y"]), MONTHS[when["mon"]], int(when["d"]))
-        start = _hour(when["h"], when["ap"])
+        start = _hour(when["h"] or when["h24"], when["ap"])
     with reading(end[0] if end else when_n, "chat.end", end[1][0] if end else when[0]):
         end_time = _hour(end[1]["h2"], end[1]["a2"]) if end else dt.time((start.hour + 1) % 24, start.minute)
     collaborators = re.split(r", | & ", partner[1]["collab"]) if partner else []
@@ -806,13 +861,15 @@ def parse_resources(
     report's curation of its resources, resolved to lines (`Curation.resources`)."""
     curated = curated or []
     core_n = doc.heading("Core resources")
-    shared_n = doc.find(r"^Shared resources$")[0]
+    shared_n = doc.heading("Shared resources")
     items: list[tuple[int, list[str], Citation, bool]] = []
     for n in range(core_n + 1, doc.section_end(core_n) + 1) if core_n is not None else ():
         t = doc.text(n)
         if re.match(r"^\[[^\]]+\] ", t):
             items.append((n, [], parse_citation(t), True))
-    entries, table_warnings = shared_table(doc.lines, shared_n + 1, doc.section_end(shared_n))
+    entries, table_warnings = (
+        shared_table(doc.lines, shared_n + 1, doc.section_end(shared_n)) if shared_n is not None else ([], [])
+    )
     warnings.extend(table_warnings)
     items += [(e.line, e.shared_by, e.citation, False) for e in entries]
     graphic = doc.find(
@@ -1133,9 +1190,9 @@ def check_layout(doc: Doc) -> list[str]:
             signed_off = (
                 bool(re.match(SIGN_OFF, doc.text(last))) and first_sign_off is not None and first_sign_off[0] < last
             )
-            if not section.required and (after or signed_off):  # this chat's report has no such part: none read
+            if (not section.required and (after or signed_off)) or (section.complete_without and signed_off):
                 warnings.append(f"{doc.path}:1: {section.heading}: no such section (it would give {section.holds})")
-                continue
+                continue  # this chat's report has no such part: none read
             if not section.required:  # the report stops early: the part may have been lost
                 warnings.append(f"{doc.path}:{where}; the records lack {section.holds}")
                 continue
@@ -1206,7 +1263,7 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
             printed = " or ".join(repr(x) for x in [item["name"], *item.get("alt_names", [])])
             cur.problems.append(f"{cur.where(('organisations', i))}: {doc.path.name} prints neither {printed}")
     chat = parse_chat(doc, orgs)
-    cards = cardlib.find_cards(doc.lines, chat.date.year)
+    cards = cardlib.find_cards(doc.lines, chat.date.year, warnings)
     panel = parse_panel(doc, orgs)
     influencers = parse_influencers(doc, warnings)
     shown = {c.handle: c.display_name for c in cards if c.display_name}
