@@ -95,14 +95,26 @@ class Card:
         return hashtags(self.text)
 
 
-def parse_date(text: str, year: int) -> dt.date:
-    """'Oct 19, 2022', '1 Mar 2023', '19 Oct' or 'Oct 19' (a card of the current year shows no year: the chat's
-    year)."""
+def parse_date(text: str, year: int | dt.date) -> dt.date:
+    """'Oct 19, 2022', '1 Mar 2023', '19 Oct' or 'Oct 19'. A card of the current year shows no year: the year is the
+    chat's, or (given the chat's date) the one that puts the card nearest the chat ('Jan 1' after a chat on 31 Dec)."""
     if text[:1].isalpha():  # month first (US style)
         mon, day, *rest = text.replace(",", "").split()
-        return dt.date(int(rest[0]) if rest else year, MONTHS[mon], int(day))
-    day, mon, *rest = text.split()
-    return dt.date(int(rest[0]) if rest else year, MONTHS[mon], int(day))
+    else:
+        day, mon, *rest = text.split()
+    if rest:
+        return dt.date(int(rest[0]), MONTHS[mon], int(day))
+    if isinstance(year, int):
+        return dt.date(year, MONTHS[mon], int(day))
+    options = []
+    for y in (year.year - 1, year.year, year.year + 1):
+        try:
+            options.append(dt.date(y, MONTHS[mon], int(day)))
+        except ValueError:  # 29 Feb of a year that has none
+            continue
+    if not options:
+        raise ValueError(f"{text!r} is no day of {year.year - 1}-{year.year + 1}")
+    return min(options, key=lambda d: abs((d - year).days))
 
 
 def is_counts(text: str) -> bool:
@@ -152,7 +164,7 @@ def is_narrative(text: str) -> bool:
     return text in HEADINGS or bool(NARRATIVE_RE.match(text))
 
 
-def parse_card(lines: list[str], start: int, year: int) -> Card | None:
+def parse_card(lines: list[str], start: int, year: int | dt.date) -> Card | None:
     """Parse the card whose header is on line `start` (1-based; `lines[0]` is line 1)."""
     head = HEADER_RE.match(clean(lines[start - 1]))
     if not head:
@@ -231,7 +243,7 @@ def parse_card(lines: list[str], start: int, year: int) -> Card | None:
 _HEADER_LIKE_RE = re.compile(r"^(?:.*?\s)?@[A-Za-z0-9_]{1,30} · (?P<date>\S.{0,24})$")
 
 
-def find_cards(lines: list[str], year: int, warnings: list[str] | None = None) -> list[Card]:
+def find_cards(lines: list[str], year: int | dt.date, warnings: list[str] | None = None) -> list[Card]:
     """Every card of the report. A line shaped like a card's header whose date is none the cards show ('· 2h') is
     not read as a card: a warning names it, so its words are not lost unseen."""
     cards = []

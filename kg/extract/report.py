@@ -1263,7 +1263,7 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
             printed = " or ".join(repr(x) for x in [item["name"], *item.get("alt_names", [])])
             cur.problems.append(f"{cur.where(('organisations', i))}: {doc.path.name} prints neither {printed}")
     chat = parse_chat(doc, orgs)
-    cards = cardlib.find_cards(doc.lines, chat.date.year, warnings)
+    cards = cardlib.find_cards(doc.lines, chat.date, warnings)
     panel = parse_panel(doc, orgs)
     influencers = parse_influencers(doc, warnings)
     shown = {c.handle: c.display_name for c in cards if c.display_name}

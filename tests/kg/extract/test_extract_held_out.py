@@ -295,3 +295,12 @@ def test_a_card_with_a_relative_date_is_a_warning_not_a_silent_loss(tmp_path: Pa
     n = _line_of(path, "@AmaraOH_QI · 2h")
     assert not any(q.line == n for q in records.quotes if isinstance(q, Tweet))
     assert any(w.startswith(f"{path}:{n}: looks like a tweet card, but '2h'") for w in records.warnings)
+
+
+def test_a_card_without_a_year_after_new_years_eve_is_dated_in_the_new_year() -> None:
+    from kg.extract.cards import parse_date
+
+    eve = dt.date(2023, 12, 31)
+    assert parse_date("Jan 1", eve) == dt.date(2024, 1, 1) and parse_date("31 Dec", eve) == eve
+    assert parse_date("30 Dec", dt.date(2024, 1, 2)) == dt.date(2023, 12, 30)
+    assert parse_date("Jan 1, 2025", eve) == dt.date(2025, 1, 1)  # a year printed is the year
