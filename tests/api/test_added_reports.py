@@ -170,6 +170,8 @@ def test_a_resource_two_chats_share_is_one_node_with_both_sharers(world: World) 
     items = {r["id"]: r for r in _json(world, "/api/resources", limit=500)["items"]}
     [slug] = {r.slug for r in extract(APR).resources if r.url and "relational-huddles" in r.url}
     assert sorted(items[slug]["shared_by"]) == ["AmaraOH_QI", "ZoeNiBhriain"]
+    page = _html(world, "/id/chat/2023-05-30")  # untitled: named by its address, never by its slug
+    assert f">{slug}</a>" not in page and re.search(r'<span class="title"><a href="[^"]+">https?://[^<]*huddles', page)
     habits = items["the-habits-of-an-improver"]
     assert habits["shared_by"] == ["BryanJns"]  # @BryanJns in the first chat, @bryanjns in May: one person
 
