@@ -95,6 +95,27 @@ SECTIONS = (  # in the order a report has them
 # The sections whose order the records depend on (one ends where the next begins); the others may stand anywhere.
 ORDERED = ("Insights and Learning", "Core resources", "Shared resources", "What next?")
 SIGN_OFF = r"^Report produced by .+ for .+\.$"  # the title page's line, repeated as the report's last line
+# a list item as converters write it: '- ', '• ', '* ', '– ', '1. ', '1) '
+BULLET = r"(?:[-•*–▪◦]|\d{1,2}[.)])\s+"
+
+
+# other words authors use for a section heading, by `heading_key`
+HEADING_ALIASES = {
+    "whats next": "what next",
+    "what is next": "what next",
+    "what comes next": "what next",
+    "influencers": "the influencers",
+    "save the date": "save the dates",
+    "insights and learnings": "insights and learning",
+}
+
+
+def heading_key(text: str) -> str:
+    """A heading as authors vary it: case, '&' for 'and', apostrophes, a closing '?' or ':' (never a leading '-':
+    a list item is no heading)."""
+    key = re.sub(r"[’'`]", "", text.strip().casefold().replace("&", "and"))
+    key = " ".join(re.sub(r"[?:!.]+$", "", key).split())
+    return HEADING_ALIASES.get(key, key)
 
 
 @dataclass
@@ -114,13 +135,15 @@ class Doc:
         return self._clean[n]
 
     def heading(self, heading: str) -> int | None:
-        """The line of a section heading (the line reads exactly that), if the report has it."""
+        """The first line of a section heading (the line reads that heading, in any case, with or without its closing
+        mark, "What’s next?" for "What next?"), if the report has it."""
         if not hasattr(self, "_headings"):
-            names = {s.heading for s in SECTIONS}
+            names = {heading_key(s.heading): s.heading for s in SECTIONS}
             self._headings: dict[str, int] = {}
             for n in range(1, self.n + 1):
-                if self.text(n) in names:
-                    self._headings.setdefault(self.text(n), n)
+                name = names.get(heading_key(self.text(n)))
+                if name is not None:
+                    self._headings.setdefault(name, n)
         return self._headings.get(heading)
 
     def section_end(self, start: int) -> int:
@@ -316,7 +339,7 @@ def _saved_dates(doc: Doc) -> list[FollowUpChat]:
     if found is None:
         return []
     rx = re.compile(
-        r"^- \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}), (?P<h1>[\d.]+)-(?P<h2>[\d.]+)"
+        rf"^{BULLET}\w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{{4}}), (?P<h1>[\d.]+)-(?P<h2>[\d.]+)"
         r"(?P<ap>am|pm) (?P<tz>[A-Z]{3})$"
     )
     out = []
@@ -337,14 +360,17 @@ def _saved_dates(doc: Doc) -> list[FollowUpChat]:
     return out
 
 
-def parse_panel(doc: Doc, orgs: list[Organisation]) -> list[Person]:
+def parse_panel(doc: Doc, orgs: list[Organisation], warnings: list[str] | None = None) -> list[Person]:
+    """The panel list: 'Join our panel ...' and one '- Name, [role, ]Organisation @handle' line a member."""
     found = doc.find(r"^Join our panel", required=False)
     if not found:
+        if warnings is not None:
+            warnings.append(f"{doc.path}:1: panel: no 'Join our panel ...' line: the chat has no panel in the records")
         return []
     people: list[Person] = []
     for n in range(found[0] + 1, doc.n + 1):
         text = doc.text(n)
-        m = re.match(r"^- (?P<body>.+?),? @(?P<handle>\w+)$", text)
+        m = re.match(rf"^{BULLET}(?P<body>.+?),? @(?P<handle>\w+)$", text)
         if not m:
             if people and text:
                 break
@@ -373,6 +399,11 @@ def parse_panel(doc: Doc, orgs: list[Organisation]) -> list[Person]:
                 role=role,
                 on_behalf_of=holder,
             )
+        )
+    if not people and warnings is not None:
+        warnings.append(
+            f"{doc.path}:{found[0]}: panel: no '- Name, Organisation @handle' line follows: the chat has no panel "
+            "in the records"
         )
     return people
 
@@ -496,7 +527,7 @@ def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
     A question the report gives no heading for (Q4 of the first chat) has no text: its section starts at the
     narrative line that introduces the first card answering it, and ends where the next question starts.
     """
-    start = doc.find(r"^Insights and Learning$")[0]
+    start = doc.heading("Insights and Learning") or doc.find(r"^Insights and Learning$")[0]
     end = doc.section_end(start)
     headings: dict[int, tuple[int, str]] = {}
     in_card = {k for c in cards for k in range(c.line, c.end + 1)}
@@ -582,7 +613,7 @@ def parse_quotes(
     """Tweets, inline comments and pull-quotes in order of appearance, numbered from 1."""
     asking = {q.asked_in_line for q in questions}
     in_card = {n for c in cards for n in range(c.line, c.end + 1)}
-    start = doc.find(r"^Insights and Learning$")[0]
+    start = doc.heading("Insights and Learning") or doc.find(r"^Insights and Learning$")[0]
     end = doc.section_end(start)
     items: list[tuple[int, str, object]] = [(c.line, "tweet", c) for c in cards]
     pull_lines: set[int] = set()
@@ -678,26 +709,26 @@ def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
     rules = [
         (
             "tweets-seven-days",
-            r"^- (?P<q>More than )?(?P<v>[\d,]+) tweets about the evaluation were shared in "
+            rf"^{BULLET}(?P<q>More than )?(?P<v>[\d,]+) tweets about the evaluation were shared in "
             r"(?P<p>\w+) days",
             "tweets shared about the evaluation",
             "tweets",
         ),
         (
             "participants",
-            r"^- (?P<v>[\d,]+) people took part in the tweetchat",
+            rf"^{BULLET}(?P<v>[\d,]+) people took part in the tweetchat",
             "people who took part in the chat",
             "people",
         ),
         (
             "continents",
-            r"^- People took part from (?P<v>\w+) different continents",
+            rf"^{BULLET}People took part from (?P<v>\w+) different continents",
             "continents people took part from",
             "continents",
         ),
         (
             "potential-reach",
-            r"^- The potential reach .*? was (?P<q>nearly )?(?P<v>[\w,]+(?: million| thousand)?)\b",
+            rf"^{BULLET}The potential reach .*? was (?P<q>nearly )?(?P<v>[\w,]+(?: million| thousand)?)\b",
             "potential reach of the Twitter campaign",
             "accounts",
         ),
@@ -784,12 +815,23 @@ def parse_influencers(doc: Doc, warnings: list[str] | None = None) -> list[Influ
     for n in range(found[0] + 1, doc.n + 1):
         raw = doc.lines[n - 1].rstrip("\r\n").split("\t")
         cells = [c.strip() for c in raw if c.strip()]
+        spaced = _SPACED_RANKS.findall(doc.text(n)) if len(raw) == 1 else []  # the converter dropped the tabs
         if len(cells) == 6:
             pairs = list(zip(cells[0::2], cells[1::2], strict=True))
         elif cells and len(value_columns) == 3 and all(c.strip().startswith("@") for c in cells[0::2]):
             pairs = [(_cell(raw, i - 1), _cell(raw, i)) for i in value_columns]
+        elif len(spaced) == 3:
+            pairs = [(f"@{h} {name}", value) for h, name, value in spaced]
         else:
-            break
+            looks_like_row = re.search(r"@\w+.*\d", doc.text(n))
+            if warnings is not None and doc.text(n) and (rank == 0 or looks_like_row):
+                warnings.append(
+                    f"{doc.path}:{n}: influencers: this row is not three '@handle name count' cells (tab-separated, "
+                    f"or a short column's cells empty): the rankings from here on are not read"
+                )
+            if doc.text(n) or rank:
+                break
+            continue
         rank += 1
         for (slug, unit), (who, value) in zip(rankings, pairs, strict=True):
             m = re.match(r"^@(?P<h>\w+)\s+(?P<name>.+)$", who)
@@ -807,6 +849,10 @@ def parse_influencers(doc: Doc, warnings: list[str] | None = None) -> list[Influ
                 )
             )
     return out
+
+
+# a row of the three rankings with its tabs lost: '@h Name 172 @h2 Name 114 @h3 Name 3,349,878'
+_SPACED_RANKS = re.compile(r"@(\w+)\s+(.+?)\s+(\d[\d,]*)(?=\s+@|\s*$)")
 
 
 def _cell(cells: list[str], i: int) -> str:
@@ -1172,7 +1218,7 @@ def check_layout(doc: Doc) -> list[str]:
     """The sections of the report format, in order: raise naming every required one that is missing or out of
     place (a truncated report loses its last sections); return warnings naming the optional ones that are missing.
     """
-    found = {s.heading: next((n for n in range(1, doc.n + 1) if doc.text(n) == s.heading), None) for s in SECTIONS}
+    found = {s.heading: doc.heading(s.heading) for s in SECTIONS}
     last = max((n for n in range(1, doc.n + 1) if doc.text(n)), default=1)
     errors, warnings = [], []
     previous: tuple[str, int] | None = None
@@ -1264,7 +1310,7 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
             cur.problems.append(f"{cur.where(('organisations', i))}: {doc.path.name} prints neither {printed}")
     chat = parse_chat(doc, orgs)
     cards = cardlib.find_cards(doc.lines, chat.date, warnings)
-    panel = parse_panel(doc, orgs)
+    panel = parse_panel(doc, orgs, warnings)
     influencers = parse_influencers(doc, warnings)
     shown = {c.handle: c.display_name for c in cards if c.display_name}
     resources = parse_resources(doc, warnings, shown, cur.resources, chat.slug)

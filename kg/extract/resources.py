@@ -156,8 +156,8 @@ def shared_table(lines: list[str], start: int, end: int) -> tuple[list[Entry], l
     warnings: list[str] = []
     current_by: list[str] | None = None
     for n in range(start, end + 1):
-        raw = lines[n - 1]
-        if not raw.strip() or raw.startswith("Shared by"):
+        raw = _pipe_row(lines[n - 1])
+        if raw is None or not raw.strip() or raw.startswith("Shared by"):
             continue
         cells = _cells(raw)
         first = clean(cells[0])
@@ -186,6 +186,17 @@ def shared_table(lines: list[str], start: int, end: int) -> tuple[list[Entry], l
         else:
             warnings.append(f"line {n}: resource table text not understood: {text[:60]!r}")
     return entries, warnings
+
+
+def _pipe_row(raw: str) -> str | None:
+    """A Markdown table row ('| @x | [Blog] ... |'), as another converter writes the table, as tab-separated cells;
+    its rule line ('|---|---|') as None; any other line as it is."""
+    line = raw.strip()
+    if not (line.startswith("|") and line.endswith("|") and len(line) > 1):
+        return raw
+    if re.fullmatch(r"\|(?:\s*:?-{3,}:?\s*\|)+", line):
+        return None
+    return "\t".join(c.strip() for c in line[1:-1].split("|"))
 
 
 def _add_paragraphs(entries: list[Entry], line: int, by: list[str], paras: list[str]) -> None:

@@ -304,3 +304,69 @@ def test_a_card_without_a_year_after_new_years_eve_is_dated_in_the_new_year() ->
     assert parse_date("Jan 1", eve) == dt.date(2024, 1, 1) and parse_date("31 Dec", eve) == eve
     assert parse_date("30 Dec", dt.date(2024, 1, 2)) == dt.date(2023, 12, 30)
     assert parse_date("Jan 1, 2025", eve) == dt.date(2025, 1, 1)  # a year printed is the year
+
+
+def _panel_lines(path: Path) -> list[int]:
+    return [n for n, line in enumerate(_lines(path), start=1) if re.match(r"^- .+ @\w+$", clean(line))]
+
+
+@pytest.mark.parametrize("bullet", ["•", "*", "1.", "–"])
+def test_panel_and_analytics_lists_with_other_bullets(tmp_path: Path, bullet: str) -> None:
+    lines = MAY.read_text(encoding="utf-8").split("\n")
+    items = [*_panel_lines(MAY), _line_of(MAY, "people took part in the tweetchat")]
+    for n in items:
+        lines[n - 1] = bullet + lines[n - 1][1:]
+    path = tmp_path / MAY.name
+    path.write_text("\n".join(lines), encoding="utf-8")
+    records = extract(path)
+    assert records.panel == extract(MAY).panel and len(records.panel) == len(_panel_lines(MAY))
+    assert [(m.slug, m.value) for m in records.measurements] == [(m.slug, m.value) for m in extract(MAY).measurements]
+
+
+def test_a_chat_with_no_panel_list_says_so(tmp_path: Path) -> None:
+    path = _variant(tmp_path, "Join our panel of leaders for a Twitter discussion:", "Our panel:")
+    records = extract(path)
+    assert records.panel == [] and any(w.startswith(f"{path}:1: panel: no 'Join our panel") for w in records.warnings)
+
+
+@pytest.mark.parametrize("heading", ["What’s next?", "What's Next", "WHAT NEXT?"])
+def test_a_heading_written_another_way_is_that_section(tmp_path: Path, heading: str) -> None:
+    records = extract(_variant(tmp_path, "What next?", heading))
+    assert [f.date for f in records.follow_ups] == [f.date for f in extract(MAY).follow_ups] != []
+    assert not any("What next?" in w for w in records.warnings)
+
+
+def test_a_list_item_reading_like_a_heading_is_no_heading(tmp_path: Path) -> None:
+    records = extract(_variant(tmp_path, "Shared resources\n", "- Shared resources\n\nShared resources\n"))
+    assert len(records.resources) == len(extract(MAY).resources)
+
+
+def test_the_shared_resources_as_a_markdown_table(tmp_path: Path) -> None:
+    text = MAY.read_text(encoding="utf-8")
+    start, end = text.index("Shared by\tResource"), text.index("What next?")
+    rows = []
+    for row in text[start:end].strip().split("\n"):
+        cells = [clean(c) for c in row.split("\t")]
+        rows.append("| " + " | ".join(cells) + " |")
+    rows.insert(1, "|---|---|")
+    path = tmp_path / MAY.name
+    path.write_text(text[:start] + "\n".join(rows) + "\n\n" + text[end:], encoding="utf-8")
+    records = extract(path)
+    assert [(r.slug, r.shared_by, r.url) for r in records.resources] == [
+        (r.slug, r.shared_by, r.url) for r in extract(MAY).resources
+    ]
+    assert not any("not understood" in w for w in records.warnings)
+
+
+def test_an_influencer_table_whose_tabs_were_lost(tmp_path: Path) -> None:
+    text = MAY.read_text(encoding="utf-8")
+    start, end = text.index("MOST ACTIVE"), text.index("Insights and Learning")
+    path = tmp_path / MAY.name
+    path.write_text(text[:start] + re.sub(r"\t+", "  ", text[start:end]) + text[end:], encoding="utf-8")
+    records = extract(path)
+    full = [r for r in extract(MAY).influencers if r.rank < 3]  # the rows with all three cells
+    assert [(r.ranking, r.rank, r.handle, r.value) for r in records.influencers] == [
+        (r.ranking, r.rank, r.handle, r.value) for r in full
+    ]
+    third = _line_of(path, "@RhysApG Rhys ap Gwilym 22")
+    assert any(w.startswith(f"{path}:{third}: influencers: this row is not three") for w in records.warnings)
