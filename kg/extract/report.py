@@ -63,7 +63,37 @@ MONTHS = {
         start=1,
     )
 }
-ZONES = {"BST": "+01:00", "GMT": "+00:00"}
+# the offsets of the zone abbreviations a report may state; another is an error naming its line (never a guess)
+ZONES = {
+    "GMT": "+00:00",
+    "UTC": "+00:00",
+    "BST": "+01:00",
+    "WET": "+00:00",
+    "WEST": "+01:00",
+    "CET": "+01:00",
+    "CEST": "+02:00",
+    "EST": "-05:00",
+    "EDT": "-04:00",
+    "CST": "-06:00",
+    "CDT": "-05:00",
+    "MST": "-07:00",
+    "MDT": "-06:00",
+    "PST": "-08:00",
+    "PDT": "-07:00",
+    "AEST": "+10:00",
+    "AEDT": "+11:00",
+    "NZST": "+12:00",
+    "NZDT": "+13:00",
+}
+
+
+def _offset(zone: str) -> str:
+    """The UTC offset of a stated zone; an unknown one raises ValueError (read as `FILE:LINE: field: ...`)."""
+    if zone not in ZONES:
+        raise ValueError(f"the time zone {zone!r} is none qikg knows ({', '.join(ZONES)}): its offset would be a guess")
+    return ZONES[zone]
+
+
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 
 
@@ -259,7 +289,7 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
     when_n, when = (
         doc.find(  # 'on Tuesday 19th October 2022 at 7pm BST', '... at 7.30pm', '... at 7:30pm', '... at 19:00'
             r"took place on (?:\w+,? )?(?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+),? (?P<y>\d{4}),? at "
-            r"(?:(?P<h>\d{1,2}(?:[.:]\d\d)?) ?(?P<ap>am|pm|AM|PM)|(?P<h24>\d{1,2}:\d\d)) (?P<tz>[A-Z]{3}) hosted by "
+            r"(?:(?P<h>\d{1,2}(?:[.:]\d\d)?) ?(?P<ap>am|pm|AM|PM)|(?P<h24>\d{1,2}:\d\d)) (?P<tz>[A-Z]{3,4}) hosted by "
             r"(?P<host>.+?) @(?P<handle>\w+)",
             what="chat.date",
             expected="'... took place on Tuesday 31st January 2023 at 7pm GMT hosted by ORGANISATION @handle ...'",
@@ -277,6 +307,8 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
     with reading(when_n, "chat.date", when[0]):
         date = dt.date(int(when["y"]), MONTHS[when["mon"]], int(when["d"]))
         start = _hour(when["h"] or when["h24"], when["ap"])
+    with reading(when_n, "chat.timezone", when[0]):
+        offset = _offset(when["tz"])
     with reading(end[0] if end else when_n, "chat.end", end[1][0] if end else when[0]):
         end_time = _hour(end[1]["h2"], end[1]["a2"]) if end else dt.time((start.hour + 1) % 24, start.minute)
     collaborators = re.split(r", | & ", partner[1]["collab"]) if partner else []
@@ -288,7 +320,7 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
         start=start,
         end=end_time,
         timezone=when["tz"],
-        utc_offset=ZONES.get(when["tz"], "+00:00"),
+        utc_offset=offset,
         hashtags=re.findall(r"#(\w+)", tags[1]["tags"]) if tags else [],  # none stated: none
         host=_org(orgs, when["host"], when_n),
         partners=[_org(orgs, partner[1]["partner"], partner[0])] if partner else [],
@@ -306,7 +338,7 @@ def parse_next_chat(doc: Doc) -> FollowUpChat | None:
         return None
     found = doc.find(
         r"[Tt]he next .*?chat will take place on \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}) from "
-        r"(?P<h1>[\d.]+)(?P<a1>am|pm)?\s*[-–]\s*(?P<h2>[\d.]+)(?P<ap>am|pm) (?P<tz>[A-Z]{3})\b",
+        r"(?P<h1>[\d.]+)(?P<a1>am|pm)?\s*[-–]\s*(?P<h2>[\d.]+)(?P<ap>am|pm) (?P<tz>[A-Z]{3,4})\b",
         start,
         doc.section_end(start),
         required=False,
@@ -321,7 +353,7 @@ def parse_next_chat(doc: Doc) -> FollowUpChat | None:
             start=_hour(m["h1"], m["a1"] or m["ap"]),
             end=_hour(m["h2"], m["ap"]),
             timezone=m["tz"],
-            utc_offset=ZONES.get(m["tz"], "+00:00"),
+            utc_offset=_offset(m["tz"]),
         )
 
 
@@ -340,7 +372,7 @@ def _saved_dates(doc: Doc) -> list[FollowUpChat]:
         return []
     rx = re.compile(
         rf"^{BULLET}\w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{{4}}), (?P<h1>[\d.]+)-(?P<h2>[\d.]+)"
-        r"(?P<ap>am|pm) (?P<tz>[A-Z]{3})$"
+        r"(?P<ap>am|pm) (?P<tz>[A-Z]{3,4})$"
     )
     out = []
     for n in range(found + 1, doc.section_end(found) + 1):
@@ -354,7 +386,7 @@ def _saved_dates(doc: Doc) -> list[FollowUpChat]:
                         start=_hour(m["h1"], m["ap"]),
                         end=_hour(m["h2"], m["ap"]),
                         timezone=m["tz"],
-                        utc_offset=ZONES.get(m["tz"], "+00:00"),
+                        utc_offset=_offset(m["tz"]),
                     )
                 )
     return out

@@ -370,3 +370,13 @@ def test_an_influencer_table_whose_tabs_were_lost(tmp_path: Path) -> None:
     ]
     third = _line_of(path, "@RhysApG Rhys ap Gwilym 22")
     assert any(w.startswith(f"{path}:{third}: influencers: this row is not three") for w in records.warnings)
+
+
+def test_a_zone_qikg_knows_gets_its_offset_an_unknown_one_is_an_error_naming_its_line(tmp_path: Path) -> None:
+    chat = extract(_variant(tmp_path, "at 7pm BST", "at 7pm CEST")).chat
+    assert (chat.timezone, chat.utc_offset) == ("CEST", "+02:00")
+    path = _variant(tmp_path, "at 7pm BST", "at 7pm IST")  # Irish or Indian: an offset would be a guess
+    with pytest.raises(ExtractionError) as info:
+        extract(path)
+    [problem] = info.value.problems
+    assert problem.startswith(f"{path}:{_line_of(path, 'at 7pm IST')}: chat.timezone: ") and "'IST'" in problem
