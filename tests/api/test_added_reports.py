@@ -187,6 +187,13 @@ def test_scripts_in_the_words_are_text_on_every_page_and_in_search(world: World)
 
 
 @pytest.mark.timeout(900)
+def test_the_report_page_shows_each_line_of_a_windows_report_as_printed(world: World) -> None:
+    page = _html(world, "/report/leadingqi-2023-04-25")
+    n = next(i for i, line in enumerate(APR.read_text(encoding="utf-8").split("\n"), 1) if "Zoë also commented" in line)
+    assert f'id="L{n}"' in page and "Zoë also commented" in page and "\r" not in page
+
+
+@pytest.mark.timeout(900)
 def test_a_chat_several_reports_state_cites_each_report_at_its_own_line(world: World) -> None:
     """The May chat is announced by the first report and by April's and held by May's: each citation on its page
     is a line of that report about that chat, never one report's line number under another report's name."""
@@ -209,11 +216,18 @@ def test_the_new_chats_pages_on_a_phone_run_no_script_of_the_data_and_ask_no_oth
     tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     tab.on("request", lambda r: None if r.url.startswith(world.url) else elsewhere.append(r.url))
     try:
-        for path in ("/id/chat/2023-05-30", "/id/chat/2023-04-25", "/id/participant/zoenibhriain"):
+        for path in (
+            "/id/chat/2023-05-30",
+            "/id/chat/2023-04-25",
+            "/id/participant/zoenibhriain",
+            "/report/leadingqi-2023-04-25",  # Windows line endings, a 4,500-character line
+            "/report/leadingqi-2023-05-30",  # web addresses with no space to break at
+        ):
             tab.goto(world.url + path)
             assert tab.evaluate("document.documentElement.scrollWidth") <= 390, path
             assert tab.locator("h1").first.is_visible()
-        assert tab.get_by_text("Zoë Ní Bhriain").first.is_visible()
+            if "participant" in path:
+                assert tab.get_by_text("Zoë Ní Bhriain").first.is_visible()
     finally:
         context.close()
     assert dialogs == [] and elsewhere == []
