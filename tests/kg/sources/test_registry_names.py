@@ -29,10 +29,10 @@ def _may(tmp_path: Path, name: str) -> tuple[Path, object]:
     return path, extract(path)
 
 
-@pytest.mark.parametrize("name", ["Dr Nicola Burgess", "Prof. Nicola Burgess", "Dr NICOLA BURGESS"])
-def test_a_title_or_other_case_is_the_same_name(tmp_path: Path, seed, name: str) -> None:
+@pytest.mark.parametrize("name", ["Dr Nicola Burgess", "Prof. Nicola Burgess", "Dr. Nicola  Burgess"])
+def test_a_title_is_the_same_name(tmp_path: Path, seed, name: str) -> None:
     path, may = _may(tmp_path, name)
-    assert [p.name for p in may.people if p.handle == "DrNicolaBurgess"] == [name]  # kept as printed
+    assert [p.name for p in may.people if p.handle == "DrNicolaBurgess"] == [" ".join(name.split())]  # as printed
     assert check_across([(SEED, seed), (path, may)]) == []
 
 
