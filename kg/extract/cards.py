@@ -23,7 +23,7 @@ from kg.records import EngagementCount
 
 HEADER_RE = re.compile(
     r"^(?P<name>.*?)\s*@(?P<handle>[A-Za-z0-9_]{1,30}) · "
-    r"(?P<date>[A-Z][a-z]{2} \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]{2}(?: \d{4})?)(?:\s*\.\.\.)?$"
+    r"(?P<date>[A-Z][a-z]{2} \d{1,2}(?:, \d{4})?|\d{1,2} [A-Z][a-z]{2}(?: \d{4})?)(?:\s*\.\.\.)?$"
 )
 REPLYING_RE = re.compile(r"^Replying to (?P<who>.*?)(?: and (?P<n>\d+) others?)?$")
 NUMBERS_RE = re.compile(r"^\d[\d,]*(?:\s+\d[\d,]*)*$")
@@ -50,13 +50,13 @@ _SPEECH = r"(?:[a-z]+(?:ed|ing|s)|had|said)"
 NARRATIVE_RE = re.compile(
     rf"""^(?:
         @\w+,?\s+(?:also\s+|then\s+)?{_SPEECH}\b       # "@X responded", "@X had similar thoughts"
-      | [A-Z][a-z]+\s+@\w+\s                           # "Lee @Sutcliffe1987 also agreed"
+      | [A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\s+@\w+\s               # "Lee @Sutcliffe1987 also agreed"
       | For\s+@\w+                                     # "For @HayleySGrice, ..."
       | \.\.\.\s*and\s+@\w+                            # "...and @WBSProfBC commented"
       | [\u201c"]                                      # a quotation standing alone (pull-quote)
       | -\s*@\w+\s*$                                   # a pull-quote's attribution
-      | [A-Z][a-z]+\s+(?:also\s+)?(?:commented|shared|added|responded|replied|stated|reflected)\b
-      | Question\s+\d
+      | [A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\s+(?:also\s+)?(?:commented|shared|added|responded|replied|stated|reflected)\b
+      | (?i:question)\s+(?:\d|(?i:one|two|three|four|five|six|seven|eight|nine|ten)\b)
     )""",
     re.VERBOSE,
 )
@@ -95,19 +95,39 @@ class Card:
         return hashtags(self.text)
 
 
-def parse_date(text: str, year: int) -> dt.date:
-    """'Oct 19, 2022', '1 Mar 2023' or '19 Oct' (a card of the current year shows no year: the chat's year)."""
-    if "," in text:
-        mon, day, yr = text.replace(",", "").split()
-        return dt.date(int(yr), MONTHS[mon], int(day))
-    day, mon, *rest = text.split()
-    return dt.date(int(rest[0]) if rest else year, MONTHS[mon], int(day))
+def parse_date(text: str, year: int | dt.date) -> dt.date:
+    """'Oct 19, 2022', '1 Mar 2023', '19 Oct' or 'Oct 19'. A card of the current year shows no year: the year is the
+    chat's, or (given the chat's date) the one that puts the card nearest the chat ('Jan 1' after a chat on 31 Dec)."""
+    if text[:1].isalpha():  # month first (US style)
+        mon, day, *rest = text.replace(",", "").split()
+    else:
+        day, mon, *rest = text.split()
+    if rest:
+        return dt.date(int(rest[0]), MONTHS[mon], int(day))
+    if isinstance(year, int):
+        return dt.date(year, MONTHS[mon], int(day))
+    options = []
+    for y in (year.year - 1, year.year, year.year + 1):
+        try:
+            options.append(dt.date(y, MONTHS[mon], int(day)))
+        except ValueError:  # 29 Feb of a year that has none
+            continue
+    if not options:
+        raise ValueError(f"{text!r} is no day of {year.year - 1}-{year.year + 1}")
+    return min(options, key=lambda d: abs((d - year).days))
 
 
 def is_counts(text: str) -> bool:
     return bool(NUMBERS_RE.match(text)) or (
         bool(_ICON_COUNTS_RE.search(text)) and not re.sub(r"[\s\d,]|💬|↻|❤️|❤|📊|👍|↗|📤|\ufe0f", "", text)
     )
+
+
+def _one_count(text: str) -> str:
+    """Whether a counts line holds one count only: "number" ("25"), "icon" ("↻ 6", "↗"), else "no" (all of them)."""
+    if NUMBERS_RE.match(text):
+        return "number" if len(text.split()) == 1 else "no"
+    return "icon" if len(_ICON_COUNTS_RE.findall(text)) + sum(text.count(i) for i in SHARE_ICONS) <= 1 else "no"
 
 
 def parse_counts(texts: list[str]) -> list[EngagementCount]:
@@ -144,7 +164,7 @@ def is_narrative(text: str) -> bool:
     return text in HEADINGS or bool(NARRATIVE_RE.match(text))
 
 
-def parse_card(lines: list[str], start: int, year: int) -> Card | None:
+def parse_card(lines: list[str], start: int, year: int | dt.date) -> Card | None:
     """Parse the card whose header is on line `start` (1-based; `lines[0]` is line 1)."""
     head = HEADER_RE.match(clean(lines[start - 1]))
     if not head:
@@ -196,7 +216,7 @@ def parse_card(lines: list[str], start: int, year: int) -> Card | None:
     card.text = "\n\n".join("\n".join(text_at(k) for k in b) for b in blocks)
     card.end = card.text_lines[-1] if card.text_lines else start
 
-    # counts may follow after blank lines, one number a line
+    # counts may follow after blank lines: all on one line, or one a line ("5" "8" "25", or "💬 4" "↻ 6" "❤️ 15")
     k = n
     count_texts: list[str] = []
     while k <= total:
@@ -204,12 +224,12 @@ def parse_card(lines: list[str], start: int, year: int) -> Card | None:
         if not t:
             k += 1
             continue
-        if is_counts(t) and (not count_texts or NUMBERS_RE.match(t)):
+        if is_counts(t) and (not count_texts or _one_count(t) == _one_count(count_texts[0]) != "no"):
             if card.counts_line is None:
                 card.counts_line = k
             count_texts.append(t)
             k += 1
-            if not NUMBERS_RE.match(t) or len(t.split()) > 1:
+            if _one_count(t) == "no":
                 break
             continue
         break
@@ -219,10 +239,21 @@ def parse_card(lines: list[str], start: int, year: int) -> Card | None:
     return card
 
 
-def find_cards(lines: list[str], year: int) -> list[Card]:
+# what a card's header line looks like whatever its date: 'Name @handle · <anything short>'
+_HEADER_LIKE_RE = re.compile(r"^(?:.*?\s)?@[A-Za-z0-9_]{1,30} · (?P<date>\S.{0,24})$")
+
+
+def find_cards(lines: list[str], year: int | dt.date, warnings: list[str] | None = None) -> list[Card]:
+    """Every card of the report. A line shaped like a card's header whose date is none the cards show ('· 2h') is
+    not read as a card: a warning names it, so its words are not lost unseen."""
     cards = []
     for i in range(1, len(lines) + 1):
         card = parse_card(lines, i, year)
         if card:
             cards.append(card)
+        elif warnings is not None and (m := _HEADER_LIKE_RE.match(clean(lines[i - 1]))):
+            warnings.append(
+                f"line {i}: looks like a tweet card, but {m['date']!r} is not a date as cards show it "
+                "('Oct 19, 2022', '19 Oct', 'Oct 19', '1 Mar 2023'): not read as a card"
+            )
     return cards

@@ -18,6 +18,8 @@ HASHTAG_RE = re.compile(r"(?<![\w#&/])#([A-Za-z][A-Za-z0-9_]*)")
 _LINK_RE = re.compile(r"\[([^\[\]]*?)\]\(#\)")
 _ESCAPED_PAREN_RE = re.compile(r"\\([()])")
 _TAG_RE = re.compile(r"</?(?:p|small|br|span|div)(?:\s[^>]*)?>", re.IGNORECASE)
+# spaces a PDF converter writes besides the plain one (no-break, thin, narrow no-break, figure, ideographic ...)
+_SPACES_RE = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 class LineError(ValueError):
@@ -43,13 +45,14 @@ def reading(line: int, what: str, text: str = "") -> Iterator[None]:
 
 
 def clean(line: str) -> str:
-    """One line without link, bold and HTML markup, with runs of spaces folded; text itself untouched."""
+    """One line without link, bold and HTML markup, with runs of spaces folded (a no-break or thin space is a space:
+    converters write them between a handle and the date of a card); text itself untouched."""
     text = _ESCAPED_PAREN_RE.sub(r"\1", line)
     text = _LINK_RE.sub(r"\1", text)
     text = text.replace("**", "")
     text = _TAG_RE.sub(" ", text)
     text = html.unescape(text)
-    return re.sub(r"[ \t]+", " ", text).strip()
+    return _SPACES_RE.sub(" ", text).strip()
 
 
 def handles(text: str) -> list[str]:

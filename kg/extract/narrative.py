@@ -17,8 +17,11 @@ SPEAKER_RE = re.compile(
     r"@(?P<handle>[A-Za-z0-9_]{1,30}),?\s+(?:also\s+|then\s+)?(?P<verb>[a-z]+(?:ed|ing|s)|had|said)\b"
     r"|For\s+@(?P<for_handle>[A-Za-z0-9_]{1,30})"
 )
+# a first name in any Latin script's letters ("Zoë", "Siân", "Órla"): an upper-case letter, then lower-case ones
+_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
 FIRST_NAME_RE = re.compile(
-    r"\b(?P<name>[A-Z][a-z]+)\s+(?:also\s+)?(?P<verb>commented|shared|added|responded|replied|stated|reflected)\b"
+    rf"(?<![\w'’-])(?P<name>[{_UPPER}][{_LOWER}]+)\s+(?:also\s+)?"
+    r"(?P<verb>commented|shared|added|responded|replied|stated|reflected)\b"
 )
 PULL_ATTRIBUTION_RE = re.compile(r"^-\s*@(?P<handle>[A-Za-z0-9_]{1,30})\s*$")
 _REPORT_NOTE_RE = re.compile(r"\s*\((?:see|See)\b[^)]*\)?\s*$")

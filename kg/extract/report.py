@@ -21,6 +21,7 @@ from typing import Literal, overload
 from kg.extract import cards as cardlib
 from kg.extract import narrative
 from kg.extract.markup import LineError, clean, handles, reading
+from kg.extract.pages import page_artefacts
 from kg.extract.resources import Citation, parse_citation, shared_table
 from kg.iris import slugify
 from kg.records import (
@@ -62,7 +63,37 @@ MONTHS = {
         start=1,
     )
 }
-ZONES = {"BST": "+01:00", "GMT": "+00:00"}
+# the offsets of the zone abbreviations a report may state; another is an error naming its line (never a guess)
+ZONES = {
+    "GMT": "+00:00",
+    "UTC": "+00:00",
+    "BST": "+01:00",
+    "WET": "+00:00",
+    "WEST": "+01:00",
+    "CET": "+01:00",
+    "CEST": "+02:00",
+    "EST": "-05:00",
+    "EDT": "-04:00",
+    "CST": "-06:00",
+    "CDT": "-05:00",
+    "MST": "-07:00",
+    "MDT": "-06:00",
+    "PST": "-08:00",
+    "PDT": "-07:00",
+    "AEST": "+10:00",
+    "AEDT": "+11:00",
+    "NZST": "+12:00",
+    "NZDT": "+13:00",
+}
+
+
+def _offset(zone: str) -> str:
+    """The UTC offset of a stated zone; an unknown one raises ValueError (read as `FILE:LINE: field: ...`)."""
+    if zone not in ZONES:
+        raise ValueError(f"the time zone {zone!r} is none qikg knows ({', '.join(ZONES)}): its offset would be a guess")
+    return ZONES[zone]
+
+
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 
 
@@ -78,6 +109,7 @@ class Section:
     heading: str
     holds: str
     required: bool
+    complete_without: bool = False  # a complete (signed-off) report may lack it: that chat's report has none
 
 
 SECTIONS = (  # in the order a report has them
@@ -86,13 +118,34 @@ SECTIONS = (  # in the order a report has them
     Section("Tweet activity", "the hashtag totals", False),
     Section("Insights and Learning", "the questions and their quotes", True),
     Section("Core resources", "the core resources", False),
-    Section("Shared resources", "the shared resources", True),
-    Section("What next?", "where the shared resources table ends", True),
+    Section("Shared resources", "the shared resources", True, complete_without=True),
+    Section("What next?", "where the shared resources table ends", True, complete_without=True),
     Section("Save the dates!", "the follow-up chats", False),
 )
 # The sections whose order the records depend on (one ends where the next begins); the others may stand anywhere.
 ORDERED = ("Insights and Learning", "Core resources", "Shared resources", "What next?")
 SIGN_OFF = r"^Report produced by .+ for .+\.$"  # the title page's line, repeated as the report's last line
+# a list item as converters write it: '- ', '• ', '* ', '– ', '1. ', '1) '
+BULLET = r"(?:[-•*–▪◦]|\d{1,2}[.)])\s+"
+
+
+# other words authors use for a section heading, by `heading_key`
+HEADING_ALIASES = {
+    "whats next": "what next",
+    "what is next": "what next",
+    "what comes next": "what next",
+    "influencers": "the influencers",
+    "save the date": "save the dates",
+    "insights and learnings": "insights and learning",
+}
+
+
+def heading_key(text: str) -> str:
+    """A heading as authors vary it: case, '&' for 'and', apostrophes, a closing '?' or ':' (never a leading '-':
+    a list item is no heading)."""
+    key = re.sub(r"[’'`]", "", text.strip().casefold().replace("&", "and"))
+    key = " ".join(re.sub(r"[?:!.]+$", "", key).split())
+    return HEADING_ALIASES.get(key, key)
 
 
 @dataclass
@@ -112,19 +165,33 @@ class Doc:
         return self._clean[n]
 
     def heading(self, heading: str) -> int | None:
-        """The line of a section heading (the line reads exactly that), if the report has it."""
+        """The first line of a section heading (the line reads that heading, in any case, with or without its closing
+        mark, "What’s next?" for "What next?"), if the report has it."""
         if not hasattr(self, "_headings"):
-            names = {s.heading for s in SECTIONS}
+            names = {heading_key(s.heading): s.heading for s in SECTIONS}
             self._headings: dict[str, int] = {}
             for n in range(1, self.n + 1):
-                if self.text(n) in names:
-                    self._headings.setdefault(self.text(n), n)
+                name = names.get(heading_key(self.text(n)))
+                if name is not None:
+                    self._headings.setdefault(name, n)
         return self._headings.get(heading)
 
     def section_end(self, start: int) -> int:
-        """The last line of the section whose heading is on `start`: the line before the next section heading."""
+        """The last line of the section whose heading is on `start`: the line before the next section heading, or
+        for the last section the line before the report's closing line, where it has one."""
         later = [n for n in (self.heading(s.heading) for s in SECTIONS) if n is not None and n > start]
-        return (min(later) - 1) if later else self.n
+        if later:
+            return min(later) - 1
+        closing = self.closing_line()
+        return closing - 1 if closing is not None and closing > start else self.n
+
+    def closing_line(self) -> int | None:
+        """The report's last line when it repeats the title page's 'Report produced by ...' (a complete report)."""
+        if not hasattr(self, "_closing"):
+            last = max((n for n in range(1, self.n + 1) if self.text(n)), default=1)
+            first = self.find(SIGN_OFF, required=False)
+            self._closing = last if first and first[0] < last and re.match(SIGN_OFF, self.text(last)) else None
+        return self._closing
 
     @overload
     def find(
@@ -134,18 +201,32 @@ class Doc:
         end: int | None = None,
         required: Literal[True] = True,
         what: str = "report",
+        expected: str | None = None,
     ) -> tuple[int, re.Match[str]]: ...
 
     @overload
     def find(
-        self, pattern: str, start: int = 1, end: int | None = None, *, required: bool, what: str = "report"
+        self,
+        pattern: str,
+        start: int = 1,
+        end: int | None = None,
+        *,
+        required: bool,
+        what: str = "report",
+        expected: str | None = None,
     ) -> tuple[int, re.Match[str]] | None: ...
 
     def find(
-        self, pattern: str, start: int = 1, end: int | None = None, required: bool = True, what: str = "report"
+        self,
+        pattern: str,
+        start: int = 1,
+        end: int | None = None,
+        required: bool = True,
+        what: str = "report",
+        expected: str | None = None,
     ) -> tuple[int, re.Match[str]] | None:
         """The first line from `start` to `end` matching `pattern`; a required one that is missing is an error
-        naming `what` the records needed it for."""
+        naming `what` the records needed it for, and the line expected in words (`expected`) where given."""
         rx = re.compile(pattern)
         last = min(end or self.n, self.n)
         for n in range(max(start, 1), last + 1):
@@ -153,16 +234,36 @@ class Doc:
             if m:
                 return n, m
         if required:
+            wanted = f"expected a line like {expected}" if expected else f"no line matches {pattern!r}"
+            hint = self._near(expected) if expected else None
             raise ExtractionError(
                 f"{self.path}: not a chat report in the known format",
-                [f"{self.path}:{last}: {what}: no line matches {pattern!r} (lines {start}-{last})"],
+                [
+                    f"{hint[0] if hint else f'{self.path}:{last}'}: {what}: {wanted} (lines {start}-{last})"
+                    + (f"; line {hint[1]} reads {hint[2]!r}" if hint else "")
+                ],
             )
         return None
 
+    def _near(self, expected: str) -> tuple[str, int, str] | None:
+        """The line most like the expected one (the most words in common, at least three), to point the user at."""
+        want = set(re.findall(r"[a-z]+", expected.lower())) - {"a", "the", "at", "on", "by", "of"}
+        best = max(
+            ((len(want & set(re.findall(r"[a-z]+", self.text(n).lower()))), -n) for n in range(1, self.n + 1)),
+            default=(0, 0),
+        )
+        if best[0] < 3:
+            return None
+        n = -best[1]
+        return f"{self.path}:{n}", n, self.text(n)[:160]
 
-def _hour(h: str, ampm: str) -> dt.time:
-    hour, _, minute = h.partition(".")
-    hh = int(hour) % 12 + (12 if ampm == "pm" else 0)
+
+def _hour(h: str, ampm: str | None) -> dt.time:
+    """'7', '7.30' or '7:30' with 'am'/'pm', or a 24-hour '19:00' (no am/pm)."""
+    hour, _, minute = h.replace(":", ".").partition(".")
+    if not ampm:
+        return dt.time(int(hour), int(minute or 0))
+    hh = int(hour) % 12 + (12 if ampm.lower() == "pm" else 0)
     return dt.time(hh, int(minute or 0))
 
 
@@ -180,11 +281,19 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
     kind = doc.find(r"^Tweet ?[Cc]hat [Rr]eport$", required=False)  # the title stands above it
     above = [n for n in range(1, kind[0]) if doc.text(n)] if kind else []
     title_line = above[-1] if above else next(n for n in range(1, doc.n + 1) if doc.text(n))
-    by_n, by = doc.find(r"^Report produced by (?P<who>.+?) for (?P<org>.+?)\.$", what="chat.report_author")
-    when_n, when = doc.find(
-        r"took place on \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}) at (?P<h>[\d.]+)(?P<ap>am|pm) "
-        r"(?P<tz>[A-Z]{3}) hosted by (?P<host>.+?) @(?P<handle>\w+)",
-        what="chat.date",
+    by_n, by = doc.find(
+        r"^Report produced by (?P<who>.+?) for (?P<org>.+?)\.$",
+        what="chat.report_author",
+        expected="'Report produced by NAME for ORGANISATION.'",
+    )
+    when_n, when = (
+        doc.find(  # 'on Tuesday 19th October 2022 at 7pm BST', '... at 7.30pm', '... at 7:30pm', '... at 19:00'
+            r"took place on (?:\w+,? )?(?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+),? (?P<y>\d{4}),? at "
+            r"(?:(?P<h>\d{1,2}(?:[.:]\d\d)?) ?(?P<ap>am|pm|AM|PM)|(?P<h24>\d{1,2}:\d\d)) (?P<tz>[A-Z]{3,4}) hosted by "
+            r"(?P<host>.+?) @(?P<handle>\w+)",
+            what="chat.date",
+            expected="'... took place on Tuesday 31st January 2023 at 7pm GMT hosted by ORGANISATION @handle ...'",
+        )
     )
     end = doc.find(
         r"ran from (?P<h1>[\d.]+)(?P<a1>am|pm) [–-] (?P<h2>[\d.]+)(?P<a2>am|pm) (?P<tz>[A-Z]{3})", required=False
@@ -197,7 +306,9 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
     )
     with reading(when_n, "chat.date", when[0]):
         date = dt.date(int(when["y"]), MONTHS[when["mon"]], int(when["d"]))
-        start = _hour(when["h"], when["ap"])
+        start = _hour(when["h"] or when["h24"], when["ap"])
+    with reading(when_n, "chat.timezone", when[0]):
+        offset = _offset(when["tz"])
     with reading(end[0] if end else when_n, "chat.end", end[1][0] if end else when[0]):
         end_time = _hour(end[1]["h2"], end[1]["a2"]) if end else dt.time((start.hour + 1) % 24, start.minute)
     collaborators = re.split(r", | & ", partner[1]["collab"]) if partner else []
@@ -209,7 +320,7 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
         start=start,
         end=end_time,
         timezone=when["tz"],
-        utc_offset=ZONES.get(when["tz"], "+00:00"),
+        utc_offset=offset,
         hashtags=re.findall(r"#(\w+)", tags[1]["tags"]) if tags else [],  # none stated: none
         host=_org(orgs, when["host"], when_n),
         partners=[_org(orgs, partner[1]["partner"], partner[0])] if partner else [],
@@ -227,7 +338,7 @@ def parse_next_chat(doc: Doc) -> FollowUpChat | None:
         return None
     found = doc.find(
         r"[Tt]he next .*?chat will take place on \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}) from "
-        r"(?P<h1>[\d.]+)(?P<a1>am|pm)?\s*[-–]\s*(?P<h2>[\d.]+)(?P<ap>am|pm) (?P<tz>[A-Z]{3})\b",
+        r"(?P<h1>[\d.]+)(?P<a1>am|pm)?\s*[-–]\s*(?P<h2>[\d.]+)(?P<ap>am|pm) (?P<tz>[A-Z]{3,4})\b",
         start,
         doc.section_end(start),
         required=False,
@@ -242,7 +353,7 @@ def parse_next_chat(doc: Doc) -> FollowUpChat | None:
             start=_hour(m["h1"], m["a1"] or m["ap"]),
             end=_hour(m["h2"], m["ap"]),
             timezone=m["tz"],
-            utc_offset=ZONES.get(m["tz"], "+00:00"),
+            utc_offset=_offset(m["tz"]),
         )
 
 
@@ -260,8 +371,8 @@ def _saved_dates(doc: Doc) -> list[FollowUpChat]:
     if found is None:
         return []
     rx = re.compile(
-        r"^- \w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{4}), (?P<h1>[\d.]+)-(?P<h2>[\d.]+)"
-        r"(?P<ap>am|pm) (?P<tz>[A-Z]{3})$"
+        rf"^{BULLET}\w+ (?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+) (?P<y>\d{{4}}), (?P<h1>[\d.]+)-(?P<h2>[\d.]+)"
+        r"(?P<ap>am|pm) (?P<tz>[A-Z]{3,4})$"
     )
     out = []
     for n in range(found + 1, doc.section_end(found) + 1):
@@ -275,20 +386,23 @@ def _saved_dates(doc: Doc) -> list[FollowUpChat]:
                         start=_hour(m["h1"], m["ap"]),
                         end=_hour(m["h2"], m["ap"]),
                         timezone=m["tz"],
-                        utc_offset=ZONES.get(m["tz"], "+00:00"),
+                        utc_offset=_offset(m["tz"]),
                     )
                 )
     return out
 
 
-def parse_panel(doc: Doc, orgs: list[Organisation]) -> list[Person]:
+def parse_panel(doc: Doc, orgs: list[Organisation], warnings: list[str] | None = None) -> list[Person]:
+    """The panel list: 'Join our panel ...' and one '- Name, [role, ]Organisation @handle' line a member."""
     found = doc.find(r"^Join our panel", required=False)
     if not found:
+        if warnings is not None:
+            warnings.append(f"{doc.path}:1: panel: no 'Join our panel ...' line: the chat has no panel in the records")
         return []
     people: list[Person] = []
     for n in range(found[0] + 1, doc.n + 1):
         text = doc.text(n)
-        m = re.match(r"^- (?P<body>.+?),? @(?P<handle>\w+)$", text)
+        m = re.match(rf"^{BULLET}(?P<body>.+?),? @(?P<handle>\w+)$", text)
         if not m:
             if people and text:
                 break
@@ -318,6 +432,11 @@ def parse_panel(doc: Doc, orgs: list[Organisation]) -> list[Person]:
                 on_behalf_of=holder,
             )
         )
+    if not people and warnings is not None:
+        warnings.append(
+            f"{doc.path}:{found[0]}: panel: no '- Name, Organisation @handle' line follows: the chat has no panel "
+            "in the records"
+        )
     return people
 
 
@@ -341,7 +460,28 @@ def parse_named_roles(doc: Doc, orgs: list[Organisation]) -> list[Person]:
 
 
 def _norm_org(name: str) -> str:
-    return re.sub(r"\bhospitals?\b", "hospital", slugify(name.replace("&", "and")).removeprefix("the-"))
+    """The form two printings of one name share: '&' is 'and', 'Hospitals' is 'Hospital', 'NHS FT' is 'NHS
+    Foundation Trust' (the NHS's own abbreviation), a leading 'The' is dropped."""
+    key = slugify(name.replace("&", "and")).removeprefix("the-")
+    return re.sub(r"\bnhs-ft\b", "nhs-foundation-trust", re.sub(r"\bhospitals?\b", "hospital", key))
+
+
+def _name_pattern(name: str) -> str:
+    """A regular expression for `name` in every printing `_norm_org` makes one: the words as printed, with '&' or
+    'and', 'Hospital' or 'Hospitals', 'NHS Foundation Trust' or 'NHS FT', and runs of spaces."""
+    words = re.split(r"\s+", name.strip())
+    out = []
+    for word in words:
+        if word in {"&", "and"}:
+            out.append("(?:&|and)")
+        elif re.fullmatch(r"Hospitals?", word):
+            out.append("Hospitals?")
+        else:
+            out.append(re.escape(word))
+    pattern = r"\s+".join(out)
+    if words[0] == "The":
+        pattern = r"(?:The\s+)?" + pattern.removeprefix(r"The\s+")
+    return re.sub(r"NHS\\s\+(?:Foundation\\s\+Trust|FT)\b", r"NHS\\s+(?:Foundation\\s+Trust|FT)", pattern)
 
 
 def _org_slug(orgs: list[Organisation], name: str) -> str | None:
@@ -378,16 +518,23 @@ _LONGER_NAME = re.compile(r"(?<![\w&@])(?!(?:The|A|An)\s)[A-Z][\w&'’.-]*\s+$")
 
 def _printed(doc: Doc, name: str, alt_names: list[str]) -> int | None:
     """The first line that prints the name or an alternative name as a name of its own: not inside a longer word,
-    and an alternative name not as the tail of a longer name."""
-    full = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+    and an alternative name not as the tail of a longer name. Printed as listed first; else in another printing of
+    the same name ('&' for 'and', 'NHS FT' ...), which, like a short name, must not be a longer name's tail."""
+    exact = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
     alts = [re.compile(rf"(?<!\w){re.escape(alt)}(?!\w)") for alt in alt_names]
+    other = [re.compile(rf"(?<!\w){_name_pattern(x)}(?!\w)") for x in [name, *alt_names]]
 
-    def prints(text: str) -> bool:
-        return bool(full.search(text)) or any(
-            not _LONGER_NAME.search(text[: m.start()]) for rx in alts for m in rx.finditer(text)
-        )
+    def alone(rx: re.Pattern[str], text: str) -> bool:
+        return any(not _LONGER_NAME.search(text[: m.start()]) for m in rx.finditer(text))
 
-    return next((n for n in range(1, doc.n + 1) if prints(doc.text(n))), None)
+    for prints in (
+        lambda text: bool(exact.search(text)) or any(alone(rx, text) for rx in alts),
+        lambda text: any(alone(rx, text) for rx in other),
+    ):
+        found = next((n for n in range(1, doc.n + 1) if prints(doc.text(n))), None)
+        if found is not None:
+            return found
+    return None
 
 
 def load_organisations(doc: Doc, warnings: list[str], extra: list[dict] | None = None) -> list[Organisation]:
@@ -412,13 +559,21 @@ def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
     A question the report gives no heading for (Q4 of the first chat) has no text: its section starts at the
     narrative line that introduces the first card answering it, and ends where the next question starts.
     """
-    start = doc.find(r"^Insights and Learning$")[0]
+    start = doc.heading("Insights and Learning") or doc.find(r"^Insights and Learning$")[0]
     end = doc.section_end(start)
     headings: dict[int, tuple[int, str]] = {}
+    in_card = {k for c in cards for k in range(c.line, c.end + 1)}
+    short: dict[int, tuple[int, str]] = {}
     for n in range(start, end + 1):
-        m = re.match(r"^Question (?P<num>\d+)\s*[.:–-]\s+(?P<text>.+)$", doc.text(n))
+        m = QUESTION_HEADING.match(doc.text(n))
         if m:
-            headings[int(m["num"])] = (n, m["text"].strip())
+            headings.setdefault(_question_number(m["num"]), (n, m["text"].strip()))
+            continue
+        m = SHORT_HEADING.match(doc.text(n))  # 'Q3 – text?' standing alone, outside every card
+        if m and n not in in_card:
+            short.setdefault(int(m["num"]), (n, m["text"].strip()))
+    for num, found in short.items():  # only where the report has no 'Question N' heading for that number
+        headings.setdefault(num, found)
     numbers = set(headings) | {c.answer_prefix for c in cards if c.answer_prefix and start < c.line <= end}
     starts: dict[int, int] = {k: v[0] for k, v in headings.items()}
     for num in sorted(numbers - set(headings)):
@@ -465,6 +620,18 @@ def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
     return sorted(questions, key=lambda q: q.number)
 
 
+# 'Question 2: ...', 'Question 4 - ...', 'QUESTION THREE: ...', 'Question one. ...': the heading of a question's section
+QUESTION_HEADING = re.compile(
+    r"^(?i:question)\s+(?P<num>\d+|(?i:one|two|three|four|five|six|seven|eight|nine|ten))\s*[.:–—)-]\s+(?P<text>.+)$"
+)
+# 'Q3 – What would you stop doing?' alone on a line: a heading written short (a question: it ends with '?')
+SHORT_HEADING = re.compile(r"^Q(?P<num>\d+)\s*(?:[:–—-]|\.(?!\d))\s+(?P<text>[^?]+\?)$")
+
+
+def _question_number(text: str) -> int:
+    return int(text) if text.isdigit() else {**WORDS, "ten": 10}[text.lower()]
+
+
 def section_of(questions: list[Question], line: int) -> int | None:
     return next((q.number for q in questions if q.section_start <= line <= q.section_end), None)
 
@@ -478,7 +645,7 @@ def parse_quotes(
     """Tweets, inline comments and pull-quotes in order of appearance, numbered from 1."""
     asking = {q.asked_in_line for q in questions}
     in_card = {n for c in cards for n in range(c.line, c.end + 1)}
-    start = doc.find(r"^Insights and Learning$")[0]
+    start = doc.heading("Insights and Learning") or doc.find(r"^Insights and Learning$")[0]
     end = doc.section_end(start)
     items: list[tuple[int, str, object]] = [(c.line, "tweet", c) for c in cards]
     pull_lines: set[int] = set()
@@ -553,7 +720,7 @@ def _resolve_first_name(
     lowered = name.lower()
     for _, handle, display in sorted((r for r in recent if r[0] <= line), key=lambda r: r[0], reverse=True):
         display = display or known_names.get(handle.lower(), "")
-        words = [w.lower() for w in re.findall(r"[A-Za-z]+", display) if w.lower() != "dr"]
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+", display) if w.lower() != "dr"]
         if (words and words[0] == lowered) or lowered in handle.lower():
             return handle
     return None
@@ -574,26 +741,26 @@ def parse_measurements(doc: Doc, chat: Chat) -> list[Measurement]:
     rules = [
         (
             "tweets-seven-days",
-            r"^- (?P<q>More than )?(?P<v>[\d,]+) tweets about the evaluation were shared in "
+            rf"^{BULLET}(?P<q>More than )?(?P<v>[\d,]+) tweets about the evaluation were shared in "
             r"(?P<p>\w+) days",
             "tweets shared about the evaluation",
             "tweets",
         ),
         (
             "participants",
-            r"^- (?P<v>[\d,]+) people took part in the tweetchat",
+            rf"^{BULLET}(?P<v>[\d,]+) people took part in the tweetchat",
             "people who took part in the chat",
             "people",
         ),
         (
             "continents",
-            r"^- People took part from (?P<v>\w+) different continents",
+            rf"^{BULLET}People took part from (?P<v>\w+) different continents",
             "continents people took part from",
             "continents",
         ),
         (
             "potential-reach",
-            r"^- The potential reach .*? was (?P<q>nearly )?(?P<v>[\w,]+(?: million| thousand)?)\b",
+            rf"^{BULLET}The potential reach .*? was (?P<q>nearly )?(?P<v>[\w,]+(?: million| thousand)?)\b",
             "potential reach of the Twitter campaign",
             "accounts",
         ),
@@ -666,35 +833,62 @@ def _number(text: str) -> float:
     return float(WORDS.get(parts[0], 0) * scale) if parts[0] in WORDS else float(parts[0]) * scale
 
 
-def parse_influencers(doc: Doc) -> list[InfluencerRank]:
+def parse_influencers(doc: Doc, warnings: list[str] | None = None) -> list[InfluencerRank]:
+    """The three rankings of 'The Influencers', one row a rank. A column shorter than the others leaves its cells
+    of the lower rows empty: the row's other rankings are read by the header's columns, the empty ones are absent."""
     found = doc.find(r"^MOST ACTIVE\s+Tweets\s+ORIGINAL TWEETS", required=False)
     if not found:
         return []
     rankings = [("most-active", "tweets"), ("original-tweets", "tweets"), ("highest-impact", "impacts")]
+    header = doc.lines[found[0] - 1].rstrip("\r\n").split("\t")
+    value_columns = [i for i, c in enumerate(header) if c.strip().lower() in {"tweets", "impacts"}]
     out: list[InfluencerRank] = []
     rank = 0
     for n in range(found[0] + 1, doc.n + 1):
-        cells = [c.strip() for c in doc.lines[n - 1].split("\t") if c.strip()]
-        if len(cells) != 6:
-            break
-        rank += 1
-        for (slug, unit), (who, value) in zip(rankings, zip(cells[0::2], cells[1::2], strict=True), strict=True):
-            m = re.match(r"^@(?P<h>\w+)\s+(?P<name>.+)$", who)
-            if m:
-                with reading(n, f"influencers.{slug}", value):
-                    int(value.replace(",", ""))
-                out.append(
-                    InfluencerRank(
-                        line=n,
-                        ranking=slug,
-                        rank=rank,
-                        handle=m["h"],
-                        display_name=m["name"],
-                        value=int(value.replace(",", "")),
-                        unit=unit,
-                    )
+        raw = doc.lines[n - 1].rstrip("\r\n").split("\t")
+        cells = [c.strip() for c in raw if c.strip()]
+        spaced = _SPACED_RANKS.findall(doc.text(n)) if len(raw) == 1 else []  # the converter dropped the tabs
+        if len(cells) == 6:
+            pairs = list(zip(cells[0::2], cells[1::2], strict=True))
+        elif cells and len(value_columns) == 3 and all(c.strip().startswith("@") for c in cells[0::2]):
+            pairs = [(_cell(raw, i - 1), _cell(raw, i)) for i in value_columns]
+        elif len(spaced) == 3:
+            pairs = [(f"@{h} {name}", value) for h, name, value in spaced]
+        else:
+            looks_like_row = re.search(r"@\w+.*\d", doc.text(n))
+            if warnings is not None and doc.text(n) and (rank == 0 or looks_like_row):
+                warnings.append(
+                    f"{doc.path}:{n}: influencers: this row is not three '@handle name count' cells (tab-separated, "
+                    f"or a short column's cells empty): the rankings from here on are not read"
                 )
+            if doc.text(n) or rank:
+                break
+            continue
+        rank += 1
+        for (slug, unit), (who, value) in zip(rankings, pairs, strict=True):
+            m = re.match(r"^@(?P<h>\w+)\s+(?P<name>.+)$", who)
+            if not m:
+                if (who or value) and warnings is not None:
+                    warnings.append(
+                        f"line {n}: influencers.{slug}: rank {rank} reads {who!r} {value!r}, not '@handle name'"
+                    )
+                continue
+            with reading(n, f"influencers.{slug}", value):
+                count = int(value.replace(",", ""))
+            out.append(
+                InfluencerRank(
+                    line=n, ranking=slug, rank=rank, handle=m["h"], display_name=m["name"], value=count, unit=unit
+                )
+            )
     return out
+
+
+# a row of the three rankings with its tabs lost: '@h Name 172 @h2 Name 114 @h3 Name 3,349,878'
+_SPACED_RANKS = re.compile(r"@(\w+)\s+(.+?)\s+(\d[\d,]*)(?=\s+@|\s*$)")
+
+
+def _cell(cells: list[str], i: int) -> str:
+    return cells[i].strip() if 0 <= i < len(cells) else ""
 
 
 # --- lessons, resources ---------------------------------------------------------------------------------------------
@@ -745,13 +939,15 @@ def parse_resources(
     report's curation of its resources, resolved to lines (`Curation.resources`)."""
     curated = curated or []
     core_n = doc.heading("Core resources")
-    shared_n = doc.find(r"^Shared resources$")[0]
+    shared_n = doc.heading("Shared resources")
     items: list[tuple[int, list[str], Citation, bool]] = []
     for n in range(core_n + 1, doc.section_end(core_n) + 1) if core_n is not None else ():
         t = doc.text(n)
         if re.match(r"^\[[^\]]+\] ", t):
             items.append((n, [], parse_citation(t), True))
-    entries, table_warnings = shared_table(doc.lines, shared_n + 1, doc.section_end(shared_n))
+    entries, table_warnings = (
+        shared_table(doc.lines, shared_n + 1, doc.section_end(shared_n)) if shared_n is not None else ([], [])
+    )
     warnings.extend(table_warnings)
     items += [(e.line, e.shared_by, e.citation, False) for e in entries]
     graphic = doc.find(
@@ -769,12 +965,13 @@ def parse_resources(
             ]
             if x
         )
-        # a titled resource is the same node in every chat that shares it; an untitled one cannot be recognised
-        # again, so it is this chat's (never named by its line: moving a line must not change a node)
-        slug = _unique(
-            slugify(" ".join((cit.title or f"{cit.type or 'resource'} {' '.join(by)} {chat_slug}").split()[:8])),
-            slugs,
-        )
+        # a titled resource is the same node in every chat that shares it, and so is an untitled one with a web
+        # address (the same address up to http/https, 'www.' and a closing slash); any other untitled one cannot be
+        # recognised again, so it is this chat's (never named by its line: moving a line must not change a node)
+        name = cit.title or (_link_key(cit.url) if cit.url else f"{cit.type or 'resource'} {' '.join(by)} {chat_slug}")
+        slug = _unique(slugify(" ".join(name.split()[:8])), slugs)
+        if not cit.title and cit.url:
+            label = cit.url
         extra = next((c for c in curated if c["line"] == n and c.get("type", cit.type) == cit.type), {})
 
         out.append(
@@ -791,7 +988,7 @@ def parse_resources(
                 volume=cit.volume,
                 pages=cit.pages,
                 doi=cit.doi,
-                url=extra.get("url"),
+                url=extra.get("url") or cit.url,
                 shared_by=by,
                 core=core,
                 description=cit.description,
@@ -825,6 +1022,11 @@ def parse_resources(
             )
         )
     return out
+
+
+def _link_key(url: str) -> str:
+    """The words of a web address that name its resource: without the scheme, 'www.' and a closing slash."""
+    return re.sub(r"^https?://(?:www\.)?", "", url).rstrip("/").replace("/", " ").replace(".", " ")
 
 
 def _unique(slug: str, taken: set[str]) -> str:
@@ -1048,7 +1250,7 @@ def check_layout(doc: Doc) -> list[str]:
     """The sections of the report format, in order: raise naming every required one that is missing or out of
     place (a truncated report loses its last sections); return warnings naming the optional ones that are missing.
     """
-    found = {s.heading: next((n for n in range(1, doc.n + 1) if doc.text(n) == s.heading), None) for s in SECTIONS}
+    found = {s.heading: doc.heading(s.heading) for s in SECTIONS}
     last = max((n for n in range(1, doc.n + 1) if doc.text(n)), default=1)
     errors, warnings = [], []
     previous: tuple[str, int] | None = None
@@ -1066,9 +1268,9 @@ def check_layout(doc: Doc) -> list[str]:
             signed_off = (
                 bool(re.match(SIGN_OFF, doc.text(last))) and first_sign_off is not None and first_sign_off[0] < last
             )
-            if not section.required and (after or signed_off):  # this chat's report has no such part: none read
+            if (not section.required and (after or signed_off)) or (section.complete_without and signed_off):
                 warnings.append(f"{doc.path}:1: {section.heading}: no such section (it would give {section.holds})")
-                continue
+                continue  # this chat's report has no such part: none read
             if not section.required:  # the report stops early: the part may have been lost
                 warnings.append(f"{doc.path}:{where}; the records lack {section.holds}")
                 continue
@@ -1100,9 +1302,11 @@ def extract(path: Path) -> ChatRecords:
     raw, text = read_text(path)
     if not text.strip():
         raise ExtractionError(f"{path}: not a chat report", [f"{path}:1: (file): the file is empty"])
-    doc = Doc(path=path, lines=text.split("\n"))
+    lines = text.split("\n")
+    skipped = page_artefacts(lines)  # read as blank: the PDF's page furniture, not the report's words
+    doc = Doc(path=path, lines=["" if n in skipped else line for n, line in enumerate(lines, start=1)])
     try:
-        return _extract(doc, raw)
+        records = _extract(doc, raw)
     except InputError:
         raise
     except LineError as error:
@@ -1117,6 +1321,14 @@ def extract(path: Path) -> ChatRecords:
                 "please report it with the file"
             ],
         ) from None
+    # every warning names the file and line ('FILE:LINE: ...'): a build of many chats prints them together
+    records.warnings = [re.sub(r"^line (\d+): ", lambda m: f"{path}:{m[1]}: ", w) for w in records.warnings]
+    if skipped:
+        shown = ", ".join(str(n) for n in sorted(skipped)[:12]) + (" ..." if len(skipped) > 12 else "")
+        records.warnings.append(
+            f"{path}:{min(skipped)}: (page): page numbers or running headers of the PDF read as blank (lines {shown})"
+        )
+    return records
 
 
 def _extract(doc: Doc, raw: bytes) -> ChatRecords:
@@ -1129,9 +1341,9 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
             printed = " or ".join(repr(x) for x in [item["name"], *item.get("alt_names", [])])
             cur.problems.append(f"{cur.where(('organisations', i))}: {doc.path.name} prints neither {printed}")
     chat = parse_chat(doc, orgs)
-    cards = cardlib.find_cards(doc.lines, chat.date.year)
-    panel = parse_panel(doc, orgs)
-    influencers = parse_influencers(doc)
+    cards = cardlib.find_cards(doc.lines, chat.date, warnings)
+    panel = parse_panel(doc, orgs, warnings)
+    influencers = parse_influencers(doc, warnings)
     shown = {c.handle: c.display_name for c in cards if c.display_name}
     resources = parse_resources(doc, warnings, shown, cur.resources, chat.slug)
     accounts, names = collect_accounts(doc, cards, panel, influencers, resources)

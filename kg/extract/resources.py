@@ -15,6 +15,9 @@ from kg.extract.markup import clean
 
 TYPE_RE = re.compile(r"\[(?P<type>[^\]]+)\]\s*")
 DOI_RE = re.compile(r"\(?https?://doi\.org/(?P<doi>10\.[^\s)]+)\)?\.?")
+# a web address as printed: a query string, a fragment and balanced parentheses ('.../Gemba_(walk)') are its own;
+# a closing mark or full stop after it is not
+URL_RE = re.compile(r"https?://(?:[^\s()<>\"]|\([^\s()<>\"]*\))+(?<![.,;:!?'’])")
 _AUTHOR = r"[A-Z][\w'-]+(?:,? (?:[A-Z]{1,3}\.?|[A-Z][a-z]+))?"
 _AUTHORS = rf"{_AUTHOR}(?:(?:, | & ){_AUTHOR})*"
 
@@ -30,6 +33,7 @@ class Citation:
     volume: str | None = None
     pages: str | None = None
     doi: str | None = None
+    url: str | None = None
     description: str | None = None
     parsed_by: str = ""
 
@@ -52,6 +56,10 @@ _STYLES: list[tuple[str, re.Pattern[str]]] = [
     (
         "report-style",
         re.compile(r'^(?P<creators>[^()]+?) \((?P<year>\d{4})\), (?P<publisher>[^,"]+), "(?P<title>.+?)"$'),
+    ),
+    (
+        "quoted-title-no-creators",
+        re.compile(r'^"\s*(?P<title>[^"]+?)\s*"\.? (?P<publisher>[^;"]+); (?P<year>\d{4})\.?$'),
     ),
     ("sketchnote-style", re.compile(r'^(?P<creators>[^()"]+?) \((?P<year>\d{4})\) "(?P<title>.+?)"$')),
     (
@@ -89,8 +97,16 @@ def parse_citation(text: str) -> Citation:
     doi = None
     dm = DOI_RE.search(body)
     if dm:
-        doi = dm.group("doi").rstrip(".")
+        doi = dm.group("doi").rstrip("./")  # 'https://doi.org/10.1/x/.': the slash and stop are the link's
         body = (body[: dm.start()] + body[dm.end() :]).strip().rstrip(".").strip()
+    url = None
+    um = URL_RE.search(body)
+    if um:  # the address is the resource's link, not words of its title
+        url = um.group(0)
+        body = re.sub(r"\(\s*\)", "", body[: um.start()] + body[um.end() :])
+        body = re.sub(r"\s+", " ", body).strip().rstrip(";:,–-").strip()
+        if not body:
+            return Citation(type=rtype, title=None, doi=doi, url=url, parsed_by="link-only")
     for name, pattern in _STYLES:
         pm = pattern.match(body)
         if pm:
@@ -105,11 +121,12 @@ def parse_citation(text: str) -> Citation:
                 volume=g.get("volume"),
                 pages=g.get("pages"),
                 doi=doi,
+                url=url,
                 parsed_by=name,
             )
     if body.lower().startswith("source:"):
-        return Citation(type=rtype, title=None, description=body, doi=doi, parsed_by="credit-only")
-    return Citation(type=rtype, title=body or None, doi=doi, parsed_by="bare-title")
+        return Citation(type=rtype, title=None, description=body, doi=doi, url=url, parsed_by="credit-only")
+    return Citation(type=rtype, title=body or None, doi=doi, url=url, parsed_by="bare-title")
 
 
 @dataclass
@@ -139,8 +156,8 @@ def shared_table(lines: list[str], start: int, end: int) -> tuple[list[Entry], l
     warnings: list[str] = []
     current_by: list[str] | None = None
     for n in range(start, end + 1):
-        raw = lines[n - 1]
-        if not raw.strip() or raw.startswith("Shared by"):
+        raw = _pipe_row(lines[n - 1])
+        if raw is None or not raw.strip() or raw.startswith("Shared by"):
             continue
         cells = _cells(raw)
         first = clean(cells[0])
@@ -148,6 +165,12 @@ def shared_table(lines: list[str], start: int, end: int) -> tuple[list[Entry], l
             current_by = [first[1:]]
             paras = _paragraphs("\t".join(cells[1:]))
             _add_paragraphs(entries, n, current_by, paras)
+            continue
+        paras = _paragraphs("\t".join(cells[1:])) if len(cells) >= 2 and not first else []
+        if paras and TYPE_RE.match(paras[0]):  # a row whose 'Shared by' cell is empty: nobody is named
+            current_by = []
+            _add_paragraphs(entries, n, current_by, paras)
+            warnings.append(f"line {n}: the 'Shared by' cell is empty: the resource is kept without a sharer")
             continue
         if re.fullmatch(r"@[A-Za-z0-9_]+", first) and len(cells) == 1:
             current_by = [first[1:]]
@@ -163,6 +186,17 @@ def shared_table(lines: list[str], start: int, end: int) -> tuple[list[Entry], l
         else:
             warnings.append(f"line {n}: resource table text not understood: {text[:60]!r}")
     return entries, warnings
+
+
+def _pipe_row(raw: str) -> str | None:
+    """A Markdown table row ('| @x | [Blog] ... |'), as another converter writes the table, as tab-separated cells;
+    its rule line ('|---|---|') as None; any other line as it is."""
+    line = raw.strip()
+    if not (line.startswith("|") and line.endswith("|") and len(line) > 1):
+        return raw
+    if re.fullmatch(r"\|(?:\s*:?-{3,}:?\s*\|)+", line):
+        return None
+    return "\t".join(c.strip() for c in line[1:-1].split("|"))
 
 
 def _add_paragraphs(entries: list[Entry], line: int, by: list[str], paras: list[str]) -> None:

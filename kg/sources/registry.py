@@ -251,11 +251,23 @@ def _identities(aliases: AliasTable) -> list[tuple[str, str, Callable[[Any], str
     ]
 
 
-def _clashes(mine: Any, theirs: Any, facts: tuple[str, ...]) -> Iterator[tuple[str, Any, Any]]:
-    """Facts both records state, differently (a fact one leaves out is no conflict: the build merges both)."""
+# a person's name with and without a title ('Dr Nicola Burgess', 'Nicola Burgess') is one name: reports print both
+# (other case is not: that stays a conflict to review)
+_TITLES = re.compile(r"^(?:(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx|Miss|Sir|Dame)\.?\s+)+", re.IGNORECASE)
+
+
+def _same(what: str, fact: str, a: Any, b: Any) -> bool:
+    if what == "person" and fact == "name" and isinstance(a, str) and isinstance(b, str):
+        return _TITLES.sub("", " ".join(a.split())) == _TITLES.sub("", " ".join(b.split()))
+    return a == b
+
+
+def _clashes(mine: Any, theirs: Any, facts: tuple[str, ...], what: str = "") -> Iterator[tuple[str, Any, Any]]:
+    """Facts both records state, differently (a fact one leaves out is no conflict: the build merges both; a
+    person's name printed with or without a title is the same name, each chat's graph keeps its printing)."""
     for fact in facts:
         a, b = getattr(mine, fact), getattr(theirs, fact)
-        if a is not None and b is not None and a != b:
+        if a is not None and b is not None and not _same(what, fact, a, b):
             yield fact, a, b
 
 
@@ -270,7 +282,7 @@ def _conflicting_duplicates(records: ChatRecords, aliases: AliasTable, line_of: 
             if k is None or first.setdefault(k, i) == i:
                 continue
             j = first[k]
-            for fact, mine, theirs in _clashes(item, items[j], facts):
+            for fact, mine, theirs in _clashes(item, items[j], facts, what):
                 problems.append(
                     (
                         (kind, i, fact),
@@ -309,7 +321,7 @@ def check_across(sources: list[tuple[Path, ChatRecords]], aliases: AliasTable | 
                 if where[0] == path:
                     continue  # within one file: check_records' business
                 theirs = getattr(where[1], kind)[where[2]]
-                for fact, mine, other in _clashes(item, theirs, facts):
+                for fact, mine, other in _clashes(item, theirs, facts, what):
                     loc = (kind, i, fact)
                     problems.append(
                         f"{path}:{lines[path](loc)}: {dotted(loc)}: the {what} {k!r} is also in chat "

@@ -60,3 +60,22 @@ def test_missing_themes_are_warnings_not_violations(minimal_with_thesaurus: Grap
     assert validate(data, shacl_graph=ontology.shapes(), ont_graph=ontology.tbox(), advanced=True, allow_warnings=True)[
         0
     ]
+
+
+def test_a_shared_resource_nobody_is_named_for_is_a_warning_a_shared_core_resource_a_violation(
+    minimal_with_thesaurus: Graph,
+) -> None:
+    """A report's table may leave a row's 'Shared by' cell empty (its sharer is unknown, so absent); a core resource
+    of the report with a sharer is broken data."""
+    data = minimal_with_thesaurus
+    shared = next(r for r in data.subjects(RDF.type, QI.Resource) if (r, QI.sharedBy, None) in data)
+    sharer = data.value(shared, QI.sharedBy)
+    data.remove((shared, QI.sharedBy, None))
+    conforms, results = run(data)
+    assert not conforms
+    assert [(f, s) for f, m, s in results if "names nobody who shared it" in m] == [(shared, SH.Warning)]
+    assert all(s == SH.Warning for _f, _m, s in results)
+    core = next(r for r in data.subjects(QI.core, None) if data.value(r, QI.core).toPython() is True)
+    data.add((core, QI.sharedBy, sharer))
+    _conforms, results = run(data)
+    assert (core, SH.Violation) in {(f, s) for f, m, s in results if "has no qi:sharedBy" in m}

@@ -254,7 +254,7 @@ def test_shared_table_rows_are_all_accounted_for(records):
 def test_a_report_without_its_purpose_line_fails_naming_file_and_part(tmp_path):
     broken = tmp_path / "broken.txt"
     broken.write_text("\n".join(x for x in LINES if "took place on" not in x), encoding="utf-8")
-    with pytest.raises(ExtractionError, match=r"broken\.txt:\d+: chat\.date: no line matches .*took place on"):
+    with pytest.raises(ExtractionError, match=r"broken\.txt:\d+: chat\.date: expected a line like .*took place on"):
         extract(broken)
 
 
