@@ -58,9 +58,10 @@ def clicks_from_home(page, site: str, selector: str) -> None:
 
 
 def _named(resource: dict) -> str:
-    """What a page calls a resource of the JSON API: its title, else its web address, else '<type> shared by @x'."""
-    if resource["title"]:
-        return resource["title"].strip()
+    """What a page calls a resource of the JSON API: its title, else the graph's label for it, else its web address,
+    else '<type> shared by @x'."""
+    if resource["title"] or resource.get("label"):
+        return (resource["title"] or resource["label"]).strip()
     if resource.get("link"):
         return resource["link"]
     sharers = ", ".join(f"@{h}" for h in resource["shared_by"])
