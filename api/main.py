@@ -30,6 +30,7 @@ from api.routes import (
     themes,
     void,
 )
+from api.routes.sparql_asgi import SparqlEndpoint
 from api.state import GraphService
 from kg.settings import Settings
 
@@ -98,6 +99,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app, error_pages.page)
+    # innermost, so its answers pass through every middleware below like a route's: GET and POST on /sparql
+    # without FastAPI's routing (issue 17: most of a small query's cost was there)
+    app.add_middleware(SparqlEndpoint)
     security.install(app)
     http.install(app, lambda: _built_at(settings))
     for router in ROUTERS:
