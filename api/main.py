@@ -99,11 +99,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app, error_pages.page)
-    # innermost, so its answers pass through every middleware below like a route's: GET and POST on /sparql
-    # without FastAPI's routing (issue 17: most of a small query's cost was there)
-    app.add_middleware(SparqlEndpoint)
     security.install(app)
     http.install(app, lambda: _built_at(settings))
+    # outermost of ours: GET, HEAD and POST on /sparql answered without FastAPI's routing and the layers above,
+    # adding their headers itself (issue 17: most of a small query's cost was in those layers)
+    app.add_middleware(SparqlEndpoint)
     for router in ROUTERS:
         app.include_router(router, responses=SHARED)
     errors.document(app)
