@@ -477,10 +477,16 @@ class Turns:
     def taken(self) -> int:
         return sum(self.running.values())
 
-    async def acquire(self, client: str) -> None:
-        """Wait for a slot for `client` (cancel the wait to give up; a slot granted meanwhile is given back)."""
+    def take_now(self, client: str) -> bool:
+        """Take a slot for `client` if one is free and nobody waits (no task, no timer: the usual case)."""
         if self.free and not self._waiting:
             self._take(client)
+            return True
+        return False
+
+    async def acquire(self, client: str) -> None:
+        """Wait for a slot for `client` (cancel the wait to give up; a slot granted meanwhile is given back)."""
+        if self.take_now(client):
             return
         self._order += 1
         entry = (self._order, client, asyncio.get_running_loop().create_future())
@@ -611,13 +617,14 @@ class QuerySandbox:
         worker's turn lasts until the answer is encoded, so the server holds at most one answer per worker. The
         wait is bounded by twice the time limit: every query ahead ends within the limit."""
         wait = 2 * timeout
-        try:
-            async with asyncio.timeout(wait):
-                await self._wait_turn(client, gone)
-        except TimeoutError:
-            raise SandboxBusy(
-                f"every query worker stayed busy for {wait:g} s; try again shortly", max(1, math.ceil(timeout))
-            ) from None
+        if not self._turns.take_now(client):
+            try:
+                async with asyncio.timeout(wait):
+                    await self._wait_turn(client, gone)
+            except TimeoutError:
+                raise SandboxBusy(
+                    f"every query worker stayed busy for {wait:g} s; try again shortly", max(1, math.ceil(timeout))
+                ) from None
         graphs = list(allowed_graphs)
         worker = self._idle_and_ready()
         if worker is not None:  # the usual case: the query goes from the event loop straight to the worker
