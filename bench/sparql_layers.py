@@ -160,7 +160,7 @@ async def in_process(data_dir: Path, store_dir: Path, query: str, n: int, profil
                 wanted=wanted,
             )
 
-        rows.append(await _time("sandbox.run_async (queue, thread hop, worker)", run_async, n))
+        rows.append(await _time("sandbox.run_async (turns, the reply read on the loop)", run_async, n))
         rows.append(await _time("sandbox.run (pipe to the worker)", run, n))
     return rows
 
