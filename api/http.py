@@ -95,7 +95,7 @@ class HttpBasics:
             nonlocal start, size, streaming
             if message["type"] == "http.response.start":
                 headers = add_vary(list(message.get("headers", [])), "Accept")
-                headers = self._relative_location(scope, message["status"], headers)
+                headers = relative_location(scope, message["status"], headers)
                 if last_modified is not None and message["status"] == 200 and not _header(headers, b"last-modified"):
                     headers.append((b"last-modified", formatdate(last_modified, usegmt=True).encode()))
                 start = {**message, "headers": headers}
@@ -154,19 +154,19 @@ class HttpBasics:
         query = (query + b"&" if query else b"") + f"format={name}".encode()
         return {**scope, "path": path, "raw_path": path.encode(), "query_string": query}
 
-    @staticmethod
-    def _relative_location(scope: Scope, status: int, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-        """Starlette's slash redirect names an absolute http:// address; behind TLS or a proxy that is the wrong
-        scheme or host, so a redirect to this very server names the path only."""
-        location = _header(headers, b"location")
-        if status not in (301, 302, 303, 307, 308) or location is None:
-            return headers
-        target = urlsplit(location.decode("latin-1"))
-        host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), None)
-        if target.netloc and host and target.netloc.lower() == host.lower():
-            relative = target.path + (f"?{target.query}" if target.query else "")
-            return [*_without(headers, b"location"), (b"location", relative.encode("latin-1"))]
+
+def relative_location(scope: Scope, status: int, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Starlette's slash redirect names an absolute http:// address; behind TLS or a proxy that is the wrong
+    scheme or host, so a redirect to this very server names the path only."""
+    location = _header(headers, b"location")
+    if status not in (301, 302, 303, 307, 308) or location is None:
         return headers
+    target = urlsplit(location.decode("latin-1"))
+    host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), None)
+    if target.netloc and host and target.netloc.lower() == host.lower():
+        relative = target.path + (f"?{target.query}" if target.query else "")
+        return [*_without(headers, b"location"), (b"location", relative.encode("latin-1"))]
+    return headers
 
 
 # CORS for every read: the data is public and no request carries credentials

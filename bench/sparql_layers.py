@@ -30,7 +30,7 @@ import psutil
 
 from bench import data, latency, machine, servers
 
-Asgi = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
+Asgi = Any  # an ASGI app or middleware (Starlette's types differ in detail between layers)
 
 
 def _workers_cpu_ms() -> float:
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--query", default="people_took_part", help="a competency query's name (its file stem)")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--no-http", action="store_true")
-    parser.add_argument("--profile", type=Path, help="write cProfile stats of the whole app (the event loop's thread) here")
+    parser.add_argument("--profile", type=Path, help="write cProfile stats of the whole app (the loop's thread) here")
     args = parser.parse_args(argv)
     query = dict(latency.cq_queries())[args.query]
     result: dict = {"machine": machine.info(), "data_dir": str(args.data_dir), "query": args.query, "n": args.n}

@@ -90,7 +90,7 @@ class SparqlEndpoint:
                 present = {name.lower() for name, _ in headers}  # security.SecurityHeaders: what is not set
                 headers += [(name, value) for name, value in security_headers if name not in present]
                 headers = http.add_vary(headers, "Accept")  # http.HttpBasics (never conditional on /sparql)
-                headers = http.HttpBasics._relative_location(scope, message["status"], headers)
+                headers = http.relative_location(scope, message["status"], headers)
                 message = {**message, "headers": headers}
             elif head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}

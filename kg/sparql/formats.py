@@ -318,7 +318,7 @@ def _native_json_answer(
     limit = budget.limit
     used = budget.used
     for solution in limited(result, row_limit, deadline, "rows"):
-        cells = []
+        cells: list[str] = []
         add = cells.append
         for key, term in zip(keys, solution, strict=True):
             if term is None:
