@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from email.utils import formatdate, parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
@@ -35,7 +36,7 @@ def _without(headers: list[tuple[bytes, bytes]], *names: bytes) -> list[tuple[by
     return [(k, v) for k, v in headers if k.lower() not in names]
 
 
-def _add_vary(headers: list[tuple[bytes, bytes]], value: str) -> list[tuple[bytes, bytes]]:
+def add_vary(headers: list[tuple[bytes, bytes]], value: str) -> list[tuple[bytes, bytes]]:
     present = _header(headers, b"vary")
     words = [w.strip() for w in (present or b"").decode("latin-1").split(",") if w.strip()]
     if value.lower() not in {w.lower() for w in words} and "*" not in words:
@@ -78,7 +79,7 @@ class HttpBasics:
         scope = self._suffix(scope)
         path = scope.get("path", "")
         request_headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        conditional = scope["method"] == "GET" and bool(_CONDITIONAL.match(path))
+        conditional = scope["method"] == "GET" and is_conditional(path)
         last_modified = self.built_at() if _LAST_MODIFIED.match(path) else None
         start: Message | None = None
         chunks: list[bytes] = []
@@ -93,8 +94,8 @@ class HttpBasics:
         async def relay(message: Message) -> None:
             nonlocal start, size, streaming
             if message["type"] == "http.response.start":
-                headers = _add_vary(list(message.get("headers", [])), "Accept")
-                headers = self._relative_location(scope, message["status"], headers)
+                headers = add_vary(list(message.get("headers", [])), "Accept")
+                headers = relative_location(scope, message["status"], headers)
                 if last_modified is not None and message["status"] == 200 and not _header(headers, b"last-modified"):
                     headers.append((b"last-modified", formatdate(last_modified, usegmt=True).encode()))
                 start = {**message, "headers": headers}
@@ -153,29 +154,37 @@ class HttpBasics:
         query = (query + b"&" if query else b"") + f"format={name}".encode()
         return {**scope, "path": path, "raw_path": path.encode(), "query_string": query}
 
-    @staticmethod
-    def _relative_location(scope: Scope, status: int, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-        """Starlette's slash redirect names an absolute http:// address; behind TLS or a proxy that is the wrong
-        scheme or host, so a redirect to this very server names the path only."""
-        location = _header(headers, b"location")
-        if status not in (301, 302, 303, 307, 308) or location is None:
-            return headers
-        target = urlsplit(location.decode("latin-1"))
-        host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), None)
-        if target.netloc and host and target.netloc.lower() == host.lower():
-            relative = target.path + (f"?{target.query}" if target.query else "")
-            return [*_without(headers, b"location"), (b"location", relative.encode("latin-1"))]
+
+def relative_location(scope: Scope, status: int, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Starlette's slash redirect names an absolute http:// address; behind TLS or a proxy that is the wrong
+    scheme or host, so a redirect to this very server names the path only."""
+    location = _header(headers, b"location")
+    if status not in (301, 302, 303, 307, 308) or location is None:
         return headers
+    target = urlsplit(location.decode("latin-1"))
+    host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), None)
+    if target.netloc and host and target.netloc.lower() == host.lower():
+        relative = target.path + (f"?{target.query}" if target.query else "")
+        return [*_without(headers, b"location"), (b"location", relative.encode("latin-1"))]
+    return headers
+
+
+# CORS for every read: the data is public and no request carries credentials
+CORS_OPTIONS: dict[str, Any] = {
+    "allow_origins": ["*"],
+    "allow_methods": ["GET", "HEAD", "POST", "OPTIONS"],
+    "allow_headers": ["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
+    "expose_headers": CORS_EXPOSED,
+    "max_age": 600,
+}
+
+
+def is_conditional(path: str) -> bool:
+    """Whether a GET of `path` may be answered 304 (and gets an ETag of ours)."""
+    return bool(_CONDITIONAL.match(path))
 
 
 def install(app: FastAPI, built_at: Callable[[], float | None]) -> None:
-    """CORS for every read (the data is public and no request carries credentials), then HEAD, 304s and the rest."""
+    """CORS (CORS_OPTIONS), then HEAD, 304s and the rest."""
     app.add_middleware(HttpBasics, built_at=built_at)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-        allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
-        expose_headers=CORS_EXPOSED,
-        max_age=600,
-    )
+    app.add_middleware(CORSMiddleware, **CORS_OPTIONS)

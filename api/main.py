@@ -30,6 +30,7 @@ from api.routes import (
     themes,
     void,
 )
+from api.routes.sparql_asgi import SparqlEndpoint
 from api.state import GraphService
 from kg.settings import Settings
 
@@ -100,6 +101,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app, error_pages.page)
     security.install(app)
     http.install(app, lambda: _built_at(settings))
+    # outermost of ours: GET, HEAD and POST on /sparql answered without FastAPI's routing and the layers above,
+    # adding their headers itself (issue 17: most of a small query's cost was in those layers)
+    app.add_middleware(SparqlEndpoint)
     for router in ROUTERS:
         app.include_router(router, responses=SHARED)
     errors.document(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 from api.errors import ApiError
@@ -39,8 +40,20 @@ def _score(media_range: str, offered: str) -> int:
     return 0
 
 
+_CACHED = 1024  # Accept values up to this length are remembered (a client sends the same one again and again)
+
+
 def normalise_accept(accept: str) -> str:
     """An Accept value with the media types clients also use (`text/n3`, `application/json`) as the ones offered."""
+    return _normalised(accept) if len(accept) <= _CACHED else _normalise(accept)
+
+
+@lru_cache(maxsize=256)
+def _normalised(accept: str) -> str:
+    return _normalise(accept)
+
+
+def _normalise(accept: str) -> str:
     parts = []
     for part in accept.split(","):
         media, _, params = part.strip().partition(";")
@@ -51,6 +64,17 @@ def normalise_accept(accept: str) -> str:
 
 def choose(accept: str | None, offered: list[str]) -> str | None:
     """The offered type the client prefers most; ties go to the order of `offered`. None when nothing fits."""
+    if accept is not None and len(accept) <= _CACHED:
+        return _chosen(accept, tuple(offered))
+    return _choose(accept, offered)
+
+
+@lru_cache(maxsize=1024)
+def _chosen(accept: str, offered: tuple[str, ...]) -> str | None:
+    return _choose(accept, list(offered))
+
+
+def _choose(accept: str | None, offered: list[str]) -> str | None:
     if not accept or not accept.strip():
         return offered[0] if offered else None
     ranges = _parse(accept)

@@ -117,12 +117,13 @@ class Utf8Guard:
         if scope["type"] == "http":
             for part, raw in (("path", scope.get("raw_path") or b""), ("query string", scope.get("query_string", b""))):
                 if not percent_decodes_to_utf8(raw):
-                    await _refuse(send, f"the {part} has percent-escapes that are not UTF-8 text")
+                    await refuse(send, f"the {part} has percent-escapes that are not UTF-8 text")
                     return
         await self.app(scope, receive, send)
 
 
-async def _refuse(send: Send, detail: str) -> None:
+async def refuse(send: Send, detail: str) -> None:
+    """The 400 for percent-escapes that are not UTF-8 (before any route runs)."""
     body = json.dumps({"error": "malformed request", "detail": detail}).encode()
     await send(
         {

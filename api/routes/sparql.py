@@ -34,6 +34,7 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ALL_FORMATS = [*fmt.ROW_FORMATS, *fmt.GRAPH_FORMATS, fmt.HTML]
 _OFFERED = {"SELECT": fmt.ROW_FORMATS, "ASK": fmt.BOOLEAN_FORMATS}  # other forms answer in GRAPH_FORMATS
 
+FORMAT_MAX = 200  # a longer format= is a 422, as for any parameter that does not fit the schema
 FORMAT_DOC = "overrides Accept: json, xml, csv, tsv, turtle, n3, nt, jsonld, rdfxml, html, or media types"
 QUERY_DOC = "a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)"
 DATASET_DOC = (
@@ -315,15 +316,22 @@ async def sparql_get(
     request: Request,
     service: ServiceDep,
     query: Annotated[str | None, Query(description=QUERY_DOC)] = None,
-    format: Annotated[str | None, Query(description=FORMAT_DOC, max_length=200)] = None,
+    format: Annotated[str | None, Query(description=FORMAT_DOC, max_length=FORMAT_MAX)] = None,
     default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri", description=DATASET_DOC)] = None,
     named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri", description=DATASET_DOC)] = None,
 ) -> Response:
-    _once({"query": request.query_params.getlist("query")}, "query")
-    if "update" in request.query_params:
+    return await answer_get(request, service)
+
+
+async def answer_get(request: Request, service: GraphService) -> Response:
+    """A GET: every parameter is read from the query string (the route's parameters above document them)."""
+    params = request.query_params
+    queries = params.getlist("query")
+    _once({"query": queries}, "query")
+    if "update" in params:
         raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
-    dataset = _protocol_dataset(_params(request.query_params))
-    return await _answer(request, service, query, request.query_params.getlist("format"), dataset)
+    dataset = _protocol_dataset(_params(params))
+    return await _answer(request, service, queries[-1] if queries else None, params.getlist("format"), dataset)
 
 
 @router.post(
@@ -352,6 +360,12 @@ async def sparql_get(
     },
 )
 async def sparql_post(request: Request, service: ServiceDep) -> Response:
+    return await answer_post(request, service)
+
+
+async def answer_post(request: Request, service: GraphService) -> Response:
+    """A POST: the query as the body (application/sparql-query) or as a form field; parameters in the query string
+    count as well."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     raw = await request.body()
     limit = service.settings.max_query_length * 4

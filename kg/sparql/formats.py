@@ -21,7 +21,7 @@ from rdflib.term import Node
 
 from kg.iris import PREFIXES
 from kg.store import QueryResult
-from kg.store.base import Budget, Deadline, limited
+from kg.store.base import TERM_OVERHEAD, Budget, Deadline, limited
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
@@ -256,12 +256,7 @@ def encode_native(
     names = [v.value for v in result.variables]
     budget = Budget(byte_limit)
     if media == JSON:
-        convert = _memo(_native_json, budget)
-        bindings = [
-            {name: convert(value) for name in names if (value := solution[name]) is not None}
-            for solution in limited(result, row_limit, deadline, "rows")
-        ]
-        return json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}}, ensure_ascii=False).encode()
+        return _native_json_answer(result, names, budget, row_limit, deadline)
     if media == XML:
         convert = _memo(_native_xml, budget)
         head = "".join(f"<variable name={quoteattr(v)}/>" for v in names)
@@ -287,3 +282,64 @@ def encode_native(
             writer.writerow([convert(value) if (value := solution[name]) is not None else "" for name in names])
         return buffer.getvalue().encode()
     raise ValueError(f"not a format encode_native writes: {media}")
+
+
+_json_string = json.encoder.encode_basestring  # what json.dumps(text, ensure_ascii=False) writes (C, no encoder made)
+
+
+def _native_json_text(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+    """`json.dumps(_native_json(term), ensure_ascii=False)`, written directly (json.dumps makes an encoder per call)."""
+    if isinstance(term, ox.NamedNode):
+        return '{"type": "uri", "value": ' + _json_string(term.value) + "}"
+    if isinstance(term, ox.BlankNode):
+        return '{"type": "bnode", "value": ' + _json_string(term.value) + "}"
+    if isinstance(term, ox.Literal):
+        text = '{"type": "literal", "value": ' + _json_string(term.value)
+        if term.language:
+            return text + ', "xml:lang": ' + _json_string(term.language) + "}"
+        if term.datatype.value != _XSD_STRING:
+            return text + ', "datatype": ' + _json_string(term.datatype.value) + "}"
+        return text + "}"
+    raise TypeError(f"unsupported term in a result: {term!r}")
+
+
+def _native_json_answer(
+    result: ox.QuerySolutions, names: list[str], budget: Budget, row_limit: int | None, deadline: Deadline
+) -> bytes:
+    """SPARQL JSON as `json.dumps` writes the whole answer, put together from each distinct term's JSON text,
+    written once (`json.dumps` of a part is that part's text in the whole): no dict per row or per value. Every
+    term read is charged to `budget` by its text, as `_memo` charges it (the count is kept here and handed to the
+    budget when it passes the limit, so the error is the budget's own)."""
+    keys = [_json_string(name) + ": " for name in names]
+    cache: dict[object, tuple[str, int]] = {}
+    known_text = cache.get
+    rows: list[str] = []
+    add_row = rows.append
+    limit = budget.limit
+    used = budget.used
+    for solution in limited(result, row_limit, deadline, "rows"):
+        cells: list[str] = []
+        add = cells.append
+        for key, term in zip(keys, solution, strict=True):
+            if term is None:
+                continue
+            known = known_text(term)
+            if known is None:
+                chars = len(term.value) if not isinstance(term, ox.Triple) else len(str(term))
+                used += chars + TERM_OVERHEAD
+                if limit is not None and used > limit:
+                    budget.used = used - chars - TERM_OVERHEAD
+                    budget.charge(chars)  # raises AnswerTooLarge
+                known = (_native_json_text(term), chars)
+                if len(cache) < 65_536:
+                    cache[term] = known
+            else:
+                used += known[1] + TERM_OVERHEAD
+                if limit is not None and used > limit:
+                    budget.used = used - known[1] - TERM_OVERHEAD
+                    budget.charge(known[1])
+            add(key + known[0])
+        add_row("{" + ", ".join(cells) + "}")
+    budget.used = used
+    head = json.dumps(names, ensure_ascii=False)
+    return ('{"head": {"vars": ' + head + '}, "results": {"bindings": [' + ", ".join(rows) + "]}}").encode()

@@ -14,9 +14,12 @@ so a huge answer is never built, pickled or held by the server.
 In front of the workers the server keeps a bounded queue on the event loop (`admit`, `run_async`): a request waits
 for a worker without holding a thread of the shared pool the API's sync routes run in, a freed worker goes to the
 waiting client with the fewest queries running (`Turns`), a client address may have only a few requests in at once
-(429), and past the queue's length a request is turned away at once (503); both carry Retry-After. The blocking pipe
-reads and the encoding of answers happen in the sandbox's own threads, one per worker; workers may run at a lower
-CPU priority than the server (QIKG_QUERY_NICE).
+(429), and past the queue's length a request is turned away at once (503); both carry Retry-After. A request for a
+worker that is up goes from the event loop to it and its reply is read on the loop as its bytes arrive (`_Replies`
+frames each reply, `_ReplyReader.recv_async` reads it without blocking, however large): no thread is woken per
+query. Starting a worker, joining a killed one and serialising an answer the worker did not write itself happen in
+the sandbox's own threads, one per worker; workers may run at a lower CPU priority than the server
+(QIKG_QUERY_NICE).
 """
 
 from __future__ import annotations
@@ -27,10 +30,15 @@ import logging
 import math
 import multiprocessing as mp
 import os
+import pickle
 import queue
 import re
 import resource
+import select
+import socket
+import struct
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -133,17 +141,115 @@ def scrub(message: str) -> str:
     return _PATH.sub("[path]", message)
 
 
+_HEADER = struct.Struct("!Q")  # a reply's frame: its length, then the pickle
+_CHUNK = 1 << 20
+
+
+class _Replies:
+    """The worker's side of its replies to the server: each one frame (8-byte length, then the pickle) on the pipe's
+    socket, so the server can read it as its bytes arrive (`_ReplyReader`) instead of in one blocking call."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._sock = socket.socket(fileno=os.dup(conn.fileno()))
+
+    def send(self, message: object) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        if len(data) < 65_536:
+            self._sock.sendall(_HEADER.pack(len(data)) + data)
+        else:  # no copy of a large answer just to put 8 bytes in front
+            self._sock.sendall(_HEADER.pack(len(data)))
+            self._sock.sendall(data)
+
+
+class _ReplyReader:
+    """The server's side of a worker's replies: read one whole, blocking for at most a time limit (`recv`), or on
+    the event loop as its bytes come in (`recv_async`): the loop never waits on the pipe, however large the answer,
+    and no thread is woken for it."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._sock = socket.socket(fileno=os.dup(conn.fileno()))
+        self._buffer = bytearray()
+
+    def _take(self) -> tuple[bool, object]:
+        """The first whole reply in the buffer, if there is one."""
+        if len(self._buffer) < _HEADER.size:
+            return False, None
+        (size,) = _HEADER.unpack_from(self._buffer)
+        end = _HEADER.size + size
+        if len(self._buffer) < end:
+            return False, None
+        message = pickle.loads(self._buffer[_HEADER.size : end])
+        del self._buffer[:end]
+        return True, message
+
+    def recv(self, timeout: float) -> object:
+        """The next reply; TimeoutError past `timeout` s, EOFError when the worker has gone."""
+        deadline = time.monotonic() + timeout
+        while True:
+            done, message = self._take()
+            if done:
+                return message
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._sock], [], [], left)[0]:
+                raise TimeoutError
+            chunk = self._sock.recv(_CHUNK)
+            if not chunk:
+                raise EOFError
+            self._buffer += chunk
+
+    async def recv_async(self, timeout: float) -> object:
+        """`recv` on the running event loop: each chunk is read when the socket is readable, without blocking."""
+        done, message = self._take()
+        if done:
+            return message
+        loop = asyncio.get_running_loop()
+        arrived: asyncio.Future[object] = loop.create_future()
+
+        def readable() -> None:
+            try:
+                chunk = self._sock.recv(_CHUNK, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return
+            except OSError:
+                chunk = b""
+            if arrived.done():
+                return
+            if not chunk:
+                arrived.set_exception(EOFError())
+                return
+            self._buffer += chunk
+            try:
+                done, message = self._take()
+            except Exception as error:  # an unreadable pickle: the worker is not to be trusted any more
+                arrived.set_exception(EOFError(str(error)))
+                return
+            if done:
+                arrived.set_result(message)
+
+        fd = self._sock.fileno()
+        loop.add_reader(fd, readable)
+        try:
+            return await asyncio.wait_for(arrived, timeout)
+        finally:
+            loop.remove_reader(fd)
+
+    def close(self) -> None:
+        self._sock.close()
+        self._buffer.clear()
+
+
 def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent_pid: int) -> None:
     """Child process: cut the network, open the store, then answer (sparql, row_limit, allowed graphs, wanted formats)
     requests; allowed graphs of None mean the same as the last request's (the parent sends the list when it
     changes, not with every query: it is one IRI per chat)."""
     die_with_parent(parent_pid)
+    out = _Replies(conn)
     if limits.nice:
         os.nice(limits.nice)
     if limits.isolation != "off" and spec.backend != "remote":  # a remote store is reached over the network
         why = cut_network()
         if why is not None and limits.isolation == "required":
-            conn.send(
+            out.send(
                 (
                     "error",
                     f"the query worker could not be cut off from the network: {why}; set "
@@ -152,15 +258,15 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
             )
             return
         if why is not None:
-            conn.send(("warning", why))
+            out.send(("warning", why))
     if limits.memory_bytes:
         resource.setrlimit(resource.RLIMIT_DATA, (limits.memory_bytes, limits.memory_bytes))
     try:
         store = reopen(spec)
     except Exception as error:  # report any start-up failure to the parent rather than dying silently
-        conn.send(("error", scrub(f"{type(error).__name__}: {error}")))
+        out.send(("error", scrub(f"{type(error).__name__}: {error}")))
         return
-    conn.send(("ready", None))
+    out.send(("ready", None))
     allowed: frozenset[str] = frozenset()  # a fresh worker is always sent the list first
     while True:
         try:
@@ -177,7 +283,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
                 native = store.query_native(checked.text, dataset=dataset)  # the very text the policy judged
                 assert not isinstance(native, ox.QueryTriples)  # `wanted` names formats for SELECT and ASK only
                 body = encode_native(native, media, row_limit=row_limit, byte_limit=limits.answer_bytes)
-                conn.send(("ok", (checked, Encoded(media, body))))
+                out.send(("ok", (checked, Encoded(media, body))))
                 continue
             result = store.query(
                 checked.text,
@@ -185,15 +291,15 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
                 byte_limit=limits.answer_bytes,
                 dataset=dataset,
             )
-            conn.send(("ok", (checked, result)))
+            out.send(("ok", (checked, result)))
         except MalformedQuery as error:
-            conn.send(("malformed", str(error)))
+            out.send(("malformed", str(error)))
         except PolicyError as error:
-            conn.send(("forbidden", str(error)))
+            out.send(("forbidden", str(error)))
         except QuerySyntaxError as error:
-            conn.send(("malformed", f"the query does not parse: {scrub(str(error))}"))
+            out.send(("malformed", f"the query does not parse: {scrub(str(error))}"))
         except AnswerTooLarge as error:
-            conn.send(
+            out.send(
                 (
                     "too_large",
                     f"{error} (the server's QIKG_ANSWER_LIMIT_MB setting); ask for fewer rows or "
@@ -201,17 +307,17 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
                 )
             )
         except RowLimitExceeded as error:
-            conn.send(("too_many", str(error)))
+            out.send(("too_many", str(error)))
         except MemoryError:
-            conn.send(("out_of_memory", _out_of_memory(limits)))
+            out.send(("out_of_memory", _out_of_memory(limits)))
             return  # a fresh worker takes over rather than one whose heap may be in pieces
         except StoreError as error:
             if _UNSUPPORTED.search(str(error)) and not _NETWORK.search(str(error)):  # the query's, not the server's
-                conn.send(("malformed", f"the query asks for something this engine does not do: {scrub(str(error))}"))
+                out.send(("malformed", f"the query asks for something this engine does not do: {scrub(str(error))}"))
             else:
-                conn.send(("failed", scrub(f"{type(error).__name__}: {error}")))
+                out.send(("failed", scrub(f"{type(error).__name__}: {error}")))
         except Exception as error:  # evaluation errors of the engine: tell the client, keep the worker
-            conn.send(("failed", scrub(f"{type(error).__name__}: {error}")))
+            out.send(("failed", scrub(f"{type(error).__name__}: {error}")))
 
 
 def _out_of_memory(limits: WorkerLimits) -> str:
@@ -259,12 +365,17 @@ class _Worker:
     def __init__(self, spawner: _Spawner, limits: WorkerLimits) -> None:
         self.spawner, self.limits = spawner, limits
         self.process: mp.process.BaseProcess | None = None
-        self.conn: Connection | None = None
+        self.conn: Connection | None = None  # requests go this way (pickled by multiprocessing)
+        self.replies: _ReplyReader | None = None  # replies come back this way (framed, see _Replies)
         self.spec: StoreSpec | None = None
         self.graphs: list[str] | None = None  # the allowed graphs this worker was last sent
 
+    def ready_for(self, spec: StoreSpec) -> bool:
+        """Whether the worker is up on `spec`'s store (else `ensure` starts it)."""
+        return self.process is not None and self.process.is_alive() and self.spec == spec
+
     def ensure(self, spec: StoreSpec) -> None:
-        if self.process is not None and self.process.is_alive() and self.spec == spec:
+        if self.ready_for(spec):
             return
         self.stop()
         parent, child = _CONTEXT.Pipe()
@@ -273,12 +384,15 @@ class _Worker:
         )
         self.spawner.start(process)
         child.close()
+        replies = _ReplyReader(parent)
         while True:
-            if not parent.poll(_START_TIMEOUT):
-                process.kill()
-                raise WorkerFailed("the query worker did not start")
             try:
-                status, message = parent.recv()
+                status, message = cast(tuple[str, object], replies.recv(_START_TIMEOUT))
+            except TimeoutError:
+                process.kill()
+                replies.close()
+                parent.close()
+                raise WorkerFailed("the query worker did not start") from None
             except (EOFError, OSError):
                 status, message = "error", f"the worker exited with code {process.exitcode}"
             if status != "warning":
@@ -286,23 +400,56 @@ class _Worker:
             log.warning("query worker runs without a network block: %s", message)
         if status != "ready":
             process.kill()
+            replies.close()
+            parent.close()
             log.error("query worker failed to start: %s", message)
             raise WorkerFailed(f"the query worker could not start: {message}")
-        self.process, self.conn, self.spec = process, parent, spec
+        self.process, self.conn, self.replies, self.spec = process, parent, replies, spec
 
     def ask(self, request: tuple, timeout: float) -> tuple[str, object]:
-        assert self.conn is not None
-        self.conn.send(request)
-        if self.conn.poll(timeout):
-            try:
-                return self.conn.recv()
-            except (EOFError, OSError):
-                self.stop()
-                raise WorkerFailed(
-                    "the query worker ended while running the query; most likely " + _out_of_memory(self.limits)
-                ) from None
+        assert self.conn is not None and self.replies is not None
+        try:
+            self.conn.send(request)
+            return cast(tuple[str, object], self.replies.recv(timeout))
+        except TimeoutError:
+            raise self._timed_out(timeout) from None
+        except (EOFError, OSError):
+            raise self._ended() from None
+
+    async def ask_async(self, request: tuple, timeout: float) -> tuple[str, object]:
+        """`ask` on the event loop: the reply is read as it arrives, no thread waits for it (a request is a few
+        kilobytes, the query's text being bounded, which the pipe takes at once). A worker that ran past the time
+        limit or ended is killed here and must be `stop`ped (joined, off the loop) before it is used again."""
+        assert self.conn is not None and self.replies is not None
+        try:
+            self.conn.send(request)
+            return cast(tuple[str, object], await self.replies.recv_async(timeout))
+        except TimeoutError:
+            self._kill()
+            raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s and was stopped") from None
+        except (EOFError, OSError):
+            self._kill()
+            raise self._ended_error() from None
+        except BaseException:  # cancelled halfway: its reply may still come, so it takes no other query
+            self.stop()
+            raise
+
+    def _kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+
+    def _timed_out(self, timeout: float) -> QueryTimeout:
         self.stop()
-        raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s and was stopped")
+        return QueryTimeout(f"the query ran longer than the limit of {timeout:g} s and was stopped")
+
+    def _ended(self) -> WorkerFailed:
+        self.stop()
+        return self._ended_error()
+
+    def _ended_error(self) -> WorkerFailed:
+        return WorkerFailed(
+            "the query worker ended while running the query; most likely " + _out_of_memory(self.limits)
+        )
 
     def stop(self) -> None:
         if self.process is not None:
@@ -310,7 +457,9 @@ class _Worker:
             self.process.join(5)
         if self.conn is not None:
             self.conn.close()
-        self.process = self.conn = self.spec = self.graphs = None
+        if self.replies is not None:
+            self.replies.close()
+        self.process = self.conn = self.replies = self.spec = self.graphs = None
 
 
 class Turns:
@@ -328,10 +477,16 @@ class Turns:
     def taken(self) -> int:
         return sum(self.running.values())
 
-    async def acquire(self, client: str) -> None:
-        """Wait for a slot for `client` (cancel the wait to give up; a slot granted meanwhile is given back)."""
+    def take_now(self, client: str) -> bool:
+        """Take a slot for `client` if one is free and nobody waits (no task, no timer: the usual case)."""
         if self.free and not self._waiting:
             self._take(client)
+            return True
+        return False
+
+    async def acquire(self, client: str) -> None:
+        """Wait for a slot for `client` (cancel the wait to give up; a slot granted meanwhile is given back)."""
+        if self.take_now(client):
             return
         self._order += 1
         entry = (self._order, client, asyncio.get_running_loop().create_future())
@@ -363,6 +518,23 @@ class Turns:
         self.running[client] = self.running.get(client, 0) + 1
 
 
+_ERRORS: dict[str, type[Exception]] = {
+    "malformed": MalformedQuery,
+    "forbidden": PolicyError,
+    "too_many": RowLimitExceeded,
+    "too_large": AnswerTooLarge,
+    "out_of_memory": WorkerFailed,
+    "failed": QueryFailed,
+}
+
+
+def _outcome(status: str, payload: object) -> tuple[CheckedQuery, QueryResult | Encoded]:
+    """A worker's reply as the checked query and its answer, or the matching error raised."""
+    if status == "ok":
+        return cast(tuple[CheckedQuery, QueryResult | Encoded], payload)
+    raise _ERRORS[status](payload)
+
+
 class QuerySandbox:
     """A small pool of killable query workers behind a bounded queue. `run` blocks the calling thread; the server
     uses `admit` and `run_async`, which wait on the event loop and in the sandbox's own threads."""
@@ -382,7 +554,7 @@ class QuerySandbox:
         for worker in self._all:
             self._idle.put(worker)
         self.capacity = capacity or Capacity()
-        # one thread per worker waits on its pipe and encodes the answer: never a thread of the shared pool
+        # one thread per worker starts it, joins it or serialises its answer: never a thread of the shared pool
         self._runners = ThreadPoolExecutor(workers, thread_name_prefix="qikg-sandbox-run")
         self._turns = Turns(workers)  # used from the server's event loop only
         self._admitted = 0  # requests let in (waiting, running or being encoded)
@@ -440,21 +612,29 @@ class QuerySandbox:
         wanted: Mapping[str, str | None] | None = None,
     ) -> T:
         """`run` for the event loop: wait for a free worker without holding any thread (by turns between clients,
-        see `Turns`), then run the query and `encode` its answer in the sandbox's own thread for that worker. The
+        see `Turns`), then run the query and `encode` its answer: on the loop when the worker is up and wrote the
+        answer itself (`_run_here`), else in the sandbox's own thread for that worker (which starts it first). The
         worker's turn lasts until the answer is encoded, so the server holds at most one answer per worker. The
         wait is bounded by twice the time limit: every query ahead ends within the limit."""
         wait = 2 * timeout
-        try:
-            async with asyncio.timeout(wait):
-                await self._wait_turn(client, gone)
-        except TimeoutError:
-            raise SandboxBusy(
-                f"every query worker stayed busy for {wait:g} s; try again shortly", max(1, math.ceil(timeout))
-            ) from None
-        loop = asyncio.get_running_loop()
-        # a slot means a worker is idle or being warmed up: wait for that start, not only for the time limit
+        if not self._turns.take_now(client):
+            try:
+                async with asyncio.timeout(wait):
+                    await self._wait_turn(client, gone)
+            except TimeoutError:
+                raise SandboxBusy(
+                    f"every query worker stayed busy for {wait:g} s; try again shortly", max(1, math.ceil(timeout))
+                ) from None
         graphs = list(allowed_graphs)
+        worker = self._idle_and_ready()
+        if worker is not None:  # the usual case: the query goes from the event loop straight to the worker
+            here = asyncio.ensure_future(
+                self._run_here(worker, client, sparql, timeout, row_limit, graphs, encode, dataset, wanted)
+            )
+            return await asyncio.shield(here)  # run to the end even if the request is cancelled: the slot frees then
+        loop = asyncio.get_running_loop()
 
+        # a slot means a worker is idle or being warmed up: wait for that start, not only for the time limit
         def run_and_encode() -> T:
             return encode(
                 *self.run(
@@ -478,6 +658,68 @@ class QuerySandbox:
 
         job.add_done_callback(free)
         return await asyncio.shield(asyncio.wrap_future(job))
+
+    def _idle_and_ready(self) -> _Worker | None:
+        """An idle worker already up on the store of the moment, or None (then one is started in a thread)."""
+        try:
+            worker = self._idle.get_nowait()
+        except queue.Empty:
+            return None
+        if worker.ready_for(self._spec()):
+            return worker
+        self._idle.put(worker)
+        return None
+
+    async def _run_here(
+        self,
+        worker: _Worker,
+        client: str,
+        sparql: str,
+        timeout: float,
+        row_limit: int,
+        graphs: list[str],
+        encode: Callable[[CheckedQuery, QueryResult | Encoded], T],
+        dataset: ProtocolDataset | None,
+        wanted: Mapping[str, str | None] | None,
+    ) -> T:
+        """One query on the event loop, holding its slot (and `worker`, idle and up) until the answer is encoded: an
+        answer the worker wrote itself is only wrapped, so `encode` runs here; one to serialise (graphs, TSV, the
+        page) is encoded in the sandbox's thread. A worker that failed is joined off the loop before it is idle."""
+        loop = asyncio.get_running_loop()
+        try:
+            broken = True
+            try:
+                status, payload = await worker.ask_async(
+                    self._request(worker, sparql, row_limit, graphs, wanted, dataset), timeout
+                )
+                worker.graphs = graphs
+                broken = (
+                    status == "out_of_memory"
+                )  # it is ending itself; the next query must not meet it on its way out
+            finally:
+                if broken and worker.process is not None:
+                    await loop.run_in_executor(self._runners, worker.stop)
+                self._idle.put(worker)
+            checked, result = _outcome(status, payload)
+            if isinstance(result, Encoded):
+                return encode(checked, result)
+            return await loop.run_in_executor(self._runners, encode, checked, result)
+        finally:
+            self._turns.release(client)
+
+    @staticmethod
+    def _request(
+        worker: _Worker,
+        sparql: str,
+        row_limit: int,
+        graphs: list[str],
+        wanted: Mapping[str, str | None] | None,
+        dataset: ProtocolDataset | None,
+    ) -> tuple:
+        """What a worker is sent: the allowed graphs only when they differ from what it was sent last."""
+        sent = None if worker.graphs == graphs else graphs
+        worker.graphs = None  # unknown until the worker has read the request
+        return (sparql, row_limit, sent, dict(wanted or {}), dataset)
 
     async def _wait_turn(self, client: str, gone: Callable[[], Awaitable[bool]] | None) -> None:
         """Wait for a worker's slot; a client that has gone meanwhile gives its place up (ClientGone), so a burst of
@@ -542,26 +784,13 @@ class QuerySandbox:
         try:
             worker.ensure(self._spec())
             graphs = list(allowed_graphs)
-            sent = None if worker.graphs == graphs else graphs
-            worker.graphs = None  # unknown until the worker has read the request
-            status, payload = worker.ask((sparql, row_limit, sent, dict(wanted or {}), dataset), timeout)
+            status, payload = worker.ask(self._request(worker, sparql, row_limit, graphs, wanted, dataset), timeout)
             worker.graphs = graphs
             if status == "out_of_memory":
                 worker.stop()  # it is ending itself; make sure the next query does not meet it on its way out
         finally:
             self._idle.put(worker)
-        if status == "ok":
-            checked, result = cast(tuple[CheckedQuery, QueryResult | Encoded], payload)
-            return checked, result
-        errors: dict[str, type[Exception]] = {
-            "malformed": MalformedQuery,
-            "forbidden": PolicyError,
-            "too_many": RowLimitExceeded,
-            "too_large": AnswerTooLarge,
-            "out_of_memory": WorkerFailed,
-            "failed": QueryFailed,
-        }
-        raise errors[status](payload)
+        return _outcome(status, payload)
 
     def close(self) -> None:
         if self._warming is not None:
