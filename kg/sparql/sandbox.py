@@ -615,8 +615,10 @@ class QuerySandbox:
         see `Turns`), then run the query and `encode` its answer: on the loop when the worker is up and wrote the
         answer itself (`_run_here`), else in the sandbox's own thread for that worker (which starts it first). The
         worker's turn lasts until the answer is encoded, so the server holds at most one answer per worker. The
-        wait is bounded by twice the time limit: every query ahead ends within the limit."""
-        wait = 2 * timeout
+        wait is bounded: every query ahead ends within the time limit, and a worker killed at that limit is replaced
+        within the start time-out (slow on a loaded machine: a wait of twice the limit alone turned waiting queries
+        away as busy there)."""
+        wait = 2 * timeout + _START_TIMEOUT
         if not self._turns.take_now(client):
             try:
                 async with asyncio.timeout(wait):
