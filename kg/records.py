@@ -62,6 +62,15 @@ class Person(Record):
     )
 
 
+class HandleAlias(Record):
+    """A reviewed spelling of an account in this report (its curation file): `alias` is the account `canonical`.
+    `line` is the report's line that prints the spelling."""
+
+    alias: str
+    canonical: str
+    reason: str
+
+
 class Account(Record):
     """An account seen in the source (handle as printed). Display name only where the source shows one."""
 
@@ -227,6 +236,7 @@ class ChatRecords(BaseModel):
     lessons: list[Lesson] = []
     resources: list[Resource] = []
     curated_themes: list[CuratedTheme] = Field([], description="reviewed themes for this chat's items")
+    aliases: list[HandleAlias] = Field([], description="reviewed spellings of accounts in this report (its curation)")
     warnings: list[str] = []
 
 

@@ -30,6 +30,7 @@ from kg.records import (
     ChatRecords,
     CuratedTheme,
     FollowUpChat,
+    HandleAlias,
     InfluencerRank,
     Lesson,
     Measurement,
@@ -40,6 +41,7 @@ from kg.records import (
     Resource,
     Tweet,
 )
+from kg.sources.aliases import handle_key
 from kg.sources.inputs import InputError, LineIndex, dotted, read_text
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -1051,6 +1053,7 @@ class Curation:
 
     path: Path | None = None
     organisations: list[dict] = field(default_factory=list)
+    aliases: list[dict] = field(default_factory=list)  # HandleAlias fields, the line resolved
     resources: list[dict] = field(default_factory=list)
     themes: list[dict] = field(default_factory=list)  # CuratedTheme fields; `quote_line`/`resource` checked later
     locations: dict[int, tuple] = field(default_factory=dict)  # id(item) -> its field path in the file
@@ -1103,6 +1106,23 @@ def load_curation(doc: Doc) -> Curation:
     data, index = schema.load(path)
     data = data or {}
     cur = Curation(path=path, index=index, organisations=list(data.get("organisations") or []))
+    for i, item in enumerate(data.get("aliases") or []):
+        loc = ("aliases", i)
+        spelling = item["alias"].lstrip("@")
+        if item.get("at"):
+            line = _anchor(doc, cur, item["at"], (*loc, "at"))
+            if line is not None and not _prints(doc, line, spelling):
+                cur.problems.append(f"{cur.where((*loc, 'at'))}: line {line} does not print @{spelling}")
+                line = None
+        else:
+            line = next((n for n in range(1, doc.n + 1) if _prints(doc, n, spelling)), None)
+            if line is None:
+                cur.problems.append(f"{cur.where((*loc, 'alias'))}: @{spelling} is on no line of {doc.path.name}")
+        if line is not None:
+            alias = {"alias": spelling, "canonical": item["canonical"].lstrip("@"), "line": line}
+            alias["reason"] = item["reason"]
+            cur.locations[id(alias)] = loc
+            cur.aliases.append(alias)
     for i, item in enumerate(data.get("resources") or []):
         loc: tuple[str | int, ...] = ("resources", i)
         line = _anchor(doc, cur, item["at"], (*loc, "at"))
@@ -1139,6 +1159,29 @@ def load_curation(doc: Doc) -> Curation:
             cur.locations[id(theme)] = loc
             cur.themes.append(theme)
     return cur
+
+
+def _prints(doc: Doc, line: int, spelling: str) -> bool:
+    """Does the line print the handle `spelling` (as a whole handle, any case; a broken one as printed)?"""
+    text = clean(doc.text(line))
+    key = handle_key(spelling)
+    return any(handle_key(h) == key for h in handles(text)) or (" " in spelling and f"@{spelling}" in text)
+
+
+def curated_aliases(cur: Curation, accounts: list[Account]) -> list[HandleAlias]:
+    """The report's reviewed spellings as records, each checked to be a handle the report prints (on its line) and
+    not the account's own spelling."""
+    printed = {handle_key(a.handle) for a in accounts}
+    out = []
+    for item in cur.aliases:
+        where = cur.where(cur.locations[id(item)])
+        if handle_key(item["alias"]) == handle_key(item["canonical"]):
+            cur.problems.append(f"{where}: @{item['alias']} is @{item['canonical']} up to case: no alias is needed")
+        elif handle_key(item["alias"]) not in printed:
+            cur.problems.append(f"{where}: the report prints no handle @{item['alias']} (its line {item['line']})")
+        else:
+            out.append(HandleAlias(**item))
+    return out
 
 
 def apply_curation(cur: Curation, records: dict) -> list[CuratedTheme]:
@@ -1354,6 +1397,7 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
     curated_themes = apply_curation(
         cur, {"quotes": quotes, "resources": resources, "questions": questions, "path": path}
     )
+    aliases = curated_aliases(cur, accounts)
     if cur.problems:
         raise ExtractionError(f"{cur.path}: {len(cur.problems)} curation item(s) do not fit {path.name}", cur.problems)
     return ChatRecords(
@@ -1374,5 +1418,6 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
         lessons=parse_lessons(doc, warnings),
         resources=resources,
         curated_themes=curated_themes,
+        aliases=aliases,
         warnings=warnings,
     )

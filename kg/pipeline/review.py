@@ -72,6 +72,7 @@ def review(source: Path, registry: Path | None = None, *, replace: bool = False)
         (h for r in every for _, h in handle_occurrences(r)),
         own=(q.author for r in every for q in r.quotes if q.kind == "tweet"),
     )
+    aliases.with_reports(every)
     known = {aliases.canonical(h).lower() for _, r in others for _, h in handle_occurrences(r)}
     names = {a.handle.lower(): a.display_name for a in new.accounts if a.display_name}
     names.update({p.handle.lower(): p.name for p in new.people if p.handle})
@@ -92,7 +93,14 @@ def review(source: Path, registry: Path | None = None, *, replace: bool = False)
         evidence = f"@{handle} (line {line}) is @{canonical}, an account the graph has"
         if handle != canonical and canonical.lower() in known and handle not in joined:
             joined.add(handle)
-            how = "same handle up to case" if handle.lower() == canonical.lower() else "listed in kg/data/aliases.yaml"
+            own = any(a.alias.lower() == handle.lower() for a in new.aliases)
+            how = (
+                "same handle up to case"
+                if handle.lower() == canonical.lower()
+                else "listed in this report's curation file"
+                if own
+                else "listed in kg/data/aliases.yaml"
+            )
             out.likely_aliases.append(f"{evidence}: {how} (joined automatically)")
     new_handles = {aliases.canonical(h).lower() for _, h in handle_occurrences(new)}
     for finding in alias_warnings(every, aliases):

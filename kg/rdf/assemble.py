@@ -33,7 +33,10 @@ def check_sources(all_records: list[ChatRecords]) -> None:
 
 
 def alias_warnings(all_records: list[ChatRecords], aliases) -> list[str]:
-    """Handles across all chats that look like one account but are not listed as one (review kg/data/aliases.yaml)."""
+    """Handles across all chats that look like one account but are not listed as one, each with the line to add to
+    the curation file of the report that prints the rarer spelling (or to kg/data/aliases.yaml)."""
+    from collections import Counter
+
     from kg.sources.aliases import suggest_variants
 
     handles = [h for r in all_records for _, h in handle_occurrences(r)]
@@ -42,16 +45,26 @@ def alias_warnings(all_records: list[ChatRecords], aliases) -> list[str]:
         for account in records.accounts:
             if account.display_name:
                 names.setdefault(account.handle, account.display_name)
-    chats_of: dict[str, set[str]] = {}
-    for records in all_records:
+    chats_of: dict[str, list[int]] = {}  # canonical -> the indexes of the chats printing it, in order
+    count: Counter[str] = Counter()
+    for i, records in enumerate(all_records):
         for _, handle in handle_occurrences(records):
-            chats_of.setdefault(aliases.canonical(handle), set()).add(records.chat.slug)
+            canonical = aliases.canonical(handle)
+            count[canonical] += 1
+            seen = chats_of.setdefault(canonical, [])
+            if not seen or seen[-1] != i:
+                seen.append(i)
     out = []
     for finding in suggest_variants(handles, names, table=aliases):
-        where = sorted(chats_of.get(finding.variant, set()) | chats_of.get(finding.canonical, set()))
+        first = {h: (chats_of.get(h) or [len(all_records)])[0] for h in (finding.variant, finding.canonical)}
+        # the spelling printed less often (then: first seen later) is the one to join to the other
+        rare, known = sorted((finding.variant, finding.canonical), key=lambda h: (count[h], -first[h]))
+        where = sorted({all_records[i].chat.slug for h in (rare, known) for i in chats_of.get(h, [])})
+        files = ", ".join(all_records[i].source_path for i in chats_of.get(rare, []))
         out.append(
-            f"possible alias: @{finding.variant} looks like @{finding.canonical} ({finding.reason}; "
-            f"chats {', '.join(where)}): list it in kg/data/aliases.yaml if they are one account"
+            f"possible alias: @{rare} looks like @{known} ({finding.reason}; chats {', '.join(where)}): if they are "
+            f"one account, add to the curation file of {files} 'aliases: [{{alias: {rare}, canonical: {known}, "
+            "reason: ...}]' (or list it in kg/data/aliases.yaml)"
         )
     return out
 
@@ -66,7 +79,7 @@ def observed_aliases(all_records: list[ChatRecords]):
         (h for r in all_records for _, h in handle_occurrences(r)),
         own=(q.author for r in all_records for q in r.quotes if q.kind == "tweet"),
     )
-    return aliases
+    return aliases.with_reports(all_records)  # each report's reviewed spellings (its curation file)
 
 
 def same_accounts(before: list[ChatRecords], after: list[ChatRecords]) -> bool:

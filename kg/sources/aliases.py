@@ -11,8 +11,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import Levenshtein
+
+if TYPE_CHECKING:
+    from kg.records import ChatRecords
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "aliases.yaml"
 
@@ -75,6 +79,36 @@ class AliasTable:
         for item in data.get("organisation_accounts") or []:
             table.organisation_accounts[table.canonical(item["handle"]).lower()] = (int(item["line"]), item["reason"])
         return table
+
+    def with_reports(self, all_records: Iterable[ChatRecords]) -> AliasTable:
+        """The table plus each report's own reviewed spellings (`REPORT.curation.yaml`, in `ChatRecords.aliases`):
+        a spelling is one account in every chat. Called after `observe`, it moves a spelling (and its case
+        variants) to the account it belongs to, which keeps the spelling `observe` chose for that account. A
+        spelling the reviewed files give to two accounts is an `InputError` naming the report's line."""
+        from kg.sources.inputs import InputError
+
+        for records in all_records:
+            for item in records.aliases:
+                target, key = self.canonical(item.canonical), _key(item.alias)
+                known = self.canonical_of.get(key)
+                if known is not None and _key(known) != key and known != target:
+                    raise InputError(
+                        f"{records.source_path}: one spelling, two accounts",
+                        [
+                            f"{records.source_path}:{item.line}: aliases (its curation file): {item.alias!r} is "
+                            f"listed under both {known!r} and {target!r}"
+                        ],
+                    )
+                old = known if known is not None and _key(known) == key else None
+                self.canonical_of[key] = target
+                self.spellings[target].add(item.alias)
+                if old is not None and old != target:
+                    for k, v in list(self.canonical_of.items()):
+                        if v == old:
+                            self.canonical_of[k] = target
+                    self.spellings[target] |= self.spellings.pop(old, set())
+                self.reasons.setdefault(item.alias, (item.line, item.reason))
+        return self
 
     def _add(self, spelling: str, canonical: str) -> None:
         known = self.canonical_of.get(_key(spelling))

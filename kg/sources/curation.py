@@ -139,6 +139,17 @@ class ReportResource(_Item):
     reason: Text
 
 
+class ReportAlias(_Item):
+    """A spelling this report prints for an account known by another handle (a misprint, a dropped letter): one
+    person is one node in every chat. Anchored by the report's words: by default the spelling itself must be on
+    exactly one line; `at` quotes the line where it is printed more than once."""
+
+    alias: Spelling
+    canonical: Handle
+    at: Quote | None = Field(None, description="words of a line that prints the spelling (default: the spelling)")
+    reason: Text
+
+
 class ReportQuestionThemes(_Item):
     question: Annotated[int, Field(ge=1, strict=True)]
     themes: list[Text] = Field(min_length=1)
@@ -175,6 +186,7 @@ class ReportCuration(_Item):
     report, or on more than one, are an error naming this file's line. A report without the file gets none."""
 
     organisations: list[SharedOrganisation] = []
+    aliases: list[ReportAlias] = []
     resources: list[ReportResource] = []
     themes: ReportThemes = ReportThemes()
 

@@ -171,7 +171,7 @@ def check_records(
     """What the types cannot say: slugs fit IRIs, handles are handles, numbers and slugs are unique, references
     point at something (unless `references` is False). Each problem is (field path, message); `line_of` gives the
     line of a field path."""
-    aliases = aliases or AliasTable.load()
+    aliases = aliases or AliasTable.load().with_reports([records])
     own = _consistency(records)
     if not references:
         own = [(loc, message) for loc, message in own if loc in (("source_slug",), ("chat", "slug"))]
@@ -307,7 +307,7 @@ def source_lines(path: Path, records: ChatRecords) -> LineOf:
 def check_across(sources: list[tuple[Path, ChatRecords]], aliases: AliasTable | None = None) -> list[str]:
     """Chats share organisation, person and resource nodes: a later chat must not state other facts about one
     (another name for the same slug) than an earlier chat does; each problem as `FILE:LINE: field: message`."""
-    aliases = aliases or AliasTable.load()
+    aliases = aliases or AliasTable.load().with_reports(records for _, records in sources)
     problems: list[str] = []
     lines = {path: source_lines(path, records) for path, records in sources}
     for kind, what, key, facts, fix in _identities(aliases):
