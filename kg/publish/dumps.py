@@ -6,10 +6,11 @@ import hashlib
 import io
 import json
 import os
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from rdflib import BNode, Dataset, Graph
+from rdflib import RDF, RDFS, BNode, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.plugins.serializers.trig import TrigSerializer
 
@@ -91,15 +92,92 @@ def _trig(ds: Dataset) -> bytes:
 
 class _ReusingTrig(_SortedTrig):
     """`_SortedTrig` that takes each subject's statement in the graphs of `known` (graph IRI -> subject N3 -> text)
-    from there, and keeps the statements it writes in the graphs of `capture` in `made`.
+    from there, and keeps the statements it writes in the graphs of `capture` in `made`; with `orders` (graph IRI ->
+    `_order_data`), it also skips reading those graphs' triples to order their subjects.
 
-    Only for graphs without blank nodes: there a statement is the subject's triples in that graph and nothing else
-    (the order of the subjects, which depends on references across the whole dataset, is still rdflib's)."""
+    Only for graphs without blank nodes: there a statement is the subject's triples in that graph and nothing else.
+    rdflib orders a graph's subjects by how often the graphs so far (in IRI order) refer to them, and writes the
+    prefixes the whole file uses: what a graph adds to both depends on that graph alone (`_order_data`), so an
+    unchanged graph's share is added without walking its triples, and the ones walked are summed as rdflib sums
+    them. `made_orders` holds the shares of the graphs of `capture_orders` walked here."""
 
-    def __init__(self, store: Dataset, known: dict[str, dict[str, str]], capture: set[str]) -> None:
+    _recording: set[tuple[str, str, str]] | None = None
+
+    def __init__(
+        self,
+        store: Dataset,
+        known: dict[str, dict[str, str]],
+        capture: set[str],
+        orders: dict[str, dict] | None = None,
+        capture_orders: set[str] | None = None,
+    ) -> None:
         super().__init__(store)
         self.known, self.capture = known, capture
         self.made: dict[str, dict[str, str]] = {g: {} for g in capture}
+        self.orders = orders or {}
+        self.capture_orders = capture_orders or set()
+        self.made_orders: dict[str, dict] = {}
+        self._start_prefixes = {(p, str(ns)) for p, ns in store.namespace_manager.namespaces()}
+
+    def addNamespace(self, prefix: str, namespace) -> str:  # noqa: N802 (rdflib's name)
+        done = super().addNamespace(prefix, namespace)
+        if self._recording is not None:
+            self._recording.add((prefix, str(namespace), done))
+        return done
+
+    def preprocess(self) -> None:
+        """rdflib's `TrigSerializer.preprocess`, with the share of each graph in `orders` added, not walked."""
+        self._cached_refs: dict[str, int] = defaultdict(int)  # references made by the graphs not walked, by N3
+        for context in self.contexts:
+            if len(context) == 0:
+                continue
+            self.store = context
+            self.get_pname(context.identifier, False)
+            name = str(context.identifier)
+            share = self.orders.get(name)
+            if share is not None and name in self.known:
+                for prefix, namespace in share["prefixes"]:
+                    self.addNamespace(prefix, URIRef(namespace))
+                for key, n in share["refs"].items():
+                    self._cached_refs[key] += n
+                self._subjects = {URIRef(key[1:-1]): True for key in self.known[name]}
+                top = [URIRef(x) for x in share["top"]]
+            else:
+                self._subjects = {}
+                cumulative, local = self._references, defaultdict(int)
+                self._references, self._recording = local, set()
+                try:
+                    for triple in context:
+                        self.preprocessTriple(triple)
+                    for subject in self._subjects:
+                        local[subject] += 1
+                    recorded = self._recording
+                finally:
+                    self._references, self._recording = cumulative, None
+                for node, n in local.items():
+                    cumulative[node] += n
+                top = sorted(context.subjects(RDF.type, RDFS.Class))
+                if name in self.capture_orders and all(
+                    done == prefix and (prefix, ns) in self._start_prefixes for prefix, ns, done in recorded
+                ):
+                    self.made_orders[name] = {
+                        "refs": {k.n3(): n for k, n in local.items() if isinstance(k, URIRef | BNode)},
+                        "top": [str(x) for x in top],
+                        "prefixes": sorted({(prefix, ns) for prefix, ns, _ in recorded}),
+                    }
+            self._contexts[context] = (self._ordered(top), self._subjects)
+
+    def _ordered(self, top: list) -> list:
+        """rdflib's `orderSubjects` (rdfs:Class members first, then by blank node, references so far, term), with
+        the references of the graphs not walked counted too."""
+        for member in top:
+            self._topLevels[member] = True
+        seen = set(top)
+        refs, cached = self._references, self._cached_refs
+        recursable = sorted(
+            (isinstance(s, BNode), refs.get(s, 0) + cached.get(s.n3(), 0), s) for s in self._subjects if s not in seen
+        )
+        return list(top) + [s for _, _, s in recursable]
 
     def statement(self, subject) -> bool:
         graph = str(self.store.identifier)
@@ -166,6 +244,7 @@ class GraphText:
     nt: list[str]  # its N-Triples lines
     jsonld: dict  # its object of the JSON-LD file
     trig: dict[str, str] | None = None  # each subject's TriG statement (N3 of the subject -> text); None: not kept
+    order: dict | None = None  # its share of the TriG subject order and prefixes (`_ReusingTrig`); None: not kept
 
 
 def graph_text(g: Graph) -> GraphText:
@@ -204,12 +283,16 @@ def write_dumps(made: Sorted, out: Path, cache: Path | None = None) -> None:
         texts[name] = known
     plain = {str(g.identifier) for g in graphs if not _blank_nodes(g)}
     reuse = {g: t.trig for g, t in texts.items() if g in plain and t.trig is not None}
-    writer = _ReusingTrig(ordered, reuse, plain - set(reuse))
+    orders = {g: t.order for g, t in texts.items() if g in reuse and t.order is not None}
+    writer = _ReusingTrig(ordered, reuse, plain - set(reuse), orders, plain - set(orders))
     buf = io.BytesIO()
     writer.serialize(buf, encoding="utf-8")
     (out / "qikg.trig").write_bytes(buf.getvalue())
     for name, statements in writer.made.items():
         texts[name].trig = statements
+        missing.add(name)
+    for name, order in writer.made_orders.items():
+        texts[name].order = order
         missing.add(name)
     lines = sorted({ln for t in texts.values() for ln in t.nt})
     (out / "qikg.nt").write_bytes(("\n".join(lines) + "\n").encode("utf-8"))

@@ -54,14 +54,49 @@ def test_the_reused_graph_texts_make_the_files_the_whole_dataset_makes(
     assert sorted(p.stem for p in cache.glob("*.json")) == sorted(digests.values())
     kept = [json.loads(p.read_text(encoding="utf-8")) for p in cache.glob("*.json")]
     assert sum(1 for k in kept if k["trig"]) == len(kept) - 1  # every graph's statements but the TBox's (OWL lists)
+    assert sum(1 for k in kept if k["order"]) == len(kept) - 1  # and its share of the subject order and prefixes
 
     made: list[URIRef] = []
     real = dumps.graph_text
     monkeypatch.setattr(dumps, "graph_text", lambda g: made.append(g.identifier) or real(g))
+    walked: list[tuple] = []
+    real_walk = dumps._ReusingTrig.preprocessTriple
+    monkeypatch.setattr(dumps._ReusingTrig, "preprocessTriple", lambda self, t: walked.append(t) or real_walk(self, t))
     (tmp_path / "warm").mkdir()
     write_dumps(three_chats, tmp_path / "warm", cache)
     assert made == []  # every graph's text came from the cache
+    tbox = [g for g in ordered.graphs() if dumps._blank_nodes(g)]
+    assert len(walked) == sum(len(g) for g in tbox)  # only the graph with blank nodes was read to order subjects
     assert _written(tmp_path / "warm") == _written(tmp_path / "whole")
+
+
+def test_a_changed_graph_is_walked_again_and_the_unchanged_ones_still_order_as_rdflib_does(
+    three_chats, tmp_path: Path
+) -> None:
+    """A graph that changes (a new chat mentions an old chat's person more often) moves that person in the later
+    graphs' blocks: the shares of the graphs not walked and of the one walked add up as rdflib counts them."""
+    from rdflib import Dataset
+
+    ordered = three_chats.ds
+    cache = tmp_path / "cache"
+    (tmp_path / "first").mkdir()
+    write_dumps(three_chats, tmp_path / "first", cache)
+    changed = Dataset()
+    for g in ordered.graphs():
+        target = changed.graph(g.identifier)
+        for t in g:
+            target.add(t)
+    jan = next(g for g in ordered.graphs() if "2023-01-31" in str(g.identifier))
+    people = sorted({o for o in jan.objects() if isinstance(o, URIRef) and "/participant/" in str(o)})
+    for i, person in enumerate(people[:3]):  # refer to a few people many more times from one graph
+        for n in range(5 + i):
+            changed.graph(jan.identifier).add((URIRef(f"{person}/note-{n}"), dumps.iris.QI.mentions, person))
+    again = sorted_dataset_with_digests(changed)
+    (tmp_path / "second").mkdir()
+    write_dumps(again, tmp_path / "second", cache)
+    whole = dumps._trig(again.ds)
+    assert (tmp_path / "second" / "qikg.trig").read_bytes() == whole
+    assert (tmp_path / "second" / "qikg.trig").read_bytes() != (tmp_path / "first" / "qikg.trig").read_bytes()
 
 
 def test_a_graph_digest_changes_with_its_triples_only(three_chats) -> None:  # last: it changes the fixture
