@@ -128,6 +128,7 @@ class _ReusingTrig(_SortedTrig):
     def preprocess(self) -> None:
         """rdflib's `TrigSerializer.preprocess`, with the share of each graph in `orders` added, not walked."""
         self._cached_refs: dict[str, int] = defaultdict(int)  # references made by the graphs not walked, by N3
+        self.contexts.sort(key=lambda c: str(c.identifier))  # as `_SortedTrig`
         for context in self.contexts:
             if len(context) == 0:
                 continue
