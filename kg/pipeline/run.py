@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from rdflib import Dataset, URIRef
+from rdflib import Dataset, Graph, URIRef
 
 from kg import iris
 from kg.checks.validate import Finding
@@ -26,15 +26,17 @@ from kg.pipeline.cache import BuildState, cache_dir, code_digest, forget_state, 
 from kg.pipeline.indexes import write_indexes
 from kg.pipeline.inputs import default_sources, input_hashes, registry_digest
 from kg.pipeline.manifest import MANIFEST, build_key, class_counts, recorded, triple_counts
-from kg.publish.dumps import sorted_dataset_with_digests, write_dumps
+from kg.publish.dumps import sorted_dataset_with_digests, union_of, write_dumps
 from kg.publish.gexf import _write_gexf
 from kg.publish.ontology_docs import render_ontology_html
 from kg.rdf.assemble import assemble
 from kg.records import ChatRecords
 from kg.sources.registry import SEED_REGISTRY, SourceError, check_across, load_records
 
-PUBLISHERS = "qikg.publishers"  # entry-point group: callables (dataset, build folder) run after the dumps
-Publisher = Callable[[Dataset, Path], None]
+# entry-point group: callables (graph, build folder) run after the dumps; the graph is the merge of every named graph
+# (what the store's default graph holds), inserted in sorted order
+PUBLISHERS = "qikg.publishers"
+Publisher = Callable[[Graph, Path], None]
 Progress = Callable[[str], None]
 
 
@@ -76,15 +78,15 @@ def write_outputs(
     timings: dict[str, float] = {}
     t = time.perf_counter()
     made = sorted_dataset_with_digests(ds)
-    ordered = made.ds
-    write_dumps(made, out, cache)
-    _write_gexf(ordered, out / "qikg.gexf")
+    ordered, flat = made.ds, union_of(made)
+    write_dumps(made, out, cache, flat)
+    _write_gexf(ordered, out / "qikg.gexf", flat)
     timings["write_rdf_s"] = round(time.perf_counter() - t, 3)
     for name, publish in publishers():
         t = time.perf_counter()
         if progress:
             progress(name.replace("_", " "))
-        publish(ordered, out)
+        publish(flat, out)
         timings[f"write_{name}_s"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
     if progress:

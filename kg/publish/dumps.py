@@ -39,9 +39,12 @@ def sorted_dataset_with_digests(ds: Dataset) -> Sorted:
         out.bind(prefix, ns)
     digests: dict[str, str] = {}
     union: dict[tuple[str, ...], tuple] = {}
+    blank: set[str] = set()
     for g in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier)):
         target = out.graph(g.identifier)
-        source = to_canonical_graph(g) if _blank_nodes(g) else g
+        if _blank_nodes(g):
+            blank.add(str(g.identifier))
+        source = to_canonical_graph(g) if str(g.identifier) in blank else g
         keyed = sorted(((_key(t), t) for t in source), key=lambda kt: kt[0])
         h = hashlib.sha256(str(g.identifier).encode() + b"\n")
         for key, t in keyed:
@@ -49,7 +52,7 @@ def sorted_dataset_with_digests(ds: Dataset) -> Sorted:
             union[key] = t
             h.update(" ".join(key).encode() + b"\n")
         digests[str(g.identifier)] = h.hexdigest()
-    return Sorted(out, digests, union)
+    return Sorted(out, digests, union, blank)
 
 
 @dataclass
@@ -60,6 +63,12 @@ class Sorted:
     ds: Dataset
     digests: dict[str, str]
     union: dict[tuple[str, ...], tuple]
+    blank: set[str] | None = None  # the graphs with blank nodes (None: not known, looked for when needed)
+
+
+def union_of(made: Sorted) -> Graph:
+    """Every graph of a sorted dataset as one graph, inserted in sorted order (what qikg.ttl serialises)."""
+    return _union(made.union)
 
 
 def union_graph(ds: Dataset) -> Graph:
@@ -254,7 +263,7 @@ def graph_text(g: Graph) -> GraphText:
     return GraphText([ln for ln in lines if ln.strip()], _jsonld_graph(g))
 
 
-def write_dumps(made: Sorted, out: Path, cache: Path | None = None) -> None:
+def write_dumps(made: Sorted, out: Path, cache: Path | None = None, flat: Graph | None = None) -> None:
     """qikg.trig, qikg.ttl, qikg.nt and qikg.jsonld of a sorted dataset (`sorted_dataset_with_digests`).
 
     With `cache` (a folder), each graph's N-Triples lines, JSON-LD object and TriG statements (graphs without blank
@@ -266,7 +275,7 @@ def write_dumps(made: Sorted, out: Path, cache: Path | None = None) -> None:
     """
     ordered, digests = made.ds, made.digests
     graphs = sorted((g for g in ordered.graphs() if len(g)), key=lambda g: str(g.identifier))
-    flat = _union(made.union)
+    flat = _union(made.union) if flat is None else flat
     (out / "qikg.ttl").write_bytes(flat.serialize(format="turtle", encoding="utf-8"))
     if cache is None:
         (out / "qikg.trig").write_bytes(_trig(ordered))
@@ -282,7 +291,10 @@ def write_dumps(made: Sorted, out: Path, cache: Path | None = None) -> None:
             known = graph_text(g)
             missing.add(name)
         texts[name] = known
-    plain = {str(g.identifier) for g in graphs if not _blank_nodes(g)}
+    if made.blank is None:
+        plain = {str(g.identifier) for g in graphs if not _blank_nodes(g)}
+    else:
+        plain = {str(g.identifier) for g in graphs} - made.blank
     reuse = {g: t.trig for g, t in texts.items() if g in plain and t.trig is not None}
     orders = {g: t.order for g, t in texts.items() if g in reuse and t.order is not None}
     writer = _ReusingTrig(ordered, reuse, plain - set(reuse), orders, plain - set(orders))
