@@ -74,10 +74,11 @@ def write_outputs(
 ) -> dict[str, float]:
     """qikg.trig/ttl/nt/jsonld, qikg.gexf, ontology.html, and what each installed publisher writes (graph.html).
 
-    `cache`: where the dumps keep each graph's text for the next build (`kg.publish.dumps.write_dumps`)."""
+    `cache`: where the dumps keep each graph's text for the next build (`kg.publish.dumps.write_dumps`). `ds` keeps
+    its triples; a graph of it with blank nodes (the TBox's OWL lists) gets their canonical labels."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    made = sorted_dataset_with_digests(ds)
+    made = sorted_dataset_with_digests(ds, in_place=True)
     ordered, flat = made.ds, union_of(made)
     write_dumps(made, out, cache, flat)
     _write_gexf(ordered, out / "qikg.gexf", flat)
