@@ -60,35 +60,30 @@ def changed_region(ds: Dataset, new_graphs: Iterable[URIRef]) -> Region:
     new = [g for g in ds.graphs() if g.identifier in new_ids]
     old = [g for g in ds.graphs() if g.identifier not in new_ids and g.identifier not in NOT_FACTS]
 
-    by_subject: dict[Node, list[tuple]] = defaultdict(list)  # every triple of a facts graph, by subject
-    pointing: dict[Node, set[Node]] = defaultdict(set)  # old graphs: object -> subjects pointing at it
-    old_types: dict[Node, set[Node]] = defaultdict(set)
-    old_nodes: set[Node] = set()
-    predicates: set[Node] = set()  # of the facts graphs: what `thesaurus_subset` must know is not there
-    for g in old:
-        predicates |= set(g.predicates(unique=True))
-        for s, p, o in g:
-            by_subject[s].append((s, p, o))
-            old_nodes.add(s)
-            if _resource(o):
-                old_nodes.add(o)
-                pointing[o].add(s)
-            if p == RDF.type:
-                old_types[s].add(o)
+    facts = {g.identifier for g in new} | {g.identifier for g in old}
+    by_subject = _Triples(ds, facts)  # every triple of a facts graph, by subject (looked up in the indexes)
+    pointing = _Pointing(ds, {g.identifier for g in old})  # old graphs: object -> subjects pointing at it
     new_subjects: set[Node] = set()
     mentioned: set[Node] = set()
     new_types: dict[Node, set[Node]] = defaultdict(set)
     for g in new:
-        predicates |= set(g.predicates(unique=True))
         for s, p, o in g:
-            by_subject[s].append((s, p, o))
             new_subjects.add(s)
             mentioned.add(s)
             if _resource(o) and p != RDF.type:
                 mentioned.add(o)
             if p == RDF.type:
                 new_types[s].add(o)
-    shared = {n for n in mentioned & old_nodes if n not in tbox_terms and n not in theme_nodes}
+    old_ids = {g.identifier for g in old}
+    shared = {
+        n
+        for n in mentioned - tbox_terms - theme_nodes
+        if any(g in old_ids for g in by_subject.graphs_of(n)) or pointing.get(n)
+    }
+    old_types: dict[Node, set[Node]] = {
+        n: {o for _, p, o in by_subject.get(n, ()) if p == RDF.type and by_subject.in_old(n, o, old_ids)}
+        for n in shared
+    }
     retyped = {n for n in shared if not new_types.get(n, set()) <= old_types.get(n, set())}
     nodes = new_subjects | shared
     for n in retyped:
@@ -121,20 +116,63 @@ def changed_region(ds: Dataset, new_graphs: Iterable[URIRef]) -> Region:
     targeted = set(classes)  # what the thesaurus's shapes target: its classes and every subclass of one
     for c in classes:
         targeted |= set(tbox.transitive_subjects(RDFS.subClassOf, c))
-    typed = set().union(*old_types.values(), *new_types.values())
-    skos = [p for p in predicates if str(p).startswith(str(SKOS))]
-    skos_of_others = any(s not in theme_nodes for p in skos for g in old + new for s in g.subjects(p))
-    if not (typed & targeted) and not skos_of_others:
+    typed = any(g in facts for c in targeted for _, _, _, g in _quads(ds, (None, RDF.type, c)))
+    skos_of_others = any(
+        g in facts and s not in theme_nodes for p in SKOS_TERMS for s, _, _, g in _quads(ds, (None, p, None))
+    )
+    if not typed and not skos_of_others:
         region.thesaurus_subset = thesaurus_subset(region, by_subject, pointing, theme_nodes)
     return region
+
+
+SKOS_TERMS = frozenset(SKOS[name] for name in SKOS.__annotations__)
+
+
+def _quads(ds: Dataset, pattern: tuple) -> Iterable[tuple]:
+    """(s, p, o, graph IRI) of every quad matching `pattern`, from the store's indexes."""
+    for s, p, o, g in ds.quads((*pattern, None)):
+        yield s, p, o, getattr(g, "identifier", g)
+
+
+class _Triples:
+    """A node's triples in the facts graphs, looked up when asked (the region is small, the graph is not)."""
+
+    def __init__(self, ds: Dataset, graphs: set[Node]) -> None:
+        self.ds, self.graphs, self._seen = ds, graphs, {}
+
+    def _of(self, node: Node) -> list[tuple[tuple, Node]]:
+        if node not in self._seen:
+            found = _quads(self.ds, (node, None, None))
+            self._seen[node] = [((s, p, o), g) for s, p, o, g in found if g in self.graphs]
+        return self._seen[node]
+
+    def get(self, node: Node, default=()) -> list[tuple]:
+        found = list(dict.fromkeys(t for t, _ in self._of(node)))
+        return found or list(default)
+
+    def graphs_of(self, node: Node) -> set[Node]:
+        return {g for _, g in self._of(node)}
+
+    def in_old(self, node: Node, value: Node, old: set[Node]) -> bool:
+        return any(g in old for t, g in self._of(node) if t[1] == RDF.type and t[2] == value)
+
+
+class _Pointing:
+    """The subjects of the old graphs pointing at a node, looked up when asked."""
+
+    def __init__(self, ds: Dataset, graphs: set[Node]) -> None:
+        self.ds, self.graphs, self._seen = ds, graphs, {}
+
+    def get(self, node: Node, default=None) -> set[Node]:
+        if node not in self._seen:
+            self._seen[node] = {s for s, _, _, g in _quads(self.ds, (None, None, node)) if g in self.graphs}
+        return self._seen[node] or (set() if default is None else default)
 
 
 THEME_LINKS = (QI.assignedTo, QI.assignedTheme, QI.hasTheme)  # the chats' triples the thesaurus's checks read
 
 
-def thesaurus_subset(
-    region: Region, by_subject: dict[Node, list[tuple]], pointing: dict[Node, set[Node]], theme_nodes: set[Node]
-) -> Graph:
+def thesaurus_subset(region: Region, by_subject: _Triples, pointing: _Pointing, theme_nodes: set[Node]) -> Graph:
     """What the thesaurus's shapes see of the chats when a build only adds graphs: the region's subset, every chat's
     triples about a theme (a lesson's notes, where a report states it) with the types of their values, and the theme
     assignments and `qi:hasTheme` triples that tie to the region's nodes.
@@ -208,7 +246,7 @@ def thesaurus_exact(thesaurus_shapes: Graph) -> bool:
         except Exception:  # a text rdflib cannot parse: no claim about what it reads
             return False
         read = _predicates(query.algebra)
-        if any(p not in allowed and not str(p).startswith(str(SKOS)) for p in read):
+        if any(p not in allowed and p not in SKOS_TERMS for p in read):
             return False
         severity = thesaurus_shapes.value(constraint, SH.severity) or thesaurus_shapes.value(shape, SH.severity)
         if read & set(THEME_LINKS) and severity not in (None, SH.Violation):
