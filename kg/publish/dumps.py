@@ -13,6 +13,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, BNode, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.plugins.serializers.trig import TrigSerializer
+from rdflib.plugins.serializers.turtle import TurtleSerializer
 
 from kg import iris
 
@@ -139,6 +140,8 @@ class _ReusingTrig(_SortedTrig):
         self.orders = orders or {}
         self.capture_orders = capture_orders or set()
         self.made_orders: dict[str, dict] = {}
+        self.prefixes: set[tuple[str, str]] = set()  # what every graph's triples make a writer declare
+        self.prefixes_known = True  # False: some graph made rdflib rewrite or invent a prefix (then not summed)
         self._start_prefixes = {(p, str(ns)) for p, ns in store.namespace_manager.namespaces()}
 
     def addNamespace(self, prefix: str, namespace) -> str:  # noqa: N802 (rdflib's name)
@@ -161,6 +164,7 @@ class _ReusingTrig(_SortedTrig):
             if share is not None and name in self.known:
                 for prefix, namespace in share["prefixes"]:
                     self.addNamespace(prefix, URIRef(namespace))
+                    self.prefixes.add((prefix, namespace))
                 for key, n in share["refs"].items():
                     self._cached_refs[key] += n
                 self._subjects = {URIRef(key[1:-1]): True for key in self.known[name]}
@@ -180,9 +184,10 @@ class _ReusingTrig(_SortedTrig):
                 for node, n in local.items():
                     cumulative[node] += n
                 top = sorted(context.subjects(RDF.type, RDFS.Class))
-                if name in self.capture_orders and all(
-                    done == prefix and (prefix, ns) in self._start_prefixes for prefix, ns, done in recorded
-                ):
+                safe = all(done == prefix and (prefix, ns) in self._start_prefixes for prefix, ns, done in recorded)
+                self.prefixes |= {(prefix, ns) for prefix, ns, _ in recorded}
+                self.prefixes_known = self.prefixes_known and safe
+                if name in self.capture_orders and safe:
                     self.made_orders[name] = {
                         "refs": {k.n3(): n for k, n in local.items() if isinstance(k, URIRef | BNode)},
                         "top": [str(x) for x in top],
@@ -221,6 +226,66 @@ class _ReusingTrig(_SortedTrig):
         if done:
             self.made[graph][subject.n3()] = buf.getvalue().decode(self.encoding)
         return done
+
+
+class _CapturingTurtle(TurtleSerializer):
+    """rdflib's Turtle of one graph, keeping each subject's statement (N3 of the subject -> text) in `made`."""
+
+    def __init__(self, store: Graph) -> None:
+        super().__init__(store)
+        self.made: dict[str, str] = {}
+
+    def statement(self, subject) -> bool:
+        real, buf = self.stream, io.BytesIO()
+        self.stream = buf
+        try:
+            done = super().statement(subject)
+        finally:
+            self.stream = real
+        text = buf.getvalue().decode(self.encoding)
+        self.write(text)
+        if done:
+            self.made[subject.n3()] = text
+        return done
+
+
+def _turtle_statements(g: Graph) -> dict[str, str]:
+    """Each subject's Turtle statement of a graph without blank nodes, as a Turtle file of the graph writes it."""
+    writer = _CapturingTurtle(g)
+    writer.serialize(io.BytesIO(), encoding="utf-8")
+    return writer.made
+
+
+class _ReusingTurtle(TurtleSerializer):
+    """rdflib's Turtle of the union graph, with the statement of each subject in `known` taken from there and the
+    subject order and prefixes computed from the union's triples and `prefixes` instead of by `get_pname` on each.
+
+    A subject that is the subject of triples in one graph only, a graph without blank nodes, has exactly that
+    graph's triples about it in the union, so its statement is the one the graph's own Turtle has (`known`); every
+    other subject (shared people, organisations, themes, the TBox's) is written by rdflib from the union. rdflib
+    orders subjects by the union's references (a set: a triple in two graphs counts once), counted here from the
+    union's triples; it declares the prefixes its `get_pname` meets on the triples, the union of what each graph's
+    triples meet (`_ReusingTrig.prefixes`)."""
+
+    def __init__(self, store: Graph, known: dict[str, str], prefixes: set[tuple[str, str]], triples) -> None:
+        super().__init__(store)
+        self.known, self.known_prefixes, self.triples = known, prefixes, triples
+
+    def preprocess(self) -> None:
+        refs, subjects = self._references, self._subjects
+        for s, _, o in self.triples:
+            refs[o] += 1
+            subjects[s] = True
+        for prefix, namespace in sorted(self.known_prefixes):
+            self.addNamespace(prefix, URIRef(namespace))
+
+    def statement(self, subject) -> bool:
+        text = self.known.get(subject.n3())
+        if text is None:
+            return super().statement(subject)
+        self.subjectDone(subject)
+        self.write(text)
+        return True
 
 
 def _jsonld(ds: Dataset) -> bytes:
@@ -268,6 +333,7 @@ class GraphText:
     jsonld: dict  # its object of the JSON-LD file
     trig: dict[str, str] | None = None  # each subject's TriG statement (N3 of the subject -> text); None: not kept
     order: dict | None = None  # its share of the TriG subject order and prefixes (`_ReusingTrig`); None: not kept
+    turtle: dict[str, str] | None = None  # each subject's Turtle statement (`_turtle_statements`); None: not kept
 
 
 def graph_text(g: Graph) -> GraphText:
@@ -280,17 +346,17 @@ def write_dumps(made: Sorted, out: Path, cache: Path | None = None, flat: Graph 
     """qikg.trig, qikg.ttl, qikg.nt and qikg.jsonld of a sorted dataset (`sorted_dataset_with_digests`).
 
     With `cache` (a folder), each graph's N-Triples lines, JSON-LD object and TriG statements (graphs without blank
-    nodes) are kept under its digest and reused while it is unchanged: each depends on that graph alone. What is
-    still done for the whole dataset: rdflib's ordering of the TriG subjects (by how often the whole dataset refers
-    to them: a new chat that mentions a shared person moves him in every chat's block) and the Turtle file, which
-    merges the graphs' statements per subject. The files are byte for byte what `_trig`/`_nt_sorted`/`_jsonld`
-    write (`tests/kg/publish/test_dumps_reuse.py`).
+    nodes) are kept under its digest and reused while it is unchanged: each depends on that graph alone, and so
+    does its share of the TriG subject order (`_ReusingTrig`). The Turtle file reuses the statements of subjects
+    one graph alone states, and writes the shared ones from the union (`_ReusingTurtle`). The files are byte for
+    byte what `_trig`, `flat.serialize(format="turtle")`, `_nt_sorted` and `_jsonld` write
+    (`tests/kg/publish/test_dumps_reuse.py`).
     """
     ordered, digests = made.ds, made.digests
     graphs = sorted((g for g in ordered.graphs() if len(g)), key=lambda g: str(g.identifier))
     flat = _union(made.union) if flat is None else flat
-    (out / "qikg.ttl").write_bytes(flat.serialize(format="turtle", encoding="utf-8"))
     if cache is None:
+        (out / "qikg.ttl").write_bytes(flat.serialize(format="turtle", encoding="utf-8"))
         (out / "qikg.trig").write_bytes(_trig(ordered))
         (out / "qikg.nt").write_bytes(_nt_sorted(flat))
         (out / "qikg.jsonld").write_bytes(_jsonld(ordered))
@@ -320,12 +386,49 @@ def write_dumps(made: Sorted, out: Path, cache: Path | None = None, flat: Graph 
     for name, order in writer.made_orders.items():
         texts[name].order = order
         missing.add(name)
+    (out / "qikg.ttl").write_bytes(_turtle(flat, made, graphs, texts, plain, writer, missing))
     lines = sorted({ln for t in texts.values() for ln in t.nt})
     (out / "qikg.nt").write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
     (out / "qikg.jsonld").write_bytes(_jsonld_document([texts[str(g.identifier)].jsonld for g in graphs]))
     for name in missing:
         _keep_text(cache, digests[name], texts[name])
     _forget_others(cache, {digests[str(g.identifier)] for g in graphs})
+
+
+def _turtle(
+    flat: Graph,
+    made: Sorted,
+    graphs: list[Graph],
+    texts: dict[str, GraphText],
+    plain: set[str],
+    trig: _ReusingTrig,
+    missing: set[str],
+) -> bytes:
+    """qikg.ttl, byte for byte `flat.serialize(format="turtle")`, with the statements of subjects only one graph
+    without blank nodes states reused (`_ReusingTurtle`); a new graph's statements are made and kept in `texts`."""
+    if not trig.prefixes_known:
+        return flat.serialize(format="turtle", encoding="utf-8")
+    owners: dict[str, list[str]] = defaultdict(list)  # subject N3 -> the graphs with triples about it
+    for g in graphs:
+        name = str(g.identifier)
+        subjects = texts[name].trig.keys() if name in plain and texts[name].trig is not None else None
+        for key in subjects if subjects is not None else {x.n3() for x in g.subjects()}:
+            owners[key].append(name)
+    for g in graphs:
+        name = str(g.identifier)
+        if name in plain and texts[name].turtle is None:
+            texts[name].turtle = _turtle_statements(g)
+            missing.add(name)
+    known = {}
+    for key, names in owners.items():
+        if len(names) == 1 and names[0] in plain:
+            text = (texts[names[0]].turtle or {}).get(key)
+            if text is not None:
+                known[key] = text
+    writer = _ReusingTurtle(flat, known, trig.prefixes, made.union.values())
+    buf = io.BytesIO()
+    writer.serialize(buf, encoding="utf-8")
+    return buf.getvalue()
 
 
 def _blank_nodes(g: Graph) -> bool:

@@ -62,9 +62,12 @@ def test_the_reused_graph_texts_make_the_files_the_whole_dataset_makes(
     walked: list[tuple] = []
     real_walk = dumps._ReusingTrig.preprocessTriple
     monkeypatch.setattr(dumps._ReusingTrig, "preprocessTriple", lambda self, t: walked.append(t) or real_walk(self, t))
+    turtled: list[URIRef] = []
+    real_turtle = dumps._turtle_statements
+    monkeypatch.setattr(dumps, "_turtle_statements", lambda g: turtled.append(g.identifier) or real_turtle(g))
     (tmp_path / "warm").mkdir()
     write_dumps(three_chats, tmp_path / "warm", cache)
-    assert made == []  # every graph's text came from the cache
+    assert made == [] and turtled == []  # every graph's text came from the cache, its Turtle statements too
     tbox = [g for g in ordered.graphs() if dumps._blank_nodes(g)]
     assert len(walked) == sum(len(g) for g in tbox)  # only the graph with blank nodes was read to order subjects
     assert _written(tmp_path / "warm") == _written(tmp_path / "whole")
@@ -98,6 +101,8 @@ def test_a_changed_graph_is_walked_again_and_the_unchanged_ones_still_order_as_r
     write_dumps(again, tmp_path / "second", cache)
     whole = dumps._trig(again.ds)
     assert (tmp_path / "second" / "qikg.trig").read_bytes() == whole
+    turtle = dumps.union_graph(again.ds).serialize(format="turtle", encoding="utf-8")
+    assert (tmp_path / "second" / "qikg.ttl").read_bytes() == turtle  # the shared people rewritten from the union
 
     def block(text: bytes, graph: URIRef) -> list[str]:
         body = text.decode("utf-8").split(f"<{graph}> {{", 1)[1]
