@@ -60,9 +60,10 @@ def changed_region(ds: Dataset, new_graphs: Iterable[URIRef]) -> Region:
     new = [g for g in ds.graphs() if g.identifier in new_ids]
     old = [g for g in ds.graphs() if g.identifier not in new_ids and g.identifier not in NOT_FACTS]
 
-    facts = {g.identifier for g in new} | {g.identifier for g in old}
+    facts: set[Node] = {g.identifier for g in new} | {g.identifier for g in old}
     by_subject = _Triples(ds, facts)  # every triple of a facts graph, by subject (looked up in the indexes)
-    pointing = _Pointing(ds, {g.identifier for g in old})  # old graphs: object -> subjects pointing at it
+    old_ids: set[Node] = {g.identifier for g in old}
+    pointing = _Pointing(ds, old_ids)  # old graphs: object -> subjects pointing at it
     new_subjects: set[Node] = set()
     mentioned: set[Node] = set()
     new_types: dict[Node, set[Node]] = defaultdict(set)
@@ -74,7 +75,6 @@ def changed_region(ds: Dataset, new_graphs: Iterable[URIRef]) -> Region:
                 mentioned.add(o)
             if p == RDF.type:
                 new_types[s].add(o)
-    old_ids = {g.identifier for g in old}
     shared = {
         n
         for n in mentioned - tbox_terms - theme_nodes
@@ -115,7 +115,7 @@ def changed_region(ds: Dataset, new_graphs: Iterable[URIRef]) -> Region:
     region = Region(subset, nodes, classes)
     targeted = set(classes)  # what the thesaurus's shapes target: its classes and every subclass of one
     for c in classes:
-        targeted |= set(tbox.transitive_subjects(RDFS.subClassOf, c))
+        targeted |= {x for x in tbox.transitive_subjects(RDFS.subClassOf, c) if x is not None}
     typed = any(g in facts for c in targeted for _, _, _, g in _quads(ds, (None, RDF.type, c)))
     skos_of_others = any(
         g in facts and s not in theme_nodes for p in SKOS_TERMS for s, _, _, g in _quads(ds, (None, p, None))
@@ -138,7 +138,8 @@ class _Triples:
     """A node's triples in the facts graphs, looked up when asked (the region is small, the graph is not)."""
 
     def __init__(self, ds: Dataset, graphs: set[Node]) -> None:
-        self.ds, self.graphs, self._seen = ds, graphs, {}
+        self.ds, self.graphs = ds, graphs
+        self._seen: dict[Node, list[tuple[tuple, Node]]] = {}
 
     def _of(self, node: Node) -> list[tuple[tuple, Node]]:
         if node not in self._seen:
@@ -161,7 +162,8 @@ class _Pointing:
     """The subjects of the old graphs pointing at a node, looked up when asked."""
 
     def __init__(self, ds: Dataset, graphs: set[Node]) -> None:
-        self.ds, self.graphs, self._seen = ds, graphs, {}
+        self.ds, self.graphs = ds, graphs
+        self._seen: dict[Node, set[Node]] = {}
 
     def get(self, node: Node, default=None) -> set[Node]:
         if node not in self._seen:

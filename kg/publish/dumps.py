@@ -14,6 +14,7 @@ from rdflib import RDF, RDFS, BNode, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.plugins.serializers.trig import TrigSerializer
 from rdflib.plugins.serializers.turtle import TurtleSerializer
+from rdflib.term import Node
 
 from kg import iris
 
@@ -144,7 +145,7 @@ class _ReusingTrig(_SortedTrig):
         self.prefixes_known = True  # False: some graph made rdflib rewrite or invent a prefix (then not summed)
         self._start_prefixes = {(p, str(ns)) for p, ns in store.namespace_manager.namespaces()}
 
-    def addNamespace(self, prefix: str, namespace) -> str:  # noqa: N802 (rdflib's name)
+    def addNamespace(self, prefix: str, namespace) -> str:  # type: ignore[override]  # noqa: N802 (rdflib's name)
         done = super().addNamespace(prefix, namespace)
         if self._recording is not None:
             self._recording.add((prefix, str(namespace), done))
@@ -171,7 +172,7 @@ class _ReusingTrig(_SortedTrig):
                 top = [URIRef(x) for x in share["top"]]
             else:
                 self._subjects = {}
-                cumulative, local = self._references, defaultdict(int)
+                cumulative, local = self._references, defaultdict[Node, int](int)
                 self._references, self._recording = local, set()
                 try:
                     for triple in context:
@@ -183,7 +184,7 @@ class _ReusingTrig(_SortedTrig):
                     self._references, self._recording = cumulative, None
                 for node, n in local.items():
                     cumulative[node] += n
-                top = sorted(context.subjects(RDF.type, RDFS.Class))
+                top = sorted(x for x in context.subjects(RDF.type, RDFS.Class) if isinstance(x, URIRef))
                 safe = all(done == prefix and (prefix, ns) in self._start_prefixes for prefix, ns, done in recorded)
                 self.prefixes |= {(prefix, ns) for prefix, ns, _ in recorded}
                 self.prefixes_known = self.prefixes_known and safe
@@ -310,6 +311,20 @@ def _jsonld_document(graphs: list[dict]) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
+def _json_text(value) -> str:
+    return json.dumps(value, indent=1, ensure_ascii=False, sort_keys=True)
+
+
+def _jsonld_document_of_texts(parts: list[str]) -> bytes:
+    """`_jsonld_document` from each graph object's own `_json_text`: the same bytes (JSON text holds no raw newline,
+    so nesting an object only indents each of its lines), without encoding every graph again."""
+    if not parts:
+        return _jsonld_document([])
+    context = _json_text(dict(iris.PREFIXES)).replace("\n", "\n ")
+    graphs = ",\n  ".join(part.replace("\n", "\n  ") for part in parts)
+    return ('{\n "@context": ' + context + ',\n "@graph": [\n  ' + graphs + "\n ]\n}\n").encode("utf-8")
+
+
 def _canonical_json(value, key: str = ""):
     """Sort JSON-LD arrays (sets of values, except inside @list) so the serialiser's set order does not leak."""
     if isinstance(value, dict):
@@ -334,6 +349,7 @@ class GraphText:
     trig: dict[str, str] | None = None  # each subject's TriG statement (N3 of the subject -> text); None: not kept
     order: dict | None = None  # its share of the TriG subject order and prefixes (`_ReusingTrig`); None: not kept
     turtle: dict[str, str] | None = None  # each subject's Turtle statement (`_turtle_statements`); None: not kept
+    jsonld_text: str | None = None  # `jsonld` as `_json_text` writes it; None: not kept
 
 
 def graph_text(g: Graph) -> GraphText:
@@ -389,7 +405,14 @@ def write_dumps(made: Sorted, out: Path, cache: Path | None = None, flat: Graph 
     (out / "qikg.ttl").write_bytes(_turtle(flat, made, graphs, texts, plain, writer, missing))
     lines = sorted({ln for t in texts.values() for ln in t.nt})
     (out / "qikg.nt").write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
-    (out / "qikg.jsonld").write_bytes(_jsonld_document([texts[str(g.identifier)].jsonld for g in graphs]))
+    parts: list[str] = []
+    for g in graphs:
+        text = texts[str(g.identifier)]
+        if text.jsonld_text is None:
+            text.jsonld_text = _json_text(text.jsonld)
+            missing.add(str(g.identifier))
+        parts.append(text.jsonld_text)
+    (out / "qikg.jsonld").write_bytes(_jsonld_document_of_texts(parts))
     for name in missing:
         _keep_text(cache, digests[name], texts[name])
     _forget_others(cache, {digests[str(g.identifier)] for g in graphs})
@@ -411,8 +434,9 @@ def _turtle(
     owners: dict[str, list[str]] = defaultdict(list)  # subject N3 -> the graphs with triples about it
     for g in graphs:
         name = str(g.identifier)
-        subjects = texts[name].trig.keys() if name in plain and texts[name].trig is not None else None
-        for key in subjects if subjects is not None else {x.n3() for x in g.subjects()}:
+        statements = texts[name].trig
+        subjects = statements.keys() if name in plain and statements is not None else {x.n3() for x in g.subjects()}
+        for key in subjects:
             owners[key].append(name)
     for g in graphs:
         name = str(g.identifier)
