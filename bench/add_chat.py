@@ -4,8 +4,9 @@ The graph of N chats is the seed report plus N-1 records files made for this ben
 28 February report (tests/kg/extract/fixtures, TEST DATA) with their dates moved a week apart (bench-only
 registries in a temporary folder; synthetic-typed chats would be refused by the build). The chat added is the
 invented 31 January report. Each `qikg add` runs in its own process (`--no-reason`, as a host would for a quick
-add; HermiT excluded), after an untimed build of the N chats (which leaves the cache an incremental add starts from:
-cached records, the SHACL state, each graph's dump text), and is timed from outside, with its stage timings and
+add; HermiT excluded; `--reason` runs HermiT in every build and add), after an untimed build of the N chats (which
+leaves the cache an incremental add starts from: cached records, the SHACL state, each graph's dump text and its
+share of the TriG order), and is timed from outside, with its stage timings and
 the load average after it (1, 5, 15 minutes).
 
     .venv/bin/python -m bench.add_chat --sizes 1 --sizes 7 --sizes 50 --rounds 3 --out bench/results/add_chat.json
@@ -81,27 +82,29 @@ def main(
     sizes: Annotated[list[int], typer.Option(help="Graph sizes (chats) to add one chat into.")] = [1, 7, 50],  # noqa: B006
     rounds: Annotated[int, typer.Option(help="Adds per size; sizes take turns in each round.")] = 1,
     out: Annotated[Path, typer.Option(help="Where the results go (JSON).")] = ROOT / "bench/results/add_chat.json",
+    reason: Annotated[bool, typer.Option(help="Run HermiT in every build and add (default: --no-reason).")] = False,
 ) -> None:
     """Build every size once, then in each round add the chat to each size in turn (and remove it again, which
     rebuilds, untimed): on a shared machine the sizes then see the same load, and the ratio uses each size's
     fastest add."""
+    flag = "--reason" if reason else "--no-reason"
     with tempfile.TemporaryDirectory(prefix="qikg-add-bench-") as tmp:
         worlds = {}
         for n in sizes:
             registry = make_world(Path(tmp) / f"chats-{n}", n)
             build = Path(tmp) / f"build-{n}"
-            base, _ = _qikg("build", "--out", str(build), "--no-reason", "--registry", str(registry))
+            base, _ = _qikg("build", "--out", str(build), flag, "--registry", str(registry))
             worlds[n] = (registry, build, base)
         runs: dict[int, list[dict]] = {n: [] for n in sizes}
         for i in range(rounds):
             for n in sizes:
                 registry, build, _ = worlds[n]
-                took, output = _qikg("add", str(ADDED), "--out", str(build), "--no-reason", "--registry", str(registry))
+                took, output = _qikg("add", str(ADDED), "--out", str(build), flag, "--registry", str(registry))
                 run = {"round": i + 1, "add_seconds": round(took, 2), "load_average": list(os.getloadavg())}
                 run["add_stages"] = _stages(output)
                 runs[n].append(run)
                 print(json.dumps({"chats_before": n, **run}), flush=True)
-                _qikg("remove", ADDED_CHAT, "--out", str(build), "--no-reason", "--registry", str(registry))
+                _qikg("remove", ADDED_CHAT, "--out", str(build), flag, "--registry", str(registry))
     results = []
     for n in sizes:
         best = min(runs[n], key=lambda r: r["add_seconds"])
@@ -120,7 +123,10 @@ def main(
     for r in results:
         r["vs_one_chat"] = round(r["add_seconds"] / one, 2) if one else None
     command = "python -m bench.add_chat " + " ".join(f"--sizes {n}" for n in sizes) + f" --rounds {rounds}"
-    meta = {"command": command, "cpus": os.cpu_count()}
+    command += " --reason" if reason else ""
+    largest, smallest = runs[sizes[-1]], runs[sizes[0]]  # each round's ratio, largest size to smallest
+    rounds_ratio = [round(largest[i]["add_seconds"] / smallest[i]["add_seconds"], 2) for i in range(rounds)]
+    meta = {"command": command, "cpus": os.cpu_count(), "reason": reason, "ratio_per_round": rounds_ratio}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"meta": meta, "results": results}, indent=1) + "\n", encoding="utf-8")
 

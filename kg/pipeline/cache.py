@@ -3,7 +3,8 @@
 - `records/KEY.json`: a source's extracted records. KEY hashes the source file, its curation file, its path (the
   records name it) and the version of everything else that shapes extraction (`code_digest`: the pipeline's code,
   kg/data/*, the ontology, ...), so a changed source, changed shared curation or changed code misses the cache.
-- `graphs/CODE/DIGEST.json`: each graph's dump texts (`kg.publish.dumps.write_dumps`), by the graph's digest,
+- `graphs/CODE/DIGEST.json`: each graph's dump texts (`kg.publish.dumps.write_dumps`: N-Triples lines, JSON-LD
+  object and text, TriG statements and share of the TriG subject order, Turtle statements), by the graph's digest,
   under the `code_digest` they were written with.
 - `state.json`: what the build now in the folder was checked against (its key, each graph's source key) and its
   SHACL findings, so the next `qikg add` validates only what the new chat changes (`kg.checks.region`).

@@ -6,12 +6,15 @@ import hashlib
 import io
 import json
 import os
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from rdflib import BNode, Dataset, Graph
+from rdflib import RDF, RDFS, BNode, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.plugins.serializers.trig import TrigSerializer
+from rdflib.plugins.serializers.turtle import TurtleSerializer
+from rdflib.term import Node
 
 from kg import iris
 
@@ -29,26 +32,42 @@ def sorted_dataset(ds: Dataset) -> Dataset:
     return sorted_dataset_with_digests(ds).ds
 
 
-def sorted_dataset_with_digests(ds: Dataset) -> Sorted:
+def sorted_dataset_with_digests(ds: Dataset, *, in_place: bool = False) -> Sorted:
     """`sorted_dataset`, and each graph's digest (sha256 of its sorted triples): a graph with the same digest is
     serialised the same, so its text can be reused (`write_dumps`). A graph without blank nodes is its own canonical
-    form (relabelling blank nodes is all `to_canonical_graph` does), so only graphs with some go through it."""
-    out = Dataset()
-    for prefix, ns in iris.PREFIXES.items():
-        out.bind(prefix, ns)
+    form (relabelling blank nodes is all `to_canonical_graph` does), so only graphs with some go through it.
+
+    `in_place` (the build): `ds` itself, its graphs with blank nodes replaced by their canonical form, instead of a
+    sorted copy (45,000 insertions at 50 chats): every writer of the build orders what it writes itself (TriG and
+    Turtle sort subjects, predicates and objects, N-Triples and JSON-LD are sorted, the union and the graph view read
+    the sorted union), so insertion order never reaches a file (`tests/kg/pipeline/test_same_build.py`)."""
+    out = ds
+    if not in_place:
+        out = Dataset()
+        for prefix, ns in iris.PREFIXES.items():
+            out.bind(prefix, ns)
     digests: dict[str, str] = {}
     union: dict[tuple[str, ...], tuple] = {}
+    blank: set[str] = set()
     for g in sorted((g for g in ds.graphs() if len(g)), key=lambda g: str(g.identifier)):
-        target = out.graph(g.identifier)
-        source = to_canonical_graph(g) if _blank_nodes(g) else g
-        keyed = sorted(((_key(t), t) for t in source), key=lambda kt: kt[0])
-        h = hashlib.sha256(str(g.identifier).encode() + b"\n")
+        name = str(g.identifier)
+        keyed = [(_key(t), t) for t in g]
+        if any(part.startswith("_:") for key, _ in keyed for part in key):
+            blank.add(name)
+            canonical = to_canonical_graph(g)
+            keyed = [(_key(t), t) for t in canonical]
+            if in_place:
+                g.remove((None, None, None))
+        keyed.sort(key=lambda kt: kt[0])
+        h = hashlib.sha256(name.encode() + b"\n")
+        target = out.graph(g.identifier) if not in_place or name in blank else None
         for key, t in keyed:
-            target.add(t)
+            if target is not None:
+                target.add(t)
             union[key] = t
             h.update(" ".join(key).encode() + b"\n")
-        digests[str(g.identifier)] = h.hexdigest()
-    return Sorted(out, digests, union)
+        digests[name] = h.hexdigest()
+    return Sorted(out, digests, union, blank)
 
 
 @dataclass
@@ -59,6 +78,12 @@ class Sorted:
     ds: Dataset
     digests: dict[str, str]
     union: dict[tuple[str, ...], tuple]
+    blank: set[str] | None = None  # the graphs with blank nodes (None: not known, looked for when needed)
+
+
+def union_of(made: Sorted) -> Graph:
+    """Every graph of a sorted dataset as one graph, inserted in sorted order (what qikg.ttl serialises)."""
+    return _union(made.union)
 
 
 def union_graph(ds: Dataset) -> Graph:
@@ -91,15 +116,97 @@ def _trig(ds: Dataset) -> bytes:
 
 class _ReusingTrig(_SortedTrig):
     """`_SortedTrig` that takes each subject's statement in the graphs of `known` (graph IRI -> subject N3 -> text)
-    from there, and keeps the statements it writes in the graphs of `capture` in `made`.
+    from there, and keeps the statements it writes in the graphs of `capture` in `made`; with `orders` (graph IRI ->
+    `_order_data`), it also skips reading those graphs' triples to order their subjects.
 
-    Only for graphs without blank nodes: there a statement is the subject's triples in that graph and nothing else
-    (the order of the subjects, which depends on references across the whole dataset, is still rdflib's)."""
+    Only for graphs without blank nodes: there a statement is the subject's triples in that graph and nothing else.
+    rdflib orders a graph's subjects by how often the graphs so far (in IRI order) refer to them, and writes the
+    prefixes the whole file uses: what a graph adds to both depends on that graph alone (`_order_data`), so an
+    unchanged graph's share is added without walking its triples, and the ones walked are summed as rdflib sums
+    them. `made_orders` holds the shares of the graphs of `capture_orders` walked here."""
 
-    def __init__(self, store: Dataset, known: dict[str, dict[str, str]], capture: set[str]) -> None:
+    _recording: set[tuple[str, str, str]] | None = None
+
+    def __init__(
+        self,
+        store: Dataset,
+        known: dict[str, dict[str, str]],
+        capture: set[str],
+        orders: dict[str, dict] | None = None,
+        capture_orders: set[str] | None = None,
+    ) -> None:
         super().__init__(store)
         self.known, self.capture = known, capture
         self.made: dict[str, dict[str, str]] = {g: {} for g in capture}
+        self.orders = orders or {}
+        self.capture_orders = capture_orders or set()
+        self.made_orders: dict[str, dict] = {}
+        self.prefixes: set[tuple[str, str]] = set()  # what every graph's triples make a writer declare
+        self.prefixes_known = True  # False: some graph made rdflib rewrite or invent a prefix (then not summed)
+        self._start_prefixes = {(p, str(ns)) for p, ns in store.namespace_manager.namespaces()}
+
+    def addNamespace(self, prefix: str, namespace) -> str:  # type: ignore[override]  # noqa: N802 (rdflib's name)
+        done = super().addNamespace(prefix, namespace)
+        if self._recording is not None:
+            self._recording.add((prefix, str(namespace), done))
+        return done
+
+    def preprocess(self) -> None:
+        """rdflib's `TrigSerializer.preprocess`, with the share of each graph in `orders` added, not walked."""
+        self._cached_refs: dict[str, int] = defaultdict(int)  # references made by the graphs not walked, by N3
+        self.contexts.sort(key=lambda c: str(c.identifier))  # as `_SortedTrig`
+        for context in self.contexts:
+            if len(context) == 0:
+                continue
+            self.store = context
+            self.get_pname(context.identifier, False)
+            name = str(context.identifier)
+            share = self.orders.get(name)
+            if share is not None and name in self.known:
+                for prefix, namespace in share["prefixes"]:
+                    self.addNamespace(prefix, URIRef(namespace))
+                    self.prefixes.add((prefix, namespace))
+                for key, n in share["refs"].items():
+                    self._cached_refs[key] += n
+                self._subjects = {URIRef(key[1:-1]): True for key in self.known[name]}
+                top = [URIRef(x) for x in share["top"]]
+            else:
+                self._subjects = {}
+                cumulative, local = self._references, defaultdict[Node, int](int)
+                self._references, self._recording = local, set()
+                try:
+                    for triple in context:
+                        self.preprocessTriple(triple)
+                    for subject in self._subjects:
+                        local[subject] += 1
+                    recorded = self._recording
+                finally:
+                    self._references, self._recording = cumulative, None
+                for node, n in local.items():
+                    cumulative[node] += n
+                top = sorted(x for x in context.subjects(RDF.type, RDFS.Class) if isinstance(x, URIRef))
+                safe = all(done == prefix and (prefix, ns) in self._start_prefixes for prefix, ns, done in recorded)
+                self.prefixes |= {(prefix, ns) for prefix, ns, _ in recorded}
+                self.prefixes_known = self.prefixes_known and safe
+                if name in self.capture_orders and safe:
+                    self.made_orders[name] = {
+                        "refs": {k.n3(): n for k, n in local.items() if isinstance(k, URIRef | BNode)},
+                        "top": [str(x) for x in top],
+                        "prefixes": sorted({(prefix, ns) for prefix, ns, _ in recorded}),
+                    }
+            self._contexts[context] = (self._ordered(top), self._subjects)
+
+    def _ordered(self, top: list) -> list:
+        """rdflib's `orderSubjects` (rdfs:Class members first, then by blank node, references so far, term), with
+        the references of the graphs not walked counted too."""
+        for member in top:
+            self._topLevels[member] = True
+        seen = set(top)
+        refs, cached = self._references, self._cached_refs
+        recursable = sorted(
+            (isinstance(s, BNode), refs.get(s, 0) + cached.get(s.n3(), 0), s) for s in self._subjects if s not in seen
+        )
+        return list(top) + [s for _, _, s in recursable]
 
     def statement(self, subject) -> bool:
         graph = str(self.store.identifier)
@@ -120,6 +227,66 @@ class _ReusingTrig(_SortedTrig):
         if done:
             self.made[graph][subject.n3()] = buf.getvalue().decode(self.encoding)
         return done
+
+
+class _CapturingTurtle(TurtleSerializer):
+    """rdflib's Turtle of one graph, keeping each subject's statement (N3 of the subject -> text) in `made`."""
+
+    def __init__(self, store: Graph) -> None:
+        super().__init__(store)
+        self.made: dict[str, str] = {}
+
+    def statement(self, subject) -> bool:
+        real, buf = self.stream, io.BytesIO()
+        self.stream = buf
+        try:
+            done = super().statement(subject)
+        finally:
+            self.stream = real
+        text = buf.getvalue().decode(self.encoding)
+        self.write(text)
+        if done:
+            self.made[subject.n3()] = text
+        return done
+
+
+def _turtle_statements(g: Graph) -> dict[str, str]:
+    """Each subject's Turtle statement of a graph without blank nodes, as a Turtle file of the graph writes it."""
+    writer = _CapturingTurtle(g)
+    writer.serialize(io.BytesIO(), encoding="utf-8")
+    return writer.made
+
+
+class _ReusingTurtle(TurtleSerializer):
+    """rdflib's Turtle of the union graph, with the statement of each subject in `known` taken from there and the
+    subject order and prefixes computed from the union's triples and `prefixes` instead of by `get_pname` on each.
+
+    A subject that is the subject of triples in one graph only, a graph without blank nodes, has exactly that
+    graph's triples about it in the union, so its statement is the one the graph's own Turtle has (`known`); every
+    other subject (shared people, organisations, themes, the TBox's) is written by rdflib from the union. rdflib
+    orders subjects by the union's references (a set: a triple in two graphs counts once), counted here from the
+    union's triples; it declares the prefixes its `get_pname` meets on the triples, the union of what each graph's
+    triples meet (`_ReusingTrig.prefixes`)."""
+
+    def __init__(self, store: Graph, known: dict[str, str], prefixes: set[tuple[str, str]], triples) -> None:
+        super().__init__(store)
+        self.known, self.known_prefixes, self.triples = known, prefixes, triples
+
+    def preprocess(self) -> None:
+        refs, subjects = self._references, self._subjects
+        for s, _, o in self.triples:
+            refs[o] += 1
+            subjects[s] = True
+        for prefix, namespace in sorted(self.known_prefixes):
+            self.addNamespace(prefix, URIRef(namespace))
+
+    def statement(self, subject) -> bool:
+        text = self.known.get(subject.n3())
+        if text is None:
+            return super().statement(subject)
+        self.subjectDone(subject)
+        self.write(text)
+        return True
 
 
 def _jsonld(ds: Dataset) -> bytes:
@@ -144,6 +311,20 @@ def _jsonld_document(graphs: list[dict]) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
+def _json_text(value) -> str:
+    return json.dumps(value, indent=1, ensure_ascii=False, sort_keys=True)
+
+
+def _jsonld_document_of_texts(parts: list[str]) -> bytes:
+    """`_jsonld_document` from each graph object's own `_json_text`: the same bytes (JSON text holds no raw newline,
+    so nesting an object only indents each of its lines), without encoding every graph again."""
+    if not parts:
+        return _jsonld_document([])
+    context = _json_text(dict(iris.PREFIXES)).replace("\n", "\n ")
+    graphs = ",\n  ".join(part.replace("\n", "\n  ") for part in parts)
+    return ('{\n "@context": ' + context + ',\n "@graph": [\n  ' + graphs + "\n ]\n}\n").encode("utf-8")
+
+
 def _canonical_json(value, key: str = ""):
     """Sort JSON-LD arrays (sets of values, except inside @list) so the serialiser's set order does not leak."""
     if isinstance(value, dict):
@@ -166,6 +347,9 @@ class GraphText:
     nt: list[str]  # its N-Triples lines
     jsonld: dict  # its object of the JSON-LD file
     trig: dict[str, str] | None = None  # each subject's TriG statement (N3 of the subject -> text); None: not kept
+    order: dict | None = None  # its share of the TriG subject order and prefixes (`_ReusingTrig`); None: not kept
+    turtle: dict[str, str] | None = None  # each subject's Turtle statement (`_turtle_statements`); None: not kept
+    jsonld_text: str | None = None  # `jsonld` as `_json_text` writes it; None: not kept
 
 
 def graph_text(g: Graph) -> GraphText:
@@ -174,21 +358,21 @@ def graph_text(g: Graph) -> GraphText:
     return GraphText([ln for ln in lines if ln.strip()], _jsonld_graph(g))
 
 
-def write_dumps(made: Sorted, out: Path, cache: Path | None = None) -> None:
+def write_dumps(made: Sorted, out: Path, cache: Path | None = None, flat: Graph | None = None) -> None:
     """qikg.trig, qikg.ttl, qikg.nt and qikg.jsonld of a sorted dataset (`sorted_dataset_with_digests`).
 
     With `cache` (a folder), each graph's N-Triples lines, JSON-LD object and TriG statements (graphs without blank
-    nodes) are kept under its digest and reused while it is unchanged: each depends on that graph alone. What is
-    still done for the whole dataset: rdflib's ordering of the TriG subjects (by how often the whole dataset refers
-    to them: a new chat that mentions a shared person moves him in every chat's block) and the Turtle file, which
-    merges the graphs' statements per subject. The files are byte for byte what `_trig`/`_nt_sorted`/`_jsonld`
-    write (`tests/kg/publish/test_dumps_reuse.py`).
+    nodes) are kept under its digest and reused while it is unchanged: each depends on that graph alone, and so
+    does its share of the TriG subject order (`_ReusingTrig`). The Turtle file reuses the statements of subjects
+    one graph alone states, and writes the shared ones from the union (`_ReusingTurtle`). The files are byte for
+    byte what `_trig`, `flat.serialize(format="turtle")`, `_nt_sorted` and `_jsonld` write
+    (`tests/kg/publish/test_dumps_reuse.py`).
     """
     ordered, digests = made.ds, made.digests
     graphs = sorted((g for g in ordered.graphs() if len(g)), key=lambda g: str(g.identifier))
-    flat = _union(made.union)
-    (out / "qikg.ttl").write_bytes(flat.serialize(format="turtle", encoding="utf-8"))
+    flat = _union(made.union) if flat is None else flat
     if cache is None:
+        (out / "qikg.ttl").write_bytes(flat.serialize(format="turtle", encoding="utf-8"))
         (out / "qikg.trig").write_bytes(_trig(ordered))
         (out / "qikg.nt").write_bytes(_nt_sorted(flat))
         (out / "qikg.jsonld").write_bytes(_jsonld(ordered))
@@ -202,21 +386,73 @@ def write_dumps(made: Sorted, out: Path, cache: Path | None = None) -> None:
             known = graph_text(g)
             missing.add(name)
         texts[name] = known
-    plain = {str(g.identifier) for g in graphs if not _blank_nodes(g)}
+    if made.blank is None:
+        plain = {str(g.identifier) for g in graphs if not _blank_nodes(g)}
+    else:
+        plain = {str(g.identifier) for g in graphs} - made.blank
     reuse = {g: t.trig for g, t in texts.items() if g in plain and t.trig is not None}
-    writer = _ReusingTrig(ordered, reuse, plain - set(reuse))
+    orders = {g: t.order for g, t in texts.items() if g in reuse and t.order is not None}
+    writer = _ReusingTrig(ordered, reuse, plain - set(reuse), orders, plain - set(orders))
     buf = io.BytesIO()
     writer.serialize(buf, encoding="utf-8")
     (out / "qikg.trig").write_bytes(buf.getvalue())
     for name, statements in writer.made.items():
         texts[name].trig = statements
         missing.add(name)
+    for name, order in writer.made_orders.items():
+        texts[name].order = order
+        missing.add(name)
+    (out / "qikg.ttl").write_bytes(_turtle(flat, made, graphs, texts, plain, writer, missing))
     lines = sorted({ln for t in texts.values() for ln in t.nt})
     (out / "qikg.nt").write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
-    (out / "qikg.jsonld").write_bytes(_jsonld_document([texts[str(g.identifier)].jsonld for g in graphs]))
+    parts: list[str] = []
+    for g in graphs:
+        text = texts[str(g.identifier)]
+        if text.jsonld_text is None:
+            text.jsonld_text = _json_text(text.jsonld)
+            missing.add(str(g.identifier))
+        parts.append(text.jsonld_text)
+    (out / "qikg.jsonld").write_bytes(_jsonld_document_of_texts(parts))
     for name in missing:
         _keep_text(cache, digests[name], texts[name])
     _forget_others(cache, {digests[str(g.identifier)] for g in graphs})
+
+
+def _turtle(
+    flat: Graph,
+    made: Sorted,
+    graphs: list[Graph],
+    texts: dict[str, GraphText],
+    plain: set[str],
+    trig: _ReusingTrig,
+    missing: set[str],
+) -> bytes:
+    """qikg.ttl, byte for byte `flat.serialize(format="turtle")`, with the statements of subjects only one graph
+    without blank nodes states reused (`_ReusingTurtle`); a new graph's statements are made and kept in `texts`."""
+    if not trig.prefixes_known:
+        return flat.serialize(format="turtle", encoding="utf-8")
+    owners: dict[str, list[str]] = defaultdict(list)  # subject N3 -> the graphs with triples about it
+    for g in graphs:
+        name = str(g.identifier)
+        statements = texts[name].trig
+        subjects = statements.keys() if name in plain and statements is not None else {x.n3() for x in g.subjects()}
+        for key in subjects:
+            owners[key].append(name)
+    for g in graphs:
+        name = str(g.identifier)
+        if name in plain and texts[name].turtle is None:
+            texts[name].turtle = _turtle_statements(g)
+            missing.add(name)
+    known = {}
+    for key, names in owners.items():
+        if len(names) == 1 and names[0] in plain:
+            text = (texts[names[0]].turtle or {}).get(key)
+            if text is not None:
+                known[key] = text
+    writer = _ReusingTurtle(flat, known, trig.prefixes, made.union.values())
+    buf = io.BytesIO()
+    writer.serialize(buf, encoding="utf-8")
+    return buf.getvalue()
 
 
 def _blank_nodes(g: Graph) -> bool:

@@ -12,13 +12,20 @@ from kg import iris
 from kg.iris import QI, QID
 
 
-def gexf_graph(ds: Dataset) -> nx.MultiDiGraph:
-    """The chat's facts as a property graph for Gephi: typed nodes (label, type, line) and object-property edges."""
-    facts = Graph()
-    for ctx in ds.graphs():
-        if ctx.identifier not in (iris.ONTOLOGY_GRAPH,):
-            for t in ctx:
-                facts.add(t)
+def gexf_graph(ds: Dataset, union: Graph | None = None) -> nx.MultiDiGraph:
+    """The chat's facts as a property graph for Gephi: typed nodes (label, type, line) and object-property edges.
+
+    `union`: every graph of `ds` merged, when the caller has it: read instead of a copy of all graphs but the TBox
+    when the TBox states nothing about a `qid:` node (only those nodes and their statements are drawn)."""
+    tbox = ds.graph(iris.ONTOLOGY_GRAPH)
+    if union is not None and not any(str(s).startswith(str(QID)) for s in tbox.subjects()):
+        facts = union
+    else:
+        facts = Graph()
+        for ctx in ds.graphs():
+            if ctx.identifier not in (iris.ONTOLOGY_GRAPH,):
+                for t in ctx:
+                    facts.add(t)
     for prefix, ns in iris.PREFIXES.items():
         facts.bind(prefix, ns)
     g = nx.MultiDiGraph()
@@ -49,8 +56,8 @@ def gexf_graph(ds: Dataset) -> nx.MultiDiGraph:
     return g
 
 
-def _write_gexf(ds: Dataset, path: Path) -> None:
-    text = "\n".join(nx.generate_gexf(gexf_graph(ds)))
+def _write_gexf(ds: Dataset, path: Path, union: Graph | None = None) -> None:
+    text = "\n".join(nx.generate_gexf(gexf_graph(ds, union)))
     # networkx stamps today's date into <meta>; drop it so the file depends on the inputs only.
     import re
 

@@ -9,7 +9,7 @@ from rdflib.namespace import DCTERMS
 
 from kg import iris
 from kg.iris import QI, SCHEMA
-from kg.rdf.build import build_dataset, handle_occurrences
+from kg.rdf.build import build_facts, handle_occurrences
 from kg.rdf.context import team_accounts
 from kg.records import ChatRecords
 from kg.sources.registry import SourceError
@@ -121,20 +121,16 @@ def assemble(all_records: list[ChatRecords], warnings: list[str]) -> Dataset:
                 canon.lower(), (records.chat.line, f"a team's or organisation's account in chat {records.chat.slug}")
             )
     tbox, thesaurus = ontology.tbox(), ontology.thesaurus()
-    merged: Dataset | None = None
-    for records in all_records:
-        ds = build_dataset(records, aliases, tbox=tbox, thesaurus=thesaurus, warnings=warnings)
-        if merged is None:  # the first chat's dataset (TBox, thesaurus, its facts) is the start: no copy
-            merged = ds
-            continue
-        for ctx in ds.graphs():
-            target = merged.graph(ctx.identifier)
-            for t in ctx:
+    merged = Dataset()
+    for prefix, ns in iris.PREFIXES.items():
+        merged.bind(prefix, ns)
+    if all_records:  # the TBox and the thesaurus once; each chat's facts straight into its own graph
+        for identifier, graph in ((iris.ONTOLOGY_GRAPH, tbox), (iris.THEMES_GRAPH, thesaurus)):
+            target = merged.graph(identifier)
+            for t in graph:
                 target.add(t)
-    if merged is None:
-        merged = Dataset()
-        for prefix, ns in iris.PREFIXES.items():
-            merged.bind(prefix, ns)
+    for records in all_records:
+        build_facts(records, merged.graph(iris.source_graph(records.source_slug)), aliases, thesaurus, None, warnings)
     supersede_announcements(merged, all_records)
     return merged
 

@@ -17,6 +17,7 @@ The question -> theme mapping itself lives in that file, not in code, so a revie
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -138,13 +139,20 @@ def label_patterns(thesaurus: Graph) -> list[tuple[LabelPattern, str, str]]:
         for theme, written in thesaurus.subject_objects(prop):
             if isinstance(theme, URIRef) and str(theme).startswith(str(QID) + "theme/"):
                 found.add((str(written).strip(), theme_slug(theme)))
+    return list(_patterns(frozenset(found)))
+
+
+@functools.lru_cache(maxsize=8)
+def _patterns(found: frozenset[tuple[str, str]]) -> tuple[tuple[LabelPattern, str, str], ...]:
+    """The patterns of a set of (label, slug), made once per process for each thesaurus (every chat of a build is
+    tagged with the same one: making them per chat was a fifth of building 50 chats)."""
     out = []
     for label, slug in sorted(found, key=lambda x: (-len(x[0]), x[0].lower(), x[1])):
         words = [w for w in re.split(r"[\s\-\u2010\u2011\u2013_]+", label) if w]
         if not words:
             continue
         out.append((LabelPattern(words), label, slug))
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -54,14 +54,62 @@ def test_the_reused_graph_texts_make_the_files_the_whole_dataset_makes(
     assert sorted(p.stem for p in cache.glob("*.json")) == sorted(digests.values())
     kept = [json.loads(p.read_text(encoding="utf-8")) for p in cache.glob("*.json")]
     assert sum(1 for k in kept if k["trig"]) == len(kept) - 1  # every graph's statements but the TBox's (OWL lists)
+    assert sum(1 for k in kept if k["order"]) == len(kept) - 1  # and its share of the subject order and prefixes
 
     made: list[URIRef] = []
     real = dumps.graph_text
     monkeypatch.setattr(dumps, "graph_text", lambda g: made.append(g.identifier) or real(g))
+    walked: list[tuple] = []
+    real_walk = dumps._ReusingTrig.preprocessTriple
+    monkeypatch.setattr(dumps._ReusingTrig, "preprocessTriple", lambda self, t: walked.append(t) or real_walk(self, t))
+    turtled: list[URIRef] = []
+    real_turtle = dumps._turtle_statements
+    monkeypatch.setattr(dumps, "_turtle_statements", lambda g: turtled.append(g.identifier) or real_turtle(g))
     (tmp_path / "warm").mkdir()
     write_dumps(three_chats, tmp_path / "warm", cache)
-    assert made == []  # every graph's text came from the cache
+    assert made == [] and turtled == []  # every graph's text came from the cache, its Turtle statements too
+    tbox = [g for g in ordered.graphs() if dumps._blank_nodes(g)]
+    assert len(walked) == sum(len(g) for g in tbox)  # only the graph with blank nodes was read to order subjects
     assert _written(tmp_path / "warm") == _written(tmp_path / "whole")
+
+
+def test_a_changed_graph_is_walked_again_and_the_unchanged_ones_still_order_as_rdflib_does(
+    three_chats, tmp_path: Path
+) -> None:
+    """A graph that changes (it mentions a later graph's people more often) moves those people in the later graph's
+    block, whose share comes from the cache: the shares of the graphs not walked and of the one walked add up as
+    rdflib counts them."""
+    from rdflib import Dataset
+
+    ordered = three_chats.ds
+    cache = tmp_path / "cache"
+    (tmp_path / "first").mkdir()
+    write_dumps(three_chats, tmp_path / "first", cache)
+    changed = Dataset()
+    for g in ordered.graphs():
+        target = changed.graph(g.identifier)
+        for t in g:
+            target.add(t)
+    jan = next(g for g in ordered.graphs() if "2023-01-31" in str(g.identifier))
+    feb = next(g for g in ordered.graphs() if "2023-02-28" in str(g.identifier))
+    people = sorted({s for s in feb.subjects() if "/participant/" in str(s)})  # the later graph's people
+    for i, person in enumerate(people[:3]):  # the January graph refers to them many more times
+        for n in range(5 + i):
+            changed.graph(jan.identifier).add((URIRef(f"{person}/note-{n}"), dumps.iris.QI.mentions, person))
+    again = sorted_dataset_with_digests(changed)
+    (tmp_path / "second").mkdir()
+    write_dumps(again, tmp_path / "second", cache)
+    whole = dumps._trig(again.ds)
+    assert (tmp_path / "second" / "qikg.trig").read_bytes() == whole
+    turtle = dumps.union_graph(again.ds).serialize(format="turtle", encoding="utf-8")
+    assert (tmp_path / "second" / "qikg.ttl").read_bytes() == turtle  # the shared people rewritten from the union
+
+    def block(text: bytes, graph: URIRef) -> list[str]:
+        body = text.decode("utf-8").split(f"<{graph}> {{", 1)[1]
+        return body.split("}\n", 1)[0].splitlines()
+
+    before, after = (block((tmp_path / n / "qikg.trig").read_bytes(), feb.identifier) for n in ("first", "second"))
+    assert sorted(before) == sorted(after) and before != after  # the same statements, in rdflib's new order
 
 
 def test_a_graph_digest_changes_with_its_triples_only(three_chats) -> None:  # last: it changes the fixture
