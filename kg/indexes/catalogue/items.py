@@ -130,7 +130,6 @@ def read_resources(store: Store, ids: Ids, item_themes: dict[str, set[str]]) -> 
         )
         for key, var in (
             ("title", "title"),
-            ("label", "label"),
             ("type", "type"),
             ("issued", "issued"),
             ("link", "url"),
@@ -140,6 +139,9 @@ def read_resources(store: Store, ids: Ids, item_themes: dict[str, set[str]]) -> 
         res["core"] = res["core"] or bool(py(row.get("core")))
         add_once(res["creators"], text(row.get("creator")))
         add_once(res["shared_by"], text(row.get("sharedByHandle")))
+    for row in store.query(load("resource_labels")).rows:
+        if (res := resources.get(str(row["resource"]))) is not None:
+            res["label"] = res["label"] or text(row.get("label"))
     for res in resources.values():
         res["themes"] = sorted(ids.local_id(t, "theme") for t in item_themes.get(res["iri"], ()))
     return resources

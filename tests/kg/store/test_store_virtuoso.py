@@ -306,7 +306,8 @@ def test_loading_through_the_update_endpoint(server: VirtuosoServer, embedded: O
 
 
 START_UP = ["chats", "questions", "participants", "organisations", "quotes", "resources", "resource_reasons"]
-START_UP += ["theme_labels", "tagged_items", "item_kinds", "rankings", "measurements", "page_relations"]
+START_UP += ["resource_labels", "theme_labels", "tagged_items", "item_kinds", "rankings", "measurements"]
+START_UP += ["page_relations", "creator_names"]
 
 
 def _rows(result) -> list:
