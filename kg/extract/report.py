@@ -1107,7 +1107,7 @@ def load_curation(doc: Doc) -> Curation:
     data = data or {}
     cur = Curation(path=path, index=index, organisations=list(data.get("organisations") or []))
     for i, item in enumerate(data.get("aliases") or []):
-        loc = ("aliases", i)
+        loc: tuple[str | int, ...] = ("aliases", i)
         spelling = item["alias"].lstrip("@")
         if item.get("at"):
             line = _anchor(doc, cur, item["at"], (*loc, "at"))
@@ -1124,7 +1124,7 @@ def load_curation(doc: Doc) -> Curation:
             cur.locations[id(alias)] = loc
             cur.aliases.append(alias)
     for i, item in enumerate(data.get("resources") or []):
-        loc: tuple[str | int, ...] = ("resources", i)
+        loc = ("resources", i)
         line = _anchor(doc, cur, item["at"], (*loc, "at"))
         discussed = [
             _anchor(doc, cur, a, (*loc, "discussed_at", j)) for j, a in enumerate(item.get("discussed_at", []))

@@ -140,8 +140,8 @@ def read_resources(store: Store, ids: Ids, item_themes: dict[str, set[str]]) -> 
         add_once(res["creators"], text(row.get("creator")))
         add_once(res["shared_by"], text(row.get("sharedByHandle")))
     for row in store.query(load("resource_labels")).rows:
-        if (res := resources.get(str(row["resource"]))) is not None:
-            res["label"] = res["label"] or text(row.get("label"))
+        if (named := resources.get(str(row["resource"]))) is not None:
+            named["label"] = named["label"] or text(row.get("label"))
     for res in resources.values():
         res["themes"] = sorted(ids.local_id(t, "theme") for t in item_themes.get(res["iri"], ()))
     return resources
