@@ -2,6 +2,7 @@
 
     python -m bench.loadrate BACKEND FILE [STORE_DIR]     (prints one JSON object)
     python -m bench.loadrate --native FILE                (Oxigraph's own `oxigraph load`, one JSON object)
+    python -m bench.loadrate --same-content FILE [STORE]  (FILE.same-content.nq: what our store holds, see below)
     python -m bench.loadrate --compare FILE [ROUNDS [V1,V2]] (variants below, side by side, ROUNDS times; a table;
                                                           `oxigraph-cli` among them runs `oxigraph load` in turn)
 
@@ -281,15 +282,23 @@ def native_load(data: Path, timeout: float = 900.0, *, optimize: bool = False, q
 
 def same_content(data: Path, loaded: Path | None = None) -> tuple[Path, int]:
     """An N-Quads file of exactly what our store holds after loading `data` (its named graphs and their merge as the
-    default graph), dumped from our store (`loaded`, an `OxigraphStore` folder that holds `data`, or one loaded here
-    and removed), cached beside `data`; and the quads of `data`'s named graphs. The fair input for the engine's own
-    loader: the same content as ours, and rates per the same quads."""
+    default graph), dumped from our store (`loaded`, an `OxigraphStore` folder that holds `data`, or one loaded for
+    the purpose and removed), cached beside `data`; and the quads of `data`'s named graphs. The fair input for the
+    engine's own loader: the same content as ours, and rates per the same quads. Written in a child process: a
+    parent that grew while loading would hand its peak RSS on to every later child (Linux copies the high-water mark
+    at fork), and the engine's peak would read as ours."""
+    target = data.with_name(f"{data.stem}.same-content.nq")
+    meta = target.with_suffix(".json")
+    if not (target.is_file() and meta.is_file() and target.stat().st_mtime >= data.stat().st_mtime):
+        cmd = [sys.executable, "-m", "bench.loadrate", "--same-content", str(data), *([str(loaded)] if loaded else [])]
+        subprocess.run(cmd, check=True, cwd=Path(__file__).parents[1], timeout=3600)
+    return target, json.loads(meta.read_text())["quads"]
+
+
+def _write_same_content(data: Path, loaded: Path | None) -> None:
     from kg.store import OxigraphStore
 
     target = data.with_name(f"{data.stem}.same-content.nq")
-    meta = target.with_suffix(".json")
-    if target.is_file() and meta.is_file() and target.stat().st_mtime >= data.stat().st_mtime:
-        return target, json.loads(meta.read_text())["quads"]
     folder = Path(tempfile.mkdtemp(prefix="loadrate-content-", dir=data.parent))
     try:
         store = OxigraphStore(loaded or folder / "store", optimize=False)
@@ -300,8 +309,7 @@ def same_content(data: Path, loaded: Path | None = None) -> tuple[Path, int]:
         store._require().dump(output=str(tmp), format=ox.RdfFormat.N_QUADS)
         store.close()
         os.replace(tmp, target)
-        meta.write_text(json.dumps({"quads": quads}))
-        return target, quads
+        target.with_suffix(".json").write_text(json.dumps({"quads": quads}))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -350,6 +358,8 @@ def server_load(server, data: Path, timeout: float = 900.0) -> dict:
 if __name__ == "__main__":
     if sys.argv[1] == "--native":
         print(json.dumps(native_load(Path(sys.argv[2]))))
+    elif sys.argv[1] == "--same-content":
+        _write_same_content(Path(sys.argv[2]), Path(sys.argv[3]) if len(sys.argv) > 3 else None)
     elif sys.argv[1] == "--compare":
         chosen = tuple(sys.argv[4].split(",")) if len(sys.argv) > 4 else VARIANTS
         print(table(compare(Path(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 3, chosen)))
