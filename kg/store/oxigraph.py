@@ -254,7 +254,7 @@ def load_with_union(
         store.bulk_load(path=str(source), format=fmt, lenient=True)
         lap("bulk_load_s")
 
-    def count() -> None:
+    def count_named() -> None:
         counted.append(_count(store, _COUNT_NAMED))  # the named graphs only
         lap("count_s")
 
@@ -283,7 +283,7 @@ def load_with_union(
             errors[task.__name__] = error
 
     helper = threading.Thread(target=run, args=(default_graph,), name="qikg-load-union")
-    counter = threading.Thread(target=run, args=(count,), name="qikg-load-count")
+    counter = threading.Thread(target=run, args=(count_named,), name="qikg-load-count")
     if side_by_side:
         helper.start()
     run(named_graphs)
@@ -295,7 +295,7 @@ def load_with_union(
         if helper.ident is not None:  # started
             helper.join()
         if errors:  # the first pass's error names the file's own problem; the second pass only repeats it
-            raise errors.get("named_graphs") or errors.get("default_graph") or errors["count"]
+            raise errors.get("named_graphs") or errors.get("default_graph") or errors["count_named"]
         skipped.copy_into_default_graph(store)
         lap("blank_nodes_s")
         if optimize:
@@ -306,7 +306,7 @@ def load_with_union(
         if counter.ident is not None:
             counter.join()
     if errors:
-        raise errors["count"]
+        raise errors["count_named"]
     return counted[0] or len(store)  # no named graph: the file's triples are all in the default graph
 
 
