@@ -320,11 +320,74 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
+def scale_markdown(folder: Path) -> str:
+    """A section per `python -m bench.scale` run kept in `folder/load/scale_*.json` (sizes past what the whole run
+    finishes): our load beside the engine's loader (on the file, and on the same content if measured), memory, disk,
+    and the queries; empty when there is none."""
+    lines: list[str] = []
+    for path in sorted((folder / "load").glob("scale_*.json")):
+        r = json.loads(path.read_text(encoding="utf-8"))
+        ds, load = r["dataset"], r["load"]
+        ours = load.get("oxigraph", {})
+        if "seconds" not in ours:
+            continue
+        lines += [
+            f"## {ds['size']}: {ds['quads']:,} quads ({ds['chats']:,} synthetic chats + the seed), `bench.scale`",
+            "",
+            f"Not the whole run: `python -m bench.scale {ds['size']} --same-content` ({path.relative_to(folder)}, "
+            f"commit {r['machine'].get('git_commit', '?')[:7]}, {r['machine'].get('date', '?')}, load average "
+            f"{r['load_avg_start'][0]:.1f} at the start, {r['load_avg_end'][0]:.1f} at the end). Data generation: "
+            f"{ds['generate_s']} s; N-Quads file {ds['bytes'] / 1e9:.2f} GB. Ratios are rate ours / rate engine "
+            "(wall) and CPU ours / CPU engine; details in ENGINE.md.",
+            "",
+            "| load | wall s | quads/s | CPU s | peak RSS | disk | stored quads |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        names = {
+            "oxigraph": "ours (named graphs + merged default graph, optimize)",
+            "oxigraph-cli": "`oxigraph load` + `oxigraph optimize` (named graphs only)",
+            "oxigraph-cli/content": "`oxigraph load` + `oxigraph optimize` of the same content",
+        }
+        for key, label in names.items():
+            x = load.get(key)
+            if not x or "seconds" not in x:
+                continue
+            wall = f"{x['seconds']:.1f}" + (f" (load {x['load_s']:.1f})" if "load_s" in x else "")
+            lines.append(
+                f"| {label} | {wall} | {x['quads_per_s']:,} | {x['cpu_s']:.1f} | {x['rss_peak'] / 1e6:,.0f} MB "
+                f"| {x['disk_bytes'] / 1e9:.2f} GB ({x['disk_bytes'] / ds['quads']:.0f} B/quad) "
+                f"| {x.get('stored_quads', x['quads']):,} |"
+            )
+        ratios = [
+            ("`oxigraph load` of the file", "load_ratio", None),
+            ("`oxigraph load` + optimize of the file", "load_ratio_with_optimize", "cpu_ratio"),
+            ("the engine on the same content, with optimize", "load_ratio_same_content", "cpu_ratio_same_content"),
+        ]
+        lines += ["", "| ours against | rate (wall) | CPU |", "|---|---|---|"]
+        for label, rate, cpu in ratios:
+            if rate in r:
+                lines.append(f"| {label} | {r[rate]:.2f}x | {f'{r[cpu]:.2f}x' if cpu and cpu in r else '–'} |")
+        if ours.get("rss_after"):
+            lines += ["", f"Ours resident after the load, store open: {ours['rss_after'] / 1e6:,.0f} MB."]
+        if r.get("queries"):
+            lines += [
+                "",
+                "| query (in-process; the worker writes SPARQL JSON) | rows | engine ms | sandbox worker ms |",
+                "|---|---|---|---|",
+            ]
+            for name, q in r["queries"].items():
+                lines.append(f"| {name} | {q['rows']:,} | {q['engine_ms']:,} | {q['worker_ms']:,} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def write(results: dict, out: Path) -> None:
-    """results.json (with the targets worked out again) and RESULTS.md in `out`."""
+    """results.json (with the targets worked out again) and RESULTS.md in `out` (with the `bench.scale` runs kept
+    in `out/load/`)."""
     results["targets"] = targets(results)
     (out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    (out / "RESULTS.md").write_text(markdown(results), encoding="utf-8")
+    scale = scale_markdown(out)
+    (out / "RESULTS.md").write_text(markdown(results) + ("\n" + scale if scale else ""), encoding="utf-8")
 
 
 if __name__ == "__main__":

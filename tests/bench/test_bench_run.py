@@ -170,3 +170,29 @@ def test_a_server_that_never_answers_gives_a_lower_bound_not_a_blank():
     size["latency"]["rdflib-endpoint"]["theme_sparql"] = {"n": 0, "errors": 1, "detail": "ConnectError"}
     rows = {r["target"]: r for r in report.targets({"sizes": {"1m": size}})}
     assert rows[">= 10x faster than rdflib-endpoint"]["met"] is None  # a failure is not a measurement
+
+
+def test_the_report_shows_each_scale_run_beside_the_engine(tmp_path: Path) -> None:
+    (tmp_path / "load").mkdir()
+    load = {"seconds": 400.0, "quads": 10_000_000, "quads_per_s": 25_000, "cpu_s": 260.0, "rss_peak": 4e9}
+    run = {
+        "machine": {"git_commit": "abcdef0123", "date": "2026-12-02T08:00:00+00:00"},
+        "dataset": {"size": "10m", "quads": 10_000_000, "chats": 1850, "generate_s": 900.0, "bytes": 2.1e9},
+        "load_avg_start": [6.0],
+        "load_avg_end": [2.0],
+        "load": {
+            "oxigraph": {**load, "disk_bytes": 4.3e9, "stored_quads": 18_000_000, "rss_after": 1.3e8},
+            "oxigraph-cli": {**load, "seconds": 200.0, "load_s": 170.0, "cpu_s": 150.0, "disk_bytes": 3.2e9},
+        },
+        "load_ratio": 0.425,
+        "load_ratio_with_optimize": 0.5,
+        "cpu_ratio": 1.733,
+        "queries": {"six_lessons": {"rows": 6, "engine_ms": 1.5, "worker_ms": 6.0}},
+    }
+    (tmp_path / "load" / "scale_10m.json").write_text(json.dumps(run), encoding="utf-8")
+    md = report.scale_markdown(tmp_path)
+    assert "## 10m: 10,000,000 quads (1,850 synthetic chats + the seed), `bench.scale`" in md
+    assert "| `oxigraph load` + optimize of the file | 0.50x | 1.73x |" in md
+    assert "200.0 (load 170.0)" in md and "18,000,000" in md and "| six_lessons | 6 | 1.5 | 6.0 |" in md
+    assert "same content" not in md.split("| ours against")[1]  # not measured: no row claims it
+    assert report.scale_markdown(tmp_path / "nothing-here") == ""

@@ -30,3 +30,27 @@ def test_synth_writes_chats_typed_synthetic(tmp_path: Path, suffix: str, fmt: ox
     }
     assert typed == {str(iris.source(g.rsplit("/", 1)[1])) for g in sources}
     assert not store.query("ASK { ?s ?p ?o FILTER(CONTAINS(STR(?s), 'leadingqi-2022')) }")
+
+
+def test_a_synthetic_chat_lists_only_the_organisations_it_names() -> None:
+    from bench.synth import synth_chats
+    from kg.extract.report import extract
+
+    chats = synth_chats(extract(SEED), 40)
+    series = {o.slug for c in chats for o in c.organisations}
+    for chat in chats:
+        named = {chat.chat.host, chat.chat.report_for} | {s for p in chat.people for s in p.affiliations}
+        assert {o.slug for o in chat.organisations} == named  # each one it names is there, and no other
+    assert len(series) > max(len(c.organisations) for c in chats)  # the series holds more than any one chat
+
+
+def test_the_people_of_the_series_recur_across_chats() -> None:
+    from collections import Counter
+
+    from bench.synth import synth_chats
+    from kg.extract.report import extract
+
+    chats = synth_chats(extract(SEED), 30)
+    seen = Counter(a.handle for c in chats for a in c.accounts)  # a chat lists each of its accounts once
+    assert seen.most_common(1)[0][1] > 20  # the most frequent speakers come back (a Zipf-like draw)
+    assert sum(1 for n in seen.values() if n == 1) > len(seen) // 5  # and many speak once
