@@ -217,15 +217,9 @@ class _ReusingTrig(_SortedTrig):
             return True
         if graph not in self.capture:
             return super().statement(subject)
-        real, buf = self.stream, io.BytesIO()
-        self.stream = buf
-        try:
-            done = super().statement(subject)
-        finally:
-            self.stream = real
-        self.write(buf.getvalue().decode(self.encoding))
+        done, text = _statement_text(self, super().statement, subject)
         if done:
-            self.made[graph][subject.n3()] = buf.getvalue().decode(self.encoding)
+            self.made[graph][subject.n3()] = text
         return done
 
 
@@ -237,17 +231,24 @@ class _CapturingTurtle(TurtleSerializer):
         self.made: dict[str, str] = {}
 
     def statement(self, subject) -> bool:
-        real, buf = self.stream, io.BytesIO()
-        self.stream = buf
-        try:
-            done = super().statement(subject)
-        finally:
-            self.stream = real
-        text = buf.getvalue().decode(self.encoding)
-        self.write(text)
+        done, text = _statement_text(self, super().statement, subject)
         if done:
             self.made[subject.n3()] = text
         return done
+
+
+def _statement_text(serializer: TurtleSerializer, statement, subject) -> tuple[bool, str]:
+    """rdflib's `statement(subject)`, written to the serializer's stream as usual and also returned as text (whether
+    it wrote one, and what), so a writer can keep a subject's statement for the next build."""
+    real, buf = serializer.stream, io.BytesIO()
+    serializer.stream = buf
+    try:
+        done = statement(subject)
+    finally:
+        serializer.stream = real
+    text = buf.getvalue().decode(serializer.encoding)
+    serializer.write(text)
+    return done, text
 
 
 def _turtle_statements(g: Graph) -> dict[str, str]:
