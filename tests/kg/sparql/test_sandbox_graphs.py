@@ -9,26 +9,18 @@ import pytest
 
 from kg.sparql.formats import JSON, Encoded
 from kg.sparql.policy import PolicyError
-from kg.sparql.sandbox import QuerySandbox, WorkerLimits
-from kg.store import OxigraphStore, QueryResult, RowLimitExceeded
+from kg.sparql.sandbox import QuerySandbox
+from kg.store import QueryResult, RowLimitExceeded
+from tests.kg.sparql.conftest import sandbox_over
 
 EX = "http://example.org/"
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory):
-    folder = tmp_path_factory.mktemp("sandbox-graphs")
-    trig = folder / "data.trig"
-    trig.write_text(
-        f"<{EX}g1> {{ <{EX}a> <{EX}p> 'one' . }}\n<{EX}g2> {{ <{EX}b> <{EX}p> 'two' . <{EX}c> <{EX}p> 'three' . }}\n"
-    )
-    store = OxigraphStore(folder / "store")
-    store.load(trig)
-    spec = store.spec()
-    box = QuerySandbox(lambda: spec, workers=1, limits=WorkerLimits("best-effort"))
-    yield box
-    box.close()
-    store.close()
+    trig = f"<{EX}g1> {{ <{EX}a> <{EX}p> 'one' . }}\n<{EX}g2> {{ <{EX}b> <{EX}p> 'two' . <{EX}c> <{EX}p> 'three' . }}\n"
+    with sandbox_over(tmp_path_factory.mktemp("sandbox-graphs"), trig) as box:
+        yield box
 
 
 def _from(graph: str) -> str:

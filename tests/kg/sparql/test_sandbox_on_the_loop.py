@@ -12,8 +12,9 @@ import signal
 import pytest
 
 from kg.sparql.formats import JSON, Encoded
-from kg.sparql.sandbox import QuerySandbox, WorkerFailed, WorkerLimits
-from kg.store import OxigraphStore, QueryTimeout
+from kg.sparql.sandbox import QuerySandbox, WorkerFailed
+from kg.store import QueryTimeout
+from tests.kg.sparql.conftest import sandbox_over
 
 EX = "http://example.org/"
 ROWS = 3_000
@@ -23,17 +24,9 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory):
-    folder = tmp_path_factory.mktemp("sandbox-loop")
-    trig = folder / "data.trig"
     lines = [f"<{EX}s{i}> <{EX}p> '{LONG}{i}' ." for i in range(ROWS)]
-    trig.write_text(f"<{EX}g> {{\n" + "\n".join(lines) + "\n}\n")
-    store = OxigraphStore(folder / "store")
-    store.load(trig)
-    spec = store.spec()
-    box = QuerySandbox(lambda: spec, workers=1, limits=WorkerLimits("best-effort"))
-    yield box
-    box.close()
-    store.close()
+    with sandbox_over(tmp_path_factory.mktemp("sandbox-loop"), f"<{EX}g> {{\n" + "\n".join(lines) + "\n}\n") as box:
+        yield box
 
 
 def _ask(box: QuerySandbox, query: str, timeout: float = 20.0) -> Encoded:

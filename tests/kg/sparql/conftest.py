@@ -1,0 +1,26 @@
+"""What the sandbox tests share: one query worker over an embedded store loaded from a TriG text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kg.sparql.sandbox import QuerySandbox, WorkerLimits
+from kg.store import OxigraphStore
+
+
+@contextmanager
+def sandbox_over(folder: Path, trig: str) -> Iterator[QuerySandbox]:
+    """A sandbox of one worker on a store made from `trig` in `folder`, closed (workers, then store) afterwards."""
+    path = folder / "data.trig"
+    path.write_text(trig)
+    store = OxigraphStore(folder / "store")
+    store.load(path)
+    spec = store.spec()
+    box = QuerySandbox(lambda: spec, workers=1, limits=WorkerLimits("best-effort"))
+    try:
+        yield box
+    finally:
+        box.close()
+        store.close()
