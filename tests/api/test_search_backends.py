@@ -8,7 +8,6 @@ JSON. Embedded Oxigraph and a real Oxigraph server always; Virtuoso when QIKG_TE
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from kg.indexes import stored
 from kg.settings import Settings
+from tests.api.test_stored_indexes import _without_indexes
 
 BACKENDS = ["oxigraph", "remote"] + (
     ["virtuoso"] if "virtuoso" in os.environ.get("QIKG_TEST_BACKENDS", "").replace(" ", "").split(",") else []
@@ -41,15 +41,6 @@ QUERIES = [
     {"q": "genba", "theme": "genba", "kind": "quote"},
     {"q": "zzzz"},
 ]
-
-
-def _without_indexes(build: Path, target: Path) -> Path:
-    """The build's files but not its store or its stored indexes."""
-    target.mkdir(parents=True)
-    for path in build.iterdir():
-        if path.is_file():
-            shutil.copy2(path, target / path.name)
-    return target
 
 
 def _queries(client: TestClient) -> list[dict]:
