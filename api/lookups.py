@@ -12,6 +12,17 @@ from api.state import GraphService
 from kg.indexes.catalogue import Catalogue, Organisation, Participant, Theme, ThemeReason, line_number, text
 
 
+def resource_name(res: dict) -> str:
+    """A resource in words: its title; an untitled one by the graph's label for it, its web address, else as
+    '<type> shared by @x' (never its slug)."""
+    if res["title"] or res.get("label"):
+        return res["title"] or res["label"]
+    if res.get("link"):
+        return res["link"]
+    sharers = ", ".join(f"@{h}" for h in res.get("shared_by") or [])
+    return f"{res.get('type') or 'Resource'}" + (f" shared by {sharers}" if sharers else " (untitled)")
+
+
 def theme(catalogue: Catalogue, needle: str) -> Theme:
     found = catalogue.resolve_themes(needle)
     if not found:
@@ -133,7 +144,7 @@ def _rank_resources(catalogue: Catalogue, theme_node: Theme, include_narrower: b
             -r.pop("_best"),
             -r["score"],
             not r.get("core"),
-            (r["title"] or r.get("label") or r["id"]).casefold(),
+            resource_name(r).casefold(),
             r["id"],
         )
     )

@@ -121,7 +121,7 @@ def label_of(catalogue: Catalogue, iri: str) -> str:
     if iri in catalogue.organisations:
         return catalogue.organisations[iri].label
     if iri in catalogue.resources:
-        return resource_name(catalogue.resources[iri])
+        return lookups.resource_name(catalogue.resources[iri])
     if iri in catalogue.questions_by_iri:
         q = catalogue.questions_by_iri[iri]
         return f"Q{q['number']}" + (f": {short(q['text'], 80)}" if q["text"] else "")
@@ -219,19 +219,8 @@ def _chat_iri(catalogue: Catalogue, item: dict) -> str | None:
     return iri if iri in catalogue.chats else None
 
 
-def resource_name(res: dict) -> str:
-    """A resource in words: its title; an untitled one by the graph's label for it, its web address, else as
-    '<type> shared by @x' (never its slug)."""
-    if res["title"] or res.get("label"):
-        return res["title"] or res["label"]
-    if res.get("link"):
-        return res["link"]
-    sharers = ", ".join(f"@{h}" for h in res.get("shared_by") or [])
-    return f"{res.get('type') or 'Resource'}" + (f" shared by {sharers}" if sharers else " (untitled)")
-
-
 def _by_title(res: dict) -> str:
-    return resource_name(res).casefold()
+    return lookups.resource_name(res).casefold()
 
 
 def _quote_order(quote: dict) -> tuple:
@@ -240,7 +229,7 @@ def _quote_order(quote: dict) -> tuple:
 
 def resource_item(catalogue: Catalogue, res: dict) -> dict:
     return {
-        "title": resource_name(res),
+        "title": lookups.resource_name(res),
         "url": res["url"],
         "link": web_url(res["link"]),
         "doi": res["doi"],

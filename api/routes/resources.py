@@ -41,9 +41,7 @@ async def list_resources(
     if theme is not None:
         items = lookups.resources_for_theme(catalogue, lookups.theme(catalogue, theme), include_narrower)
     else:
-        items = sorted(
-            catalogue.resources.values(), key=lambda r: ((r["title"] or r.get("label") or r["id"]).casefold(), r["id"])
-        )
+        items = sorted(catalogue.resources.values(), key=lambda r: (lookups.resource_name(r).casefold(), r["id"]))
     if shared_by is not None:
         who = lookups.participant(catalogue, shared_by)
         items = [r for r in items if who.handle in r["shared_by"]]
