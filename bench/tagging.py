@@ -76,7 +76,7 @@ def current_tags(report: Path | list[Path] = REPORT) -> tuple[list[Tag], dict[st
         more, more_texts = _report_tags(one, thesaurus)
         tags += [t for t in more if (t.item, t.theme) not in seen]
         seen |= {(t.item, t.theme) for t in more}
-        texts |= more_texts
+        texts = more_texts | texts  # the first report's words, as for its tags
     return tags, texts, thesaurus
 
 
