@@ -378,11 +378,54 @@ CONTEXT_RULES: list[Rule] = [
     ),
 ]
 
+CONTEXT_RULES += [
+    _rule(
+        "teamwork",
+        r"\bone team\s+(?:member|leader|manager|meeting|lead|of)s?\b",
+        "'one team member brought cake' is a colleague, not 'one team'",
+    ),
+    _rule(
+        "celebrating-success",
+        r"\bcelebrat\w*\s+(?:(?:an?|my|our|his|her|their|the|a\s+colleague" + _APOS + r"s)\s+)?(?:\w+\s+)?(?:christmas|"
+        r"birthdays?|new year|eid|diwali|hanukkah|anniversar(?:y|ies)|retirements?|weddings?|holidays?|bank holiday|"
+        r"halloween|easter)\b",
+        "'we celebrate Christmas early' is a party, not celebrating improvement",
+    ),
+    _rule("influencing", r"\bunder the influence\b", "'under the influence of a strong coffee' is a joke"),
+    _rule(
+        "listening",
+        r"\blisten(?:ing)?\s+(?:to\s+)?(?:the|this|our|my|a|an|her|his|their)\s+(?:\w+\s+){0,2}(?:podcasts?|episodes?|"
+        r"recordings?|interviews?|radio|songs?|music|audio|webinars?|playlist)\b|\blisten (?:here|now|again|back)\b",
+        "'listen to the podcast' recommends a recording, not listening to others",
+    ),
+    _rule(
+        "empowerment",
+        r"\bpoint[- ]of[- ]care\s+(?:testing|tests?|devices?|ultrasound|diagnostics|analy[sz]ers?)\b",
+        "'point of care testing' is a kind of laboratory test",
+    ),
+    _rule(
+        "networks-and-communities",
+        r"\b(?:wi-?fi|wifi|computer|IT|rail|mobile|phone|4G|5G|broadband|wireless|data|road|bus|train)\s+networks?\b|"
+        r"\bnetwork\s+(?:went|was|is|goes|kept)\s+(?:down|off|slow)\b|\bnetwork rail\b",
+        "the 'Wi-Fi network on our ward went down' is a computer network",
+    ),
+    _rule(
+        "building-on-strengths",
+        r"\bbaseline\s+(?:observations?|obs|bloods|vital signs|vitals|ECGs?|weights?|bp|blood pressure|scans?)\b",
+        "'baseline observations' are a patient's vital signs",
+    ),
+    _rule(
+        "kindness-and-compassion",
+        r"\bcompassion fatigue\b",
+        "'compassion fatigue' is the exhaustion of carers: staff wellbeing",
+    ),
+]
+
 # Phrases in which a label names only the setting or a bystander of what is said: weak evidence, ranked last.
 WEAK_RULES: list[Rule] = [
     _rule(
         "huddles-and-focus-boards",
-        r"\b(?:at|by|beside|next to|near|around)\s+the\s+(?:ward\s+|team\s+|daily\s+|morning\s+|safety\s+)?"
+        r"\b(?:at|in|by|beside|next to|near|around)\s+the\s+(?:ward\s+|team\s+|daily\s+|morning\s+|safety\s+)?"
         r"huddle(?:\s+boards?)?\b",
         "'pin it by the huddle board', 'first names for everyone at the huddle': the huddle is only where it happens",
     ),
@@ -528,6 +571,59 @@ PHRASE_RULES: list[Rule] = [
         r"\blink(?:s|ed|ing)?\s+(?:[\w-]+\s+){0,4}to\s+(?:the|our|their|its|a|one of (?:our|the|its|their|\w+))\s+"
         r"(?:[\w'\u2019-]+\s+){0,2}(?:strategy|strategic|goals?|priorities|objectives|purpose)\b",
         "work linked to the organisation's strategy, goals or priorities",
+    ),
+    _rule(
+        "values-based-culture",
+        r"\b(?:my|our|one|a)\s+(?:core\s+|personal\s+|team\s+)?value\s+(?:is|I|we|you)\b",
+        "'a value you try to live at work', 'my value is...': the singular of the label 'values'",
+    ),
+    _rule(
+        "honesty-and-humility",
+        r"\b(?:is|are|means|about|by|of|value)\s+being honest\b|\b(?:stay|staying|keep|keeping)\s+honest\b|"
+        r"\bhonest\s+(?:about|with|conversations?|feedback|reflection)\b",
+        "'being honest about what I don't know'; 'to be honest' and 'being honest, I think' are figures of speech",
+    ),
+    _rule(
+        "psychological-safety",
+        r"\b(?:afraid|scared|frightened|fearful|nervous)\s+(?:to|of)\s+(?:talk|speak|say|raise|admit|ask|challenge|"
+        r"try|fail|report|mak(?:e|ing) mistakes)\w*\b",
+        "people 'afraid to talk about' a problem: the want of psychological safety",
+    ),
+    _rule(
+        "psychological-safety",
+        r"\b(?:talk\w*|spoke|speak\w*|admit\w*|shar\w*|own\w*\s+up\s+to)\s+(?:about\s+)?(?:her|his|their|my|our)\s+own\s+"
+        r"(?:mistakes?|errors?|failures?)\b",
+        "a senior talking about her own mistake makes it safe for others",
+    ),
+    _rule(
+        "root-cause-analysis",
+        r"\bask(?:s|ed|ing)?\s+(?:the\s+team|the\s+staff|staff|them|people|everyone|the\s+front\s*line|the\s+ward)\s+"
+        r"why\b",
+        "'we asked the team why' before changing anything",
+    ),
+    _rule(
+        "flattening-hierarchy",
+        r"\bask(?:s|ed|ing)?\s+(?:\w+\s+)?what\s+(?:they|you|we|I|he|she)\s+(?:think|thinks|thought)\s+(?:first|before\s+(?:the\s+)?"
+        r"(?:doctors?|consultants?|seniors?|managers?|leaders?|directors?|executives?|senior staff))\b",
+        "the most junior asked what they think first, before the seniors",
+    ),
+    _rule(
+        "accountability-for-behaviours",
+        r"\b(?:scor|rat|review|check|evaluat)(?:e|es|ed|ing)?\s+(?:the|our|each|every)\s+meetings?\b(?!\s+(?:room|minutes|"
+        r"papers|agenda|dates?))",
+        "a team reviewing how its meeting went: behaviours reviewed like results (lesson 5)",
+    ),
+    _rule(
+        "reflection",
+        r"\b(?:scor|rat|review|check|evaluat)(?:e|es|ed|ing)?\s+(?:the|our|each|every)\s+meetings?\b(?!\s+(?:room|minutes|"
+        r"papers|agenda|dates?))",
+        "a team looking back at its own meeting: reflection built into meetings",
+    ),
+    _rule(
+        "a3-thinking",
+        r"\b(?:our|my|their|an|the|this|that)\s+(?:first\s+|new\s+)?A3s?\b(?!\s*(?:paper|sheet|size|page|poster|"
+        r"printer|[:.)\-]))",
+        "'our first A3' is an A3 problem-solving report ('A3' alone also means 'answer 3')",
     ),
 ]
 
@@ -844,16 +940,17 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
     items = [(iris.question(slug, q.number), q.line) for q in records.questions]
     items += [(iris.quote(slug, q.number), q.line) for q in records.quotes]
     items += [(iris.resource(r.slug), r.line) for r in records.resources]
+    fallback = _shared_topic(chat_topic, above)
     for item, line in items:
         if item not in themed_so_far and item not in explained_away:
-            for t, ev in chat_topic.items():
+            for t, label in fallback.items():
                 out.append(
                     Assignment(
                         item,
                         t,
                         "chat",
                         line,
-                        matched_label=ev.label,
+                        matched_label=label,
                         weak=True,
                         context=f"the chat's title: {records.chat.title}",
                     )
@@ -871,6 +968,21 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
         if item not in themed:
             warnings.append(f"{item} has no theme (no label in its words, no question, no curated entry)")
     return chosen, warnings
+
+
+def _shared_topic(topic: dict[str, Evidence], above: dict[str, set[str]]) -> dict[str, str]:
+    """The themes a chat's title gives an item nothing else tags: theme -> the title's words for it.
+
+    A title naming several themes of one branch ("values, curiosity and kindness") says what the chat is about
+    as a whole, not what each item is about: the item gets the most specific theme above them all (cultural
+    readiness), not each of them. Themes with nothing in common above them are kept as they are."""
+    if len(topic) < 2:
+        return {t: ev.label for t, ev in topic.items()}
+    common = set.intersection(*({t} | above.get(t, set()) for t in topic))
+    if not common:
+        return {t: ev.label for t, ev in topic.items()}
+    deepest = max(sorted(common), key=lambda t: len(above.get(t, ())))
+    return {deepest: ", ".join(ev.label for ev in sorted(topic.values(), key=lambda ev: ev.start))}
 
 
 def _preference(a: Assignment) -> tuple[bool, int]:

@@ -204,6 +204,16 @@ WORDS_OUT_OF_CONTEXT = [
     ("Vulnerable adults need a named nurse.", "psychological-safety"),
     ("The embedded link below has the slides.", "embed-qi-routines"),
     ("Please fill in the data protection form first.", "data-and-metrics"),
+    ("Our new starter met one team member on her first day.", "teamwork"),
+    ("We celebrated my colleague's retirement on Friday.", "celebrating-success"),
+    ("Clearly under the influence of too much chocolate tonight.", "influencing"),
+    ("Listen to this episode on the way to work.", "listening"),
+    ("Point of care testing for flu arrived in ED.", "empowerment"),
+    ("The hospital Wi-Fi network is slow tonight.", "networks-and-communities"),
+    ("Baseline obs were missed on admission.", "building-on-strengths"),
+    ("Compassion fatigue hit the night team hard.", "kindness-and-compassion"),
+    ("Being honest, I have not read the report yet.", "honesty-and-humility"),
+    ("Print it on A3 paper for the wall.", "a3-thinking"),
 ]
 
 WORDS_IN_CONTEXT = [
@@ -235,6 +245,9 @@ WORDS_IN_CONTEXT = [
     ("Nurses must feel able to speak up on a ward round.", "psychological-safety"),
     ("Nothing about us without us: patients sat on the panel.", "co-production"),
     ("Hold your nerve when the results are slow.", "patience-and-commitment"),
+    ("Burnout is the biggest barrier to QI on our ward.", "staff-wellbeing"),
+    ("Our deputy went first and shared her failed test.", "role-modelling"),
+    ("We asked why three times and found the real cause.", "root-cause-analysis"),
 ]
 
 PHRASES = [
@@ -260,6 +273,15 @@ PHRASES = [
     ("Improvement moves only as fast as teams trust each other.", "building-trust"),
     ("Good managers admit when they don't know the answer.", "psychological-safety"),
     ("Our ward's project is linked to the organisation's strategic objectives.", "golden-thread"),
+    ("One value we hold on to is fairness.", "values-based-culture"),
+    ("Staying honest with patients about waiting times matters.", "honesty-and-humility"),
+    ("Juniors were scared to report near misses.", "psychological-safety"),
+    ("The director spoke about his own mistakes at the staff forum.", "psychological-safety"),
+    ("Before the redesign we asked the staff why the clinic overran.", "root-cause-analysis"),
+    ("The team wrote their first A3 on falls.", "a3-thinking"),
+    ("The student nurse is asked what she thinks first, before the consultants.", "flattening-hierarchy"),
+    ("We review every meeting in its last two minutes.", "accountability-for-behaviours"),
+    ("We review every meeting in its last two minutes.", "reflection"),
 ]
 
 
@@ -396,6 +418,25 @@ def test_an_item_nothing_else_tags_gets_the_chats_topic_as_weak_evidence(records
     q4 = found[(str(iris.question("2023-01-31", 4)), "improvement-capability")]  # Q4 has no words
     assert (q4.reason, q4.weak, q4.matched_label.lower()) == ("chat", True, "improvement capability")
     assert not any(a.reason == "chat" for key, a in found.items() if key[0] == str(iris.question("2023-01-31", 5)))
+
+
+def test_a_title_naming_several_themes_of_one_branch_gives_the_theme_above_them(records: ChatRecords) -> None:
+    """ "Values, curiosity and kindness" is what the chat is about as a whole: an item nothing else tags gets the
+    lesson above the three (cultural readiness), weakly, not each of them."""
+    from kg.rdf import ontology
+
+    later = records.model_copy(
+        update={
+            "source_slug": "leadingqi-2023-01-31",
+            "chat": records.chat.model_copy(
+                update={"slug": "2023-01-31", "title": "Values, curiosity and kindness on the ward"}
+            ),
+        }
+    )
+    found = _by_key(assignments(later, ontology.thesaurus(), load_curated())[0])
+    q4 = [a for (item, _), a in found.items() if item == str(iris.question("2023-01-31", 4))]  # Q4 has no words
+    assert [(a.theme_slug, a.reason, a.weak) for a in q4] == [("cultural-readiness", "chat", True)]
+    assert q4[0].matched_label == "values, curiosity, kindness"
 
 
 def test_an_item_whose_theme_words_mean_something_else_does_not_get_the_chats_topic(records: ChatRecords) -> None:
