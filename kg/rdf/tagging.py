@@ -3,15 +3,19 @@
 Three reasons, in order of preference (one `qi:ThemeAssignment` per item and theme keeps the best):
 - "label": a thesaurus label (pref/alt/hidden) occurs in the item's words (`qi:matchedLabel`, with the words
   around it in `qi:matchedContext`), unless a context rule (`CONTEXT_RULES`) says that occurrence means something
-  else; a few phrase rules (`PHRASE_RULES`) find what a fixed label cannot (the verb "model", "X-focussed");
+  else ("the communities we serve", "long story short"); phrase rules (`PHRASE_RULES`) find what a fixed label
+  cannot (the verb "model", "you learn it by doing it", "with patients, not for them");
 - "question": a quote (or a resource discussed) in a question's section inherits that question's themes
   (`qi:viaQuestion`), but not when its own words are all about other lessons;
 - "curated": a reviewed entry of `kg/data/curated_themes.yaml`, with its source line and reason (`qi:note`);
-- "chat": the last resort for an item nothing else tags: the themes the chat's title names (`qi:matchedLabel`),
-  always weak.
+- "chat": the last resort for an item nothing else tags (and whose theme words no context rule explained away):
+  the theme the chat's title names - the theme above them when it names several of one branch - always weak.
 A question no reviewer mapped (a later chat's) passes on the themes its own words name.
 Every assignment says how strong its evidence is (`qi:strength`): "weak" for a theme inherited from a question's
-section that the item's own words do not back up, and for the chat's topic; the API ranks weak evidence last.
+section that the item's own words do not back up (or back up only through another theme of the same lesson), for
+a label found only where it names the setting (`WEAK_RULES`: "at the huddle board"), and for the chat's topic; the
+API ranks weak evidence last. The rules were written from judged samples of invented later chats
+(bench/judged/); bench/results/tagging.md has their figures, blind and after.
 The question -> theme mapping itself lives in that file, not in code, so a reviewer can read and change it.
 """
 
@@ -413,6 +417,12 @@ CONTEXT_RULES += [
         "building-on-strengths",
         r"\bbaseline\s+(?:observations?|obs|bloods|vital signs|vitals|ECGs?|weights?|bp|blood pressure|scans?)\b",
         "'baseline observations' are a patient's vital signs",
+    ),
+    _rule(
+        "staff-wellbeing",
+        r"\bexhausted\s+(?:all|every|each|the|our|their)\s+(?:\w+\s+)?(?:options?|avenues?|possibilit(?:y|ies)|routes?|"
+        r"ideas?|resources?|budgets?|funds?|supply|supplies|stock)\b",
+        "'we exhausted every option' means used up, not tired staff",
     ),
     _rule(
         "kindness-and-compassion",

@@ -212,6 +212,7 @@ WORDS_OUT_OF_CONTEXT = [
     ("The hospital Wi-Fi network is slow tonight.", "networks-and-communities"),
     ("Baseline obs were missed on admission.", "building-on-strengths"),
     ("Compassion fatigue hit the night team hard.", "kindness-and-compassion"),
+    ("We exhausted every other option before the redesign.", "staff-wellbeing"),
     ("Being honest, I have not read the report yet.", "honesty-and-humility"),
     ("Print it on A3 paper for the wall.", "a3-thinking"),
 ]
