@@ -630,6 +630,27 @@ PHRASE_RULES: list[Rule] = [
         "a team looking back at its own meeting: reflection built into meetings",
     ),
     _rule(
+        "sharing-learning",
+        r"\bshar(?:e|es|ed|ing)\s+(?:\w+\s+){0,2}(?:what\s+(?:worked|works|went wrong|didn"
+        + _APOS
+        + r"t|did not|failed|"
+        r"we (?:learn|learnt|learned)|they (?:learn|learnt|learned))|(?:our|your|their|its)\s+(?:\w+\s+)?(?:failures?|"
+        r"successes|mistakes|lessons|learning|ideas|stories))\b",
+        "sharing what worked, what failed, one's failures or lessons with others",
+    ),
+    _rule(
+        "research-into-practice",
+        r"\b(?:research|researchers|findings|evidence|evaluations?)\s+(?:\w+\s+){0,4}(?:reach(?:es|ed)?|(?:get|gets|got|getting)\s+to|"
+        r"into)\s+(?:practice|patients|the\s+(?:front\s?line|wards?|clinic|bedside))\b",
+        "research findings reaching patients and practice",
+    ),
+    _rule(
+        "building-trust",
+        r"\btrust\s+between\s+(?:the\s+)?(?:\w+\s+)?(?:organi[sz]ations|teams|people|colleagues|partners|services|us|"
+        r"staff|professions|sectors|leaders|hospitals|trusts|practices|wards|systems|agencies|providers|boards)\b",
+        "'trust between organisations'",
+    ),
+    _rule(
         "a3-thinking",
         r"\b(?:our|my|their|an|the|this|that)\s+(?:first\s+|new\s+)?A3s?\b(?!\s*(?:paper|sheet|size|page|poster|"
         r"printer|[:.)\-]))",

@@ -213,6 +213,7 @@ WORDS_OUT_OF_CONTEXT = [
     ("Baseline obs were missed on admission.", "building-on-strengths"),
     ("Compassion fatigue hit the night team hard.", "kindness-and-compassion"),
     ("We exhausted every other option before the redesign.", "staff-wellbeing"),
+    ("Please share your email address with the organisers.", "sharing-learning"),
     ("Being honest, I have not read the report yet.", "honesty-and-humility"),
     ("Print it on A3 paper for the wall.", "a3-thinking"),
 ]
@@ -249,6 +250,8 @@ WORDS_IN_CONTEXT = [
     ("Burnout is the biggest barrier to QI on our ward.", "staff-wellbeing"),
     ("Our deputy went first and shared her failed test.", "role-modelling"),
     ("We asked why three times and found the real cause.", "root-cause-analysis"),
+    ("Spreading improvement needs people who adapt, not copy.", "sharing-learning"),
+    ("Our WhatsApp group of ward managers answers in minutes.", "networks-and-communities"),
 ]
 
 PHRASES = [
@@ -283,6 +286,10 @@ PHRASES = [
     ("The student nurse is asked what she thinks first, before the consultants.", "flattening-hierarchy"),
     ("We review every meeting in its last two minutes.", "accountability-for-behaviours"),
     ("We review every meeting in its last two minutes.", "reflection"),
+    ("Teams across the county share what went wrong at a monthly call.", "sharing-learning"),
+    ("Sharing our mistakes openly helped the other wards.", "sharing-learning"),
+    ("The evaluation's evidence got to the front line within weeks.", "research-into-practice"),
+    ("Trust between the two hospitals took years to build.", "building-trust"),
 ]
 
 
