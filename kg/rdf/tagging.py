@@ -3,15 +3,19 @@
 Three reasons, in order of preference (one `qi:ThemeAssignment` per item and theme keeps the best):
 - "label": a thesaurus label (pref/alt/hidden) occurs in the item's words (`qi:matchedLabel`, with the words
   around it in `qi:matchedContext`), unless a context rule (`CONTEXT_RULES`) says that occurrence means something
-  else; a few phrase rules (`PHRASE_RULES`) find what a fixed label cannot (the verb "model", "X-focussed");
+  else ("the communities we serve", "long story short"); phrase rules (`PHRASE_RULES`) find what a fixed label
+  cannot (the verb "model", "you learn it by doing it", "with patients, not for them");
 - "question": a quote (or a resource discussed) in a question's section inherits that question's themes
   (`qi:viaQuestion`), but not when its own words are all about other lessons;
 - "curated": a reviewed entry of `kg/data/curated_themes.yaml`, with its source line and reason (`qi:note`);
-- "chat": the last resort for an item nothing else tags: the themes the chat's title names (`qi:matchedLabel`),
-  always weak.
+- "chat": the last resort for an item nothing else tags (and whose theme words no context rule explained away):
+  the theme the chat's title names - the theme above them when it names several of one branch - always weak.
 A question no reviewer mapped (a later chat's) passes on the themes its own words name.
 Every assignment says how strong its evidence is (`qi:strength`): "weak" for a theme inherited from a question's
-section that the item's own words do not back up, and for the chat's topic; the API ranks weak evidence last.
+section that the item's own words do not back up (or back up only through another theme of the same lesson), for
+a label found only where it names the setting (`WEAK_RULES`: "at the huddle board"), and for the chat's topic; the
+API ranks weak evidence last. The rules were written from judged samples of invented later chats
+(bench/judged/); bench/results/tagging.md has their figures, blind and after.
 The question -> theme mapping itself lives in that file, not in code, so a reviewer can read and change it.
 """
 
@@ -170,6 +174,12 @@ def _rule(theme: str, pattern: str, why: str) -> Rule:
 
 
 _APOS = "['\u2019]"
+# Who counts as a leader in the phrase rules below ("our medical director sat next to me on the course").
+_LEADER = (
+    r"\b(?:(?:medical\s+|clinical\s+|nursing\s+|managing\s+)?directors?|leaders?|managers?|executives?|CEOs?|"
+    r"chief\s+(?:exec\w*|nurse|operating officer|medical officer)|board members?|consultants?|"
+    r"senior\s+(?:leaders?|managers?|nurses?|doctors?|staff|team))"
+)
 # Words a label shares with everyday phrases that are not about the theme. Each rule is about how English uses the
 # words, never about one report's lines; tests/kg/rdf/test_tagging.py tries each on invented sentences.
 CONTEXT_RULES: list[Rule] = [
@@ -242,6 +252,198 @@ CONTEXT_RULES: list[Rule] = [
         r"reflection)\b(?:\s+[\w-]+){0,4}\s+(?:a\s+|an\s+)?(?:\w+\s+)?part of the job\b",
         "'collaboration as a key part of the job' is about collaboration, not QI as part of everyday work",
     ),
+    _rule(
+        "training-access",
+        _LEADER + r"\s+(?:who\s+)?(?:do|did|does|complete[sd]?|attend(?:s|ed)?|took|take|sat|sits|"
+        r"join(?:s|ed)?|went on)\s+(?:[\w-]+\s+){0,6}(?:training|course|programme)\b",
+        "leaders doing the training themselves is about leaders, not access to training for everyone",
+    ),
+    # Idioms and everyday senses of label words (found on invented later chats; each is how English uses the words)
+    _rule(
+        "narrative",
+        r"\b(?:(?:to\s+)?(?:cut\s+)?(?:a\s+)?long story short|(?:for|read|see|get)\s+the\s+(?:whole|full|rest of the)"
+        r"\s+story|(?:the\s+)?same old story|story of my life)\b",
+        "'long story short' and 'for the whole story' are figures of speech, not storytelling",
+    ),
+    _rule(
+        "golden-thread",
+        r"\b(?:a|this|my|our|long|short|quick|mini)\s+thread\b(?=\s*(?:\U0001f9f5|\(?\d+\s*/|below|pinned|on my|"
+        r"about my|of tweets|here))|\bthread\s*\U0001f9f5|\b(?:read|see|follow|check out|in) (?:the|this|my|our) "
+        r"thread\b",
+        "'a thread \U0001f9f5 on my year' is a series of tweets, not the golden thread",
+    ),
+    _rule(
+        "strategic-priorities",
+        r"(?:\b(?:not|never|no longer)|n" + _APOS + r"t)\s+(?:just\s+|only\s+|simply\s+)?an?\s+(?:\w+\s+)?priority\b",
+        "'relationships aren't a priority, they're a prerequisite' denies a priority",
+    ),
+    _rule(
+        "strategic-priorities",
+        r"\b(?:my|our)\s+(?:top\s+|first\s+|main\s+|only\s+)?priority\s+(?:tonight|today|this (?:evening|morning|"
+        r"afternoon|weekend)|right now|after this)\b",
+        "'my top priority tonight is a cup of tea' is one's own evening, not an organisation's priorities",
+    ),
+    _rule(
+        "data-and-metrics",
+        r"\b(?:infection (?:control|prevention)|IPC|control|precautionary|protective|preventive|preventative|"
+        r"security|emergency|extra|additional|cost[- ]cutting|austerity|drastic|special|interim|temporary)"
+        r"\s+measures\b",
+        "'infection control measures' are actions taken, not measurement",
+    ),
+    _rule(
+        "data-and-metrics",
+        r"\b(?:data protection|data entry|mobile data|data roaming|data allowance|data breach(?:es)?)\b",
+        "'data protection' forms and 'mobile data' are not measurement for improvement",
+    ),
+    _rule(
+        "data-and-metrics",
+        r"\b(?:in (?:no small|large|some|good|equal) measure|for good measure|(?:took|take|taking) the measure of)\b",
+        "'in no small measure' is a figure of speech",
+    ),
+    _rule(
+        "regular-rhythm",
+        r"\b(?:heart|cardiac|sinus|abnormal|irregular|heart's)\s+rhythms?\b|\brhythm\s+(?:strip|monitor\w*|disturbance)|"
+        r"\bin a heartbeat\b",
+        "'heart rhythm monitoring' is clinical and 'in a heartbeat' means without hesitation",
+    ),
+    _rule(
+        "root-cause-analysis",
+        r"\bask(?:s|ed|ing)?\s+why\s+(?:we|they|you|I)\s+(?:are|were|am|is)\s+(?:even\s+|still\s+)?doing\s+"
+        r"(?:it|this|that)\b",
+        "'we ask why we are doing it' questions a project's purpose; no causes are looked for",
+    ),
+    _rule(
+        "reflection",
+        r"\b(?:figures|numbers|data|results|scores|rates|statistics|stats|metrics|prices|charts?|graphs?|trends?|"
+        r"findings|costs)\s+(?:\w+\s+)?reflects?\b",
+        "'our figures reflect the winter pressures' means 'show', not reflection",
+    ),
+    _rule(
+        "relationships-prerequisite",
+        r"\brelationships?\s+between\s+(?!(?:the\s+|our\s+|their\s+)?(?:staff|patients?|teams?|colleagues|leaders?|"
+        r"managers?|clinicians?|nurses?|doctors?|people|us|them|you|carers?|families|board|departments?|"
+        r"organi[sz]ations?|services|partners|providers|commissioners|executives?|front-?line|researchers|"
+        r"practitioners|those|we|professionals|individuals|humans|primary|secondary|health|social|hospitals?|"
+        r"wards?|system|sectors?)\b)(?:[\w-]+\s+){1,5}and\b",
+        "'the relationship between length of stay and readmissions' is a statistical relation, not between people",
+    ),
+    _rule(
+        "respect",
+        r"\b(?:with respect to|in respect of|in (?:this|that|one|some|many|every|all|other) respects?)\b",
+        "'with respect to the rota' means 'about the rota'",
+    ),
+    _rule(
+        "coaching",
+        r"\b(?:on|by|off|the|a)\s+coach\s+(?:home|back|trip|journey|station|ride|to|from|party)\b|"
+        r"\bcoach\s+(?:trip|journey|station|ride|party|driver)s?\b|\bby coach\b",
+        "'on the coach home' is a bus",
+    ),
+    _rule(
+        "patience-and-commitment",
+        r"\b(?:thanks?|thank you|grateful|appreciate\w*)\s+(?:\w+\s+){0,2}(?:for\s+)?(?:your|the|everyone"
+        + _APOS
+        + r"s|all your)\s+patience\b",
+        "'thanks for your patience' is politeness",
+    ),
+    _rule(
+        "role-modelling",
+        r"\b(?:financial|demand|capacity|statistical|data|predictive|computer|mathematical|simulation|economic|"
+        r"queue|queueing|queuing|workforce|cost|risk|business)\s+model(?:s|ling|led|ing)?\b|\bmodel(?:s|led|ling)?\s+"
+        r"(?:the\s+|our\s+)?(?:demand|capacity|flow|data|costs?|finances?|impact|scenarios?|numbers|risks?|spread|"
+        r"beds?|activity|workforce)\b",
+        "'we used a spreadsheet to model the demand' and 'financial modelling' are forecasting",
+    ),
+    _rule(
+        "genba",
+        r"\bgo(?:ing)?\s+(?:and\s+)?see\s+(?:the|a|an)\s+(?:\w+\s+){0,2}(?:film|movie|show|play|match|game|concert|"
+        r"gig|musical|panto|exhibition)\b",
+        "'go see the Barbie film' is an outing",
+    ),
+    _rule(
+        "visible-leadership",
+        r"\bwalk(?:ed|s|ing)?\s+around\s+(?:the\s+)?(?:lake|park|block|garden|gardens|town|village|shops|field)\b",
+        "'a walk around the lake at lunch' is a stroll",
+    ),
+    _rule(
+        "flattening-hierarchy",
+        r"\bhierarch(?:y|ies)\s+of\s+(?:risk\s+)?(?:controls?|needs|evidence|hazard controls?)\b",
+        "the hierarchy of controls (infection prevention, safety) and of needs or evidence are models, not rank",
+    ),
+    _rule(
+        "psychological-safety",
+        r"\bvulnerable\s+(?:\w+\s+)?(?:patients?|people|adults?|children|groups?|populations?|residents|clients|"
+        r"families|communities|users)\b",
+        "'frail and vulnerable patients' are people at risk of harm, not vulnerability as openness",
+    ),
+    _rule(
+        "embed-qi-routines",
+        r"\bembedded\s+(?:\w+\s+)?(?:video|link|tweet|image|content|file|player|map|form|below)s?\b",
+        "an 'embedded video' is part of a web page",
+    ),
+]
+
+CONTEXT_RULES += [
+    _rule(
+        "teamwork",
+        r"\bone team\s+(?:member|leader|manager|meeting|lead|of)s?\b",
+        "'one team member brought cake' is a colleague, not 'one team'",
+    ),
+    _rule(
+        "celebrating-success",
+        r"\bcelebrat\w*\s+(?:(?:an?|my|our|his|her|their|the|a\s+colleague" + _APOS + r"s)\s+)?(?:\w+\s+)?(?:christmas|"
+        r"birthdays?|new year|eid|diwali|hanukkah|anniversar(?:y|ies)|retirements?|weddings?|holidays?|bank holiday|"
+        r"halloween|easter)\b",
+        "'we celebrate Christmas early' is a party, not celebrating improvement",
+    ),
+    _rule("influencing", r"\bunder the influence\b", "'under the influence of a strong coffee' is a joke"),
+    _rule(
+        "listening",
+        r"\blisten(?:ing)?\s+(?:to\s+)?(?:the|this|our|my|a|an|her|his|their)\s+(?:\w+\s+){0,2}(?:podcasts?|episodes?|"
+        r"recordings?|interviews?|radio|songs?|music|audio|webinars?|playlist)\b|\blisten (?:here|now|again|back)\b",
+        "'listen to the podcast' recommends a recording, not listening to others",
+    ),
+    _rule(
+        "empowerment",
+        r"\bpoint[- ]of[- ]care\s+(?:testing|tests?|devices?|ultrasound|diagnostics|analy[sz]ers?)\b",
+        "'point of care testing' is a kind of laboratory test",
+    ),
+    _rule(
+        "networks-and-communities",
+        r"\b(?:wi-?fi|wifi|computer|IT|rail|mobile|phone|4G|5G|broadband|wireless|data|road|bus|train)\s+networks?\b|"
+        r"\bnetwork\s+(?:went|was|is|goes|kept)\s+(?:down|off|slow)\b|\bnetwork rail\b",
+        "the 'Wi-Fi network on our ward went down' is a computer network",
+    ),
+    _rule(
+        "building-on-strengths",
+        r"\bbaseline\s+(?:observations?|obs|bloods|vital signs|vitals|ECGs?|weights?|bp|blood pressure|scans?)\b",
+        "'baseline observations' are a patient's vital signs",
+    ),
+    _rule(
+        "staff-wellbeing",
+        r"\bexhausted\s+(?:all|every|each|the|our|their)\s+(?:\w+\s+)?(?:options?|avenues?|possibilit(?:y|ies)|routes?|"
+        r"ideas?|resources?|budgets?|funds?|supply|supplies|stock)\b",
+        "'we exhausted every option' means used up, not tired staff",
+    ),
+    _rule(
+        "kindness-and-compassion",
+        r"\bcompassion fatigue\b",
+        "'compassion fatigue' is the exhaustion of carers: staff wellbeing",
+    ),
+]
+
+# Phrases in which a label names only the setting or a bystander of what is said: weak evidence, ranked last.
+WEAK_RULES: list[Rule] = [
+    _rule(
+        "huddles-and-focus-boards",
+        r"\b(?:at|in|by|beside|next to|near|around)\s+the\s+(?:ward\s+|team\s+|daily\s+|morning\s+|safety\s+)?"
+        r"huddle(?:\s+boards?)?\b",
+        "'pin it by the huddle board', 'first names for everyone at the huddle': the huddle is only where it happens",
+    ),
+    _rule(
+        "data-and-metrics",
+        r"\bdata\s+(?:analysts?|scientists?|teams?|managers?|officers?|leads?)\b",
+        "'a data analyst' is a colleague: the words need not be about using data",
+    ),
 ]
 
 # Phrases a fixed label cannot spell: the verb "model" after a modal, "patient-focused", learning by trying it.
@@ -280,6 +482,180 @@ PHRASE_RULES: list[Rule] = [
         r"\b(?:attentive|attention|listen\w*) to what (?:is|was|gets|has been) (?:heard|said|understood)\b",
         "paying attention to what others hear and say",
     ),
+    _rule(
+        "learning-by-doing",
+        r"\blearn(?:s|t|ed|ing)?\s+(?:\w+\s+){0,2}by\s+(?:doing|trying|practi[sc]ing)\b",
+        "'you learn it by doing it', 'one thing you learnt by doing'",
+    ),
+    _rule(
+        "reflection",
+        r"\bwhat\s+(?:did|have|had)\s+(?:we|you|they|I)\s+(?:just\s+)?(?:learn|learnt|learned)\b|"
+        r"\bask(?:s|ed|ing)?\s+what\s+(?:we|you|they|I)\s+(?:have\s+)?(?:learn|learnt|learned)\b",
+        "stopping to ask 'what did we learn?' is reflection",
+    ),
+    _rule(
+        "co-production",
+        r"\b(?:with|alongside)\s+(?:the\s+)?(?:patients?|service users|carers|families|citizens|communities|"
+        r"people who use (?:our|the) services)(?:\s+and\s+(?:carers|families|patients|service users))?"
+        r"\s*,?\s+not\s+(?:just\s+)?(?:for|to|at)\s+them\b",
+        "improving 'with patients and carers, not for them' is co-production",
+    ),
+    _rule(
+        "leaders-show-the-way",
+        r"\b(?:(?:a|the)\s+)?leader(?:s|s" + _APOS + r"|" + _APOS + r"s)?\s+(?:job|role|task)\s+is\b|"
+        r"\b(?:role|job)\s+of\s+(?:the\s+)?leaders?\b|\bwhat\s+(?:should|can|must|do)\s+leaders\s+"
+        r"(?:do|change|stop|start)\b",
+        "talk about what a leader's job is: the leader's part in improvement",
+    ),
+    _rule(
+        "leaders-train-alongside",
+        _LEADER + r"\s+(?:who\s+)?(?:do|did|does|complete[sd]?|attend(?:s|ed)?|took|take|sat|sits|"
+        r"join(?:s|ed)?|went on)\s+(?:[\w-]+\s+){0,6}(?:training|course|programme|cohort)\b",
+        "leaders doing the improvement training or course themselves",
+    ),
+    _rule(
+        "psychological-safety",
+        r"\badmit(?:s|ting|ted)?\s+(?:what|when|that)\s+(?:they|we|you|I|he|she)\s+(?:do not|don"
+        + _APOS
+        + r"t|did not|didn"
+        + _APOS
+        + r"t|does not|doesn"
+        + _APOS
+        + r"t)\s+know\b",
+        "leaders admitting what they do not know (the vulnerability that makes it safe to speak)",
+    ),
+    _rule(
+        "visible-leadership",
+        _LEADER + r"\s+(?:who\s+|that\s+|I know\s+|we have\s+)?(?:turn(?:s|ed|ing)?\s+up|show(?:s|ed|ing)?\s+up|"
+        r"come(?:s)?\s+(?:down\s+)?to\s+the\s+(?:wards?|genba|gemba|floor|front\s?line|shop floor|units?|department)|"
+        r"walk(?:s|ed)?\s+the\s+(?:wards?|corridors|floor|genba|gemba))\b",
+        "leaders turning up, coming to the ward, walking the corridors: present where the work is",
+    ),
+    _rule(
+        "role-modelling",
+        r"\b(?:seen|see|saw|seeing|watch(?:ed|ing)?)\s+(?:someone|a|their|the|our|a\s+very)\s+(?:senior|leader|boss|"
+        r"consultant|manager|director|chief)\w*\s+(?:\w+\s+)?(?:admit|say|do|try|fail|own|go first)\w*\b|"
+        + _LEADER
+        + r"\s+(?:who|that)\s+(?:do|try|run|use|practi[sc]e|complete)\s+(?:[\w-]+\s+){0,4}themselves\b",
+        "people seeing a senior do it first, leaders who do it themselves: leading by example",
+    ),
+    _rule(
+        "engagement-and-buy-in",
+        r"\b(?:the\s+)?(?:team|teams|staff|everyone|ward)\s+own(?:s|ed)?\s+(?:it|them|the\s+(?:board|problem|"
+        r"change|work|project|improvement))\b",
+        "'the board works because the team owns it': ownership",
+    ),
+    _rule(
+        "visual-management",
+        r"\b(?:on|up on|onto)\s+the\s+(?:board|wall|whiteboard)\s+(?:so|where)\s+(?:that\s+)?(?:every\w*|all|the team|"
+        r"people|staff|they|we)\s+(?:\w+\s+)?(?:can|could|will)\s+see\b",
+        "putting it on the board where everyone can see it",
+    ),
+    _rule(
+        "flattening-hierarchy",
+        r"\b(?:status|rank|ranks|titles?|job titles?|grades?|egos?)\s+(?:stays?|stay|is left|are left|left|leave)\s+"
+        r"at\s+the\s+door\b|\bleave\s+(?:your|their|our)\s+(?:status|rank|title|grade|ego)\s+at\s+the\s+door\b|"
+        r"\bfirst[- ]name\s+terms\b|\bfirst\s+names\s+for\s+everyone\b",
+        "status left at the door, first names for everyone",
+    ),
+    _rule(
+        "flattening-hierarchy",
+        r"\bjunior\s+(?:[\w-]+\s+){0,6}(?:stop|challenge|question|correct|speak up to)\w*\s+(?:a|the|any)\s+"
+        r"(?:more\s+)?senior\b",
+        "a junior able to stop or challenge a senior",
+    ),
+    _rule(
+        "building-trust",
+        r"\btrust(?:s|ed|ing)?\s+(?:each other|one another|the team|their teams?|our teams?|colleagues|frontline|"
+        r"front-line)\b|\b(?:do not|don"
+        + _APOS
+        + r"t|does not|doesn"
+        + _APOS
+        + r"t|did not|didn"
+        + _APOS
+        + r"t)\s+trust\b",
+        "trusting each other (or not); 'trust' alone is mostly an NHS trust",
+    ),
+    _rule(
+        "golden-thread",
+        r"\blink(?:s|ed|ing)?\s+(?:[\w-]+\s+){0,4}to\s+(?:the|our|their|its|a|one of (?:our|the|its|their|\w+))\s+"
+        r"(?:[\w'\u2019-]+\s+){0,2}(?:strategy|strategic|goals?|priorities|objectives|purpose)\b",
+        "work linked to the organisation's strategy, goals or priorities",
+    ),
+    _rule(
+        "values-based-culture",
+        r"\b(?:my|our|one|a)\s+(?:core\s+|personal\s+|team\s+)?value\s+(?:is|I|we|you)\b",
+        "'a value you try to live at work', 'my value is...': the singular of the label 'values'",
+    ),
+    _rule(
+        "honesty-and-humility",
+        r"\b(?:is|are|means|about|by|of|value)\s+being honest\b|\b(?:stay|staying|keep|keeping)\s+honest\b|"
+        r"\bhonest\s+(?:about|with|conversations?|feedback|reflection)\b",
+        "'being honest about what I don't know'; 'to be honest' and 'being honest, I think' are figures of speech",
+    ),
+    _rule(
+        "psychological-safety",
+        r"\b(?:afraid|scared|frightened|fearful|nervous)\s+(?:to|of)\s+(?:talk|speak|say|raise|admit|ask|challenge|"
+        r"try|fail|report|mak(?:e|ing) mistakes)\w*\b",
+        "people 'afraid to talk about' a problem: the want of psychological safety",
+    ),
+    _rule(
+        "psychological-safety",
+        r"\b(?:talk\w*|spoke|speak\w*|admit\w*|shar\w*|own\w*\s+up\s+to)\s+(?:about\s+)?(?:her|his|their|my|our)\s+own\s+"
+        r"(?:mistakes?|errors?|failures?)\b",
+        "a senior talking about her own mistake makes it safe for others",
+    ),
+    _rule(
+        "root-cause-analysis",
+        r"\bask(?:s|ed|ing)?\s+(?:the\s+team|the\s+staff|staff|them|people|everyone|the\s+front\s*line|the\s+ward)\s+"
+        r"why\b",
+        "'we asked the team why' before changing anything",
+    ),
+    _rule(
+        "flattening-hierarchy",
+        r"\bask(?:s|ed|ing)?\s+(?:\w+\s+)?what\s+(?:they|you|we|I|he|she)\s+(?:think|thinks|thought)\s+(?:first|before\s+(?:the\s+)?"
+        r"(?:doctors?|consultants?|seniors?|managers?|leaders?|directors?|executives?|senior staff))\b",
+        "the most junior asked what they think first, before the seniors",
+    ),
+    _rule(
+        "accountability-for-behaviours",
+        r"\b(?:scor|rat|review|check|evaluat)(?:e|es|ed|ing)?\s+(?:the|our|each|every)\s+meetings?\b(?!\s+(?:room|minutes|"
+        r"papers|agenda|dates?))",
+        "a team reviewing how its meeting went: behaviours reviewed like results (lesson 5)",
+    ),
+    _rule(
+        "reflection",
+        r"\b(?:scor|rat|review|check|evaluat)(?:e|es|ed|ing)?\s+(?:the|our|each|every)\s+meetings?\b(?!\s+(?:room|minutes|"
+        r"papers|agenda|dates?))",
+        "a team looking back at its own meeting: reflection built into meetings",
+    ),
+    _rule(
+        "sharing-learning",
+        r"\bshar(?:e|es|ed|ing)\s+(?:\w+\s+){0,2}(?:what\s+(?:worked|works|went wrong|didn"
+        + _APOS
+        + r"t|did not|failed|"
+        r"we (?:learn|learnt|learned)|they (?:learn|learnt|learned))|(?:our|your|their|its)\s+(?:\w+\s+)?(?:failures?|"
+        r"successes|mistakes|lessons|learning|ideas|stories))\b",
+        "sharing what worked, what failed, one's failures or lessons with others",
+    ),
+    _rule(
+        "research-into-practice",
+        r"\b(?:research|researchers|findings|evidence|evaluations?)\s+(?:\w+\s+){0,4}(?:reach(?:es|ed)?|(?:get|gets|got|getting)\s+to|"
+        r"into)\s+(?:practice|patients|the\s+(?:front\s?line|wards?|clinic|bedside))\b",
+        "research findings reaching patients and practice",
+    ),
+    _rule(
+        "building-trust",
+        r"\btrust\s+between\s+(?:the\s+)?(?:\w+\s+)?(?:organi[sz]ations|teams|people|colleagues|partners|services|us|"
+        r"staff|professions|sectors|leaders|hospitals|trusts|practices|wards|systems|agencies|providers|boards)\b",
+        "'trust between organisations'",
+    ),
+    _rule(
+        "a3-thinking",
+        r"\b(?:our|my|their|an|the|this|that)\s+(?:first\s+|new\s+)?A3s?\b(?!\s*(?:paper|sheet|size|page|poster|"
+        r"printer|[:.)\-]))",
+        "'our first A3' is an A3 problem-solving report ('A3' alone also means 'answer 3')",
+    ),
 ]
 
 
@@ -290,6 +666,7 @@ class Evidence:
     label: str
     start: int
     context: str
+    weak: bool = False
 
 
 def context_of(text: str, start: int, end: int, width: int = 60) -> str:
@@ -304,16 +681,31 @@ def context_of(text: str, start: int, end: int, width: int = 60) -> str:
     return ("\u2026" if lo > 0 else "") + snippet + ("\u2026" if hi < len(text) else "")
 
 
+def _spans(rules: list[Rule], text: str, theme: str) -> list[tuple[int, int]]:
+    return [m.span() for r in rules if r.theme == theme for m in r.pattern.finditer(text)]
+
+
 def _vetoed(text: str, theme: str) -> list[tuple[int, int]]:
-    return [m.span() for r in CONTEXT_RULES if r.theme == theme for m in r.pattern.finditer(text)]
+    return _spans(CONTEXT_RULES, text, theme)
 
 
-def find_themes(text: str, patterns: list[tuple[LabelPattern, str, str]]) -> dict[str, Evidence]:
-    """theme slug -> the first occurrence of one of its labels (or phrase rules) that no context rule explains away."""
+def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(a <= span[0] and span[1] <= b for a, b in spans)
+
+
+def find_themes(
+    text: str, patterns: list[tuple[LabelPattern, str, str]], explained: set[str] | None = None
+) -> dict[str, Evidence]:
+    """theme slug -> the first occurrence of one of its labels (or phrase rules) that no context rule explains away;
+    weak (`Evidence.weak`) when every such occurrence is inside a `WEAK_RULES` phrase. `explained`, when given,
+    receives the themes whose labels occur only where a context rule explains them away."""
     hits: dict[str, Evidence] = {}
     lowered = _casefree(text)
     vetoes: dict[str, list[tuple[int, int]]] = {}
+    weakening: dict[str, list[tuple[int, int]]] = {}
     ruled = {r.theme for r in CONTEXT_RULES}
+    weakened = {r.theme for r in WEAK_RULES}
+    vetoed_here: set[str] = set()
     for pattern, label, slug in patterns:
         if lowered is not None and pattern.words is not None and pattern.words[0] not in lowered:
             continue  # the common case, decided here without a call
@@ -321,33 +713,37 @@ def find_themes(text: str, patterns: list[tuple[LabelPattern, str, str]]) -> dic
         if start is None:
             continue
         end = start + len(label)
-        if slug in ruled:
-            spans = vetoes.setdefault(slug, _vetoed(text, slug))
-            free = next(
-                (
-                    m.span()
-                    for m in pattern.regex.finditer(text)
-                    if not any(a <= m.start() and m.end() <= b for a, b in spans)
-                ),
-                None,
-            )
-            if free is None:
+        weak = False
+        if slug in ruled or slug in weakened:
+            spans = vetoes.setdefault(slug, _vetoed(text, slug)) if slug in ruled else []
+            free = [m.span() for m in pattern.regex.finditer(text) if not _inside(m.span(), spans)]
+            if not free:
+                vetoed_here.add(slug)
                 continue
-            start, end = free
+            faint = weakening.setdefault(slug, _spans(WEAK_RULES, text, slug)) if slug in weakened else []
+            strong = [f for f in free if not _inside(f, faint)]
+            (start, end), weak = (strong[0], False) if strong else (free[0], True)
         else:
             matched = pattern.regex.match(text, start)
             end = matched.end() if matched else end
-        if slug not in hits or start < hits[slug].start:
-            hits[slug] = Evidence(label, start, context_of(text, start, end))
+        if slug not in hits or (weak, start) < (hits[slug].weak, hits[slug].start):
+            hits[slug] = Evidence(label, start, context_of(text, start, end), weak)
     known = {slug for _, _, slug in patterns}
     for rule in PHRASE_RULES:
         if rule.theme not in known or rule.theme in hits:
             continue
-        found = rule.pattern.search(text)
+        # a phrase shares words with the other sense ('to model' in 'to model the demand'): overlapping is enough
+        spans = vetoes.setdefault(rule.theme, _vetoed(text, rule.theme)) if rule.theme in ruled else []
+        found = next(
+            (m for m in rule.pattern.finditer(text) if not any(m.start() < b and a < m.end() for a, b in spans)),
+            None,
+        )
         if found:
             hits[rule.theme] = Evidence(
                 " ".join(found.group(0).split()), found.start(), context_of(text, *found.span())
             )
+    if explained is not None:
+        explained |= vetoed_here - set(hits)
     return dict(sorted(hits.items()))
 
 
@@ -382,10 +778,32 @@ def _lesson_of(thesaurus: Graph) -> dict[str, str]:
     return out
 
 
-def inherit(question_theme: str, own: set[str], lesson_of: dict[str, str]) -> Kind["strong", "weak"] | None:
+def _above(thesaurus: Graph) -> dict[str, set[str]]:
+    """theme slug -> every theme above it (broader, transitively)."""
+    parent: dict[str, set[str]] = {}
+    for c, p in thesaurus.subject_objects(SKOS.broader):
+        if isinstance(c, URIRef) and isinstance(p, URIRef):
+            parent.setdefault(theme_slug(c), set()).add(theme_slug(p))
+    out: dict[str, set[str]] = {}
+    for slug in parent:
+        stack, seen = list(parent[slug]), set()
+        while stack:
+            cur = stack.pop()
+            if cur not in seen:
+                seen.add(cur)
+                stack += parent.get(cur, ())
+        out[slug] = seen
+    return out
+
+
+def inherit(
+    question_theme: str, own: set[str], lesson_of: dict[str, str], above: dict[str, set[str]] | None = None
+) -> Kind["strong", "weak"] | None:
     """Does an item in a question's section carry the question's theme? Its own words decide.
 
-    Words about the same lesson as the question's theme back the inheritance up ("strong"); no theme in its words
+    Words about the question's theme itself, or a theme above or below it, back the inheritance up ("strong");
+    words about another theme of the same lesson only weakly (a weekly PDSA review under a question on "huddles,
+    boards, reviews" is a routine, not a huddle; without `above` the same lesson is enough); no theme in its words
     leaves the section as the only evidence ("weak"); words only about other lessons say the item is about
     something else (None: not inherited) - an invitation to join a network posted under "leaders show the way" is
     about networks. Words about the question's lesson that are outnumbered by words about another one back it up
@@ -396,7 +814,13 @@ def inherit(question_theme: str, own: set[str], lesson_of: dict[str, str]) -> Ki
     per_lesson = Counter(lesson_of.get(t, t) for t in own)
     if not per_lesson[lesson]:
         return None
-    return "strong" if per_lesson[lesson] == max(per_lesson.values()) else "weak"
+    if per_lesson[lesson] != max(per_lesson.values()):
+        return "weak"
+    if above is not None and not any(
+        t == question_theme or question_theme in above.get(t, ()) or t in above.get(question_theme, ()) for t in own
+    ):
+        return "weak"
+    return "strong"
 
 
 def _applies(entry: dict, records: ChatRecords) -> bool:
@@ -447,6 +871,7 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
     }
     patterns = label_patterns(thesaurus)
     lesson_of = _lesson_of(thesaurus)
+    above = _above(thesaurus)
     warnings: list[str] = []
     out: list[Assignment] = []
 
@@ -456,16 +881,25 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
                 warnings.append(f"{where}: curated theme {t!r} is not in the thesaurus")
         return [t for t in themes if t in known]
 
+    explained_away: set[URIRef] = set()
+
     def labelled(node: URIRef, text: str, line: int) -> set[str]:
-        found = find_themes(text, patterns)
+        vetoed: set[str] = set()
+        found = find_themes(text, patterns, vetoed)
+        if vetoed:
+            explained_away.add(node)
         for t, ev in found.items():
-            out.append(Assignment(node, t, "label", line, matched_label=ev.label, context=ev.context))
+            out.append(Assignment(node, t, "label", line, matched_label=ev.label, context=ev.context, weak=ev.weak))
         return set(found)
 
     def inherited(node: URIRef, own: set[str], number: int, line: int) -> None:
         via = iris.question(slug, number)
         for t in question_themes.get(number, []):
-            strength = inherit(t, own, lesson_of)
+            strength = inherit(t, own, lesson_of, above)
+            if strength is None and number in read_from_words and t in chat_topic:
+                # an unreviewed question's theme that the chat's title names too: two signs, the item's words
+                # elsewhere ("you cannot huddle with people you have never met" in a chat on relationships)
+                strength = "weak"
             if strength is not None:
                 out.append(Assignment(node, t, "question", line, via_question=via, weak=strength == "weak"))
 
@@ -480,10 +914,14 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
             for t in question_themes[int(entry["question"])]:
                 out.append(Assignment(node, t, "curated", int(entry["line"]), note=str(entry["reason"])))
 
+    chat_topic = find_themes(records.chat.title, patterns)
+    read_from_words: set[int] = set()
     for q in records.questions:
         own = labelled(iris.question(slug, q.number), q.text or "", q.line)
         # a question no reviewer mapped (a later chat's) gives its section the themes its own words name
-        question_themes.setdefault(q.number, sorted(own))
+        if q.number not in question_themes:
+            question_themes[q.number] = sorted(own)
+            read_from_words.add(q.number)
 
     for quote in records.quotes:
         node = iris.quote(slug, quote.number)
@@ -526,22 +964,24 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
             out.append(Assignment(target, t, "curated", line, note=note))
 
     # The last resort, weak: an item whose words, question and curation give it no theme was said in a chat about
-    # the topic the chat's title names ("How to build improvement capability ...").
-    chat_topic = find_themes(records.chat.title, patterns)
+    # the topic the chat's title names ("How to build improvement capability ..."). Not an item whose theme words a
+    # context rule explained away: its words are known to be about something else (a poster of the "hierarchy of
+    # controls" for infection prevention is not about the chat's topic either).
     themed_so_far = {a.subject for a in out}
     items = [(iris.question(slug, q.number), q.line) for q in records.questions]
     items += [(iris.quote(slug, q.number), q.line) for q in records.quotes]
     items += [(iris.resource(r.slug), r.line) for r in records.resources]
+    fallback = _shared_topic(chat_topic, above)
     for item, line in items:
-        if item not in themed_so_far:
-            for t, ev in chat_topic.items():
+        if item not in themed_so_far and item not in explained_away:
+            for t, label in fallback.items():
                 out.append(
                     Assignment(
                         item,
                         t,
                         "chat",
                         line,
-                        matched_label=ev.label,
+                        matched_label=label,
                         weak=True,
                         context=f"the chat's title: {records.chat.title}",
                     )
@@ -559,6 +999,21 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
         if item not in themed:
             warnings.append(f"{item} has no theme (no label in its words, no question, no curated entry)")
     return chosen, warnings
+
+
+def _shared_topic(topic: dict[str, Evidence], above: dict[str, set[str]]) -> dict[str, str]:
+    """The themes a chat's title gives an item nothing else tags: theme -> the title's words for it.
+
+    A title naming several themes of one branch ("values, curiosity and kindness") says what the chat is about
+    as a whole, not what each item is about: the item gets the most specific theme above them all (cultural
+    readiness), not each of them. Themes with nothing in common above them are kept as they are."""
+    if len(topic) < 2:
+        return {t: ev.label for t, ev in topic.items()}
+    common = set.intersection(*({t} | above.get(t, set()) for t in topic))
+    if not common:
+        return {t: ev.label for t, ev in topic.items()}
+    deepest = max(sorted(common), key=lambda t: len(above.get(t, ())))
+    return {deepest: ", ".join(ev.label for ev in sorted(topic.values(), key=lambda ev: ev.start))}
 
 
 def _preference(a: Assignment) -> tuple[bool, int]:

@@ -1,4 +1,6 @@
-"""Would a QI reader agree with the tags? The judged sample (bench/judged/tags-2022-10-19.yaml) says how often."""
+"""Would a QI reader agree with the tags? The judged samples (bench/judged/tags-*.yaml) say how often: the first
+report's (bench/judged/tags-2022-10-19.yaml) and invented later chats', tagged with no curation as a chat added
+later is."""
 
 from __future__ import annotations
 
@@ -8,6 +10,15 @@ import yaml
 from bench import tagging as bench_tagging
 
 PRECISION, RECALL = 0.97, 0.95
+LATER = [p for p in bench_tagging.SAMPLES if p != bench_tagging.JUDGED]
+# A sample kept held out: judged blind against the rules as delivered and never used to change them. It is below
+# the target today, so the test holds its measured figures as floors (bench/results/tagging-notes.md says so).
+FLOORS = {"2024-02-27": (0.9487, 0.7692)}
+
+
+@pytest.fixture(scope="module")
+def later_results() -> dict[str, dict]:
+    return bench_tagging.measure_samples(LATER)
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +55,55 @@ def test_what_the_rules_threw_away_was_mostly_not_worth_keeping(result: dict) ->
     assert result["kept_relevant"] >= 0.97
 
 
+def test_later_chats_are_judged_too_enough_of_them_and_every_judgement_gives_its_reason() -> None:
+    assert LATER, "a judged sample of later chats"
+    assignments = quotes = 0
+    for path in LATER:
+        judged = bench_tagging.load_sample(path)
+        reports = bench_tagging.sample_reports(judged)
+        assert reports != [bench_tagging.REPORT] and all(r.is_file() for r in reports), path
+        for report in reports:  # invented chats, marked as such
+            assert report.read_text(encoding="utf-8").startswith("TEST DATA"), report
+        chats = {r.name.removeprefix("leadingqi-").removesuffix("-report.txt") for r in reports}
+        rows = judged["assignments"] + judged.get("new_assignments", [])
+        for row in rows:
+            assert row["judgement"] in {"relevant", "weak", "wrong"} and row["why"].strip(), row
+            kind, *rest = row["item"].split("/")
+            assert kind in {"quote", "resource", "question"} and "line" not in row["item"]
+            assert kind == "resource" or rest[0] in chats, row["item"]
+        for row in judged["quotes"]:
+            assert row["expected"] and row["why"].strip(), row
+        _, texts, _ = bench_tagging.current_tags(reports)
+        stale = [r["item"] for r in rows + judged["quotes"] if texts.get(r["item"]) != r["text"]]
+        assert not stale, f"{path.name}: these items no longer have the words they were judged on: {stale}"
+        assignments += len(rows)
+        quotes += len(judged["quotes"])
+    assert assignments >= 120 and quotes >= 40
+
+
+@pytest.mark.parametrize("sample", [bench_tagging.sample_name(p) for p in LATER])
+def test_tags_on_a_later_chat_added_with_no_curation_are_ones_a_qi_reader_agrees_with(
+    later_results: dict, sample: str
+) -> None:
+    result = later_results[sample]
+    precision, recall = FLOORS.get(sample, (PRECISION, RECALL))
+    assert result["precision"] >= precision, result["not_correct_now"]
+    assert result["recall"] >= recall, result["missed_now"]
+
+
+def test_only_the_held_out_sample_is_below_the_target() -> None:
+    assert set(FLOORS) <= {bench_tagging.sample_name(p) for p in LATER}
+    assert all(p < PRECISION or r < RECALL for p, r in FLOORS.values()), "a floor at the target is no floor"
+
+
+def test_every_judged_tag_of_a_later_chat_is_still_made_or_was_judged_dropped(later_results: dict) -> None:
+    """The judged samples cover every tag the tagger makes on those chats: a rule change that adds tags must have
+    them judged (`python -m bench.tagging draw-new --judged FILE --all`) before the figures mean anything."""
+    for sample, result in later_results.items():
+        if sample != "pooled":
+            assert result["tags_total"] == result["assignments_present"], sample
+
+
 def test_the_measure_counts_weak_as_wrong_unless_the_graph_marks_it_weak() -> None:
     from rdflib import Graph
 
@@ -62,3 +122,25 @@ def test_the_measure_counts_weak_as_wrong_unless_the_graph_marks_it_weak() -> No
     ]
     got = bench_tagging.measure(judged, tags, Graph())
     assert got["precision"] == round(2 / 3, 4) and got["recall"] == 0.5
+
+
+def test_the_pooled_figure_is_computed_from_the_summed_counts_not_averaged() -> None:
+    keys = ("assignments_judged", "relevant_judged", "relevant_kept", "quotes_judged", "tags_total", "tags_weak")
+    one = dict.fromkeys(keys, 1) | {"assignments_present": 10, "assignments_correct": 9}
+    two = dict.fromkeys(keys, 1) | {"assignments_present": 90, "assignments_correct": 90}
+    one |= {"themes_expected": 4, "themes_found": 2}
+    two |= {"themes_expected": 96, "themes_found": 96}
+    pooled = bench_tagging.pool([one, two])
+    assert (pooled["precision"], pooled["recall"], pooled["assignments_present"]) == (0.99, 0.98, 100)
+
+
+def test_the_command_measures_one_sample_and_names_a_missing_file(capsys, tmp_path) -> None:
+    import json
+
+    later = LATER[0]
+    assert bench_tagging.main(["--judged", str(later)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert set(printed) == {bench_tagging.sample_name(later), "pooled"}
+    with pytest.raises(SystemExit):
+        bench_tagging.main(["--judged", str(tmp_path / "nothing.yaml")])
+    assert "nothing.yaml" in capsys.readouterr().err

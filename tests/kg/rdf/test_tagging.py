@@ -181,6 +181,41 @@ WORDS_OUT_OF_CONTEXT = [
     ("The review sets out ten priorities for action for the NHS.", "strategic-priorities"),
     ("I lost the reply thread, can someone repost?", "golden-thread"),
     ("Managers should see networking as part of the job.", "qi-in-everyday-work"),
+    ("To cut a long story short, the audit was late.", "narrative"),
+    ("Read my thread \U0001f9f5 on the conference.", "golden-thread"),
+    ("Here's a short thread (1/6) about our week.", "golden-thread"),
+    ("Relationships aren't a priority, they are the work.", "strategic-priorities"),
+    ("My first priority this evening is the washing up.", "strategic-priorities"),
+    ("The ward brought in extra infection prevention measures for norovirus.", "data-and-metrics"),
+    ("It was, in no small measure, down to the porters.", "data-and-metrics"),
+    ("She trained us in reading cardiac rhythm strips.", "regular-rhythm"),
+    ("I'd join that team again in a heartbeat.", "regular-rhythm"),
+    ("At the start of a project we ask why we are doing it at all.", "root-cause-analysis"),
+    ("The survey results reflect a hard winter.", "reflection"),
+    ("There is a clear relationship between bed occupancy and delays.", "relationships-prerequisite"),
+    ("In this respect the audit was helpful.", "respect"),
+    ("We travelled by coach to the summit.", "coaching"),
+    ("Thank you all for your patience while the link was down.", "patience-and-commitment"),
+    ("Our capacity modelling shows winter will be tight.", "role-modelling"),
+    ("We need to model the flow through ED before we change anything.", "role-modelling"),
+    ("After the chat I might go and see a movie.", "genba"),
+    ("A walk around the park clears my head.", "visible-leadership"),
+    ("Maslow's hierarchy of needs comes up in every nursing course.", "flattening-hierarchy"),
+    ("Vulnerable adults need a named nurse.", "psychological-safety"),
+    ("The embedded link below has the slides.", "embed-qi-routines"),
+    ("Please fill in the data protection form first.", "data-and-metrics"),
+    ("Our new starter met one team member on her first day.", "teamwork"),
+    ("We celebrated my colleague's retirement on Friday.", "celebrating-success"),
+    ("Clearly under the influence of too much chocolate tonight.", "influencing"),
+    ("Listen to this episode on the way to work.", "listening"),
+    ("Point of care testing for flu arrived in ED.", "empowerment"),
+    ("The hospital Wi-Fi network is slow tonight.", "networks-and-communities"),
+    ("Baseline obs were missed on admission.", "building-on-strengths"),
+    ("Compassion fatigue hit the night team hard.", "kindness-and-compassion"),
+    ("We exhausted every other option before the redesign.", "staff-wellbeing"),
+    ("Please share your email address with the organisers.", "sharing-learning"),
+    ("Being honest, I have not read the report yet.", "honesty-and-humility"),
+    ("Print it on A3 paper for the wall.", "a3-thinking"),
 ]
 
 WORDS_IN_CONTEXT = [
@@ -193,6 +228,30 @@ WORDS_IN_CONTEXT = [
     ("Link every project to the key priorities of the board.", "strategic-priorities"),
     ("The golden thread runs from the board to the ward.", "golden-thread"),
     ("Make QI part of the job, not an add-on.", "qi-in-everyday-work"),
+    ("Long story short, we changed nothing until one patient's story moved the board.", "narrative"),
+    ("Every project must link to one of the trust goals.", "strategic-priorities"),
+    ("Strategic priorities set at the top: that is what matters this year.", "strategic-priorities"),
+    ("We track our measures on a run chart every week.", "data-and-metrics"),
+    ("A weekly rhythm of review keeps the work going.", "regular-rhythm"),
+    ("We ask why five times until we find the cause.", "root-cause-analysis"),
+    ("We take time to reflect on what went wrong.", "reflection"),
+    ("Good relationships between staff and managers come first.", "relationships-prerequisite"),
+    ("Our coach helped the team see their own way forward.", "coaching"),
+    ("Change needs patience from the top.", "patience-and-commitment"),
+    ("Our board must role model the values.", "role-modelling"),
+    ("Leaders should go and see the work for themselves.", "genba"),
+    ("Executives who walk around the wards every week are noticed.", "visible-leadership"),
+    ("The hierarchy on our unit stops juniors asking questions.", "flattening-hierarchy"),
+    ("Leaders who show they are vulnerable make it safer.", "psychological-safety"),
+    ("We embedded QI in our appraisals.", "embed-qi-routines"),
+    ("Nurses must feel able to speak up on a ward round.", "psychological-safety"),
+    ("Nothing about us without us: patients sat on the panel.", "co-production"),
+    ("Hold your nerve when the results are slow.", "patience-and-commitment"),
+    ("Burnout is the biggest barrier to QI on our ward.", "staff-wellbeing"),
+    ("Our deputy went first and shared her failed test.", "role-modelling"),
+    ("We asked why three times and found the real cause.", "root-cause-analysis"),
+    ("Spreading improvement needs people who adapt, not copy.", "sharing-learning"),
+    ("Our WhatsApp group of ward managers answers in minutes.", "networks-and-communities"),
 ]
 
 PHRASES = [
@@ -203,6 +262,34 @@ PHRASES = [
     ("Coaches help teams apply it in practice straight away.", "learning-by-doing"),
     ("Leaders need to be attentive to what is said on the wards.", "listening"),
     ("Change is in leaders' hands.", "leaders-show-the-way"),
+    ("Most of what I know about QI I learnt by trying it on my own clinic.", "learning-by-doing"),
+    ("At the end of the shift we ask what we learned and write it down.", "reflection"),
+    ("What have we learnt this month? That is our first agenda item.", "reflection"),
+    ("Design the service with service users, not for them.", "co-production"),
+    ("The role of the leader is to make the problem clear.", "leaders-show-the-way"),
+    ("Our CEO completed the same QI course as the healthcare assistants.", "leaders-train-alongside"),
+    ("The team notices when directors turn up to the huddle.", "visible-leadership"),
+    ("Once staff saw a senior consultant admit an error, others followed.", "role-modelling"),
+    ("The ward team owns the problem, not the managers.", "engagement-and-buy-in"),
+    ("We put the actions up on the wall where everyone can see them.", "visual-management"),
+    ("Job titles are left at the door in our improvement sessions.", "flattening-hierarchy"),
+    ("A junior nurse should be able to challenge the senior surgeon.", "flattening-hierarchy"),
+    ("Improvement moves only as fast as teams trust each other.", "building-trust"),
+    ("Good managers admit when they don't know the answer.", "psychological-safety"),
+    ("Our ward's project is linked to the organisation's strategic objectives.", "golden-thread"),
+    ("One value we hold on to is fairness.", "values-based-culture"),
+    ("Staying honest with patients about waiting times matters.", "honesty-and-humility"),
+    ("Juniors were scared to report near misses.", "psychological-safety"),
+    ("The director spoke about his own mistakes at the staff forum.", "psychological-safety"),
+    ("Before the redesign we asked the staff why the clinic overran.", "root-cause-analysis"),
+    ("The team wrote their first A3 on falls.", "a3-thinking"),
+    ("The student nurse is asked what she thinks first, before the consultants.", "flattening-hierarchy"),
+    ("We review every meeting in its last two minutes.", "accountability-for-behaviours"),
+    ("We review every meeting in its last two minutes.", "reflection"),
+    ("Teams across the county share what went wrong at a monthly call.", "sharing-learning"),
+    ("Sharing our mistakes openly helped the other wards.", "sharing-learning"),
+    ("The evaluation's evidence got to the front line within weeks.", "research-into-practice"),
+    ("Trust between the two hospitals took years to build.", "building-trust"),
 ]
 
 
@@ -231,6 +318,27 @@ def test_phrase_rules_find_what_a_fixed_label_cannot(text: str, theme: str, real
 def test_a_rule_does_not_fire_on_a_near_miss(real_patterns) -> None:
     assert "role-modelling" not in find_themes("We use the model for improvement and a business model.", real_patterns)
     assert "learning-by-doing" not in find_themes("Patient experience matters.", real_patterns)
+    assert "reflection" not in find_themes("How do leaders see the work and what do they learn there?", real_patterns)
+    assert "co-production" not in find_themes("We did it with the patients in mind.", real_patterns)
+
+
+def test_a_label_naming_only_the_setting_is_weak_evidence_but_its_own_sense_is_strong(real_patterns) -> None:
+    weak = find_themes("We agreed the new rota standing at the huddle board.", real_patterns)
+    assert weak["huddles-and-focus-boards"].weak
+    strong = find_themes("Our daily huddle is ten minutes; we agreed the rota at the huddle.", real_patterns)
+    assert not strong["huddles-and-focus-boards"].weak
+    assert strong["huddles-and-focus-boards"].start == 10  # the strong occurrence ("daily huddle") is recorded
+
+
+def test_a_phrase_rule_is_explained_away_by_a_context_rule_it_overlaps(real_patterns) -> None:
+    assert "role-modelling" not in find_themes("We will model the demand for beds.", real_patterns)
+    assert "role-modelling" in find_themes("We will model the behaviours we expect.", real_patterns)
+
+
+def test_the_words_a_context_rule_explains_away_are_reported(real_patterns) -> None:
+    explained: set[str] = set()
+    find_themes("The hierarchy of controls, in a poster.", real_patterns, explained)
+    assert explained == {"flattening-hierarchy"}
 
 
 def test_a_label_vetoed_once_still_tags_where_it_occurs_again_in_its_own_sense(real_patterns) -> None:
@@ -318,3 +426,50 @@ def test_an_item_nothing_else_tags_gets_the_chats_topic_as_weak_evidence(records
     q4 = found[(str(iris.question("2023-01-31", 4)), "improvement-capability")]  # Q4 has no words
     assert (q4.reason, q4.weak, q4.matched_label.lower()) == ("chat", True, "improvement capability")
     assert not any(a.reason == "chat" for key, a in found.items() if key[0] == str(iris.question("2023-01-31", 5)))
+
+
+def test_a_title_naming_several_themes_of_one_branch_gives_the_theme_above_them(records: ChatRecords) -> None:
+    """ "Values, curiosity and kindness" is what the chat is about as a whole: an item nothing else tags gets the
+    lesson above the three (cultural readiness), weakly, not each of them."""
+    from kg.rdf import ontology
+
+    later = records.model_copy(
+        update={
+            "source_slug": "leadingqi-2023-01-31",
+            "chat": records.chat.model_copy(
+                update={"slug": "2023-01-31", "title": "Values, curiosity and kindness on the ward"}
+            ),
+        }
+    )
+    found = _by_key(assignments(later, ontology.thesaurus(), load_curated())[0])
+    q4 = [a for (item, _), a in found.items() if item == str(iris.question("2023-01-31", 4))]  # Q4 has no words
+    assert [(a.theme_slug, a.reason, a.weak) for a in q4] == [("cultural-readiness", "chat", True)]
+    assert q4[0].matched_label == "values, curiosity, kindness"
+
+
+def test_an_item_whose_theme_words_mean_something_else_does_not_get_the_chats_topic(records: ChatRecords) -> None:
+    """A resource titled with a label in another sense (a poster of the 'hierarchy of controls') is known to be
+    about something else: neither the label nor the chat's title tags it."""
+    from kg.rdf import ontology
+
+    poster = records.resources[0].model_copy(
+        update={
+            "slug": "hierarchy-of-controls-poster",
+            "title": "The hierarchy of controls",
+            "label": "poster",
+            "type": "Poster",
+            "description": None,
+            "discussed_at": [],
+        }
+    )
+    plain = poster.model_copy(update={"slug": "a-poster", "title": "A poster of the ward"})
+    later = records.model_copy(
+        update={
+            "source_slug": "leadingqi-2023-01-31",
+            "chat": records.chat.model_copy(update={"slug": "2023-01-31"}),
+            "resources": [poster, plain],
+        }
+    )
+    found = _by_key(assignments(later, ontology.thesaurus(), load_curated())[0])
+    assert not [k for k in found if k[0] == str(iris.resource("hierarchy-of-controls-poster"))]
+    assert found[(str(iris.resource("a-poster")), "improvement-capability")].reason == "chat"
