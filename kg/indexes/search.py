@@ -130,21 +130,24 @@ def _clean(text: str) -> str:
 
 
 class _Columns:
-    """What a search filters by, one array entry per document (rowid - 1): codes of the kind, chat, question and
-    author (-1: none), each document's weight, and the documents tagged with each theme."""
+    """What a search filters by, one array entry per row id (rowid - 1; a row id no document holds: -1, weight 0):
+    codes of the kind, chat, question and author (-1: none), each document's weight, and the rows tagged with each
+    theme. `rowids[i]` is the row of `documents[i]`."""
 
-    def __init__(self, documents: list[Document]) -> None:
+    def __init__(self, documents: list[Document], rowids: np.ndarray) -> None:
+        size = int(rowids.max()) if len(rowids) else 0
         self.codes: dict[str, dict[str, int]] = {name: {} for name in ("kind", "chat", "question", "author")}
-        columns: dict[str, list[int]] = {name: [] for name in self.codes}
+        self.arrays = {name: np.full(size, -1, dtype=np.int32) for name in self.codes}
         self.theme_rows: dict[str, list[int]] = {}
-        for rowid, doc in enumerate(documents, start=1):
+        self.weights = np.zeros(size, dtype=np.float64)
+        for rowid, doc in zip(rowids.tolist(), documents, strict=True):
             for name, codes in self.codes.items():
                 value = getattr(doc, name)
-                columns[name].append(-1 if value is None else codes.setdefault(value, len(codes)))
+                if value is not None:
+                    self.arrays[name][rowid - 1] = codes.setdefault(value, len(codes))
             for theme in doc.themes:
                 self.theme_rows.setdefault(theme, []).append(rowid)
-        self.arrays = {name: np.array(values, dtype=np.int32) for name, values in columns.items()}
-        self.weights = np.array([doc.weight for doc in documents], dtype=np.float64)
+            self.weights[rowid - 1] = doc.weight
 
     def keep(
         self,
@@ -176,37 +179,50 @@ class SearchIndex:
         synonyms: Iterable[Iterable[str]] = (),
         *,
         db: sqlite3.Connection | None = None,
+        rowids: Iterable[int] | None = None,
     ) -> None:
-        """Index `documents` in memory; with `db` (see `open`), serve them from that index, built before."""
+        """Index `documents` in memory; with `db` and `rowids` (see `open`), serve them from that index, built
+        before, `rowids[i]` the row of `documents[i]`."""
         self._lock = threading.Lock()
         self.documents: list[Document] = list(documents)
         if db is not None:
             self._db = db
+            self.rowids = np.fromiter(rowids or (), dtype=np.int64, count=-1)
         else:
             self._db = sqlite3.connect(":memory:", check_same_thread=False)
             self._fill()
+            self.rowids = np.arange(1, len(self.documents) + 1, dtype=np.int64)
+        # rowid - 1 -> the document's place in `documents` (-1: no document): what breaks ties in the ranking, so a
+        # patched index (kg/indexes/search_patch.py), whose row ids are not in that order, answers as a full build
+        self.place = np.full(int(self.rowids.max()) if len(self.rowids) else 0, -1, dtype=np.int64)
+        self.place[self.rowids - 1] = np.arange(len(self.rowids))
         self._synonyms = _synonym_table(synonyms)
         self._page_table = False  # temp.PAGE_TABLE made on this connection
         self._ranker = search_rank.Ranker.open(self._db)  # None: an index stored without its postings (FTS5 ranks)
-        self._columns = _Columns(self.documents)
+        self._columns = _Columns(self.documents, self.rowids)
+
+    def document(self, rowid: int) -> Document:
+        """The document of a row."""
+        return self.documents[self.place[rowid - 1]]
 
     def _fill(self) -> None:
         self._db.executescript(f"""
             CREATE VIRTUAL TABLE docs USING fts5(label, body, tokenize = '{TOKENIZE}', prefix = '2 3');
-            CREATE TABLE meta (rowid INTEGER PRIMARY KEY, kind TEXT, id TEXT, weight REAL, chat TEXT, question TEXT,
-                               author TEXT);
+            CREATE TABLE meta (rowid INTEGER PRIMARY KEY, ord INTEGER NOT NULL, kind TEXT, id TEXT,
+                               weight REAL, chat TEXT, question TEXT, author TEXT);
             CREATE TABLE theme_of (rowid INTEGER, theme TEXT);
             CREATE INDEX theme_of_theme ON theme_of (theme);
+            CREATE INDEX theme_of_row ON theme_of (rowid);
             CREATE TABLE info (name TEXT PRIMARY KEY, value TEXT);
         """)
         rows, meta, themes = [], [], []
         for rowid, doc in enumerate(self.documents, start=1):
             rows.append((rowid, _clean(doc.label), _clean(doc.body)))
-            meta.append((rowid, doc.kind, doc.id, doc.weight, doc.chat, doc.question, doc.author))
+            meta.append((rowid, rowid - 1, doc.kind, doc.id, doc.weight, doc.chat, doc.question, doc.author))
             themes += [(rowid, t) for t in doc.themes]
         with self._db:
             self._db.executemany("INSERT INTO docs (rowid, label, body) VALUES (?, ?, ?)", rows)
-            self._db.executemany("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?)", meta)
+            self._db.executemany("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?)", meta)
             self._db.executemany("INSERT INTO theme_of VALUES (?, ?)", themes)
         search_rank.store(self._db)
         self._db.commit()
@@ -243,15 +259,15 @@ class SearchIndex:
         cls, db: sqlite3.Connection, documents: list[Document], synonyms: Iterable[Iterable[str]] = ()
     ) -> SearchIndex:
         """The index saved in a file, served from its connection `db` (`connect`: read-only, SQLite maps the file
-        into memory, nothing is copied); `documents` must be the ones it was built from, in order (checked:
-        ValueError when they are not)."""
+        into memory, nothing is copied); `documents` must be the ones it was built from, in the order of its `ord`
+        column (checked: ValueError when they are not)."""
         try:
-            stored = db.execute("SELECT kind, id FROM meta ORDER BY rowid").fetchall()
+            stored = db.execute("SELECT rowid, kind, id FROM meta ORDER BY ord").fetchall()
         except sqlite3.Error as error:
             raise ValueError(f"not a search index: {error}") from None
-        if stored != [(d.kind, d.id) for d in documents]:
+        if [(kind, id_) for _, kind, id_ in stored] != [(d.kind, d.id) for d in documents]:
             raise ValueError("the file indexes other documents than the catalogue's")
-        return cls(documents, synonyms, db=db)
+        return cls(documents, synonyms, db=db, rowids=[rowid for rowid, _, _ in stored])
 
     def parse(self, text: str) -> Query:
         """Words, "quoted phrases" and prefix* of `text`, each with its thesaurus synonyms. Each is handed to FTS5
@@ -331,7 +347,7 @@ class SearchIndex:
         deadline: float = math.inf,
     ) -> tuple[int, list[tuple[int, float]]]:
         """How many documents match and the page of (rowid, score), scored from the stored postings
-        (kg/indexes/search_rank.py): FTS5's `bm25(docs, 5.0, 1.0) * weight`, ordered by score then rowid, exactly
+        (kg/indexes/search_rank.py): FTS5's `bm25(docs, 5.0, 1.0) * weight`, ordered by score then `ord`, exactly
         as `_ranked_by_fts5` orders them. Called with the lock held."""
         assert self._ranker is not None
         alternatives = [alt for part in query.parts for alt in part]  # FTS5 numbers the phrases in this order
@@ -350,7 +366,9 @@ class SearchIndex:
         keep = self._columns.keep(rows, {"kind": kind, "chat": chat, "author": author}, questions, themes)
         rows, score = rows[keep], score[keep]
         score = score * self._columns.weights[rows - 1]
-        order = np.lexsort((rows, score))[offset : None if limit is None or limit < 0 else offset + limit]
+        order = np.lexsort((self.place[rows - 1], score))[
+            offset : None if limit is None or limit < 0 else offset + limit
+        ]
         return len(rows), [(int(rows[i]), float(score[i])) for i in order]
 
     def _ranked_by_fts5(
@@ -371,7 +389,7 @@ class SearchIndex:
         counted = joined if (kind, chat, author, questions) != (None,) * 4 else f"FROM docs WHERE {condition}"
         ranked_sql = (
             f"SELECT docs.rowid, bm25(docs, 5.0, 1.0) * meta.weight AS score {joined} "
-            "ORDER BY score, docs.rowid LIMIT ? OFFSET ?"
+            "ORDER BY score, meta.ord LIMIT ? OFFSET ?"
         )
         total = self._db.execute(f"SELECT count(*) {counted}", args).fetchone()[0]
         page = self._db.execute(ranked_sql, [*args, -1 if limit is None else limit, offset]).fetchall()
@@ -396,7 +414,7 @@ class SearchIndex:
             self._db.execute(f"DELETE FROM {PAGE_TABLE}_text")
             self._db.executemany(
                 f"INSERT INTO {PAGE_TABLE}_text (rowid, label, body) VALUES (?, ?, ?)",
-                [(r, _clean(self.documents[r - 1].label), _clean(self.documents[r - 1].body)) for r in rowids],
+                [(r, _clean(self.document(r).label), _clean(self.document(r).body)) for r in rowids],
             )
             self._db.execute(
                 f"INSERT INTO {PAGE_TABLE} (rowid, label, body) SELECT rowid, label, body FROM {PAGE_TABLE}_text"
@@ -447,7 +465,7 @@ class SearchIndex:
                 self._db.set_progress_handler(None, 0)
         hits = []
         for rowid, score in page:
-            doc = self.documents[rowid - 1]
+            doc = self.document(rowid)
             label, body = marks[rowid]
             marked = body if _START in body else label
             hits.append(
