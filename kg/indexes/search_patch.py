@@ -1,0 +1,225 @@
+"""Patching a stored search index (kg/indexes/search.py's SQLite file) so it indexes a new list of documents, with
+the answers a full rebuild gives: what `qikg add` and `qikg remove` do instead of rebuilding it (kg/indexes/stored.py).
+
+Why: a full rebuild re-tokenizes every document and re-reads every posting (2.3 s at 1 M quads), while an added chat
+changes a small part of them. Which part is computed, never guessed: the new documents are compared with the ones the
+file holds (its own `docs_content`, `meta` and `theme_of`: no trust in any other file) by (kind, id) and content.
+A shared person or resource that gains a chat has new words or filters; a new participant shifts the catalogue
+positions (`meta.ord`, the ranking's tie-break) of the documents after it.
+
+What the ranking reads is then brought to what a rebuild stores (kg/indexes/search_rank.py):
+- FTS5's own table: the rows that are gone or reworded are deleted, the new and reworded ones inserted (a reworded
+  row keeps its row id; a new one takes a freed id first). FTS5 keeps its row count and token totals (its averages
+  record: N and avgdl of BM25) itself, exactly, on delete and insert.
+- the postings of every word of a deleted or inserted row: that row's occurrences removed, the new ones (cut by a
+  scratch FTS5 table with the same tokenizer, as `search_rank.store` reads the main one) added; a word's count of
+  rows (BM25's n_i) is read from its postings at search time, so it follows.
+- the row lengths (from FTS5's `%_docsize` of the inserted rows; 0 for a freed id), `meta` and `theme_of`.
+
+Too big a change (more than `MAX_CHANGED` of the documents new, gone or reworded) is refused with `CannotPatch`:
+the caller rebuilds, as it does for a file of another format version.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from kg.indexes.search import TOKENIZE, Document, _clean
+from kg.indexes.search_rank import LENGTHS, POSTINGS, _varints
+
+MAX_CHANGED = 0.25  # patch when at most a quarter of the documents are new, gone or reworded; else rebuild
+_SCRATCH = "patch_words"  # the scratch FTS5 table (temp schema) the changed rows' words are cut in
+
+
+class CannotPatch(Exception):
+    """The index is not patched (the reason); the caller builds it whole."""
+
+
+@dataclass(frozen=True)
+class Patched:
+    """What a patch did, for the build's log."""
+
+    documents: int  # documents the index now holds
+    added: int
+    removed: int
+    reworded: int  # kept their row, new words
+    refiled: int  # words as before, new filters, weight or place in the catalogue
+    words: int  # postings rewritten
+
+    def __str__(self) -> str:
+        return (
+            f"patched: {self.added} added, {self.removed} removed, {self.reworded} reworded, {self.refiled} refiled "
+            f"of {self.documents} documents ({self.words} words' postings rewritten)"
+        )
+
+
+@dataclass(frozen=True)
+class _Row:
+    rowid: int
+    ord: int
+    fields: tuple[object, ...]  # weight, chat, question, author
+    text: tuple[str, str]  # label, body as stored
+    themes: tuple[str, ...]
+
+
+def _fields(doc: Document) -> tuple[object, ...]:
+    return (float(doc.weight), doc.chat, doc.question, doc.author)
+
+
+def _text(doc: Document) -> tuple[str, str]:
+    return (_clean(doc.label), _clean(doc.body))
+
+
+def stored_rows(db: sqlite3.Connection) -> dict[tuple[str, str], _Row]:
+    """The documents the index file holds, by (kind, id)."""
+    themes: dict[int, list[str]] = {}
+    for rowid, theme in db.execute("SELECT rowid, theme FROM theme_of ORDER BY _rowid_"):
+        themes.setdefault(rowid, []).append(theme)
+    texts = {rowid: (label, body) for rowid, label, body in db.execute("SELECT id, c0, c1 FROM docs_content")}
+    rows: dict[tuple[str, str], _Row] = {}
+    for rowid, ord_, kind, id_, weight, chat, question, author in db.execute(
+        "SELECT rowid, ord, kind, id, weight, chat, question, author FROM meta"
+    ):
+        if rowid not in texts or (kind, id_) in rows:
+            raise CannotPatch("the index's tables disagree (a row without words, or a document twice)")
+        rows[(kind, id_)] = _Row(
+            rowid, ord_, (float(weight), chat, question, author), texts[rowid], tuple(themes.get(rowid, ()))
+        )
+    if len(texts) != len(rows):
+        raise CannotPatch("the index holds words of rows it has no document for")
+    return rows
+
+
+def _occurrences(db: sqlite3.Connection, rows: Iterable[tuple[int, str, str]]) -> dict[str, np.ndarray]:
+    """Where each word of `rows` (rowid, label, body) occurs, as the postings' keys (rowid << 32 | column << 31 |
+    position), cut by a scratch FTS5 table with the index's tokenizer, read back through fts5vocab."""
+    db.executescript(f"""
+        DROP TABLE IF EXISTS temp.{_SCRATCH}_vocab;
+        DROP TABLE IF EXISTS temp.{_SCRATCH};
+        CREATE VIRTUAL TABLE temp.{_SCRATCH} USING fts5(label, body, tokenize = '{TOKENIZE}');
+        CREATE VIRTUAL TABLE temp.{_SCRATCH}_vocab USING fts5vocab(temp, {_SCRATCH}, instance);
+    """)
+    try:
+        db.executemany(f"INSERT INTO temp.{_SCRATCH} (rowid, label, body) VALUES (?, ?, ?)", list(rows))
+        found: dict[str, list[int]] = {}
+        for term, key in db.execute(
+            f"SELECT term, (doc << 32) | ((col = 'body') << 31) | offset FROM temp.{_SCRATCH}_vocab"
+        ):
+            found.setdefault(term, []).append(key)
+        return {term: np.array(keys, dtype=np.int64) for term, keys in found.items()}
+    finally:
+        db.executescript(f"DROP TABLE temp.{_SCRATCH}_vocab; DROP TABLE temp.{_SCRATCH};")
+
+
+def _lengths(db: sqlite3.Connection, rowids: list[int]) -> dict[int, int]:
+    """The length in tokens of each of `rowids` as FTS5's `docs_docsize` records it."""
+    out: dict[int, int] = {}
+    for start in range(0, len(rowids), 500):
+        chunk = rowids[start : start + 500]
+        sql = f"SELECT id, sz FROM docs_docsize WHERE id IN ({','.join('?' * len(chunk))})"
+        out.update((rowid, sum(_varints(size))) for rowid, size in db.execute(sql, chunk))
+    return out
+
+
+def patch(db: sqlite3.Connection, documents: list[Document], max_changed: float = MAX_CHANGED) -> Patched:
+    """Make the index in `db` (a writable connection to a copy of a stored index file) index `documents`, in this
+    order, as a full build of them would: one transaction, committed; `CannotPatch` when the change is too big or
+    the file is not consistent (nothing changed), or the result does not count the documents (the file is then
+    not to be used)."""
+    keys = [(d.kind, d.id) for d in documents]
+    if len(set(keys)) != len(keys):
+        raise CannotPatch("two documents share a kind and an id")
+    old = stored_rows(db)
+    wanted = set(keys)
+    gone = sorted(row.rowid for key, row in old.items() if key not in wanted)
+    added: list[int] = []  # places in `documents`
+    reworded: list[tuple[int, int]] = []  # (rowid, place)
+    refiled: list[tuple[int, int]] = []  # (rowid, place): ord or fields change
+    rethemed: list[tuple[int, int]] = []  # (rowid, place): themes change
+    for place, (key, doc) in enumerate(zip(keys, documents, strict=True)):
+        row = old.get(key)
+        if row is None:
+            added.append(place)
+            continue
+        if row.text != _text(doc):
+            reworded.append((row.rowid, place))
+        if row.ord != place or row.fields != _fields(doc):
+            refiled.append((row.rowid, place))
+        if row.themes != doc.themes:
+            rethemed.append((row.rowid, place))
+    changed = len(added) + len(gone) + len(reworded)
+    if changed > max_changed * max(len(documents), len(old), 1):
+        raise CannotPatch(
+            f"{changed} of {len(documents)} documents are new, gone or reworded "
+            f"(a patch is for at most {max_changed:.0%})"
+        )
+    by_text = {row.rowid: row.text for row in old.values()}
+    free = iter(gone)
+    top = max(by_text, default=0)
+    new_rows: list[tuple[int, int]] = []  # (rowid, place) of the added documents
+    for place in added:
+        rowid = next(free, None)
+        if rowid is None:
+            top += 1
+            rowid = top
+        new_rows.append((rowid, place))
+    dropped = gone + [rowid for rowid, _ in reworded]  # rows whose words leave FTS5
+    inserted = sorted(new_rows + reworded)  # rows whose words enter it
+    freed = set(gone) - {rowid for rowid, _ in new_rows}
+    try:
+        before = _occurrences(db, [(r, *by_text[r]) for r in dropped])
+        after = _occurrences(db, [(r, *_text(documents[p])) for r, p in inserted])
+        db.executemany("DELETE FROM docs WHERE rowid = ?", [(r,) for r in dropped])
+        db.executemany(
+            "INSERT INTO docs (rowid, label, body) VALUES (?, ?, ?)",
+            [(r, *_text(documents[p])) for r, p in inserted],
+        )
+        touched = np.array(sorted(set(dropped) | {r for r, _ in inserted}), dtype=np.int64)
+        words = sorted(set(before) | set(after))
+        for term in words:
+            found = db.execute(f"SELECT keys FROM {POSTINGS} WHERE term = ?", [term.encode()]).fetchone()
+            held = np.frombuffer(found[0], dtype=np.int64) if found else np.zeros(0, dtype=np.int64)
+            held = held[~np.isin(held >> 32, touched)]
+            if term in after:
+                held = np.sort(np.concatenate([held, after[term]]))
+            if len(held):
+                db.execute(f"INSERT OR REPLACE INTO {POSTINGS} VALUES (?, ?)", [term.encode(), held.tobytes()])
+            else:
+                db.execute(f"DELETE FROM {POSTINGS} WHERE term = ?", [term.encode()])
+        (blob,) = db.execute(f"SELECT lengths FROM {LENGTHS}").fetchone()
+        live = (set(by_text) - freed) | {r for r, _ in new_rows}
+        lengths = np.zeros(max(live, default=0), dtype=np.int32)
+        kept = np.frombuffer(blob, dtype=np.int32)[: len(lengths)]
+        lengths[: len(kept)] = kept
+        for rowid in freed:
+            if rowid <= len(lengths):
+                lengths[rowid - 1] = 0
+        for rowid, size in _lengths(db, [r for r, _ in inserted]).items():
+            lengths[rowid - 1] = size
+        db.execute(f"UPDATE {LENGTHS} SET lengths = ?", [lengths.tobytes()])
+        meta = [(r, p, *keys[p], *_fields(documents[p])) for r, p in new_rows]
+        db.executemany("DELETE FROM meta WHERE rowid = ?", [(r,) for r in freed])
+        db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?)", meta)
+        db.executemany(
+            "UPDATE meta SET ord = ?, weight = ?, chat = ?, question = ?, author = ? WHERE rowid = ?",
+            [(p, *_fields(documents[p]), r) for r, p in refiled],
+        )
+        themed = rethemed + new_rows
+        db.executemany("DELETE FROM theme_of WHERE rowid = ?", [(r,) for r in sorted(freed | {r for r, _ in themed})])
+        db.executemany(
+            "INSERT INTO theme_of VALUES (?, ?)", [(r, t) for r, p in sorted(themed) for t in documents[p].themes]
+        )
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
+    # FTS5 writes its averages record (N, the token totals) when the transaction commits: checked after
+    (rows,) = db.execute("SELECT count(*) FROM meta").fetchone()
+    (averages,) = db.execute("SELECT block FROM docs_data WHERE id = 1").fetchone()
+    if rows != len(documents) or (_varints(averages or b"") or [0])[0] != len(documents):
+        raise CannotPatch(f"the patched index holds {rows} documents, not {len(documents)} (the file is not used)")
+    return Patched(len(documents), len(added), len(gone), len(reworded), len(refiled), len(words))
