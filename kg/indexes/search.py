@@ -83,6 +83,8 @@ class Query:
 
     parts: list[list[str]] = field(default_factory=list)
     expanded: dict[str, list[str]] = field(default_factory=dict)  # what the thesaurus added, for the answer
+    # each alternative of `parts` (in order) as FTS5 cuts it, and whether it is a prefix (SearchIndex._distinct)
+    phrases: list[tuple[tuple[str, ...], bool]] = field(default_factory=list)
 
     def match(self) -> str:
         """The FTS5 MATCH expression: parts joined by OR, each part's alternatives by OR (BM25 ranks the rest)."""
@@ -198,6 +200,7 @@ class SearchIndex:
         self.place[self.rowids - 1] = np.arange(len(self.rowids))
         self._synonyms = _synonym_table(synonyms)
         self._page_table = False  # temp.PAGE_TABLE made on this connection
+        self._tokens = search_rank.Tokenizer(self._db, TOKENIZE)
         self._ranker = search_rank.Ranker.open(self._db)  # None: an index stored without its postings (FTS5 ranks)
         self._columns = _Columns(self.documents, self.rowids)
 
@@ -272,13 +275,16 @@ class SearchIndex:
     def parse(self, text: str) -> Query:
         """Words, "quoted phrases" and prefix* of `text`, each with its thesaurus synonyms. Each is handed to FTS5
         as a quoted string, which FTS5 cuts into words with the documents' own tokenizer (so "Straße" or "café"
-        match as they were indexed); repeated parts count once, and at most MAX_PARTS are taken."""
+        match as they were indexed); repeated parts and phrases count once (`_distinct`), and at most MAX_PARTS
+        are taken."""
         query = Query()
         whole = _words(text)
         if whole and " " in whole and whole in self._synonyms and '"' not in text:
             # the whole query is a thesaurus label: that concept (the phrase or a synonym), not its loose words
             query.parts.append([_quoted(_clean(text).strip().lower()), *map(_quoted, self._synonyms[whole])])
             query.expanded[whole] = self._synonyms[whole]
+            with self._lock:
+                self._distinct(query)
             return query
         seen: set[str] = set()
         chunks = [
@@ -302,6 +308,8 @@ class SearchIndex:
             if part and part[0] not in seen and len(query.parts) < MAX_PARTS:
                 seen.add(part[0])
                 query.parts.append(part)
+        with self._lock:
+            self._distinct(query)
         return query
 
     def _where(
@@ -350,18 +358,11 @@ class SearchIndex:
         (kg/indexes/search_rank.py): FTS5's `bm25(docs, 5.0, 1.0) * weight`, ordered by score then `ord`, exactly
         as `_ranked_by_fts5` orders them. Called with the lock held."""
         assert self._ranker is not None
-        alternatives = [alt for part in query.parts for alt in part]  # FTS5 numbers the phrases in this order
-        texts = [_unquoted(alt) for alt in alternatives]
-        words = self._ranker.tokens([t for t, _ in texts], TOKENIZE)
         found = []
-        done: dict[tuple[tuple[str, ...], bool], tuple[np.ndarray, np.ndarray]] = {}  # go see, go-see, go & see: one
-        for phrase, (_, prefix) in zip(words, texts, strict=True):
+        for phrase, prefix in query.phrases:  # FTS5 numbers the phrases in this order; each is there once
             if time.monotonic() > deadline:  # SQLite's progress handler stops its own statements; this, numpy's work
                 raise sqlite3.OperationalError("interrupted")
-            key = (tuple(phrase), prefix)
-            if key not in done:
-                done[key] = self._ranker.phrase(phrase, prefix)
-            found.append(done[key])  # each still counts, as FTS5 counts each phrase of the query
+            found.append(self._ranker.phrase(list(phrase), prefix))
         rows, score = search_rank.combine(found)
         keep = self._columns.keep(rows, {"kind": kind, "chat": chat, "author": author}, questions, themes)
         rows, score = rows[keep], score[keep]
@@ -370,6 +371,28 @@ class SearchIndex:
             offset : None if limit is None or limit < 0 else offset + limit
         ]
         return len(rows), [(int(rows[i]), float(score[i])) for i in order]
+
+    def _distinct(self, query: Query) -> None:
+        """Keep each phrase of `query` once, as FTS5 cuts it: synonyms of several parts, or spellings of one label
+        ("go see", "go-see", "go & see"), that are the same words would each add their BM25 term, so a row holding
+        that phrase would count it twice or thrice; a part left with nothing new is dropped (every row it matches,
+        an earlier part matches). Sets `query.phrases`. Called with the lock held (by `parse`)."""
+        texts = [_unquoted(alt) for part in query.parts for alt in part]
+        words = iter(self._tokens([text for text, _ in texts]))
+        prefixes = iter(prefix for _, prefix in texts)
+        seen: set[tuple[tuple[str, ...], bool]] = set()
+        parts: list[list[str]] = []
+        for part in query.parts:
+            kept = []
+            for alternative in part:
+                key = (tuple(next(words)), next(prefixes))
+                if key not in seen:
+                    seen.add(key)
+                    kept.append(alternative)
+                    query.phrases.append(key)
+            if kept:
+                parts.append(kept)
+        query.parts = parts
 
     def _ranked_by_fts5(
         self,
