@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -35,8 +33,8 @@ FIXTURES = data.ROOT / "tests" / "kg" / "extract" / "fixtures"
 SEED = data.ROOT / "kg" / "sources" / "leadingqi-2022-10-19-report.txt"
 
 
-def _documents_seed(work: Path) -> tuple[list, list, list]:
-    """(documents before the add, after it, the thesaurus's label groups) from real builds."""
+def _catalogues_seed(work: Path) -> tuple:
+    """The catalogues before the add and after it, from real builds."""
     from kg.indexes.catalogue import Catalogue
     from kg.pipeline.run import build
 
@@ -48,10 +46,10 @@ def _documents_seed(work: Path) -> tuple[list, list, list]:
         build(out, reports, reasoner=False, load_store=False)
         text = json.loads((out / "indexes" / "catalogue.json").read_text(encoding="utf-8"))
         catalogues.append(Catalogue.from_data(text["data"]))
-    return catalogues[0].documents(), catalogues[1].documents(), catalogues[1].synonyms()
+    return catalogues[0], catalogues[1]
 
 
-def _documents_1m() -> tuple[list, list, list]:
+def _catalogues_1m() -> tuple:
     from kg.indexes.catalogue import Catalogue
 
     path = data.WORK / "data-1m" / "indexes" / "catalogue.json"
@@ -65,31 +63,30 @@ def _documents_1m() -> tuple[list, list, list]:
         "questions": [q for q in whole["questions"] if q["chat"] != last],
         "quotes": [q for q in whole["quotes"] if q["chat"] != last],
     }
-    after = Catalogue.from_data(whole)
-    return Catalogue.from_data(before).documents(), after.documents(), after.synonyms()
+    return Catalogue.from_data(before), Catalogue.from_data(whole)
 
 
-def measure(before: list, after: list, synonyms: list, work: Path, repeat: int) -> dict:
-    from kg.indexes import search_patch
+def measure(before, after, work: Path, repeat: int) -> dict:
+    """The index step's search part both ways (`stored._patched`, and what `stored.write` does without a previous
+    index), `repeat` times each, alternately."""
+    from kg.indexes import stored
     from kg.indexes.search import SearchIndex
 
     previous = work / "previous.sqlite"
-    SearchIndex(before, synonyms).save(previous, {})
+    SearchIndex(before.documents(), before.synonyms()).save(previous, stored._search_header("bench", before.id_base))
+    (work / "patched").mkdir()
     patched, whole, done = [], [], None
     for _ in range(repeat):
         started = time.perf_counter()
-        target = work / "patched.sqlite"
-        shutil.copyfile(previous, target)
-        db = sqlite3.connect(target)
-        done = search_patch.patch(db, after)
-        db.close()
+        done = stored._patched(previous, work / "patched", after, "bench")
         patched.append(time.perf_counter() - started)
+        assert done.startswith("patched"), done
         started = time.perf_counter()
-        SearchIndex(after, synonyms).save(work / "whole.sqlite", {})
+        SearchIndex(after.documents(), after.synonyms()).save(work / "whole.sqlite", {})
         whole.append(time.perf_counter() - started)
     return {
-        "documents_before": len(before),
-        "documents": len(after),
+        "documents_before": len(before.documents()),
+        "documents": len(after.documents()),
         "patch": str(done),
         "patched_s": round(statistics.median(patched), 3),
         "whole_s": round(statistics.median(whole), 3),
@@ -109,8 +106,8 @@ def main() -> None:
         data.WORK.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="search-patch-", dir=data.WORK) as scratch:
             work = Path(scratch)
-            before, after, synonyms = _documents_seed(work) if size == "seed" else _documents_1m()
-            results["sizes"][size] = measure(before, after, synonyms, work, args.repeat)
+            before, after = _catalogues_seed(work) if size == "seed" else _catalogues_1m()
+            results["sizes"][size] = measure(before, after, work, args.repeat)
             print(size, json.dumps(results["sizes"][size]), flush=True)
     (RESULTS / "search_patch.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
 

@@ -18,6 +18,7 @@ highlights and snippets come from FTS5 over the page's rows only.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
 import os
@@ -131,6 +132,13 @@ def _clean(text: str) -> str:
     return text.replace(_START, " ").replace(_END, " ")
 
 
+def words_digest(doc: Document) -> bytes:
+    """A digest of what a document's row holds in FTS5 (its label and body as indexed): `meta.words`, so a patch
+    (kg/indexes/search_patch.py) finds the reworded rows without reading every row's text back."""
+    text = f"{len(doc.label)}:{_clean(doc.label)}{_clean(doc.body)}"
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 class _Columns:
     """What a search filters by, one array entry per row id (rowid - 1; a row id no document holds: -1, weight 0):
     codes of the kind, chat, question and author (-1: none), each document's weight, and the rows tagged with each
@@ -212,7 +220,7 @@ class SearchIndex:
         self._db.executescript(f"""
             CREATE VIRTUAL TABLE docs USING fts5(label, body, tokenize = '{TOKENIZE}', prefix = '2 3');
             CREATE TABLE meta (rowid INTEGER PRIMARY KEY, ord INTEGER NOT NULL, kind TEXT, id TEXT,
-                               weight REAL, chat TEXT, question TEXT, author TEXT);
+                               weight REAL, chat TEXT, question TEXT, author TEXT, words BLOB);
             CREATE TABLE theme_of (rowid INTEGER, theme TEXT);
             CREATE INDEX theme_of_theme ON theme_of (theme);
             CREATE INDEX theme_of_row ON theme_of (rowid);
@@ -221,11 +229,12 @@ class SearchIndex:
         rows, meta, themes = [], [], []
         for rowid, doc in enumerate(self.documents, start=1):
             rows.append((rowid, _clean(doc.label), _clean(doc.body)))
-            meta.append((rowid, rowid - 1, doc.kind, doc.id, doc.weight, doc.chat, doc.question, doc.author))
+            meta.append((rowid, rowid - 1, doc.kind, doc.id, doc.weight, doc.chat, doc.question, doc.author,
+                         words_digest(doc)))  # fmt: skip
             themes += [(rowid, t) for t in doc.themes]
         with self._db:
             self._db.executemany("INSERT INTO docs (rowid, label, body) VALUES (?, ?, ?)", rows)
-            self._db.executemany("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?)", meta)
+            self._db.executemany("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", meta)
             self._db.executemany("INSERT INTO theme_of VALUES (?, ?)", themes)
         search_rank.store(self._db)
         self._db.commit()

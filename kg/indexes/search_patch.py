@@ -3,7 +3,8 @@ the answers a full rebuild gives: what `qikg add` and `qikg remove` do instead o
 
 Why: a full rebuild re-tokenizes every document and re-reads every posting (2.3 s at 1 M quads), while an added chat
 changes a small part of them. Which part is computed, never guessed: the new documents are compared with the ones the
-file holds (its own `docs_content`, `meta` and `theme_of`: no trust in any other file) by (kind, id) and content.
+file holds (its own `meta`, with a digest of each row's words, and `theme_of`: no trust in any other file) by
+(kind, id) and content.
 A shared person or resource that gains a chat has new words or filters; a new participant shifts the catalogue
 positions (`meta.ord`, the ranking's tie-break) of the documents after it.
 
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kg.indexes.search import TOKENIZE, Document, _clean
+from kg.indexes.search import TOKENIZE, Document, _clean, words_digest
 from kg.indexes.search_rank import LENGTHS, POSTINGS, _varints
 
 MAX_CHANGED = 0.25  # patch when at most a quarter of the documents are new, gone or reworded; else rebuild
@@ -47,7 +48,7 @@ class Patched:
     added: int
     removed: int
     reworded: int  # kept their row, new words
-    refiled: int  # words as before, new filters, weight or place in the catalogue
+    refiled: int  # rows whose meta changed: new words, filters, weight or place in the catalogue
     words: int  # postings rewritten
 
     def __str__(self) -> str:
@@ -57,13 +58,8 @@ class Patched:
         )
 
 
-@dataclass(frozen=True)
-class _Row:
-    rowid: int
-    ord: int
-    fields: tuple[object, ...]  # weight, chat, question, author
-    text: tuple[str, str]  # label, body as stored
-    themes: tuple[str, ...]
+# a stored row: rowid, ord, kind, id, weight, chat, question, author, words (search.words_digest)
+_Row = tuple[int, int, str, str, float, str | None, str | None, str | None, bytes]
 
 
 def _fields(doc: Document) -> tuple[object, ...]:
@@ -74,24 +70,40 @@ def _text(doc: Document) -> tuple[str, str]:
     return (_clean(doc.label), _clean(doc.body))
 
 
-def stored_rows(db: sqlite3.Connection) -> dict[tuple[str, str], _Row]:
-    """The documents the index file holds, by (kind, id)."""
+def stored_rows(db: sqlite3.Connection) -> tuple[dict[tuple[str, str], _Row], dict[int, tuple[str, ...]]]:
+    """The documents the index file holds, by (kind, id), from `meta` (their words by digest), and the themes of
+    each row, from `theme_of`."""
     themes: dict[int, list[str]] = {}
     for rowid, theme in db.execute("SELECT rowid, theme FROM theme_of ORDER BY _rowid_"):
         themes.setdefault(rowid, []).append(theme)
-    texts = {rowid: (label, body) for rowid, label, body in db.execute("SELECT id, c0, c1 FROM docs_content")}
-    rows: dict[tuple[str, str], _Row] = {}
-    for rowid, ord_, kind, id_, weight, chat, question, author in db.execute(
-        "SELECT rowid, ord, kind, id, weight, chat, question, author FROM meta"
-    ):
-        if rowid not in texts or (kind, id_) in rows:
-            raise CannotPatch("the index's tables disagree (a row without words, or a document twice)")
-        rows[(kind, id_)] = _Row(
-            rowid, ord_, (float(weight), chat, question, author), texts[rowid], tuple(themes.get(rowid, ()))
-        )
-    if len(texts) != len(rows):
-        raise CannotPatch("the index holds words of rows it has no document for")
-    return rows
+    rows = {
+        (row[2], row[3]): row
+        for row in db.execute("SELECT rowid, ord, kind, id, weight, chat, question, author, words FROM meta")
+    }
+    ((held,),) = db.execute("SELECT count(*) FROM docs_content")
+    if held != len(rows) or len(rows) != db.execute("SELECT count(*) FROM meta").fetchone()[0]:
+        raise CannotPatch("the index's tables disagree (rows without a document, or a document twice)")
+    return rows, {rowid: tuple(found) for rowid, found in themes.items()}
+
+
+def _texts(db: sqlite3.Connection, rowids: list[int]) -> dict[int, tuple[str, str]]:
+    """The label and body FTS5 holds for each of `rowids`."""
+    out: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(rowids), 500):
+        chunk = rowids[start : start + 500]
+        sql = f"SELECT id, c0, c1 FROM docs_content WHERE id IN ({','.join('?' * len(chunk))})"
+        out.update((rowid, (label, body)) for rowid, label, body in db.execute(sql, chunk))
+    return out
+
+
+def _postings(db: sqlite3.Connection, terms: list[bytes]) -> dict[bytes, np.ndarray]:
+    """The stored postings of each of `terms` (those it has)."""
+    out: dict[bytes, np.ndarray] = {}
+    for start in range(0, len(terms), 500):
+        chunk = terms[start : start + 500]
+        sql = f"SELECT term, keys FROM {POSTINGS} WHERE term IN ({','.join('?' * len(chunk))})"
+        out.update((term, np.frombuffer(keys, dtype=np.int64)) for term, keys in db.execute(sql, chunk))
+    return out
 
 
 def _occurrences(db: sqlite3.Connection, rows: Iterable[tuple[int, str, str]]) -> dict[str, np.ndarray]:
@@ -133,33 +145,34 @@ def patch(db: sqlite3.Connection, documents: list[Document], max_changed: float 
     keys = [(d.kind, d.id) for d in documents]
     if len(set(keys)) != len(keys):
         raise CannotPatch("two documents share a kind and an id")
-    old = stored_rows(db)
+    old, old_themes = stored_rows(db)
     wanted = set(keys)
-    gone = sorted(row.rowid for key, row in old.items() if key not in wanted)
+    gone = sorted(row[0] for key, row in old.items() if key not in wanted)
     added: list[int] = []  # places in `documents`
     reworded: list[tuple[int, int]] = []  # (rowid, place)
-    refiled: list[tuple[int, int]] = []  # (rowid, place): ord or fields change
+    refiled: list[tuple[int, int]] = []  # (rowid, place): ord, fields or words change
     rethemed: list[tuple[int, int]] = []  # (rowid, place): themes change
+    digests = [words_digest(doc) for doc in documents]
     for place, (key, doc) in enumerate(zip(keys, documents, strict=True)):
         row = old.get(key)
         if row is None:
             added.append(place)
             continue
-        if row.text != _text(doc):
-            reworded.append((row.rowid, place))
-        if row.ord != place or row.fields != _fields(doc):
-            refiled.append((row.rowid, place))
-        if row.themes != doc.themes:
-            rethemed.append((row.rowid, place))
+        if row[8] != digests[place]:
+            reworded.append((row[0], place))
+            refiled.append((row[0], place))
+        elif row[1] != place or row[4:8] != (doc.weight, doc.chat, doc.question, doc.author):
+            refiled.append((row[0], place))
+        if old_themes.get(row[0], ()) != doc.themes:
+            rethemed.append((row[0], place))
     changed = len(added) + len(gone) + len(reworded)
     if changed > max_changed * max(len(documents), len(old), 1):
         raise CannotPatch(
             f"{changed} of {len(documents)} documents are new, gone or reworded "
             f"(a patch is for at most {max_changed:.0%})"
         )
-    by_text = {row.rowid: row.text for row in old.values()}
     free = iter(gone)
-    top = max(by_text, default=0)
+    top = max((row[0] for row in old.values()), default=0)
     new_rows: list[tuple[int, int]] = []  # (rowid, place) of the added documents
     for place in added:
         rowid = next(free, None)
@@ -171,6 +184,7 @@ def patch(db: sqlite3.Connection, documents: list[Document], max_changed: float 
     inserted = sorted(new_rows + reworded)  # rows whose words enter it
     freed = set(gone) - {rowid for rowid, _ in new_rows}
     try:
+        by_text = _texts(db, dropped)
         before = _occurrences(db, [(r, *by_text[r]) for r in dropped])
         after = _occurrences(db, [(r, *_text(documents[p])) for r, p in inserted])
         db.executemany("DELETE FROM docs WHERE rowid = ?", [(r,) for r in dropped])
@@ -180,33 +194,35 @@ def patch(db: sqlite3.Connection, documents: list[Document], max_changed: float 
         )
         touched = np.array(sorted(set(dropped) | {r for r, _ in inserted}), dtype=np.int64)
         words = sorted(set(before) | set(after))
+        held = _postings(db, [term.encode() for term in words])
+        kept, emptied = [], []
         for term in words:
-            found = db.execute(f"SELECT keys FROM {POSTINGS} WHERE term = ?", [term.encode()]).fetchone()
-            held = np.frombuffer(found[0], dtype=np.int64) if found else np.zeros(0, dtype=np.int64)
-            held = held[~np.isin(held >> 32, touched)]
+            found = held.get(term.encode(), np.zeros(0, dtype=np.int64))
+            found = found[~np.isin(found >> 32, touched)]
             if term in after:
-                held = np.sort(np.concatenate([held, after[term]]))
-            if len(held):
-                db.execute(f"INSERT OR REPLACE INTO {POSTINGS} VALUES (?, ?)", [term.encode(), held.tobytes()])
-            else:
-                db.execute(f"DELETE FROM {POSTINGS} WHERE term = ?", [term.encode()])
+                found = np.sort(np.concatenate([found, after[term]]))
+            (kept if len(found) else emptied).append((term.encode(), found.tobytes()))
+        db.executemany(f"INSERT OR REPLACE INTO {POSTINGS} VALUES (?, ?)", kept)
+        db.executemany(f"DELETE FROM {POSTINGS} WHERE term = ?", [(term,) for term, _ in emptied])
         (blob,) = db.execute(f"SELECT lengths FROM {LENGTHS}").fetchone()
-        live = (set(by_text) - freed) | {r for r, _ in new_rows}
+        live = ({row[0] for row in old.values()} - freed) | {r for r, _ in new_rows}
         lengths = np.zeros(max(live, default=0), dtype=np.int32)
-        kept = np.frombuffer(blob, dtype=np.int32)[: len(lengths)]
-        lengths[: len(kept)] = kept
+        before_lengths = np.frombuffer(blob, dtype=np.int32)[: len(lengths)]
+        lengths[: len(before_lengths)] = before_lengths
         for rowid in freed:
             if rowid <= len(lengths):
                 lengths[rowid - 1] = 0
         for rowid, size in _lengths(db, [r for r, _ in inserted]).items():
             lengths[rowid - 1] = size
         db.execute(f"UPDATE {LENGTHS} SET lengths = ?", [lengths.tobytes()])
-        meta = [(r, p, *keys[p], *_fields(documents[p])) for r, p in new_rows]
         db.executemany("DELETE FROM meta WHERE rowid = ?", [(r,) for r in freed])
-        db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?)", meta)
         db.executemany(
-            "UPDATE meta SET ord = ?, weight = ?, chat = ?, question = ?, author = ? WHERE rowid = ?",
-            [(p, *_fields(documents[p]), r) for r, p in refiled],
+            "INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r, p, *keys[p], *_fields(documents[p]), digests[p]) for r, p in new_rows],
+        )
+        db.executemany(
+            "UPDATE meta SET ord = ?, weight = ?, chat = ?, question = ?, author = ?, words = ? WHERE rowid = ?",
+            [(p, *_fields(documents[p]), digests[p], r) for r, p in refiled],
         )
         themed = rethemed + new_rows
         db.executemany("DELETE FROM theme_of WHERE rowid = ?", [(r,) for r in sorted(freed | {r for r, _ in themed})])

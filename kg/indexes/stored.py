@@ -104,6 +104,9 @@ def _patched(source: Path, folder: Path, catalogue: Catalogue, key: str) -> str:
     tmp = folder / f".{SEARCH_FILE}.{os.getpid()}.tmp"
     shutil.copyfile(source, tmp)
     db = sqlite3.connect(tmp)
+    # a scratch copy, used only once complete (os.replace below, after an fsync): no journal on disk, no syncs
+    db.execute("PRAGMA journal_mode = MEMORY")
+    db.execute("PRAGMA synchronous = OFF")
     try:
         done = search_patch.patch(db, catalogue.documents())
         with db:
@@ -118,6 +121,11 @@ def _patched(source: Path, folder: Path, catalogue: Catalogue, key: str) -> str:
         )
         return f"built whole: {why}"
     db.close()
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     os.replace(tmp, folder / SEARCH_FILE)
     return str(done)
 

@@ -77,7 +77,7 @@ def statistics(path: Path) -> dict[str, object]:
         themes: dict[tuple[str, str], list[str]] = {}
         for rowid, theme in db.execute("SELECT rowid, theme FROM theme_of ORDER BY _rowid_"):
             themes.setdefault(key[rowid], []).append(theme)
-        meta = db.execute("SELECT kind, id, ord, weight, chat, question, author FROM meta").fetchall()
+        meta = db.execute("SELECT kind, id, ord, weight, chat, question, author, words FROM meta").fetchall()
         texts = db.execute("SELECT id, c0, c1 FROM docs_content").fetchall()
         return {
             "averages": _varints(averages),  # N, then each column's total tokens
