@@ -13,7 +13,10 @@ theme, author) are exact matches on columns kept next to the text.
 
 Ranking is FTS5's BM25 (`bm25(docs, 5.0, 1.0)` times the kind's weight), worked out from the word positions the index
 stores beside FTS5's tables (kg/indexes/search_rank.py: the same floats, without FTS5's per-match look-ups); the
-highlights and snippets come from FTS5 over the page's rows only.
+highlights and snippets come from FTS5 over the page's rows only. Equal scores are ordered by the document's place
+in the catalogue (`meta.ord`), never by row id: `qikg add` patches the previous build's file (search_patch.py),
+whose row ids are not in that order, and it must answer as an index built whole. A phrase counts once however many
+synonyms or spellings reach it (`SearchIndex._distinct`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ start and every reload; a build does it once and writes:
 - `catalogue.json`: the catalogue's data (kg/indexes/catalogue), compact JSON with a header naming the format
   version, the build key (kg/pipeline/manifest.build_key: the manifest's hash) and the id base it was made with;
 - `search.sqlite`: the FTS5 index, an SQLite file the API opens read-only and memory-mapped, its `info` table
-  naming the same key.
+  naming the same key (and the SQLite and tokenizer that cut its words). `qikg add` / `remove` patch a copy of the
+  previous build's (kg/indexes/search_patch.py) when it is of this format, else build it whole (`write`).
 
 `load` gives the catalogue only when both files are of this format and of exactly the build the store holds, with
 the server's id base; anything else (absent, stale, foreign, damaged) is refused with the reason, and the caller
