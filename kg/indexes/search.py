@@ -14,9 +14,9 @@ theme, author) are exact matches on columns kept next to the text.
 Ranking is FTS5's BM25 (`bm25(docs, 5.0, 1.0)` times the kind's weight), worked out from the word positions the index
 stores beside FTS5's tables (kg/indexes/search_rank.py: the same floats, without FTS5's per-match look-ups); the
 highlights and snippets come from FTS5 over the page's rows only. Equal scores are ordered by the document's place
-in the catalogue (`meta.ord`), never by row id: `qikg add` patches the previous build's file (search_patch.py),
-whose row ids are not in that order, and it must answer as an index built whole. A phrase counts once however many
-synonyms or spellings reach it (`SearchIndex._distinct`).
+in the catalogue (stored in the `doc_order` table), never by row id: `qikg add` patches the previous build's file
+(search_patch.py), whose row ids are not in that order, and it must answer as an index built whole. A phrase counts
+once however many synonyms or spellings reach it (`SearchIndex._distinct`).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ _SPLIT = re.compile(r"[^\w\-'’*\u0300-\u036f]+")
 MAX_PARTS = 16  # words and phrases of one query taken into account (more only slow the search down)
 MIN_PREFIX = 2  # letters a prefix* needs (a*, matching half the vocabulary, is taken as the word "a")
 TOKENIZE = "porter unicode61 remove_diacritics 2"  # how the documents' words are cut and stemmed
+ORDER = "doc_order"  # one row: the row ids in the catalogue's order (int64), what breaks ties in the ranking
 PAGE_TABLE = "page_marks"  # the scratch table the page's highlights are worked out in (SearchIndex._marks)
 DEADLINE_S = 2.0  # a search running longer is stopped with SearchTooBroad
 
@@ -222,8 +223,9 @@ class SearchIndex:
     def _fill(self) -> None:
         self._db.executescript(f"""
             CREATE VIRTUAL TABLE docs USING fts5(label, body, tokenize = '{TOKENIZE}', prefix = '2 3');
-            CREATE TABLE meta (rowid INTEGER PRIMARY KEY, ord INTEGER NOT NULL, kind TEXT, id TEXT,
-                               weight REAL, chat TEXT, question TEXT, author TEXT, words BLOB);
+            CREATE TABLE meta (rowid INTEGER PRIMARY KEY, kind TEXT, id TEXT, weight REAL, chat TEXT, question TEXT,
+                               author TEXT, words BLOB);
+            CREATE TABLE {ORDER} (rowids BLOB);
             CREATE TABLE theme_of (rowid INTEGER, theme TEXT);
             CREATE INDEX theme_of_theme ON theme_of (theme);
             CREATE INDEX theme_of_row ON theme_of (rowid);
@@ -232,12 +234,13 @@ class SearchIndex:
         rows, meta, themes = [], [], []
         for rowid, doc in enumerate(self.documents, start=1):
             rows.append((rowid, _clean(doc.label), _clean(doc.body)))
-            meta.append((rowid, rowid - 1, doc.kind, doc.id, doc.weight, doc.chat, doc.question, doc.author,
-                         words_digest(doc)))  # fmt: skip
+            meta.append((rowid, doc.kind, doc.id, doc.weight, doc.chat, doc.question, doc.author, words_digest(doc)))
             themes += [(rowid, t) for t in doc.themes]
         with self._db:
             self._db.executemany("INSERT INTO docs (rowid, label, body) VALUES (?, ?, ?)", rows)
-            self._db.executemany("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", meta)
+            self._db.executemany("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?)", meta)
+            order = np.arange(1, len(self.documents) + 1, dtype=np.int64)
+            self._db.execute(f"INSERT INTO {ORDER} VALUES (?)", [order.tobytes()])
             self._db.executemany("INSERT INTO theme_of VALUES (?, ?)", themes)
         search_rank.store(self._db)
         self._db.commit()
@@ -274,15 +277,17 @@ class SearchIndex:
         cls, db: sqlite3.Connection, documents: list[Document], synonyms: Iterable[Iterable[str]] = ()
     ) -> SearchIndex:
         """The index saved in a file, served from its connection `db` (`connect`: read-only, SQLite maps the file
-        into memory, nothing is copied); `documents` must be the ones it was built from, in the order of its `ord`
-        column (checked: ValueError when they are not)."""
+        into memory, nothing is copied); `documents` must be the ones it was built from, in the order it stores
+        (checked: ValueError when they are not)."""
         try:
-            stored = db.execute("SELECT rowid, kind, id FROM meta ORDER BY ord").fetchall()
-        except sqlite3.Error as error:
+            stored = {rowid: (kind, id_) for rowid, kind, id_ in db.execute("SELECT rowid, kind, id FROM meta")}
+            (blob,) = db.execute(f"SELECT rowids FROM {ORDER}").fetchone()
+        except (sqlite3.Error, TypeError) as error:
             raise ValueError(f"not a search index: {error}") from None
-        if [(kind, id_) for _, kind, id_ in stored] != [(d.kind, d.id) for d in documents]:
+        rowids = np.frombuffer(blob, dtype=np.int64).tolist()
+        if len(stored) != len(rowids) or [stored.get(r) for r in rowids] != [(d.kind, d.id) for d in documents]:
             raise ValueError("the file indexes other documents than the catalogue's")
-        return cls(documents, synonyms, db=db, rowids=[rowid for rowid, _, _ in stored])
+        return cls(documents, synonyms, db=db, rowids=rowids)
 
     def parse(self, text: str) -> Query:
         """Words, "quoted phrases" and prefix* of `text`, each with its thesaurus synonyms. Each is handed to FTS5
@@ -367,7 +372,8 @@ class SearchIndex:
         deadline: float = math.inf,
     ) -> tuple[int, list[tuple[int, float]]]:
         """How many documents match and the page of (rowid, score), scored from the stored postings
-        (kg/indexes/search_rank.py): FTS5's `bm25(docs, 5.0, 1.0) * weight`, ordered by score then `ord`, exactly
+        (kg/indexes/search_rank.py): FTS5's `bm25(docs, 5.0, 1.0) * weight`, ordered by score then the catalogue's
+        order (`place`), exactly
         as `_ranked_by_fts5` orders them. Called with the lock held."""
         assert self._ranker is not None
         found = []
@@ -419,16 +425,13 @@ class SearchIndex:
     ) -> tuple[int, list[tuple[int, float]]]:
         """`_ranked` by FTS5 itself (an index stored without postings; the reference the tests compare with)."""
         condition, args = self._where(query, kind, chat, questions, themes, author)
-        joined = f"FROM docs JOIN meta ON meta.rowid = docs.rowid WHERE {condition}"
-        # counted without the join when no filter reads `meta` (the join seeks one row of `meta` per match)
-        counted = joined if (kind, chat, author, questions) != (None,) * 4 else f"FROM docs WHERE {condition}"
         ranked_sql = (
-            f"SELECT docs.rowid, bm25(docs, 5.0, 1.0) * meta.weight AS score {joined} "
-            "ORDER BY score, meta.ord LIMIT ? OFFSET ?"
+            "SELECT docs.rowid, bm25(docs, 5.0, 1.0) * meta.weight AS score "
+            f"FROM docs JOIN meta ON meta.rowid = docs.rowid WHERE {condition}"
         )
-        total = self._db.execute(f"SELECT count(*) {counted}", args).fetchone()[0]
-        page = self._db.execute(ranked_sql, [*args, -1 if limit is None else limit, offset]).fetchall()
-        return total, page
+        found = self._db.execute(ranked_sql, args).fetchall()
+        found.sort(key=lambda row: (row[1], self.place[row[0] - 1]))
+        return len(found), found[offset : None if limit is None or limit < 0 else offset + limit]
 
     def _marks(self, query: Query, rowids: list[int]) -> dict[int, tuple[str, str]]:
         """The highlighted label and the body's snippet of each of `rowids` (a page of matches of `query`), in a

@@ -6,7 +6,7 @@ changes a small part of them. Which part is computed, never guessed: the new doc
 file holds (its own `meta`, with a digest of each row's words, and `theme_of`: no trust in any other file) by
 (kind, id) and content.
 A shared person or resource that gains a chat has new words or filters; a new participant shifts the catalogue
-positions (`meta.ord`, the ranking's tie-break) of the documents after it.
+positions (the stored order, the ranking's tie-break) of the documents after it.
 
 What the ranking reads is then brought to what a rebuild stores (kg/indexes/search_rank.py):
 - FTS5's own table: the rows that are gone or reworded are deleted, the new and reworded ones inserted (a reworded
@@ -15,7 +15,8 @@ What the ranking reads is then brought to what a rebuild stores (kg/indexes/sear
 - the postings of every word of a deleted or inserted row: that row's occurrences removed, the new ones (cut by a
   scratch FTS5 table with the same tokenizer, as `search_rank.store` reads the main one) added; a word's count of
   rows (BM25's n_i) is read from its postings at search time, so it follows.
-- the row lengths (from FTS5's `%_docsize` of the inserted rows; 0 for a freed id), `meta` and `theme_of`.
+- the row lengths (from FTS5's `%_docsize` of the inserted rows; 0 for a freed id), `meta` and `theme_of` of the
+  rows that changed, and the stored order of the rows (`search.ORDER`: one blob, the ranking's tie-break).
 
 Too big a change (more than `MAX_CHANGED` of the documents new, gone or reworded) is refused with `CannotPatch`:
 the caller rebuilds, as it does for a file of another format version.
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kg.indexes.search import TOKENIZE, Document, _clean, words_digest
+from kg.indexes.search import ORDER, TOKENIZE, Document, _clean, words_digest
 from kg.indexes.search_rank import LENGTHS, POSTINGS, _varints
 
 MAX_CHANGED = 0.25  # patch when at most a quarter of the documents are new, gone or reworded; else rebuild
@@ -48,18 +49,19 @@ class Patched:
     added: int
     removed: int
     reworded: int  # kept their row, new words
-    refiled: int  # rows whose meta changed: new words, filters, weight or place in the catalogue
+    refiled: int  # kept their row, new weight, chat, question or author
+    rethemed: int  # kept their row, new themes
     words: int  # postings rewritten
 
     def __str__(self) -> str:
         return (
-            f"patched: {self.added} added, {self.removed} removed, {self.reworded} reworded, {self.refiled} refiled "
-            f"of {self.documents} documents ({self.words} words' postings rewritten)"
+            f"patched: {self.added} added, {self.removed} removed, {self.reworded} reworded, {self.refiled} refiled, "
+            f"{self.rethemed} re-themed of {self.documents} documents ({self.words} words' postings rewritten)"
         )
 
 
-# a stored row: rowid, ord, kind, id, weight, chat, question, author, words (search.words_digest)
-_Row = tuple[int, int, str, str, float, str | None, str | None, str | None, bytes]
+# a stored row: rowid, kind, id, weight, chat, question, author, words (search.words_digest)
+_Row = tuple[int, str, str, float, str | None, str | None, str | None, bytes]
 
 
 def _fields(doc: Document) -> tuple[object, ...]:
@@ -77,8 +79,8 @@ def stored_rows(db: sqlite3.Connection) -> tuple[dict[tuple[str, str], _Row], di
     for rowid, theme in db.execute("SELECT rowid, theme FROM theme_of ORDER BY _rowid_"):
         themes.setdefault(rowid, []).append(theme)
     rows = {
-        (row[2], row[3]): row
-        for row in db.execute("SELECT rowid, ord, kind, id, weight, chat, question, author, words FROM meta")
+        (row[1], row[2]): row
+        for row in db.execute("SELECT rowid, kind, id, weight, chat, question, author, words FROM meta")
     }
     ((held,),) = db.execute("SELECT count(*) FROM docs_content")
     if held != len(rows) or len(rows) != db.execute("SELECT count(*) FROM meta").fetchone()[0]:
@@ -150,18 +152,19 @@ def patch(db: sqlite3.Connection, documents: list[Document], max_changed: float 
     gone = sorted(row[0] for key, row in old.items() if key not in wanted)
     added: list[int] = []  # places in `documents`
     reworded: list[tuple[int, int]] = []  # (rowid, place)
-    refiled: list[tuple[int, int]] = []  # (rowid, place): ord, fields or words change
+    refiled: list[tuple[int, int]] = []  # (rowid, place): weight, chat, question or author change
     rethemed: list[tuple[int, int]] = []  # (rowid, place): themes change
     digests = [words_digest(doc) for doc in documents]
+    rowid_at = np.zeros(len(documents), dtype=np.int64)  # the row of each document, in the catalogue's order
     for place, (key, doc) in enumerate(zip(keys, documents, strict=True)):
         row = old.get(key)
         if row is None:
             added.append(place)
             continue
-        if row[8] != digests[place]:
+        rowid_at[place] = row[0]
+        if row[7] != digests[place]:
             reworded.append((row[0], place))
-            refiled.append((row[0], place))
-        elif row[1] != place or row[4:8] != (doc.weight, doc.chat, doc.question, doc.author):
+        if row[3:7] != (doc.weight, doc.chat, doc.question, doc.author):
             refiled.append((row[0], place))
         if old_themes.get(row[0], ()) != doc.themes:
             rethemed.append((row[0], place))
@@ -180,6 +183,7 @@ def patch(db: sqlite3.Connection, documents: list[Document], max_changed: float 
             top += 1
             rowid = top
         new_rows.append((rowid, place))
+        rowid_at[place] = rowid
     dropped = gone + [rowid for rowid, _ in reworded]  # rows whose words leave FTS5
     inserted = sorted(new_rows + reworded)  # rows whose words enter it
     freed = set(gone) - {rowid for rowid, _ in new_rows}
@@ -217,13 +221,14 @@ def patch(db: sqlite3.Connection, documents: list[Document], max_changed: float 
         db.execute(f"UPDATE {LENGTHS} SET lengths = ?", [lengths.tobytes()])
         db.executemany("DELETE FROM meta WHERE rowid = ?", [(r,) for r in freed])
         db.executemany(
-            "INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(r, p, *keys[p], *_fields(documents[p]), digests[p]) for r, p in new_rows],
+            "INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r, *keys[p], *_fields(documents[p]), digests[p]) for r, p in new_rows],
         )
         db.executemany(
-            "UPDATE meta SET ord = ?, weight = ?, chat = ?, question = ?, author = ?, words = ? WHERE rowid = ?",
-            [(p, *_fields(documents[p]), digests[p], r) for r, p in refiled],
+            "UPDATE meta SET weight = ?, chat = ?, question = ?, author = ?, words = ? WHERE rowid = ?",
+            [(*_fields(documents[p]), digests[p], r) for r, p in sorted(set(refiled) | set(reworded))],
         )
+        db.execute(f"UPDATE {ORDER} SET rowids = ?", [rowid_at.tobytes()])
         themed = rethemed + new_rows
         db.executemany("DELETE FROM theme_of WHERE rowid = ?", [(r,) for r in sorted(freed | {r for r, _ in themed})])
         db.executemany(
@@ -238,4 +243,4 @@ def patch(db: sqlite3.Connection, documents: list[Document], max_changed: float 
     (averages,) = db.execute("SELECT block FROM docs_data WHERE id = 1").fetchone()
     if rows != len(documents) or (_varints(averages or b"") or [0])[0] != len(documents):
         raise CannotPatch(f"the patched index holds {rows} documents, not {len(documents)} (the file is not used)")
-    return Patched(len(documents), len(added), len(gone), len(reworded), len(refiled), len(words))
+    return Patched(len(documents), len(added), len(gone), len(reworded), len(refiled), len(rethemed), len(words))
