@@ -106,7 +106,13 @@ def _is_input_error(exc: BaseException) -> bool:
 
 
 def _run_build(
-    out: Path, reason: bool, registry: Path | None, registry_as: Path | None = None, *, incremental: bool = False
+    out: Path,
+    reason: bool,
+    registry: Path | None,
+    registry_as: Path | None = None,
+    *,
+    incremental: bool = False,
+    patch_index: bool = False,
 ) -> int:
     """Build into OUT and print the summary; the exit code: 0 built, 1 the graph fails its checks, 2 a bad input
     file (named with its line); the previous build is kept whenever the build stops."""
@@ -126,6 +132,7 @@ def _run_build(
                 load_store=settings().store_backend == "oxigraph" and settings().store_dir is None,
                 store_optimize=settings().store_optimize,
                 incremental=incremental,
+                patch_index=patch_index,
             )
         except InputError as exc:
             _print_input_error(exc, f"Build failed ({out} is as it was):")
@@ -155,6 +162,8 @@ def _run_build(
     loaded = {} if result.load_store_s is None else {"load_store_s": result.load_store_s}
     timing = ", ".join(f"{k.removesuffix('_s')} {v:.2f}s" for k, v in {**result.timings, **loaded}.items())
     console.print(f"[dim]{timing}[/]")
+    if result.indexes and "search" in result.indexes:
+        console.print(f"[dim]search index: {result.indexes['search']}[/]", highlight=False, soft_wrap=True)
     return 0
 
 
@@ -329,7 +338,9 @@ def remove(
         entries,
         out_dir=out,
         obsolete=[reg.resolve(entry), curation_path(reg.resolve(entry))] if entry.copied else [],
-        build=(lambda staged: _built(codes, _run_build(out, reason, staged, reg.path))) if rebuild else None,
+        build=(lambda staged: _built(codes, _run_build(out, reason, staged, reg.path, patch_index=True)))
+        if rebuild
+        else None,
     )
     if not done:
         code = codes[-1] if codes else 1

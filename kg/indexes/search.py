@@ -13,11 +13,15 @@ theme, author) are exact matches on columns kept next to the text.
 
 Ranking is FTS5's BM25 (`bm25(docs, 5.0, 1.0)` times the kind's weight), worked out from the word positions the index
 stores beside FTS5's tables (kg/indexes/search_rank.py: the same floats, without FTS5's per-match look-ups); the
-highlights and snippets come from FTS5 over the page's rows only.
+highlights and snippets come from FTS5 over the page's rows only. Equal scores are ordered by the document's place
+in the catalogue (stored in the `doc_order` table), never by row id: `qikg add` patches the previous build's file
+(search_patch.py), whose row ids are not in that order, and it must answer as an index built whole. A phrase counts
+once however many synonyms or spellings reach it (`SearchIndex._distinct`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
 import os
@@ -43,6 +47,7 @@ _SPLIT = re.compile(r"[^\w\-'’*\u0300-\u036f]+")
 MAX_PARTS = 16  # words and phrases of one query taken into account (more only slow the search down)
 MIN_PREFIX = 2  # letters a prefix* needs (a*, matching half the vocabulary, is taken as the word "a")
 TOKENIZE = "porter unicode61 remove_diacritics 2"  # how the documents' words are cut and stemmed
+ORDER = "doc_order"  # one row: the row ids in the catalogue's order (int64), what breaks ties in the ranking
 PAGE_TABLE = "page_marks"  # the scratch table the page's highlights are worked out in (SearchIndex._marks)
 DEADLINE_S = 2.0  # a search running longer is stopped with SearchTooBroad
 
@@ -83,6 +88,8 @@ class Query:
 
     parts: list[list[str]] = field(default_factory=list)
     expanded: dict[str, list[str]] = field(default_factory=dict)  # what the thesaurus added, for the answer
+    # each alternative of `parts` (in order) as FTS5 cuts it, and whether it is a prefix (SearchIndex._distinct)
+    phrases: list[tuple[tuple[str, ...], bool]] = field(default_factory=list)
 
     def match(self) -> str:
         """The FTS5 MATCH expression: parts joined by OR, each part's alternatives by OR (BM25 ranks the rest)."""
@@ -129,22 +136,32 @@ def _clean(text: str) -> str:
     return text.replace(_START, " ").replace(_END, " ")
 
 
-class _Columns:
-    """What a search filters by, one array entry per document (rowid - 1): codes of the kind, chat, question and
-    author (-1: none), each document's weight, and the documents tagged with each theme."""
+def words_digest(doc: Document) -> bytes:
+    """A digest of what a document's row holds in FTS5 (its label and body as indexed): `meta.words`, so a patch
+    (kg/indexes/search_patch.py) finds the reworded rows without reading every row's text back."""
+    text = f"{len(doc.label)}:{_clean(doc.label)}{_clean(doc.body)}"
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
-    def __init__(self, documents: list[Document]) -> None:
+
+class _Columns:
+    """What a search filters by, one array entry per row id (rowid - 1; a row id no document holds: -1, weight 0):
+    codes of the kind, chat, question and author (-1: none), each document's weight, and the rows tagged with each
+    theme. `rowids[i]` is the row of `documents[i]`."""
+
+    def __init__(self, documents: list[Document], rowids: np.ndarray) -> None:
+        size = int(rowids.max()) if len(rowids) else 0
         self.codes: dict[str, dict[str, int]] = {name: {} for name in ("kind", "chat", "question", "author")}
-        columns: dict[str, list[int]] = {name: [] for name in self.codes}
+        self.arrays = {name: np.full(size, -1, dtype=np.int32) for name in self.codes}
         self.theme_rows: dict[str, list[int]] = {}
-        for rowid, doc in enumerate(documents, start=1):
+        self.weights = np.zeros(size, dtype=np.float64)
+        for rowid, doc in zip(rowids.tolist(), documents, strict=True):
             for name, codes in self.codes.items():
                 value = getattr(doc, name)
-                columns[name].append(-1 if value is None else codes.setdefault(value, len(codes)))
+                if value is not None:
+                    self.arrays[name][rowid - 1] = codes.setdefault(value, len(codes))
             for theme in doc.themes:
                 self.theme_rows.setdefault(theme, []).append(rowid)
-        self.arrays = {name: np.array(values, dtype=np.int32) for name, values in columns.items()}
-        self.weights = np.array([doc.weight for doc in documents], dtype=np.float64)
+            self.weights[rowid - 1] = doc.weight
 
     def keep(
         self,
@@ -176,37 +193,54 @@ class SearchIndex:
         synonyms: Iterable[Iterable[str]] = (),
         *,
         db: sqlite3.Connection | None = None,
+        rowids: Iterable[int] | None = None,
     ) -> None:
-        """Index `documents` in memory; with `db` (see `open`), serve them from that index, built before."""
+        """Index `documents` in memory; with `db` and `rowids` (see `open`), serve them from that index, built
+        before, `rowids[i]` the row of `documents[i]`."""
         self._lock = threading.Lock()
         self.documents: list[Document] = list(documents)
         if db is not None:
             self._db = db
+            self.rowids = np.fromiter(rowids or (), dtype=np.int64, count=-1)
         else:
             self._db = sqlite3.connect(":memory:", check_same_thread=False)
             self._fill()
+            self.rowids = np.arange(1, len(self.documents) + 1, dtype=np.int64)
+        # rowid - 1 -> the document's place in `documents` (-1: no document): what breaks ties in the ranking, so a
+        # patched index (kg/indexes/search_patch.py), whose row ids are not in that order, answers as a full build
+        self.place = np.full(int(self.rowids.max()) if len(self.rowids) else 0, -1, dtype=np.int64)
+        self.place[self.rowids - 1] = np.arange(len(self.rowids))
         self._synonyms = _synonym_table(synonyms)
         self._page_table = False  # temp.PAGE_TABLE made on this connection
+        self._tokens = search_rank.Tokenizer(self._db, TOKENIZE)
         self._ranker = search_rank.Ranker.open(self._db)  # None: an index stored without its postings (FTS5 ranks)
-        self._columns = _Columns(self.documents)
+        self._columns = _Columns(self.documents, self.rowids)
+
+    def document(self, rowid: int) -> Document:
+        """The document of a row."""
+        return self.documents[self.place[rowid - 1]]
 
     def _fill(self) -> None:
         self._db.executescript(f"""
             CREATE VIRTUAL TABLE docs USING fts5(label, body, tokenize = '{TOKENIZE}', prefix = '2 3');
             CREATE TABLE meta (rowid INTEGER PRIMARY KEY, kind TEXT, id TEXT, weight REAL, chat TEXT, question TEXT,
-                               author TEXT);
+                               author TEXT, words BLOB);
+            CREATE TABLE {ORDER} (rowids BLOB);
             CREATE TABLE theme_of (rowid INTEGER, theme TEXT);
             CREATE INDEX theme_of_theme ON theme_of (theme);
+            CREATE INDEX theme_of_row ON theme_of (rowid);
             CREATE TABLE info (name TEXT PRIMARY KEY, value TEXT);
         """)
         rows, meta, themes = [], [], []
         for rowid, doc in enumerate(self.documents, start=1):
             rows.append((rowid, _clean(doc.label), _clean(doc.body)))
-            meta.append((rowid, doc.kind, doc.id, doc.weight, doc.chat, doc.question, doc.author))
+            meta.append((rowid, doc.kind, doc.id, doc.weight, doc.chat, doc.question, doc.author, words_digest(doc)))
             themes += [(rowid, t) for t in doc.themes]
         with self._db:
             self._db.executemany("INSERT INTO docs (rowid, label, body) VALUES (?, ?, ?)", rows)
-            self._db.executemany("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?)", meta)
+            self._db.executemany("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?)", meta)
+            order = np.arange(1, len(self.documents) + 1, dtype=np.int64)
+            self._db.execute(f"INSERT INTO {ORDER} VALUES (?)", [order.tobytes()])
             self._db.executemany("INSERT INTO theme_of VALUES (?, ?)", themes)
         search_rank.store(self._db)
         self._db.commit()
@@ -243,26 +277,31 @@ class SearchIndex:
         cls, db: sqlite3.Connection, documents: list[Document], synonyms: Iterable[Iterable[str]] = ()
     ) -> SearchIndex:
         """The index saved in a file, served from its connection `db` (`connect`: read-only, SQLite maps the file
-        into memory, nothing is copied); `documents` must be the ones it was built from, in order (checked:
-        ValueError when they are not)."""
+        into memory, nothing is copied); `documents` must be the ones it was built from, in the order it stores
+        (checked: ValueError when they are not)."""
         try:
-            stored = db.execute("SELECT kind, id FROM meta ORDER BY rowid").fetchall()
-        except sqlite3.Error as error:
+            stored = {rowid: (kind, id_) for rowid, kind, id_ in db.execute("SELECT rowid, kind, id FROM meta")}
+            (blob,) = db.execute(f"SELECT rowids FROM {ORDER}").fetchone()
+        except (sqlite3.Error, TypeError) as error:
             raise ValueError(f"not a search index: {error}") from None
-        if stored != [(d.kind, d.id) for d in documents]:
+        rowids = np.frombuffer(blob, dtype=np.int64).tolist()
+        if len(stored) != len(rowids) or [stored.get(r) for r in rowids] != [(d.kind, d.id) for d in documents]:
             raise ValueError("the file indexes other documents than the catalogue's")
-        return cls(documents, synonyms, db=db)
+        return cls(documents, synonyms, db=db, rowids=rowids)
 
     def parse(self, text: str) -> Query:
         """Words, "quoted phrases" and prefix* of `text`, each with its thesaurus synonyms. Each is handed to FTS5
         as a quoted string, which FTS5 cuts into words with the documents' own tokenizer (so "Straße" or "café"
-        match as they were indexed); repeated parts count once, and at most MAX_PARTS are taken."""
+        match as they were indexed); repeated parts and phrases count once (`_distinct`), and at most MAX_PARTS
+        are taken."""
         query = Query()
         whole = _words(text)
         if whole and " " in whole and whole in self._synonyms and '"' not in text:
             # the whole query is a thesaurus label: that concept (the phrase or a synonym), not its loose words
             query.parts.append([_quoted(_clean(text).strip().lower()), *map(_quoted, self._synonyms[whole])])
             query.expanded[whole] = self._synonyms[whole]
+            with self._lock:
+                self._distinct(query)
             return query
         seen: set[str] = set()
         chunks = [
@@ -286,6 +325,8 @@ class SearchIndex:
             if part and part[0] not in seen and len(query.parts) < MAX_PARTS:
                 seen.add(part[0])
                 query.parts.append(part)
+        with self._lock:
+            self._distinct(query)
         return query
 
     def _where(
@@ -331,27 +372,45 @@ class SearchIndex:
         deadline: float = math.inf,
     ) -> tuple[int, list[tuple[int, float]]]:
         """How many documents match and the page of (rowid, score), scored from the stored postings
-        (kg/indexes/search_rank.py): FTS5's `bm25(docs, 5.0, 1.0) * weight`, ordered by score then rowid, exactly
+        (kg/indexes/search_rank.py): FTS5's `bm25(docs, 5.0, 1.0) * weight`, ordered by score then the catalogue's
+        order (`place`), exactly
         as `_ranked_by_fts5` orders them. Called with the lock held."""
         assert self._ranker is not None
-        alternatives = [alt for part in query.parts for alt in part]  # FTS5 numbers the phrases in this order
-        texts = [_unquoted(alt) for alt in alternatives]
-        words = self._ranker.tokens([t for t, _ in texts], TOKENIZE)
         found = []
-        done: dict[tuple[tuple[str, ...], bool], tuple[np.ndarray, np.ndarray]] = {}  # go see, go-see, go & see: one
-        for phrase, (_, prefix) in zip(words, texts, strict=True):
+        for phrase, prefix in query.phrases:  # FTS5 numbers the phrases in this order; each is there once
             if time.monotonic() > deadline:  # SQLite's progress handler stops its own statements; this, numpy's work
                 raise sqlite3.OperationalError("interrupted")
-            key = (tuple(phrase), prefix)
-            if key not in done:
-                done[key] = self._ranker.phrase(phrase, prefix)
-            found.append(done[key])  # each still counts, as FTS5 counts each phrase of the query
+            found.append(self._ranker.phrase(list(phrase), prefix))
         rows, score = search_rank.combine(found)
         keep = self._columns.keep(rows, {"kind": kind, "chat": chat, "author": author}, questions, themes)
         rows, score = rows[keep], score[keep]
         score = score * self._columns.weights[rows - 1]
-        order = np.lexsort((rows, score))[offset : None if limit is None or limit < 0 else offset + limit]
+        order = np.lexsort((self.place[rows - 1], score))[
+            offset : None if limit is None or limit < 0 else offset + limit
+        ]
         return len(rows), [(int(rows[i]), float(score[i])) for i in order]
+
+    def _distinct(self, query: Query) -> None:
+        """Keep each phrase of `query` once, as FTS5 cuts it: synonyms of several parts, or spellings of one label
+        ("go see", "go-see", "go & see"), that are the same words would each add their BM25 term, so a row holding
+        that phrase would count it twice or thrice; a part left with nothing new is dropped (every row it matches,
+        an earlier part matches). Sets `query.phrases`. Called with the lock held (by `parse`)."""
+        texts = [_unquoted(alt) for part in query.parts for alt in part]
+        words = iter(self._tokens([text for text, _ in texts]))
+        prefixes = iter(prefix for _, prefix in texts)
+        seen: set[tuple[tuple[str, ...], bool]] = set()
+        parts: list[list[str]] = []
+        for part in query.parts:
+            kept = []
+            for alternative in part:
+                key = (tuple(next(words)), next(prefixes))
+                if key not in seen:
+                    seen.add(key)
+                    kept.append(alternative)
+                    query.phrases.append(key)
+            if kept:
+                parts.append(kept)
+        query.parts = parts
 
     def _ranked_by_fts5(
         self,
@@ -366,16 +425,13 @@ class SearchIndex:
     ) -> tuple[int, list[tuple[int, float]]]:
         """`_ranked` by FTS5 itself (an index stored without postings; the reference the tests compare with)."""
         condition, args = self._where(query, kind, chat, questions, themes, author)
-        joined = f"FROM docs JOIN meta ON meta.rowid = docs.rowid WHERE {condition}"
-        # counted without the join when no filter reads `meta` (the join seeks one row of `meta` per match)
-        counted = joined if (kind, chat, author, questions) != (None,) * 4 else f"FROM docs WHERE {condition}"
         ranked_sql = (
-            f"SELECT docs.rowid, bm25(docs, 5.0, 1.0) * meta.weight AS score {joined} "
-            "ORDER BY score, docs.rowid LIMIT ? OFFSET ?"
+            "SELECT docs.rowid, bm25(docs, 5.0, 1.0) * meta.weight AS score "
+            f"FROM docs JOIN meta ON meta.rowid = docs.rowid WHERE {condition}"
         )
-        total = self._db.execute(f"SELECT count(*) {counted}", args).fetchone()[0]
-        page = self._db.execute(ranked_sql, [*args, -1 if limit is None else limit, offset]).fetchall()
-        return total, page
+        found = self._db.execute(ranked_sql, args).fetchall()
+        found.sort(key=lambda row: (row[1], self.place[row[0] - 1]))
+        return len(found), found[offset : None if limit is None or limit < 0 else offset + limit]
 
     def _marks(self, query: Query, rowids: list[int]) -> dict[int, tuple[str, str]]:
         """The highlighted label and the body's snippet of each of `rowids` (a page of matches of `query`), in a
@@ -396,7 +452,7 @@ class SearchIndex:
             self._db.execute(f"DELETE FROM {PAGE_TABLE}_text")
             self._db.executemany(
                 f"INSERT INTO {PAGE_TABLE}_text (rowid, label, body) VALUES (?, ?, ?)",
-                [(r, _clean(self.documents[r - 1].label), _clean(self.documents[r - 1].body)) for r in rowids],
+                [(r, _clean(self.document(r).label), _clean(self.document(r).body)) for r in rowids],
             )
             self._db.execute(
                 f"INSERT INTO {PAGE_TABLE} (rowid, label, body) SELECT rowid, label, body FROM {PAGE_TABLE}_text"
@@ -447,7 +503,7 @@ class SearchIndex:
                 self._db.set_progress_handler(None, 0)
         hits = []
         for rowid, score in page:
-            doc = self.documents[rowid - 1]
+            doc = self.document(rowid)
             label, body = marks[rowid]
             marked = body if _START in body else label
             hits.append(

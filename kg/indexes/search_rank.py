@@ -95,6 +95,35 @@ def _next_bytes(prefix: bytes) -> bytes | None:
     return head[:-1] + bytes([head[-1] + 1]) if head else None
 
 
+class Tokenizer:
+    """How FTS5's tokenizer cuts texts into words, on a connection (a scratch FTS5 table and its vocabulary)."""
+
+    def __init__(self, db: sqlite3.Connection, tokenize: str) -> None:
+        self._db = db
+        self._tokenize = tokenize
+        self._made = False
+
+    def __call__(self, texts: Sequence[str]) -> list[list[str]]:
+        """The words of each of `texts`, in order."""
+        if not self._made:
+            self._db.executescript(f"""
+                CREATE TEMP TABLE IF NOT EXISTS rank_query_text (rowid INTEGER PRIMARY KEY, t TEXT);
+                CREATE VIRTUAL TABLE IF NOT EXISTS temp.rank_query
+                    USING fts5(t, content = 'rank_query_text', tokenize = '{self._tokenize}');
+                CREATE VIRTUAL TABLE IF NOT EXISTS temp.rank_query_words USING fts5vocab(temp, rank_query, instance);
+            """)
+            self._made = True
+        with self._db:
+            self._db.execute("INSERT INTO rank_query (rank_query) VALUES ('delete-all')")
+            self._db.execute("DELETE FROM rank_query_text")
+            self._db.executemany("INSERT INTO rank_query_text VALUES (?, ?)", list(enumerate(texts)))
+            self._db.execute("INSERT INTO rank_query (rowid, t) SELECT rowid, t FROM rank_query_text")
+        out: list[list[tuple[int, str]]] = [[] for _ in texts]
+        for doc, term, offset in self._db.execute("SELECT doc, term, offset FROM temp.rank_query_words"):
+            out[doc].append((offset, term))
+        return [[term for _, term in sorted(words)] for words in out]
+
+
 class Ranker:
     """BM25 as FTS5 computes it, from the stored postings; `open` gives None when the index has none."""
 
@@ -104,7 +133,6 @@ class Ranker:
         self.avgdl = float(tokens) / float(rows) if tokens else 1.0  # no tokens: nothing matches, any value does
         # the part of the denominator that depends on the row alone: k1 * (1 - b + b * D / avgdl), as FTS5 groups it
         self.norm = K1 * ((1 - B) + (B * lengths.astype(np.float64)) / self.avgdl)
-        self._tokenizer = False
 
     @classmethod
     def open(cls, db: sqlite3.Connection, table: str = "docs") -> Ranker | None:
@@ -115,26 +143,6 @@ class Ranker:
             return None
         counts = _varints(averages or b"") or [0]  # the row count, then each column's total tokens (none: empty)
         return cls(db, np.frombuffer(blob, dtype=np.int32), counts[0], sum(counts[1:]))
-
-    def tokens(self, texts: Sequence[str], tokenize: str) -> list[list[str]]:
-        """How FTS5's tokenizer cuts each of `texts` into words (a scratch FTS5 table and its vocabulary)."""
-        if not self._tokenizer:
-            self._db.executescript(f"""
-                CREATE TEMP TABLE IF NOT EXISTS rank_query_text (rowid INTEGER PRIMARY KEY, t TEXT);
-                CREATE VIRTUAL TABLE IF NOT EXISTS temp.rank_query
-                    USING fts5(t, content = 'rank_query_text', tokenize = '{tokenize}');
-                CREATE VIRTUAL TABLE IF NOT EXISTS temp.rank_query_words USING fts5vocab(temp, rank_query, instance);
-            """)
-            self._tokenizer = True
-        with self._db:
-            self._db.execute("INSERT INTO rank_query (rank_query) VALUES ('delete-all')")
-            self._db.execute("DELETE FROM rank_query_text")
-            self._db.executemany("INSERT INTO rank_query_text VALUES (?, ?)", list(enumerate(texts)))
-            self._db.execute("INSERT INTO rank_query (rowid, t) SELECT rowid, t FROM rank_query_text")
-        out: list[list[tuple[int, str]]] = [[] for _ in texts]
-        for doc, term, offset in self._db.execute("SELECT doc, term, offset FROM temp.rank_query_words"):
-            out[doc].append((offset, term))
-        return [[term for _, term in sorted(words)] for words in out]
 
     def _keys(self, term: str, prefix: bool) -> np.ndarray:
         """Where `term` occurs (every word starting with it, for a prefix), sorted keys."""

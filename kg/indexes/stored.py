@@ -6,7 +6,8 @@ start and every reload; a build does it once and writes:
 - `catalogue.json`: the catalogue's data (kg/indexes/catalogue), compact JSON with a header naming the format
   version, the build key (kg/pipeline/manifest.build_key: the manifest's hash) and the id base it was made with;
 - `search.sqlite`: the FTS5 index, an SQLite file the API opens read-only and memory-mapped, its `info` table
-  naming the same key.
+  naming the same key (and the SQLite and tokenizer that cut its words). `qikg add` / `remove` patch a copy of the
+  previous build's (kg/indexes/search_patch.py) when it is of this format, else build it whole (`write`).
 
 `load` gives the catalogue only when both files are of this format and of exactly the build the store holds, with
 the server's id base; anything else (absent, stale, foreign, damaged) is refused with the reason, and the caller
@@ -18,19 +19,21 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.indexes import search_patch
 from kg.indexes.catalogue import Catalogue
-from kg.indexes.search import SearchIndex
+from kg.indexes.search import TOKENIZE, SearchIndex
 
 FOLDER = "indexes"
 CATALOGUE_FILE = "catalogue.json"
 SEARCH_FILE = "search.sqlite"
 FORMAT = "qikg-indexes"
-VERSION = 2  # raise when the stored data changes shape: older files are then refused, never misread
+VERSION = 3  # raise when the stored data changes shape: older files are then refused, never misread
 
 
 @dataclass
@@ -46,9 +49,15 @@ def _header(key: str, id_base: str) -> dict[str, str]:
     return {"format": FORMAT, "version": str(VERSION), "build_key": key, "id_base": id_base}
 
 
-def write(build_dir: Path, catalogue: Catalogue, key: str) -> dict[str, float | int]:
+def write(
+    build_dir: Path, catalogue: Catalogue, key: str, previous: Path | None = None
+) -> dict[str, float | int | str]:
     """Write `<build_dir>/indexes/` for `catalogue`, the catalogue of the build whose key is `key`; the timings and
-    sizes (bytes) of what was written."""
+    sizes (bytes) of what was written, and (`search`) how the search index was made.
+
+    `previous` (`qikg add` / `remove`): the build folder this one replaces; its search index is copied and patched
+    (kg/indexes/search_patch.py) when it is of this format, tokenizer and id base and the change is small; else
+    (said in `search`) the index is built whole."""
     folder = Path(build_dir) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     header = _header(key, catalogue.id_base)
@@ -59,14 +68,67 @@ def write(build_dir: Path, catalogue: Catalogue, key: str) -> dict[str, float | 
     os.replace(tmp, folder / CATALOGUE_FILE)
     catalogue_s = time.perf_counter() - started
     started = time.perf_counter()
-    index = catalogue.search_index()
-    index.save(folder / SEARCH_FILE, header)
+    how = "built whole" if previous is None else _patched(Path(previous) / FOLDER / SEARCH_FILE, folder, catalogue, key)
+    if not how.startswith("patched"):
+        catalogue.search_index().save(folder / SEARCH_FILE, _search_header(key, catalogue.id_base))
     return {
+        "search": how,
         "catalogue_s": round(catalogue_s, 3),
         "search_s": round(time.perf_counter() - started, 3),
         "catalogue_bytes": (folder / CATALOGUE_FILE).stat().st_size,
         "search_bytes": (folder / SEARCH_FILE).stat().st_size,
     }
+
+
+def _search_header(key: str, id_base: str) -> dict[str, str]:
+    """The search file's `info`: the header, and the SQLite whose FTS5 cut its words (a patch must cut the same)."""
+    return {**_header(key, id_base), "sqlite": sqlite3.sqlite_version, "tokenize": TOKENIZE}
+
+
+def _patched(source: Path, folder: Path, catalogue: Catalogue, key: str) -> str:
+    """Patch a copy of the previous build's search file `source` into `folder` for `catalogue`: "patched: ..." when
+    done, else why not (the caller builds the index whole)."""
+    if not source.is_file():
+        return f"built whole: no previous index ({source} is absent)"
+    try:
+        db, info = SearchIndex.connect(source)
+        db.close()
+    except (OSError, sqlite3.Error) as error:
+        return f"built whole: the previous index is unreadable ({error})"
+    want = _search_header(key, catalogue.id_base)
+    for name, what in (("format", "format"), ("version", "format version"), ("id_base", "id base")):
+        if info.get(name) != want[name]:
+            return f"built whole: the previous index is of {what} {info.get(name)}, this build's is {want[name]}"
+    for name, what in (("sqlite", "SQLite"), ("tokenize", "tokenizer")):
+        if info.get(name) != want[name]:
+            return f"built whole: the previous index's words were cut by {what} {info.get(name)}, not {want[name]}"
+    tmp = folder / f".{SEARCH_FILE}.{os.getpid()}.tmp"
+    shutil.copyfile(source, tmp)
+    db = sqlite3.connect(tmp)
+    # a scratch copy, used only once complete (os.replace below, after an fsync): no journal on disk, no syncs
+    db.execute("PRAGMA journal_mode = MEMORY")
+    db.execute("PRAGMA synchronous = OFF")
+    try:
+        done = search_patch.patch(db, catalogue.documents())
+        with db:
+            db.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", sorted(want.items()))
+    except (search_patch.CannotPatch, sqlite3.Error) as error:
+        db.close()
+        tmp.unlink(missing_ok=True)
+        why = (
+            error
+            if isinstance(error, search_patch.CannotPatch)
+            else f"the previous index could not be patched ({error})"
+        )
+        return f"built whole: {why}"
+    db.close()
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, folder / SEARCH_FILE)
+    return str(done)
 
 
 def load(build_dir: Path, key: str | None, id_base: str) -> Loaded:

@@ -1,9 +1,10 @@
 """The build's step that stores what the API needs in memory (kg/indexes/stored.py): the catalogue and the FTS5
 search index, read from the build's own store once, so a server starts by reading two files instead of querying.
 
-Its own step, after the store is loaded and before the swap: `qikg build` and `qikg add` run it the same way. It is
-a full rebuild of both files from the store (at 1 M quads a few seconds: bench/results/startup.md); an added chat
-changes documents all over the catalogue (people, themes, counts), so it is not patched in place.
+Its own step, after the store is loaded and before the swap: `qikg build` and `qikg add` run it the same way. The
+catalogue is read from the store whole (an added chat changes documents all over it: people, themes, counts); the
+search index is built whole by `qikg build`, and patched by `qikg add` / `remove` (`previous`: the build being
+replaced; kg/indexes/search_patch.py), the same answers at a fraction of the time (bench/results/search.md).
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from kg.pipeline.manifest import build_key
 from kg.store import OxigraphStore, Store
 
 
-def write_indexes(build_dir: Path, store_dir: Path | None, id_base: str | None = None) -> dict[str, float | int]:
+def write_indexes(
+    build_dir: Path, store_dir: Path | None, id_base: str | None = None, previous: Path | None = None
+) -> dict[str, float | int | str]:
     """Read the catalogue of the build in `build_dir` from its store (`store_dir`, loaded under the build's key;
-    None: the build's TriG is loaded into an in-memory store first) and write `<build_dir>/indexes/`."""
+    None: the build's TriG is loaded into an in-memory store first) and write `<build_dir>/indexes/`, the search
+    index patched from the one of the build in `previous` when it can be (`search` in the answer says how)."""
     from kg.settings import Settings
 
     started = time.perf_counter()
@@ -33,7 +37,7 @@ def write_indexes(build_dir: Path, store_dir: Path | None, id_base: str | None =
         read_s = time.perf_counter()
         catalogue = Catalogue.read(store, id_base or Settings().id_base)
         read_s = time.perf_counter() - read_s
-        written = stored.write(build_dir, catalogue, key)
+        written = stored.write(build_dir, catalogue, key, previous)
     finally:
         store.close()
     return {"read_s": round(read_s, 3), **written, "total_s": round(time.perf_counter() - started, 3)}

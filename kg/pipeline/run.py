@@ -60,7 +60,8 @@ class BuildResult:
     timings: dict[str, float]
     files: dict[str, str] = field(default_factory=dict)
     load_store_s: float | None = None  # the last step, loading out_dir/store (not in the manifest: its hash is the key)
-    indexes: dict[str, float | int] | None = None  # writing out_dir/indexes/ (kg/pipeline/indexes.py): times, sizes
+    indexes: dict[str, float | int | str] | None = None  # writing out_dir/indexes/ (kg/pipeline/indexes.py): times,
+    # sizes, and how the search index was made (`search`: built whole, and why, or patched)
 
 
 def publishers() -> list[tuple[str, Publisher]]:
@@ -310,6 +311,7 @@ def build(
     load_store: bool = True,
     store_optimize: bool = True,
     incremental: bool = False,
+    patch_index: bool = False,
 ) -> BuildResult:
     """Run everything and swap the finished build into `out_dir`; raise `BuildError` on any violation.
 
@@ -320,7 +322,8 @@ def build(
 
     Unchanged sources are not extracted again (`kg.pipeline.cache`, beside `out_dir`). `incremental` (`qikg add`):
     when this build only adds chats to the one in `out_dir`, SHACL runs over what they change (`kg.checks.region`);
-    the files are the same as a full build's.
+    the files are the same as a full build's. `incremental` or `patch_index` (`qikg remove`): the search index is
+    patched from the one in `out_dir` (kg/pipeline/indexes.py), with the answers of one built whole.
     """
     from kg.pipeline.swap import STORE, build_lock, clean_leftovers, temp_name
 
@@ -365,7 +368,8 @@ def build(
                 say("loading the store")
                 load_store_s = _load_store(tmp, out_dir, optimize=store_optimize)
             say("storing the API's indexes")
-            indexes = write_indexes(tmp, tmp / STORE if load_store else None)
+            patch_from = out_dir if incremental or patch_index else None
+            indexes = write_indexes(tmp, tmp / STORE if load_store else None, previous=patch_from)
             _swap(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

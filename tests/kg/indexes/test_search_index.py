@@ -81,6 +81,20 @@ def test_a_thesaurus_label_finds_its_synonyms_and_says_so() -> None:
     assert index().search('"line of sight"')[2] == []  # in quotes: exactly those words
 
 
+def test_a_phrase_reached_through_several_synonyms_counts_once() -> None:
+    """Spellings of one label ("go see", "go-see", "Go & See") and a synonym typed beside its label are the same
+    words: BM25 adds a phrase's term once, as if the query held it once."""
+    docs = [Document("quote", "1", "@ana", "We go see the work"), Document("quote", "2", "@ben", "Genba walks")]
+    once = SearchIndex(docs, [["Genba", "go see"]])
+    thrice = SearchIndex(docs, [["Genba", "go see", "go-see", "Go & See"]])
+    query, _, hits = thrice.search("genba")
+    assert query.expanded["genba"] == ["go & see", "go see", "go-see"]  # the answer still says what was added
+    assert query.parts == [['"genba"', '"go & see"']] and query.phrases == [(("genba",), False), (("go", "see"), False)]
+    assert [(h.id, h.score) for h in hits] == [(h.id, h.score) for h in once.search("genba")[2]]
+    assert [(h.id, h.score) for h in thrice.search("genba go-see")[2]] == [(h.id, h.score) for h in hits]
+    assert thrice.search("genba go-see")[0].parts == [['"genba"', '"go & see"']]  # the second part adds nothing new
+
+
 def test_the_label_counts_more_than_the_words_and_the_kind_weighs_in() -> None:
     _, _, hits = index().search("genba")
     assert ids(hits)[0] == "genba"

@@ -113,3 +113,25 @@ def test_a_loaded_catalogue_searches_its_own_file_after_a_new_build_replaces_it(
     index = found.search_index()
     assert index._db.execute("PRAGMA database_list").fetchone()[2]  # served from the stored file, not rebuilt
     assert index.search("gemba") == read.search_index().search("gemba")
+
+
+def test_a_later_build_patches_the_previous_search_file_and_says_why_when_it_does_not(
+    build: Path, read: Catalogue, tmp_path: Path
+) -> None:
+    later = tmp_path / "later"
+    done = stored.write(later, read, "key-of-a-later-build", previous=build)
+    assert str(done["search"]).startswith("patched: 0 added, 0 removed, 0 reworded")  # the same documents
+    found = stored.load(later, "key-of-a-later-build", ID_BASE).catalogue
+    assert found is not None
+    for text in ["gemba", "improvement", '"golden thread"', "coach*", "jimmy"]:
+        assert found.search_index().search(text) == read.search_index().search(text), text
+    elsewhere = stored.write(tmp_path / "b", read, KEY, previous=tmp_path / "no-build-here")
+    assert str(elsewhere["search"]).startswith("built whole: no previous index")
+    with sqlite3.connect(build / stored.FOLDER / stored.SEARCH_FILE) as db:  # cut by another SQLite's FTS5
+        db.execute("UPDATE info SET value = '3.0.0' WHERE name = 'sqlite'")
+    other = stored.write(tmp_path / "c", read, KEY, previous=build)
+    assert (
+        other["search"]
+        == f"built whole: the previous index's words were cut by SQLite 3.0.0, not {sqlite3.sqlite_version}"
+    )
+    assert stored.write(tmp_path / "d", read, KEY)["search"] == "built whole"  # `qikg build`: no previous index asked
