@@ -22,7 +22,7 @@ from kg.extract import cards as cardlib
 from kg.extract import narrative
 from kg.extract.markup import LineError, clean, handles, reading
 from kg.extract.pages import page_artefacts
-from kg.extract.resources import Citation, parse_citation, shared_table
+from kg.extract.resources import Citation, header_columns, looks_like_row, parse_citation, shared_table
 from kg.iris import slugify
 from kg.records import (
     Account,
@@ -131,23 +131,76 @@ SIGN_OFF = r"^Report produced by .+ for .+\.$"  # the title page's line, repeate
 BULLET = r"(?:[-•*–▪◦]|\d{1,2}[.)])\s+"
 
 
-# other words authors use for a section heading, by `heading_key`
-HEADING_ALIASES = {
-    "whats next": "what next",
-    "what is next": "what next",
-    "what comes next": "what next",
-    "influencers": "the influencers",
-    "save the date": "save the dates",
-    "insights and learnings": "insights and learning",
+# A section heading is recognised by its words, not one string: a short line that is no list item, whose words (case,
+# '&', apostrophes, closing marks and plural 's' aside) are one of the section's word sets below, give or take the
+# filler words authors add ("Key insights and learning", "Resources shared during the chat", "Shared Resources:").
+SECTION_WORDS: dict[str, tuple[frozenset[str], ...]] = {
+    "Analytics": (frozenset({"analytic"}), frozenset({"statistic"}), frozenset({"stat"})),
+    "The Influencers": (frozenset({"influencer"}),),
+    "Tweet activity": (frozenset({"tweet", "activity"}), frozenset({"hashtag", "activity"})),
+    "Insights and Learning": (
+        frozenset({"insight", "learning"}),
+        frozenset({"insight"}),
+        frozenset({"insight", "lesson"}),
+        frozenset({"lesson", "learned"}),
+    ),
+    "Core resources": (frozenset({"core", "resource"}), frozenset({"core", "reading"})),
+    "Shared resources": (frozenset({"share", "resource"}),),
+    "What next?": (frozenset({"what", "next"}), frozenset({"next"}), frozenset({"next", "step"})),
+    "Save the dates!": (frozenset({"save", "date"}), frozenset({"date", "diary"})),
+}
+# words that add nothing to a heading ("Key insights and learning", "The Influencers", "What comes next?")
+HEADING_FILLERS = frozenset(
+    "the a an and of from for in on during our your this these that key main top some all chat chats tweetchat "
+    "tweekchat twitter is comes coming up you we".split()
+)
+HEADING_MAX_WORDS = 7
+# how each section's heading is written in the first report, and other wordings it is recognised in (for errors)
+HEADING_EXAMPLES = {
+    "Analytics": ("Analytics", "Chat analytics", "Statistics"),
+    "The Influencers": ("The Influencers", "Top influencers"),
+    "Tweet activity": ("Tweet activity", "Hashtag activity"),
+    "Insights and Learning": ("Insights and Learning", "Key insights & learnings", "Insights", "Lessons learned"),
+    "Core resources": ("Core resources", "Core reading"),
+    "Shared resources": ("Shared resources", "Resources shared", "Resources shared during the chat"),
+    "What next?": ("What next?", "What's next", "Next steps"),
+    "Save the dates!": ("Save the dates!", "Save the date", "Dates for your diary"),
 }
 
 
-def heading_key(text: str) -> str:
-    """A heading as authors vary it: case, '&' for 'and', apostrophes, a closing '?' or ':' (never a leading '-':
-    a list item is no heading)."""
-    key = re.sub(r"[’'`]", "", text.strip().casefold().replace("&", "and"))
-    key = " ".join(re.sub(r"[?:!.]+$", "", key).split())
-    return HEADING_ALIASES.get(key, key)
+def _stem(word: str) -> str:
+    """A heading's word as the rule compares it: 'Resources' -> 'resource', 'shared' -> 'share', 'whats' -> 'what'."""
+    word = {"whats": "what", "shared": "share", "sharing": "share", "shares": "share"}.get(word, word)
+    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    return word
+
+
+def heading_words(text: str) -> frozenset[str] | None:
+    """The words of a line read as a heading (fillers removed), or None when the line cannot be a heading: a list
+    item, a table row, a line with digits or a handle, or more than `HEADING_MAX_WORDS` words."""
+    text = text.strip()
+    if not text or re.match(rf"^{BULLET}", text) or re.search(r"[\t|@#\d<>]", text):
+        return None
+    words = re.findall(r"[a-z]+", re.sub(r"[’'`]", "", text.casefold().replace("&", " and ")))
+    if not words or len(words) > HEADING_MAX_WORDS:
+        return None
+    return frozenset(_stem(w) for w in words) - HEADING_FILLERS
+
+
+def heading_key(text: str) -> str | None:
+    """The section a line is the heading of (its name as in `SECTIONS`), or None."""
+    words = heading_words(text)
+    if not words:
+        return None
+    return next((name for name, sets in SECTION_WORDS.items() if words in sets), None)
+
+
+def accepted_wordings(section: str) -> str:
+    """The wordings of a section's heading, for an error: the rule in words, with examples."""
+    sets = " / ".join("+".join(sorted(s)) for s in SECTION_WORDS[section])
+    examples = ", ".join(repr(x) for x in HEADING_EXAMPLES[section])
+    return f"a short line whose words are {sets} (plus words like 'the', 'key', 'our', 'chat'), e.g. {examples}"
 
 
 @dataclass
@@ -170,13 +223,41 @@ class Doc:
         """The first line of a section heading (the line reads that heading, in any case, with or without its closing
         mark, "What’s next?" for "What next?"), if the report has it."""
         if not hasattr(self, "_headings"):
-            names = {heading_key(s.heading): s.heading for s in SECTIONS}
             self._headings: dict[str, int] = {}
             for n in range(1, self.n + 1):
-                name = names.get(heading_key(self.text(n)))
+                name = heading_key(self.text(n)) if "\t" not in self.lines[n - 1] else None  # a table row is none
                 if name is not None:
                     self._headings.setdefault(name, n)
+            if "Shared resources" not in self._headings:  # the table without its heading: found by its header row
+                table = self.resources_table()
+                if table is not None:
+                    self._headings["Shared resources"] = table
         return self._headings.get(heading)
+
+    def resources_table(self) -> int | None:
+        """The first line of the shared-resources table wherever it stands: its header row ('Shared by / Resource',
+        columns in any order), else its first row ('@handle<TAB>[Type] ...')."""
+        header = next((n for n in range(1, self.n + 1) if header_columns(self.lines[n - 1])), None)
+        if header is not None:
+            return header
+        return next((n for n in range(1, self.n + 1) if looks_like_row(self.lines[n - 1])), None)
+
+    def closest_heading(self, section: str) -> tuple[int, str] | None:
+        """The line most like a heading of `section` that the rule did not recognise (a short line sharing the most
+        words with one of the section's word sets, no other section's heading), to point the user at."""
+        wanted = set().union(*SECTION_WORDS[section]) - {"tweet", "what"}  # words of a report's title or any line
+        best: tuple[int, int] | None = None
+        for n in range(1, self.n + 1):
+            text = self.text(n)
+            if not text or heading_key(text) is not None or len(text.split()) > HEADING_MAX_WORDS + 3:
+                continue
+            if re.match(rf"^{BULLET}", text) or re.search(r"[\t|@#\d<>]", text) or text.endswith((".", ",")):
+                continue
+            words = {_stem(w) for w in re.findall(r"[a-z]+", re.sub(r"[’'`]", "", text.casefold()))}
+            common = len(words & wanted)
+            if common and (best is None or common > best[0]):
+                best = (common, n)
+        return (best[1], self.text(best[1])) if best else None
 
     def section_end(self, start: int) -> int:
         """The last line of the section whose heading is on `start`: the line before the next section heading, or
@@ -947,8 +1028,16 @@ def parse_resources(
         t = doc.text(n)
         if re.match(r"^\[[^\]]+\] ", t):
             items.append((n, [], parse_citation(t), True))
+    if shared_n is not None and heading_key(doc.text(shared_n)) != "Shared resources":
+        warnings.append(
+            f"line {shared_n}: Shared resources: no heading; the table is read from its "
+            + ("header row" if header_columns(doc.lines[shared_n - 1]) else "first row")
+        )
+    first_row = shared_n if shared_n is not None and heading_key(doc.text(shared_n)) != "Shared resources" else None
     entries, table_warnings = (
-        shared_table(doc.lines, shared_n + 1, doc.section_end(shared_n)) if shared_n is not None else ([], [])
+        shared_table(doc.lines, first_row or shared_n + 1, doc.section_end(shared_n))
+        if shared_n is not None
+        else ([], [])
     )
     warnings.extend(table_warnings)
     items += [(e.line, e.shared_by, e.citation, False) for e in entries]
@@ -1307,17 +1396,28 @@ def check_layout(doc: Doc) -> list[str]:
                 else f"{last}: {section.heading}: section missing: the report ends at line {last}, before it "
                 "(truncated?)"
             )
+            close = doc.closest_heading(section.heading)
+            hint = (
+                f"; line {close[0]} reads {close[1][:80]!r}, which is no heading the rule recognises" if close else ""
+            )
+            if close:  # point at the candidate itself: that is the line to reword
+                where = where.replace(f"{after[1] if after else last}: ", f"{close[0]}: ", 1)
             first_sign_off = doc.find(SIGN_OFF, required=False)
             signed_off = (
                 bool(re.match(SIGN_OFF, doc.text(last))) and first_sign_off is not None and first_sign_off[0] < last
             )
             if (not section.required and (after or signed_off)) or (section.complete_without and signed_off):
-                warnings.append(f"{doc.path}:1: {section.heading}: no such section (it would give {section.holds})")
+                warnings.append(
+                    f"{doc.path}:1: {section.heading}: no such section (it would give {section.holds}){hint}"
+                )
                 continue  # this chat's report has no such part: none read
             if not section.required:  # the report stops early: the part may have been lost
-                warnings.append(f"{doc.path}:{where}; the records lack {section.holds}")
+                warnings.append(f"{doc.path}:{where}; the records lack {section.holds}{hint}")
                 continue
-            errors.append(f"{doc.path}:{where}; it holds {section.holds}")
+            errors.append(
+                f"{doc.path}:{where}; it holds {section.holds}{hint}; a heading of this section is "
+                + accepted_wordings(section.heading)
+            )
             continue
         if section.heading not in ORDERED:
             continue
