@@ -1396,12 +1396,12 @@ def check_layout(doc: Doc) -> list[str]:
                 else f"{last}: {section.heading}: section missing: the report ends at line {last}, before it "
                 "(truncated?)"
             )
-            close = doc.closest_heading(section.heading)
+            close = doc.closest_heading(section.heading) if after else None  # truncated: no candidate to reword
             hint = (
                 f"; line {close[0]} reads {close[1][:80]!r}, which is no heading the rule recognises" if close else ""
             )
             if close:  # point at the candidate itself: that is the line to reword
-                where = where.replace(f"{after[1] if after else last}: ", f"{close[0]}: ", 1)
+                where = where.replace(f"{after[1]}: " if after else "", f"{close[0]}: ", 1)
             first_sign_off = doc.find(SIGN_OFF, required=False)
             signed_off = (
                 bool(re.match(SIGN_OFF, doc.text(last))) and first_sign_off is not None and first_sign_off[0] < last
