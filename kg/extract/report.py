@@ -20,6 +20,14 @@ from typing import Literal, overload
 
 from kg.extract import cards as cardlib
 from kg.extract import narrative
+from kg.extract.headings import (
+    BULLET,
+    HEADING_MAX_WORDS,
+    SECTION_WORDS,
+    accepted_wordings,
+    heading_key,
+    stem,
+)
 from kg.extract.markup import LineError, clean, handles, reading
 from kg.extract.pages import page_artefacts
 from kg.extract.resources import Citation, header_columns, looks_like_row, parse_citation, shared_table
@@ -127,80 +135,6 @@ SECTIONS = (  # in the order a report has them
 # The sections whose order the records depend on (one ends where the next begins); the others may stand anywhere.
 ORDERED = ("Insights and Learning", "Core resources", "Shared resources", "What next?")
 SIGN_OFF = r"^Report produced by .+ for .+\.$"  # the title page's line, repeated as the report's last line
-# a list item as converters write it: '- ', '• ', '* ', '– ', '1. ', '1) '
-BULLET = r"(?:[-•*–▪◦]|\d{1,2}[.)])\s+"
-
-
-# A section heading is recognised by its words, not one string: a short line that is no list item, whose words (case,
-# '&', apostrophes, closing marks and plural 's' aside) are one of the section's word sets below, give or take the
-# filler words authors add ("Key insights and learning", "Resources shared during the chat", "Shared Resources:").
-SECTION_WORDS: dict[str, tuple[frozenset[str], ...]] = {
-    "Analytics": (frozenset({"analytic"}), frozenset({"statistic"}), frozenset({"stat"})),
-    "The Influencers": (frozenset({"influencer"}),),
-    "Tweet activity": (frozenset({"tweet", "activity"}), frozenset({"hashtag", "activity"})),
-    "Insights and Learning": (
-        frozenset({"insight", "learning"}),
-        frozenset({"insight"}),
-        frozenset({"insight", "lesson"}),
-        frozenset({"lesson", "learned"}),
-    ),
-    "Core resources": (frozenset({"core", "resource"}), frozenset({"core", "reading"})),
-    "Shared resources": (frozenset({"share", "resource"}),),
-    "What next?": (frozenset({"what", "next"}), frozenset({"next"}), frozenset({"next", "step"})),
-    "Save the dates!": (frozenset({"save", "date"}), frozenset({"date", "diary"})),
-}
-# words that add nothing to a heading ("Key insights and learning", "The Influencers", "What comes next?")
-HEADING_FILLERS = frozenset(
-    "the a an and of from for in on during our your this these that key main top some all chat chats tweetchat "
-    "tweekchat twitter is comes coming up you we".split()
-)
-HEADING_MAX_WORDS = 7
-# how each section's heading is written in the first report, and other wordings it is recognised in (for errors)
-HEADING_EXAMPLES = {
-    "Analytics": ("Analytics", "Chat analytics", "Statistics"),
-    "The Influencers": ("The Influencers", "Top influencers"),
-    "Tweet activity": ("Tweet activity", "Hashtag activity"),
-    "Insights and Learning": ("Insights and Learning", "Key insights & learnings", "Insights", "Lessons learned"),
-    "Core resources": ("Core resources", "Core reading"),
-    "Shared resources": ("Shared resources", "Resources shared", "Resources shared during the chat"),
-    "What next?": ("What next?", "What's next", "Next steps"),
-    "Save the dates!": ("Save the dates!", "Save the date", "Dates for your diary"),
-}
-
-
-def _stem(word: str) -> str:
-    """A heading's word as the rule compares it: 'Resources' -> 'resource', 'shared' -> 'share', 'whats' -> 'what'."""
-    word = {"whats": "what", "shared": "share", "sharing": "share", "shares": "share"}.get(word, word)
-    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    return word
-
-
-def heading_words(text: str) -> frozenset[str] | None:
-    """The words of a line read as a heading (fillers removed), or None when the line cannot be a heading: a list
-    item, a table row, a line with digits or a handle, or more than `HEADING_MAX_WORDS` words."""
-    text = text.strip()
-    if not text or re.match(rf"^{BULLET}", text) or re.search(r"[\t|@#\d<>]", text):
-        return None
-    words = re.findall(r"[a-z]+", re.sub(r"[’'`]", "", text.casefold().replace("&", " and ")))
-    if not words or len(words) > HEADING_MAX_WORDS:
-        return None
-    return frozenset(_stem(w) for w in words) - HEADING_FILLERS
-
-
-def heading_key(text: str) -> str | None:
-    """The section a line is the heading of (its name as in `SECTIONS`), or None."""
-    words = heading_words(text)
-    if not words:
-        return None
-    return next((name for name, sets in SECTION_WORDS.items() if words in sets), None)
-
-
-def accepted_wordings(section: str) -> str:
-    """The wordings of a section's heading, for an error: the rule in words, with examples."""
-    sets = " / ".join("+".join(sorted(s)) for s in SECTION_WORDS[section])
-    examples = ", ".join(repr(x) for x in HEADING_EXAMPLES[section])
-    return f"a short line whose words are {sets} (plus words like 'the', 'key', 'our', 'chat'), e.g. {examples}"
 
 
 @dataclass
@@ -251,9 +185,11 @@ class Doc:
             text = self.text(n)
             if not text or heading_key(text) is not None or len(text.split()) > HEADING_MAX_WORDS + 3:
                 continue
+            if "\t" in self.lines[n - 1] or header_columns(self.lines[n - 1]):  # a table's row or header
+                continue
             if re.match(rf"^{BULLET}", text) or re.search(r"[\t|@#\d<>]", text) or text.endswith((".", ",")):
                 continue
-            words = {_stem(w) for w in re.findall(r"[a-z]+", re.sub(r"[’'`]", "", text.casefold()))}
+            words = {stem(w) for w in re.findall(r"[a-z]+", re.sub(r"[’'`]", "", text.casefold()))}
             common = len(words & wanted)
             if common and (best is None or common > best[0]):
                 best = (common, n)
@@ -485,7 +421,7 @@ def parse_panel(doc: Doc, orgs: list[Organisation], warnings: list[str] | None =
     people: list[Person] = []
     for n in range(found[0] + 1, doc.n + 1):
         text = doc.text(n)
-        m = re.match(rf"^{BULLET}(?P<body>.+?),? @(?P<handle>\w+)$", text)
+        m = re.match(rf"^{BULLET}(?P<body>.+?),? \(?@(?P<handle>\w+)\)?[.:;]?$", text)  # '... @h', '... (@h)'
         if not m:
             if people and text:
                 break
@@ -502,7 +438,8 @@ def parse_panel(doc: Doc, orgs: list[Organisation], warnings: list[str] | None =
                 behalf = said["holder"]
                 rest = rest[:i] + rest[i + 1 :]
                 break
-        org = _org(orgs, rest[-1], n) if rest else None  # the organisation as printed on the panel line
+        printed = _organisations_on(orgs, rest[-1]) if rest else []  # as printed on the panel line: one or two
+        affiliations = list(dict.fromkeys(_org(orgs, name, n) for name in printed))
         role = ", ".join(rest[:-1]) or None
         holder = _org(orgs, re.sub(r"^the ", "", behalf.strip()), n) if behalf else None
         people.append(
@@ -510,7 +447,7 @@ def parse_panel(doc: Doc, orgs: list[Organisation], warnings: list[str] | None =
                 line=n,
                 name=name,
                 handle=m["handle"],
-                affiliations=[org] if org else [],
+                affiliations=affiliations,
                 role=role,
                 on_behalf_of=holder,
             )
@@ -521,6 +458,31 @@ def parse_panel(doc: Doc, orgs: list[Organisation], warnings: list[str] | None =
             "in the records"
         )
     return people
+
+
+# words that make a name an organisation's: a part of a panel line's last field is a second organisation only when it
+# has one of them (or is a known name), so "Surrey and Sussex Healthcare NHS Trust" stays one name
+_ORG_WORDS = re.compile(
+    r"\b(?:NHS|Trust|University|Universities|Hospitals?|Academy|School|Institute|Foundation|Board|Network|"
+    r"Partnership|Council|College|Centre|Center|Health|Care|Alliance|Service|Services|Society|Company|Ltd|Group|"
+    r"Team|Hub|Collaborative|Commission|England|Scotland|Wales|Agency)\b"
+)
+
+
+def _organisations_on(orgs: list[Organisation], text: str) -> list[str]:
+    """The organisations a panel line's last field names: one name, or two joined by ' / ', ' & ', ' and ' or '; '
+    ('Northshire Community Health Partnership / Eastbrook University') when each part reads as an organisation's
+    name of its own (known, or two words or more with a word like 'Trust', 'University', 'Academy')."""
+    text = text.strip()
+    if _org_slug(orgs, text) or _org_slug(orgs, re.sub(r"\s*\([A-Za-z&]+\)$", "", text)):
+        return [text]
+    for joiner in (r"\s+/\s+|\s*;\s+", r"\s+&\s+|\s+and\s+"):
+        parts = [p.strip() for p in re.split(joiner, text)]
+        if len(parts) > 1 and all(
+            _org_slug(orgs, p) or (len(p.split()) >= 2 and p[:1].isupper() and _ORG_WORDS.search(p)) for p in parts
+        ):
+            return parts
+    return [text]
 
 
 # the words of a panel line that say its handle is a team's or organisation's, spoken for by the person named
@@ -917,32 +879,42 @@ def _number(text: str) -> float:
 
 
 def parse_influencers(doc: Doc, warnings: list[str] | None = None) -> list[InfluencerRank]:
-    """The three rankings of 'The Influencers', one row a rank. A column shorter than the others leaves its cells
-    of the lower rows empty: the row's other rankings are read by the header's columns, the empty ones are absent."""
-    found = doc.find(r"^MOST ACTIVE\s+Tweets\s+ORIGINAL TWEETS", required=False)
+    """The rankings of 'The Influencers', one row a rank. The header names them ('MOST ACTIVE<TAB><TAB>Tweets
+    ...'): the first report's three, or more or fewer ('MOST MENTIONED ... Mentions'), each ranking read by its
+    value column. A column shorter than the others leaves its cells of the lower rows empty: the row's other
+    rankings are read by the header's columns, the empty ones are absent."""
+    found = doc.find(r"^MOST ACTIVE\s+Tweets\s+ORIGINAL TWEETS", required=False) or doc.find(
+        r"^(?:[A-Z][A-Z ]+[A-Z]\s+[A-Z][a-z]+\s+){2,}", required=False
+    )
     if not found:
         return []
-    rankings = [("most-active", "tweets"), ("original-tweets", "tweets"), ("highest-impact", "impacts")]
     header = doc.lines[found[0] - 1].rstrip("\r\n").split("\t")
-    value_columns = [i for i, c in enumerate(header) if c.strip().lower() in {"tweets", "impacts"}]
+    value_columns = [i for i, c in enumerate(header) if re.fullmatch(r"[A-Z][a-z]+", c.strip())]
+    rankings = []
+    for i in value_columns:
+        name = next((header[k].strip() for k in range(i - 1, -1, -1) if header[k].strip()), "")
+        rankings.append((slugify(name), header[i].strip().lower()))
+    if len(header) == 1:  # the tabs were lost: 'MOST ACTIVE Tweets ORIGINAL TWEETS Tweets ...'
+        rankings = [(slugify(n), u.lower()) for n, u in re.findall(r"([A-Z][A-Z ]+[A-Z])\s+([A-Z][a-z]+)", header[0])]
     out: list[InfluencerRank] = []
     rank = 0
+    k = len(rankings)
     for n in range(found[0] + 1, doc.n + 1):
         raw = doc.lines[n - 1].rstrip("\r\n").split("\t")
         cells = [c.strip() for c in raw if c.strip()]
         spaced = _SPACED_RANKS.findall(doc.text(n)) if len(raw) == 1 else []  # the converter dropped the tabs
-        if len(cells) == 6:
+        if k and len(cells) == 2 * k:
             pairs = list(zip(cells[0::2], cells[1::2], strict=True))
-        elif cells and len(value_columns) == 3 and all(c.strip().startswith("@") for c in cells[0::2]):
+        elif cells and len(value_columns) == k and all(c.strip().startswith("@") for c in cells[0::2]):
             pairs = [(_cell(raw, i - 1), _cell(raw, i)) for i in value_columns]
-        elif len(spaced) == 3:
+        elif k and len(spaced) == k:
             pairs = [(f"@{h} {name}", value) for h, name, value in spaced]
         else:
             looks_like_row = re.search(r"@\w+.*\d", doc.text(n))
             if warnings is not None and doc.text(n) and (rank == 0 or looks_like_row):
                 warnings.append(
-                    f"{doc.path}:{n}: influencers: this row is not three '@handle name count' cells (tab-separated, "
-                    f"or a short column's cells empty): the rankings from here on are not read"
+                    f"{doc.path}:{n}: influencers: this row is not {_COUNT_WORDS.get(k, k)} '@handle name count' cells "
+                    f"(tab-separated, or a short column's cells empty): the rankings from here on are not read"
                 )
             if doc.text(n) or rank:
                 break
@@ -966,6 +938,7 @@ def parse_influencers(doc: Doc, warnings: list[str] | None = None) -> list[Influ
     return out
 
 
+_COUNT_WORDS = {0: "the header's", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
 # a row of the three rankings with its tabs lost: '@h Name 172 @h2 Name 114 @h3 Name 3,349,878'
 _SPACED_RANKS = re.compile(r"@(\w+)\s+(.+?)\s+(\d[\d,]*)(?=\s+@|\s*$)")
 
