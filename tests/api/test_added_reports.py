@@ -277,7 +277,9 @@ def test_a_resource_reshared_with_another_title_doi_or_address_is_one_node_with_
     others = {r.slug for r in shared[1:3]}  # the extractor's own slugs of the DOI and address rows
     assert len(others) == 2 and not others & set(items)  # no nodes of their own
     page = _html(world, f"/id/resource/{firsts[1].slug}")
-    assert firsts[1].title in page and "Learning health systems in the UK: where to start" in page  # both printings
+    printed = re.search(r"Also printed as</dt><dd>(.*?)</dd>", page, re.S)
+    assert printed and f"“{shared[1].title}”" in printed[1] and f"#L{shared[1].line}" in printed[1]  # its line
+    assert firsts[1].title in page
     assert page.count("<h1") == 1 and firsts[1].title in page.split("<h1", 1)[1].split("</h1>", 1)[0]
 
 
@@ -293,8 +295,9 @@ def test_the_june_panel_people_and_rankings_come_through_the_api_and_the_chat_pa
     kemi = _json(world, "/api/participants/KemiAdebayoQI")
     assert kemi["display_names"] == ["🌟 Kemi Adebayo"]
     page = _html(world, "/id/chat/2023-06-27")
-    for handle in records.panel:
-        assert f"@{handle}" in page, handle
+    for person in (p for p in records.people if p.handle in records.panel):  # named, card or none
+        assert f"{person.name} (@{person.handle})" in page or f"(@{person.handle})" in page, person.handle
+    assert "Hana Novak (@HanaNovakQI)" in page  # a panel member with no card of her own: named as on the panel
     for slug in {s for p in records.people if p.handle in records.panel for s in p.affiliations}:
         assert orgs[slug].replace("&", "&amp;") in page, slug
     assert "Most mentioned" in page  # the fourth ranking of the influencer table
