@@ -6,7 +6,9 @@ A resource is identified by what names it, never by a title that only looks alik
 - its DOI (DOIs are case-insensitive);
 - its web address up to http/https, "www.", the host's case and a closing slash, when the address has a path or a
   query: a site's root ("https://www.health.org.uk") names a site or an organisation, not one resource.
-Records that share any of these are one node (transitively). The node is named (its slug) by its first printing: the
+Records that share any of these are one node (transitively), a report's core resource and a resource a
+participant shared apart: a core resource has no sharer (qi:ResourceSharingShape), so the shared one is a node of its
+own (named with a number). The node is named (its slug) by its first printing: the
 earliest chat's (by chat date, then source), the first line there; a slug another node already has gets a number.
 
 Faithful data: each chat's graph states what its report printed. The node's `dcterms:title` is its first printing's
@@ -64,14 +66,17 @@ def link_key(url: str) -> str | None:
 
 
 def keys_of(res: Resource, source_slug: str) -> list[tuple[str, str]]:
-    """What identifies a resource record: title, DOI, web address; an untitled record with neither is its chat's."""
+    """What identifies a resource record: title, DOI, web address; an untitled record with neither is its chat's.
+    A report's core resource and a shared one are kept apart (a core resource has no sharer: qi:ResourceSharingShape),
+    so each key carries which it is."""
     keys = []
+    core = "core " if res.core else ""
     if res.title:
-        keys.append(("title", title_key(res.title)))
+        keys.append((f"{core}title", title_key(res.title)))
     if res.doi:
-        keys.append(("DOI", res.doi.casefold().rstrip("/.")))
+        keys.append((f"{core}DOI", res.doi.casefold().rstrip("/.")))
     if res.url and (link := link_key(res.url)):
-        keys.append(("web address", link))
+        keys.append((f"{core}web address", link))
     return keys or [("own", f"{source_slug}/{res.slug}")]
 
 
@@ -125,7 +130,8 @@ def resource_identities(all_records: list[ChatRecords]) -> Identities:
             joined = None
             if x != root:
                 shared = [k for k in own if k in seen] or own
-                joined = shared[0][0] if shared[0][0] == "title" else f"{shared[0][0]} {shared[0][1]}"
+                what = shared[0][0].removeprefix("core ")
+                joined = what if what == "title" else f"{what} {shared[0][1]}"
             seen.update(own)
             first = (items[root][3], items[root][2].line) if x != root else None
             out.printings[(source, i)] = Printing(slug, alternative is None, alternative, left_out, joined, first)

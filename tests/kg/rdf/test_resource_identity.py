@@ -139,3 +139,17 @@ def test_the_earliest_chat_names_the_node_in_any_registry_order(seed, june):
 def test_adding_an_earlier_chat_that_prints_a_resource_first_rebuilds_the_later_graph(seed, june):
     assert same_accounts([seed], [seed, june])  # June only adds: the seed's graph stays as it was
     assert not same_accounts([june], [june, seed])  # the seed, dated earlier, takes the title the June graph had
+
+
+def test_a_core_resource_shared_again_is_a_node_of_its_own_so_no_sharer_lands_on_the_core_one(seed, june):
+    [core] = [r for r in june.resources if r.core]
+    i = next(i for i, r in enumerate(june.resources) if not r.core)
+    variant = _with_resource(june, i, title=core.title, slug=core.slug, doi=None, url=None)
+    ids = resource_identities([seed, variant])
+    ours = ids.of(variant)
+    assert ours[june.resources.index(core)].node == core.slug  # the seed's core resource, core in June too
+    assert ours[i].node not in {core.slug} and ours[i].node.startswith(core.slug)  # shared: its own, numbered
+    warnings: list[str] = []
+    ds = assemble([seed, variant], warnings)
+    ds.default_union = True
+    assert set(ds.objects(iris.resource(core.slug), iris.QI.sharedBy)) == set()
