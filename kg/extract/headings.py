@@ -22,6 +22,7 @@ SECTION_WORDS: dict[str, tuple[frozenset[str], ...]] = {
     "Insights and Learning": (
         frozenset({"insight", "learning"}),
         frozenset({"insight"}),
+        frozenset({"learning"}),  # 'Key learnings', 'Learning from the chat': not a lone 'LEARNINGS' (a sketchnote's)
         frozenset({"insight", "lesson"}),
         frozenset({"lesson", "learned"}),
     ),
@@ -41,7 +42,7 @@ HEADING_EXAMPLES = {
     "Analytics": ("Analytics", "Chat analytics", "Statistics"),
     "The Influencers": ("The Influencers", "Top influencers"),
     "Tweet activity": ("Tweet activity", "Hashtag activity"),
-    "Insights and Learning": ("Insights and Learning", "Key insights & learnings", "Insights", "Lessons learned"),
+    "Insights and Learning": ("Insights and Learning", "Key insights & learnings", "Key learnings", "Lessons learned"),
     "Core resources": ("Core resources", "Core reading"),
     "Shared resources": ("Shared resources", "Resources shared", "Resources shared during the chat"),
     "What next?": ("What next?", "What's next", "Next steps"),
@@ -66,7 +67,10 @@ def heading_words(text: str) -> frozenset[str] | None:
     words = re.findall(r"[a-z]+", re.sub(r"[’'`]", "", text.casefold().replace("&", " and ")))
     if not words or len(words) > HEADING_MAX_WORDS:
         return None
-    return frozenset(stem(w) for w in words) - HEADING_FILLERS
+    found = frozenset(stem(w) for w in words) - HEADING_FILLERS
+    if found == {"learning"} and len(words) < 2:
+        return None  # one word of a sketchnote's list ('LEARNINGS') names no section
+    return found
 
 
 def heading_key(text: str) -> str | None:

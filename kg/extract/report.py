@@ -413,10 +413,16 @@ def _saved_dates(doc: Doc) -> list[FollowUpChat]:
 
 def parse_panel(doc: Doc, orgs: list[Organisation], warnings: list[str] | None = None) -> list[Person]:
     """The panel list: 'Join our panel ...' and one '- Name, [role, ]Organisation @handle' line a member."""
-    found = doc.find(r"^Join our panel", required=False)
+    # the line before the list: 'Join our panel of leaders ...', 'Meet the panel:', 'Our panel for this chat:'
+    found = doc.find(
+        r"^(?:Join|Meet) (?:our|the) (?:\w+ )?panel\b|^(?:Our|The) (?:\w+ )?panel\b[^.!?]{0,40}:$", required=False
+    )
     if not found:
         if warnings is not None:
-            warnings.append(f"{doc.path}:1: panel: no 'Join our panel ...' line: the chat has no panel in the records")
+            warnings.append(
+                f"{doc.path}:1: panel: no 'Join our panel ...' (or 'Meet the panel:', 'Our panel:') line: the chat has "
+                "no panel in the records"
+            )
         return []
     people: list[Person] = []
     for n in range(found[0] + 1, doc.n + 1):

@@ -212,6 +212,9 @@ def _variant(tmp_path: Path, old: str, new: str) -> Path:
         ("Shared resources", "Resources shared during the chat"),
         ("Core resources", "Core reading"),
         ("What next?", "Next steps"),
+        ("Insights and Learning", "Key learnings"),
+        ("Join our panel of leaders for a Twitter discussion:", "Meet the panel:"),
+        ("Join our panel of leaders for a Twitter discussion:", "Our panel for this chat:"),
     ],
 )
 def test_a_heading_in_other_words_gives_the_same_records(tmp_path: Path, old: str, new: str) -> None:
@@ -220,6 +223,7 @@ def test_a_heading_in_other_words_gives_the_same_records(tmp_path: Path, old: st
     assert [(r.slug, r.shared_by, r.core) for r in records.resources] == [
         (r.slug, r.shared_by, r.core) for r in same.resources
     ]
+    assert [(p.handle, p.affiliations) for p in records.people] == [(p.handle, p.affiliations) for p in same.people]
     assert not any("no such section" in w and old in w for w in records.warnings)
 
 
