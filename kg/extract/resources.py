@@ -237,7 +237,7 @@ def shared_table(lines: list[str], start: int, end: int) -> tuple[list[Entry], l
             cells = _in_order(cells, columns)
         first = clean(cells[0])
         if len(cells) >= 2 and first.startswith("@"):
-            current_by = [first[1:]]
+            current_by = _sharers(first)
             paras = _paragraphs("\t".join(cells[1:]))
             _add_paragraphs(entries, n, current_by, paras)
             continue
@@ -261,6 +261,15 @@ def shared_table(lines: list[str], start: int, end: int) -> tuple[list[Entry], l
         else:
             warnings.append(f"line {n}: resource table text not understood: {text[:60]!r}")
     return entries, warnings
+
+
+def _sharers(cell: str) -> list[str]:
+    """The handles of a 'Shared by' cell: one ('@a'; a handle the conversion broke, '@SaTHImprove nt', whole, as
+    printed), or several joined by ',', '&', 'and' or '/' ('@a & @b')."""
+    parts = [p.strip() for p in re.split(r"\s*(?:,|&|\band\b|/)\s*", cell) if p.strip()]
+    if len(parts) > 1 and all(re.fullmatch(r"@\w+", p) for p in parts):
+        return [p[1:] for p in parts]
+    return [cell[1:]]
 
 
 def _pipe_row(raw: str) -> str | None:

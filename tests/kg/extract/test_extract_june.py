@@ -262,3 +262,14 @@ def test_a_table_with_neither_heading_nor_header_row_is_found_by_its_rows(tmp_pa
 
 
 MAY_LINES = MAY.read_text(encoding="utf-8").split("\n")
+
+
+def test_a_shared_by_cell_naming_two_people_gives_both(tmp_path: Path) -> None:
+    path = tmp_path / JUNE.name
+    path.write_text(
+        JUNE.read_text(encoding="utf-8").replace("<p>@HelenBevan</p>", "<p>@HelenBevan & @PennyPereira1</p>"),
+        encoding="utf-8",
+    )
+    n = _line_of("@HelenBevan & @PennyPereira1", path.read_text(encoding="utf-8").split("\n"))
+    [res] = [r for r in extract(path).resources if r.line == n]
+    assert res.shared_by == ["HelenBevan", "PennyPereira1"]
