@@ -131,12 +131,14 @@ def resource_identities(all_records: list[ChatRecords]) -> Identities:
             if x != root:
                 shared = [k for k in own if k in seen] or own
                 what = shared[0][0].removeprefix("core ")
-                joined = what if what == "title" else f"{what} {shared[0][1]}"
+                printed = {"DOI": res.doi, "web address": res.url}.get(what)  # as this report prints it
+                joined = what if what == "title" else f"{what} {printed or shared[0][1]}"
             seen.update(own)
             first = (items[root][3], items[root][2].line) if x != root else None
             out.printings[(source, i)] = Printing(slug, alternative is None, alternative, left_out, joined, first)
             if alternative or left_out:
                 out.warnings.append(_note(path, res, slug, joined, first, alternative, left_out, titled, kind, issued))
+    out.warnings.sort(key=lambda w: (w.split(":", 1)[0], int(w.split(":", 2)[1])))  # by report, then line
     return out
 
 
