@@ -49,6 +49,7 @@ class Extras:
     sources: dict[str, dict] = field(default_factory=dict)
     by_line: dict[tuple[str, int], list[str]] = field(default_factory=lambda: defaultdict(list))
     names: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # foaf:name of creator agents
+    printed: dict[str, list[tuple[str, str, int]]] = field(default_factory=lambda: defaultdict(list))  # other titles
 
 
 _EXTRAS: weakref.WeakKeyDictionary[Catalogue, Extras] = weakref.WeakKeyDictionary()
@@ -70,6 +71,9 @@ def extras(service: GraphService, catalogue: Catalogue) -> Extras:
         for row in service.store.query(load("creator_names")).rows:
             if (name := text(row.get("name"))) and name not in found.names[str(row["agent"])]:
                 found.names[str(row["agent"])].append(name)
+        for row in service.store.query(load("printed_titles")).rows:  # (title, source, line): another printing
+            line = py(row.get("line"))
+            found.printed[str(row["resource"])].append((text(row.get("name")) or "", str(row["source"]), line))
         for row in service.store.query(load("source_lines")).rows:
             s, source = str(row["s"]), str(row["source"])
             if row.get("path") is not None or row.get("title") is not None:
@@ -116,7 +120,9 @@ def label_of(catalogue: Catalogue, iri: str) -> str:
         return catalogue.themes[iri].label
     if iri in catalogue.participants:
         person = catalogue.participants[iri]
-        name = person.display_names[0] if person.display_names else None
+        # as a card shows the name, else as the report names the person (a panel member with no card of their own)
+        shown = person.display_names or person.names
+        name = shown[0] if shown else None
         return f"{name} (@{person.handle})" if name else f"@{person.handle}"
     if iri in catalogue.organisations:
         return catalogue.organisations[iri].label
@@ -494,6 +500,13 @@ def resource_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict
         if words not in entry["why"]:
             entry["why"].append(words)
     item = {**resource_item(catalogue, res), "authors": authors(catalogue, found, iri)}
+    printed: dict[str, list[dict]] = {}  # the title as other reports printed it, each with its line there
+    for name, source, line in found.printed.get(iri, []):
+        doc = found.sources.get(source)
+        slug = doc["slug"] if doc else catalogue.local_id(source, "source")
+        cite = {"line": line, "url": f"/report/{slug}#L{line}", "title": (doc or {}).get("title") or slug}
+        printed.setdefault(name, []).append(cite)
+    item["printed_as"] = [{"title": name, "sources": cites} for name, cites in printed.items()]
     bits = [x for x in [res["type"], ", ".join(res["creators"]) or None, res["issued"]] if x]
     return {
         "kind": "resource",

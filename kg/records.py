@@ -166,12 +166,16 @@ class Measurement(Record):
 
 
 class InfluencerRank(Record):
-    ranking: Literal["most-active", "original-tweets", "highest-impact"]
+    ranking: str = Field(
+        pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+        description="the ranking's heading as a slug: 'most-active', 'original-tweets', 'highest-impact', or another "
+        "a report's table has ('most-mentioned')",
+    )
     rank: int = Field(ge=1)
     handle: str
     display_name: str = Field(description="as shown, possibly truncated")
     value: int = Field(ge=0)
-    unit: Literal["tweets", "impacts"]
+    unit: str = Field(pattern=r"^[a-z]+$", description="the value column's heading: 'tweets', 'impacts', 'mentions'")
 
 
 class Lesson(Record):

@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from kg.extract.headings import heading_key
 from kg.extract.markup import clean, handles, hashtags, reading
 from kg.records import EngagementCount
 
@@ -25,6 +26,8 @@ HEADER_RE = re.compile(
     r"^(?P<name>.*?)\s*@(?P<handle>[A-Za-z0-9_]{1,30}) · "
     r"(?P<date>[A-Z][a-z]{2} \d{1,2}(?:, \d{4})?|\d{1,2} [A-Z][a-z]{2}(?: \d{4})?)(?:\s*\.\.\.)?$"
 )
+# the line a converter leaves where a tweet quotes another: the quoted tweet's card follows it inside this one
+QUOTE_MARK_RE = re.compile(r"^(?:Quote Tweet|Quote Post|Quoted Tweet|Quote|Quoting)$", re.IGNORECASE)
 REPLYING_RE = re.compile(r"^Replying to (?P<who>.*?)(?: and (?P<n>\d+) others?)?$")
 NUMBERS_RE = re.compile(r"^\d[\d,]*(?:\s+\d[\d,]*)*$")
 ICON_METRIC = {"💬": "reply", "↻": "retweet", "❤️": "like", "❤": "like", "📊": "unknown", "👍": "unknown"}
@@ -50,6 +53,8 @@ _SPEECH = r"(?:[a-z]+(?:ed|ing|s)|had|said)"
 NARRATIVE_RE = re.compile(
     rf"""^(?:
         @\w+,?\s+(?:also\s+|then\s+)?{_SPEECH}\b       # "@X responded", "@X had similar thoughts"
+      | @\w+:\s*[\u201c"]                              # "@X: “...”"
+      | [A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]+)*\s+\(@\w+\)\s   # "Hana Novak (@X) added"
       | [A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\s+@\w+\s               # "Lee @Sutcliffe1987 also agreed"
       | For\s+@\w+                                     # "For @HayleySGrice, ..."
       | \.\.\.\s*and\s+@\w+                            # "...and @WBSProfBC commented"
@@ -79,6 +84,7 @@ class Card:
     counts: list[EngagementCount] = field(default_factory=list)
     counts_line: int | None = None
     end: int = 0
+    quotes_line: int | None = None  # the line of the card of the tweet this one quotes
 
     @property
     def answer_prefix(self) -> int | None:
@@ -161,7 +167,7 @@ def _closes_tweet(so_far: str, last_block: str) -> bool:
 
 
 def is_narrative(text: str) -> bool:
-    return text in HEADINGS or bool(NARRATIVE_RE.match(text))
+    return text in HEADINGS or heading_key(text) is not None or bool(NARRATIVE_RE.match(text))
 
 
 def parse_card(lines: list[str], start: int, year: int | dt.date) -> Card | None:
@@ -195,7 +201,7 @@ def parse_card(lines: list[str], start: int, year: int | dt.date) -> Card | None
         if n > total:
             break
         first = text_at(n)
-        if is_counts(first) or HEADER_RE.match(first):
+        if is_counts(first) or HEADER_RE.match(first) or QUOTE_MARK_RE.match(first):
             break
         if blocks and (
             is_narrative(first)
@@ -256,4 +262,18 @@ def find_cards(lines: list[str], year: int | dt.date, warnings: list[str] | None
                 f"line {i}: looks like a tweet card, but {m['date']!r} is not a date as cards show it "
                 "('Oct 19, 2022', '19 Oct', 'Oct 19', '1 Mar 2023'): not read as a card"
             )
+    _quoted_tweets(lines, cards)
     return cards
+
+
+def _quoted_tweets(lines: list[str], cards: list[Card]) -> None:
+    """A card that quotes another ('Quote Tweet' and the quoted card inside it): the quoted tweet is its author's own
+    tweet (their words, their date), and the counts under both are the quoting card's: a quoted tweet shows none."""
+    for outer, inner in zip(cards, cards[1:], strict=False):
+        between = [clean(lines[k - 1]) for k in range(outer.end + 1, inner.line)]
+        marks = [t for t in between if t]
+        if not marks or not all(QUOTE_MARK_RE.match(t) for t in marks) or outer.counts:
+            continue
+        outer.counts, outer.counts_line, inner.counts, inner.counts_line = inner.counts, inner.counts_line, [], None
+        outer.quotes_line = inner.line
+        outer.end, inner.end = inner.end, (inner.text_lines[-1] if inner.text_lines else inner.line)

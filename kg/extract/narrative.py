@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 
 from kg.extract.markup import HANDLE_RE, clean, handles, hashtags, quote_spans
 
+# "@X responded", "Hana (@X) added", "@X: “...”" (a handle and a colon before the words), "For @X, “...”"
 SPEAKER_RE = re.compile(
-    r"@(?P<handle>[A-Za-z0-9_]{1,30}),?\s+(?:also\s+|then\s+)?(?P<verb>[a-z]+(?:ed|ing|s)|had|said)\b"
+    r"@(?P<handle>[A-Za-z0-9_]{1,30})\)?,?\s+(?:also\s+|then\s+)?(?P<verb>[a-z]+(?:ed|ing|s)|had|said)\b"
+    r"|@(?P<colon_handle>[A-Za-z0-9_]{1,30})\)?:\s*(?=[\u201c\"])"
     r"|For\s+@(?P<for_handle>[A-Za-z0-9_]{1,30})"
 )
 # a first name in any Latin script's letters ("Zoë", "Siân", "Órla"): an upper-case letter, then lower-case ones
@@ -52,8 +54,9 @@ class Contribution:
 def _speakers(text: str) -> list[Speaker]:
     found = []
     for m in SPEAKER_RE.finditer(text):
-        handle = m.group("handle") or m.group("for_handle")
-        found.append(Speaker(m.start(), handle, None, m.group("verb") or "for"))
+        handle = m.group("handle") or m.group("colon_handle") or m.group("for_handle")
+        verb = m.group("verb") or ("said" if m.group("colon_handle") else "for")
+        found.append(Speaker(m.start(), handle, None, verb))
     for m in FIRST_NAME_RE.finditer(text):
         found.append(Speaker(m.start(), None, m.group("name"), m.group("verb")))
     return sorted(found, key=lambda s: s.pos)

@@ -20,9 +20,17 @@ from typing import Literal, overload
 
 from kg.extract import cards as cardlib
 from kg.extract import narrative
+from kg.extract.headings import (
+    BULLET,
+    HEADING_MAX_WORDS,
+    SECTION_WORDS,
+    accepted_wordings,
+    heading_key,
+    stem,
+)
 from kg.extract.markup import LineError, clean, handles, reading
 from kg.extract.pages import page_artefacts
-from kg.extract.resources import Citation, parse_citation, shared_table
+from kg.extract.resources import Citation, header_columns, looks_like_row, parse_citation, shared_table
 from kg.iris import slugify
 from kg.records import (
     Account,
@@ -127,27 +135,6 @@ SECTIONS = (  # in the order a report has them
 # The sections whose order the records depend on (one ends where the next begins); the others may stand anywhere.
 ORDERED = ("Insights and Learning", "Core resources", "Shared resources", "What next?")
 SIGN_OFF = r"^Report produced by .+ for .+\.$"  # the title page's line, repeated as the report's last line
-# a list item as converters write it: '- ', '• ', '* ', '– ', '1. ', '1) '
-BULLET = r"(?:[-•*–▪◦]|\d{1,2}[.)])\s+"
-
-
-# other words authors use for a section heading, by `heading_key`
-HEADING_ALIASES = {
-    "whats next": "what next",
-    "what is next": "what next",
-    "what comes next": "what next",
-    "influencers": "the influencers",
-    "save the date": "save the dates",
-    "insights and learnings": "insights and learning",
-}
-
-
-def heading_key(text: str) -> str:
-    """A heading as authors vary it: case, '&' for 'and', apostrophes, a closing '?' or ':' (never a leading '-':
-    a list item is no heading)."""
-    key = re.sub(r"[’'`]", "", text.strip().casefold().replace("&", "and"))
-    key = " ".join(re.sub(r"[?:!.]+$", "", key).split())
-    return HEADING_ALIASES.get(key, key)
 
 
 @dataclass
@@ -170,13 +157,43 @@ class Doc:
         """The first line of a section heading (the line reads that heading, in any case, with or without its closing
         mark, "What’s next?" for "What next?"), if the report has it."""
         if not hasattr(self, "_headings"):
-            names = {heading_key(s.heading): s.heading for s in SECTIONS}
             self._headings: dict[str, int] = {}
             for n in range(1, self.n + 1):
-                name = names.get(heading_key(self.text(n)))
+                name = heading_key(self.text(n)) if "\t" not in self.lines[n - 1] else None  # a table row is none
                 if name is not None:
                     self._headings.setdefault(name, n)
+            if "Shared resources" not in self._headings:  # the table without its heading: found by its header row
+                table = self.resources_table()
+                if table is not None:
+                    self._headings["Shared resources"] = table
         return self._headings.get(heading)
+
+    def resources_table(self) -> int | None:
+        """The first line of the shared-resources table wherever it stands: its header row ('Shared by / Resource',
+        columns in any order), else its first row ('@handle<TAB>[Type] ...')."""
+        header = next((n for n in range(1, self.n + 1) if header_columns(self.lines[n - 1])), None)
+        if header is not None:
+            return header
+        return next((n for n in range(1, self.n + 1) if looks_like_row(self.lines[n - 1])), None)
+
+    def closest_heading(self, section: str) -> tuple[int, str] | None:
+        """The line most like a heading of `section` that the rule did not recognise (a short line sharing the most
+        words with one of the section's word sets, no other section's heading), to point the user at."""
+        wanted = set().union(*SECTION_WORDS[section]) - {"tweet", "what"}  # words of a report's title or any line
+        best: tuple[int, int] | None = None
+        for n in range(1, self.n + 1):
+            text = self.text(n)
+            if not text or heading_key(text) is not None or len(text.split()) > HEADING_MAX_WORDS + 3:
+                continue
+            if "\t" in self.lines[n - 1] or header_columns(self.lines[n - 1]):  # a table's row or header
+                continue
+            if re.match(rf"^{BULLET}", text) or re.search(r"[\t|@#\d<>]", text) or text.endswith((".", ",")):
+                continue
+            words = {stem(w) for w in re.findall(r"[a-z]+", re.sub(r"[’'`]", "", text.casefold()))}
+            common = len(words & wanted)
+            if common and (best is None or common > best[0]):
+                best = (common, n)
+        return (best[1], self.text(best[1])) if best else None
 
     def section_end(self, start: int) -> int:
         """The last line of the section whose heading is on `start`: the line before the next section heading, or
@@ -396,15 +413,21 @@ def _saved_dates(doc: Doc) -> list[FollowUpChat]:
 
 def parse_panel(doc: Doc, orgs: list[Organisation], warnings: list[str] | None = None) -> list[Person]:
     """The panel list: 'Join our panel ...' and one '- Name, [role, ]Organisation @handle' line a member."""
-    found = doc.find(r"^Join our panel", required=False)
+    # the line before the list: 'Join our panel of leaders ...', 'Meet the panel:', 'Our panel for this chat:'
+    found = doc.find(
+        r"^(?:Join|Meet) (?:our|the) (?:\w+ )?panel\b|^(?:Our|The) (?:\w+ )?panel\b[^.!?]{0,40}:$", required=False
+    )
     if not found:
         if warnings is not None:
-            warnings.append(f"{doc.path}:1: panel: no 'Join our panel ...' line: the chat has no panel in the records")
+            warnings.append(
+                f"{doc.path}:1: panel: no 'Join our panel ...' (or 'Meet the panel:', 'Our panel:') line: the chat has "
+                "no panel in the records"
+            )
         return []
     people: list[Person] = []
     for n in range(found[0] + 1, doc.n + 1):
         text = doc.text(n)
-        m = re.match(rf"^{BULLET}(?P<body>.+?),? @(?P<handle>\w+)$", text)
+        m = re.match(rf"^{BULLET}(?P<body>.+?),? \(?@(?P<handle>\w+)\)?[.:;]?$", text)  # '... @h', '... (@h)'
         if not m:
             if people and text:
                 break
@@ -421,7 +444,8 @@ def parse_panel(doc: Doc, orgs: list[Organisation], warnings: list[str] | None =
                 behalf = said["holder"]
                 rest = rest[:i] + rest[i + 1 :]
                 break
-        org = _org(orgs, rest[-1], n) if rest else None  # the organisation as printed on the panel line
+        printed = _organisations_on(orgs, rest[-1]) if rest else []  # as printed on the panel line: one or two
+        affiliations = list(dict.fromkeys(_org(orgs, name, n) for name in printed))
         role = ", ".join(rest[:-1]) or None
         holder = _org(orgs, re.sub(r"^the ", "", behalf.strip()), n) if behalf else None
         people.append(
@@ -429,7 +453,7 @@ def parse_panel(doc: Doc, orgs: list[Organisation], warnings: list[str] | None =
                 line=n,
                 name=name,
                 handle=m["handle"],
-                affiliations=[org] if org else [],
+                affiliations=affiliations,
                 role=role,
                 on_behalf_of=holder,
             )
@@ -440,6 +464,31 @@ def parse_panel(doc: Doc, orgs: list[Organisation], warnings: list[str] | None =
             "in the records"
         )
     return people
+
+
+# words that make a name an organisation's: a part of a panel line's last field is a second organisation only when it
+# has one of them (or is a known name), so "Surrey and Sussex Healthcare NHS Trust" stays one name
+_ORG_WORDS = re.compile(
+    r"\b(?:NHS|Trust|University|Universities|Hospitals?|Academy|School|Institute|Foundation|Board|Network|"
+    r"Partnership|Council|College|Centre|Center|Health|Care|Alliance|Service|Services|Society|Company|Ltd|Group|"
+    r"Team|Hub|Collaborative|Commission|England|Scotland|Wales|Agency)\b"
+)
+
+
+def _organisations_on(orgs: list[Organisation], text: str) -> list[str]:
+    """The organisations a panel line's last field names: one name, or two joined by ' / ', ' & ', ' and ' or '; '
+    ('Northshire Community Health Partnership / Eastbrook University') when each part reads as an organisation's
+    name of its own (known, or two words or more with a word like 'Trust', 'University', 'Academy')."""
+    text = text.strip()
+    if _org_slug(orgs, text) or _org_slug(orgs, re.sub(r"\s*\([A-Za-z&]+\)$", "", text)):
+        return [text]
+    for joiner in (r"\s+/\s+|\s*;\s+", r"\s+&\s+|\s+and\s+"):
+        parts = [p.strip() for p in re.split(joiner, text)]
+        if len(parts) > 1 and all(
+            _org_slug(orgs, p) or (len(p.split()) >= 2 and p[:1].isupper() and _ORG_WORDS.search(p)) for p in parts
+        ):
+            return parts
+    return [text]
 
 
 # the words of a panel line that say its handle is a team's or organisation's, spoken for by the person named
@@ -836,32 +885,42 @@ def _number(text: str) -> float:
 
 
 def parse_influencers(doc: Doc, warnings: list[str] | None = None) -> list[InfluencerRank]:
-    """The three rankings of 'The Influencers', one row a rank. A column shorter than the others leaves its cells
-    of the lower rows empty: the row's other rankings are read by the header's columns, the empty ones are absent."""
-    found = doc.find(r"^MOST ACTIVE\s+Tweets\s+ORIGINAL TWEETS", required=False)
+    """The rankings of 'The Influencers', one row a rank. The header names them ('MOST ACTIVE<TAB><TAB>Tweets
+    ...'): the first report's three, or more or fewer ('MOST MENTIONED ... Mentions'), each ranking read by its
+    value column. A column shorter than the others leaves its cells of the lower rows empty: the row's other
+    rankings are read by the header's columns, the empty ones are absent."""
+    found = doc.find(r"^MOST ACTIVE\s+Tweets\s+ORIGINAL TWEETS", required=False) or doc.find(
+        r"^(?:[A-Z][A-Z ]+[A-Z]\s+[A-Z][a-z]+\s+){2,}", required=False
+    )
     if not found:
         return []
-    rankings = [("most-active", "tweets"), ("original-tweets", "tweets"), ("highest-impact", "impacts")]
     header = doc.lines[found[0] - 1].rstrip("\r\n").split("\t")
-    value_columns = [i for i, c in enumerate(header) if c.strip().lower() in {"tweets", "impacts"}]
+    value_columns = [i for i, c in enumerate(header) if re.fullmatch(r"[A-Z][a-z]+", c.strip())]
+    rankings = []
+    for i in value_columns:
+        name = next((header[k].strip() for k in range(i - 1, -1, -1) if header[k].strip()), "")
+        rankings.append((slugify(name), header[i].strip().lower()))
+    if len(header) == 1:  # the tabs were lost: 'MOST ACTIVE Tweets ORIGINAL TWEETS Tweets ...'
+        rankings = [(slugify(n), u.lower()) for n, u in re.findall(r"([A-Z][A-Z ]+[A-Z])\s+([A-Z][a-z]+)", header[0])]
     out: list[InfluencerRank] = []
     rank = 0
+    k = len(rankings)
     for n in range(found[0] + 1, doc.n + 1):
         raw = doc.lines[n - 1].rstrip("\r\n").split("\t")
         cells = [c.strip() for c in raw if c.strip()]
         spaced = _SPACED_RANKS.findall(doc.text(n)) if len(raw) == 1 else []  # the converter dropped the tabs
-        if len(cells) == 6:
+        if k and len(cells) == 2 * k:
             pairs = list(zip(cells[0::2], cells[1::2], strict=True))
-        elif cells and len(value_columns) == 3 and all(c.strip().startswith("@") for c in cells[0::2]):
+        elif cells and len(value_columns) == k and all(c.strip().startswith("@") for c in cells[0::2]):
             pairs = [(_cell(raw, i - 1), _cell(raw, i)) for i in value_columns]
-        elif len(spaced) == 3:
+        elif k and len(spaced) == k:
             pairs = [(f"@{h} {name}", value) for h, name, value in spaced]
         else:
             looks_like_row = re.search(r"@\w+.*\d", doc.text(n))
             if warnings is not None and doc.text(n) and (rank == 0 or looks_like_row):
                 warnings.append(
-                    f"{doc.path}:{n}: influencers: this row is not three '@handle name count' cells (tab-separated, "
-                    f"or a short column's cells empty): the rankings from here on are not read"
+                    f"{doc.path}:{n}: influencers: this row is not {_COUNT_WORDS.get(k, k)} '@handle name count' cells "
+                    f"(tab-separated, or a short column's cells empty): the rankings from here on are not read"
                 )
             if doc.text(n) or rank:
                 break
@@ -885,6 +944,7 @@ def parse_influencers(doc: Doc, warnings: list[str] | None = None) -> list[Influ
     return out
 
 
+_COUNT_WORDS = {0: "the header's", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
 # a row of the three rankings with its tabs lost: '@h Name 172 @h2 Name 114 @h3 Name 3,349,878'
 _SPACED_RANKS = re.compile(r"@(\w+)\s+(.+?)\s+(\d[\d,]*)(?=\s+@|\s*$)")
 
@@ -947,8 +1007,16 @@ def parse_resources(
         t = doc.text(n)
         if re.match(r"^\[[^\]]+\] ", t):
             items.append((n, [], parse_citation(t), True))
+    if shared_n is not None and heading_key(doc.text(shared_n)) != "Shared resources":
+        warnings.append(
+            f"line {shared_n}: Shared resources: no heading; the table is read from its "
+            + ("header row" if header_columns(doc.lines[shared_n - 1]) else "first row")
+        )
+    first_row = shared_n if shared_n is not None and heading_key(doc.text(shared_n)) != "Shared resources" else None
     entries, table_warnings = (
-        shared_table(doc.lines, shared_n + 1, doc.section_end(shared_n)) if shared_n is not None else ([], [])
+        shared_table(doc.lines, first_row or shared_n + 1, doc.section_end(shared_n))
+        if shared_n is not None
+        else ([], [])
     )
     warnings.extend(table_warnings)
     items += [(e.line, e.shared_by, e.citation, False) for e in entries]
@@ -1307,17 +1375,28 @@ def check_layout(doc: Doc) -> list[str]:
                 else f"{last}: {section.heading}: section missing: the report ends at line {last}, before it "
                 "(truncated?)"
             )
+            close = doc.closest_heading(section.heading) if after else None  # truncated: no candidate to reword
+            hint = (
+                f"; line {close[0]} reads {close[1][:80]!r}, which is no heading the rule recognises" if close else ""
+            )
+            if close:  # point at the candidate itself: that is the line to reword
+                where = where.replace(f"{after[1]}: " if after else "", f"{close[0]}: ", 1)
             first_sign_off = doc.find(SIGN_OFF, required=False)
             signed_off = (
                 bool(re.match(SIGN_OFF, doc.text(last))) and first_sign_off is not None and first_sign_off[0] < last
             )
             if (not section.required and (after or signed_off)) or (section.complete_without and signed_off):
-                warnings.append(f"{doc.path}:1: {section.heading}: no such section (it would give {section.holds})")
+                warnings.append(
+                    f"{doc.path}:1: {section.heading}: no such section (it would give {section.holds}){hint}"
+                )
                 continue  # this chat's report has no such part: none read
             if not section.required:  # the report stops early: the part may have been lost
-                warnings.append(f"{doc.path}:{where}; the records lack {section.holds}")
+                warnings.append(f"{doc.path}:{where}; the records lack {section.holds}{hint}")
                 continue
-            errors.append(f"{doc.path}:{where}; it holds {section.holds}")
+            errors.append(
+                f"{doc.path}:{where}; it holds {section.holds}{hint}; a heading of this section is "
+                + accepted_wordings(section.heading)
+            )
             continue
         if section.heading not in ORDERED:
             continue

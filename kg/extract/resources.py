@@ -145,24 +145,99 @@ def _paragraphs(cell: str) -> list[str]:
     return [clean(p) for p in parts if clean(p)]
 
 
+# the words a header cell of the resources table is written in, by the column's role
+_COLUMN_NAMES = {
+    "sharer": {"shared by", "sharer", "shared", "who", "from", "by", "shared by (handle)", "handle", "twitter handle"},
+    "resource": {"resource", "resources", "title", "citation", "reference", "what", "resource shared"},
+    "link": {"link", "links", "url", "web address", "address", "website"},
+    "type": {"type", "kind", "format"},
+}
+
+
+def header_columns(raw: str) -> dict[str, int] | None:
+    """The columns of a resources table's header row ('Shared by<TAB>Resource', '| Resource | Shared by | Link |',
+    '<p>Resource</p><TAB><p>Shared by</p>'), by role (sharer, resource, link, type; any other header cell is an
+    extra column whose words describe the row's resource); None when the line is no such header. A header whose tabs
+    were lost ('Shared by Resource') is the first report's two columns."""
+    row = _pipe_row(raw)
+    if row is None:
+        return None
+    flat = clean(row).casefold().rstrip(":")
+    if "\t" not in row:
+        return {"sharer": 0, "resource": 1} if flat == "shared by resource" else None
+    cells = [clean(c).casefold().strip(" :") for c in _cells(row)]
+    roles: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        if not cell:
+            continue
+        if len(cell.split()) > 3 or re.search(r"[@\[\]\d]", cell):
+            return None  # a cell of words or a handle: a row, not a header
+        role = next((r for r, names in _COLUMN_NAMES.items() if cell in names), None)
+        if role is not None:
+            roles.setdefault(role, i)
+        else:
+            roles[f"extra:{i}"] = i
+    return roles if "sharer" in roles and "resource" in roles else None
+
+
+def looks_like_row(raw: str) -> bool:
+    """A resources table row without its header: '@handle<TAB>[Type] ...' (tabs, pipes or <p> cells)."""
+    row = _pipe_row(raw)
+    if row is None or "\t" not in row:
+        return False
+    cells = [clean(c) for c in _cells(row)]
+    return bool(re.fullmatch(r"@\w+", cells[0])) and any(TYPE_RE.match(c) for c in cells[1:])
+
+
+def _in_order(cells: list[str], columns: dict[str, int]) -> list[str]:
+    """A row as the first report's two columns ('Shared by', then the resource's paragraphs): the resource cell, a
+    link cell's address after its words, a type cell as its '[Type]', every other cell as a paragraph after it."""
+
+    def cell(role: str) -> str:
+        i = columns.get(role)
+        return cells[i] if i is not None and i < len(cells) else ""
+
+    resource = cell("resource").strip()
+    kind = clean(cell("type"))
+    if kind and not TYPE_RE.match(clean(resource)):
+        resource = f"[{kind}] {resource}"
+    link = clean(cell("link"))
+    paras = [resource if "<p" in resource else f"<p>{resource}</p>"]
+    if link:  # the address after the citation's words, where parse_citation takes it as the resource's link
+        head, sep, tail = paras[0].rpartition("</p>")
+        paras[0] = f"{head} {link}{sep}{tail}"
+    for role, i in sorted(columns.items(), key=lambda kv: kv[1]):
+        if role.startswith("extra:") and i < len(cells) and clean(cells[i]):
+            paras.append(f"<p>{clean(cells[i])}</p>")
+    return [cell("sharer"), "".join(paras)]
+
+
 def shared_table(lines: list[str], start: int, end: int) -> tuple[list[Entry], list[str]]:
     """Rows of the 'Shared by / Resource' table between lines start..end (1-based, inclusive).
 
     Two layouts: a tab-separated row (`@handle<TAB>[Type] citation`, cells possibly in <p> tags, a cell may hold
     two resources), or a handle alone on a line followed by '[Type] citation' lines and free text (an image's
-    words), which becomes the description of the resource above it.
+    words), which becomes the description of the resource above it. A header row names the columns: in any order,
+    with a link, type or other column besides (`header_columns`); without one, the first report's order.
     """
     entries: list[Entry] = []
     warnings: list[str] = []
     current_by: list[str] | None = None
+    columns: dict[str, int] | None = None
     for n in range(start, end + 1):
         raw = _pipe_row(lines[n - 1])
-        if raw is None or not raw.strip() or raw.startswith("Shared by"):
+        if raw is None or not raw.strip():
+            continue
+        header = header_columns(lines[n - 1])
+        if header is not None:
+            columns = header if header != {"sharer": 0, "resource": 1} else None
             continue
         cells = _cells(raw)
+        if columns is not None and len(cells) >= 2:
+            cells = _in_order(cells, columns)
         first = clean(cells[0])
         if len(cells) >= 2 and first.startswith("@"):
-            current_by = [first[1:]]
+            current_by = _sharers(first)
             paras = _paragraphs("\t".join(cells[1:]))
             _add_paragraphs(entries, n, current_by, paras)
             continue
@@ -186,6 +261,15 @@ def shared_table(lines: list[str], start: int, end: int) -> tuple[list[Entry], l
         else:
             warnings.append(f"line {n}: resource table text not understood: {text[:60]!r}")
     return entries, warnings
+
+
+def _sharers(cell: str) -> list[str]:
+    """The handles of a 'Shared by' cell: one ('@a'; a handle the conversion broke, '@SaTHImprove nt', whole, as
+    printed), or several joined by ',', '&', 'and' or '/' ('@a & @b')."""
+    parts = [p.strip() for p in re.split(r"\s*(?:,|&|\band\b|/)\s*", cell) if p.strip()]
+    if len(parts) > 1 and all(re.fullmatch(r"@\w+", p) for p in parts):
+        return [p[1:] for p in parts]
+    return [cell[1:]]
 
 
 def _pipe_row(raw: str) -> str | None:

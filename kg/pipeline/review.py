@@ -57,6 +57,7 @@ def review(source: Path, registry: Path | None = None, *, replace: bool = False)
     from kg.rdf import ontology, tagging
     from kg.rdf.assemble import alias_warnings
     from kg.rdf.build import handle_occurrences
+    from kg.rdf.identity import resource_identities
     from kg.sources.aliases import AliasTable
     from kg.sources.registry import Registry, check_across, load_records
 
@@ -109,5 +110,7 @@ def review(source: Path, registry: Path | None = None, *, replace: bool = False)
     _, tag_warnings = tagging.assignments(new, ontology.thesaurus(), tagging.load_curated())
     out.untagged = [w for w in tag_warnings if "has no theme" in w]
     out.warnings = list(new.warnings) + [w for w in tag_warnings if "has no theme" not in w]
+    # its resources that are a registered chat's too, printed otherwise (kg.rdf.identity): what the build will say
+    out.warnings += [w for w in resource_identities(every).warnings if w.startswith(f"{new.source_path}:")]
     out.problems = check_across([*others, (Path(source), new)], aliases)
     return out

@@ -11,6 +11,7 @@ from kg import iris
 from kg.iris import QI, SCHEMA
 from kg.rdf.build import build_facts, handle_occurrences
 from kg.rdf.context import team_accounts
+from kg.rdf.identity import resource_identities, with_nodes
 from kg.records import ChatRecords
 from kg.sources.registry import SourceError
 
@@ -86,7 +87,12 @@ def same_accounts(before: list[ChatRecords], after: list[ChatRecords]) -> bool:
     """True when every handle of the chats `before` resolves as it did (same canonical spelling, same other
     accounts) once the chats `after` are there too: their graphs are then built exactly as before (a chat's graph
     asks the table only `canonical`, `other_accounts` and the reviewed `is_organisation_account`; the aliases it
-    states are the spellings of its own text)."""
+    states are the spellings of its own text), and every resource of theirs is the node it was, stated the same way
+    (`kg.rdf.identity`: a chat dated before them that prints one of their resources first takes its title)."""
+    mine = {r.source_slug for r in before}  # and each of their resources is stated as it was (kg.rdf.identity)
+    old_ids, new_ids = resource_identities(before), resource_identities(after)
+    if any(p != new_ids.printings.get(k) for k, p in old_ids.printings.items() if k[0] in mine):
+        return False
     old, new = observed_aliases(before), observed_aliases(after)
     old_teams, new_teams = _teams(before, old), _teams(after, new)
     for key, canonical in old.canonical_of.items():
@@ -129,8 +135,11 @@ def assemble(all_records: list[ChatRecords], warnings: list[str]) -> Dataset:
             target = merged.graph(identifier)
             for t in graph:
                 target.add(t)
+    identities = resource_identities(all_records)  # resources other chats print too: one node, named once
+    warnings.extend(identities.warnings)
     for records in all_records:
-        build_facts(records, merged.graph(iris.source_graph(records.source_slug)), aliases, thesaurus, None, warnings)
+        graph = merged.graph(iris.source_graph(records.source_slug))
+        build_facts(with_nodes(records, identities), graph, aliases, thesaurus, None, warnings, identities.of(records))
     supersede_announcements(merged, all_records)
     return merged
 

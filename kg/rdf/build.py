@@ -12,6 +12,7 @@ from rdflib import Dataset, Graph
 from kg import iris
 from kg.rdf import chat, items, people
 from kg.rdf.context import Aliases, ChatContext, handle_occurrences, spelling_aliases
+from kg.rdf.identity import Printing
 from kg.records import ChatRecords, Quote, Tweet
 
 SECTIONS = (  # in this order: organisations before the people who belong to them, quotes before resources
@@ -29,9 +30,12 @@ SECTIONS = (  # in this order: organisations before the people who belong to the
 )
 
 
-def build_chat(records: ChatRecords, graph: Graph, aliases: Aliases, thesaurus: Graph) -> list[str]:
-    """One chat's records as triples of its source graph; the warnings of what could not be placed."""
-    ctx = ChatContext(records, graph, aliases, thesaurus)
+def build_chat(
+    records: ChatRecords, graph: Graph, aliases: Aliases, thesaurus: Graph, printings: list[Printing] | None = None
+) -> list[str]:
+    """One chat's records as triples of its source graph; the warnings of what could not be placed. `printings`:
+    what the graph states of each resource when other chats print it too (`kg.rdf.identity`)."""
+    ctx = ChatContext(records, graph, aliases, thesaurus, printings)
     for section in SECTIONS:
         section(ctx)
     return ctx.warnings
@@ -92,8 +96,10 @@ def build_facts(
     thesaurus: Graph,
     curated_path=None,
     warnings: list[str] | None = None,
+    printings: list[Printing] | None = None,
 ) -> None:
-    """The chat's own triples into `facts` (its source graph), tagged with the themes of `thesaurus`.
+    """The chat's own triples into `facts` (its source graph), tagged with the themes of `thesaurus`; `printings`:
+    what it states of each resource other chats print too (`kg.rdf.identity`; None: as this chat printed it).
 
     `kg.rdf.assemble` builds every chat straight into one dataset that holds the TBox and thesaurus once (copying
     them into a dataset per chat and merging those cost ~4,000 triple insertions a chat for nothing)."""
@@ -103,7 +109,7 @@ def build_facts(
         aliases.observe(
             (h for _, h in handle_occurrences(records)), own=(q.author for q in records.quotes if isinstance(q, Tweet))
         )
-    found = build_chat(records, facts, aliases or spelling_aliases(records), thesaurus)
+    found = build_chat(records, facts, aliases or spelling_aliases(records), thesaurus, printings)
     found += tagging.tag_records(records, facts, thesaurus, curated_path=curated_path)
     if warnings is not None:
         warnings.extend(found)

@@ -100,12 +100,13 @@ def rankings(ctx: ChatContext) -> None:
     for slug in sorted(by_ranking):
         entries = sorted(by_ranking[slug], key=lambda e: e.rank)
         node = iris.ranking(ctx.slug, slug)
-        w.node(node, [QI.Ranking], RANKING_LABEL.get(slug, slug), min(e.line for e in entries))
+        name = RANKING_LABEL.get(slug, slug.replace("-", " ").capitalize())  # another table's: 'Most mentioned'
+        w.node(node, [QI.Ranking], name, min(e.line for e in entries))
         w.add(node, QI.about, ctx.chat)
         for e in entries:
             enode = iris.rank_entry(ctx.slug, slug, e.rank)
             who = ctx.who(e.handle)
-            label = f"{RANKING_LABEL.get(slug, slug)} #{e.rank}: @{ctx.aliases.canonical(e.handle)}"
+            label = f"{name} #{e.rank}: @{ctx.aliases.canonical(e.handle)}"
             w.node(enode, [QI.RankEntry], f"{label} ({e.value} {e.unit})", e.line)
             w.add(node, QI.entry, enode)
             w.add(enode, QI.rank, e.rank)

@@ -167,8 +167,11 @@ class Writer:
 class ChatContext:
     """One chat being built: its records, the writer of its source graph, the alias table and the thesaurus."""
 
-    def __init__(self, records: ChatRecords, graph: Graph, aliases: Aliases, thesaurus: Graph) -> None:
+    def __init__(
+        self, records: ChatRecords, graph: Graph, aliases: Aliases, thesaurus: Graph, printings: list | None = None
+    ) -> None:
         self.r = records
+        self.printings = printings  # kg.rdf.identity.Printing of each resource; None: each as this chat printed it
         self.w = Writer(graph, iris.source(records.source_slug))
         self.aliases = aliases
         self.thesaurus = thesaurus

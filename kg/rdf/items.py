@@ -68,15 +68,23 @@ def tweet_details(ctx: ChatContext, node: URIRef, q: Tweet) -> None:
 def resources(ctx: ChatContext) -> None:
     w = ctx.w
     sections = sorted(ctx.r.questions, key=lambda q: q.section_start)
-    for res in ctx.r.resources:
+    for i, res in enumerate(ctx.r.resources):
+        printing = ctx.printings[i] if ctx.printings is not None else None
+        left_out = printing.left_out if printing else ()
         node = w.node(iris.resource(res.slug), [QI.Resource], res.label, res.line)
-        w.add(node, DCTERMS.title, res.title)
-        w.add(node, QI.resourceType, res.type)
+        if printing is None or printing.states_title:
+            w.add(node, DCTERMS.title, res.title)
+        else:  # another chat printed the node's title first: this report's printing is an alternative name
+            w.add(node, SCHEMA.alternateName, printing.alternative)
+        if "type" not in left_out:
+            w.add(node, QI.resourceType, res.type)
         w.add(node, QI.core, res.core)
         for name in res.creators:
             w.add(node, DCTERMS.creator, creator(ctx, res.slug, name, res.line))
             w.add(node, QI.creatorName, name)  # as printed, for the citation and for reading
-        if res.issued:
+        if "issued" in left_out:
+            pass
+        elif res.issued:
             w.add(node, DCTERMS.issued, Literal(res.issued.isoformat(), datatype=XSD.date))
         elif res.year:
             w.add(node, DCTERMS.issued, Literal(f"{res.year:04d}", datatype=XSD.gYear))

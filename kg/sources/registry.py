@@ -305,12 +305,16 @@ def source_lines(path: Path, records: ChatRecords) -> LineOf:
 
 
 def check_across(sources: list[tuple[Path, ChatRecords]], aliases: AliasTable | None = None) -> list[str]:
-    """Chats share organisation, person and resource nodes: a later chat must not state other facts about one
-    (another name for the same slug) than an earlier chat does; each problem as `FILE:LINE: field: message`."""
+    """Chats share organisation and person nodes: a later chat must not state other facts about one (another name for
+    the same slug) than an earlier chat does; each problem as `FILE:LINE: field: message`. Resources are not checked
+    here: a resource several chats print is one node whatever case its title is printed in, and one title, DOI or
+    address is one resource (`kg.rdf.identity`, which keeps each chat's printing)."""
     aliases = aliases or AliasTable.load().with_reports(records for _, records in sources)
     problems: list[str] = []
     lines = {path: source_lines(path, records) for path, records in sources}
     for kind, what, key, facts, fix in _identities(aliases):
+        if kind == "resources":
+            continue  # across chats a resource is one node by title, DOI or address, named once (kg.rdf.identity)
         first: dict[str, tuple[Path, ChatRecords, int]] = {}
         for path, records in sources:
             for i, item in enumerate(getattr(records, kind)):

@@ -1,5 +1,5 @@
-"""A host adds two later chats written the way another converter and another author write them (the invented reports
-of tests/kg/extract/fixtures of 25 April and 30 May 2023, TEST DATA) with `qikg add`, serves the build with
+"""A host adds three later chats written the way other converters and authors write them (the invented reports of
+tests/kg/extract/fixtures of 25 April, 30 May and 27 June 2023, TEST DATA) with `qikg add`, serves the build with
 `qikg serve --data DIR`, reads them through the API, the pages and /sparql, and removes them with `qikg remove`:
 the build is then byte for byte the one it was.
 
@@ -32,6 +32,7 @@ SEED = ROOT / "kg" / "sources" / "leadingqi-2022-10-19-report.txt"
 FIXTURES = ROOT / "tests" / "kg" / "extract" / "fixtures"
 APR = FIXTURES / "leadingqi-2023-04-25-report.txt"
 MAY = FIXTURES / "leadingqi-2023-05-30-report.txt"
+JUNE = FIXTURES / "leadingqi-2023-06-27-report.txt"
 PUBLISHED = ("qikg.trig", "qikg.ttl", "qikg.nt", "qikg.jsonld", "qikg.gexf", "graph.html")
 runner = CliRunner()
 
@@ -64,7 +65,8 @@ class World:
         _run("build", "--out", str(self.out), "--no-reason", "--registry", str(self.registry))
         self.seed_only = self.files()
         self.dry = _run("add", str(APR), "--dry-run", "--registry", str(self.registry), "--out", str(self.out))
-        for report in (APR, MAY):
+        self.dry_june = _run("add", str(JUNE), "--dry-run", "--registry", str(self.registry), "--out", str(self.out))
+        for report in (APR, MAY, JUNE):
             _run("add", str(report), "--out", str(self.out), "--no-reason", "--registry", str(self.registry))
         self.url = ""
 
@@ -222,6 +224,8 @@ def test_the_new_chats_pages_on_a_phone_run_no_script_of_the_data_and_ask_no_oth
             "/id/participant/zoenibhriain",
             "/report/leadingqi-2023-04-25",  # Windows line endings, a 4,500-character line
             "/report/leadingqi-2023-05-30",  # web addresses with no space to break at
+            "/id/chat/2023-06-27",  # four rankings, a panel line with two organisations
+            "/report/leadingqi-2023-06-27",  # a script and an image tag in the words
         ):
             tab.goto(world.url + path)
             assert tab.evaluate("document.documentElement.scrollWidth") <= 390, path
@@ -233,10 +237,87 @@ def test_the_new_chats_pages_on_a_phone_run_no_script_of_the_data_and_ask_no_oth
     assert dialogs == [] and elsewhere == []
 
 
+# --- the June report: headings worded otherwise, the table without its heading, resources printed otherwise -------
+
+
+def _june_rows() -> list[list[str]]:
+    """The June report's resources table, each row's cells as printed (Resource, Shared by, Link)."""
+    from kg.extract.markup import clean
+
+    lines = JUNE.read_text(encoding="utf-8").split("\n")
+    header = next(n for n, line in enumerate(lines) if line.split("\t") == ["Resource", "Shared by", "Link"])
+    return [[clean(c) for c in line.split("\t")] for line in lines[header + 1 :] if line.count("\t") == 2]
+
+
 @pytest.mark.timeout(900)
-def test_removing_both_chats_gives_back_the_build_byte_for_byte(world: World) -> None:
+def test_the_june_dry_run_says_which_resources_the_graph_has_printed_otherwise(world: World) -> None:
+    text = " ".join(world.dry_june.split())
+    assert "problems (the build would refuse these): 0" in text
+    assert "Shared resources: no heading; the table is read from its header row" in text
+    shared = [r for r in extract(JUNE).resources if not r.core]
+    for res in shared[:3]:  # re-shared: the title in other case, the same DOI, the same address
+        assert f"printed here as {res.title!r}" in text, res.title
+    assert text.count("kept as its alternative name") == 3
+
+
+@pytest.mark.timeout(900)
+def test_a_resource_reshared_with_another_title_doi_or_address_is_one_node_with_one_name(world: World) -> None:
+    items = {r["id"]: r for r in _json(world, "/api/resources", limit=500)["items"]}
+    shared = [r for r in extract(JUNE).resources if not r.core]
+    seed = extract(SEED).resources
+    firsts = [  # the first report's printings of the June report's first three rows
+        next(s for s in seed if s.title and s.title.casefold() == shared[0].title.casefold()),
+        next(s for s in seed if s.doi and s.doi == shared[1].doi),
+        next(s for s in seed if s.url and s.url.rstrip("/") == shared[2].url.rstrip("/")),
+    ]
+    for first, cells in zip(firsts, _june_rows(), strict=False):
+        node = items[first.slug]
+        assert node["title"] == first.title  # the first printing names it, on every page and in the API
+        assert cells[1].lstrip("@").lower() in {h.lower() for h in node["shared_by"]}
+    others = {r.slug for r in shared[1:3]}  # the extractor's own slugs of the DOI and address rows
+    assert len(others) == 2 and not others & set(items)  # no nodes of their own
+    page = _html(world, f"/id/resource/{firsts[1].slug}")
+    printed = re.search(r"Also printed as</dt><dd>(.*?)</dd>", page, re.S)
+    assert printed and f"“{shared[1].title}”" in printed[1] and f"#L{shared[1].line}" in printed[1]  # its line
+    assert firsts[1].title in page
+    assert page.count("<h1") == 1 and firsts[1].title in page.split("<h1", 1)[1].split("</h1>", 1)[0]
+
+
+@pytest.mark.timeout(900)
+def test_the_june_panel_people_and_rankings_come_through_the_api_and_the_chat_page(world: World) -> None:
+    records = extract(JUNE)
+    orgs = {o.slug: o.name for o in records.organisations}
+    owen = _json(world, "/api/participants/owenpriceqi")
+    [person] = [p for p in records.people if p.handle == "OwenPriceQI"]
+    assert (
+        sorted(a["id"] for a in owen["affiliations"]) == sorted(person.affiliations) and len(person.affiliations) == 2
+    )
+    kemi = _json(world, "/api/participants/KemiAdebayoQI")
+    assert kemi["display_names"] == ["🌟 Kemi Adebayo"]
+    page = _html(world, "/id/chat/2023-06-27")
+    for person in (p for p in records.people if p.handle in records.panel):  # named, card or none
+        assert f"{person.name} (@{person.handle})" in page or f"(@{person.handle})" in page, person.handle
+    assert "Hana Novak (@HanaNovakQI)" in page  # a panel member with no card of her own: named as on the panel
+    for slug in {s for p in records.people if p.handle in records.panel for s in p.affiliations}:
+        assert orgs[slug].replace("&", "&amp;") in page, slug
+    assert "Most mentioned" in page  # the fourth ranking of the influencer table
+    nicola = _json(world, "/api/participants/DrNicolaBurgess")
+    assert "2023-06-27" in {q["chat"] for q in nicola["quotes"]}  # the quoted tweet is hers
+
+
+@pytest.mark.timeout(900)
+def test_the_june_reports_html_in_the_words_is_text_on_its_pages(world: World) -> None:
+    for path in ("/id/chat/2023-06-27", "/id/participant/kemiadebayoqi", "/report/leadingqi-2023-06-27"):
+        page = _html(world, path)
+        assert "<img src=x" not in page and "<script>alert" not in page, path
+        if "chat" not in path:  # the chat page shows the panel and the counts, not the tweets' words
+            assert "&lt;img src=x onerror=alert(1)&gt;" in page, path
+
+
+@pytest.mark.timeout(900)
+def test_removing_the_chats_gives_back_the_build_byte_for_byte(world: World) -> None:
     assert world.files() != world.seed_only
-    for chat in ("2023-05-30", "2023-04-25"):
+    for chat in ("2023-05-30", "2023-06-27", "2023-04-25"):
         _run("remove", chat, "--out", str(world.out), "--no-reason", "--registry", str(world.registry))
     assert world.files() == world.seed_only
-    assert not (world.folder / APR.name).exists() and not (world.folder / MAY.name).exists()
+    assert not any((world.folder / r.name).exists() for r in (APR, MAY, JUNE))

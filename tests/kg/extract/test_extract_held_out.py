@@ -324,7 +324,7 @@ def test_panel_and_analytics_lists_with_other_bullets(tmp_path: Path, bullet: st
 
 
 def test_a_chat_with_no_panel_list_says_so(tmp_path: Path) -> None:
-    path = _variant(tmp_path, "Join our panel of leaders for a Twitter discussion:", "Our panel:")
+    path = _variant(tmp_path, "Join our panel of leaders for a Twitter discussion:", "Who joined us:")
     records = extract(path)
     assert records.panel == [] and any(w.startswith(f"{path}:1: panel: no 'Join our panel") for w in records.warnings)
 

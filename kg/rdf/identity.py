@@ -1,0 +1,185 @@
+"""Which records of resources, across every chat, are one resource node, and what each chat's graph states of it.
+
+A resource is identified by what names it, never by a title that only looks alike:
+- its title, up to case, spacing, punctuation and accents ("The Habits of an Improver" / "The habits of an
+  improver." are one title; "Habits of an Improver" is another);
+- its DOI (DOIs are case-insensitive);
+- its web address up to http/https, "www.", the host's case and a closing slash, when the address has a path or a
+  query: a site's root ("https://www.health.org.uk") names a site or an organisation, not one resource.
+Records that share any of these are one node (transitively), a report's core resource and a resource a
+participant shared apart: a core resource has no sharer (qi:ResourceSharingShape), so the shared one is a node of its
+own (named with a number). The node is named (its slug) by its first printing: the
+earliest chat's (by chat date, then source), the first line there; a slug another node already has gets a number.
+
+Faithful data: each chat's graph states what its report printed. The node's `dcterms:title` is its first printing's
+title; a chat that printed the title otherwise states its printing as `schema:alternateName` (and its `rdfs:label`),
+not the first printing's words. A resource has one type and one date issued: a later printing that gives another
+keeps it out of its graph, with a warning naming both lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kg.iris import slugify
+from kg.records import ChatRecords, Resource
+
+
+@dataclass(frozen=True)
+class Printing:
+    """One record of a resource (one row of one report) and what its chat's graph states of the node."""
+
+    node: str  # the node's slug
+    states_title: bool  # its title is the node's title (dcterms:title); else `alternative` holds its printing
+    alternative: str | None = None  # its title as printed where it is not the node's title
+    left_out: tuple[str, ...] = ()  # single-valued facts another printing gives otherwise ("type", "issued")
+    joined_by: str | None = None  # why it is another printing's node: "title", "DOI 10...", "web address ..."
+    first: tuple[str, int] | None = None  # (source path, line) of the node's first printing, when not this one
+
+
+@dataclass
+class Identities:
+    """Every resource record's printing, by (source slug, index in the chat's `resources`); warnings to show."""
+
+    printings: dict[tuple[str, int], Printing] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def of(self, records: ChatRecords) -> list[Printing]:
+        return [self.printings[(records.source_slug, i)] for i in range(len(records.resources))]
+
+
+def title_key(title: str) -> str:
+    """A title up to case, spacing, punctuation and accents."""
+    return slugify(title)
+
+
+def link_key(url: str) -> str | None:
+    """A web address up to scheme, 'www.', the host's case and a closing slash; None for a site's root address."""
+    m = re.match(r"^(?:https?://)?(?:www\.)?(?P<host>[^/?#\s]+)(?P<rest>[^\s]*)$", url.strip(), re.IGNORECASE)
+    if not m:
+        return None
+    rest = m["rest"].rstrip("/")
+    if not rest or rest in {"#", "?"}:
+        return None
+    return m["host"].lower() + rest
+
+
+def keys_of(res: Resource, source_slug: str) -> list[tuple[str, str]]:
+    """What identifies a resource record: title, DOI, web address; an untitled record with neither is its chat's.
+    A report's core resource and a shared one are kept apart (a core resource has no sharer: qi:ResourceSharingShape),
+    so each key carries which it is."""
+    keys = []
+    core = "core " if res.core else ""
+    if res.title:
+        keys.append((f"{core}title", title_key(res.title)))
+    if res.doi:
+        keys.append((f"{core}DOI", res.doi.casefold().rstrip("/.")))
+    if res.url and (link := link_key(res.url)):
+        keys.append((f"{core}web address", link))
+    return keys or [("own", f"{source_slug}/{res.slug}")]
+
+
+def resource_identities(all_records: list[ChatRecords]) -> Identities:
+    """The printing of every resource record of every chat (see the module's rules)."""
+    order = sorted(range(len(all_records)), key=lambda i: (all_records[i].chat.date, all_records[i].source_slug))
+    items: list[tuple[str, int, Resource, str]] = []  # (source slug, index, record, source path), first printing first
+    for c in order:
+        records = all_records[c]
+        for i in sorted(range(len(records.resources)), key=lambda i: (records.resources[i].line, i)):
+            items.append((records.source_slug, i, records.resources[i], records.source_path))
+    parent = list(range(len(items)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    owner: dict[tuple[str, str], int] = {}
+    for x, (source, _, res, _) in enumerate(items):
+        for key in keys_of(res, source):
+            if key in owner:
+                a, b = find(owner[key]), find(x)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)  # the earlier printing stays the root
+            else:
+                owner[key] = x
+    groups: dict[int, list[int]] = {}
+    for x in range(len(items)):
+        groups.setdefault(find(x), []).append(x)
+    out = Identities()
+    taken: set[str] = set()
+    for root in sorted(groups):
+        members = groups[root]
+        slug = _unique(items[root][2].slug, taken)
+        titled = next((items[x][2] for x in members if items[x][2].title), None)
+        kind = next((items[x][2].type for x in members if items[x][2].type), None)
+        issued = next((_issued(items[x][2]) for x in members if _issued(items[x][2])), None)
+        first_keys = {k for x in members[:1] for k in keys_of(items[x][2], items[x][0])}
+        seen: set[tuple[str, str]] = set(first_keys)
+        for x in members:
+            source, i, res, path = items[x]
+            own = keys_of(res, source)
+            alternative = res.title if res.title and titled and res.title != titled.title else None
+            left_out = tuple(
+                name
+                for name, mine, node in (("type", res.type, kind), ("issued", _issued(res), issued))
+                if mine is not None and node is not None and mine != node
+            )
+            joined = None
+            if x != root:
+                shared = [k for k in own if k in seen] or own
+                what = shared[0][0].removeprefix("core ")
+                printed = {"DOI": res.doi, "web address": res.url}.get(what)  # as this report prints it
+                joined = what if what == "title" else f"{what} {printed or shared[0][1]}"
+            seen.update(own)
+            first = (items[root][3], items[root][2].line) if x != root else None
+            out.printings[(source, i)] = Printing(slug, alternative is None, alternative, left_out, joined, first)
+            if alternative or left_out:
+                out.warnings.append(_note(path, res, slug, joined, first, alternative, left_out, titled, kind, issued))
+    out.warnings.sort(key=lambda w: (w.split(":", 1)[0], int(w.split(":", 2)[1])))  # by report, then line
+    return out
+
+
+def _issued(res: Resource) -> str | None:
+    return res.issued.isoformat() if res.issued else (f"{res.year:04d}" if res.year else None)
+
+
+def _note(path, res, slug, joined, first, alternative, left_out, titled, kind, issued) -> str:
+    """A warning naming both printings: which one the node takes its title (type, date) from, and why they are one."""
+    where = f"{first[0]}:{first[1]}" if first else "an earlier line of this report"
+    parts = [f"{path}:{res.line}: resource {slug!r} (one node with {where}, by {joined or 'its first printing'})"]
+    if alternative:
+        parts.append(
+            f"printed here as {alternative!r}: kept as its alternative name (schema:alternateName); its title is "
+            f"{titled.title!r}"
+        )
+    for name in left_out:
+        mine = res.type if name == "type" else _issued(res)
+        node = kind if name == "type" else issued
+        parts.append(f"its {name} here is {mine!r}, {node!r} there: one value per resource, this chat's left out")
+    return "; ".join(parts)
+
+
+def _unique(slug: str, taken: set[str]) -> str:
+    base, i = slug or "resource", 2
+    while slug in taken:
+        slug = f"{base}-{i}"
+        i += 1
+    taken.add(slug)
+    return slug
+
+
+def with_nodes(records: ChatRecords, identities: Identities) -> ChatRecords:
+    """The chat's records with each resource named by its node's slug (and curated themes of a resource with it)."""
+    printings = identities.of(records)
+    renamed = {res.slug: p.node for res, p in zip(records.resources, printings, strict=True)}
+    if all(old == new for old, new in renamed.items()):
+        return records
+    resources = [res.model_copy(update={"slug": p.node}) for res, p in zip(records.resources, printings, strict=True)]
+    themes = [
+        t.model_copy(update={"resource": renamed.get(t.resource, t.resource)}) if t.resource else t
+        for t in records.curated_themes
+    ]
+    return records.model_copy(update={"resources": resources, "curated_themes": themes})

@@ -1,0 +1,155 @@
+"""Is a resource several chats print one node, and does each chat's graph state what its report printed?
+
+Records are the first report's and the June report's (tests/kg/extract/fixtures, TEST DATA), read by the extractor;
+variants change one resource record of a copy. The rules: kg/rdf/identity.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Literal
+from rdflib.namespace import DCTERMS, RDFS
+
+from kg import iris
+from kg.extract.report import extract
+from kg.iris import SCHEMA
+from kg.rdf.assemble import assemble, same_accounts
+from kg.rdf.identity import link_key, resource_identities
+from kg.records import ChatRecords
+
+ROOT = Path(__file__).resolve().parents[3]
+SEED = ROOT / "kg" / "sources" / "leadingqi-2022-10-19-report.txt"
+JUNE = ROOT / "tests" / "kg" / "extract" / "fixtures" / "leadingqi-2023-06-27-report.txt"
+
+
+@pytest.fixture(scope="module")
+def seed() -> ChatRecords:
+    return extract(SEED)
+
+
+@pytest.fixture(scope="module")
+def june() -> ChatRecords:
+    return extract(JUNE)
+
+
+@pytest.fixture(scope="module")
+def built(seed, june):
+    warnings: list[str] = []
+    ds = assemble([seed, june], warnings)
+    ds.default_union = True  # what a query of the default graph sees: every chat's graph
+    return ds, warnings
+
+
+def _graph(ds, records: ChatRecords):
+    return ds.graph(iris.source_graph(records.source_slug))
+
+
+def _seed_resource(seed: ChatRecords, **match):
+    [res] = [r for r in seed.resources if all(getattr(r, k) == v for k, v in match.items())]
+    return res
+
+
+def _june_row(june: ChatRecords, words: str):
+    [res] = [r for r in june.resources if r.title and words in r.title]
+    return res
+
+
+def test_a_title_printed_in_other_case_is_one_node_titled_by_its_first_printing(built, seed, june):
+    ds, warnings = built
+    later = _june_row(june, "Creating Tomorrow Today")
+    first = next(r for r in seed.resources if r.title and r.title.casefold() == later.title.casefold())
+    assert first.title != later.title  # the June report prints it in title case
+    node = iris.resource(first.slug)
+    assert set(ds.objects(node, DCTERMS.title)) == {Literal(first.title)}  # one title in the union of the graphs
+    assert (node, DCTERMS.title, None) not in _graph(ds, june)  # the June graph does not claim the seed's words
+    assert (node, SCHEMA.alternateName, Literal(later.title)) in _graph(ds, june)  # it states its own printing
+    assert (node, RDFS.label, Literal(later.title)) in _graph(ds, june)
+    assert any(w.startswith(f"{june.source_path}:{later.line}: resource {first.slug!r}") for w in warnings)
+
+
+@pytest.mark.parametrize("key", ["doi", "url"])
+def test_a_doi_or_a_web_address_is_one_resource_whatever_its_title(built, seed, june, key: str) -> None:
+    ds, warnings = built
+    later = next(r for r in june.resources if getattr(r, key) and any(getattr(s, key) for s in seed.resources))
+    first = next(
+        s
+        for s in seed.resources
+        if getattr(s, key)
+        and (s.doi.casefold() == later.doi.casefold() if key == "doi" else link_key(s.url) == link_key(later.url))
+    )
+    assert first.title != later.title and first.slug != later.slug  # the extractor named them apart
+    node = iris.resource(first.slug)
+    assert (iris.resource(later.slug), None, None) not in ds  # one node, the first printing's
+    assert set(ds.objects(node, DCTERMS.title)) == {Literal(first.title)}
+    assert (node, SCHEMA.alternateName, Literal(later.title)) in _graph(ds, june)
+    assert set(ds.objects(node, iris.QI.sharedBy)) >= {
+        iris.participant(h.lower()) for h in [*first.shared_by, *later.shared_by]
+    }
+    assert any(f"by {'DOI' if key == 'doi' else 'web address'} " in w for w in warnings if f":{later.line}:" in w)
+
+
+def test_a_type_another_printing_gives_otherwise_is_left_out_of_the_later_graph(built, seed, june):
+    ds, warnings = built
+    later = next(r for r in june.resources if r.url and "vimeo" in r.url)
+    first = next(s for s in seed.resources if s.url and "vimeo" in s.url)
+    assert first.type != later.type
+    node = iris.resource(first.slug)
+    assert set(ds.objects(node, iris.QI.resourceType)) == {Literal(first.type)}
+    assert any(f"its type here is {later.type!r}" in w for w in warnings)
+
+
+def _with_resource(records: ChatRecords, index: int, **changes) -> ChatRecords:
+    resources = list(records.resources)
+    resources[index] = resources[index].model_copy(update=changes)
+    return records.model_copy(update={"resources": resources})
+
+
+def test_similar_titles_stay_two_resources_each_named_apart(seed, june):
+    first = _seed_resource(seed, slug="the-habits-of-an-improver")
+    i = next(i for i, r in enumerate(june.resources) if not r.core and not r.doi and not r.url)
+    for title in ("Habits of an Improver", "The Habits of an Improver: a second edition"):
+        variant = _with_resource(june, i, title=title, slug=first.slug, doi=None, url=None)
+        ids = resource_identities([seed, variant])
+        assert ids.of(variant)[i].node != first.slug  # its own node, never the seed's by a near title
+        assert ids.of(variant)[i].states_title
+
+
+def test_a_sites_root_address_identifies_no_resource(seed, june):
+    i = next(i for i, r in enumerate(june.resources) if r.url and "example.org" in r.url)
+    a = _with_resource(june, i, url="https://www.health.org.uk/")
+    seed_b = _with_resource(seed, 0, url="http://health.org.uk")
+    ids = resource_identities([seed_b, a])
+    assert ids.of(a)[i].node != ids.of(seed_b)[0].node
+    assert link_key("https://www.Example.org/a/") == link_key("http://example.org/a") == "example.org/a"
+    assert link_key("https://example.org/") is None
+
+
+def test_the_earliest_chat_names_the_node_in_any_registry_order(seed, june):
+    later = _june_row(june, "Creating Tomorrow Today")
+    for order in ([seed, june], [june, seed]):
+        printing = resource_identities(order).of(june)[june.resources.index(later)]
+        assert (printing.node, printing.states_title, printing.alternative) == (
+            "creating-tomorrow-today-seven-simple-rules-for-leaders",
+            False,
+            later.title,
+        )
+
+
+def test_adding_an_earlier_chat_that_prints_a_resource_first_rebuilds_the_later_graph(seed, june):
+    assert same_accounts([seed], [seed, june])  # June only adds: the seed's graph stays as it was
+    assert not same_accounts([june], [june, seed])  # the seed, dated earlier, takes the title the June graph had
+
+
+def test_a_core_resource_shared_again_is_a_node_of_its_own_so_no_sharer_lands_on_the_core_one(seed, june):
+    [core] = [r for r in june.resources if r.core]
+    i = next(i for i, r in enumerate(june.resources) if not r.core)
+    variant = _with_resource(june, i, title=core.title, slug=core.slug, doi=None, url=None)
+    ids = resource_identities([seed, variant])
+    ours = ids.of(variant)
+    assert ours[june.resources.index(core)].node == core.slug  # the seed's core resource, core in June too
+    assert ours[i].node not in {core.slug} and ours[i].node.startswith(core.slug)  # shared: its own, numbered
+    warnings: list[str] = []
+    ds = assemble([seed, variant], warnings)
+    ds.default_union = True
+    assert set(ds.objects(iris.resource(core.slug), iris.QI.sharedBy)) == set()
