@@ -105,9 +105,16 @@ def engagement(chat_slug: str, quote_number: int, position: int) -> URIRef:
     return QID[f"quote/{chat_slug}/{quote_number}/count/{position}"]
 
 
-def theme_assignment(subject: URIRef, theme_slug: str) -> URIRef:
-    """The recorded reason why `subject` has a theme: `<subject IRI>/theme/<slug>` under qid:tagging/."""
+def theme_assignment(subject: URIRef, theme_slug: str, chat_slug: str | None = None) -> URIRef:
+    """The recorded reason why `subject` has a theme, as one chat's report gives it: `qid:tagging/<subject>/<theme>`.
+
+    A resource is one node across chats and each chat that shares it gives its own evidence (its words, line and
+    reason), so its assignments name the chat (`…/<theme>/in/<chat>`): one node merging two chats' evidence would
+    hold two reasons and two lines with nothing to say which goes with which. Quotes and questions are minted under
+    their chat already."""
     local = str(subject).removeprefix(str(QID))
+    if chat_slug is not None and local.startswith("resource/"):
+        return QID[f"tagging/{local}/{theme_slug}/in/{chat_slug}"]
     return QID[f"tagging/{local}/{theme_slug}"]
 
 

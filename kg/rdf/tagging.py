@@ -1021,15 +1021,16 @@ def _preference(a: Assignment) -> tuple[bool, int]:
     return (a.weak, REASON_RANK[a.reason])
 
 
-def add_assignments(graph: Graph, found: list[Assignment], source: URIRef) -> None:
-    """Write `?x qi:hasTheme ?t` plus one `qi:ThemeAssignment` node recording why."""
+def add_assignments(graph: Graph, found: list[Assignment], source: URIRef, chat_slug: str | None = None) -> None:
+    """Write `?x qi:hasTheme ?t` plus one `qi:ThemeAssignment` node recording why (this chat's, for a resource)."""
     for a in found:
         theme = iris.theme(a.theme_slug)
-        node = iris.theme_assignment(a.subject, a.theme_slug)
+        node = iris.theme_assignment(a.subject, a.theme_slug, chat_slug)
         graph.add((a.subject, QI.hasTheme, theme))
         graph.add((node, RDF.type, QI.ThemeAssignment))
         local = str(a.subject).removeprefix(str(QID))
-        graph.add((node, RDFS.label, Literal(f"{a.theme_slug} for {local} ({a.reason})")))
+        scope = f", in {chat_slug}" if str(node).endswith(f"/in/{chat_slug}") else ""
+        graph.add((node, RDFS.label, Literal(f"{a.theme_slug} for {local} ({a.reason}{scope})")))
         graph.add((node, PROV.wasDerivedFrom, source))
         graph.add((node, QI.sourceLine, Literal(a.line, datatype=XSD.integer)))
         graph.add((node, QI.assignedTo, a.subject))
@@ -1049,5 +1050,5 @@ def add_assignments(graph: Graph, found: list[Assignment], source: URIRef) -> No
 def tag_records(records: ChatRecords, graph: Graph, thesaurus: Graph, *, curated_path: Path | None = None) -> list[str]:
     """Tag one chat's items into its source graph; returns warnings (unknown themes, untagged items)."""
     found, warnings = assignments(records, thesaurus, load_curated(curated_path))
-    add_assignments(graph, found, iris.source(records.source_slug))
+    add_assignments(graph, found, iris.source(records.source_slug), records.chat.slug)
     return warnings

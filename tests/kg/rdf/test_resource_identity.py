@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Literal
-from rdflib.namespace import DCTERMS, RDFS
+from rdflib.namespace import DCTERMS, PROV, RDFS
 
 from kg import iris
 from kg.extract.report import extract
@@ -153,3 +153,32 @@ def test_a_core_resource_shared_again_is_a_node_of_its_own_so_no_sharer_lands_on
     ds = assemble([seed, variant], warnings)
     ds.default_union = True
     assert set(ds.objects(iris.resource(core.slug), iris.QI.sharedBy)) == set()
+
+
+def test_each_chat_that_shares_a_resource_gives_its_own_reasons_for_its_themes(built, seed, june):
+    """A resource both chats share: its theme assignments are one per chat, each in that chat's graph, so a reason,
+    a line and a context are never two chats' evidence mixed on one node (the shapes allow one reason)."""
+    ds, _ = built
+    resource_prefix = str(iris.QID) + "resource/"
+    shared = {
+        node
+        for node in _graph(ds, seed).subjects(iris.QI.hasTheme, None)
+        if str(node).startswith(resource_prefix) and (node, iris.QI.hasTheme, None) in _graph(ds, june)
+    }
+    assert shared, "the June report shares resources the first report shares"
+    for resource in shared:
+        nodes = set(ds.subjects(iris.QI.assignedTo, resource))
+        for node in nodes:
+            for p in (
+                iris.QI.reason,
+                iris.QI.strength,
+                iris.QI.sourceLine,
+                PROV.wasDerivedFrom,
+                iris.QI.matchedContext,
+            ):
+                assert len(set(ds.objects(node, p))) <= 1, (node, p)
+            [chat] = [records for records in (seed, june) if (node, None, None) in _graph(ds, records)]
+            assert str(node).endswith(f"/in/{chat.chat.slug}")
+        in_june = {n for n in nodes if (n, None, None) in _graph(ds, june)}
+        in_seed = {n for n in nodes if (n, None, None) in _graph(ds, seed)}
+        assert in_june and in_seed and not in_june & in_seed
