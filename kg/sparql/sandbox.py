@@ -142,7 +142,8 @@ def scrub(message: str) -> str:
 
 
 _HEADER = struct.Struct("!QB")  # a reply's frame: its length and kind, then the reply
-_META = struct.Struct("!I")  # an answer's frame: the length of its pickled description, then its bytes as they are
+_META = struct.Struct("!I")  # an answer's frame: the length of its description, then its bytes as they are
+_REQUEST = struct.Struct("!Q")  # a request's frame: its length, then the pickle
 _PICKLED, _ANSWER = 0, 1
 _CHUNK = 1 << 20
 
@@ -161,8 +162,10 @@ class _Replies:
         self._send_parts([_HEADER.pack(len(data), _PICKLED), data])
 
     def send_answer(self, checked: CheckedQuery, media: str, body: bytes) -> None:
-        """`send(("ok", (checked, Encoded(media, body))))` without pickling the body."""
-        meta = pickle.dumps((checked.form, checked.text, media), protocol=pickle.HIGHEST_PROTOCOL)
+        """`send(("ok", (checked, Encoded(media, body))))` without pickling: the form, the media type and the query's
+        text NUL-separated (the checked text has no NUL: `policy.canonical_text` refuses control characters), then
+        the body."""
+        meta = "\0".join((checked.form, media, checked.text)).encode()
         size = _META.size + len(meta) + len(body)
         self._send_parts([_HEADER.pack(size, _ANSWER), _META.pack(len(meta)), meta, body])
 
@@ -172,6 +175,40 @@ class _Replies:
         total = sum(len(part) for part in parts)
         if sent < total:  # a blocking socket stopped short (a signal): the rest as one piece
             self._sock.sendall(memoryview(b"".join(parts))[sent:])
+
+
+class _Requests:
+    """Requests to a worker, each one frame (8-byte length, then the pickle) on the pipe's socket: the server writes
+    one in one call (`send`), the worker reads the next one whole (`recv`), with fewer calls and copies than
+    multiprocessing's `Connection` makes."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._sock = socket.socket(fileno=os.dup(conn.fileno()))
+        self._buffer = bytearray()
+
+    def send(self, request: tuple) -> None:
+        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        self._sock.sendall(_REQUEST.pack(len(data)) + data)
+
+    def recv(self) -> tuple:
+        """The next request, blocking; EOFError when the server has closed its end."""
+        while True:
+            if len(self._buffer) >= _REQUEST.size:
+                (size,) = _REQUEST.unpack_from(self._buffer)
+                end = _REQUEST.size + size
+                if len(self._buffer) >= end:
+                    with memoryview(self._buffer) as view:
+                        request = pickle.loads(view[_REQUEST.size : end])
+                    del self._buffer[:end]
+                    return cast(tuple, request)
+            chunk = self._sock.recv(_CHUNK)
+            if not chunk:
+                raise EOFError
+            self._buffer += chunk
+
+    def close(self) -> None:
+        self._sock.close()
+        self._buffer.clear()
 
 
 class _ReplyReader:
@@ -207,7 +244,7 @@ class _ReplyReader:
             else:
                 (meta_size,) = _META.unpack_from(view, _HEADER.size)
                 start = _HEADER.size + _META.size
-                form, text, media = pickle.loads(view[start : start + meta_size])
+                form, media, text = bytes(view[start : start + meta_size]).decode().split("\0", 2)
                 body = bytes(view[start + meta_size : end])
                 message = ("ok", (CheckedQuery(form, text), Encoded(media, body)))
         del self._buffer[:end]
@@ -272,6 +309,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
     changes, not with every query: it is one IRI per chat)."""
     die_with_parent(parent_pid)
     out = _Replies(conn)
+    requests = _Requests(conn)
     if limits.nice:
         os.nice(limits.nice)
     if limits.isolation != "off" and spec.backend != "remote":  # a remote store is reached over the network
@@ -298,7 +336,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
     allowed: frozenset[str] = frozenset()  # a fresh worker is always sent the list first
     while True:
         try:
-            sparql, row_limit, sent, wanted, dataset = pickle.loads(conn.recv_bytes())
+            sparql, row_limit, sent, wanted, dataset = requests.recv()
         except (EOFError, OSError):
             return
         if sent is not None:
@@ -393,7 +431,8 @@ class _Worker:
     def __init__(self, spawner: _Spawner, limits: WorkerLimits) -> None:
         self.spawner, self.limits = spawner, limits
         self.process: mp.process.BaseProcess | None = None
-        self.conn: Connection | None = None  # requests go this way (pickled by multiprocessing)
+        self.conn: Connection | None = None  # the pipe to the worker (its socket: requests one way, replies the other)
+        self.requests: _Requests | None = None  # requests go this way (framed, see _Requests)
         self.replies: _ReplyReader | None = None  # replies come back this way (framed, see _Replies)
         self.spec: StoreSpec | None = None
         self.graphs: list[str] | None = None  # the allowed graphs this worker was last sent
@@ -433,11 +472,12 @@ class _Worker:
             log.error("query worker failed to start: %s", message)
             raise WorkerFailed(f"the query worker could not start: {message}")
         self.process, self.conn, self.replies, self.spec = process, parent, replies, spec
+        self.requests = _Requests(parent)
 
     def ask(self, request: tuple, timeout: float) -> tuple[str, object]:
-        assert self.conn is not None and self.replies is not None
+        assert self.requests is not None and self.replies is not None
         try:
-            self.conn.send_bytes(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
+            self.requests.send(request)
             return cast(tuple[str, object], self.replies.recv(timeout))
         except TimeoutError:
             raise self._timed_out(timeout) from None
@@ -448,9 +488,9 @@ class _Worker:
         """`ask` on the event loop: the reply is read as it arrives, no thread waits for it (a request is a few
         kilobytes, the query's text being bounded, which the pipe takes at once). A worker that ran past the time
         limit or ended is killed here and must be `stop`ped (joined, off the loop) before it is used again."""
-        assert self.conn is not None and self.replies is not None
+        assert self.requests is not None and self.replies is not None
         try:
-            self.conn.send_bytes(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
+            self.requests.send(request)
             return cast(tuple[str, object], await self.replies.recv_async(timeout))
         except TimeoutError:
             self._kill()
@@ -487,7 +527,9 @@ class _Worker:
             self.conn.close()
         if self.replies is not None:
             self.replies.close()
-        self.process = self.conn = self.replies = self.spec = self.graphs = None
+        if self.requests is not None:
+            self.requests.close()
+        self.process = self.conn = self.replies = self.requests = self.spec = self.graphs = None
 
 
 class _IdleWorkers:
