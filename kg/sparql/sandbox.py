@@ -291,11 +291,19 @@ class _ReplyReader:
             if done:
                 arrived.set_result(message)
 
+        def too_late() -> None:
+            if not arrived.done():
+                arrived.set_exception(TimeoutError())
+
+        # the time limit as a timer on the very future the reply sets (asyncio.wait_for would add a future, a
+        # callback and a turn of the loop to every reply)
         fd = self._sock.fileno()
         loop.add_reader(fd, readable)
+        timer = loop.call_later(timeout, too_late)
         try:
-            return await asyncio.wait_for(arrived, timeout)
+            return await arrived
         finally:
+            timer.cancel()
             loop.remove_reader(fd)
 
     def close(self) -> None:
