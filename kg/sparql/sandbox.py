@@ -44,13 +44,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Literal, TypeVar, cast
+from typing import Literal, TypeVar, cast, get_args
 
 import pyoxigraph as ox
 
 from kg.sparql.formats import NATIVE_FORMATS, Encoded, encode_native
 from kg.sparql.isolation import cut_network, die_with_parent
-from kg.sparql.policy import CheckedQuery, MalformedQuery, PolicyError, check_query
+from kg.sparql.policy import CheckedQuery, MalformedQuery, PolicyError, QueryForm, check_query
 from kg.store import (
     AnswerTooLarge,
     OxigraphStore,
@@ -146,6 +146,7 @@ _META = struct.Struct("!I")  # an answer's frame: the length of its description,
 _REQUEST = struct.Struct("!Q")  # a request's frame: its length, then the pickle
 _PICKLED, _ANSWER = 0, 1
 _CHUNK = 1 << 20
+_QUERY_FORMS: dict[str, QueryForm] = {form: form for form in get_args(QueryForm)}  # a form a worker may name
 
 
 class _Replies:
@@ -246,7 +247,7 @@ class _ReplyReader:
                 start = _HEADER.size + _META.size
                 form, media, text = bytes(view[start : start + meta_size]).decode().split("\0", 2)
                 body = bytes(view[start + meta_size : end])
-                message = ("ok", (CheckedQuery(form, text), Encoded(media, body)))
+                message = ("ok", (CheckedQuery(_QUERY_FORMS[form], text), Encoded(media, body)))
         del self._buffer[:end]
         return True, message
 
