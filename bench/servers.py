@@ -170,9 +170,11 @@ def api_server(
     store_dir: Path | None = None,
     remote: Server | None = None,
     start_timeout: float = 600.0,
+    tree: Path = ROOT,
 ) -> AbstractContextManager[Server]:
     """Our app under uvicorn, serving `data_dir/qikg.trig` from `backend`; no build at start-up. With `remote` (an
-    Oxigraph server) as its SPARQL 1.1 store, the app loads the data there itself (Graph Store Protocol)."""
+    Oxigraph server) as its SPARQL 1.1 store, the app loads the data there itself (Graph Store Protocol). `tree`:
+    the checkout whose `api` and `kg` it runs (another commit's, to time it side by side with this one)."""
     port = free_port()
     env = {
         "QIKG_DATA_DIR": str(data_dir),
@@ -201,7 +203,7 @@ def api_server(
         "warning",
         "--no-access-log",
     ]
-    return _running(f"api-{backend}", cmd, port, "/health", "/sparql", log, env, start_timeout)
+    return _running(f"api-{backend}", cmd, port, "/health", "/sparql", log, env, start_timeout, cwd=tree)
 
 
 def rdflib_endpoint(data: Path, log: Path, *, start_timeout: float = 600.0) -> AbstractContextManager[Server]:

@@ -1,6 +1,6 @@
 """Our `/sparql` beside Oxigraph's own server on the very same store files, in one run (ratios; machines are noisy).
 
-    python -m bench.sparql_side DATA_DIR [--rounds N] [--max-s S] [--out FILE.json]
+    python -m bench.sparql_side DATA_DIR [--rounds N] [--max-s S] [--out FILE.json] [--baseline-tree DIR]
 
 Starts our API on the embedded store (it loads DATA_DIR/qikg.trig into a scratch folder at start-up), then
 `oxigraph serve-read-only` on the generation our API serves, so both answer from the same RocksDB files and only
@@ -10,16 +10,21 @@ competency query) is sent to both servers in alternation, `--rounds` times each 
 machine falls on both alike. Medians per query, their ratio (ours / engine), and the geometric means of the CQs.
 Beside the HTTP figures it times the same queries in-process on a read-only store (the engine alone, no HTTP), and
 through `OxigraphStore.query` (with the conversion to rdflib terms), so the split of the overhead is visible.
+With `--baseline-tree` (a checkout of another commit, `git worktree add --detach DIR COMMIT`), that commit's API is
+started too, on its own copy of the data, and takes its turn in the same alternation ("base"): before and after
+in one run, beside the same engine.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,6 +39,15 @@ from bench.run import ID_BASE, THEME_QUERY, bind_literal
 def _geo(values: list[float]) -> float | None:
     values = [v for v in values if v and v > 0]
     return round(math.exp(sum(map(math.log, values)) / len(values)), 2) if values else None
+
+
+def _commit(tree: Path) -> str | None:
+    """The commit a checkout is at (None when git cannot say)."""
+    try:
+        out = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    except OSError:
+        return None
+    return out.stdout.strip() or None
 
 
 def _post(client: httpx.Client, url: str, query: str) -> tuple[float, int]:
@@ -116,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--no-in-process", action="store_true")
     parser.add_argument("--only", help="comma-separated query names (theme, CQ file stems): a shorter run at scale")
+    parser.add_argument("--baseline-tree", type=Path, help="another commit's checkout, timed in the same run")
     args = parser.parse_args(argv)
     # the same time limit on both sides (Oxigraph server's --timeout-s 60), so a slow query is timed, not cut off
     os.environ.setdefault("QIKG_QUERY_TIMEOUT", "60")
@@ -126,11 +141,31 @@ def main(argv: list[str] | None = None) -> int:
         queries = [(n, q) for n, q in queries if n in keep]
     logs = data.WORK / "logs"
     store_dir = data.scratch_dir("side-")
+    base_dir = data.scratch_dir("side-base-") if args.baseline_tree else None
     result: dict = {"machine": machine.info(), "data_dir": str(args.data_dir), "rounds": args.rounds}
     try:
-        with servers.api_server(args.data_dir, "oxigraph", logs / "side-api.log", store_dir=store_dir) as api:
+        with contextlib.ExitStack() as stack:
+            api = stack.enter_context(
+                servers.api_server(args.data_dir, "oxigraph", logs / "side-api.log", store_dir=store_dir)
+            )
             result["api_start_s"] = api.started_s
             result["api_quiet_after_s"] = servers.wait_quiet(api)  # its background index build is over
+            base = None
+            if args.baseline_tree and base_dir is not None:
+                base = stack.enter_context(
+                    servers.api_server(
+                        args.data_dir,
+                        "oxigraph",
+                        logs / "side-base.log",
+                        store_dir=base_dir,
+                        tree=args.baseline_tree.resolve(),
+                    )
+                )
+                result["baseline_tree"] = str(args.baseline_tree)
+                result["baseline_commit"] = _commit(args.baseline_tree)
+                servers.wait_quiet(base)
+                servers.wait_quiet(api)  # the base's start-up may have woken nothing here, but look again
+            result["commit"] = _commit(servers.ROOT)
             generation = store_dir / json.loads((store_dir / "CURRENT.json").read_text())["generation"]
             port = servers.free_port()
             cmd = [
@@ -148,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
             ) as engine:
                 urls = {"ours": api.sparql_url, "engine": engine.sparql_url}
                 pids = {"ours": api.process.pid, "engine": engine.process.pid}
+                if base is not None:
+                    urls["base"], pids["base"] = base.sparql_url, base.process.pid
                 result["http"] = side_by_side(queries, urls, pids, args.rounds, args.max_s)
                 result["load_avg"] = list(os.getloadavg())
                 result["rss"] = {"ours": api.rss(), "engine": engine.rss()}  # ours: the server and its workers
@@ -156,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
                 result["in_process"] = in_process(generation, queries, args.rounds, args.max_s)
     finally:
         shutil.rmtree(store_dir, ignore_errors=True)
+        if base_dir is not None:
+            shutil.rmtree(base_dir, ignore_errors=True)
     http = result["http"]
     cq = [n for n, _ in queries if n != "theme"]
     if "theme" not in http or not cq:
@@ -178,6 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     s = result["summary"]
     s["cq_geo_ratio"] = round(s["cq_geo_ours_ms"] / s["cq_geo_engine_ms"], 3)
     s["cq_geo_cpu_ratio"] = round(s["cq_geo_ours_cpu_ms"] / s["cq_geo_engine_cpu_ms"], 3)
+    if "base" in http["theme"]:
+        s["theme_base_cpu_ratio"] = round(http["theme"]["base_cpu"] / http["theme"]["engine_cpu"], 3)
+        s["cq_geo_base_cpu_ms"] = _geo([http[n]["base_cpu"] for n in cq])
+        s["cq_geo_base_ms"] = _geo([http[n]["base"] for n in cq])
+        s["cq_geo_base_cpu_ratio"] = round(s["cq_geo_base_cpu_ms"] / s["cq_geo_engine_cpu_ms"], 3)
+        s["cq_geo_base_ratio"] = round(s["cq_geo_base_ms"] / s["cq_geo_engine_ms"], 3)
     s["load_avg"] = result.get("load_avg")
     if "in_process" in result:
         s["cq_geo_in_process_engine_ms"] = _geo([result["in_process"][n]["engine_ms"] for n in cq])
@@ -192,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
         extra = result.get("in_process", {}).get(name, {})
         print(
             f"{name:26} ours {row['ours']:>9.2f} ({row['ours_cpu']:>8.2f} cpu)  "
-            f"engine {row['engine']:>9.2f} ({row['engine_cpu']:>8.2f} cpu)  {extra}",
+            f"engine {row['engine']:>9.2f} ({row['engine_cpu']:>8.2f} cpu)  "
+            + (f"base {row['base']:>9.2f} ({row['base_cpu']:>8.2f} cpu)  " if "base" in row else "")
+            + f"{extra}",
             file=sys.stderr,
         )
     return 0

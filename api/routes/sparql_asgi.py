@@ -36,6 +36,9 @@ from api.deps import get_service
 from api.routes.sparql import FORMAT_MAX, answer_get, answer_post
 
 PATH = "/sparql"
+_LENGTH = b"content-length"
+_SLOT = b"\x00length\x00"  # stands for the Content-Length in a remembered header list (NUL is never in a header)
+_REMEMBERED = 512  # distinct (status, headers, Origin) header lists kept
 
 
 def route_path(scope: Scope) -> str:
@@ -73,6 +76,9 @@ class SparqlEndpoint:
         self.app = app
         self._cors = CORSMiddleware(app, **http.CORS_OPTIONS)  # its own code adds the CORS headers, as it would
         self._security = [(name.encode(), value.encode()) for name, value in security.headers_for(PATH).items()]
+        # the headers the layers make of a response's (status, headers, the request's Origin), which repeat from one
+        # answer to the next but for the length: worked out once by the layers' own code, then reused
+        self._starts: dict[tuple, list[tuple[bytes, bytes]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD", "POST") or route_path(scope) != PATH:
@@ -84,7 +90,7 @@ class SparqlEndpoint:
         request_headers = Headers(scope=scope)
         security_headers = self._security
 
-        async def send_as_the_middlewares_would(message: Message) -> None:
+        async def as_the_middlewares_would(message: Message, send: Send) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}  # security.SecurityHeaders: what is not set
@@ -95,6 +101,36 @@ class SparqlEndpoint:
             elif head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await self._cors.send(message, send, request_headers)  # starlette's CORSMiddleware, outermost
+
+        async def send_as_the_middlewares_would(message: Message) -> None:
+            if message["type"] != "http.response.start":
+                await as_the_middlewares_would(message, send)
+                return
+            raw = message.get("headers", [])
+            lengths = [value for name, value in raw if name == _LENGTH]
+            if len(lengths) != 1 or 300 <= message["status"] < 400:  # a redirect's Location depends on the request
+                await as_the_middlewares_would(message, send)
+                return
+            key = (
+                message["status"],
+                tuple((name, _SLOT if name == _LENGTH else value) for name, value in raw),
+                request_headers.get("origin"),
+            )
+            known = self._starts.get(key)
+            if known is None:
+                made: list[Message] = []
+
+                async def keep(out: Message) -> None:
+                    made.append(out)
+
+                await as_the_middlewares_would({**message, "headers": list(key[1])}, keep)
+                known = list(made[0]["headers"])
+                if len(self._starts) >= _REMEMBERED:
+                    self._starts.clear()
+                self._starts[key] = known
+            length = lengths[0]
+            headers = [(name, length if value == _SLOT and name == _LENGTH else value) for name, value in known]
+            await send({**message, "headers": headers})
 
         for part, raw in (("path", scope.get("raw_path") or b""), ("query string", scope.get("query_string", b""))):
             if not security.percent_decodes_to_utf8(raw):  # security.Utf8Guard

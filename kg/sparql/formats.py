@@ -341,5 +341,5 @@ def _native_json_answer(
             add(key + known[0])
         add_row("{" + ", ".join(cells) + "}")
     budget.used = used
-    head = json.dumps(names, ensure_ascii=False)
+    head = "[" + ", ".join(map(_json_string, names)) + "]"  # json.dumps(names, ensure_ascii=False), no encoder made
     return ('{"head": {"vars": ' + head + '}, "results": {"bindings": [' + ", ".join(rows) + "]}}").encode()

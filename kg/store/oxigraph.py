@@ -327,6 +327,7 @@ class OxigraphStore:
         self._count = 0
         self._graphs: list[str] = []
         self._generation: str | None = None
+        self._spec: tuple[tuple[str | None, str | None], StoreSpec] | None = None  # spec() of that generation
         self.last_load: dict[str, float] = {}  # when each step of the last load ended, in seconds (for benches)
         if self.location is not None:
             self._open_current()
@@ -463,9 +464,17 @@ class OxigraphStore:
         return list(self._graphs)
 
     def spec(self) -> StoreSpec:
+        """The same object while the generation and source stay (the query sandbox asks at every query)."""
+        key = (self._generation, self._source)
+        known = self._spec
+        if known is not None and known[0] == key:
+            return known[1]
         if self.location is None or self._generation is None:
-            return StoreSpec("oxigraph-memory", None, self._source)
-        return StoreSpec("oxigraph", str(self.location / self._generation), self._source)
+            spec = StoreSpec("oxigraph-memory", None, self._source)
+        else:
+            spec = StoreSpec("oxigraph", str(self.location / self._generation), self._source)
+        self._spec = (key, spec)
+        return spec
 
     def close(self) -> None:
         with self._lock:
