@@ -152,6 +152,8 @@ def _run_build(
         for w in result.warnings:
             table.add_row(w)
         console.print(table)
+    for line in result.log:
+        console.print(f"[dim]{line}[/]", highlight=False, soft_wrap=True)
     loaded = {} if result.load_store_s is None else {"load_store_s": result.load_store_s}
     timing = ", ".join(f"{k.removesuffix('_s')} {v:.2f}s" for k, v in {**result.timings, **loaded}.items())
     console.print(f"[dim]{timing}[/]")
@@ -329,7 +331,9 @@ def remove(
         entries,
         out_dir=out,
         obsolete=[reg.resolve(entry), curation_path(reg.resolve(entry))] if entry.copied else [],
-        build=(lambda staged: _built(codes, _run_build(out, reason, staged, reg.path))) if rebuild else None,
+        build=(lambda staged: _built(codes, _run_build(out, reason, staged, reg.path, incremental=True)))
+        if rebuild
+        else None,
     )
     if not done:
         code = codes[-1] if codes else 1

@@ -21,6 +21,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 
 from kg import iris
+from kg.checks.reason import inferred_types
 from kg.checks.validate import Finding
 from kg.pipeline.cache import BuildState, cache_dir, code_digest, forget_state, load_state, save_state
 from kg.pipeline.indexes import write_indexes
@@ -61,6 +62,7 @@ class BuildResult:
     files: dict[str, str] = field(default_factory=dict)
     load_store_s: float | None = None  # the last step, loading out_dir/store (not in the manifest: its hash is the key)
     indexes: dict[str, float | int] | None = None  # writing out_dir/indexes/ (kg/pipeline/indexes.py): times, sizes
+    log: list[str] = field(default_factory=list)  # how the build went otherwise than usual, and why (`SeedBuild.log`)
 
 
 def publishers() -> list[tuple[str, Publisher]]:
@@ -70,15 +72,22 @@ def publishers() -> list[tuple[str, Publisher]]:
 
 
 def write_outputs(
-    ds: Dataset, out: Path, progress: Progress | None = None, cache: Path | None = None
+    ds: Dataset,
+    out: Path,
+    progress: Progress | None = None,
+    cache: Path | None = None,
+    digests: dict[str, str] | None = None,
 ) -> dict[str, float]:
     """qikg.trig/ttl/nt/jsonld, qikg.gexf, ontology.html, and what each installed publisher writes (graph.html).
 
     `cache`: where the dumps keep each graph's text for the next build (`kg.publish.dumps.write_dumps`). `ds` keeps
-    its triples; a graph of it with blank nodes (the TBox's OWL lists) gets their canonical labels."""
+    its triples; a graph of it with blank nodes (the TBox's OWL lists) gets their canonical labels. `digests` gets
+    each graph's digest (what its texts are cached under)."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
     made = sorted_dataset_with_digests(ds, in_place=True)
+    if digests is not None:
+        digests.update(made.digests)
     ordered, flat = made.ds, union_of(made)
     write_dumps(made, out, cache, flat)
     _write_gexf(ordered, out / "qikg.gexf", flat)
@@ -135,6 +144,7 @@ class SeedBuild:
     timings: dict[str, float]
     graphs: dict[str, str] = field(default_factory=dict)  # source graph IRI -> kg.pipeline.cache.source_key
     shacl: list[Finding] = field(default_factory=list)  # the SHACL part of `findings` (what the cache keeps)
+    log: list[str] = field(default_factory=list)  # what the build did otherwise than usual, and why (not a warning)
 
 
 @contextmanager
@@ -186,6 +196,7 @@ def _seed_build(
     kept = f"; the previous build in {where} is kept" if where else ""
     timings: dict[str, float] = {}
     warnings: list[str] = []
+    log: list[str] = []
     t_all = time.perf_counter()
 
     say("extracting records")
@@ -206,17 +217,19 @@ def _seed_build(
     t = time.perf_counter()
     store = quality_store(ds)  # the quality checks query it; HermiT's input is dumped from it
     validate_s = time.perf_counter() - t
+    added = _added_graphs(graphs, all_records, previous)
     reasoning = None
     reason_s = 0.0
     if reasoner:
         from kg.checks.reason import Reasoning
 
         t = time.perf_counter()
-        reasoning = Reasoning(ds, store)
+        region = _reasoning_region(ds, all_records, graphs, added, previous, cache, log)
+        reasoning = Reasoning(ds, store, region, previous.inferred if region is not None and previous else None)
         reason_s = time.perf_counter() - t
+        timings["reason_region_s" if region is not None else "reason_whole_s"] = round(reason_s, 3)
     try:
         t = time.perf_counter()
-        added = _added_graphs(graphs, all_records, previous)
         if added is None or previous is None:  # the whole graph
             findings = validate_dataset(ds, store=store)
             shacl = [f for f in findings if f.origin == "shacl"]
@@ -243,7 +256,7 @@ def _seed_build(
         if reasoning is not None:
             reasoning.close()
     timings["seed_build_s"] = round(time.perf_counter() - t_all, 3)
-    return SeedBuild(ds, findings, warnings, timings, graphs, shacl)
+    return SeedBuild(ds, findings, warnings, timings, graphs, shacl, log)
 
 
 def _graph_keys(sources: list[Path], all_records: list[ChatRecords]) -> dict[str, str]:
@@ -277,6 +290,70 @@ def _region_shacl(ds: Dataset, added: list[str], previous: BuildState, timings: 
         timings["shacl_thesaurus_s"] = round(time.perf_counter() - t, 3)
     nodes = set(ds.graph(iris.THEMES_GRAPH).subjects())
     return merged_findings(region, recomputed, thesaurus, previous.shacl, nodes)
+
+
+def _reasoning_region(
+    ds: Dataset,
+    all_records: list[ChatRecords],
+    graphs: dict[str, str],
+    added: list[str] | None,
+    previous: BuildState | None,
+    cache: Path | None,
+    log: list[str],
+):
+    """What HermiT runs over when this build only adds graphs to the previous one, or only removes some from it
+    (`kg.checks.reason_region`); None: over everything (no previous build with its inferred types, other changes,
+    or a premise of the region argument fails, which `log` then says)."""
+    from kg.checks.reason_region import changed_region, mentioned, premises
+
+    if previous is None or cache is None or not graphs:
+        return None
+    if previous.inferred is None:
+        log.append("reasoned over everything: the build before kept no inferred types (built without the reasoner)")
+        return None
+    if added is not None:
+        seeds = set()
+        for g in added:
+            seeds |= mentioned(ds.graph(URIRef(g)))
+    else:
+        seeds = _removed_mentions(all_records, graphs, previous, cache)
+        if seeds is None:
+            return None
+    failed = premises(ds)
+    if failed:
+        log.append("reasoned over everything, not the changed region: " + "; ".join(failed))
+        return None
+    region = changed_region(ds, seeds)
+    log.append(f"reasoned over the changed region: {len(region.nodes)} nodes, {len(region.input)} triples")
+    return region
+
+
+def _removed_mentions(
+    all_records: list[ChatRecords], graphs: dict[str, str], previous: BuildState, cache: Path
+) -> set | None:
+    """The nodes the graphs a build removes mentioned, when removing them is all it does (None: not so, or the
+    removed graphs' texts are not in the cache). The remaining graphs are as before when they have the same source
+    keys and their handles resolve as they did with the removed chats there (`kg.rdf.assemble.same_accounts`)."""
+    from kg.checks.reason_region import mentioned_in_ntriples
+    from kg.pipeline.cache import cached_records
+    from kg.publish.dumps import cached_text
+    from kg.rdf.assemble import same_accounts
+
+    removed = [g for g in previous.graphs if g not in graphs]
+    if not removed or any(previous.graphs.get(g) != key for g, key in graphs.items()) or previous.digests is None:
+        return None
+    gone = [cached_records(cache, previous.graphs[g]) for g in removed]
+    if any(r is None for r in gone) or not same_accounts(all_records, all_records + [r for r in gone if r]):
+        return None
+    seeds: set = set()
+    for g in removed:
+        digest = previous.digests.get(g)
+        text = cached_text(cache / "graphs" / code_digest()[:16], digest) if digest else None
+        found = mentioned_in_ntriples(text.nt) if text is not None else None
+        if found is None:
+            return None
+        seeds |= found
+    return seeds
 
 
 def _added_graphs(
@@ -341,7 +418,8 @@ def build(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        timings.update(write_outputs(ds, tmp, say, cache / "graphs" / code_digest()[:16]))
+        digests: dict[str, str] = {}
+        timings.update(write_outputs(ds, tmp, say, cache / "graphs" / code_digest()[:16], digests))
         counts, triples = class_counts(ds), triple_counts(ds)
         files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(tmp.iterdir()) if p.is_file()}
         timings["total_s"] = round(time.perf_counter() - t_all, 3)
@@ -358,7 +436,10 @@ def build(
             "timings": timings,
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        state = BuildState(build_key(tmp), made.graphs, [f for f in made.shacl if not f.is_violation])
+        inferred = inferred_types(ds.graph(iris.INFERRED_GRAPH)) if reasoner else None
+        state = BuildState(
+            build_key(tmp), made.graphs, [f for f in made.shacl if not f.is_violation], inferred, digests
+        )
         forget_state(cache)  # the state describes the build in out_dir: none while that changes
         with build_lock(out_dir):  # the swap's and the server's loads' lock: none writes out_dir/store meanwhile
             if load_store:
@@ -371,7 +452,7 @@ def build(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     save_state(cache, state)
-    return BuildResult(out_dir, counts, triples, notes, findings, timings, files, load_store_s, indexes)
+    return BuildResult(out_dir, counts, triples, notes, findings, timings, files, load_store_s, indexes, made.log)
 
 
 def _previous_build(out_dir: Path, cache: Path) -> BuildState | None:

@@ -382,7 +382,7 @@ def write_dumps(made: Sorted, out: Path, cache: Path | None = None, flat: Graph 
     missing: set[str] = set()
     for g in graphs:
         name = str(g.identifier)
-        known = _cached_text(cache, digests[name])
+        known = cached_text(cache, digests[name])
         if known is None:
             known = graph_text(g)
             missing.add(name)
@@ -460,7 +460,8 @@ def _blank_nodes(g: Graph) -> bool:
     return any(isinstance(x, BNode) for t in g for x in t)
 
 
-def _cached_text(cache: Path, digest: str) -> GraphText | None:
+def cached_text(cache: Path, digest: str) -> GraphText | None:
+    """The texts `write_dumps` kept for the graph of that digest (None: not kept)."""
     try:
         return GraphText(**json.loads((cache / f"{digest}.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
