@@ -259,14 +259,14 @@ def merged_classes(ds: Dataset, functional: set[Node], schema: Graph) -> dict[No
     return {x: members for members in classes.values() for x in members}
 
 
-def changed_region(ds: Dataset, seeds: set[Node], *, functional_closure: bool = True) -> Region:
+def changed_region(ds: Dataset, seeds: set[Node], *, values: bool = True, merged: bool = True) -> Region:
     """The seeds closed over functional object properties' values and merged classes, and HermiT's input for them.
 
-    `functional_closure=False` only exists for the tests that show the closure is needed."""
+    `values=False` / `merged=False` drop one half of the closure: only for the tests that show each is needed."""
     schema = ds.graph(iris.ONTOLOGY_GRAPH)
     functional = functional_object_properties(schema)
     feeding = set().union(*(_sub_properties(schema, f) for f in functional)) if functional else set()
-    classes = merged_classes(ds, functional, schema)
+    classes = merged_classes(ds, functional, schema) if merged else {}
     nodes: set[Node] = set()
     todo = list(seeds)
     while todo:
@@ -275,7 +275,7 @@ def changed_region(ds: Dataset, seeds: set[Node], *, functional_closure: bool = 
             continue
         nodes.add(n)
         more = set(classes.get(n, ()))
-        if functional_closure:
+        if values:
             for p in feeding:
                 more |= {o for _, _, o in _fact_quads(ds, (n, p, None)) if isinstance(o, URIRef | BNode)}
         todo.extend(more - nodes)
