@@ -223,10 +223,17 @@ _NOT_INDIVIDUALS = {
 }
 
 
-def materialise(graphs: Iterable[Graph], parents: dict[str, set[str]], types: dict[str, set[str]]) -> Graph:
+def materialise(
+    graphs: Iterable[Graph],
+    parents: dict[str, set[str]],
+    types: dict[str, set[str]],
+    into: Graph | None = None,
+    only: set[Node] | None = None,
+) -> Graph:
     """Every named class of every individual of ours (asserted or inferred type, all its superclasses), minus
     owl:Thing and the asserted types: the full closure, so queries need no reasoner. `graphs` are HermiT's input,
-    `parents` and `types` its answer (`parse_hermit_output`)."""
+    `parents` and `types` its answer (`parse_hermit_output`). `into`: the graph to add them to (else a new one);
+    `only`: the individuals to materialise (else all)."""
     supers: dict[str, set[str]] = {}
     asserted: dict[Node, set[str]] = {}
     for graph in graphs:
@@ -249,9 +256,11 @@ def materialise(graphs: Iterable[Graph], parents: dict[str, set[str]], types: di
             closure[cls] = _reachable(supers, cls)
         return closure[cls]
 
-    inferred = _empty_graph()
+    inferred = _empty_graph() if into is None else into
     qid, thing, not_individual = str(QID), str(OWL.Thing), {str(c) for c in _NOT_INDIVIDUALS}
     for node in sorted(asserted, key=str):
+        if only is not None and node not in only:
+            continue
         if not isinstance(node, URIRef) or not str(node).startswith(qid) or asserted[node] & not_individual:
             continue
         own = asserted[node]
@@ -323,15 +332,17 @@ class Reasoning:
         self.process.wait()
         self._ended = time.perf_counter()
 
-    def result(self) -> ReasonResult:
+    def result(self, into: Graph | None = None) -> ReasonResult:
+        """HermiT's answer; the inferred types are added to `into` when given (the build's inferred graph: one
+        insertion of each triple, not two), else to a new graph."""
         try:
             if self._result is None:
-                self._result = self._finish()
+                self._result = self._finish(into)
         finally:
             self.close()
         return self._result
 
-    def _finish(self) -> ReasonResult:
+    def _finish(self, into: Graph | None = None) -> ReasonResult:
         assert self.process is not None and self.folder is not None
         self._watcher.join()
         code = self.process.returncode
@@ -362,20 +373,18 @@ class Reasoning:
             )
         t = time.perf_counter()
         if self.region is None:
-            inferred = materialise(_input_graphs(self.ds), *parse_hermit_output(output))
+            inferred = materialise(_input_graphs(self.ds), *parse_hermit_output(output), into=into)
         else:
-            inferred = self._merged(materialise([self.region.input], *parse_hermit_output(output)))
+            inferred = self._merged(into)
+            materialise([self.region.input], *parse_hermit_output(output), into=inferred, only=self.region.nodes)
         self.timings["reason_materialise_s"] = round(time.perf_counter() - t, 3)
         return ReasonResult(True, inferred, [], self.timings)
 
-    def _merged(self, answered: Graph) -> Graph:
-        """The region's nodes' types from HermiT's answer over the region, every other node's from the build before."""
+    def _merged(self, into: Graph | None) -> Graph:
+        """The types of every node outside the region as in the build before (the region's come from HermiT)."""
         assert self.region is not None and self.previous is not None
         nodes = self.region.nodes
-        inferred = _empty_graph()
-        for triple in answered:
-            if triple[0] in nodes:
-                inferred.add(triple)
+        inferred = _empty_graph() if into is None else into
         for node, classes in self.previous.items():
             subject = URIRef(node)
             if subject not in nodes:

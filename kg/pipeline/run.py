@@ -243,15 +243,12 @@ def _seed_build(
         if reasoning is not None:
             say("reasoning (HermiT)")
             t = time.perf_counter()
-            result = reasoning.result()
+            result = reasoning.result(into=ds.graph(iris.INFERRED_GRAPH))
             timings.update(result.timings)
             timings["reason_s"] = round(reason_s + time.perf_counter() - t, 3)
             findings += result.findings
             if not result.consistent:
                 raise BuildError(f"the graph is inconsistent{kept}", result.findings)
-            inferred = ds.graph(iris.INFERRED_GRAPH)
-            for triple in result.inferred:
-                inferred.add(triple)
     finally:
         if reasoning is not None:
             reasoning.close()
