@@ -441,7 +441,9 @@ def build(
         with build_lock(out_dir):  # the swap's and the server's loads' lock: none writes out_dir/store meanwhile
             if load_store:
                 say("loading the store")
-                load_store_s = _load_store(tmp, out_dir, optimize=store_optimize)
+                changes = _store_changes(previous, digests)
+                load_store_s, how = _load_store(tmp, out_dir, optimize=store_optimize, changes=changes)
+                made.log.extend([how] if how else [])
             say("storing the API's indexes")
             indexes = write_indexes(tmp, tmp / STORE if load_store else None)
             _swap(tmp, out_dir)
@@ -459,11 +461,24 @@ def _previous_build(out_dir: Path, cache: Path) -> BuildState | None:
     return state if state is not None and manifest.is_file() and state.build_key == build_key(out_dir) else None
 
 
-def _load_store(new: Path, out_dir: Path, *, optimize: bool = True) -> float:
-    """Load the new build into `new/store` under its key (the manifest's hash), before the swap.
+def _store_changes(previous: BuildState | None, digests: dict[str, str]) -> tuple[set[str], set[str], str] | None:
+    """(graphs changed or added, graphs removed, the previous build's key) against the build in the folder, by the
+    graphs' digests; None when the previous build's digests are not known (a full load then)."""
+    if previous is None or previous.digests is None or not digests:
+        return None
+    changed = {g for g, d in digests.items() if previous.digests.get(g) != d}
+    return changed, set(previous.digests) - set(digests), previous.build_key
+
+
+def _load_store(
+    new: Path, out_dir: Path, *, optimize: bool = True, changes: tuple[set[str], set[str], str] | None = None
+) -> tuple[float, str]:
+    """Load the new build into `new/store` under its key (the manifest's hash), before the swap; (seconds, how).
 
     `out_dir/store` is carried into `new/store` first (hard links, as the swap does): the generation a running server
-    of `out_dir` answers from keeps its files, and the new build becomes the current generation. The caller holds
+    of `out_dir` answers from keeps its files, and the new build becomes the current generation. With `changes`
+    (`_store_changes`), only the graphs that changed are written into a copy of the current generation when that is
+    the previous build's (`OxigraphStore.load_changes`), else everything is loaded. The caller holds
     `build_lock(out_dir)`.
     """
     from kg.pipeline.swap import STORE, link_tree
@@ -473,11 +488,21 @@ def _load_store(new: Path, out_dir: Path, *, optimize: bool = True) -> float:
     if (out_dir / STORE).is_dir():
         link_tree(out_dir / STORE, new / STORE)
     store = OxigraphStore(new / STORE, optimize=optimize)
+    how = ""
     try:
-        store.load(new / "qikg.trig", build_key(new))
+        done = False
+        if changes is not None:
+            changed, removed, previous_key = changes
+            done = store.load_changes(
+                new / "qikg.trig", build_key(new), changed=changed, removed=removed, previous_key=previous_key
+            )
+            if done:
+                how = f"loaded the {len(changed) + len(removed)} changed graph(s) into the store"
+        if not done:
+            store.load(new / "qikg.trig", build_key(new))
     finally:
         store.close()
-    return round(time.perf_counter() - t, 3)
+    return round(time.perf_counter() - t, 3), how
 
 
 def _swap(new: Path, out_dir: Path) -> None:

@@ -85,19 +85,43 @@ def test_with_the_reasoner_an_add_and_a_remove_reason_over_the_region_and_give_t
     _run("build", "--out", str(out), "--registry", str(registry))
     before, manifest_before = _folder(out), _manifest(out)
 
+    store_before = _stored(out)
     said = _run("add", str(FEB), "--out", str(out), "--registry", str(registry))
     assert "reasoned over the changed region" in said
+    assert "changed graph(s) into the store" in " ".join(said.split())  # the new chat's, the seed's, the inferred
     assert "reason_region_s" in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["timings"]
     full = tmp_path / "full"
     _run("build", "--out", str(full), "--registry", str(registry))
     assert "reason_region_s" not in json.loads((full / "manifest.json").read_text(encoding="utf-8"))["timings"]
     assert _folder(out) == _folder(full)  # qikg.trig holds the inferred graph: the same types, byte for byte
     assert _manifest(out) == _manifest(full)
+    assert _stored(out) == _stored(full)  # the store, default graph (the merge) included
 
     said = _run("remove", "2023-02-28", "--out", str(out), "--registry", str(registry))
     assert "reasoned over the changed region" in said
     assert _folder(out) == before
     assert _manifest(out) == manifest_before
+    assert _stored(out) == store_before
+
+
+def _stored(out: Path) -> tuple[set, int, list[str], bool]:
+    """The store a server of `out` opens: its quads without blank nodes (a load labels those anew), its count, its
+    named graphs, whether it is loaded under the build's key."""
+    import pyoxigraph as ox
+
+    from kg.pipeline.manifest import build_key
+    from kg.store import OxigraphStore
+
+    store = OxigraphStore(out / "store")
+    try:
+        quads = {
+            q
+            for q in store._require().quads_for_pattern(None, None, None, None)
+            if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)
+        }
+        return quads, store.triple_count(), store.named_graphs(), store.loaded_key() == build_key(out)
+    finally:
+        store.close()
 
 
 @pytest.mark.timeout(900)
