@@ -115,7 +115,41 @@ def _trig(ds: Dataset) -> bytes:
     return buf.getvalue()
 
 
-class _ReusingTrig(_SortedTrig):
+class _MemoPname:
+    """rdflib's `get_pname` with each term's answer kept for the rest of the file: a term's qname parts are the same
+    every time (rdflib's namespace manager caches them too), so a repeated term only calls `addNamespace` again,
+    which is what may rename a prefix and what a writer records; rdflib otherwise works out and escapes the local
+    name anew at each of the ~60,000 calls of a 50-chat file (most for the inferred graph's types)."""
+
+    _pname_last: tuple[str, object] | None = None
+
+    def get_pname(self, uri, gen_prefix: bool = True):
+        memo = self.__dict__.setdefault("_pname_memo", {})
+        key = (uri, gen_prefix)
+        if key in memo:
+            parts = memo[key]
+            if parts is None:
+                return None
+            prefix, namespace, local = parts
+            return f"{self.addNamespace(prefix, namespace)}:{local}"
+        self._pname_last = None
+        result = super().get_pname(uri, gen_prefix)  # type: ignore[misc]
+        if result is None:
+            memo[key] = None
+            return None
+        if self._pname_last is None:  # answered without a namespace call: not kept
+            return result
+        prefix, namespace = self._pname_last
+        memo[key] = (prefix, namespace, result.split(":", 1)[1])
+        return result
+
+    def addNamespace(self, prefix: str, namespace):  # noqa: N802 (rdflib's name)
+        done = super().addNamespace(prefix, namespace)  # type: ignore[misc]
+        self._pname_last = (prefix, namespace)
+        return done
+
+
+class _ReusingTrig(_MemoPname, _SortedTrig):
     """`_SortedTrig` that takes each subject's statement in the graphs of `known` (graph IRI -> subject N3 -> text)
     from there, and keeps the statements it writes in the graphs of `capture` in `made`; with `orders` (graph IRI ->
     `_order_data`), it also skips reading those graphs' triples to order their subjects.
@@ -224,7 +258,7 @@ class _ReusingTrig(_SortedTrig):
         return done
 
 
-class _CapturingTurtle(TurtleSerializer):
+class _CapturingTurtle(_MemoPname, TurtleSerializer):
     """rdflib's Turtle of one graph, keeping each subject's statement (N3 of the subject -> text) in `made`."""
 
     def __init__(self, store: Graph) -> None:
@@ -259,7 +293,7 @@ def _turtle_statements(g: Graph) -> dict[str, str]:
     return writer.made
 
 
-class _ReusingTurtle(TurtleSerializer):
+class _ReusingTurtle(_MemoPname, TurtleSerializer):
     """rdflib's Turtle of the union graph, with the statement of each subject in `known` taken from there and the
     subject order and prefixes computed from the union's triples and `prefixes` instead of by `get_pname` on each.
 
