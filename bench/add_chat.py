@@ -115,6 +115,7 @@ def main(
                 "add_seconds": best["add_seconds"],
                 "add_seconds_all": [r["add_seconds"] for r in runs[n]],
                 "incremental": all("shacl_region" in r["add_stages"] for r in runs[n]),
+                "reasoned_over_region": all("reason_region" in r["add_stages"] for r in runs[n]) if reason else None,
                 "add_stages": best["add_stages"],
                 "load_average": [round(x, 2) for x in best["load_average"]],
             }

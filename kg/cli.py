@@ -112,7 +112,6 @@ def _run_build(
     registry_as: Path | None = None,
     *,
     incremental: bool = False,
-    patch_index: bool = False,
 ) -> int:
     """Build into OUT and print the summary; the exit code: 0 built, 1 the graph fails its checks, 2 a bad input
     file (named with its line); the previous build is kept whenever the build stops."""
@@ -132,7 +131,6 @@ def _run_build(
                 load_store=settings().store_backend == "oxigraph" and settings().store_dir is None,
                 store_optimize=settings().store_optimize,
                 incremental=incremental,
-                patch_index=patch_index,
             )
         except InputError as exc:
             _print_input_error(exc, f"Build failed ({out} is as it was):")
@@ -159,6 +157,8 @@ def _run_build(
         for w in result.warnings:
             table.add_row(w)
         console.print(table)
+    for line in result.log:
+        console.print(f"[dim]{line}[/]", highlight=False, soft_wrap=True)
     loaded = {} if result.load_store_s is None else {"load_store_s": result.load_store_s}
     timing = ", ".join(f"{k.removesuffix('_s')} {v:.2f}s" for k, v in {**result.timings, **loaded}.items())
     console.print(f"[dim]{timing}[/]")
@@ -338,7 +338,7 @@ def remove(
         entries,
         out_dir=out,
         obsolete=[reg.resolve(entry), curation_path(reg.resolve(entry))] if entry.copied else [],
-        build=(lambda staged: _built(codes, _run_build(out, reason, staged, reg.path, patch_index=True)))
+        build=(lambda staged: _built(codes, _run_build(out, reason, staged, reg.path, incremental=True)))
         if rebuild
         else None,
     )

@@ -36,6 +36,7 @@ from rdflib import OWL, RDF, RDFS, Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from kg import iris
+from kg.checks.reason_region import Region
 from kg.checks.validate import Finding, source_line
 from kg.iris import QID
 
@@ -222,10 +223,17 @@ _NOT_INDIVIDUALS = {
 }
 
 
-def materialise(graphs: Iterable[Graph], parents: dict[str, set[str]], types: dict[str, set[str]]) -> Graph:
+def materialise(
+    graphs: Iterable[Graph],
+    parents: dict[str, set[str]],
+    types: dict[str, set[str]],
+    into: Graph | None = None,
+    only: set[Node] | None = None,
+) -> Graph:
     """Every named class of every individual of ours (asserted or inferred type, all its superclasses), minus
     owl:Thing and the asserted types: the full closure, so queries need no reasoner. `graphs` are HermiT's input,
-    `parents` and `types` its answer (`parse_hermit_output`)."""
+    `parents` and `types` its answer (`parse_hermit_output`). `into`: the graph to add them to (else a new one);
+    `only`: the individuals to materialise (else all)."""
     supers: dict[str, set[str]] = {}
     asserted: dict[Node, set[str]] = {}
     for graph in graphs:
@@ -248,9 +256,11 @@ def materialise(graphs: Iterable[Graph], parents: dict[str, set[str]], types: di
             closure[cls] = _reachable(supers, cls)
         return closure[cls]
 
-    inferred = _empty_graph()
+    inferred = _empty_graph() if into is None else into
     qid, thing, not_individual = str(QID), str(OWL.Thing), {str(c) for c in _NOT_INDIVIDUALS}
     for node in sorted(asserted, key=str):
+        if only is not None and node not in only:
+            continue
         if not isinstance(node, URIRef) or not str(node).startswith(qid) or asserted[node] & not_individual:
             continue
         own = asserted[node]
@@ -269,10 +279,22 @@ class Reasoning:
     leaves no JVM behind. The dataset must not change until `result()` (the answer is read against it).
     """
 
-    def __init__(self, ds: Dataset, store: ox.Store | None = None) -> None:
+    def __init__(
+        self,
+        ds: Dataset,
+        store: ox.Store | None = None,
+        region: Region | None = None,
+        previous: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        """`region` (`kg.checks.reason_region.changed_region`) with `previous` (the inferred types of the build
+        before, node IRI -> class IRIs): HermiT runs over the region's input only; the region's nodes get its
+        answer, every other node its types of before."""
         import owlready2
 
         self.ds = ds
+        self.region, self.previous = region, previous
+        if region is not None and previous is None:
+            raise ValueError("reasoning over a region needs the inferred types of the build before")
         self.timings: dict[str, float] = {}
         self.process: subprocess.Popen | None = None
         self._result: ReasonResult | None = None
@@ -282,7 +304,10 @@ class Reasoning:
             skipped = Finding("Warning", INPUT_ONTOLOGY, "reasoner", "java not found: HermiT skipped, no type inferred")
             self._result = ReasonResult(True, _empty_graph(), [skipped], self.timings)
             return
-        data = input_ntriples(ds, store)
+        if region is None:
+            data = input_ntriples(ds, store)
+        else:
+            data = region.input.serialize(format="nt", encoding="utf-8")
         self.folder = Path(tempfile.mkdtemp(prefix="qikg-hermit-"))
         self.input = self.folder / "input.nt"
         self.input.write_bytes(data)
@@ -307,15 +332,17 @@ class Reasoning:
         self.process.wait()
         self._ended = time.perf_counter()
 
-    def result(self) -> ReasonResult:
+    def result(self, into: Graph | None = None) -> ReasonResult:
+        """HermiT's answer; the inferred types are added to `into` when given (the build's inferred graph: one
+        insertion of each triple, not two), else to a new graph."""
         try:
             if self._result is None:
-                self._result = self._finish()
+                self._result = self._finish(into)
         finally:
             self.close()
         return self._result
 
-    def _finish(self) -> ReasonResult:
+    def _finish(self, into: Graph | None = None) -> ReasonResult:
         assert self.process is not None and self.folder is not None
         self._watcher.join()
         code = self.process.returncode
@@ -324,7 +351,8 @@ class Reasoning:
         errors = (self.folder / "stderr").read_bytes().decode("utf-8", "replace")
         if code != 0:
             if code == 1 and "Inconsistent ontology" in output + errors:
-                findings = explain_inconsistency(_input_graph(self.ds)) or [
+                explained = _input_graph(self.ds) if self.region is None else self.region.input
+                findings = explain_inconsistency(explained) or [
                     Finding(
                         "Violation",
                         INPUT_ONTOLOGY,
@@ -344,9 +372,25 @@ class Reasoning:
                 self.timings,
             )
         t = time.perf_counter()
-        inferred = materialise(_input_graphs(self.ds), *parse_hermit_output(output))
+        if self.region is None:
+            inferred = materialise(_input_graphs(self.ds), *parse_hermit_output(output), into=into)
+        else:
+            inferred = self._merged(into)
+            materialise([self.region.input], *parse_hermit_output(output), into=inferred, only=self.region.nodes)
         self.timings["reason_materialise_s"] = round(time.perf_counter() - t, 3)
         return ReasonResult(True, inferred, [], self.timings)
+
+    def _merged(self, into: Graph | None) -> Graph:
+        """The types of every node outside the region as in the build before (the region's come from HermiT)."""
+        assert self.region is not None and self.previous is not None
+        nodes = self.region.nodes
+        inferred = _empty_graph() if into is None else into
+        for node, classes in self.previous.items():
+            subject = URIRef(node)
+            if subject not in nodes:
+                for cls in classes:
+                    inferred.add((subject, RDF.type, URIRef(cls)))
+        return inferred
 
     def close(self) -> None:
         """Stop HermiT if it still runs and remove its files."""
@@ -370,7 +414,21 @@ def _empty_graph() -> Graph:
     return inferred
 
 
-def reason(ds: Dataset, store: ox.Store | None = None) -> ReasonResult:
-    """Run HermiT over the whole dataset; return consistency, the inferred types graph and timings."""
-    with Reasoning(ds, store) as run:
+def reason(
+    ds: Dataset,
+    store: ox.Store | None = None,
+    region: Region | None = None,
+    previous: Mapping[str, Iterable[str]] | None = None,
+) -> ReasonResult:
+    """Run HermiT over the whole dataset (or over `region`, `Reasoning`); return consistency, the inferred types
+    graph and timings."""
+    with Reasoning(ds, store, region, previous) as run:
         return run.result()
+
+
+def inferred_types(graph: Graph) -> dict[str, list[str]]:
+    """An inferred graph as the cache keeps it for the next build: node IRI -> its inferred classes, sorted."""
+    found: dict[str, list[str]] = {}
+    for s, _, o in graph.triples((None, RDF.type, None)):
+        found.setdefault(str(s), []).append(str(o))
+    return {s: sorted(found[s]) for s in sorted(found)}

@@ -7,7 +7,8 @@
   object and text, TriG statements and share of the TriG subject order, Turtle statements), by the graph's digest,
   under the `code_digest` they were written with.
 - `state.json`: what the build now in the folder was checked against (its key, each graph's source key) and its
-  SHACL findings, so the next `qikg add` validates only what the new chat changes (`kg.checks.region`).
+  SHACL findings, so the next `qikg add` validates only what the new chat changes (`kg.checks.region`); its inferred
+  types and each graph's digest, so the next add or remove reasons over what it changes (`kg.checks.reason_region`).
 
 The cache is only ever a shortcut: a missing, unreadable or stale entry is recomputed, never an error.
 """
@@ -92,6 +93,10 @@ class BuildState:
     build_key: str  # kg.pipeline.manifest.build_key of that build
     graphs: dict[str, str]  # source graph IRI -> source_key
     shacl: list[Finding]  # every SHACL finding of that build (none a violation: it was built)
+    # its inferred graph (node IRI -> inferred classes; None: built without the reasoner), which the next add's
+    # reasoning over the changed region keeps for every node outside it (`kg.checks.reason_region`)
+    inferred: dict[str, list[str]] | None = None
+    digests: dict[str, str] | None = None  # graph IRI -> digest of its dump texts in graphs/CODE/ (a removed graph's)
 
 
 def load_state(cache: Path) -> BuildState | None:
@@ -99,7 +104,13 @@ def load_state(cache: Path) -> BuildState | None:
         data = json.loads((Path(cache) / "state.json").read_text(encoding="utf-8"))
         if data.get("version") != CACHE_VERSION:
             return None
-        return BuildState(data["build_key"], dict(data["graphs"]), [Finding(**f) for f in data["shacl"]])
+        return BuildState(
+            data["build_key"],
+            dict(data["graphs"]),
+            [Finding(**f) for f in data["shacl"]],
+            data.get("inferred"),
+            data.get("digests"),
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -110,6 +121,8 @@ def save_state(cache: Path, state: BuildState) -> None:
         "build_key": state.build_key,
         "graphs": state.graphs,
         "shacl": [asdict(f) for f in state.shacl],
+        "inferred": state.inferred,
+        "digests": state.digests,
     }
     _write_atomic(Path(cache) / "state.json", json.dumps(data, indent=0, ensure_ascii=False) + "\n")
 

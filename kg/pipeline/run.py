@@ -21,6 +21,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 
 from kg import iris
+from kg.checks.reason import inferred_types
 from kg.checks.validate import Finding
 from kg.pipeline.cache import BuildState, cache_dir, code_digest, forget_state, load_state, save_state
 from kg.pipeline.indexes import write_indexes
@@ -62,6 +63,7 @@ class BuildResult:
     load_store_s: float | None = None  # the last step, loading out_dir/store (not in the manifest: its hash is the key)
     indexes: dict[str, float | int | str] | None = None  # writing out_dir/indexes/ (kg/pipeline/indexes.py): times,
     # sizes, and how the search index was made (`search`: built whole, and why, or patched)
+    log: list[str] = field(default_factory=list)  # how the build went otherwise than usual, and why (`SeedBuild.log`)
 
 
 def publishers() -> list[tuple[str, Publisher]]:
@@ -71,15 +73,22 @@ def publishers() -> list[tuple[str, Publisher]]:
 
 
 def write_outputs(
-    ds: Dataset, out: Path, progress: Progress | None = None, cache: Path | None = None
+    ds: Dataset,
+    out: Path,
+    progress: Progress | None = None,
+    cache: Path | None = None,
+    digests: dict[str, str] | None = None,
 ) -> dict[str, float]:
     """qikg.trig/ttl/nt/jsonld, qikg.gexf, ontology.html, and what each installed publisher writes (graph.html).
 
     `cache`: where the dumps keep each graph's text for the next build (`kg.publish.dumps.write_dumps`). `ds` keeps
-    its triples; a graph of it with blank nodes (the TBox's OWL lists) gets their canonical labels."""
+    its triples; a graph of it with blank nodes (the TBox's OWL lists) gets their canonical labels. `digests` gets
+    each graph's digest (what its texts are cached under)."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
     made = sorted_dataset_with_digests(ds, in_place=True)
+    if digests is not None:
+        digests.update(made.digests)
     ordered, flat = made.ds, union_of(made)
     write_dumps(made, out, cache, flat)
     _write_gexf(ordered, out / "qikg.gexf", flat)
@@ -136,6 +145,7 @@ class SeedBuild:
     timings: dict[str, float]
     graphs: dict[str, str] = field(default_factory=dict)  # source graph IRI -> kg.pipeline.cache.source_key
     shacl: list[Finding] = field(default_factory=list)  # the SHACL part of `findings` (what the cache keeps)
+    log: list[str] = field(default_factory=list)  # what the build did otherwise than usual, and why (not a warning)
 
 
 @contextmanager
@@ -187,6 +197,7 @@ def _seed_build(
     kept = f"; the previous build in {where} is kept" if where else ""
     timings: dict[str, float] = {}
     warnings: list[str] = []
+    log: list[str] = []
     t_all = time.perf_counter()
 
     say("extracting records")
@@ -207,17 +218,19 @@ def _seed_build(
     t = time.perf_counter()
     store = quality_store(ds)  # the quality checks query it; HermiT's input is dumped from it
     validate_s = time.perf_counter() - t
+    added = _added_graphs(graphs, all_records, previous)
     reasoning = None
     reason_s = 0.0
     if reasoner:
         from kg.checks.reason import Reasoning
 
         t = time.perf_counter()
-        reasoning = Reasoning(ds, store)
+        region = _reasoning_region(ds, all_records, graphs, added, previous, cache, log)
+        reasoning = Reasoning(ds, store, region, previous.inferred if region is not None and previous else None)
         reason_s = time.perf_counter() - t
+        timings["reason_region_s" if region is not None else "reason_whole_s"] = round(reason_s, 3)
     try:
         t = time.perf_counter()
-        added = _added_graphs(graphs, all_records, previous)
         if added is None or previous is None:  # the whole graph
             findings = validate_dataset(ds, store=store)
             shacl = [f for f in findings if f.origin == "shacl"]
@@ -231,20 +244,17 @@ def _seed_build(
         if reasoning is not None:
             say("reasoning (HermiT)")
             t = time.perf_counter()
-            result = reasoning.result()
+            result = reasoning.result(into=ds.graph(iris.INFERRED_GRAPH))
             timings.update(result.timings)
             timings["reason_s"] = round(reason_s + time.perf_counter() - t, 3)
             findings += result.findings
             if not result.consistent:
                 raise BuildError(f"the graph is inconsistent{kept}", result.findings)
-            inferred = ds.graph(iris.INFERRED_GRAPH)
-            for triple in result.inferred:
-                inferred.add(triple)
     finally:
         if reasoning is not None:
             reasoning.close()
     timings["seed_build_s"] = round(time.perf_counter() - t_all, 3)
-    return SeedBuild(ds, findings, warnings, timings, graphs, shacl)
+    return SeedBuild(ds, findings, warnings, timings, graphs, shacl, log)
 
 
 def _graph_keys(sources: list[Path], all_records: list[ChatRecords]) -> dict[str, str]:
@@ -280,6 +290,70 @@ def _region_shacl(ds: Dataset, added: list[str], previous: BuildState, timings: 
     return merged_findings(region, recomputed, thesaurus, previous.shacl, nodes)
 
 
+def _reasoning_region(
+    ds: Dataset,
+    all_records: list[ChatRecords],
+    graphs: dict[str, str],
+    added: list[str] | None,
+    previous: BuildState | None,
+    cache: Path | None,
+    log: list[str],
+):
+    """What HermiT runs over when this build only adds graphs to the previous one, or only removes some from it
+    (`kg.checks.reason_region`); None: over everything (no previous build with its inferred types, other changes,
+    or a premise of the region argument fails, which `log` then says)."""
+    from kg.checks.reason_region import changed_region, mentioned, premises
+
+    if previous is None or cache is None or not graphs:
+        return None
+    if previous.inferred is None:
+        log.append("reasoned over everything: the build before kept no inferred types (built without the reasoner)")
+        return None
+    if added is not None:
+        seeds = set()
+        for g in added:
+            seeds |= mentioned(ds.graph(URIRef(g)))
+    else:
+        seeds = _removed_mentions(all_records, graphs, previous, cache)
+        if seeds is None:
+            return None
+    failed = premises(ds)
+    if failed:
+        log.append("reasoned over everything, not the changed region: " + "; ".join(failed))
+        return None
+    region = changed_region(ds, seeds)
+    log.append(f"reasoned over the changed region: {len(region.nodes)} nodes, {len(region.input)} triples")
+    return region
+
+
+def _removed_mentions(
+    all_records: list[ChatRecords], graphs: dict[str, str], previous: BuildState, cache: Path
+) -> set | None:
+    """The nodes the graphs a build removes mentioned, when removing them is all it does (None: not so, or the
+    removed graphs' texts are not in the cache). The remaining graphs are as before when they have the same source
+    keys and their handles resolve as they did with the removed chats there (`kg.rdf.assemble.same_accounts`)."""
+    from kg.checks.reason_region import mentioned_in_ntriples
+    from kg.pipeline.cache import cached_records
+    from kg.publish.dumps import cached_text
+    from kg.rdf.assemble import same_accounts
+
+    removed = [g for g in previous.graphs if g not in graphs]
+    if not removed or any(previous.graphs.get(g) != key for g, key in graphs.items()) or previous.digests is None:
+        return None
+    gone = [cached_records(cache, previous.graphs[g]) for g in removed]
+    if any(r is None for r in gone) or not same_accounts(all_records, all_records + [r for r in gone if r]):
+        return None
+    seeds: set = set()
+    for g in removed:
+        digest = previous.digests.get(g)
+        text = cached_text(cache / "graphs" / code_digest()[:16], digest) if digest else None
+        found = mentioned_in_ntriples(text.nt) if text is not None else None
+        if found is None:
+            return None
+        seeds |= found
+    return seeds
+
+
 def _added_graphs(
     graphs: dict[str, str], all_records: list[ChatRecords], previous: BuildState | None
 ) -> list[str] | None:
@@ -311,7 +385,6 @@ def build(
     load_store: bool = True,
     store_optimize: bool = True,
     incremental: bool = False,
-    patch_index: bool = False,
 ) -> BuildResult:
     """Run everything and swap the finished build into `out_dir`; raise `BuildError` on any violation.
 
@@ -320,10 +393,10 @@ def build(
     into `out_dir/store`, the embedded Oxigraph store a server of `out_dir` opens, under the build's key, so the
     server starts without loading. What crashed builds of `out_dir` left behind is removed first.
 
-    Unchanged sources are not extracted again (`kg.pipeline.cache`, beside `out_dir`). `incremental` (`qikg add`):
-    when this build only adds chats to the one in `out_dir`, SHACL runs over what they change (`kg.checks.region`);
-    the files are the same as a full build's. `incremental` or `patch_index` (`qikg remove`): the search index is
-    patched from the one in `out_dir` (kg/pipeline/indexes.py), with the answers of one built whole.
+    Unchanged sources are not extracted again (`kg.pipeline.cache`, beside `out_dir`). `incremental` (`qikg add`,
+    `qikg remove`): SHACL (when the build only adds chats; `kg.checks.region`) and HermiT (`kg.checks.reason_region`)
+    run over what the change touches, only the changed graphs are written into the store, and the search index is
+    patched from the one in `out_dir` (kg/pipeline/indexes.py); the files and answers are a full build's.
     """
     from kg.pipeline.swap import STORE, build_lock, clean_leftovers, temp_name
 
@@ -344,7 +417,8 @@ def build(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        timings.update(write_outputs(ds, tmp, say, cache / "graphs" / code_digest()[:16]))
+        digests: dict[str, str] = {}
+        timings.update(write_outputs(ds, tmp, say, cache / "graphs" / code_digest()[:16], digests))
         counts, triples = class_counts(ds), triple_counts(ds)
         files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(tmp.iterdir()) if p.is_file()}
         timings["total_s"] = round(time.perf_counter() - t_all, 3)
@@ -361,21 +435,26 @@ def build(
             "timings": timings,
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        state = BuildState(build_key(tmp), made.graphs, [f for f in made.shacl if not f.is_violation])
+        inferred = inferred_types(ds.graph(iris.INFERRED_GRAPH)) if reasoner else None
+        state = BuildState(
+            build_key(tmp), made.graphs, [f for f in made.shacl if not f.is_violation], inferred, digests
+        )
         forget_state(cache)  # the state describes the build in out_dir: none while that changes
         with build_lock(out_dir):  # the swap's and the server's loads' lock: none writes out_dir/store meanwhile
             if load_store:
                 say("loading the store")
-                load_store_s = _load_store(tmp, out_dir, optimize=store_optimize)
+                changes = _store_changes(previous, digests)
+                load_store_s, how = _load_store(tmp, out_dir, optimize=store_optimize, changes=changes)
+                made.log.extend([how] if how else [])
             say("storing the API's indexes")
-            patch_from = out_dir if incremental or patch_index else None
+            patch_from = out_dir if incremental else None
             indexes = write_indexes(tmp, tmp / STORE if load_store else None, previous=patch_from)
             _swap(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     save_state(cache, state)
-    return BuildResult(out_dir, counts, triples, notes, findings, timings, files, load_store_s, indexes)
+    return BuildResult(out_dir, counts, triples, notes, findings, timings, files, load_store_s, indexes, made.log)
 
 
 def _previous_build(out_dir: Path, cache: Path) -> BuildState | None:
@@ -385,11 +464,24 @@ def _previous_build(out_dir: Path, cache: Path) -> BuildState | None:
     return state if state is not None and manifest.is_file() and state.build_key == build_key(out_dir) else None
 
 
-def _load_store(new: Path, out_dir: Path, *, optimize: bool = True) -> float:
-    """Load the new build into `new/store` under its key (the manifest's hash), before the swap.
+def _store_changes(previous: BuildState | None, digests: dict[str, str]) -> tuple[set[str], set[str], str] | None:
+    """(graphs changed or added, graphs removed, the previous build's key) against the build in the folder, by the
+    graphs' digests; None when the previous build's digests are not known (a full load then)."""
+    if previous is None or previous.digests is None or not digests:
+        return None
+    changed = {g for g, d in digests.items() if previous.digests.get(g) != d}
+    return changed, set(previous.digests) - set(digests), previous.build_key
+
+
+def _load_store(
+    new: Path, out_dir: Path, *, optimize: bool = True, changes: tuple[set[str], set[str], str] | None = None
+) -> tuple[float, str]:
+    """Load the new build into `new/store` under its key (the manifest's hash), before the swap; (seconds, how).
 
     `out_dir/store` is carried into `new/store` first (hard links, as the swap does): the generation a running server
-    of `out_dir` answers from keeps its files, and the new build becomes the current generation. The caller holds
+    of `out_dir` answers from keeps its files, and the new build becomes the current generation. With `changes`
+    (`_store_changes`), only the graphs that changed are written into a copy of the current generation when that is
+    the previous build's (`OxigraphStore.load_changes`), else everything is loaded. The caller holds
     `build_lock(out_dir)`.
     """
     from kg.pipeline.swap import STORE, link_tree
@@ -399,11 +491,21 @@ def _load_store(new: Path, out_dir: Path, *, optimize: bool = True) -> float:
     if (out_dir / STORE).is_dir():
         link_tree(out_dir / STORE, new / STORE)
     store = OxigraphStore(new / STORE, optimize=optimize)
+    how = ""
     try:
-        store.load(new / "qikg.trig", build_key(new))
+        done = False
+        if changes is not None:
+            changed, removed, previous_key = changes
+            done = store.load_changes(
+                new / "qikg.trig", build_key(new), changed=changed, removed=removed, previous_key=previous_key
+            )
+            if done:
+                how = f"loaded the {len(changed) + len(removed)} changed graph(s) into the store"
+        if not done:
+            store.load(new / "qikg.trig", build_key(new))
     finally:
         store.close()
-    return round(time.perf_counter() - t, 3)
+    return round(time.perf_counter() - t, 3), how
 
 
 def _swap(new: Path, out_dir: Path) -> None:

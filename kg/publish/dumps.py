@@ -7,6 +7,7 @@ import io
 import json
 import os
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -114,7 +115,41 @@ def _trig(ds: Dataset) -> bytes:
     return buf.getvalue()
 
 
-class _ReusingTrig(_SortedTrig):
+class _MemoPname:
+    """rdflib's `get_pname` with each term's answer kept for the rest of the file: a term's qname parts are the same
+    every time (rdflib's namespace manager caches them too), so a repeated term only calls `addNamespace` again,
+    which is what may rename a prefix and what a writer records; rdflib otherwise works out and escapes the local
+    name anew at each of the ~60,000 calls of a 50-chat file (most for the inferred graph's types)."""
+
+    _pname_last: tuple[str, object] | None = None
+
+    def get_pname(self, uri, gen_prefix: bool = True):
+        memo = self.__dict__.setdefault("_pname_memo", {})
+        key = (uri, gen_prefix)
+        if key in memo:
+            parts = memo[key]
+            if parts is None:
+                return None
+            prefix, namespace, local = parts
+            return f"{self.addNamespace(prefix, namespace)}:{local}"
+        self._pname_last = None
+        result = super().get_pname(uri, gen_prefix)  # type: ignore[misc]
+        if result is None:
+            memo[key] = None
+            return None
+        if self._pname_last is None:  # answered without a namespace call: not kept
+            return result
+        prefix, namespace = self._pname_last
+        memo[key] = (prefix, namespace, result.split(":", 1)[1])
+        return result
+
+    def addNamespace(self, prefix: str, namespace):  # noqa: N802 (rdflib's name)
+        done = super().addNamespace(prefix, namespace)  # type: ignore[misc]
+        self._pname_last = (prefix, namespace)
+        return done
+
+
+class _ReusingTrig(_MemoPname, _SortedTrig):
     """`_SortedTrig` that takes each subject's statement in the graphs of `known` (graph IRI -> subject N3 -> text)
     from there, and keeps the statements it writes in the graphs of `capture` in `made`; with `orders` (graph IRI ->
     `_order_data`), it also skips reading those graphs' triples to order their subjects.
@@ -223,7 +258,7 @@ class _ReusingTrig(_SortedTrig):
         return done
 
 
-class _CapturingTurtle(TurtleSerializer):
+class _CapturingTurtle(_MemoPname, TurtleSerializer):
     """rdflib's Turtle of one graph, keeping each subject's statement (N3 of the subject -> text) in `made`."""
 
     def __init__(self, store: Graph) -> None:
@@ -258,7 +293,7 @@ def _turtle_statements(g: Graph) -> dict[str, str]:
     return writer.made
 
 
-class _ReusingTurtle(TurtleSerializer):
+class _ReusingTurtle(_MemoPname, TurtleSerializer):
     """rdflib's Turtle of the union graph, with the statement of each subject in `known` taken from there and the
     subject order and prefixes computed from the union's triples and `prefixes` instead of by `get_pname` on each.
 
@@ -269,9 +304,17 @@ class _ReusingTurtle(TurtleSerializer):
     union's triples; it declares the prefixes its `get_pname` meets on the triples, the union of what each graph's
     triples meet (`_ReusingTrig.prefixes`)."""
 
-    def __init__(self, store: Graph, known: dict[str, str], prefixes: set[tuple[str, str]], triples) -> None:
+    def __init__(
+        self,
+        store: Graph,
+        known: dict[str, str],
+        prefixes: set[tuple[str, str]],
+        triples,
+        capture: set[str] = frozenset(),
+    ) -> None:
         super().__init__(store)
         self.known, self.known_prefixes, self.triples = known, prefixes, triples
+        self.capture, self.made = capture, {}  # the statements it writes of the subjects in `capture` (N3 -> text)
 
     def preprocess(self) -> None:
         refs, subjects = self._references, self._subjects
@@ -282,9 +325,15 @@ class _ReusingTurtle(TurtleSerializer):
             self.addNamespace(prefix, URIRef(namespace))
 
     def statement(self, subject) -> bool:
-        text = self.known.get(subject.n3())
+        key = subject.n3()
+        text = self.known.get(key)
         if text is None:
-            return super().statement(subject)
+            if key not in self.capture:
+                return super().statement(subject)
+            done, written = _statement_text(self, super().statement, subject)
+            if done:
+                self.made[key] = written
+            return done
         self.subjectDone(subject)
         self.write(text)
         return True
@@ -359,6 +408,46 @@ def graph_text(g: Graph) -> GraphText:
     return GraphText([ln for ln in lines if ln.strip()], _jsonld_graph(g))
 
 
+def _by_subject(lines: list[str]) -> dict[str, list[str]]:
+    """N-Triples lines by their subject's N3 (the first term of a line; an IRI or blank node holds no space)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for line in lines:
+        found[line.split(" ", 1)[0]].append(line)
+    return {key: sorted(group) for key, group in found.items()}
+
+
+def _subgraph(g: Graph, subjects: Iterable[str]) -> Graph:
+    """The triples of `g` about the subjects (N3 of IRIs), with `g`'s prefixes and no others."""
+    sub = Graph(bind_namespaces="none")
+    for prefix, ns in g.namespace_manager.namespaces():
+        sub.bind(prefix, ns, override=True, replace=True)
+    for key in subjects:
+        for t in g.triples((URIRef(key[1:-1]), None, None)):
+            sub.add(t)
+    return sub
+
+
+def graph_text_from(g: Graph, old: GraphText) -> tuple[GraphText, dict[str, str]]:
+    """`graph_text` of a changed graph without blank nodes, with the parts of each subject whose triples are what
+    they were in `old` (the same graph's texts in the build before) taken from there: its JSON-LD node, its Turtle
+    statement and (returned apart, for `_ReusingTrig`) its TriG statement. Each depends on that subject's triples
+    alone (no blank node to nest); the others are made from the triples of the changed subjects only."""
+    lines = [ln for ln in g.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines() if ln.strip()]
+    new, before = _by_subject(lines), _by_subject(old.nt)
+    same = {key for key, group in new.items() if before.get(key) == group}
+    old_nodes = {str(n.get("@id", "")): n for n in old.jsonld.get("@graph", [])}
+    if any(key.startswith("_:") for key in new) or not all(key[1:-1] in old_nodes for key in same):
+        return graph_text(g), {}
+    changed = _subgraph(g, [key for key in new if key not in same])
+    nodes = [old_nodes[key[1:-1]] for key in same] + _jsonld_graph(changed)["@graph"]
+    jsonld = {"@id": str(g.identifier), "@graph": sorted(nodes, key=lambda n: str(n.get("@id", "")))}
+    text = GraphText(lines, jsonld)
+    if old.turtle is not None:
+        text.turtle = {key: old.turtle[key] for key in same if key in old.turtle} | _turtle_statements(changed)
+    trig = {key: old.trig[key] for key in same if key in old.trig} if old.trig is not None else {}
+    return text, trig
+
+
 def write_dumps(made: Sorted, out: Path, cache: Path | None = None, flat: Graph | None = None) -> None:
     """qikg.trig, qikg.ttl, qikg.nt and qikg.jsonld of a sorted dataset (`sorted_dataset_with_digests`).
 
@@ -380,30 +469,37 @@ def write_dumps(made: Sorted, out: Path, cache: Path | None = None, flat: Graph 
         return
     texts: dict[str, GraphText] = {}
     missing: set[str] = set()
-    for g in graphs:
-        name = str(g.identifier)
-        known = _cached_text(cache, digests[name])
-        if known is None:
-            known = graph_text(g)
-            missing.add(name)
-        texts[name] = known
     if made.blank is None:
         plain = {str(g.identifier) for g in graphs if not _blank_nodes(g)}
     else:
         plain = {str(g.identifier) for g in graphs} - made.blank
+    before = _previous_digests(cache)
+    partial: dict[str, dict[str, str]] = {}  # a changed graph's TriG statements of subjects unchanged in it
+    for g in graphs:
+        name = str(g.identifier)
+        known = cached_text(cache, digests[name])
+        if known is None:
+            old = cached_text(cache, before[name]) if name in plain and name in before else None
+            if old is not None:
+                known, partial[name] = graph_text_from(g, old)
+            else:
+                known = graph_text(g)
+            missing.add(name)
+        texts[name] = known
     reuse = {g: t.trig for g, t in texts.items() if g in plain and t.trig is not None}
     orders = {g: t.order for g, t in texts.items() if g in reuse and t.order is not None}
-    writer = _ReusingTrig(ordered, reuse, plain - set(reuse), orders, plain - set(orders))
+    known_trig = {**{g: p for g, p in partial.items() if g not in reuse}, **reuse}
+    writer = _ReusingTrig(ordered, known_trig, plain - set(reuse), orders, plain - set(orders))
     buf = io.BytesIO()
     writer.serialize(buf, encoding="utf-8")
     (out / "qikg.trig").write_bytes(buf.getvalue())
     for name, statements in writer.made.items():
-        texts[name].trig = statements
+        texts[name].trig = {**partial.get(name, {}), **statements}
         missing.add(name)
     for name, order in writer.made_orders.items():
         texts[name].order = order
         missing.add(name)
-    (out / "qikg.ttl").write_bytes(_turtle(flat, made, graphs, texts, plain, writer, missing))
+    (out / "qikg.ttl").write_bytes(_turtle(flat, made, graphs, texts, plain, writer, missing, cache))
     lines = sorted({ln for t in texts.values() for ln in t.nt})
     (out / "qikg.nt").write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
     parts: list[str] = []
@@ -417,6 +513,26 @@ def write_dumps(made: Sorted, out: Path, cache: Path | None = None, flat: Graph 
     for name in missing:
         _keep_text(cache, digests[name], texts[name])
     _forget_others(cache, {digests[str(g.identifier)] for g in graphs})
+    _keep_json(cache / SUBJECTS / "digests.json", {str(g.identifier): digests[str(g.identifier)] for g in graphs})
+
+
+SUBJECTS = "subjects"  # beside the graphs' texts: what is reused per subject across builds
+
+
+def _previous_digests(cache: Path) -> dict[str, str]:
+    """Each graph's digest in the build before (its texts are still in the cache until this build ends)."""
+    try:
+        found = json.loads((cache / SUBJECTS / "digests.json").read_text(encoding="utf-8"))
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _keep_json(path: Path, value) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _turtle(
@@ -427,9 +543,14 @@ def _turtle(
     plain: set[str],
     trig: _ReusingTrig,
     missing: set[str],
+    cache: Path | None = None,
 ) -> bytes:
     """qikg.ttl, byte for byte `flat.serialize(format="turtle")`, with the statements of subjects only one graph
-    without blank nodes states reused (`_ReusingTurtle`); a new graph's statements are made and kept in `texts`."""
+    without blank nodes states reused (`_ReusingTurtle`); a new graph's statements are made and kept in `texts`.
+
+    With `cache`, a subject several graphs state (a chat's node and its inferred types, a shared person) reuses the
+    statement rdflib wrote for it from the union last time, while its triples in the union (its N-Triples lines in
+    every graph) are the same and none is a blank node (nothing nested): the statement depends on those alone."""
     if not trig.prefixes_known:
         return flat.serialize(format="turtle", encoding="utf-8")
     owners: dict[str, list[str]] = defaultdict(list)  # subject N3 -> the graphs with triples about it
@@ -450,17 +571,49 @@ def _turtle(
             text = (texts[names[0]].turtle or {}).get(key)
             if text is not None:
                 known[key] = text
-    writer = _ReusingTurtle(flat, known, trig.prefixes, made.union.values())
+    shared: dict[str, str] = {}  # subject N3 -> digest of its union lines, for the subjects the union writes
+    if cache is not None:
+        lines: dict[str, set[str]] = defaultdict(set)
+        for text in texts.values():
+            for line in text.nt:
+                key = line.split(" ", 1)[0]
+                if key not in known and key.startswith("<"):
+                    lines[key].add(line)
+        for key, group in lines.items():
+            if not any(" _:" in line for line in group):
+                shared[key] = hashlib.sha256("\n".join(sorted(group)).encode()).hexdigest()
+        kept = _read_json(cache / SUBJECTS / "union-turtle.json")
+        for key, digest in shared.items():
+            entry = kept.get(key)
+            if isinstance(entry, list) and len(entry) == 2 and entry[0] == digest:
+                known[key] = entry[1]
+    writer = _ReusingTurtle(flat, known, trig.prefixes, made.union.values(), capture=set(shared))
     buf = io.BytesIO()
     writer.serialize(buf, encoding="utf-8")
+    if cache is not None:
+        union = {
+            key: [shared[key], known.get(key) or writer.made[key]]
+            for key in shared
+            if key in known or key in writer.made
+        }
+        _keep_json(cache / SUBJECTS / "union-turtle.json", union)
     return buf.getvalue()
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+        return found if isinstance(found, dict) else {}
+    except (OSError, ValueError):
+        return {}
 
 
 def _blank_nodes(g: Graph) -> bool:
     return any(isinstance(x, BNode) for t in g for x in t)
 
 
-def _cached_text(cache: Path, digest: str) -> GraphText | None:
+def cached_text(cache: Path, digest: str) -> GraphText | None:
+    """The texts `write_dumps` kept for the graph of that digest (None: not kept)."""
     try:
         return GraphText(**json.loads((cache / f"{digest}.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):

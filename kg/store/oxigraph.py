@@ -196,6 +196,14 @@ def _triples_of(source: Path, fmt: ox.RdfFormat, skipped: _Skipped, stop: thread
         yield ox.Quad(subject, quad.predicate, obj)
 
 
+class _BlankNodes(ValueError):
+    """A graph `load_changes` would change holds blank nodes (the caller loads afresh)."""
+
+
+def _has_blank(statement: ox.Quad | ox.Triple) -> bool:
+    return isinstance(statement.subject, ox.BlankNode) or isinstance(statement.object, ox.BlankNode)
+
+
 def _release_free_memory() -> None:
     """Hand the allocator's free pages back to the system.
 
@@ -397,6 +405,82 @@ class OxigraphStore:
         self._generation = generation
         self._collect_garbage(keep={generation, previous})
         timings["total_s"] = round(time.perf_counter() - started, 3)
+
+    def load_changes(self, source: Path, key: str, *, changed: set[str], removed: set[str], previous_key: str) -> bool:
+        """Make a new generation from the current one, the build of `previous_key`, by changing only the named
+        graphs `changed` (to what `source`, the new build's TriG, holds of them) and dropping the graphs `removed`;
+        the default graph (the merge) loses a triple only when no named graph holds it any more. The store is then
+        what `load(source)` makes, quad for quad (`tests/kg/store/test_oxigraph_changes.py`).
+
+        False (nothing changed, the caller loads afresh): no current generation of that build, or a changed graph
+        with blank nodes (a parser labels them anew, so old and new would never be the same)."""
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        pointer = self._pointer() if self.location is not None else None
+        current = self._store
+        if (
+            self.location is None
+            or pointer is None
+            or current is None
+            or pointer.get("key") != previous_key
+            or pointer.get("generation") != self._generation
+            or pointer.get("layout") != self.LAYOUT
+            or "triples" not in pointer
+        ):
+            return False
+        wanted = {ox.NamedNode(g): set() for g in changed}
+        for quad in ox.parse(path=str(source), format=rdf_format(Path(source))):
+            triples = wanted.get(quad.graph_name)  # type: ignore[call-overload]
+            if triples is not None:
+                if _has_blank(quad):
+                    return False
+                triples.add(quad.triple)
+        timings["parse_s"] = round(time.perf_counter() - started, 3)
+        generation = f"gen-{time.time_ns()}-{os.getpid()}"
+        target = self.location / generation
+        current.backup(str(target))  # hard links to the current generation's immutable files
+        writer = ox.Store(str(target))
+        count = int(pointer["triples"])
+        loose: set[ox.Triple] = set()  # triples some graph lost: still in another named graph?
+        try:
+            for graph in sorted({*wanted, *(ox.NamedNode(g) for g in removed)}, key=lambda g: g.value):
+                before = {q.triple for q in writer.quads_for_pattern(None, None, None, graph)}
+                if any(_has_blank(t) for t in before):
+                    raise _BlankNodes(graph.value)
+                after = wanted.get(graph, set())
+                for t in before - after:
+                    writer.remove(ox.Quad(t.subject, t.predicate, t.object, graph))
+                    loose.add(t)
+                for t in after - before:
+                    writer.add(ox.Quad(t.subject, t.predicate, t.object, graph))
+                    writer.add(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()))
+                if not after and writer.contains_named_graph(graph):
+                    writer.remove_graph(graph)
+                count += len(after - before) - len(before - after)
+            for t in loose:
+                named = (q for q in writer.quads_for_pattern(t.subject, t.predicate, t.object, None))
+                if not any(not isinstance(q.graph_name, ox.DefaultGraph) for q in named):
+                    writer.remove(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()))
+            writer.flush()
+        except _BlankNodes:
+            del writer
+            gc.collect()
+            shutil.rmtree(target, ignore_errors=True)
+            return False
+        timings["changes_s"] = round(time.perf_counter() - started, 3)
+        del writer
+        gc.collect()  # closed before the folder is opened read-only
+        meta = {"generation": generation, "key": key, "source": str(source), "triples": count, "layout": self.LAYOUT}
+        tmp = self.location / f".{self.POINTER}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(meta))
+        os.replace(tmp, self.location / self.POINTER)  # the atomic switch
+        previous = self._generation
+        self._install(ox.Store.read_only(str(target)), meta)
+        self._generation = generation
+        self._collect_garbage(keep={generation, previous})
+        timings["total_s"] = round(time.perf_counter() - started, 3)
+        self.last_load = timings
+        return True
 
     def _collect_garbage(self, keep: set[str | None]) -> None:
         """Drop old generations and half-written ones left by a crash (the previous one stays for open readers)."""

@@ -76,6 +76,66 @@ def test_an_added_chat_gives_the_files_of_a_full_build_and_remove_gives_back_the
     assert _manifest(out) == manifest_before
 
 
+@pytest.mark.timeout(900)
+def test_with_the_reasoner_an_add_and_a_remove_reason_over_the_region_and_give_the_full_builds_files(
+    tmp_path: Path,
+) -> None:
+    registry = _registry(tmp_path / "chats", JAN)
+    out = tmp_path / "build"
+    _run("build", "--out", str(out), "--registry", str(registry))
+    before, manifest_before = _folder(out), _manifest(out)
+
+    store_before = _stored(out)
+    said = _run("add", str(FEB), "--out", str(out), "--registry", str(registry))
+    assert "reasoned over the changed region" in said
+    assert "changed graph(s) into the store" in " ".join(said.split())  # the new chat's, the seed's, the inferred
+    assert "reason_region_s" in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["timings"]
+    full = tmp_path / "full"
+    _run("build", "--out", str(full), "--registry", str(registry))
+    assert "reason_region_s" not in json.loads((full / "manifest.json").read_text(encoding="utf-8"))["timings"]
+    assert _folder(out) == _folder(full)  # qikg.trig holds the inferred graph: the same types, byte for byte
+    assert _manifest(out) == _manifest(full)
+    assert _stored(out) == _stored(full)  # the store, default graph (the merge) included
+
+    said = _run("remove", "2023-02-28", "--out", str(out), "--registry", str(registry))
+    assert "reasoned over the changed region" in said
+    assert _folder(out) == before
+    assert _manifest(out) == manifest_before
+    assert _stored(out) == store_before
+
+
+def _stored(out: Path) -> tuple[set, int, list[str], bool]:
+    """The store a server of `out` opens: its quads without blank nodes (a load labels those anew), its count, its
+    named graphs, whether it is loaded under the build's key."""
+    import pyoxigraph as ox
+
+    from kg.pipeline.manifest import build_key
+    from kg.store import OxigraphStore
+
+    store = OxigraphStore(out / "store")
+    try:
+        quads = {
+            q
+            for q in store._require().quads_for_pattern(None, None, None, None)
+            if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)
+        }
+        return quads, store.triple_count(), store.named_graphs(), store.loaded_key() == build_key(out)
+    finally:
+        store.close()
+
+
+@pytest.mark.timeout(900)
+def test_an_add_after_a_build_without_the_reasoner_reasons_over_everything_and_says_why(tmp_path: Path) -> None:
+    registry = _registry(tmp_path / "chats")
+    out = tmp_path / "build"
+    _run("build", "--out", str(out), "--no-reason", "--registry", str(registry))
+    said = _run("add", str(JAN), "--out", str(out), "--registry", str(registry))
+    assert "reasoned over everything: the build before kept no inferred types" in said
+    full = tmp_path / "full"
+    _run("build", "--out", str(full), "--registry", str(registry))
+    assert _folder(out) == _folder(full)
+
+
 def _organisation_account(tmp_path: Path) -> Path:
     """The February chat as a records file in which @Sutcliffe1987, a person in the seed chat, is an organisation's
     account: one node, one kind, so the seed's graph of him changes too (he is a team's account there as well)."""

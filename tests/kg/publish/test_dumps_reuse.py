@@ -119,3 +119,59 @@ def test_a_graph_digest_changes_with_its_triples_only(three_chats) -> None:  # l
     graph.remove(next(iter(graph)))
     changed = sorted_dataset_with_digests(ordered).digests
     assert {g for g in digests if digests[g] != changed[g]} == {str(graph.identifier)}
+
+
+def test_an_inferred_graph_that_changes_in_a_few_subjects_rewrites_only_those_and_the_files_stay_rdflibs(
+    three_chats, tmp_path: Path, monkeypatch
+) -> None:
+    """The inferred graph changes with every add (types of the new chat's nodes, of a shared person): each subject
+    whose triples are what they were keeps its TriG statement, its union Turtle statement (it is stated by its chat
+    and by the inferred graph) and its JSON-LD node; only the changed subjects are written by rdflib."""
+    from rdflib import RDF, Dataset
+
+    from kg.iris import QI
+
+    def with_inferred(extra: list[tuple], dropped: set) -> dumps.Sorted:
+        ds = Dataset()
+        for g in three_chats.ds.graphs():
+            target = ds.graph(g.identifier)
+            for t in g:
+                target.add(t)
+        inferred = ds.graph(dumps.iris.INFERRED_GRAPH)
+        for s in sorted({s for g in three_chats.ds.graphs() for s in g.subjects(RDF.type, QI.Tweet)}):
+            if s not in dropped:
+                inferred.add((s, RDF.type, QI.Quote))
+        for t in extra:
+            inferred.add(t)
+        return sorted_dataset_with_digests(ds)
+
+    def whole_files(made: dumps.Sorted) -> dict[str, bytes]:
+        flat = dumps.union_graph(made.ds)
+        return {
+            "qikg.trig": dumps._trig(made.ds),
+            "qikg.ttl": flat.serialize(format="turtle", encoding="utf-8"),
+            "qikg.nt": dumps._nt_sorted(flat),
+            "qikg.jsonld": dumps._jsonld(made.ds),
+        }
+
+    cache = tmp_path / "cache"
+    first = with_inferred([], set())
+    (tmp_path / "first").mkdir()
+    write_dumps(first, tmp_path / "first", cache)
+    tweets = sorted({s for g in first.ds.graphs() for s in g.subjects(RDF.type, QI.Tweet)})
+    person = min(s for g in first.ds.graphs() for s in g.subjects() if "/participant/" in str(s))  # a chat's
+    changed = {tweets[0], tweets[1], person}
+    second = with_inferred([(tweets[1], RDF.type, QI.Resource), (person, RDF.type, dumps.iris.FOAF.Agent)], {tweets[0]})
+    written: list[tuple[str, str]] = []
+    real = dumps._statement_text
+    monkeypatch.setattr(
+        dumps,
+        "_statement_text",
+        lambda ser, st, subject: written.append((type(ser).__name__, subject)) or real(ser, st, subject),
+    )
+    (tmp_path / "second").mkdir()
+    write_dumps(second, tmp_path / "second", cache)
+    assert _written(tmp_path / "second") == whole_files(second)
+    assert {s for kind, s in written if kind == "_ReusingTrig"} == changed - {tweets[0]}  # tweets[0] has none left
+    assert {s for kind, s in written if kind == "_ReusingTurtle"} <= changed  # the unchanged ones from the cache
+    assert {s for kind, s in written if kind == "_CapturingTurtle"} <= changed
