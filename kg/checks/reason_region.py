@@ -136,16 +136,16 @@ def schema_premises(schema: Graph, where: str) -> list[str]:
     failed: set[str] = set()
     for _, p, o in schema:
         if _logical(p) and p not in TBOX_PREDICATES:
-            failed.add(f"{where} uses {schema.qname(p)}")
+            failed.add(f"{where} uses {schema.qname(str(p))}")
         if p == RDF.type and _logical(o) and o not in TBOX_TYPES:
-            failed.add(f"{where} has a {schema.qname(o)}")
+            failed.add(f"{where} has a {schema.qname(str(o))}")
     functional = functional_object_properties(schema)
     feeding = set().union(*(_sub_properties(schema, f) for f in functional)) if functional else set()
     for p in sorted(feeding, key=str):  # an edge such a property adds would be a functional value (a merge) too
         kinds = set(schema.objects(p, RDF.type))
         inverse = (p, OWL.inverseOf, None) in schema or (None, OWL.inverseOf, p) in schema
         if kinds & {OWL.SymmetricProperty, OWL.TransitiveProperty} or inverse:
-            failed.add(f"{where}: {schema.qname(p)} is symmetric, transitive or inverse below a functional one")
+            failed.add(f"{where}: {schema.qname(str(p))} is symmetric, transitive or inverse below a functional one")
     return sorted(failed)
 
 

@@ -199,7 +199,8 @@ def patch(db: sqlite3.Connection, documents: list[Document], max_changed: float 
         touched = np.array(sorted(set(dropped) | {r for r, _ in inserted}), dtype=np.int64)
         words = sorted(set(before) | set(after))
         held = _postings(db, [term.encode() for term in words])
-        kept, emptied = [], []
+        kept: list[tuple[bytes, bytes]] = []
+        emptied: list[tuple[bytes, bytes]] = []
         for term in words:
             found = held.get(term.encode(), np.zeros(0, dtype=np.int64))
             found = found[~np.isin(found >> 32, touched)]

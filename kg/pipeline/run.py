@@ -19,6 +19,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
+from rdflib.term import Node
 
 from kg import iris
 from kg.checks.reason import inferred_types
@@ -310,13 +311,14 @@ def _reasoning_region(
         log.append("reasoned over everything: the build before kept no inferred types (built without the reasoner)")
         return None
     if added is not None:
-        seeds = set()
+        seeds: set[Node] = set()
         for g in added:
             seeds |= mentioned(ds.graph(URIRef(g)))
     else:
-        seeds = _removed_mentions(all_records, graphs, previous, cache)
-        if seeds is None:
+        removed = _removed_mentions(all_records, graphs, previous, cache)
+        if removed is None:
             return None
+        seeds = removed
     failed = premises(ds)
     if failed:
         log.append("reasoned over everything, not the changed region: " + "; ".join(failed))

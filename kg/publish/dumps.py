@@ -310,11 +310,12 @@ class _ReusingTurtle(_MemoPname, TurtleSerializer):
         known: dict[str, str],
         prefixes: set[tuple[str, str]],
         triples,
-        capture: set[str] = frozenset(),
+        capture: frozenset[str] | set[str] = frozenset(),
     ) -> None:
         super().__init__(store)
         self.known, self.known_prefixes, self.triples = known, prefixes, triples
-        self.capture, self.made = capture, {}  # the statements it writes of the subjects in `capture` (N3 -> text)
+        self.made: dict[str, str] = {}
+        self.capture = capture  # the statements it writes of the subjects in `capture` (N3 -> text)
 
     def preprocess(self) -> None:
         refs, subjects = self._references, self._subjects
@@ -574,8 +575,8 @@ def _turtle(
     shared: dict[str, str] = {}  # subject N3 -> digest of its union lines, for the subjects the union writes
     if cache is not None:
         lines: dict[str, set[str]] = defaultdict(set)
-        for text in texts.values():
-            for line in text.nt:
+        for graph_text in texts.values():
+            for line in graph_text.nt:
                 key = line.split(" ", 1)[0]
                 if key not in known and key.startswith("<"):
                     lines[key].add(line)

@@ -428,9 +428,9 @@ class OxigraphStore:
             or "triples" not in pointer
         ):
             return False
-        wanted = {ox.NamedNode(g): set() for g in changed}
+        wanted: dict[ox.NamedNode, set] = {ox.NamedNode(g): set() for g in changed}
         for quad in ox.parse(path=str(source), format=rdf_format(Path(source))):
-            triples = wanted.get(quad.graph_name)  # type: ignore[call-overload]
+            triples = wanted.get(quad.graph_name)
             if triples is not None:
                 if _has_blank(quad):
                     return False
