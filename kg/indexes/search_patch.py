@@ -83,7 +83,8 @@ def stored_rows(db: sqlite3.Connection) -> tuple[dict[tuple[str, str], _Row], di
         for row in db.execute("SELECT rowid, kind, id, weight, chat, question, author, words FROM meta")
     }
     ((held,),) = db.execute("SELECT count(*) FROM docs_content")
-    if held != len(rows) or len(rows) != db.execute("SELECT count(*) FROM meta").fetchone()[0]:
+    ((unmatched,),) = db.execute("SELECT count(*) FROM meta WHERE rowid NOT IN (SELECT id FROM docs_content)")
+    if held != len(rows) or unmatched or len(rows) != db.execute("SELECT count(*) FROM meta").fetchone()[0]:
         raise CannotPatch("the index's tables disagree (rows without a document, or a document twice)")
     return rows, {rowid: tuple(found) for rowid, found in themes.items()}
 

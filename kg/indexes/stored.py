@@ -112,13 +112,13 @@ def _patched(source: Path, folder: Path, catalogue: Catalogue, key: str) -> str:
         done = search_patch.patch(db, catalogue.documents())
         with db:
             db.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", sorted(want.items()))
-    except (search_patch.CannotPatch, sqlite3.Error) as error:
+    except Exception as error:  # a damaged or unexpected previous index (any error): build it whole, and say why
         db.close()
         tmp.unlink(missing_ok=True)
         why = (
             error
             if isinstance(error, search_patch.CannotPatch)
-            else f"the previous index could not be patched ({error})"
+            else f"the previous index could not be patched ({type(error).__name__}: {error})"
         )
         return f"built whole: {why}"
     db.close()

@@ -255,7 +255,10 @@ class _ReplyReader:
         """The next reply; TimeoutError past `timeout` s, EOFError when the worker has gone."""
         deadline = time.monotonic() + timeout
         while True:
-            done, message = self._take()
+            try:
+                done, message = self._take()
+            except Exception as error:  # an unreadable reply: the worker is not to be trusted any more (as recv_async)
+                raise EOFError(str(error)) from error
             if done:
                 return message
             left = deadline - time.monotonic()
@@ -556,16 +559,21 @@ class _IdleWorkers:
             self._stack.append(worker)
             self._ready.notify()
 
-    def get_nowait(self) -> _Worker | None:
-        with self._ready:
-            return self._stack.pop() if self._stack else None
-
     def get(self, timeout: float) -> _Worker | None:
         """The last worker put back, waiting at most `timeout` s for one (None when none came)."""
         with self._ready:
             if not self._ready.wait_for(lambda: self._stack, timeout):
                 return None
             return self._stack.pop()
+
+    def take_ready(self, ready: Callable[[_Worker], bool]) -> _Worker | None:
+        """The idle worker put back last among those `ready` accepts, or None: a worker stopped after a time-out is
+        put back too, and must not hide a live one below it (it would be restarted while the live one sat idle)."""
+        with self._ready:
+            for i in range(len(self._stack) - 1, -1, -1):
+                if ready(self._stack[i]):
+                    return self._stack.pop(i)
+            return None
 
     def take(self, worker: _Worker) -> bool:
         """Take this very worker if it is idle (the warm-up starts each worker once, whatever the order)."""
@@ -777,13 +785,8 @@ class QuerySandbox:
 
     def _idle_and_ready(self) -> _Worker | None:
         """An idle worker already up on the store of the moment, or None (then one is started in a thread)."""
-        worker = self._idle.get_nowait()
-        if worker is None:
-            return None
-        if worker.ready_for(self._spec()):
-            return worker
-        self._idle.put(worker)
-        return None
+        spec = self._spec()
+        return self._idle.take_ready(lambda worker: worker.ready_for(spec))
 
     async def _run_here(
         self,

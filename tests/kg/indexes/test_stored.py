@@ -135,3 +135,17 @@ def test_a_later_build_patches_the_previous_search_file_and_says_why_when_it_doe
         == f"built whole: the previous index's words were cut by SQLite 3.0.0, not {sqlite3.sqlite_version}"
     )
     assert stored.write(tmp_path / "d", read, KEY)["search"] == "built whole"  # `qikg build`: no previous index asked
+
+
+def test_a_damaged_previous_search_file_is_built_whole_with_the_reason_not_a_traceback(
+    build: Path, read: Catalogue, tmp_path: Path
+) -> None:
+    with sqlite3.connect(build / stored.FOLDER / stored.SEARCH_FILE) as db:  # meta's row ids no longer the rows'
+        (rowid,) = db.execute("SELECT max(rowid) FROM meta").fetchone()
+        db.execute("UPDATE meta SET rowid = ? WHERE rowid = ?", [rowid + 1000, rowid])
+    done = stored.write(tmp_path / "later", read, KEY, previous=build)
+    assert done["search"] == "built whole: the index's tables disagree (rows without a document, or a document twice)"
+    found = stored.load(tmp_path / "later", KEY, ID_BASE).catalogue
+    assert found is not None
+    for text in ["gemba", "improvement", '"golden thread"']:
+        assert found.search_index().search(text) == read.search_index().search(text), text

@@ -13,6 +13,7 @@ import pytest
 from kg.sparql.formats import JSON, Encoded
 from kg.sparql.policy import canonical_text
 from kg.sparql.sandbox import QuerySandbox
+from kg.store.base import QueryTimeout
 from tests.kg.sparql.conftest import sandbox_over
 
 EX = "http://example.org/"
@@ -71,3 +72,36 @@ def test_an_answer_comes_back_with_its_form_and_the_judged_text(sandbox: QuerySa
     assert isinstance(answer, Encoded) and answer.media == JSON
     rows = json.loads(answer.body)["results"]["bindings"]
     assert [row["o"]["value"] for row in rows] == ["café ☃ été", "plain"]
+
+
+def test_after_a_time_out_the_next_query_goes_to_the_live_worker_not_a_restarted_one(tmp_path: Path) -> None:
+    """The worker a time-out stopped is put back on top of the idle stack; the next query must still go to the worker
+    that is up, not wait while the stopped one is started again."""
+    trig = f"<{EX}g> {{\n" + "".join(f"<{EX}s{i}> <{EX}p> {i} .\n" for i in range(300)) + "}\n"
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+    fast = f"SELECT ?s WHERE {{ ?s <{EX}p> 3 }}"
+    with sandbox_over(tmp_path, trig, workers=2) as box:
+        box.warm().join(120)
+
+        async def ask(query: str, timeout: float) -> object:
+            return await box.run_async(
+                query,
+                client="test",
+                timeout=timeout,
+                row_limit=100,
+                allowed_graphs=[EX + "g"],
+                encode=lambda checked, result: result,
+                wanted={"SELECT": JSON},
+            )
+
+        async def go() -> tuple[set[int], set[int]]:
+            await ask(fast, 20.0)
+            up = {w.process.pid for w in box._all if w.process is not None and w.process.is_alive()}
+            with pytest.raises(QueryTimeout):
+                await ask(slow, 1.0)
+            await ask(fast, 20.0)
+            return up, {w.process.pid for w in box._all if w.process is not None and w.process.is_alive()}
+
+        up, after = asyncio.run(go())
+        assert len(up) == 2
+        assert after < up, "the next query restarted the stopped worker instead of using the live one"
