@@ -889,9 +889,22 @@ def parse_influencers(doc: Doc, warnings: list[str] | None = None) -> list[Influ
     ...'): the first report's three, or more or fewer ('MOST MENTIONED ... Mentions'), each ranking read by its
     value column. A column shorter than the others leaves its cells of the lower rows empty: the row's other
     rankings are read by the header's columns, the empty ones are absent."""
-    found = doc.find(r"^MOST ACTIVE\s+Tweets\s+ORIGINAL TWEETS", required=False) or doc.find(
-        r"^(?:[A-Z][A-Z ]+[A-Z]\s+[A-Z][a-z]+\s+){2,}", required=False
-    )
+    found = doc.find(r"^MOST ACTIVE\s+Tweets\s+ORIGINAL TWEETS", required=False)
+    if not found:  # another header ('MOST MENTIONED<TAB>Mentions ...'): in the Influencers section, or a tabbed line
+        # ("NHS England NHS Improvement and HEE joined us" reads like a header with its tabs lost)
+        header_rx = r"^(?:[A-Z][A-Z ]+[A-Z]\s+[A-Z][a-z]+\s+){2,}"
+        section = doc.heading("The Influencers")
+        if section is not None:
+            found = doc.find(header_rx, section, doc.section_end(section), required=False)
+        else:
+            found = next(
+                (
+                    (n, m)
+                    for n in range(1, doc.n + 1)
+                    if "\t" in doc.lines[n - 1] and (m := re.search(header_rx, doc.text(n)))
+                ),
+                None,
+            )
     if not found:
         return []
     header = doc.lines[found[0] - 1].rstrip("\r\n").split("\t")

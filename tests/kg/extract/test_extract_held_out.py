@@ -372,6 +372,25 @@ def test_an_influencer_table_whose_tabs_were_lost(tmp_path: Path) -> None:
     assert any(w.startswith(f"{path}:{third}: influencers: this row is not three") for w in records.warnings)
 
 
+def test_an_influencer_header_of_other_rankings_is_read_in_its_section_not_from_a_line_of_narrative(
+    tmp_path: Path,
+) -> None:
+    """A header other than 'MOST ACTIVE ... ORIGINAL TWEETS' is found in the Influencers section; an earlier line
+    of capitalised words ("NHS England NHS Improvement and HEE joined us") is not taken for it."""
+    text = MAY.read_text(encoding="utf-8")
+    narrative = "NHS England NHS Improvement and HEE joined us for the chat.\n\n"
+    text = text.replace("These analytics are provided", narrative + "These analytics are provided", 1)
+    text = text.replace("MOST ACTIVE\t\tTweets\tORIGINAL TWEETS", "MOST MENTIONED\t\tMentions\tORIGINAL TWEETS", 1)
+    path = tmp_path / MAY.name
+    path.write_text(text, encoding="utf-8")
+    records = extract(path)
+    before = extract(MAY).influencers
+    assert {r.ranking for r in records.influencers} == {"most-mentioned"} | {r.ranking for r in before} - {
+        "most-active"
+    }
+    assert [(r.rank, r.handle, r.value) for r in records.influencers] == [(r.rank, r.handle, r.value) for r in before]
+
+
 def test_a_zone_qikg_knows_gets_its_offset_an_unknown_one_is_an_error_naming_its_line(tmp_path: Path) -> None:
     chat = extract(_variant(tmp_path, "at 7pm BST", "at 7pm CEST")).chat
     assert (chat.timezone, chat.utc_offset) == ("CEST", "+02:00")
