@@ -8,7 +8,8 @@ A card in the conversion reads:
     text (one or more paragraphs)
     counts: "32 9 10" | "5" "8" "25" on separate lines | "📊 1 💬 3 ❤️ 7 ↗" | "👍 1 💬 ↻ 14 ❤️ 25 ↗"
 
-The words run until the counts, the next card, a heading, or a paragraph that reads as the report's own narrative.
+The words run until the counts, the next card, a section heading, or a paragraph that reads as the report's own
+narrative. A line in a section's heading words between a card's words and its counts is the tweet's.
 A paragraph that repeats an earlier one of the same card is the text of an attached image and is not the tweet's.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
 from kg.extract.headings import heading_key
@@ -85,6 +87,7 @@ class Card:
     counts_line: int | None = None
     end: int = 0
     quotes_line: int | None = None  # the line of the card of the tweet this one quotes
+    heading_after: int | None = None  # the line in a section's heading words that ended the card's words
 
     @property
     def answer_prefix(self) -> int | None:
@@ -167,11 +170,48 @@ def _closes_tweet(so_far: str, last_block: str) -> bool:
 
 
 def is_narrative(text: str) -> bool:
-    return text in HEADINGS or heading_key(text) is not None or bool(NARRATIVE_RE.match(text))
+    """A paragraph in the report's own voice. A line in a section's heading words is not judged here ('Resources
+    shared' is no 'Helen shared ...'): it is a heading or a tweet's paragraph by where it stands (`parse_card`)."""
+    if heading_key(text) is not None:
+        return False
+    return text in HEADINGS or bool(NARRATIVE_RE.match(text))
 
 
-def parse_card(lines: list[str], start: int, year: int | dt.date) -> Card | None:
-    """Parse the card whose header is on line `start` (1-based; `lines[0]` is line 1)."""
+def _counts_follow(text_at: Callable[[int], str], n: int, total: int, so_far: str) -> bool:
+    """Whether the card would read on from the paragraph on line `n` to its counts: then that paragraph stands
+    between the card's words and its counts, where no section heading can stand, and is the tweet's own words."""
+    last = ""
+    while n <= total and text_at(n) and not is_counts(text_at(n)):  # the paragraph itself
+        last, so_far, n = text_at(n), f"{so_far} {text_at(n)}", n + 1
+    while n <= total:
+        while n <= total and not text_at(n):
+            n += 1
+        if n > total:
+            return False
+        first = text_at(n)
+        if is_counts(first):
+            return True
+        if (
+            HEADER_RE.match(first)
+            or QUOTE_MARK_RE.match(first)
+            or "\t" in first
+            or is_narrative(first)
+            or heading_key(first) is not None
+            or _closes_tweet(so_far, last)
+        ):
+            return False
+        while n <= total and text_at(n) and not is_counts(text_at(n)):
+            last, so_far, n = text_at(n), f"{so_far} {text_at(n)}", n + 1
+    return False
+
+
+def parse_card(
+    lines: list[str], start: int, year: int | dt.date, headings: Container[int] | None = None
+) -> Card | None:
+    """Parse the card whose header is on line `start` (1-based; `lines[0]` is line 1). A later paragraph in a
+    section's heading words ends the card's words unless the card reads on from it to its counts; given the report's
+    `headings` (the lines chosen as section headings), only one of those ends them, any other is the tweet's words.
+    """
     head = HEADER_RE.match(clean(lines[start - 1]))
     if not head:
         return None
@@ -203,11 +243,17 @@ def parse_card(lines: list[str], start: int, year: int | dt.date) -> Card | None
         first = text_at(n)
         if is_counts(first) or HEADER_RE.match(first) or QUOTE_MARK_RE.match(first):
             break
-        if blocks and (
-            is_narrative(first)
-            or _closes_tweet(" ".join(text_at(k) for b in blocks for k in b), text_at(blocks[-1][-1]))
-        ):
-            break
+        if blocks:
+            so_far = " ".join(text_at(k) for b in blocks for k in b)
+            worded = heading_key(first) is not None
+            in_tweet = worded and _counts_follow(text_at, n, total, so_far)
+            if worded and not in_tweet and (headings is None or n in headings):
+                card.heading_after = n
+                break
+            if headings is not None and n in headings:  # a heading found otherwise (the table's header row)
+                break
+            if not in_tweet and (is_narrative(first) or _closes_tweet(so_far, text_at(blocks[-1][-1]))):
+                break
         block = []
         while n <= total and text_at(n) and not is_counts(text_at(n)):
             block.append(n)
@@ -249,12 +295,14 @@ def parse_card(lines: list[str], start: int, year: int | dt.date) -> Card | None
 _HEADER_LIKE_RE = re.compile(r"^(?:.*?\s)?@[A-Za-z0-9_]{1,30} · (?P<date>\S.{0,24})$")
 
 
-def find_cards(lines: list[str], year: int | dt.date, warnings: list[str] | None = None) -> list[Card]:
-    """Every card of the report. A line shaped like a card's header whose date is none the cards show ('· 2h') is
-    not read as a card: a warning names it, so its words are not lost unseen."""
+def find_cards(
+    lines: list[str], year: int | dt.date, warnings: list[str] | None = None, headings: Container[int] | None = None
+) -> list[Card]:
+    """Every card of the report (`headings`: as for `parse_card`). A line shaped like a card's header whose date is
+    none the cards show ('· 2h') is not read as a card: a warning names it, so its words are not lost unseen."""
     cards = []
     for i in range(1, len(lines) + 1):
-        card = parse_card(lines, i, year)
+        card = parse_card(lines, i, year, headings)
         if card:
             cards.append(card)
         elif warnings is not None and (m := _HEADER_LIKE_RE.match(clean(lines[i - 1]))):

@@ -154,19 +154,58 @@ class Doc:
         return self._clean[n]
 
     def heading(self, heading: str) -> int | None:
-        """The first line of a section heading (the line reads that heading, in any case, with or without its closing
+        """The line of a section's heading (a line in that section's words, in any case, with or without its closing
         mark, "What’s next?" for "What next?"), if the report has it."""
+        return self.headings().get(heading)
+
+    def headings(self) -> dict[str, int]:
+        """The heading line of each section the report has. A line in a tweet card's words is none; of the lines
+        in one section's words, the heading is the first that fits the order of `ORDERED` after the one before it,
+        a line standing right under a card's words (maybe the tweet's own) only when no other fits."""
         if not hasattr(self, "_headings"):
-            self._headings: dict[str, int] = {}
+            inside, under = self._card_lines()
+            found: dict[str, list[int]] = {}
             for n in range(1, self.n + 1):
-                name = heading_key(self.text(n)) if "\t" not in self.lines[n - 1] else None  # a table row is none
+                if n in inside or "\t" in self.lines[n - 1]:  # a tweet's words or a table row: no heading
+                    continue
+                name = heading_key(self.text(n))
                 if name is not None:
-                    self._headings.setdefault(name, n)
-            if "Shared resources" not in self._headings:  # the table without its heading: found by its header row
+                    found.setdefault(name, []).append(n)
+            if "Shared resources" not in found:  # the table without its heading: found by its header row
                 table = self.resources_table()
                 if table is not None:
-                    self._headings["Shared resources"] = table
-        return self._headings.get(heading)
+                    found["Shared resources"] = [table]
+            self._headings: dict[str, int] = {}
+            self.passed_over: dict[int, str] = {}  # a line in a section's words not taken as its heading
+            previous = 0
+            for section in (s.heading for s in SECTIONS):
+                lines = found.get(section)
+                if not lines:
+                    continue
+                fitting = [n for n in lines if n > previous] if section in ORDERED else lines
+                chosen = min(fitting or lines, key=lambda n: (n in under, n))  # none fits: check_layout says so
+                self._headings[section] = chosen
+                self.passed_over.update((n, section) for n in lines if n != chosen)
+                if section in ORDERED:
+                    previous = chosen
+        return self._headings
+
+    def _card_lines(self) -> tuple[set[int], set[int]]:
+        """The lines of the tweet cards' headers and words, and the lines in a section's words that end a card's
+        words, read before the headings are known (a card's date does not matter here: one that is no date is an
+        error when the cards are read for the records)."""
+        inside: set[int] = set()
+        under: set[int] = set()
+        for start in range(1, self.n + 1):
+            try:
+                card = cardlib.parse_card(self.lines, start, 2000)  # a leap year: '29 Feb' is a date
+            except (LineError, ValueError, LookupError):
+                continue
+            if card is not None:
+                inside.update(range(card.line, max(card.text_lines, default=card.line) + 1))
+                if card.heading_after is not None:
+                    under.add(card.heading_after)
+        return inside, under
 
     def resources_table(self) -> int | None:
         """The first line of the shared-resources table wherever it stands: its header row ('Shared by / Resource',
@@ -1421,6 +1460,11 @@ def check_layout(doc: Doc) -> list[str]:
         previous = (section.heading, line)
     if errors:
         raise ExtractionError(f"{doc.path}: not a complete chat report ({len(errors)} problem(s))", errors)
+    for n, name in sorted(doc.passed_over.items()):
+        warnings.append(
+            f"{doc.path}:{n}: {name}: {doc.text(n)!r} is in this section's heading words, but line "
+            f"{found[name]} is taken as its heading: read as words of the report, not a heading"
+        )
     sign_off = doc.find(SIGN_OFF, required=False)
     if sign_off and (last == sign_off[0] or not re.match(SIGN_OFF, doc.text(last))):
         final = max((s for s in SECTIONS if found[s.heading]), key=lambda s: found[s.heading] or 0)
@@ -1476,7 +1520,7 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
             printed = " or ".join(repr(x) for x in [item["name"], *item.get("alt_names", [])])
             cur.problems.append(f"{cur.where(('organisations', i))}: {doc.path.name} prints neither {printed}")
     chat = parse_chat(doc, orgs)
-    cards = cardlib.find_cards(doc.lines, chat.date, warnings)
+    cards = cardlib.find_cards(doc.lines, chat.date, warnings, set(doc.headings().values()))
     panel = parse_panel(doc, orgs, warnings)
     influencers = parse_influencers(doc, warnings)
     shown = {c.handle: c.display_name for c in cards if c.display_name}
