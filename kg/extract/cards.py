@@ -56,7 +56,8 @@ NARRATIVE_RE = re.compile(
     rf"""^(?:
         @\w+,?\s+(?:also\s+|then\s+)?{_SPEECH}\b       # "@X responded", "@X had similar thoughts"
       | @\w+:\s*[\u201c"]                              # "@X: “...”"
-      | [A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]+)*\s+\(@\w+\)\s   # "Hana Novak (@X) added"
+      | [A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]+)*\s+\(@\w+\),?\s+(?:also\s+|then\s+)?{_SPEECH}\b
+                                                       # "Hana Novak (@X) added" (not "Thanks Jane (@X) for ...")
       | [A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\s+@\w+\s               # "Lee @Sutcliffe1987 also agreed"
       | For\s+@\w+                                     # "For @HayleySGrice, ..."
       | \.\.\.\s*and\s+@\w+                            # "...and @WBSProfBC commented"

@@ -273,3 +273,19 @@ def test_a_shared_by_cell_naming_two_people_gives_both(tmp_path: Path) -> None:
     n = _line_of("@HelenBevan & @PennyPereira1", path.read_text(encoding="utf-8").split("\n"))
     [res] = [r for r in extract(path).resources if r.line == n]
     assert res.shared_by == ["HelenBevan", "PennyPereira1"]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "narrative"),
+    [
+        ("Hana Novak (@HanaNovakQI) added “we asked staff first”.", True),
+        ("Hana Novak (@HanaNovakQI), also commented that it worked", True),
+        ("Thanks Jane Smith (@JaneSmithQI) for hosting tonight!", False),
+        ("Great to see Hana Novak (@HanaNovakQI) here", False),
+    ],
+)
+def test_a_speaker_in_brackets_is_narrative_only_before_what_they_said(paragraph: str, narrative: bool) -> None:
+    """'Name (@x) added ...' is the report's voice; a tweet's own 'Thanks Name (@x) for ...' is not."""
+    from kg.extract.cards import is_narrative
+
+    assert is_narrative(paragraph) is narrative
