@@ -116,8 +116,11 @@ def test_a_hub_page_two_resources_link_to_keeps_them_apart(seed, june) -> None:
     variant = june
     for i, title in zip(rows, ["QSIR Practitioner course", "QSIR tools: a guide"], strict=True):
         variant = _with_resource(variant, i, title=title, url=hub)
-    ids = resource_identities([seed, variant])
-    assert ids.of(variant)[rows[0]].node != ids.of(variant)[rows[1]].node
+    j = next(i for i, r in enumerate(seed.resources) if not r.core and not r.doi)
+    untitled = _with_resource(seed, j, title=None, url=hub)  # which of the two is it? neither, by the address alone
+    ids = resource_identities([untitled, variant])
+    nodes = {ids.of(variant)[rows[0]].node, ids.of(variant)[rows[1]].node, ids.of(untitled)[j].node}
+    assert len(nodes) == 3
     assert sum("kept as two resources" in w for w in ids.warnings) == 1
 
 
