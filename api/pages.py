@@ -500,13 +500,20 @@ def resource_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict
         if words not in entry["why"]:
             entry["why"].append(words)
     item = {**resource_item(catalogue, res), "authors": authors(catalogue, found, iri)}
-    printed: dict[str, list[dict]] = {}  # the title as other reports printed it, each with its line there
+    # the title as other reports printed it, by report: a report's graph states its printings' titles and the
+    # resource's lines there, not which title stands on which line, so the lines are cited with the report, unpaired
+    printed: dict[str, dict] = {}
     for name, source, line in found.printed.get(iri, []):
         doc = found.sources.get(source)
         slug = doc["slug"] if doc else catalogue.local_id(source, "source")
-        cite = {"line": line, "url": f"/report/{slug}#L{line}", "title": (doc or {}).get("title") or slug}
-        printed.setdefault(name, []).append(cite)
-    item["printed_as"] = [{"title": name, "sources": cites} for name, cites in printed.items()]
+        entry = printed.setdefault(source, {"titles": [], "report": (doc or {}).get("title") or slug, "sources": []})
+        if name not in entry["titles"]:
+            entry["titles"].append(name)
+        if isinstance(line, int) and all(c["line"] != line for c in entry["sources"]):
+            entry["sources"].append({"line": line, "url": f"/report/{slug}#L{line}", "title": entry["report"]})
+    for entry in printed.values():
+        entry["sources"].sort(key=lambda c: c["line"])
+    item["printed_as"] = list(printed.values())
     bits = [x for x in [res["type"], ", ".join(res["creators"]) or None, res["issued"]] if x]
     return {
         "kind": "resource",

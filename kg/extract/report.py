@@ -505,8 +505,8 @@ def parse_panel(doc: Doc, orgs: list[Organisation], warnings: list[str] | None =
     return people
 
 
-# words that make a name an organisation's: a part of a panel line's last field is a second organisation only when it
-# has one of them (or is a known name), so "Surrey and Sussex Healthcare NHS Trust" stays one name
+# words that make a name an organisation's: a part of a panel line's last field split at ' / ' or '; ' is an
+# organisation of its own only when it has one of them (or is a known name)
 _ORG_WORDS = re.compile(
     r"\b(?:NHS|Trust|University|Universities|Hospitals?|Academy|School|Institute|Foundation|Board|Network|"
     r"Partnership|Council|College|Centre|Center|Health|Care|Alliance|Service|Services|Society|Company|Ltd|Group|"
@@ -515,18 +515,23 @@ _ORG_WORDS = re.compile(
 
 
 def _organisations_on(orgs: list[Organisation], text: str) -> list[str]:
-    """The organisations a panel line's last field names: one name, or two joined by ' / ', ' & ', ' and ' or '; '
+    """The organisations a panel line's last field names: one name, or two or more joined by ' / ' or '; '
     ('Northshire Community Health Partnership / Eastbrook University') when each part reads as an organisation's
-    name of its own (known, or two words or more with a word like 'Trust', 'University', 'Academy')."""
+    name of its own (known, or two words or more with a word like 'Trust', 'University', 'Academy'). ' & ' and
+    ' and ' are inside many names ('Belfast Health and Social Care Trust'), so they join two organisations only when
+    every part is an organisation already known (kg/data/organisations.yaml, or named earlier in the report);
+    otherwise the field is one name, as printed."""
     text = text.strip()
     if _org_slug(orgs, text) or _org_slug(orgs, re.sub(r"\s*\([A-Za-z&]+\)$", "", text)):
         return [text]
-    for joiner in (r"\s+/\s+|\s*;\s+", r"\s+&\s+|\s+and\s+"):
-        parts = [p.strip() for p in re.split(joiner, text)]
-        if len(parts) > 1 and all(
-            _org_slug(orgs, p) or (len(p.split()) >= 2 and p[:1].isupper() and _ORG_WORDS.search(p)) for p in parts
-        ):
-            return parts
+    parts = [p.strip() for p in re.split(r"\s+/\s+|\s*;\s+", text)]
+    if len(parts) > 1 and all(
+        _org_slug(orgs, p) or (len(p.split()) >= 2 and p[:1].isupper() and _ORG_WORDS.search(p)) for p in parts
+    ):
+        return parts
+    parts = [p.strip() for p in re.split(r"\s+&\s+|\s+and\s+", text)]
+    if len(parts) > 1 and all(_org_slug(orgs, p) for p in parts):
+        return parts
     return [text]
 
 

@@ -1,11 +1,15 @@
 """Which records of resources, across every chat, are one resource node, and what each chat's graph states of it.
 
 A resource is identified by what names it, never by a title that only looks alike:
-- its title, up to case, spacing, punctuation and accents ("The Habits of an Improver" / "The habits of an
-  improver." are one title; "Habits of an Improver" is another);
-- its DOI (DOIs are case-insensitive);
-- its web address up to http/https, "www.", the host's case and a closing slash, when the address has a path or a
-  query: a site's root ("https://www.health.org.uk") names a site or an organisation, not one resource.
+- its title, up to case, spacing, punctuation and accents, in any script ("The Habits of an Improver" / "The habits
+  of an improver." are one title; "Habits of an Improver" is another; "质量改进指南" and "患者安全手册" are two); a
+  title with no letter or digit identifies nothing;
+- its DOI (DOIs are case-insensitive; "10.1/x" and "https://doi.org/10.1/x" are one DOI);
+- its web address up to http/https, "www.", the host's case, a closing slash and tracking parameters (utm_*), when
+  the address has a path or a query: a site's root ("https://www.health.org.uk") names a site or an organisation,
+  not one resource. An address joins two records only when their titles agree or one has no title: a hub page
+  (https://www.england.nhs.uk/qsir/) links several resources, so two titles on one address stay two nodes, with a
+  warning.
 Records that share any of these are one node (transitively), a report's core resource and a resource a
 participant shared apart: a core resource has no sharer (qi:ResourceSharingShape), so the shared one is a node of its
 own (named with a number). The node is named (its slug) by its first printing: the
@@ -20,9 +24,10 @@ keeps it out of its graph, with a warning naming both lines.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
-from kg.iris import slugify
 from kg.records import ChatRecords, Resource
 
 
@@ -50,32 +55,55 @@ class Identities:
 
 
 def title_key(title: str) -> str:
-    """A title up to case, spacing, punctuation and accents."""
-    return slugify(title)
+    """A title up to case, spacing, punctuation and accents: its letters and digits in any script, casefolded
+    (NFKC), accents folded. '' when it has none: such a title identifies nothing (see `keys_of`)."""
+    decomposed = unicodedata.normalize("NFKD", title)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = unicodedata.normalize("NFKC", bare.casefold())
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+
+
+# query parameters that say where a reader came from, not what the address names
+_TRACKING = re.compile(r"^(?:utm_\w*|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
+_DOI_ADDRESS = re.compile(r"^(?:https?://)?(?:dx\.)?doi\.org/(?P<doi>10\.\S+)$", re.IGNORECASE)
+
+
+def doi_key(doi: str) -> str:
+    """A DOI up to case, a 'doi:' or https://doi.org/ prefix and a closing slash or full stop."""
+    doi = unquote(doi.strip())
+    m = _DOI_ADDRESS.match(doi)
+    doi = m["doi"] if m else re.sub(r"^doi:\s*", "", doi, flags=re.IGNORECASE)
+    return doi.casefold().rstrip("/.")
 
 
 def link_key(url: str) -> str | None:
-    """A web address up to scheme, 'www.', the host's case and a closing slash; None for a site's root address."""
+    """A web address up to scheme, 'www.', the host's case, a closing slash and tracking parameters (utm_*); None
+    for a site's root address."""
     m = re.match(r"^(?:https?://)?(?:www\.)?(?P<host>[^/?#\s]+)(?P<rest>[^\s]*)$", url.strip(), re.IGNORECASE)
     if not m:
         return None
-    rest = m["rest"].rstrip("/")
-    if not rest or rest in {"#", "?"}:
+    rest, _, fragment = m["rest"].partition("#")
+    path, _, query = rest.partition("?")
+    kept = [p for p in query.split("&") if p and not _TRACKING.match(p.split("=", 1)[0])]
+    rest = path.rstrip("/") + ("?" + "&".join(kept) if kept else "") + ("#" + fragment if fragment else "")
+    if not rest:
         return None
     return m["host"].lower() + rest
 
 
 def keys_of(res: Resource, source_slug: str) -> list[tuple[str, str]]:
-    """What identifies a resource record: title, DOI, web address; an untitled record with neither is its chat's.
-    A report's core resource and a shared one are kept apart (a core resource has no sharer: qi:ResourceSharingShape),
-    so each key carries which it is."""
+    """What identifies a resource record: title, DOI (also when printed as a https://doi.org/ address), web address;
+    a record with none of them is its chat's. A title without a letter or digit identifies nothing. A report's core
+    resource and a shared one are kept apart (a core resource has no sharer: qi:ResourceSharingShape), so each key
+    carries which it is."""
     keys = []
     core = "core " if res.core else ""
-    if res.title:
-        keys.append((f"{core}title", title_key(res.title)))
-    if res.doi:
-        keys.append((f"{core}DOI", res.doi.casefold().rstrip("/.")))
-    if res.url and (link := link_key(res.url)):
+    if res.title and (title := title_key(res.title)):
+        keys.append((f"{core}title", title))
+    dois = [doi_key(d) for d in (res.doi, res.url) if d and (d is res.doi or _DOI_ADDRESS.match(d.strip()))]
+    for doi in dict.fromkeys(d for d in dois if d):
+        keys.append((f"{core}DOI", doi))
+    if res.url and not _DOI_ADDRESS.match(res.url.strip()) and (link := link_key(res.url)):
         keys.append((f"{core}web address", link))
     return keys or [("own", f"{source_slug}/{res.slug}")]
 
@@ -96,19 +124,28 @@ def resource_identities(all_records: list[ChatRecords]) -> Identities:
             x = parent[x]
         return x
 
+    def join(a: int, b: int) -> None:
+        a, b = find(a), find(b)
+        if a != b:
+            parent[max(a, b)] = min(a, b)  # the earlier printing stays the root
+
+    out = Identities()
     owner: dict[tuple[str, str], int] = {}
+    by_address: dict[tuple[str, str], list[int]] = {}
     for x, (source, _, res, _) in enumerate(items):
         for key in keys_of(res, source):
-            if key in owner:
-                a, b = find(owner[key]), find(x)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)  # the earlier printing stays the root
+            if key[0].endswith("web address"):
+                by_address.setdefault(key, []).append(x)  # joined below, once titles and DOIs have joined
+            elif key in owner:
+                join(owner[key], x)
             else:
                 owner[key] = x
+    titled = [x for x, item in enumerate(items) if item[2].title and title_key(item[2].title)]
+    for key, xs in by_address.items():
+        out.warnings += _join_by_address(key, xs, items, find, join, titled)
     groups: dict[int, list[int]] = {}
     for x in range(len(items)):
         groups.setdefault(find(x), []).append(x)
-    out = Identities()
     taken: set[str] = set()
     for root in sorted(groups):
         members = groups[root]
@@ -139,6 +176,31 @@ def resource_identities(all_records: list[ChatRecords]) -> Identities:
             if alternative or left_out:
                 out.warnings.append(_note(path, res, slug, joined, first, alternative, left_out, titled, kind, issued))
     out.warnings.sort(key=lambda w: (w.split(":", 1)[0], int(w.split(":", 2)[1])))  # by report, then line
+    return out
+
+
+def _join_by_address(key, xs, items, find, join, titled: list[int]) -> list[str]:
+    """Join the records that print one web address when their titles agree (they are one group by then) or one has
+    no title. A hub page (https://www.england.nhs.uk/qsir/) links many resources: two titles that differ stay two
+    resources, with a warning; an untitled record beside two or more of them is joined to none (which one is it?)."""
+    with_title = {find(t) for t in titled}
+    printing: dict[int, int] = {}  # each group's first record that prints the address
+    for x in xs:
+        printing.setdefault(find(x), x)
+    named = [r for r in printing if r in with_title]
+    untitled = [r for r in printing if r not in with_title]
+    together = list(printing) if len(named) <= 1 else untitled
+    for r in together[1:]:
+        join(together[0], r)
+    out = []
+    _, _, first, first_path = items[printing[named[0]]] if named else (None, None, None, None)
+    for r in named[1:]:
+        _, _, res, path = items[printing[r]]
+        out.append(
+            f"{path}:{res.line}: resource {res.slug!r} prints the web address {res.url} that {first_path}:"
+            f"{first.line} prints for {first.title!r}, with another title ({res.title!r}): kept as two resources "
+            "(an address may be a page that links several)"
+        )
     return out
 
 

@@ -170,6 +170,57 @@ def test_a_panel_organisation_with_and_in_its_name_stays_one(tmp_path: Path) -> 
     assert owen.affiliations == ["surrey-and-sussex-healthcare-nhs-trust"]
 
 
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "Belfast Health and Social Care Trust",
+        "Sheffield Health and Social Care NHS Foundation Trust",
+        "Edinburgh Health & Social Care Partnership",
+    ],
+)
+def test_a_panel_organisation_named_with_and_between_org_words_is_not_cut_in_two(tmp_path: Path, printed: str) -> None:
+    path = tmp_path / JUNE.name
+    path.write_text(
+        JUNE.read_text(encoding="utf-8").replace(
+            "Northshire Community Health Partnership / Eastbrook University", printed
+        ),
+        encoding="utf-8",
+    )
+    records = extract(path)
+    [owen] = [p for p in records.people if p.handle == "OwenPriceQI"]
+    assert [o.name for o in records.organisations if o.slug in owen.affiliations] == [printed]
+
+
+def test_a_panel_line_joins_two_organisations_with_and_only_when_both_are_known(tmp_path: Path) -> None:
+    """Melissa's and Kemi's lines name the two before Owen's line does: 'X and Y' of two known names is two."""
+    path = tmp_path / JUNE.name
+    both = "Virginia Mason Institute and University Hospitals Birmingham NHS Foundation Trust"
+    path.write_text(
+        JUNE.read_text(encoding="utf-8").replace(
+            "Northshire Community Health Partnership / Eastbrook University", both
+        ),
+        encoding="utf-8",
+    )
+    records = extract(path)
+    people = {p.handle: p for p in records.people}
+    owen, melissa, kemi = people["OwenPriceQI"], people["vmsenseimelissa"], people["KemiAdebayoQI"]
+    assert owen.affiliations == melissa.affiliations + kemi.affiliations and len(owen.affiliations) == 2
+
+
+def test_a_slash_still_separates_a_name_with_and_from_the_next(tmp_path: Path) -> None:
+    path = tmp_path / JUNE.name
+    path.write_text(
+        JUNE.read_text(encoding="utf-8").replace(
+            "Northshire Community Health Partnership", "Belfast Health and Social Care Trust"
+        ),
+        encoding="utf-8",
+    )
+    records = extract(path)
+    [owen] = [p for p in records.people if p.handle == "OwenPriceQI"]
+    names = {o.slug: o.name for o in records.organisations}
+    assert [names[s] for s in owen.affiliations] == ["Belfast Health and Social Care Trust", "Eastbrook University"]
+
+
 def test_an_influencer_table_with_a_fourth_ranking_reads_all_four(june):
     header = _line_of("MOST ACTIVE Tweets ORIGINAL TWEETS")
     names = [c.strip() for c in LINES[header - 1].split("\t") if c.strip()]

@@ -15,7 +15,7 @@ from kg import iris
 from kg.extract.report import extract
 from kg.iris import SCHEMA
 from kg.rdf.assemble import assemble, same_accounts
-from kg.rdf.identity import link_key, resource_identities
+from kg.rdf.identity import link_key, resource_identities, title_key
 from kg.records import ChatRecords
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -68,16 +68,16 @@ def test_a_title_printed_in_other_case_is_one_node_titled_by_its_first_printing(
     assert any(w.startswith(f"{june.source_path}:{later.line}: resource {first.slug!r}") for w in warnings)
 
 
-@pytest.mark.parametrize("key", ["doi", "url"])
-def test_a_doi_or_a_web_address_is_one_resource_whatever_its_title(built, seed, june, key: str) -> None:
+def _with_resource(records: ChatRecords, index: int, **changes) -> ChatRecords:
+    resources = list(records.resources)
+    resources[index] = resources[index].model_copy(update=changes)
+    return records.model_copy(update={"resources": resources})
+
+
+def test_a_doi_is_one_resource_whatever_its_title(built, seed, june) -> None:
     ds, warnings = built
-    later = next(r for r in june.resources if getattr(r, key) and any(getattr(s, key) for s in seed.resources))
-    first = next(
-        s
-        for s in seed.resources
-        if getattr(s, key)
-        and (s.doi.casefold() == later.doi.casefold() if key == "doi" else link_key(s.url) == link_key(later.url))
-    )
+    later = next(r for r in june.resources if r.doi and any(s.doi for s in seed.resources))
+    first = next(s for s in seed.resources if s.doi and s.doi.casefold() == later.doi.casefold())
     assert first.title != later.title and first.slug != later.slug  # the extractor named them apart
     node = iris.resource(first.slug)
     assert (iris.resource(later.slug), None, None) not in ds  # one node, the first printing's
@@ -86,23 +86,90 @@ def test_a_doi_or_a_web_address_is_one_resource_whatever_its_title(built, seed, 
     assert set(ds.objects(node, iris.QI.sharedBy)) >= {
         iris.participant(h.lower()) for h in [*first.shared_by, *later.shared_by]
     }
-    assert any(f"by {'DOI' if key == 'doi' else 'web address'} " in w for w in warnings if f":{later.line}:" in w)
+    assert any("by DOI " in w for w in warnings if f":{later.line}:" in w)
 
 
-def test_a_type_another_printing_gives_otherwise_is_left_out_of_the_later_graph(built, seed, june):
+def test_one_web_address_with_two_titles_is_two_resources_with_a_warning(built, seed, june) -> None:
+    """An address may be a hub page that links several resources: it joins two records only when one is untitled."""
     ds, warnings = built
-    later = next(r for r in june.resources if r.url and "vimeo" in r.url)
+    later = next(r for r in june.resources if r.url and any(s.url for s in seed.resources))
+    first = next(s for s in seed.resources if s.url and link_key(s.url) == link_key(later.url))
+    assert first.title != later.title and first.slug != later.slug
+    assert set(ds.objects(iris.resource(first.slug), DCTERMS.title)) == {Literal(first.title)}
+    assert set(ds.objects(iris.resource(later.slug), DCTERMS.title)) == {Literal(later.title)}
+    [warning] = [w for w in warnings if w.startswith(f"{june.source_path}:{later.line}: ")]
+    assert "web address" in warning and "kept as two resources" in warning and f"{SEED.name}:{first.line}" in warning
+
+
+def test_one_web_address_joins_a_record_without_a_title_to_the_titled_one(seed, june) -> None:
+    i = next(i for i, r in enumerate(june.resources) if r.url and "vimeo" in r.url)
+    untitled = _with_resource(june, i, title=None)
     first = next(s for s in seed.resources if s.url and "vimeo" in s.url)
-    assert first.type != later.type
+    ids = resource_identities([seed, untitled])
+    assert ids.of(untitled)[i].node == first.slug
+
+
+def test_a_hub_page_two_resources_link_to_keeps_them_apart(seed, june) -> None:
+    """Two resources of one chat print https://www.england.nhs.uk/qsir/ with their own titles."""
+    hub = "https://www.england.nhs.uk/qsir/"
+    rows = [i for i, r in enumerate(june.resources) if not r.core and not r.doi][:2]
+    variant = june
+    for i, title in zip(rows, ["QSIR Practitioner course", "QSIR tools: a guide"], strict=True):
+        variant = _with_resource(variant, i, title=title, url=hub)
+    j = next(i for i, r in enumerate(seed.resources) if not r.core and not r.doi)
+    untitled = _with_resource(seed, j, title=None, url=hub)  # which of the two is it? neither, by the address alone
+    ids = resource_identities([untitled, variant])
+    nodes = {ids.of(variant)[rows[0]].node, ids.of(variant)[rows[1]].node, ids.of(untitled)[j].node}
+    assert len(nodes) == 3
+    assert sum("kept as two resources" in w for w in ids.warnings) == 1
+
+
+def test_a_type_another_printing_gives_otherwise_is_left_out_of_the_later_graph(seed, june):
+    i = next(i for i, r in enumerate(june.resources) if r.url and "vimeo" in r.url)
+    later = _with_resource(june, i, title=None)  # untitled, so the web address joins it to the seed's
+    first = next(s for s in seed.resources if s.url and "vimeo" in s.url)
+    assert first.type != later.resources[i].type
+    warnings: list[str] = []
+    ds = assemble([seed, later], warnings)
+    ds.default_union = True
     node = iris.resource(first.slug)
     assert set(ds.objects(node, iris.QI.resourceType)) == {Literal(first.type)}
-    assert any(f"its type here is {later.type!r}" in w for w in warnings)
+    assert any(f"its type here is {later.resources[i].type!r}" in w for w in warnings)
 
 
-def _with_resource(records: ChatRecords, index: int, **changes) -> ChatRecords:
-    resources = list(records.resources)
-    resources[index] = resources[index].model_copy(update=changes)
-    return records.model_copy(update={"resources": resources})
+def test_titles_in_other_scripts_are_told_apart(seed, june):
+    """A title without ASCII letters identifies by its own letters: two such titles are two resources."""
+    rows = [i for i, r in enumerate(june.resources) if not r.core][:2]
+    for a, b in [("质量改进指南", "患者安全手册"), ("NHS 改善指南", "NHS 质量手册")]:
+        variant = _with_resource(
+            _with_resource(june, rows[0], title=a, url=None, doi=None), rows[1], title=b, url=None, doi=None
+        )
+        ids = resource_identities([seed, variant])
+        assert ids.of(variant)[rows[0]].node != ids.of(variant)[rows[1]].node
+    assert title_key("Ｑｕａｌｉｔé  Guide!") == title_key("qualite guide") == "qualiteguide"
+    assert title_key("...") == ""
+
+
+def test_titles_without_a_letter_identify_nothing(seed, june):
+    rows = [i for i, r in enumerate(june.resources) if not r.core][:2]
+    variant = _with_resource(
+        _with_resource(june, rows[0], title="…", url=None, doi=None), rows[1], title="?!", url=None, doi=None
+    )
+    ids = resource_identities([seed, variant])
+    assert ids.of(variant)[rows[0]].node != ids.of(variant)[rows[1]].node
+
+
+def test_a_doi_and_its_doi_org_address_are_one_resource(seed, june):
+    first = next(s for s in seed.resources if s.doi)
+    i = next(i for i, r in enumerate(june.resources) if r.doi)
+    variant = _with_resource(june, i, doi=None, url=f"https://doi.org/{first.doi.upper()}", title="Another title")
+    assert resource_identities([seed, variant]).of(variant)[i].node == first.slug
+
+
+def test_tracking_parameters_do_not_make_another_address():
+    assert link_key("https://example.org/a?utm_source=twitter&utm_medium=social") == "example.org/a"
+    assert link_key("https://example.org/a?set=1&utm_campaign=x") == link_key("http://example.org/a?set=1")
+    assert link_key("https://example.org/a?set=1") != link_key("https://example.org/a?set=2")
 
 
 def test_similar_titles_stay_two_resources_each_named_apart(seed, june):
