@@ -49,7 +49,8 @@ class Extras:
     sources: dict[str, dict] = field(default_factory=dict)
     by_line: dict[tuple[str, int], list[str]] = field(default_factory=lambda: defaultdict(list))
     names: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # foaf:name of creator agents
-    printed: dict[str, list[tuple[str, str, int]]] = field(default_factory=lambda: defaultdict(list))  # other titles
+    # other printings' titles: (title, source, line)
+    printed: dict[str, list[tuple[str, str, int | None]]] = field(default_factory=lambda: defaultdict(list))
 
 
 _EXTRAS: weakref.WeakKeyDictionary[Catalogue, Extras] = weakref.WeakKeyDictionary()
@@ -73,7 +74,9 @@ def extras(service: GraphService, catalogue: Catalogue) -> Extras:
                 found.names[str(row["agent"])].append(name)
         for row in service.store.query(load("printed_titles")).rows:  # (title, source, line): another printing
             line = py(row.get("line"))
-            found.printed[str(row["resource"])].append((text(row.get("name")) or "", str(row["source"]), line))
+            found.printed[str(row["resource"])].append(
+                (text(row.get("name")) or "", str(row["source"]), line if isinstance(line, int) else None)
+            )
         for row in service.store.query(load("source_lines")).rows:
             s, source = str(row["s"]), str(row["source"])
             if row.get("path") is not None or row.get("title") is not None:

@@ -150,7 +150,7 @@ def resource_identities(all_records: list[ChatRecords]) -> Identities:
     for root in sorted(groups):
         members = groups[root]
         slug = _unique(items[root][2].slug, taken)
-        titled = next((items[x][2] for x in members if items[x][2].title), None)
+        title_from = next((items[x][2] for x in members if items[x][2].title), None)
         kind = next((items[x][2].type for x in members if items[x][2].type), None)
         issued = next((_issued(items[x][2]) for x in members if _issued(items[x][2])), None)
         first_keys = {k for x in members[:1] for k in keys_of(items[x][2], items[x][0])}
@@ -158,7 +158,7 @@ def resource_identities(all_records: list[ChatRecords]) -> Identities:
         for x in members:
             source, i, res, path = items[x]
             own = keys_of(res, source)
-            alternative = res.title if res.title and titled and res.title != titled.title else None
+            alternative = res.title if res.title and title_from and res.title != title_from.title else None
             left_out = tuple(
                 name
                 for name, mine, node in (("type", res.type, kind), ("issued", _issued(res), issued))
@@ -174,7 +174,9 @@ def resource_identities(all_records: list[ChatRecords]) -> Identities:
             first = (items[root][3], items[root][2].line) if x != root else None
             out.printings[(source, i)] = Printing(slug, alternative is None, alternative, left_out, joined, first)
             if alternative or left_out:
-                out.warnings.append(_note(path, res, slug, joined, first, alternative, left_out, titled, kind, issued))
+                out.warnings.append(
+                    _note(path, res, slug, joined, first, alternative, left_out, title_from, kind, issued)
+                )
     out.warnings.sort(key=lambda w: (w.split(":", 1)[0], int(w.split(":", 2)[1])))  # by report, then line
     return out
 
@@ -193,7 +195,9 @@ def _join_by_address(key, xs, items, find, join, titled: list[int]) -> list[str]
     for r in together[1:]:
         join(together[0], r)
     out = []
-    _, _, first, first_path = items[printing[named[0]]] if named else (None, None, None, None)
+    if not named:
+        return []
+    _, _, first, first_path = items[printing[named[0]]]
     for r in named[1:]:
         _, _, res, path = items[printing[r]]
         out.append(
