@@ -52,6 +52,16 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
+def unique_slug(slug: str, taken: set[str]) -> str:
+    """`slug`, or `slug-2`, `slug-3` … if `taken` holds it already; the one returned is added to `taken`."""
+    base, i = slug or "resource", 2
+    while slug in taken:
+        slug = f"{base}-{i}"
+        i += 1
+    taken.add(slug)
+    return slug
+
+
 def source_graph(source_slug: str) -> URIRef:
     """Named graph holding the facts taken from one source document."""
     return GRAPH[f"source/{source_slug}"]

@@ -31,7 +31,7 @@ from kg.extract.headings import (
 from kg.extract.markup import LineError, clean, handles, reading
 from kg.extract.pages import page_artefacts
 from kg.extract.resources import Citation, header_columns, looks_like_row, parse_citation, shared_table
-from kg.iris import slugify
+from kg.iris import slugify, unique_slug
 from kg.records import (
     Account,
     Chat,
@@ -1096,7 +1096,7 @@ def parse_resources(
         # address (the same address up to http/https, 'www.' and a closing slash); any other untitled one cannot be
         # recognised again, so it is this chat's (never named by its line: moving a line must not change a node)
         name = cit.title or (_link_key(cit.url) if cit.url else f"{cit.type or 'resource'} {' '.join(by)} {chat_slug}")
-        slug = _unique(slugify(" ".join(name.split()[:8])), slugs)
+        slug = unique_slug(slugify(" ".join(name.split()[:8])), slugs)
         if not cit.title and cit.url:
             label = cit.url
         extra = next((c for c in curated if c["line"] == n and c.get("type", cit.type) == cit.type), {})
@@ -1136,7 +1136,7 @@ def parse_resources(
         out.append(
             Resource(
                 line=n,
-                slug=_unique(f"analytics-headlines-graphic-{chat_slug}", slugs),
+                slug=unique_slug(f"analytics-headlines-graphic-{chat_slug}", slugs),
                 type="Image",
                 title=None,
                 label=f"Graphic of the analytics headlines, created and shared by {who}",
@@ -1154,15 +1154,6 @@ def parse_resources(
 def _link_key(url: str) -> str:
     """The words of a web address that name its resource: without the scheme, 'www.' and a closing slash."""
     return re.sub(r"^https?://(?:www\.)?", "", url).rstrip("/").replace("/", " ").replace(".", " ")
-
-
-def _unique(slug: str, taken: set[str]) -> str:
-    base, i = slug or "resource", 2
-    while slug in taken:
-        slug = f"{base}-{i}"
-        i += 1
-    taken.add(slug)
-    return slug
 
 
 # --- the report's own curation ---------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from kg.iris import unique_slug
 from kg.records import ChatRecords, Resource
 
 
@@ -149,7 +150,7 @@ def resource_identities(all_records: list[ChatRecords]) -> Identities:
     taken: set[str] = set()
     for root in sorted(groups):
         members = groups[root]
-        slug = _unique(items[root][2].slug, taken)
+        slug = unique_slug(items[root][2].slug, taken)
         title_from = next((items[x][2] for x in members if items[x][2].title), None)
         kind = next((items[x][2].type for x in members if items[x][2].type), None)
         issued = next((_issued(items[x][2]) for x in members if _issued(items[x][2])), None)
@@ -226,15 +227,6 @@ def _note(path, res, slug, joined, first, alternative, left_out, titled, kind, i
         node = kind if name == "type" else issued
         parts.append(f"its {name} here is {mine!r}, {node!r} there: one value per resource, this chat's left out")
     return "; ".join(parts)
-
-
-def _unique(slug: str, taken: set[str]) -> str:
-    base, i = slug or "resource", 2
-    while slug in taken:
-        slug = f"{base}-{i}"
-        i += 1
-    taken.add(slug)
-    return slug
 
 
 def with_nodes(records: ChatRecords, identities: Identities) -> ChatRecords:

@@ -396,14 +396,7 @@ class OxigraphStore:
         del writer
         gc.collect()  # the writer must be closed before the folder is opened read-only
         _release_free_memory()
-        meta = {"generation": generation, "key": key, "source": str(source), "triples": triples, "layout": self.LAYOUT}
-        tmp = self.location / f".{self.POINTER}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(meta))
-        os.replace(tmp, self.location / self.POINTER)  # the atomic switch
-        previous = self._generation
-        self._install(ox.Store.read_only(str(target)), meta)
-        self._generation = generation
-        self._collect_garbage(keep={generation, previous})
+        self._switch_to(generation, target, key, source, triples)
         timings["total_s"] = round(time.perf_counter() - started, 3)
 
     def load_changes(self, source: Path, key: str, *, changed: set[str], removed: set[str], previous_key: str) -> bool:
@@ -470,7 +463,17 @@ class OxigraphStore:
         timings["changes_s"] = round(time.perf_counter() - started, 3)
         del writer
         gc.collect()  # closed before the folder is opened read-only
-        meta = {"generation": generation, "key": key, "source": str(source), "triples": count, "layout": self.LAYOUT}
+        self._switch_to(generation, target, key, source, count)
+        timings["total_s"] = round(time.perf_counter() - started, 3)
+        self.last_load = timings
+        return True
+
+    def _switch_to(self, generation: str, target: Path, key: str, source: Path, triples: int) -> None:
+        """Point the store at a finished generation (the pointer file replaced atomically), open it read-only, and
+        delete the generations no reader can still hold."""
+        if self.location is None:  # only an on-disk store has generations
+            raise ValueError("an in-memory store has no generation to switch to")
+        meta = {"generation": generation, "key": key, "source": str(source), "triples": triples, "layout": self.LAYOUT}
         tmp = self.location / f".{self.POINTER}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(meta))
         os.replace(tmp, self.location / self.POINTER)  # the atomic switch
@@ -478,9 +481,6 @@ class OxigraphStore:
         self._install(ox.Store.read_only(str(target)), meta)
         self._generation = generation
         self._collect_garbage(keep={generation, previous})
-        timings["total_s"] = round(time.perf_counter() - started, 3)
-        self.last_load = timings
-        return True
 
     def _collect_garbage(self, keep: set[str | None]) -> None:
         """Drop old generations and half-written ones left by a crash (the previous one stays for open readers)."""
