@@ -18,6 +18,7 @@ from kg.extract.headings import heading_key
 from kg.extract.markup import clean
 from kg.extract.report import ExtractionError, extract
 from kg.records import Tweet
+from tests.kg.extract.test_extract_held_out import _variant
 
 FIXTURES = Path(__file__).with_name("fixtures")
 JUNE = FIXTURES / "leadingqi-2023-06-27-report.txt"
@@ -242,14 +243,6 @@ def test_the_chat_announced_in_coming_up_next(june):
 
 
 # --- the rules on variants of the May report ----------------------------------------------------------------------
-
-
-def _variant(tmp_path: Path, old: str, new: str) -> Path:
-    text = MAY.read_text(encoding="utf-8")
-    assert old in text
-    path = tmp_path / MAY.name
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
 
 
 @pytest.mark.parametrize(
