@@ -10,6 +10,7 @@ there, with <mark> added) is passed as markup.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 import weakref
@@ -537,7 +538,7 @@ def resource_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict
         + (" · one of the report's core resources" if res["core"] else ""),
         "resource": item,
         "chats": [
-            ref(catalogue, c)
+            _dated(catalogue, c)
             for c in sorted(rel.get("inChat", []), key=lambda c: (catalogue.chats.get(c, {}).get("date") or "~", c))
             if c in catalogue.chats
         ],
@@ -546,6 +547,16 @@ def resource_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict
         "themes": sorted(themes.values(), key=lambda t: t["label"].casefold()),
         "api": [("resource", f"/api/resources/{res['id']}")],
     }
+
+
+def _dated(catalogue: Catalogue, chat: str) -> dict:
+    """A link to a chat with its date in words ("..., 19 October 2022"), so a list of chats reads in its order."""
+    link = ref(catalogue, chat)
+    try:
+        day = dt.date.fromisoformat(catalogue.chats[chat]["date"] or "")
+    except ValueError:
+        return link
+    return {**link, "label": f"{link['label']} ({day.day} {day:%B %Y})"}
 
 
 def question_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict:

@@ -64,6 +64,7 @@ def test_the_resource_page_lists_its_chats_and_lines_oldest_chat_first(tmp_path:
     assert source.index("Fixture report") < source.index("May 2023 report") < source.index("June 2024 report")
     [chats] = re.findall(r"<dt>Chats</dt><dd>(.*?)</dd>", page.text, re.S)
     assert re.findall(r'href="/id/chat/([\d-]+)"', chats) == ["2023-05-30", "2024-06-25"]
+    assert "May 2023 chat (30 May 2023)" in chats
     [printed] = re.findall(r"Also printed as</dt><dd>(.*?)</dd>", page.text, re.S)
     assert printed.index("the May printing") < printed.index("the June printing")
     assert re.findall(r'href="/report/([^"#]+)#L(\d+)"', printed) == [("middle", "900"), ("late", "7")]
