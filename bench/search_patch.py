@@ -195,7 +195,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.upkeep:
         return _main_upkeep(args.sizes.split(","), args.upkeep)
-    results: dict[str, Any] = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine.info(), "sizes": {}}
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine.info(),
+        "sizes": {},
+    }
     for size in args.sizes.split(","):
         data.WORK.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="search-patch-", dir=data.WORK) as scratch:
