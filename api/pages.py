@@ -10,6 +10,7 @@ there, with <mark> added) is passed as markup.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 import weakref
@@ -51,6 +52,14 @@ class Extras:
     names: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # foaf:name of creator agents
     # other printings' titles: (title, source, line)
     printed: dict[str, list[tuple[str, str, int | None]]] = field(default_factory=lambda: defaultdict(list))
+    # a source document's chat date: the earliest chat it is the source of (a report also states the chats it
+    # announces, which come later)
+    dates: dict[str, str] = field(default_factory=dict)
+
+    def in_time(self, source: str) -> tuple[str, str]:
+        """A source's place when a node's chats are listed: by its chat's date, oldest first (a resource's first
+        printing, whose title the node keeps, then each chat that shared it again); undated sources last."""
+        return (self.dates.get(source, "~"), source)
 
 
 _EXTRAS: weakref.WeakKeyDictionary[Catalogue, Extras] = weakref.WeakKeyDictionary()
@@ -77,8 +86,10 @@ def extras(service: GraphService, catalogue: Catalogue) -> Extras:
             found.printed[str(row["resource"])].append(
                 (text(row.get("name")) or "", str(row["source"]), line if isinstance(line, int) else None)
             )
+        derived: dict[str, set[str]] = defaultdict(set)
         for row in service.store.query(load("source_lines")).rows:
             s, source = str(row["s"]), str(row["source"])
+            derived[s].add(source)
             if row.get("path") is not None or row.get("title") is not None:
                 found.sources.setdefault(
                     source,
@@ -93,8 +104,11 @@ def extras(service: GraphService, catalogue: Catalogue) -> Extras:
             line = py(row.get("line"))
             if isinstance(line, int) and (source, line) not in found.lines[s]:
                 found.lines[s].append((source, line))
+        for chat, record in catalogue.chats.items():
+            for source in derived.get(chat, ()) if record["date"] else ():
+                found.dates[source] = min(found.dates.get(source, record["date"]), record["date"])
         for s, cited in found.lines.items():
-            cited.sort(key=lambda x: x[1])
+            cited.sort(key=lambda x: (found.in_time(x[0]), x[1]))
             for source, line in cited:
                 found.by_line[(source, line)].append(s)
         _EXTRAS[catalogue] = found
@@ -516,19 +530,33 @@ def resource_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict
             entry["sources"].append({"line": line, "url": f"/report/{slug}#L{line}", "title": entry["report"]})
     for entry in printed.values():
         entry["sources"].sort(key=lambda c: c["line"])
-    item["printed_as"] = list(printed.values())
+    item["printed_as"] = [printed[source] for source in sorted(printed, key=found.in_time)]
     bits = [x for x in [res["type"], ", ".join(res["creators"]) or None, res["issued"]] if x]
     return {
         "kind": "resource",
         "summary": (" · ".join(bits) or "A resource")
         + (" · one of the report's core resources" if res["core"] else ""),
         "resource": item,
-        "chats": [ref(catalogue, c) for c in rel.get("inChat", []) if c in catalogue.chats],
+        "chats": [
+            _dated(catalogue, c)
+            for c in sorted(rel.get("inChat", []), key=lambda c: (catalogue.chats.get(c, {}).get("date") or "~", c))
+            if c in catalogue.chats
+        ],
         "discussed": [quote_item(service, catalogue, q) for q in sorted(discussed, key=_quote_order)],
         "sections": sections,
         "themes": sorted(themes.values(), key=lambda t: t["label"].casefold()),
         "api": [("resource", f"/api/resources/{res['id']}")],
     }
+
+
+def _dated(catalogue: Catalogue, chat: str) -> dict:
+    """A link to a chat with its date in words ("..., 19 October 2022"), so a list of chats reads in its order."""
+    link = ref(catalogue, chat)
+    try:
+        day = dt.date.fromisoformat(catalogue.chats[chat]["date"] or "")
+    except ValueError:
+        return link
+    return {**link, "label": f"{link['label']} ({day.day} {day:%B %Y})"}
 
 
 def question_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict:

@@ -20,6 +20,16 @@ What the ranking reads is then brought to what a rebuild stores (kg/indexes/sear
 
 Too big a change (more than `MAX_CHANGED` of the documents new, gone or reworded) is refused with `CannotPatch`:
 the caller rebuilds, as it does for a file of another format version.
+
+Upkeep (`upkeep`, after each patch): a patch writes FTS5 one new segment (its deletes and inserts in row order),
+with delete markers for the rows it replaced, and frees SQLite pages. FTS5's own merging (automerge, and its crisis
+merge at 16 segments a level) keeps the count bounded but lets it drift well past what a build writes (a build at
+1 M quads: 8 segments; 40 patches without upkeep: up to 18, the file 3 % bigger; at the seed 1 and 16, 42 %;
+bench/results/search.md). Past `MAX_SEGMENTS` the patched index is merged into one segment (FTS5's 'optimize'),
+and a file with more than `MAX_FREE` of its pages free is vacuumed (together about 0.5 s at 1 M quads, once in 40
+patches there), so the file stays near a build's size however many chats are added and removed. The search reads
+the stored postings, not FTS5's segments (search_rank.py): the answers are the same either way
+(tests/kg/indexes/test_search_patch.py); this keeps the file and FTS5's own tables in shape.
 """
 
 from __future__ import annotations
@@ -34,6 +44,8 @@ from kg.indexes.search import ORDER, TOKENIZE, Document, _clean, words_digest
 from kg.indexes.search_rank import LENGTHS, POSTINGS, _varints
 
 MAX_CHANGED = 0.25  # patch when at most a quarter of the documents are new, gone or reworded; else rebuild
+MAX_SEGMENTS = 12  # FTS5 segments a patched index may keep (a build at 1 M quads writes 8); past it: 'optimize'
+MAX_FREE = 0.1  # the share of the file's pages that may be free (left by replaced rows and merges); past it: VACUUM
 _SCRATCH = "patch_words"  # the scratch FTS5 table (temp schema) the changed rows' words are cut in
 
 
@@ -52,12 +64,49 @@ class Patched:
     refiled: int  # kept their row, new weight, chat, question or author
     rethemed: int  # kept their row, new themes
     words: int  # postings rewritten
+    merged: int = 0  # the FTS5 segments the upkeep merged into one (0: none)
+    vacuumed: bool = False  # the upkeep vacuumed the file
 
     def __str__(self) -> str:
+        upkeep = ""
+        if self.merged:
+            upkeep += f"; its {self.merged} FTS5 segments merged into one"
+        if self.vacuumed:
+            upkeep += "; the file vacuumed"
         return (
             f"patched: {self.added} added, {self.removed} removed, {self.reworded} reworded, {self.refiled} refiled, "
-            f"{self.rethemed} re-themed of {self.documents} documents ({self.words} words' postings rewritten)"
+            f"{self.rethemed} re-themed of {self.documents} documents ({self.words} words' postings rewritten)" + upkeep
         )
+
+
+def segments(db: sqlite3.Connection) -> int:
+    """The segments FTS5 holds for the index (each has its rows in `docs_idx`, FTS5's b-tree of leaf pages)."""
+    ((count,),) = db.execute("SELECT count(DISTINCT segid) FROM docs_idx")
+    return int(count)
+
+
+def free_share(db: sqlite3.Connection) -> float:
+    """The share of the file's pages that are free."""
+    ((free,),) = db.execute("PRAGMA freelist_count")
+    ((pages,),) = db.execute("PRAGMA page_count")
+    return free / pages if pages else 0.0
+
+
+def upkeep(
+    db: sqlite3.Connection, max_segments: int | None = MAX_SEGMENTS, max_free: float | None = MAX_FREE
+) -> tuple[int, bool]:
+    """Merge the index's FTS5 segments into one when there are more than `max_segments`, then vacuum the file when
+    more than `max_free` of its pages are free (None: never). What was done: the segments merged (0: none), and
+    whether the file was vacuumed. Outside any transaction (VACUUM cannot run in one); the answers do not change."""
+    merged = 0
+    if max_segments is not None and (count := segments(db)) > max_segments:
+        with db:
+            db.execute("INSERT INTO docs (docs) VALUES ('optimize')")
+        merged = count
+    vacuumed = max_free is not None and free_share(db) > max_free
+    if vacuumed:
+        db.execute("VACUUM")
+    return merged, vacuumed
 
 
 # a stored row: rowid, kind, id, weight, chat, question, author, words (search.words_digest)
@@ -140,11 +189,17 @@ def _lengths(db: sqlite3.Connection, rowids: list[int]) -> dict[int, int]:
     return out
 
 
-def patch(db: sqlite3.Connection, documents: list[Document], max_changed: float = MAX_CHANGED) -> Patched:
+def patch(
+    db: sqlite3.Connection,
+    documents: list[Document],
+    max_changed: float = MAX_CHANGED,
+    max_segments: int | None = MAX_SEGMENTS,
+    max_free: float | None = MAX_FREE,
+) -> Patched:
     """Make the index in `db` (a writable connection to a copy of a stored index file) index `documents`, in this
-    order, as a full build of them would: one transaction, committed; `CannotPatch` when the change is too big or
-    the file is not consistent (nothing changed), or the result does not count the documents (the file is then
-    not to be used)."""
+    order, as a full build of them would: one transaction, committed, then the upkeep (`upkeep`, with
+    `max_segments` and `max_free`); `CannotPatch` when the change is too big or the file is not consistent (nothing
+    changed), or the result does not count the documents (the file is then not to be used)."""
     keys = [(d.kind, d.id) for d in documents]
     if len(set(keys)) != len(keys):
         raise CannotPatch("two documents share a kind and an id")
@@ -192,11 +247,18 @@ def patch(db: sqlite3.Connection, documents: list[Document], max_changed: float 
         by_text = _texts(db, dropped)
         before = _occurrences(db, [(r, *by_text[r]) for r in dropped])
         after = _occurrences(db, [(r, *_text(documents[p])) for r, p in inserted])
-        db.executemany("DELETE FROM docs WHERE rowid = ?", [(r,) for r in dropped])
-        db.executemany(
-            "INSERT INTO docs (rowid, label, body) VALUES (?, ?, ?)",
-            [(r, *_text(documents[p])) for r, p in inserted],
-        )
+        # row by row in ascending order, a row's delete before its insert: FTS5 then writes the patch as one segment
+        # (it flushes a segment whenever a row id comes below the last one written: all deletes, then all inserts,
+        # wrote two or three)
+        leaving, place_of = set(dropped), dict(inserted)
+        for rowid in sorted(leaving | set(place_of)):
+            if rowid in leaving:
+                db.execute("DELETE FROM docs WHERE rowid = ?", [rowid])
+            if rowid in place_of:
+                db.execute(
+                    "INSERT INTO docs (rowid, label, body) VALUES (?, ?, ?)",
+                    [rowid, *_text(documents[place_of[rowid]])],
+                )
         touched = np.array(sorted(set(dropped) | {r for r, _ in inserted}), dtype=np.int64)
         words = sorted(set(before) | set(after))
         held = _postings(db, [term.encode() for term in words])
@@ -245,4 +307,7 @@ def patch(db: sqlite3.Connection, documents: list[Document], max_changed: float 
     (averages,) = db.execute("SELECT block FROM docs_data WHERE id = 1").fetchone()
     if rows != len(documents) or (_varints(averages or b"") or [0])[0] != len(documents):
         raise CannotPatch(f"the patched index holds {rows} documents, not {len(documents)} (the file is not used)")
-    return Patched(len(documents), len(added), len(gone), len(reworded), len(refiled), len(rethemed), len(words))
+    merged, vacuumed = upkeep(db, max_segments, max_free)
+    return Patched(
+        len(documents), len(added), len(gone), len(reworded), len(refiled), len(rethemed), len(words), merged, vacuumed
+    )

@@ -11,9 +11,10 @@ from bench import tagging as bench_tagging
 
 PRECISION, RECALL = 0.97, 0.95
 LATER = [p for p in bench_tagging.SAMPLES if p != bench_tagging.JUDGED]
-# A sample kept held out: judged blind against the rules as delivered and never used to change them. It is below
-# the target today, so the test holds its measured figures as floors (bench/results/tagging-notes.md says so).
-FLOORS = {"2024-02-27": (0.9487, 0.7692)}
+# Samples kept held out: judged blind against the rules as delivered and never used to change them. They are below
+# the target today, so the test holds their measured blind figures as floors (bench/results/tagging-notes.md says so;
+# 2024-04-23 and 2024-06-25 are session 9's, run `s9-blind`).
+FLOORS = {"2024-02-27": (0.9487, 0.7692), "2024-04-23": (0.9474, 0.1311), "2024-06-25": (1.0, 0.0339)}
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +92,7 @@ def test_tags_on_a_later_chat_added_with_no_curation_are_ones_a_qi_reader_agrees
     assert result["recall"] >= recall, result["missed_now"]
 
 
-def test_only_the_held_out_sample_is_below_the_target() -> None:
+def test_only_the_held_out_samples_are_below_the_target() -> None:
     assert set(FLOORS) <= {bench_tagging.sample_name(p) for p in LATER}
     assert all(p < PRECISION or r < RECALL for p, r in FLOORS.values()), "a floor at the target is no floor"
 

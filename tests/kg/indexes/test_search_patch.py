@@ -6,6 +6,7 @@ occurrences) must equal a full build's, and a patch that left one statistic stal
 from __future__ import annotations
 
 import random
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -208,3 +209,58 @@ def test_removed_rows_leave_free_ids_of_length_zero_and_the_answers_of_a_full_bu
     got, want = statistics(path), statistics(full)
     assert got["holes"] == [0] * 16 and {**got, "holes": []} == want
     assert answers(_opened(path, after)) == answers(SearchIndex(after, SYNONYMS))
+
+
+def _patched_many(tmp_path: Path, times: int, **upkeep: int | float | None) -> tuple[Path, list[Document], list]:
+    """`times` patches, each of a copy of the file before it (as `qikg add` and `qikg remove` do), a chat's
+    documents added and taken away in turn with some reworded; the last file, its documents and each patch's
+    (segments, free share, what the upkeep did)."""
+    rnd = random.Random(7)
+    before = _before(rnd)
+    after = _after(rnd, before)
+    path = tmp_path / "0.sqlite"
+    SearchIndex(before, SYNONYMS).save(path, {})
+    trace = []
+    documents = before
+    for n in range(1, times + 1):
+        documents = after if n % 2 else before
+        copy = tmp_path / f"{n}.sqlite"
+        shutil.copyfile(path, copy)
+        path.unlink()
+        path = copy
+        db = sqlite3.connect(path)
+        try:
+            done = search_patch.patch(db, documents, **upkeep)
+            trace.append((search_patch.segments(db), search_patch.free_share(db), done.merged, done.vacuumed))
+        finally:
+            db.close()
+    return path, documents, trace
+
+
+def test_many_patches_keep_the_segments_and_free_pages_bounded_and_the_answers_of_a_full_build(tmp_path: Path) -> None:
+    """However many chats are added and removed, the patched file keeps at most MAX_SEGMENTS FTS5 segments and
+    MAX_FREE free pages, and answers (and counts) as a build of its documents."""
+    path, documents, trace = _patched_many(tmp_path, 40)
+    assert max(s for s, *_ in trace) <= search_patch.MAX_SEGMENTS
+    assert max(f for _, f, *_ in trace) <= search_patch.MAX_FREE
+    assert any(merged for *_, merged, _ in trace) and any(vacuumed for *_, vacuumed in trace)  # the upkeep ran
+    full = tmp_path / "full.sqlite"
+    SearchIndex(documents, SYNONYMS).save(full, {})
+    assert statistics(path) == statistics(full)
+    assert answers(_opened(path, documents)) == answers(SearchIndex(documents, SYNONYMS))
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO docs (docs) VALUES ('integrity-check')")  # FTS5's own check of its index
+    assert path.stat().st_size <= 1.25 * full.stat().st_size
+
+
+def test_without_the_upkeep_the_segments_pass_the_bound(tmp_path: Path) -> None:
+    """The bound above is the upkeep's doing: the same patches with it turned off leave FTS5 more segments (its own
+    merging lets them drift) and the file bigger; the answers are a full build's all the same."""
+    path, documents, trace = _patched_many(tmp_path, 40, max_segments=None, max_free=None)
+    assert trace[0][0] == 2  # one patch writes one segment (its deletes and inserts in row order), not one each
+    assert max(s for s, *_ in trace) > search_patch.MAX_SEGMENTS
+    assert not any(merged or vacuumed for *_, merged, vacuumed in trace)
+    assert answers(_opened(path, documents)) == answers(SearchIndex(documents, SYNONYMS))
+    (tmp_path / "kept").mkdir()
+    kept, _, _ = _patched_many(tmp_path / "kept", 40)
+    assert kept.stat().st_size < path.stat().st_size
