@@ -127,6 +127,8 @@ def label_of(catalogue: Catalogue, iri: str) -> str:
         shown = person.display_names or person.names
         name = shown[0] if shown else None
         return f"{name} (@{person.handle})" if name else f"@{person.handle}"
+    if iri in catalogue.people.speaker_names:  # a person with no handle, who speaks for a team's account
+        return catalogue.people.speaker_names[iri]
     if iri in catalogue.organisations:
         return catalogue.organisations[iri].label
     if iri in catalogue.resources:
