@@ -682,7 +682,12 @@ def search_results(catalogue: Catalogue, q: str, kind: str | None, limit: int, o
     expanded = [
         (word, [s for s in found if s.casefold() != word.casefold()][:8]) for word, found in parsed.expanded.items()
     ]
-    return {"total": total, "hits": items, "expanded": [(w, found) for w, found in expanded if found]}
+    return {
+        "total": total,
+        "hits": items,
+        "expanded": [(w, found) for w, found in expanded if found],
+        "did_you_mean": catalogue.search_index().did_you_mean(q),
+    }
 
 
 def thesaurus(catalogue: Catalogue) -> list[dict]:

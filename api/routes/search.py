@@ -139,6 +139,7 @@ def search(
     return {
         "query": q,
         "expanded": parsed.expanded,
+        "did_you_mean": catalogue.search_index().did_you_mean(q),
         "total": total,
         "limit": page.limit,
         "offset": page.offset,

@@ -85,6 +85,9 @@ class SearchHitOut(BaseModel):
 class SearchOut(BaseModel):
     query: str
     expanded: dict[str, list[str]] = Field(description="what the thesaurus added to each word or phrase")
+    did_you_mean: str | None = Field(
+        None, description="the query with each word no document holds replaced by the nearest one that some does"
+    )
     total: int
     limit: int
     offset: int
