@@ -677,6 +677,7 @@ def search_results(catalogue: Catalogue, q: str, kind: str | None, limit: int, o
                 "url": catalogue.page(iri),
                 "snippet": Markup(hit.snippet_html),  # escaped by kg/indexes/search.py, <mark> added there
                 "author": hit.document.author if hit.kind == "quote" else None,
+                "quotes": catalogue.quotes_by_author[hit.id] if hit.kind == "participant" else None,
             }
         )
     expanded = [

@@ -132,6 +132,7 @@ def search(
                 "score": hit.score,
                 "author": hit.document.author if hit.kind == "quote" else None,
                 "chat": hit.document.chat,
+                "quotes": catalogue.quotes_by_author[hit.id] if hit.kind == "participant" else None,
                 "api": api,
                 "url": catalogue.page(iri),
             }

@@ -78,6 +78,7 @@ class SearchHitOut(BaseModel):
     score: float
     author: str | None
     chat: str | None
+    quotes: int | None = Field(None, description="for an account: how many quotes it said (its page lists them)")
     api: str | None = Field(description="its JSON record on this server")
     url: str | None = Field(description="its page on this server")
 

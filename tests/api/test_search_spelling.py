@@ -43,3 +43,28 @@ def test_the_search_page_links_the_suggestion(client: TestClient) -> None:
     assert meant
     page = html.unescape(client.get("/search", params={"q": typo}, headers={"accept": "text/html"}).text)
     assert f'Did you mean <a href="/search?q={meant}">{meant}</a>?' in page
+
+
+def test_searching_a_persons_name_leads_to_what_they_said(client: TestClient) -> None:
+    """'What did Helen Bevan say?': the account found by name says how many quotes are theirs and links to them."""
+    quotes, offset = [], 0
+    while page := client.get("/api/quotes", params={"limit": 500, "offset": offset}).json()["items"]:
+        quotes += page
+        offset += 500
+    said: dict[str, int] = {}
+    for quote in quotes:
+        if quote["author"]:
+            said[quote["author"]] = said.get(quote["author"], 0) + 1
+    checked = 0
+    for handle, count in sorted(said.items(), key=lambda kv: (-kv[1], kv[0]))[:5]:
+        person = client.get(f"/api/participants/{handle}").json()
+        name = (person.get("display_names") or person.get("names") or [handle])[0]
+        hits = client.get("/api/search", params={"q": name, "kind": "participant"}).json()["items"]
+        hit = next(h for h in hits if h["id"] == handle)
+        assert hit["quotes"] == count
+        text = html.unescape(client.get("/search", params={"q": name}, headers={"accept": "text/html"}).text)
+        noun = "quote" if count == 1 else "quotes"
+        assert f'<a href="{hit["url"]}#said">what they said ({count} {noun})</a>' in text
+        assert f"What they said ({count})" in client.get(hit["url"], headers={"accept": "text/html"}).text
+        checked += 1
+    assert checked == 5
