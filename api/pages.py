@@ -141,6 +141,8 @@ def label_of(catalogue: Catalogue, iri: str) -> str:
         shown = person.display_names or person.names
         name = shown[0] if shown else None
         return f"{name} (@{person.handle})" if name else f"@{person.handle}"
+    if iri in catalogue.people.speaker_names:  # a person with no handle, who speaks for a team's account
+        return catalogue.people.speaker_names[iri]
     if iri in catalogue.organisations:
         return catalogue.organisations[iri].label
     if iri in catalogue.resources:
@@ -703,12 +705,18 @@ def search_results(catalogue: Catalogue, q: str, kind: str | None, limit: int, o
                 "url": catalogue.page(iri),
                 "snippet": Markup(hit.snippet_html),  # escaped by kg/indexes/search.py, <mark> added there
                 "author": hit.document.author if hit.kind == "quote" else None,
+                "quotes": catalogue.quotes_by_author[hit.id] if hit.kind == "participant" else None,
             }
         )
     expanded = [
         (word, [s for s in found if s.casefold() != word.casefold()][:8]) for word, found in parsed.expanded.items()
     ]
-    return {"total": total, "hits": items, "expanded": [(w, found) for w, found in expanded if found]}
+    return {
+        "total": total,
+        "hits": items,
+        "expanded": [(w, found) for w, found in expanded if found],
+        "did_you_mean": catalogue.search_index().did_you_mean(q),
+    }
 
 
 def thesaurus(catalogue: Catalogue) -> list[dict]:

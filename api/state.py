@@ -193,11 +193,12 @@ class GraphService:
         return built
 
     def _warm_indexes(self) -> None:
-        """Build the search index and the networks in the background, so no request waits for them after a load."""
+        """Build the search index (with its spelling words) and the networks in the background, so no request waits
+        for them after a load."""
 
         def warm() -> None:
             try:
-                self.catalogue().search_index()
+                self.catalogue().search_index().did_you_mean("")  # gathers the words spelling suggestions come from
                 found = self.networks()
                 for name in ("people", "organisations", "themes"):
                     found.get(name)

@@ -128,6 +128,8 @@ async def _network(service: GraphService, name: NetworkName, chat: str | None, t
 def _label(catalogue: Catalogue, iri: str, kind: str) -> tuple[str, str]:
     if kind == "participant":
         person = catalogue.participants.get(iri)
+        if person is None and iri in catalogue.people.speaker_names:  # no handle: the name the panel gives
+            return iri.rsplit("/", 1)[-1], catalogue.people.speaker_names[iri]
         handle = person.handle if person else iri.rsplit("/", 1)[-1]
         return handle, "@" + handle
     if kind == "organisation":
@@ -191,11 +193,14 @@ def network_out(catalogue: Catalogue, network: Network) -> NetworkOut:
 
 
 def _find(catalogue: Catalogue, network: Network, node_id: str) -> str:
-    """A node of the network by handle (any case, aliases too), organisation id or name, or theme id or label."""
+    """A node of the network by handle (any case, aliases too), a person's id or name where they have no handle,
+    organisation id or name, or theme id or label."""
     candidates: list[str] = []
     person = catalogue.resolve_participant(node_id)
     if person:
         candidates.append(person.iri)
+    elif unhandled := catalogue.people.resolve_without_handle(node_id):
+        candidates.append(unhandled)
     org = catalogue.resolve_organisation(node_id)
     if org:
         candidates.append(org.iri)

@@ -132,6 +132,7 @@ def search(
                 "score": hit.score,
                 "author": hit.document.author if hit.kind == "quote" else None,
                 "chat": hit.document.chat,
+                "quotes": catalogue.quotes_by_author[hit.id] if hit.kind == "participant" else None,
                 "api": api,
                 "url": catalogue.page(iri),
             }
@@ -139,6 +140,7 @@ def search(
     return {
         "query": q,
         "expanded": parsed.expanded,
+        "did_you_mean": catalogue.search_index().did_you_mean(q),
         "total": total,
         "limit": page.limit,
         "offset": page.offset,

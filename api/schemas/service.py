@@ -78,6 +78,7 @@ class SearchHitOut(BaseModel):
     score: float
     author: str | None
     chat: str | None
+    quotes: int | None = Field(None, description="for an account: how many quotes it said (its page lists them)")
     api: str | None = Field(description="its JSON record on this server")
     url: str | None = Field(description="its page on this server")
 
@@ -85,6 +86,9 @@ class SearchHitOut(BaseModel):
 class SearchOut(BaseModel):
     query: str
     expanded: dict[str, list[str]] = Field(description="what the thesaurus added to each word or phrase")
+    did_you_mean: str | None = Field(
+        None, description="the query with each word no document holds replaced by the nearest one that some does"
+    )
     total: int
     limit: int
     offset: int

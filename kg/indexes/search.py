@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from kg.indexes import search_rank
+from kg.indexes.spelling import Spelling
 
 KINDS = ("theme", "participant", "organisation", "resource", "question", "quote")
 _START, _END = "\x02", "\x03"  # highlight markers: never in the data (control characters are not in our texts)
@@ -215,6 +216,7 @@ class SearchIndex:
         self._tokens = search_rank.Tokenizer(self._db, TOKENIZE)
         self._ranker = search_rank.Ranker.open(self._db)  # None: an index stored without its postings (FTS5 ranks)
         self._columns = _Columns(self.documents, self.rowids)
+        self._spelling: Spelling | None = None  # made on the first "did you mean" (the documents' words)
 
     def document(self, rowid: int) -> Document:
         """The document of a row."""
@@ -464,6 +466,14 @@ class SearchIndex:
             [query.match()],
         )
         return {row[0]: row[1:] for row in rows}
+
+    def did_you_mean(self, text: str) -> str | None:
+        """`text` with each word no document holds replaced by the nearest word one does hold (kg/indexes/spelling.py),
+        or None when every word is known or none has a near neighbour. The words are gathered on the first call."""
+        with self._lock:
+            if self._spelling is None:
+                self._spelling = Spelling((f"{d.label} {d.body}" for d in self.documents), self._tokens)
+            return self._spelling.suggest(text)
 
     def search(
         self,

@@ -134,3 +134,20 @@ def test_a_themes_page_says_who_talks_about_it_most(client: TestClient) -> None:
     assert "Who talks about it most" in html
     strongest = detail["neighbours"][0]
     assert f'href="{strongest["node"]["url"]}"' in html
+
+
+def test_a_person_with_no_handle_is_named_as_the_panel_names_them(client: TestClient) -> None:
+    """Who speaks for a team's account on the panel has no handle of their own: the network, its look-up and the
+    organisation's page name them ("Sue Jenkins"), never as a made-up @handle from their IRI."""
+    nodes = client.get("/api/network/organisations/nodes", params={"limit": 500}).json()["items"]
+    people = [n for n in nodes if n["kind"] == "participant" and "/id/person/" in (n["url"] or "")]
+    assert people, "the panel's people with no handle (speakers for team accounts) are tied to their organisations"
+    for person in people:
+        assert not person["label"].startswith("@") and person["label"] != person["id"], person
+        response = client.get(f"/api/network/organisations/nodes/{person['id']}")
+        assert response.status_code == 200, response.text[:300]
+        assert client.get(f"/api/network/organisations/nodes/{person['label']}").json()["node"]["iri"] == person["iri"]
+        for neighbour in response.json()["neighbours"]:
+            page = html.unescape(_page(client, neighbour["node"]["url"]))
+            assert f'<a href="{person["url"]}">{person["label"]}</a>' in page
+            assert f">@{person['id']}<" not in page

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict
 
 from kg.indexes.catalogue.documents import documents
@@ -82,6 +82,7 @@ class Catalogue:
         self.questions = list(questions.values())
         self.quotes = quotes  # sorted by chat and number
         self.quotes_by_iri = {q["iri"]: q for q in quotes}
+        self.quotes_by_author: Counter[str] = Counter(q["author"] for q in quotes if q["author"])  # by handle
         self.resources = resources
         self.resource_reasons = resource_reasons
         self.theme_resources: dict[str, set[str]] = defaultdict(set)

@@ -41,6 +41,12 @@ class Participants:
                 self.keys.setdefault(fold(alias.lstrip("@")), person.iri)
         for person in participants.values():  # canonical handles win over aliases
             self.keys[fold(person.handle)] = person.iri
+        # people with no account of their own, known by the name the panel gives beside a team's account
+        self.speaker_names: dict[str, str] = {}
+        for person in participants.values():
+            for iri, name in person.speakers:
+                if name and iri not in participants:
+                    self.speaker_names.setdefault(iri, name)
 
     @classmethod
     def read(cls, store: Store) -> Participants:
@@ -70,6 +76,14 @@ class Participants:
         """A participant by handle or alias, any case, with or without '@'."""
         iri = self.keys.get(fold(handle.strip().lstrip("@")))
         return self.participants.get(iri) if iri else None
+
+    def resolve_without_handle(self, needle: str) -> str | None:
+        """The IRI of a person with no handle (see `speaker_names`) by the id their IRI ends in, or by name."""
+        key = fold(needle.strip())
+        for iri, name in self.speaker_names.items():
+            if key in (fold(iri.rsplit("/", 1)[-1]), fold(name)):
+                return iri
+        return None
 
     def suggestions(self, handle: str) -> list[str]:
         choices = sorted(
