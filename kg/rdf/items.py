@@ -78,7 +78,8 @@ def resources(ctx: ChatContext) -> None:
             w.add(node, SCHEMA.alternateName, printing.alternative)
         if "type" not in left_out:
             w.add(node, QI.resourceType, res.type)
-        w.add(node, QI.core, res.core)
+        if "core" not in left_out:  # a shared printing of a resource another printing lists as core: kg.rdf.identity
+            w.add(node, QI.core, res.core)
         for name in res.creators:
             w.add(node, DCTERMS.creator, creator(ctx, res.slug, name, res.line))
             w.add(node, QI.creatorName, name)  # as printed, for the citation and for reading
