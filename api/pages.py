@@ -3,7 +3,8 @@
 Built from the same in-memory catalogue the JSON routes read (kg/indexes/catalogue/, api/lookups.py), so a page and its
 JSON agree: a theme's reading list is `lookups.resources_for_theme`, the ranking of /api/resources?theme=. What the
 catalogue lacks (affiliations, panels, where a resource was discussed, source lines) is read once per loaded store
-with three queries (api/queries/page_relations.rq, creator_names.rq, source_lines.rq) and kept beside that catalogue.
+with a few queries (api/queries/page_relations.rq, creator_names.rq, source_lines.rq, tweet_details.rq, ...) and kept
+beside that catalogue.
 Every value handed to the templates is plain text: Jinja2 escapes it; only the search index's snippet_html (escaped
 there, with <mark> added) is passed as markup.
 """
@@ -52,6 +53,8 @@ class Extras:
     names: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # foaf:name of creator agents
     # other printings' titles: (title, source, line)
     printed: dict[str, list[tuple[str, str, int | None]]] = field(default_factory=lambda: defaultdict(list))
+    counts: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # a tweet's counts, as shown
+    quoted_text: dict[str, str] = field(default_factory=dict)  # a quoted tweet's words, shown without its card
     # a source document's chat date: the earliest chat it is the source of (a report also states the chats it
     # announces, which come later)
     dates: dict[str, str] = field(default_factory=dict)
@@ -86,6 +89,15 @@ def extras(service: GraphService, catalogue: Catalogue) -> Extras:
             found.printed[str(row["resource"])].append(
                 (text(row.get("name")) or "", str(row["source"]), line if isinstance(line, int) else None)
             )
+        for row in service.store.query(load("tweet_details")).rows:
+            tweet = str(row["tweet"])
+            if (words := text(row.get("quotedText"))) is not None:
+                found.quoted_text[tweet] = words
+            elif row.get("position") is not None:
+                icon, value = text(row.get("icon")), py(row.get("value"))
+                shown = " ".join(str(x) for x in (icon, value) if x is not None)
+                if shown:
+                    found.counts[tweet].append(shown)
         derived: dict[str, set[str]] = defaultdict(set)
         for row in service.store.query(load("source_lines")).rows:
             s, source = str(row["s"]), str(row["source"])
@@ -204,6 +216,8 @@ def web_url(url: str | None) -> str | None:
 
 def quote_item(service: GraphService, catalogue: Catalogue, quote: dict) -> dict:
     question = catalogue.questions_by_iri.get(quote["question"] or "")
+    posts = [q for q in extras(service, catalogue).out.get(quote["iri"], {}).get("asks", [])]
+    asks = catalogue.questions_by_iri.get(posts[0]) if posts else None
     return {
         "text": quote["text"],
         "url": quote["url"],
@@ -211,15 +225,18 @@ def quote_item(service: GraphService, catalogue: Catalogue, quote: dict) -> dict
         "author": ref(catalogue, quote["author_iri"]) if quote["author_iri"] else None,
         "date": quote["date"],
         "question": ref(catalogue, question["iri"]) if question else None,
+        "asks": ref(catalogue, asks["iri"]) if asks else None,  # the question this card posts (no answer to it)
         "source": first_line(service, catalogue, quote["iri"]),
     }
 
 
 def grouped_by_question(service: GraphService, catalogue: Catalogue, quotes: list[dict]) -> list[dict]:
     """Quotes under the question they answer (in the questions' order), those of no question last."""
+    found = extras(service, catalogue)
     groups: dict[str | None, list[dict]] = defaultdict(list)
-    for quote in quotes:
-        groups[quote["question"]].append(quote)
+    for quote in quotes:  # the card that posts a question (qi:asks) stands under that question, not apart
+        posts = [q for q in found.out.get(quote["iri"], {}).get("asks", []) if q in catalogue.questions_by_iri]
+        groups[quote["question"] or (posts[0] if posts else None)].append(quote)
     order = [q["iri"] for q in catalogue.questions if q["iri"] in groups] + [k for k in groups if k is None]
     out = []
     for key in order:
@@ -566,6 +583,8 @@ def question_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict
     answers = [x for x in catalogue.quotes if x["question"] == iri]
     chat_iri = catalogue.id_base + "chat/" + (q["chat"] or "")
     asked = catalogue.resolve_participant(q["asked_by"]) if q["asked_by"] else None
+    found = extras(service, catalogue)
+    cards = [c for c in found.into.get(iri, {}).get("asks", []) if c in catalogue.quotes_by_iri]
     return {
         "kind": "question",
         "summary": f"Question {q['number']} of {label_of(catalogue, chat_iri)}: {len(answers)} answers"
@@ -574,6 +593,10 @@ def question_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict
         "text": q["text"],
         "chat": ref(catalogue, chat_iri) if chat_iri in catalogue.chats else None,
         "asked_by": ref(catalogue, asked.iri) if asked else None,
+        "asked_in": [
+            {**quote_item(service, catalogue, catalogue.quotes_by_iri[c]), "counts": found.counts.get(c, [])}
+            for c in cards
+        ],
         "answers": [quote_item(service, catalogue, x) for x in sorted(answers, key=_quote_order)],
         "themes": [ref(catalogue, t) for t in sorted(catalogue.item_themes.get(iri, ())) if t in catalogue.themes],
         "api": [("question", f"/api/questions/{q['number']}?chat={q['chat']}")],
@@ -587,14 +610,30 @@ def quote_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict:
     item = quote_item(service, catalogue, quote)
     by = item["author"]["label"] if item["author"] else "someone"
     question = catalogue.questions_by_iri.get(quote["question"] or "")
+    asked = [catalogue.questions_by_iri[q] for q in rel.get("asks", []) if q in catalogue.questions_by_iri]
     return {
         "kind": "quote",
-        "heading": f"{item['kind'].capitalize()} by {by}" + (f" on Q{question['number']}" if question else ""),
+        "heading": f"{item['kind'].capitalize()} by {by}"
+        + (f" on Q{question['number']}" if question else "")
+        + (f" posting Q{asked[0]['number']}" if asked else ""),
         "summary": f"{by} said this"
         + (f" in {catalogue.chats[chat]['label'] or quote['chat']}" if (chat := _chat_iri(catalogue, quote)) else "")
         + (f", dated {quote['date']}" if quote["date"] else "")
         + ".",
         "quote": item,
+        "asks": [ref(catalogue, q) for q in rel.get("asks", []) if q in catalogue.questions_by_iri],
+        "counts": found.counts.get(iri, []),
+        "quotes": [
+            quote_item(service, catalogue, catalogue.quotes_by_iri[q])
+            for q in rel.get("quotesTweet", [])
+            if q in catalogue.quotes_by_iri
+        ],
+        "quoted_text": found.quoted_text.get(iri),
+        "quoted_by": [
+            quote_item(service, catalogue, catalogue.quotes_by_iri[q])
+            for q in found.into.get(iri, {}).get("quotesTweet", [])
+            if q in catalogue.quotes_by_iri
+        ],
         "mentions": [ref(catalogue, m) for m in rel.get("mentions", [])],
         "replies_to": [ref(catalogue, m) for m in rel.get("repliesTo", [])],
         "resources": [

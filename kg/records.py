@@ -151,6 +151,17 @@ class Tweet(Quote):
     replying_to_others: int = Field(0, ge=0, description="'and N others' not named on the card")
     counts: list[EngagementCount] = []
     counts_line: int | None = None
+    asks: int | None = Field(
+        None,
+        description="number of the question this card posts (the host's 'Q2: ... add Q2' card): the question's own "
+        "tweet, no answer to it",
+    )
+    quotes_tweet: int | None = Field(
+        None, description="line of the card of the tweet this one quotes, where the report shows that card"
+    )
+    quoted_text: str | None = Field(
+        None, description="the quoted tweet's words as printed, where the report shows them without the tweet's card"
+    )
 
 
 class Measurement(Record):

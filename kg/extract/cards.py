@@ -88,6 +88,7 @@ class Card:
     counts_line: int | None = None
     end: int = 0
     quotes_line: int | None = None  # the line of the card of the tweet this one quotes
+    quoted_text: str | None = None  # the quoted tweet's words where the report shows them without its card
     heading_after: int | None = None  # the line in a section's heading words that ended the card's words
 
     @property
@@ -312,6 +313,7 @@ def find_cards(
                 "('Oct 19, 2022', '19 Oct', 'Oct 19', '1 Mar 2023'): not read as a card"
             )
     _quoted_tweets(lines, cards)
+    _quoted_words(lines, cards)
     return cards
 
 
@@ -326,3 +328,60 @@ def _quoted_tweets(lines: list[str], cards: list[Card]) -> None:
         outer.counts, outer.counts_line, inner.counts, inner.counts_line = inner.counts, inner.counts_line, [], None
         outer.quotes_line = inner.line
         outer.end, inner.end = inner.end, (inner.text_lines[-1] if inner.text_lines else inner.line)
+
+
+def _quoted_words(lines: list[str], cards: list[Card]) -> None:
+    """A card that quotes a tweet the report shows without its card ('Quote Tweet', then only the quoted words): the
+    words are kept as the report prints them, no tweet is made up for them (no author or date is shown), and the
+    counts under them are the quoting card's. The words run until the counts, a card, a section heading or a
+    paragraph in the report's own voice."""
+    starts = {c.line for c in cards}
+    total = len(lines)
+
+    def text_at(k: int) -> str:
+        return clean(lines[k - 1]) if k <= total else ""
+
+    def skip_blank(k: int) -> int:
+        while k <= total and not text_at(k):
+            k += 1
+        return k
+
+    for card in cards:
+        if card.quotes_line is not None or card.counts:
+            continue
+        mark = skip_blank(card.end + 1)
+        if mark > total or not QUOTE_MARK_RE.match(text_at(mark)):
+            continue
+        n = skip_blank(mark + 1)
+        blocks: list[list[str]] = []
+        last = mark
+        while n <= total and n not in starts:
+            first = text_at(n)
+            if (
+                is_counts(first)
+                or HEADER_RE.match(first)
+                or QUOTE_MARK_RE.match(first)
+                or is_narrative(first)
+                or heading_key(first) is not None
+            ):
+                break
+            block = []
+            while n <= total and text_at(n) and not is_counts(text_at(n)):
+                block.append(text_at(n))
+                last = n
+                n += 1
+            blocks.append(block)
+            n = skip_blank(n)
+        if not blocks:
+            continue
+        card.quoted_text = "\n\n".join("\n".join(b) for b in blocks)
+        card.end = last
+        counts: list[str] = []
+        while n <= total and is_counts(text_at(n)) and n not in starts:
+            card.counts_line = card.counts_line or n
+            counts.append(text_at(n))
+            card.end = n
+            if _one_count(text_at(n)) == "no":
+                break
+            n = skip_blank(n + 1)
+        card.counts = parse_counts(counts)

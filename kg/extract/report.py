@@ -682,17 +682,7 @@ def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
     for i, num in enumerate(order):
         s = starts[num]
         e = starts[order[i + 1]] - 1 if i + 1 < len(order) else end
-        asking = next(
-            (
-                c
-                for c in cards
-                if s <= c.line <= e
-                and c.answer_prefix == num
-                and re.match(rf"^Q{num}:", c.text)
-                and f"add Q{num}" in c.text
-            ),
-            None,
-        )
+        asking = next((c for c in cards if s <= c.line <= e and posts_question(c, num, headings.get(num))), None)
         summary_terms: list[str] = []
         summary_line = None
         for n in range(s, e + 1):
@@ -703,7 +693,7 @@ def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
             Question(
                 line=headings[num][0] if num in headings else s,
                 number=num,
-                text=headings[num][1] if num in headings else None,
+                text=headings[num][1] if num in headings else (_card_question(asking, num) if asking else None),
                 asked_by=asking.handle if asking else None,
                 asked_in_line=asking.line if asking else None,
                 section_start=s,
@@ -713,6 +703,32 @@ def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
             )
         )
     return sorted(questions, key=lambda q: q.number)
+
+
+# the host's question card: 'Q2: <the question>' and the instruction to answer with the number ('add Q2 and the
+# hashtags', 'use Q2', 'include Q2', 'start your answer with Q2')
+_QUESTION_CARD_RE = re.compile(r"^Q(?P<num>\d+)\s*(?:[:–—-]|\.(?!\d))\s*(?P<words>\S.*)", re.DOTALL)
+_INSTRUCTION_RE = r"\b(?:add|use|include|with)\s+(?:the\s+)?Q{num}(?!\d)"
+
+
+def _card_question(card: cardlib.Card, num: int) -> str | None:
+    """The question's words as its card prints them: the card's first paragraph without 'Q2:'."""
+    m = _QUESTION_CARD_RE.match(card.text)
+    return " ".join(m["words"].split("\n\n")[0].split()) if m and int(m["num"]) == num else None
+
+
+def posts_question(card: cardlib.Card, num: int, heading: tuple[int, str] | None) -> bool:
+    """Whether a card of question `num`'s section posts the question rather than answering it: its words start with
+    'Q2:' (or 'Q2 –', 'Q2.'), and it tells people how to answer ('Please remember to add Q2 ...') or its first
+    paragraph is the question's heading word for word (up to case, spacing and punctuation). A participant's 'Q2: ...'
+    answer does neither."""
+    words = _card_question(card, num)
+    if words is None:
+        return False
+    if re.search(_INSTRUCTION_RE.format(num=num), card.text, re.IGNORECASE):
+        return True
+    key = lambda t: re.sub(r"[\W_]+", " ", t).strip().casefold()  # noqa: E731
+    return heading is not None and key(words) == key(heading[1])
 
 
 # 'Question 2: ...', 'Question 4 - ...', 'QUESTION THREE: ...', 'Question one. ...': the heading of a question's section
@@ -768,7 +784,8 @@ def parse_quotes(
     for i, (n, kind, obj) in enumerate(sorted(items, key=lambda t: (t[0], t[1])), start=1):
         if kind == "tweet":
             c: cardlib.Card = obj  # type: ignore[assignment]
-            q_num = None if c.line in asking else (c.answer_prefix or section_of(questions, c.line))
+            asks = next((q.number for q in questions if q.asked_in_line == c.line), None)
+            q_num = None if asks is not None else (c.answer_prefix or section_of(questions, c.line))
             sec = section_of(questions, c.line)
             if c.answer_prefix and sec and c.answer_prefix != sec and c.line not in asking:
                 warnings.append(f"line {c.line}: card starts with Q{c.answer_prefix} but sits in section Q{sec}")
@@ -787,6 +804,9 @@ def parse_quotes(
                     replying_to_others=c.replying_to_others,
                     counts=c.counts,
                     counts_line=c.counts_line,
+                    asks=asks,
+                    quotes_tweet=c.quotes_line,
+                    quoted_text=c.quoted_text,
                 )
             )
         else:

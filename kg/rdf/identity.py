@@ -10,15 +10,19 @@ A resource is identified by what names it, never by a title that only looks alik
   not one resource. An address joins two records only when their titles agree or one has no title: a hub page
   (https://www.england.nhs.uk/qsir/) links several resources, so two titles on one address stay two nodes, with a
   warning.
-Records that share any of these are one node (transitively), a report's core resource and a resource a
-participant shared apart: a core resource has no sharer (qi:ResourceSharingShape), so the shared one is a node of its
-own (named with a number). The node is named (its slug) by its first printing: the
-earliest chat's (by chat date, then source), the first line there; a slug another node already has gets a number.
+Records that share any of these are one node (transitively), whether a report lists it among its core resources or
+a participant shared it: the series' core resources (the evaluation report, the blog of its six lessons) are one node
+however often a chat lists them as core or in its shared-resources table. The node is named (its slug) by its first
+printing: the earliest chat's (by chat date, then source), the first line there; a slug another node already has
+gets a number.
 
 Faithful data: each chat's graph states what its report printed. The node's `dcterms:title` is its first printing's
 title; a chat that printed the title otherwise states its printing as `schema:alternateName` (and its `rdfs:label`),
 not the first printing's words. A resource has one type and one date issued: a later printing that gives another
-keeps it out of its graph, with a warning naming both lines.
+keeps it out of its graph, with a warning naming both lines. A node some report lists as core is core
+(`qi:core true`, stated by that report's graph, a functional property): a printing in a shared-resources table states
+who shared it (`qi:sharedBy`) and leaves `qi:core` out rather than contradict it; a node no report lists as core is
+`qi:core false`. Each printing's graph cites its own line (`prov:wasDerivedFrom`, `qi:sourceLine`).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ class Printing:
     node: str  # the node's slug
     states_title: bool  # its title is the node's title (dcterms:title); else `alternative` holds its printing
     alternative: str | None = None  # its title as printed where it is not the node's title
-    left_out: tuple[str, ...] = ()  # single-valued facts another printing gives otherwise ("type", "issued")
+    left_out: tuple[str, ...] = ()  # single-valued facts another printing gives otherwise ("type", "issued", "core")
     joined_by: str | None = None  # why it is another printing's node: "title", "DOI 10...", "web address ..."
     first: tuple[str, int] | None = None  # (source path, line) of the node's first printing, when not this one
 
@@ -94,18 +98,16 @@ def link_key(url: str) -> str | None:
 
 def keys_of(res: Resource, source_slug: str) -> list[tuple[str, str]]:
     """What identifies a resource record: title, DOI (also when printed as a https://doi.org/ address), web address;
-    a record with none of them is its chat's. A title without a letter or digit identifies nothing. A report's core
-    resource and a shared one are kept apart (a core resource has no sharer: qi:ResourceSharingShape), so each key
-    carries which it is."""
+    a record with none of them is its chat's. A title without a letter or digit identifies nothing. Whether a report
+    lists it as core or a participant shared it does not make it another resource."""
     keys = []
-    core = "core " if res.core else ""
     if res.title and (title := title_key(res.title)):
-        keys.append((f"{core}title", title))
+        keys.append(("title", title))
     dois = [doi_key(d) for d in (res.doi, res.url) if d and (d is res.doi or _DOI_ADDRESS.match(d.strip()))]
     for doi in dict.fromkeys(d for d in dois if d):
-        keys.append((f"{core}DOI", doi))
+        keys.append(("DOI", doi))
     if res.url and not _DOI_ADDRESS.match(res.url.strip()) and (link := link_key(res.url)):
-        keys.append((f"{core}web address", link))
+        keys.append(("web address", link))
     return keys or [("own", f"{source_slug}/{res.slug}")]
 
 
@@ -135,7 +137,7 @@ def resource_identities(all_records: list[ChatRecords]) -> Identities:
     by_address: dict[tuple[str, str], list[int]] = {}
     for x, (source, _, res, _) in enumerate(items):
         for key in keys_of(res, source):
-            if key[0].endswith("web address"):
+            if key[0] == "web address":
                 by_address.setdefault(key, []).append(x)  # joined below, once titles and DOIs have joined
             elif key in owner:
                 join(owner[key], x)
@@ -154,6 +156,7 @@ def resource_identities(all_records: list[ChatRecords]) -> Identities:
         title_from = next((items[x][2] for x in members if items[x][2].title), None)
         kind = next((items[x][2].type for x in members if items[x][2].type), None)
         issued = next((_issued(items[x][2]) for x in members if _issued(items[x][2])), None)
+        core = any(items[x][2].core for x in members)  # some report lists it as core: the node is core
         first_keys = {k for x in members[:1] for k in keys_of(items[x][2], items[x][0])}
         seen: set[tuple[str, str]] = set(first_keys)
         for x in members:
@@ -164,17 +167,17 @@ def resource_identities(all_records: list[ChatRecords]) -> Identities:
                 name
                 for name, mine, node in (("type", res.type, kind), ("issued", _issued(res), issued))
                 if mine is not None and node is not None and mine != node
-            )
+            ) + (("core",) if core and not res.core else ())
             joined = None
             if x != root:
                 shared = [k for k in own if k in seen] or own
-                what = shared[0][0].removeprefix("core ")
+                what = shared[0][0]
                 printed = {"DOI": res.doi, "web address": res.url}.get(what)  # as this report prints it
                 joined = what if what == "title" else f"{what} {printed or shared[0][1]}"
             seen.update(own)
             first = (items[root][3], items[root][2].line) if x != root else None
             out.printings[(source, i)] = Printing(slug, alternative is None, alternative, left_out, joined, first)
-            if alternative or left_out:
+            if alternative or set(left_out) - {"core"}:  # a shared printing of a core resource is no conflict
                 out.warnings.append(
                     _note(path, res, slug, joined, first, alternative, left_out, title_from, kind, issued)
                 )
@@ -222,7 +225,7 @@ def _note(path, res, slug, joined, first, alternative, left_out, titled, kind, i
             f"printed here as {alternative!r}: kept as its alternative name (schema:alternateName); its title is "
             f"{titled.title!r}"
         )
-    for name in left_out:
+    for name in (n for n in left_out if n != "core"):  # core: see the module's rules, no conflict
         mine = res.type if name == "type" else _issued(res)
         node = kind if name == "type" else issued
         parts.append(f"its {name} here is {mine!r}, {node!r} there: one value per resource, this chat's left out")

@@ -44,6 +44,15 @@ def quotes(ctx: ChatContext) -> None:
 
 def tweet_details(ctx: ChatContext, node: URIRef, q: Tweet) -> None:
     w = ctx.w
+    if q.asks is not None and q.asks in {x.number for x in ctx.r.questions}:
+        w.add(node, QI.asks, iris.question(ctx.slug, q.asks))  # the question's own tweet (qi:askedIn back)
+    if q.quotes_tweet is not None:
+        quoted = [x for x in ctx.r.quotes if x.line == q.quotes_tweet and isinstance(x, Tweet)]
+        if quoted:
+            w.add(node, QI.quotesTweet, iris.quote(ctx.slug, quoted[0].number))
+        else:
+            ctx.warnings.append(f"line {q.line}: quote {q.number} quotes the card on line {q.quotes_tweet}: no tweet")
+    w.add(node, QI.quotedText, q.quoted_text)  # the quoted tweet shown without its card: its words, no node
     if q.date:
         w.add(node, DCTERMS.date, Literal(q.date.isoformat(), datatype=XSD.date))
     for h in q.replying_to:
@@ -78,7 +87,8 @@ def resources(ctx: ChatContext) -> None:
             w.add(node, SCHEMA.alternateName, printing.alternative)
         if "type" not in left_out:
             w.add(node, QI.resourceType, res.type)
-        w.add(node, QI.core, res.core)
+        if "core" not in left_out:  # a shared printing of a resource another printing lists as core: kg.rdf.identity
+            w.add(node, QI.core, res.core)
         for name in res.creators:
             w.add(node, DCTERMS.creator, creator(ctx, res.slug, name, res.line))
             w.add(node, QI.creatorName, name)  # as printed, for the citation and for reading

@@ -288,10 +288,24 @@ DEFECTS: list[Defect] = [
         None,
     ),
     Defect(
-        "core resource with a sharer",
-        lambda g: g.add((SIX_LESSONS, QI.sharedBy, SUTCLIFFE)),
+        "resource both core and not core",  # a core resource shared in another report's table states no 'false'
+        lambda g: g.add((SIX_LESSONS, QI.core, Literal(False))),
         SIX_LESSONS,
-        "core resource",
+        "says once whether it is core",
+        None,
+    ),
+    Defect(
+        "tweet that posts a question and answers one",
+        lambda g: g.add((QUOTE[1], QI.asks, QID["question/2022-10-19/q2"])),
+        QUOTE[1],
+        "posts a question answers none",
+        None,
+    ),
+    Defect(
+        "quote tweet quoting a resource",
+        lambda g: g.add((QUOTE[1], QI.quotesTweet, SIX_LESSONS)),
+        QUOTE[1],
+        "qi:quotesTweet points to one qi:Tweet",
         None,
     ),
     Defect(

@@ -208,18 +208,22 @@ def test_adding_an_earlier_chat_that_prints_a_resource_first_rebuilds_the_later_
     assert not same_accounts([june], [june, seed])  # the seed, dated earlier, takes the title the June graph had
 
 
-def test_a_core_resource_shared_again_is_a_node_of_its_own_so_no_sharer_lands_on_the_core_one(seed, june):
+def test_a_core_resource_shared_again_is_the_core_node_with_its_sharer(seed, june):
+    """June's core blog printed again as a row of its table: one node, core, shared by the row's sharer (more layouts:
+    test_core_resources_shared.py)."""
     [core] = [r for r in june.resources if r.core]
     i = next(i for i, r in enumerate(june.resources) if not r.core)
     variant = _with_resource(june, i, title=core.title, slug=core.slug, doi=None, url=None)
     ids = resource_identities([seed, variant])
     ours = ids.of(variant)
     assert ours[june.resources.index(core)].node == core.slug  # the seed's core resource, core in June too
-    assert ours[i].node not in {core.slug} and ours[i].node.startswith(core.slug)  # shared: its own, numbered
+    assert ours[i].node == core.slug and "core" in ours[i].left_out  # the row: the same node, 'core' left to the core
     warnings: list[str] = []
     ds = assemble([seed, variant], warnings)
     ds.default_union = True
-    assert set(ds.objects(iris.resource(core.slug), iris.QI.sharedBy)) == set()
+    sharers = {ds.value(iris.participant(h.lstrip("@")), iris.QI.handle) for h in june.resources[i].shared_by}
+    assert {ds.value(p, iris.QI.handle) for p in ds.objects(iris.resource(core.slug), iris.QI.sharedBy)} == sharers
+    assert set(ds.objects(iris.resource(core.slug), iris.QI.core)) == {Literal(True)}
 
 
 def test_each_chat_that_shares_a_resource_gives_its_own_reasons_for_its_themes(built, seed, june):

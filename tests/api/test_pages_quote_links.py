@@ -1,0 +1,127 @@
+"""Can a reader follow a quote tweet to the tweet it quotes and back, and find the host's question card on its
+question's page? The seed and the June report (TEST DATA: @vmsenseimelissa's card quotes @DrNicolaBurgess) built
+with `qikg build`, served by a real uvicorn, read with httpx and in Chromium at 1280 and 390 px.
+
+Expected nodes come from the extractor's records of the reports' texts, not from what the server answers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from kg.cli import app
+from kg.extract.report import extract
+from kg.records import Tweet
+from tests.api.conftest import uvicorn_server
+
+pytestmark = pytest.mark.server
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "kg" / "sources" / "leadingqi-2022-10-19-report.txt"
+JUNE = ROOT / "tests" / "kg" / "extract" / "fixtures" / "leadingqi-2023-06-27-report.txt"
+PHONE, LAPTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+
+
+def _run(*args: str) -> None:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("quote-links")
+    folder = root / "chats"
+    folder.mkdir()
+    for path in (SEED, SEED.with_name(f"{SEED.stem}.curation.yaml")):
+        shutil.copyfile(path, folder / path.name)
+    registry = folder / "registry.yaml"
+    registry.write_text("sources: []\n", encoding="utf-8")
+    for report in (folder / SEED.name, JUNE):
+        _run("add", str(report), "--registry", str(registry), "--no-build")
+    out = root / "build"
+    _run("build", "--out", str(out), "--no-reason", "--registry", str(registry))
+    with uvicorn_server(out, root / "store", RELOAD_INTERVAL="0") as url:
+        yield url
+
+
+def _get(url: str, **options) -> httpx.Response:
+    """A page as a browser asks for it; the first one reads the page indexes, slow on a busy machine."""
+    return httpx.get(url, timeout=120, **options)
+
+
+def _quote_page(records, line: int) -> str:
+    [q] = [q for q in records.quotes if q.line == line]
+    return f"/id/quote/{records.chat.slug}/{q.number}"
+
+
+@pytest.fixture(scope="module")
+def june():
+    return extract(JUNE)
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return extract(SEED)
+
+
+def test_the_quote_tweets_page_links_to_the_quoted_tweet_and_back(site, june):
+    [outer] = [q for q in june.quotes if isinstance(q, Tweet) and q.quotes_tweet]
+    quoting, quoted = _quote_page(june, outer.line), _quote_page(june, outer.quotes_tweet)
+    page = _get(site + quoting, headers={"Accept": "text/html"}).text
+    section = page.split('id="quotes-h"', 1)[1].split("</section>", 1)[0]
+    assert f'href="{quoted}"' in section and "Trusts that invested in cultural readiness" in section
+    back = _get(site + quoted, headers={"Accept": "text/html"}).text
+    section = back.split('id="quoted-by-h"', 1)[1].split("</section>", 1)[0]
+    assert f'href="{quoting}"' in section
+
+
+def test_the_question_page_shows_its_tweet_with_the_counts(site, seed):
+    [card] = [q for q in seed.quotes if isinstance(q, Tweet) and q.asks == 2]
+    page = _get(site + f"/id/question/{seed.chat.slug}/q2", headers={"Accept": "text/html"}).text
+    section = page.split('id="asked-in-h"', 1)[1].split("</section>", 1)[0]
+    assert f'href="{_quote_page(seed, card.line)}"' in section
+    assert " · ".join(str(c.value) for c in card.counts) in section
+    tweet = _get(site + _quote_page(seed, card.line), headers={"Accept": "text/html"}).text
+    assert f'href="/id/question/{seed.chat.slug}/q2"' in tweet and "the question's own tweet" in tweet
+
+
+def test_the_hosts_page_lists_its_question_cards_under_their_questions(site, seed):
+    page = _get(site + "/id/participant/warwickbschool", headers={"Accept": "text/html"}).text
+    groups = [g.split("</section>", 1)[0] for g in page.split('<section class="group">')[1:]]
+    cards = [q for q in seed.quotes if isinstance(q, Tweet) and q.asks]
+    assert cards
+    for card in cards:
+        [group] = [g for g in groups if f'href="{_quote_page(seed, card.line)}"' in g]
+        heading = group.split("<h3>", 1)[1].split("</h3>", 1)[0]
+        assert f"Q{card.asks}:" in heading and "Not in answer" not in heading
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_the_links_read_in_chromium(browser, site, june, seed, viewport):
+    [outer] = [q for q in june.quotes if isinstance(q, Tweet) and q.quotes_tweet]
+    context = browser.new_context(viewport=viewport)
+    tab = context.new_page()
+    try:
+        tab.goto(site + _quote_page(june, outer.line))
+        tab.get_by_role("heading", name="Quotes").wait_for()
+        tab.locator("#quotes a", has_text="the quote").first.click()
+        tab.get_by_role("heading", name="Quoted by").wait_for()
+        assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        shots = os.environ.get("QIKG_SCREENSHOTS")
+        name = "phone" if viewport is PHONE else "laptop"
+        if shots:
+            tab.screenshot(path=f"{shots}/quoted-by-{name}.png", full_page=viewport is LAPTOP)
+        tab.goto(site + f"/id/question/{seed.chat.slug}/q2")
+        tab.get_by_role("heading", name="The question's tweet").wait_for()
+        assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        if shots:
+            tab.screenshot(path=f"{shots}/question-tweet-{name}.png", full_page=viewport is LAPTOP)
+    finally:
+        context.close()
