@@ -23,7 +23,7 @@ from api import lookups
 from api.queries import load
 from api.state import GraphService
 from kg.indexes.catalogue import Catalogue, Theme, py, text
-from kg.indexes.catalogue.values import fold
+from kg.indexes.catalogue.values import chat_day, fold
 from kg.sources.registry import Registry, SourceError
 
 QI = "https://w3id.org/qikg/ontology#"
@@ -50,6 +50,8 @@ class Extras:
     by_line: dict[tuple[str, int], list[str]] = field(default_factory=lambda: defaultdict(list))
     names: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # foaf:name of creator agents
     # other printings' titles: (title, source, line)
+    # the name of a node read from a report's line that no catalogue table holds (a person without a handle, ...)
+    line_names: dict[str, str] = field(default_factory=dict)
     printed: dict[str, list[tuple[str, str, int | None]]] = field(default_factory=lambda: defaultdict(list))
 
 
@@ -93,6 +95,8 @@ def extras(service: GraphService, catalogue: Catalogue) -> Extras:
             line = py(row.get("line"))
             if isinstance(line, int) and (source, line) not in found.lines[s]:
                 found.lines[s].append((source, line))
+        for row in service.store.query(load("line_names")).rows:  # foaf:name first: "Sue Jenkins", not a slug
+            found.line_names.setdefault(str(row["s"]), text(row.get("name")) or text(row.get("label")) or "")
         for s, cited in found.lines.items():
             cited.sort(key=lambda x: x[1])
             for source, line in cited:
@@ -117,6 +121,17 @@ def short(words: str | None, size: int = 90) -> str:
     return words if len(words) <= size else words[: size - 1].rstrip() + "…"
 
 
+def question_name(catalogue: Catalogue, question: dict) -> str:
+    """'Q2', and 'Q2 (19 Oct 2022)' when the questions come from two or more chats: each chat numbers its questions
+    from 1, so the number alone names a question only in a one-chat graph (chats a report only announces have none)."""
+    name = f"Q{question['number']}"
+    if len({q["chat"] for q in catalogue.questions}) < 2:
+        return name
+    chat = catalogue.chats.get(catalogue.id_base + "chat/" + (question["chat"] or ""), {})
+    which = chat_day(chat.get("date")) or chat.get("label") or question["chat"]
+    return f"{name} ({which})" if which else name
+
+
 def label_of(catalogue: Catalogue, iri: str) -> str:
     """A person's words for a node: the theme's label, @handle, the title, "Q2: ...", never a CURIE."""
     if iri in catalogue.themes:
@@ -133,7 +148,7 @@ def label_of(catalogue: Catalogue, iri: str) -> str:
         return lookups.resource_name(catalogue.resources[iri])
     if iri in catalogue.questions_by_iri:
         q = catalogue.questions_by_iri[iri]
-        return f"Q{q['number']}" + (f": {short(q['text'], 80)}" if q["text"] else "")
+        return question_name(catalogue, q) + (f": {short(q['text'], 80)}" if q["text"] else "")
     if iri in catalogue.quotes_by_iri:
         q = catalogue.quotes_by_iri[iri]
         return (f"@{q['author']}: " if q["author"] else "") + (short(q["text"], 70) or "a quote")
@@ -211,7 +226,7 @@ def grouped_by_question(service: GraphService, catalogue: Catalogue, quotes: lis
         out.append(
             {
                 "question": question,
-                "title": (f"Q{question['number']}" + (f": {question['text']}" if question["text"] else ""))
+                "title": (question_name(catalogue, question) + (f": {question['text']}" if question["text"] else ""))
                 if question
                 else "Not in answer to a question",
                 "chat": catalogue.chats.get(catalogue.id_base + "chat/" + (question["chat"] or ""), {}).get("label")
@@ -559,7 +574,8 @@ def quote_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict:
     question = catalogue.questions_by_iri.get(quote["question"] or "")
     return {
         "kind": "quote",
-        "heading": f"{item['kind'].capitalize()} by {by}" + (f" on Q{question['number']}" if question else ""),
+        "heading": f"{item['kind'].capitalize()} by {by}"
+        + (f" on {question_name(catalogue, question)}" if question else ""),
         "summary": f"{by} said this"
         + (f" in {catalogue.chats[chat]['label'] or quote['chat']}" if (chat := _chat_iri(catalogue, quote)) else "")
         + (f", dated {quote['date']}" if quote["date"] else "")
@@ -720,9 +736,18 @@ def source_text(service: GraphService, catalogue: Catalogue, slug: str) -> tuple
         raise ReportMissing(f"the file of {slug} has changed since the graph was built; rebuild to see it here")
     lines = []
     for number, words in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
-        taken = [ref(catalogue, s) for s in found.by_line.get((doc["iri"], number), []) if kind_of(catalogue, s)]
-        lines.append({"n": number, "text": words, "taken": taken})
+        taken = [_taken(catalogue, found, s) for s in found.by_line.get((doc["iri"], number), []) if s != doc["iri"]]
+        lines.append({"n": number, "text": words, "taken": [t for t in taken if t]})
     return doc, lines
+
+
+def _taken(catalogue: Catalogue, found: Extras, iri: str) -> dict | None:
+    """A node taken from a line, as a link: the catalogue's label, else the node's own name (a person the report
+    names without a handle, a resource's creator, a figure: each has a page), else nothing (a theme's reason)."""
+    if kind_of(catalogue, iri):
+        return ref(catalogue, iri)
+    name = found.line_names.get(iri)
+    return {"label": name, "url": catalogue.page(iri), "iri": iri} if name else None
 
 
 def _find_source_file(doc: dict, registry_file: Path) -> Path:
