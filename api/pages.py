@@ -25,7 +25,7 @@ from api import lookups
 from api.queries import load
 from api.state import GraphService
 from kg.indexes.catalogue import Catalogue, Theme, py, text
-from kg.indexes.catalogue.values import fold
+from kg.indexes.catalogue.values import chat_day, fold
 from kg.sources.registry import Registry, SourceError
 
 QI = "https://w3id.org/qikg/ontology#"
@@ -52,6 +52,8 @@ class Extras:
     by_line: dict[tuple[str, int], list[str]] = field(default_factory=lambda: defaultdict(list))
     names: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # foaf:name of creator agents
     # other printings' titles: (title, source, line)
+    # the name of a node read from a report's line that no catalogue table holds (a person without a handle, ...)
+    line_names: dict[str, str] = field(default_factory=dict)
     printed: dict[str, list[tuple[str, str, int | None]]] = field(default_factory=lambda: defaultdict(list))
     counts: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # a tweet's counts, as shown
     quoted_text: dict[str, str] = field(default_factory=dict)  # a quoted tweet's words, shown without its card
@@ -119,6 +121,8 @@ def extras(service: GraphService, catalogue: Catalogue) -> Extras:
         for chat, record in catalogue.chats.items():
             for source in derived.get(chat, ()) if record["date"] else ():
                 found.dates[source] = min(found.dates.get(source, record["date"]), record["date"])
+        for row in service.store.query(load("line_names")).rows:  # foaf:name first: "Sue Jenkins", not a slug
+            found.line_names.setdefault(str(row["s"]), text(row.get("name")) or text(row.get("label")) or "")
         for s, cited in found.lines.items():
             cited.sort(key=lambda x: (found.in_time(x[0]), x[1]))
             for source, line in cited:
@@ -143,6 +147,23 @@ def short(words: str | None, size: int = 90) -> str:
     return words if len(words) <= size else words[: size - 1].rstrip() + "…"
 
 
+_QUESTION_CHATS: weakref.WeakKeyDictionary[Catalogue, int] = weakref.WeakKeyDictionary()  # chats with questions
+
+
+def question_name(catalogue: Catalogue, question: dict) -> str:
+    """'Q2', and 'Q2 (19 Oct 2022)' when the questions come from two or more chats: each chat numbers its questions
+    from 1, so the number alone names a question only in a one-chat graph (chats a report only announces have none)."""
+    name = f"Q{question['number']}"
+    chats = _QUESTION_CHATS.get(catalogue)
+    if chats is None:  # once per catalogue: pages name many questions
+        chats = _QUESTION_CHATS[catalogue] = len({q["chat"] for q in catalogue.questions})
+    if chats < 2:
+        return name
+    chat = catalogue.chats.get(catalogue.id_base + "chat/" + (question["chat"] or ""), {})
+    which = chat_day(chat.get("date")) or chat.get("label") or question["chat"]
+    return f"{name} ({which})" if which else name
+
+
 def label_of(catalogue: Catalogue, iri: str) -> str:
     """A person's words for a node: the theme's label, @handle, the title, "Q2: ...", never a CURIE."""
     if iri in catalogue.themes:
@@ -161,7 +182,7 @@ def label_of(catalogue: Catalogue, iri: str) -> str:
         return lookups.resource_name(catalogue.resources[iri])
     if iri in catalogue.questions_by_iri:
         q = catalogue.questions_by_iri[iri]
-        return f"Q{q['number']}" + (f": {short(q['text'], 80)}" if q["text"] else "")
+        return question_name(catalogue, q) + (f": {short(q['text'], 80)}" if q["text"] else "")
     if iri in catalogue.quotes_by_iri:
         q = catalogue.quotes_by_iri[iri]
         return (f"@{q['author']}: " if q["author"] else "") + (short(q["text"], 70) or "a quote")
@@ -244,7 +265,7 @@ def grouped_by_question(service: GraphService, catalogue: Catalogue, quotes: lis
         out.append(
             {
                 "question": question,
-                "title": (f"Q{question['number']}" + (f": {question['text']}" if question["text"] else ""))
+                "title": (question_name(catalogue, question) + (f": {question['text']}" if question["text"] else ""))
                 if question
                 else "Not in answer to a question",
                 "chat": catalogue.chats.get(catalogue.id_base + "chat/" + (question["chat"] or ""), {}).get("label")
@@ -614,8 +635,8 @@ def quote_view(service: GraphService, catalogue: Catalogue, iri: str) -> dict:
     return {
         "kind": "quote",
         "heading": f"{item['kind'].capitalize()} by {by}"
-        + (f" on Q{question['number']}" if question else "")
-        + (f" posting Q{asked[0]['number']}" if asked else ""),
+        + (f" on {question_name(catalogue, question)}" if question else "")
+        + (f" posting {question_name(catalogue, asked[0])}" if asked else ""),
         "summary": f"{by} said this"
         + (f" in {catalogue.chats[chat]['label'] or quote['chat']}" if (chat := _chat_iri(catalogue, quote)) else "")
         + (f", dated {quote['date']}" if quote["date"] else "")
@@ -795,9 +816,18 @@ def source_text(service: GraphService, catalogue: Catalogue, slug: str) -> tuple
         raise ReportMissing(f"the file of {slug} has changed since the graph was built; rebuild to see it here")
     lines = []
     for number, words in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
-        taken = [ref(catalogue, s) for s in found.by_line.get((doc["iri"], number), []) if kind_of(catalogue, s)]
-        lines.append({"n": number, "text": words, "taken": taken})
+        taken = [_taken(catalogue, found, s) for s in found.by_line.get((doc["iri"], number), []) if s != doc["iri"]]
+        lines.append({"n": number, "text": words, "taken": [t for t in taken if t]})
     return doc, lines
+
+
+def _taken(catalogue: Catalogue, found: Extras, iri: str) -> dict | None:
+    """A node taken from a line, as a link: the catalogue's label, else the node's own name (a person the report
+    names without a handle, a resource's creator, a figure: each has a page), else nothing (a theme's reason)."""
+    if kind_of(catalogue, iri):
+        return ref(catalogue, iri)
+    name = found.line_names.get(iri)
+    return {"label": name, "url": catalogue.page(iri), "iri": iri} if name else None
 
 
 def _find_source_file(doc: dict, registry_file: Path) -> Path:

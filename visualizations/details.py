@@ -12,6 +12,8 @@ from urllib.parse import quote
 
 import networkx as nx
 
+from kg.indexes.catalogue.values import chat_day
+
 KIND_LABELS: dict[str, str] = {
     "participant": "Participant",
     "organisation": "Organisation",
@@ -55,7 +57,8 @@ QUOTE_WORDS = 70  # characters of a quote's words shown where it is listed
 
 
 def label(g: nx.MultiDiGraph, node: str) -> str:
-    """The full human label: '@handle' for accounts, the preferred label for themes, 'Q2' for questions."""
+    """The full human label: '@handle' for accounts, the preferred label for themes, 'Q2' for questions
+    ('Q2 (19 Oct 2022)' when the graph holds two or more chats)."""
     data = g.nodes[node]
     props, kind = data["props"], data["kind"]
     if kind == "participant":
@@ -64,8 +67,9 @@ def label(g: nx.MultiDiGraph, node: str) -> str:
             return "@" + handle
     if kind == "question":
         number = _first(props, "number")
-        if number:
-            return f"Q{number}"
+        if number:  # 'Q2'; with two or more chats 'Q2 (19 Oct 2022)', as every chat numbers its questions from 1
+            day = chat_day(data.get("chat")) if g.graph.get("chats", 0) > 1 else None
+            return f"Q{number} ({day})" if day else f"Q{number}"
     if kind == "quote":
         authors = [label(g, a) for a in _out(g, node, "saidBy")]
         number = _first(props, "number")
@@ -142,7 +146,8 @@ def _natural(text: str) -> list[tuple[int, int | str]]:
 
 def _refs(g: nx.MultiDiGraph, nodes: list[str]) -> list[dict[str, str]]:
     refs = [{"id": n, "label": label(g, n), "kind": g.nodes[n]["kind"]} for n in nodes]
-    return sorted(refs, key=lambda r: (_natural(r["label"]), r["id"]))
+    # questions chat by chat (a question's chat is its date, yyyy-mm-dd; other nodes have none), then by label
+    return sorted(refs, key=lambda r: (g.nodes[r["id"]].get("chat", ""), _natural(r["label"]), r["id"]))
 
 
 def _fact(name: str, *, text: str | None = None, refs: list[dict[str, str]] | None = None) -> dict[str, Any]:

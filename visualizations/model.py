@@ -123,7 +123,8 @@ def _sort_key(value: str) -> tuple[int, str]:
 def full_graph(graph: Graph) -> nx.MultiDiGraph:
     """Every participant, organisation, theme, resource, question and quote, with the relations between them.
 
-    Node attributes: kind, iri, props (property name -> sorted literal strings). Edge key and `relation` attribute:
+    Node attributes: kind, iri, props (property name -> sorted literal strings), and for questions chat (the chat's
+    date); graph attribute chats: how many chats the questions come from. Edge key and `relation` attribute:
     the relation's short name (saidBy, hasTheme, broader, ...), direction as in the data.
     """
     g = as_graph(graph)
@@ -150,7 +151,13 @@ def full_graph(graph: Graph) -> nx.MultiDiGraph:
         if nid in props and isinstance(row[2], RDFLiteral):
             props[nid].setdefault(_PROPERTIES[str(row[1])], set()).add(str(row[2]))
 
-    out = nx.MultiDiGraph(mode="full")
+    chat_of: dict[str, str] = {}  # question -> its chat's date (else the chat's id)
+    for row in _rows(g, "chats"):
+        nid = node_id(row[0])
+        if nid in kinds:
+            chat_of[nid] = str(row[2]) if isinstance(row[2], RDFLiteral) else node_id(row[1]).removeprefix("chat/")
+    # the number of chats the questions come from: above one, a question's number alone does not say which it is
+    out = nx.MultiDiGraph(mode="full", chats=len(set(chat_of.values())))
     for nid in sorted(kinds):
         out.add_node(
             nid,
@@ -158,6 +165,7 @@ def full_graph(graph: Graph) -> nx.MultiDiGraph:
             iri=iris[nid],
             lesson=kinds[nid] == "theme" and nid in lessons,
             props={k: sorted(v, key=_sort_key) for k, v in sorted(props[nid].items())},
+            **({"chat": chat_of[nid]} if nid in chat_of else {}),
         )
     edges = set()
     for row in _rows(g, "edges"):

@@ -184,9 +184,10 @@ def _theme_tree(full: nx.MultiDiGraph) -> list[dict[str, Any]]:
     return out
 
 
-def _question_key(full: nx.MultiDiGraph, node: str) -> tuple[int, str]:
+def _question_key(full: nx.MultiDiGraph, node: str) -> tuple[str, int, str]:
+    """Chat by chat (oldest first), then by number."""
     number = full.nodes[node]["props"].get("number", [])
-    return (int(number[0]) if number and number[0].isdigit() else 10**6, node)
+    return (full.nodes[node].get("chat", ""), int(number[0]) if number and number[0].isdigit() else 10**6, node)
 
 
 BRIDGES_LISTED = 12

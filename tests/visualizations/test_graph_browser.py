@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from rdflib import Dataset
 
 from visualizations.model import as_graph
@@ -140,17 +141,17 @@ def test_unticking_a_kind_hides_it(view) -> None:
     assert shown and not any(node.startswith("quote/") for node in shown)
 
 
+CENTRED = """(id) => {
+    const net = window.qikg.network, d = net.canvasToDOM(net.getPositions([id])[id]);
+    const box = document.getElementById('network').getBoundingClientRect();
+    const panel = document.getElementById('panel').getBoundingClientRect();
+    return Math.abs(d.x - (panel.left - box.left) / 2) < 5 && Math.abs(d.y - box.height / 2) < 5;
+}"""
+
+
 def centred_on(view, node: str) -> bool:
     """Is the node at the middle of the canvas's part the details panel leaves free (after the focus animation)?"""
-    return view.js(
-        """(id) => {
-        const net = window.qikg.network, d = net.canvasToDOM(net.getPositions([id])[id]);
-        const box = document.getElementById('network').getBoundingClientRect();
-        const panel = document.getElementById('panel').getBoundingClientRect();
-        return Math.abs(d.x - (panel.left - box.left) / 2) < 5 && Math.abs(d.y - box.height / 2) < 5;
-    }""",
-        node,
-    )
+    return view.js(CENTRED, node)
 
 
 def dom_x(view, node: str) -> dict:
@@ -181,7 +182,11 @@ def test_search_finds_and_focuses_the_node(view, typed: str, node: str) -> None:
     assert first.get_attribute("data-id") == node
     view.page.press("#search", "Enter")
     view.page.wait_for_function("(id) => window.qikg.focused === id", arg=node)
-    view.page.wait_for_timeout(450)
+    # the 300 ms focus animation ends later on a loaded machine: poll for the end rather than wait a fixed time
+    try:
+        view.page.wait_for_function(CENTRED, arg=node, timeout=5_000)
+    except PlaywrightTimeout:
+        pass
     assert centred_on(view, node)
     assert view.js("window.qikg.network.getSelectedNodes()") == [node]
     assert view.page.is_visible("#panel")

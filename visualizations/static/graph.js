@@ -317,15 +317,27 @@
     state.highlighted = false;
   }
 
+  /* Keyboard: opening a node moves the focus to the panel's title, so its facts and links are the next Tab stops;
+     closing it (Escape anywhere, or ×) gives the focus back to where it was before, if it was in the panel. */
+  let opener = null;
+
   function clearSelection() {
+    const inPanel = $("panel").contains(document.activeElement);
     state.selected = null;
     state.network.unselectAll();
     clearHighlight();
     hidePanel();
+    if (inPanel && opener && opener.isConnected && !$("panel").contains(opener)) opener.focus();
+    else if (inPanel) document.activeElement.blur();  // opened by a click on the canvas: nothing to go back to
+    opener = null;
   }
 
-  function select(id, focus) {
+  /* `focus`: zoom to the node; `moveFocus`: the user opened it (search, a link in the panel, a bridge, a click), so
+     the keyboard focus goes to the panel. A panel redrawn while the focus is in it keeps the focus in it. */
+  function select(id, focus, moveFocus) {
     if (!INFO[id]) return false;
+    const before = document.activeElement;
+    const fromPanel = !$("panel").hidden && $("panel").contains(before);
     if (!state.nodes.get(id)) setMode("full");
     const node = state.nodes.get(id);
     if (!node) return false;
@@ -335,6 +347,10 @@
     state.network.selectNodes([id]);
     highlight(id);
     showPanel(id);
+    if (moveFocus || fromPanel) {
+      if (!fromPanel) opener = before && before !== document.body ? before : null;
+      $("panel-title").focus();
+    }
     if (focus) state.focused = id;
     if (focus || underPanel(id)) {
       state.network.focus(id, {
@@ -365,7 +381,7 @@
 
   function onClick(params) {
     $("tooltip").hidden = true;
-    if (params.nodes.length) select(params.nodes[0], false);
+    if (params.nodes.length) select(params.nodes[0], false, true);
     else if (!params.edges.length) clearSelection();
   }
 
@@ -386,7 +402,7 @@
       className: present ? "ref" : "ref absent", text: ref.label,
       attrs: { type: "button", title: `${KIND_STYLE[ref.kind] ? KIND_STYLE[ref.kind].label : ref.kind}: ${ref.label}` },
     });
-    if (present) button.addEventListener("click", () => select(ref.id, true));
+    if (present) button.addEventListener("click", () => select(ref.id, true, true));
     return button;
   }
 
@@ -502,7 +518,7 @@
       ]);
       button.addEventListener("click", () => {
         if (!DATA.views[state.mode].nodes.some((n) => n.id === b.id)) setMode("people");
-        select(b.id, true);
+        select(b.id, true, true);
       });
       list.appendChild(element("li", {}, [button]));
     }
@@ -563,7 +579,7 @@
   function pick(id) {
     $("suggestions").hidden = true;
     $("search").value = INFO[id].label;
-    select(id, true);
+    select(id, true, true);
   }
 
   /* ---------- controls ---------- */
@@ -602,10 +618,10 @@
       state.colourBy = $("colour-by").value; state.colourTouched = true; applyStyle();
     });
     $("show-isolated").addEventListener("change", () => setShowIsolated($("show-isolated").checked));
-    document.addEventListener("keydown", (event) => {
-      if (event.key !== "Escape" || event.target === $("search")) return;
-      if (!$("panel").hidden) clearSelection();
-      else if (state.focusSet) focusOff();
+    document.addEventListener("keydown", (event) => {  // Escape from anywhere, the search box included
+      if (event.key !== "Escape") return;
+      if (!$("panel").hidden) { event.preventDefault(); clearSelection(); }  // the box keeps its words
+      else if (state.focusSet) { event.preventDefault(); focusOff(); }
     });
     renderBridges();
     for (const button of document.querySelectorAll(".view-toggle button")) {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -37,6 +38,18 @@ def line_number(value: Node | None) -> int | None:
         return int(str(value))
     except ValueError:
         return None
+
+
+def chat_day(date: str | None) -> str | None:
+    """A chat's date as people write it ("19 Oct 2022"), for naming which chat a question belongs to; a date that is
+    not ISO (yyyy-mm-dd) is kept as given, none stays none."""
+    if not date:
+        return None
+    try:
+        day = datetime.date.fromisoformat(date[:10])
+    except ValueError:
+        return date
+    return f"{day.day} {day:%b %Y}"
 
 
 def fold(value: str) -> str:
