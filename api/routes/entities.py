@@ -139,6 +139,9 @@ def _html(request: Request, service, catalogue: Catalogue, iri: str, outgoing: l
     page = catalogue.page(iri)
     connections = network.page_sections(service, catalogue, iri)
     view = pages.view(service, catalogue, iri)
+    if view is None:  # a node that is one fact: its fact in words above the statements
+        typed = {str(row["o"]) for row in outgoing if str(row["p"]) == RDF_TYPE}
+        view = pages.small_view(catalogue, typed, outgoing, incoming)
     return TEMPLATES.TemplateResponse(
         request,
         "entity.html",
