@@ -51,7 +51,7 @@ def list_dumps(
     settings: SettingsDep,
     format: Annotated[Literal["json", "html"] | None, Query(description="overrides Accept")] = None,
 ) -> Any:
-    items = [
+    items: list[dict[str, Any]] = [
         {
             "name": name,
             "media_type": media,

@@ -36,7 +36,9 @@ def ontology(
         page = service.settings.data_dir / "ontology.html"
         if not page.exists():
             raise ApiError(404, "not built", "ontology.html is missing from the build; run `qikg build`")
-        return HTMLResponse(with_way_back(readable(page.read_text(encoding="utf-8"))))
+        # the links back go first in pyLODE's content column, clear of its fixed table of contents
+        html = readable(page.read_text(encoding="utf-8"))
+        return HTMLResponse(with_way_back(html, inside='<div id="content">'))
     graph_iri = URIRef(service.settings.base_iri.rstrip("/") + "/graph/ontology")
     result = service.store.query(load("ontology_graph"), {"graph": graph_iri})
     return Response(fmt.serialize_graph(result.graph(), media), media_type=media)
@@ -46,7 +48,10 @@ def ontology(
 # markers (fp, ifp, ...) are light blue on white (1.7:1). Done when served: the build's file stays as pyLODE wrote it.
 _OVERRIDE = (
     "<style>body { overflow-wrap: anywhere; } sup { color: #1a5596 !important; } a { color: #1a5596; }"
-    " #pylode, #pylode * { color: #4b5563 !important; }</style>"
+    " #pylode, #pylode * { color: #4b5563 !important; }"
+    # on a phone pyLODE's fixed table of contents would cover most of the page: it goes below the content there
+    " @media (max-width: 45rem) { body { padding: 1em 12px; } #pylode { display: none; }"
+    " #toc { position: static; width: auto; height: auto; } #content { width: auto; } }</style>"
 )
 
 
