@@ -808,6 +808,15 @@ def _named(catalogue: Catalogue, facts: dict, name: str) -> str | None:
     return label
 
 
+def assignment_name(service: GraphService, catalogue: Catalogue, iri: str) -> str | None:
+    """A theme assignment in words (“Genba” for Q2: ...), as its page is titled; none for any other node."""
+    out = extras(service, catalogue).out.get(iri, {})
+    themes, items = out.get("assignedTheme", []), out.get("assignedTo", [])
+    if not themes or not items or themes[0] not in catalogue.themes:
+        return None
+    return f"“{label_of(catalogue, themes[0])}” for {short(label_of(catalogue, items[0]), 80)}"
+
+
 def small_view(catalogue: Catalogue, types: set[str], outgoing: list[dict], incoming: list[dict]) -> dict | None:
     """The heading and summary of a node that is one fact (a theme assignment, a measurement, an engagement count),
     said in the labels of what it links and its own values, so its page shows that fact above the statements.

@@ -322,3 +322,23 @@ def test_the_search_page_has_one_search_box(client: TestClient) -> None:
     assert len(parsed(html).forms) == 1 and html.count('type="search"') == 1
     assert 'name="kind"' in html  # the page's own box, with its filter
     assert page(client, "/thesaurus").count('type="search"') == 1  # other pages keep the header's box
+
+
+def test_the_statements_tables_link_theme_assignments_by_their_words_not_their_slugs(client: TestClient) -> None:
+    found = rows(
+        client,
+        f"""SELECT ?a ?item ?label WHERE {{ ?a a <{QI}ThemeAssignment> ; <{QI}assignedTo> ?item ;
+        <http://www.w3.org/2000/01/rdf-schema#label> ?label }} ORDER BY ?a""",
+    )
+    checked = 0
+    for row in _sample(found, 10):  # the item's page links its assignments (qi:assignedTo points to it)
+        item, tagging = _path(client, str(row["item"])), _path(client, str(row["a"]))
+        html = page(client, item).split('<details id="statements"', 1)[1]
+        link = re.search(rf'<a href="{re.escape(tagging)}">([^<]+)</a>', html)
+        assert link, (item, tagging)
+        text = visible(link.group(1))
+        assert text != str(row["label"]) and "/" not in text.split(" for ", 1)[0], text
+        h1, _ = _head(page(client, tagging))
+        assert text == h1  # the link says what the page's title says
+        checked += 1
+    assert checked
