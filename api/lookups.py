@@ -94,7 +94,8 @@ def resources_for_theme(catalogue: Catalogue, theme_node: Theme, include_narrowe
     """Resources tagged with the theme (or narrower ones), ranked, each saying why it matched and why it ranks where
     it does: resources about the theme itself first, then those about a narrower theme, then those only mentioned
     (a quote about the theme discusses them, or weak evidence); within a group by the strongest single reason, then
-    by the sum of all reasons (`score`), then the report's core resources first.
+    by the sum of all reasons (`score`), then the report's core resources first; equals in the order the reports
+    list them (earlier chats first, then the line), then by title.
 
     Answered from the catalogue's theme index (read from the store once per load), not by a query per request:
     the same answer as api/queries/resources_by_theme.rq, which tests check theme by theme. The catalogue does not
@@ -104,6 +105,13 @@ def resources_for_theme(catalogue: Catalogue, theme_node: Theme, include_narrowe
     if found is None:
         found = catalogue.ranked_resources[key] = _rank_resources(catalogue, theme_node, include_narrower)
     return found
+
+
+def report_order(resource: dict) -> tuple:
+    """Where the reports list a resource (earliest chat, then its line): the tie-break among equals, so equally
+    ranked resources read in the order the report gives them, not alphabetically. Unlisted ones come after."""
+    place = resource.get("report_order")
+    return (0, place[0], place[1], place[2]) if place else (1, "", "", 0)
 
 
 def _rank_resources(catalogue: Catalogue, theme_node: Theme, include_narrower: bool) -> list[dict]:
@@ -138,12 +146,16 @@ def _rank_resources(catalogue: Catalogue, theme_node: Theme, include_narrower: b
     for r in out:
         if r.get("core"):
             r["ranked_because"] += "; one of the report's core resources, first among equals"
+    for r in out:
+        if r.get("report_order"):
+            r["ranked_because"] += f"; listed at line {r['report_order'][2]} of its report"
     out.sort(
         key=lambda r: (
             r["tier"],
             -r.pop("_best"),
             -r["score"],
             not r.get("core"),
+            report_order(r),
             resource_name(r).casefold(),
             r["id"],
         )

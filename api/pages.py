@@ -354,6 +354,19 @@ def theme_counts(catalogue: Catalogue, theme: Theme) -> dict:
     }
 
 
+def reading_counts(catalogue: Catalogue, theme: Theme) -> dict:
+    """How many resources the theme's reading list shows (narrower themes included), in its two parts: about the
+    theme (or a narrower one) and only mentioned. What a theme page says it lists is what it lists."""
+    tiers = [r["tier"] for r in lookups.resources_for_theme(catalogue, theme, True)]
+    about = sum(1 for t in tiers if t < 2)
+    return {"listed": len(tiers), "about": about, "mentioned": len(tiers) - about}
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 quote', '2 quotes' (`many` for an irregular plural)."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
 # --- the views, one per kind ----------------------------------------------------------------------------------------
 
 
@@ -371,7 +384,11 @@ def theme_view(service: GraphService, catalogue: Catalogue, theme: Theme) -> dic
     broader = [ref(catalogue, b) for b in theme.broader if b in catalogue.themes]
     related = {*found.out.get(theme.iri, {}).get("related", []), *found.into.get(theme.iri, {}).get("related", [])}
     kind = "One of the six lessons" if theme.lesson else "A theme"
-    summary = f"{kind} of the QI thesaurus: {counts['quotes']} quotes and {counts['resources']} resources"
+    listed = reading_counts(catalogue, theme)
+    summary = f"{kind} of the QI thesaurus: {plural(counts['quotes'], 'quote')} and "
+    summary += f"{plural(listed['about'], 'resource')} about it"
+    if listed["mentioned"]:
+        summary += f", {listed['mentioned']} more only mentioned"
     if theme.narrower:
         summary += ", narrower themes included"
     return {
@@ -380,7 +397,11 @@ def theme_view(service: GraphService, catalogue: Catalogue, theme: Theme) -> dic
         "also_called": [*theme.alt],
         "broader": broader,
         "narrower": [
-            {**ref(catalogue, n), **theme_counts(catalogue, catalogue.themes[n])}
+            {
+                **ref(catalogue, n),
+                **theme_counts(catalogue, catalogue.themes[n]),
+                **reading_counts(catalogue, catalogue.themes[n]),
+            }
             for n in theme.narrower
             if n in catalogue.themes
         ],
@@ -848,3 +869,128 @@ def _find_source_file(doc: dict, registry_file: Path) -> Path:
         if path.is_file():
             return path
     raise ReportMissing(f"the text of {doc['slug']} is not in the chat registry ({registry.path.name})")
+
+
+# --- the small nodes: a theme assignment, a measurement, an engagement count -----------------------------------------
+
+REASONS = {
+    "label": "its words match a label of the theme",
+    "curated": "a reviewed tag",
+    "question": "it is discussed in the question's section",
+    "quote": "a quote about the theme discusses it",
+}
+METRICS = {"like": ("like", "likes"), "reply": ("reply", "replies"), "retweet": ("retweet", "retweets")}
+UNKNOWN_METRIC = "unknown"
+
+
+def _facts(rows: list[dict], term: str) -> dict[str, list[tuple[object, str | None]]]:
+    """Statements by the local name of their property: (the other node or value, its label)."""
+    out: dict[str, list[tuple[object, str | None]]] = defaultdict(list)
+    for row in rows:
+        label = row.get("label")
+        out[local_name(str(row["p"]))].append((row[term], str(label) if label is not None else None))
+    return out
+
+
+def _number(value: str | None) -> str | None:
+    """A whole number as people write it (2,000,000); anything else as the report gives it."""
+    return f"{int(value):,}" if value and value.isdigit() else value
+
+
+def _one(facts: dict, name: str) -> str | None:
+    found = facts.get(name)
+    return str(found[0][0]) if found else None
+
+
+def _named(catalogue: Catalogue, facts: dict, name: str) -> str | None:
+    """The linked node's words: the catalogue's label of it, else its own rdfs:label; never its IRI or slug."""
+    found = facts.get(name)
+    if not found:
+        return None
+    iri, label = str(found[0][0]), found[0][1]
+    if kind_of(catalogue, iri):
+        return label_of(catalogue, iri)
+    return label
+
+
+def assignment_name(service: GraphService, catalogue: Catalogue, iri: str) -> str | None:
+    """A theme assignment in words (“Genba” for Q2: ...), as its page is titled; none for any other node."""
+    out = extras(service, catalogue).out.get(iri, {})
+    themes, items = out.get("assignedTheme", []), out.get("assignedTo", [])
+    if not themes or not items or themes[0] not in catalogue.themes:
+        return None
+    return f"“{label_of(catalogue, themes[0])}” for {short(label_of(catalogue, items[0]), 80)}"
+
+
+def small_view(catalogue: Catalogue, types: set[str], outgoing: list[dict], incoming: list[dict]) -> dict | None:
+    """The heading and summary of a node that is one fact (a theme assignment, a measurement, an engagement count),
+    said in the labels of what it links and its own values, so its page shows that fact above the statements.
+    Only what the statements say: an unknown metric stays unknown ("the report does not say which")."""
+    out, into = _facts(outgoing, "o"), _facts(incoming, "s")
+    if QI + "ThemeAssignment" in types:
+        return _assignment(catalogue, out)
+    if QI + "EngagementCount" in types:
+        return _engagement(catalogue, out, into)
+    if QI + "Measurement" in types:
+        return _measurement(catalogue, out)
+    return None
+
+
+def _assignment(catalogue: Catalogue, out: dict) -> dict | None:
+    theme, item = _named(catalogue, out, "assignedTheme"), _named(catalogue, out, "assignedTo")
+    if not theme or not item:
+        return None
+    reason, strength = _one(out, "reason"), _one(out, "strength")
+    matched, note = _one(out, "matchedLabel"), _one(out, "note")
+    why = f"its words say “{matched}”" if reason == "label" and matched else REASONS.get(reason or "", reason)
+    summary = f"{item} is tagged with the theme “{theme}”"
+    if why:
+        summary += f": {why}"
+    if strength:
+        summary += f" ({strength} evidence)"
+    summary += "."
+    if note:
+        summary += f" Note: {note}"
+    return {"kind": "assignment", "heading": f"“{theme}” for {short(item, 80)}", "summary": summary}
+
+
+def _engagement(catalogue: Catalogue, out: dict, into: dict) -> dict | None:
+    value = _number(_one(out, "value"))
+    if value is None:
+        return None
+    metric, position = _one(out, "metric"), _one(out, "position")
+    quotes = [
+        catalogue.quotes_by_iri[str(s)] for s, _ in into.get("engagement", []) if str(s) in catalogue.quotes_by_iri
+    ]
+    quote = quotes[0] if quotes else None
+    whose = f"@{quote['author']}'s tweet card" if quote and quote["author"] else "a tweet card"
+    said = f" (“{short(quote['text'], 90)}”)" if quote and quote["text"] else ""
+    if metric and metric != UNKNOWN_METRIC:
+        one, many = METRICS.get(metric, (metric, metric))
+        counted = f"{value} {one if value == '1' else many}"
+        return {"kind": "figure", "heading": f"{counted} on {whose}", "summary": f"{counted} on {whose}{said}."}
+    place = f", figure {position} on the card" if position else ""
+    return {
+        "kind": "figure",
+        "heading": f"{value}: an engagement count on {whose}",
+        "summary": f"{value}: an engagement count on {whose}{said}{place}; the report does not say which count it is.",
+    }
+
+
+def _measurement(catalogue: Catalogue, out: dict) -> dict | None:
+    value = _one(out, "value")
+    what = _one(out, "label")
+    if value is None:
+        return None
+    figure = " ".join(w for w in (_one(out, "qualifier"), _number(value), _one(out, "unit")) if w)
+    summary = (f"{what[:1].upper()}{what[1:]}: " if what else "") + figure
+    if period := _one(out, "periodLabel") or " to ".join(
+        w for w in (_one(out, "periodStart"), _one(out, "periodEnd")) if w
+    ):
+        summary += f" ({period})"
+    if tool := _named(catalogue, out, "measuredBy"):
+        summary += f", measured by {tool}"
+    if chat := _named(catalogue, out, "about"):
+        summary += f"; for the chat “{chat}”"
+    heading = f"{what[:1].upper()}{what[1:]}: {figure}" if what else figure
+    return {"kind": "figure", "heading": heading, "summary": summary + "."}

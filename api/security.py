@@ -23,6 +23,8 @@ from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
 
+from api.way_back import with_way_back
+
 
 def _policy(**directives: str) -> str:
     return "; ".join(f"{name.replace('_', '-')} {value}" for name, value in directives.items())
@@ -157,6 +159,7 @@ def docs_page(app: FastAPI, request: Request) -> HTMLResponse:
     # our additions: the page's language, and darker colours where Swagger UI's own fall below WCAG AA contrast
     html = html.replace("<html>", '<html lang="en">', 1)
     html = html.replace("</head>", f'<link rel="stylesheet" href="{root}/static/docs.css">\n</head>', 1)
+    html = with_way_back(html)  # a way back to the site: home and search
     csp = _policy(
         default_src="'none'",
         script_src=" ".join(["'self'", *_script_hashes(html)]),

@@ -21,10 +21,20 @@ def load(name: str) -> str:
 
 
 def examples() -> list[tuple[str, str, str]]:
-    """(slug, title, query) of the example queries shown on the query page; the title is the first comment line."""
+    """(slug, title, query) of the example queries shown on the query page; the title is the query's opening comment."""
     out = []
     for path in sorted((QUERY_DIR / "examples").glob("*.rq")):
         text = path.read_text(encoding="utf-8")
-        first = text.splitlines()[0] if text else ""
-        out.append((path.stem, first.lstrip("# ").strip() or path.stem, text))
+        out.append((path.stem, example_title(text) or path.stem, text))
     return out
+
+
+def example_title(text: str) -> str:
+    """The comment lines a query opens with, as one sentence: a title may run over two lines, and cutting it at
+    the first line end leaves half a sentence ("... their stated affiliation, an")."""
+    lines = []
+    for line in text.lstrip("\ufeff").splitlines():
+        if not line.lstrip().startswith("#"):
+            break
+        lines.append(line.lstrip().lstrip("#").strip())
+    return " ".join(w for w in lines if w)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path as FilePath
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 
-from api.deps import SettingsDep
+from api.deps import TEMPLATES, SettingsDep
 from api.errors import ApiError, documented
+from api.negotiation import choose, normalise_accept
 from api.schemas.common import Paged
 from api.schemas.service import DumpOut
 
@@ -24,11 +25,33 @@ DUMPS = {
     "qikg.gexf": ("application/gexf+xml", "GEXF network for Gephi"),
     "manifest.json": ("application/json", "what the build read and counted"),
 }
+# what each dump holds, for the page a browser gets (the JSON list keeps the short description)
+HOLDS = {
+    "qikg.ttl": "every statement of every graph (the chats, the ontology, the thesaurus, the inferred types) merged "
+    "into one, with prefixes: to read, or for rdflib",
+    "qikg.nt": "the same statements one per line, no prefixes: for grep, diff and bulk loaders",
+    "qikg.jsonld": "the same statements as JSON-LD: for JSON tools",
+    "qikg.trig": "the same statements, each in its named graph (one per chat's report, the ontology, the thesaurus, "
+    "the inferred types): for a quad store",
+    "qikg.gexf": "the graph's nodes (people, quotes, resources, themes, organisations...) and the links between them, "
+    "each node with its types and source line: for Gephi",
+    "manifest.json": "what the build read (its inputs and their SHA-256), what it counted and wrote, its warnings "
+    "and timings",
+}
 
 
-@router.get("", summary="The dumps that can be downloaded", response_model=Paged[DumpOut])
-def list_dumps(settings: SettingsDep) -> dict[str, Any]:
-    items = [
+@router.get(
+    "",
+    summary="The dumps that can be downloaded (JSON; an HTML page for browsers, by Accept)",
+    response_model=Paged[DumpOut],
+    responses={200: {"content": {"text/html": {}}}},
+)
+def list_dumps(
+    request: Request,
+    settings: SettingsDep,
+    format: Annotated[Literal["json", "html"] | None, Query(description="overrides Accept")] = None,
+) -> Any:
+    items: list[dict[str, Any]] = [
         {
             "name": name,
             "media_type": media,
@@ -41,7 +64,34 @@ def list_dumps(settings: SettingsDep) -> dict[str, Any]:
         for name, (media, text) in DUMPS.items()
         if (settings.data_dir / name).is_file()
     ]
-    return {"total": len(items), "limit": len(items), "offset": 0, "items": items}
+    listing = {"total": len(items), "limit": len(items), "offset": 0, "items": items}
+    accept = request.headers.get("accept")
+    # JSON unless the client prefers HTML (a browser); an Accept that fits neither still gets the JSON, as before
+    wanted = format or (
+        "html" if choose(normalise_accept(accept) if accept else accept, _OFFERED) == "text/html" else "json"
+    )
+    if wanted == "json":
+        return listing
+    rows = [
+        {**item, "holds": HOLDS.get(item["name"], item["description"]), "size": human_size(item["bytes"])}
+        for item in items
+    ]
+    return TEMPLATES.TemplateResponse(request, "download.html", {"dumps": rows})
+
+
+_OFFERED = ["application/json", "text/html"]
+
+
+def human_size(size: int) -> str:
+    """Bytes as a reader says them (1,234 bytes, 15.2 kB, 3.4 MB): powers of 1000, as file managers show them."""
+    if size < 1000:
+        return f"{size:,} byte" + ("" if size == 1 else "s")
+    value = float(size)
+    for unit in ("kB", "MB", "GB", "TB"):
+        value /= 1000
+        if value < 999.95 or unit == "TB":
+            return f"{value:,.1f} {unit}"
+    raise AssertionError("unreachable")
 
 
 @router.get(

@@ -122,6 +122,10 @@ def _html(request: Request, service, catalogue: Catalogue, iri: str, outgoing: l
         entry = _value(catalogue, o, row.get("label"), ontology_iri)
         if entry not in values:
             values.append(entry)
+    for values in props.values():  # a theme assignment linked by its words, not its slug label
+        for entry in values:
+            if entry.get("iri") and (named := pages.assignment_name(service, catalogue, entry["iri"])):
+                entry["text"] = named
     properties = [
         {"text": compact(p), "href": _link(catalogue, p, ontology_iri), "vals": v}
         for p, v in sorted(props.items(), key=lambda kv: compact(kv[0]))
@@ -133,12 +137,17 @@ def _html(request: Request, service, catalogue: Catalogue, iri: str, outgoing: l
             "property_href": _link(catalogue, str(row["p"]), ontology_iri),
             **_value(catalogue, row["s"], row.get("label"), ontology_iri),
         }
+        if entry.get("iri") and (named := pages.assignment_name(service, catalogue, entry["iri"])):
+            entry["text"] = named
         if entry not in links_in:
             links_in.append(entry)
     provenance = service.store.query(load("source_of"), {"subject": URIRef(iri)}).rows
     page = catalogue.page(iri)
     connections = network.page_sections(service, catalogue, iri)
     view = pages.view(service, catalogue, iri)
+    if view is None:  # a node that is one fact: its fact in words above the statements
+        typed = {str(row["o"]) for row in outgoing if str(row["p"]) == RDF_TYPE}
+        view = pages.small_view(catalogue, typed, outgoing, incoming)
     return TEMPLATES.TemplateResponse(
         request,
         "entity.html",

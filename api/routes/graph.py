@@ -18,6 +18,7 @@ from rdflib import Dataset
 from api.deps import ServiceDep
 from api.errors import ApiError
 from api.state import GRAPH_FILE, build_key
+from api.way_back import with_way_back
 
 router = APIRouter(tags=["graph view"])
 
@@ -64,5 +65,8 @@ def graph_view(
     ] = "full",
 ) -> Response:
     """The page; it opens in `mode` (it reads the parameter itself) and can switch views without reloading."""
-    html = page_html(service.settings.data_dir)
+    # the links back to the site go in the sidebar's header (the page is a full-height layout below the body)
+    html = with_way_back(
+        page_html(service.settings.data_dir), inside='<aside id="sidebar" aria-label="Graph controls">'
+    )
     return HTMLResponse(html, headers={"Cache-Control": "no-cache"})

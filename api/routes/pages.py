@@ -120,7 +120,10 @@ async def connections_page(request: Request, service: ServiceDep, catalogue: Cat
         }
         for x, y, found in links
     ]
-    bridges = [network.node_out(catalogue, people, p) for p, _ in brokers(people)[:12]]
+    # each with the sort key shown (communities reached), then the betweenness that breaks its ties
+    bridges = [
+        {**network.node_out(catalogue, people, p).model_dump(), "reaches": len(c)} for p, c in brokers(people)[:12]
+    ]
     return TEMPLATES.TemplateResponse(
         request, "connections.html", {"pairs": pairs, "bridges": bridges, "has_graph": True}
     )

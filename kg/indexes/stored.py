@@ -33,7 +33,7 @@ FOLDER = "indexes"
 CATALOGUE_FILE = "catalogue.json"
 SEARCH_FILE = "search.sqlite"
 FORMAT = "qikg-indexes"
-VERSION = 3  # raise when the stored data changes shape: older files are then refused, never misread
+VERSION = 4  # raise when the stored data changes shape: older files are then refused, never misread
 
 
 @dataclass

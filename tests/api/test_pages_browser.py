@@ -270,7 +270,18 @@ def page_kinds(site: str) -> dict[str, str]:
         "docs": "/docs",
         "ontology": "/ontology",
         "graph": "/graph",
+        "downloads": "/download",
+        "theme-assignment": tagging_page(site),
     }
+
+
+def tagging_page(site: str) -> str:
+    """A theme assignment's page (a node that is one fact), reached as a reader does: from a theme's statements."""
+    theme = api(site, "/api/themes", flat=True, limit=1)["items"][0]["url"]
+    html = httpx.get(site + theme, headers={"accept": "text/html"}).text
+    found = re.search(r'href="(/id/tagging/[^"#]+)"', html)
+    assert found, "a theme's statements link its assignments"
+    return found.group(1)
 
 
 def report_pages(site: str) -> list[str]:

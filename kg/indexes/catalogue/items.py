@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import astuple, dataclass
 
-from kg.indexes.catalogue.values import Ids, add_once, load, py, text
+from kg.indexes.catalogue.values import Ids, add_once, line_number, load, py, text
 from kg.store import Store
 
 
@@ -142,7 +142,14 @@ def read_resources(store: Store, ids: Ids, item_themes: dict[str, set[str]]) -> 
     for row in store.query(load("resource_labels")).rows:
         if (named := resources.get(str(row["resource"]))) is not None:
             named["label"] = named["label"] or text(row.get("label"))
+    for row in store.query(load("resource_lines")).rows:  # where the reports list it: [chat date, graph, line]
+        line = line_number(row.get("line"))
+        if (listed := resources.get(str(row["resource"]))) is not None and line is not None:
+            place = [text(row.get("date")) or "", str(row["g"]), line]
+            if listed.get("report_order") is None or place < listed["report_order"]:
+                listed["report_order"] = place
     for res in resources.values():
+        res.setdefault("report_order", None)
         res["themes"] = sorted(ids.local_id(t, "theme") for t in item_themes.get(res["iri"], ()))
     return resources
 
