@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Iterable
 from typing import Annotated, Literal
 
@@ -752,10 +753,9 @@ def between_out(service: GraphService, catalogue: Catalogue, found: Between, cha
         for w in found.ways
     ]
     if ways:
-        kinds = list(dict.fromkeys(WAY_NAMES[w.kind] for w in ways))
-        summary = (
-            f"The report links {a} and {b} in {len(ways)} way{'s' if len(ways) != 1 else ''}: " + "; ".join(kinds) + "."
-        )
+        counts = Counter(w.kind for w in ways)
+        kinds = [WAY_NAMES[k] + (f" ({n})" if n > 1 else "") for k, n in counts.items()]  # ways come sorted by kind
+        summary = f"The report links {a} and {b}: " + "; ".join(kinds) + "."
         if not any(w.kind == "same-person" for w in ways):
             summary += " No one person is affiliated with both."
     elif found.nearest:
@@ -852,7 +852,9 @@ def _asked(catalogue: Catalogue, name: str, needle: str | None) -> tuple[str | N
     try:
         return organisation_param(catalogue, name, needle), None
     except ApiError as error:
-        return None, {"param": name, "needle": needle, "suggestions": error.extra.get("suggestions") or []}
+        named = (catalogue.resolve_organisation(s) for s in error.extra.get("suggestions") or [])
+        labels = list(dict.fromkeys(o.label for o in named if o is not None))  # a name once, not its id as well
+        return None, {"param": name, "needle": needle, "suggestions": labels}
 
 
 async def connections_page_context(
