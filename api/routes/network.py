@@ -666,9 +666,17 @@ def _ref_kind(catalogue: Catalogue, iri: str) -> str:
     return "person" if "/person/" in iri else "other"
 
 
+def _label_of(catalogue: Catalogue, iri: str) -> str:
+    """A node's label; a person with no account of their own (who speaks for a team's account) by their name."""
+    for person in catalogue.participants.values():
+        for speaker, name in person.speakers:
+            if speaker == iri and name:
+                return name
+    return pages.label_of(catalogue, iri)
+
+
 def ref_out(catalogue: Catalogue, iri: str) -> RefOut:
-    found = pages.ref(catalogue, iri)
-    return RefOut(iri=iri, kind=_ref_kind(catalogue, iri), label=found["label"], url=found["url"])
+    return RefOut(iri=iri, kind=_ref_kind(catalogue, iri), label=_label_of(catalogue, iri), url=catalogue.page(iri))
 
 
 def _lines(service: GraphService, catalogue: Catalogue, iri: str | None) -> list[LineOut]:
@@ -692,7 +700,7 @@ def way_fact_out(service: GraphService, catalogue: Catalogue, tie: Tie) -> WayFa
 
 
 def _names(catalogue: Catalogue, iris: Iterable[str]) -> str:
-    names = [pages.label_of(catalogue, i) for i in iris]
+    names = [_label_of(catalogue, i) for i in iris]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -703,8 +711,14 @@ def way_about(catalogue: Catalogue, first: str, second: str, way: Way) -> str:
         whole = second if way.facts[0].by == first else first
         part = first if whole == second else second
         return f"{pages.label_of(catalogue, part)} is part of {pages.label_of(catalogue, whole)}."
-    if way.kind == "same-person":
-        return f"{_names(catalogue, way.people)} is affiliated with both."
+    if way.kind in ("account", "same-person"):
+        tie = {
+            "affiliation": "is affiliated with",
+            "account": "is the account of",
+            "speaks-for": "speaks for the account of",
+        }
+        said = [f"{tie.get(t.kind, t.kind)} {org}" for t, org in zip(way.facts, (a, b), strict=True)]
+        return f"{_names(catalogue, way.people)} {said[0]} and {said[1]}."
     if way.kind == "conversation":
         if len(way.people) == 2:
             p, q = way.people
@@ -715,10 +729,13 @@ def way_about(catalogue: Catalogue, first: str, second: str, way: Way) -> str:
         return f"{_names(catalogue, way.people)} named the other organisation ({len(way.facts)} quote(s))."
     if way.kind == "same-panel":
         chat = catalogue.chat_id(way.chat) or "one chat"
-        roles = sorted({t.kind for t in way.facts})
-        what = "panel" if roles == ["panel"] else "panel, host or partners"
-        who = _names(catalogue, way.people or (first, second))
-        return f"People or roles of both were on the {what} of the chat of {chat}: {who}."
+        said = []
+        for role, verb in (("host", "hosted it"), ("partner", "was its partner")):
+            said += [f"{_label_of(catalogue, t.by)} {verb}" for t in way.facts if t.kind == role and t.by]
+        seated = [t.by for t in way.facts if t.kind == "panel" and t.by]
+        if seated:
+            said.append(f"on its panel: {_names(catalogue, seated)}")
+        return f"Both took part in the chat of {chat}: " + "; ".join(said) + "."
     if way.kind == "named-together":
         if way.people:
             return f"{_names(catalogue, way.people)} named both, in different quotes."
@@ -784,9 +801,10 @@ def between_out(service: GraphService, catalogue: Catalogue, found: Between, cha
 
 WAY_NAMES = {
     "part-of": "one is part of the other",
-    "same-person": "one person affiliated with both",
+    "account": "the account of one is affiliated with the other",
+    "same-person": "one person of both",
     "conversation": "their people replied to or mentioned each other",
-    "same-panel": "on the same chat's panel",
+    "same-panel": "on the same chat's panel (or its host and partners)",
     "named-together": "named together",
     "path": "a path of replies and mentions",
 }

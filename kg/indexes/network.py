@@ -386,11 +386,12 @@ class Networks:
 
 # --- what links two organisations -----------------------------------------------------------------------------------
 
-WAY_KINDS = ("part-of", "same-person", "conversation", "same-panel", "named-together", "path")
-"""The ways two organisations can be linked, strongest first: one is stated to be part of the other; one person is
-affiliated with both; people of the two replied to or mentioned each other (or named the other organisation); people
-of both sat on one chat's panel (or the organisations hosted or partnered it); one quote or resource names both (or
-one person named both); a shortest path through the people network joins people of the two."""
+WAY_KINDS = ("part-of", "account", "same-person", "conversation", "same-panel", "named-together", "path")
+"""The ways two organisations can be linked, strongest first: one is stated to be part of the other; the account of
+one is affiliated with the other; one person is affiliated with both (or speaks for the other's account); people of
+the two replied to or mentioned each other (or named the other organisation); people of both sat on one chat's panel
+(or the organisations hosted or partnered it); one quote or resource names both (or one person named both); a
+shortest path through the people network joins people of the two."""
 MAX_PATHS = 5
 
 
@@ -453,8 +454,11 @@ def between(
         if any(f.kind == "part-of" and (f.a, f.b) == (a, b) for f in context):
             ways.append(Way("part-of", facts=(Tie("part-of", None, a),)))
     for person in sorted(set(of_first) & set(of_second)):
-        if not any(t.kind == "account" for t in of_first[person] + of_second[person]):  # an account is the organisation
-            ways.append(Way("same-person", (person,), (of_first[person][0], of_second[person][0])))
+        facts = (of_first[person][0], of_second[person][0])
+        if any(t.kind == "account" for t in of_first[person] + of_second[person]):  # an account is the organisation
+            ways.append(Way("account", (person,), facts))
+        else:
+            ways.append(Way("same-person", (person,), facts))
     for p in sorted(of_first):
         for q in sorted(of_second):
             if p != q and people.graph.has_edge(p, q):
@@ -474,6 +478,8 @@ def between(
         elif f.kind in ("host", "partner") and f.a in (first, second):
             roles[f.b][f.a].append((f.a, Tie(f.kind, None, f.a)))
     for held_in, sides in sorted(roles.items()):
+        if not any(x != y for x, _ in sides[first] for y, _ in sides[second]):
+            continue  # no one of either side, or one seat counted on both (an account of both): no two parties
         if sides[first] and sides[second]:
             on = sides[first] + sides[second]
             ways.append(

@@ -188,3 +188,14 @@ def test_when_nothing_links_them_the_answer_says_so_and_names_the_nearest_chain(
     assert found.nearest == [ORG + "x", P + "dan", ORG + "z", P + "eve", ORG + "y"]
     alone = _between([*facts, Fact("affiliation", P + "zed", ORG + "w")], [], "x", "w")
     assert alone.ways == [] and alone.nearest == []
+
+
+def test_a_teams_account_affiliated_with_a_trust_links_the_team_and_the_trust_but_is_no_second_panellist() -> None:
+    facts = [
+        Fact("account", P + "teamaccount", ORG + "team"),
+        Fact("affiliation", P + "teamaccount", ORG + "trust"),
+        *replies(("teamaccount", "someone")),
+    ]
+    panel = [Fact("panel", P + "teamaccount", "urn:chat:1", None, "urn:chat:1")]
+    found = _between(facts, panel, "team", "trust")
+    assert [(w.kind, w.people) for w in found.ways] == [("account", (P + "teamaccount",))]
