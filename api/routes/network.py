@@ -293,7 +293,12 @@ async def organisation_pairs(
     chat: ChatDep,
     organisation: Annotated[
         str | None,
-        Query(max_length=TEXT_MAX, description="only the pairs with this organisation (its id or any of its names)"),
+        Query(
+            min_length=1,
+            max_length=TEXT_MAX,
+            pattern=r"\S",
+            description="only the pairs with this organisation (its id or any of its names, or words of one name)",
+        ),
     ] = None,
 ) -> LinkPage:
     network = await _network(service, "organisations", chat, ())
@@ -822,7 +827,13 @@ async def answer_between(
 
 
 OrganisationQuery = Annotated[
-    str, Query(max_length=TEXT_MAX, description="an organisation: its id or any of its names (any case)")
+    str,
+    Query(
+        min_length=1,
+        max_length=TEXT_MAX,
+        pattern=r"\S",
+        description="an organisation: its id or any of its names (any case), or words of one name",
+    ),
 ]
 
 
