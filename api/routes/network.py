@@ -6,6 +6,7 @@ import io
 from collections import Counter
 from collections.abc import Iterable
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 import networkx as nx
 from fastapi import APIRouter, Depends, Path, Query
@@ -554,6 +555,7 @@ def page_sections(service: GraphService, catalogue: Catalogue, iri: str) -> dict
                 for other, found in links
             ],
             "api": f"/api/network/organisations/nodes/{catalogue.organisations[iri].slug}",
+            "ask": f"/connections?first={quote(catalogue.organisations[iri].label)}#between",
         }
     if iri in catalogue.themes:
         themes = nets.get("themes")

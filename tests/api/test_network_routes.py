@@ -6,6 +6,7 @@ import html
 import io
 import itertools
 import re
+from urllib.parse import quote
 
 import networkx as nx
 from fastapi.testclient import TestClient
@@ -205,6 +206,8 @@ def test_the_panel_links_two_trusts_whose_people_sat_on_it(client: TestClient) -
     page = html.unescape(_page(client, f"/connections?first={first['id']}&second={second['id']}"))
     assert answer["summary"] in page
     assert all(w["about"] in page for w in answer["ways"])
+    asked_from = html.unescape(_page(client, first["url"]))  # the organisation's own page asks the same question
+    assert f'href="/connections?first={quote(first["label"])}#between"' in asked_from
 
 
 def test_the_pairs_are_grouped_by_kind_and_trust_trust_says_none_when_no_one_links_two_trusts(
