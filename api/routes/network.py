@@ -755,6 +755,29 @@ def way_about(catalogue: Catalogue, first: str, second: str, way: Way) -> str:
     )
 
 
+STEP = {
+    "affiliation": "is affiliated with",
+    "account": "is the account of",
+    "speaks-for": "speaks for",
+    "reply": "replied to",
+    "mention": "mentioned",
+    "mentions-organisation": "named",
+    "panel": "was on the panel of",
+    "host": "hosted",
+    "partner": "was the partner of",
+    "part-of": "is part of",
+    "named": "names",
+}
+
+
+def _step(catalogue: Catalogue, u: str, v: str, tie: Tie) -> str:
+    """One step of a chain in words, from the end that did it ("Jimmy Parvin was on the panel of <chat>")."""
+    doer, other = (v, u) if tie.by == v else (u, v)
+    if tie.kind == "named" and tie.evidence == doer:  # the item names the organisation
+        doer, other = tie.evidence, (u if doer == v else v)
+    return f"{_label_of(catalogue, doer)} {STEP.get(tie.kind, tie.kind)} {_label_of(catalogue, other)}"
+
+
 def between_out(service: GraphService, catalogue: Catalogue, found: Between, chat: str | None) -> BetweenOut:
     first, second = found.first, found.second
     a, b = pages.label_of(catalogue, first), pages.label_of(catalogue, second)
@@ -786,8 +809,8 @@ def between_out(service: GraphService, catalogue: Catalogue, found: Between, cha
         summary = (
             f"Nothing in the report links {a} and {b} directly: no one person of both, no reply or mention between "
             f"their people, no shared panel, no item naming both, no path of replies and mentions. The nearest link "
-            f"is a chain of {len(found.nearest) - 1} steps: "
-            + " → ".join(pages.label_of(catalogue, n) for n in found.nearest)
+            f"is a chain of {len(found.nearest)} steps: "
+            + "; ".join(_step(catalogue, u, v, t) for u, v, t in found.nearest)
             + "."
         )
     else:
@@ -802,7 +825,12 @@ def between_out(service: GraphService, catalogue: Catalogue, found: Between, cha
         summary=summary,
         ways=ways,
         path_length=found.path_length,
-        nearest=[ref_out(catalogue, n) for n in found.nearest],
+        nearest=[
+            HopOut(
+                source=ref_out(catalogue, u), target=ref_out(catalogue, v), facts=[way_fact_out(service, catalogue, t)]
+            )
+            for u, v, t in found.nearest
+        ],
     )
 
 

@@ -216,6 +216,7 @@ class BetweenOut(BaseModel):
     path_length: int | None = Field(
         description="the fewest steps of replies and mentions between people of the two (none: no such path)"
     )
-    nearest: list[RefOut] = Field(
-        description="when no way links them: the shortest chain through everything the report ties (empty: none)"
+    nearest: list[HopOut] = Field(
+        description="when no way links them: the steps of the shortest chain through everything the report ties "
+        "(people, organisations, chats, items), each with a fact that makes it (empty: nothing joins them)"
     )

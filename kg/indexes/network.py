@@ -415,7 +415,7 @@ class Between:
     first: str
     second: str
     ways: list[Way]
-    nearest: list[str] = field(default_factory=list)
+    nearest: list[tuple[str, str, Tie]] = field(default_factory=list)  # steps (from, to, a tie that makes it)
     path_length: int | None = None  # hops between the nearest people of the two in the people network
 
 
@@ -542,17 +542,23 @@ def _paths(people: Network, of_first: Mapping[str, object], of_second: Mapping[s
         answer.ways.append(Way("path", tuple(path), hops=hops))
 
 
-def _nearest(people: Network, orgs: Network, context: Iterable[Fact], first: str, second: str) -> list[str]:
+def _nearest(
+    people: Network, orgs: Network, context: Iterable[Fact], first: str, second: str
+) -> list[tuple[str, str, Tie]]:
     """The shortest chain joining the two in everything the report ties (people's replies and mentions, their
-    organisations, the chats' panels and roles, the items naming organisations, part-of): nodes in order."""
+    organisations, the chats' panels and roles, the items naming organisations, part-of): its steps in order, each
+    with one tie that makes it (its `by` says which end did it)."""
     joint = nx.Graph()
-    joint.add_edges_from(people.graph.edges)
-    joint.add_edges_from(orgs.graph.edges)
+    for network in (people, orgs):
+        for u, v in network.graph.edges:
+            joint.add_edge(u, v, tie=network.ties(u, v)[0])
     for f in context:
-        joint.add_edge(f.a, f.b)
+        if not joint.has_edge(f.a, f.b):
+            joint.add_edge(f.a, f.b, tie=Tie(f.kind, f.evidence, f.a))
     if first not in joint or second not in joint:
         return []
     try:
-        return list(nx.shortest_path(joint, first, second))
+        path = list(nx.shortest_path(joint, first, second))
     except nx.NetworkXNoPath:
         return []
+    return [(u, v, joint.edges[u, v]["tie"]) for u, v in itertools.pairwise(path)]

@@ -187,6 +187,12 @@ def test_which_ways_link_two_trusts_each_with_its_facts_and_lines(client: TestCl
                 assert len(way["hops"]) == len(way["people"]) - 1 == answer["path_length"] >= 2
         if not answer["ways"]:
             assert "Nothing in the report links" in answer["summary"]
+            steps = answer["nearest"]
+            assert [s["source"]["iri"] for s in steps[:1]] + [s["target"]["iri"] for s in steps] in (
+                [],
+                [first["iri"]] + [s["target"]["iri"] for s in steps[:-1]] + [second["iri"]],
+            )
+            assert all(s["facts"] and s["facts"][0]["lines"] for s in steps)
 
 
 def test_the_panel_links_two_trusts_whose_people_sat_on_it(client: TestClient) -> None:
@@ -245,3 +251,25 @@ def test_bad_pairs_get_errors_that_name_the_parameter(client: TestClient, assert
     assert_error(client.get(between, params={"first": trust["id"], "second": trust["label"]}), 400)
     page = _page(client, f"/connections?first=nowhere-xyz&second={trust['id']}")
     assert "No organisation is called" in page
+
+
+def test_when_nothing_links_two_organisations_the_nearest_chain_runs_from_one_to_the_other(client: TestClient) -> None:
+    orgs = sorted(client.get("/api/organisations", params={"limit": 500}).json()["items"], key=lambda o: o["id"])
+    chains = 0
+    for first, second in itertools.combinations(orgs[:14], 2):
+        answer = client.get(
+            "/api/network/organisations/between", params={"first": first["id"], "second": second["id"]}
+        ).json()
+        if answer["ways"] or not answer["nearest"]:
+            assert not (answer["ways"] and answer["nearest"])
+            continue
+        chains += 1
+        chained = (first, second)
+        steps = answer["nearest"]
+        assert steps[0]["source"]["iri"] == first["iri"] and steps[-1]["target"]["iri"] == second["iri"]
+        assert all(a["target"]["iri"] == b["source"]["iri"] for a, b in itertools.pairwise(steps))
+        assert all(s["facts"][0]["lines"] for s in steps), steps  # every step is a fact of the report, with its line
+        assert f"a chain of {len(steps)} steps" in answer["summary"]
+    if chains:  # the page shows the chain too
+        page = html.unescape(_page(client, f"/connections?first={chained[0]['id']}&second={chained[1]['id']}"))
+        assert "The nearest link" in page

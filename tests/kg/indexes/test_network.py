@@ -185,7 +185,13 @@ def test_when_nothing_links_them_the_answer_says_so_and_names_the_nearest_chain(
     ]
     found = _between(facts, [], "x", "y")
     assert found.ways == []
-    assert found.nearest == [ORG + "x", P + "dan", ORG + "z", P + "eve", ORG + "y"]
+    assert [(u, v, t.kind) for u, v, t in found.nearest] == [
+        (ORG + "x", P + "dan", "affiliation"),
+        (P + "dan", ORG + "z", "mentions-organisation"),
+        (ORG + "z", P + "eve", "affiliation"),
+        (P + "eve", ORG + "y", "affiliation"),
+    ]
+    assert found.nearest[1][2].evidence == "urn:quote:1"
     alone = _between([*facts, Fact("affiliation", P + "zed", ORG + "w")], [], "x", "w")
     assert alone.ways == [] and alone.nearest == []
 
