@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import weakref
 from collections import Counter
 from collections.abc import Iterable
 from typing import Annotated, Literal
@@ -673,13 +674,17 @@ def _ref_kind(catalogue: Catalogue, iri: str) -> str:
     return "person" if "/person/" in iri else "other"
 
 
+_SPEAKERS: weakref.WeakKeyDictionary[Catalogue, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
 def _label_of(catalogue: Catalogue, iri: str) -> str:
-    """A node's label; a person with no account of their own (who speaks for a team's account) by their name."""
-    for person in catalogue.participants.values():
-        for speaker, name in person.speakers:
-            if speaker == iri and name:
-                return name
-    return pages.label_of(catalogue, iri)
+    """A node's label; a person with no account of their own (who speaks for a team's account) by their name (the
+    names read once per catalogue)."""
+    speakers = _SPEAKERS.get(catalogue)
+    if speakers is None:
+        speakers = {s: name for p in catalogue.participants.values() for s, name in p.speakers if name}
+        _SPEAKERS[catalogue] = speakers
+    return speakers.get(iri) or pages.label_of(catalogue, iri)
 
 
 def ref_out(catalogue: Catalogue, iri: str) -> RefOut:
@@ -953,6 +958,7 @@ async def connections_page_context(
         problems.append({"param": "second", "needle": second, "same": True, "suggestions": []})
     elif one and other:
         answer = await answer_between(service, catalogue, one, other)
+        asked = {"first": answer.first.label, "second": answer.second.label}  # the boxes show the names found
     choices = sorted(
         ({"label": o.label, "kind": o.kind or UNSTATED_KIND, "id": o.slug} for o in catalogue.organisations.values()),
         key=lambda c: c["label"].casefold(),
