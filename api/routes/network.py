@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import io
+import weakref
+from collections import Counter
+from collections.abc import Iterable
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 import networkx as nx
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from api import pages
 from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
 from api.errors import ApiError, documented
 from api.schemas.network import (
+    BetweenOut,
     BridgeTieOut,
     BrokerOut,
     BrokerPage,
@@ -22,6 +28,8 @@ from api.schemas.network import (
     ComparisonOut,
     ComparisonPage,
     EvidenceOut,
+    HopOut,
+    LineOut,
     LinkPage,
     LinkPersonOut,
     Measure,
@@ -32,20 +40,29 @@ from api.schemas.network import (
     NodeOut,
     NodePage,
     OrganisationLinkOut,
+    OrganisationOut,
+    RefOut,
+    WayFactOut,
+    WayOut,
 )
 from api.state import GraphService
-from kg.indexes.catalogue import Catalogue
+from kg.indexes.catalogue import Catalogue, Organisation
+from kg.indexes.catalogue.values import fold
 from kg.indexes.network import (
     DEFAULT_PEOPLE_TIES,
     MEASURES,
     PEOPLE_TIES,
+    Between,
     Network,
     NetworkName,
     Networks,
     Tie,
+    Way,
+    between,
     brokers,
     community_bridges,
     compare,
+    members,
     organisation_links,
     place,
     ranked,
@@ -274,15 +291,33 @@ async def compare_rankings(
 @router.get(
     "/organisations/links",
     summary="Who connects these organisations: pairs of organisations one person is tied to both of, with the facts",
-    responses=documented(404),
+    responses=documented(400, 404),
 )
-async def organisation_pairs(service: ServiceDep, catalogue: CatalogueDep, page: PageDep, chat: ChatDep) -> LinkPage:
+async def organisation_pairs(
+    service: ServiceDep,
+    catalogue: CatalogueDep,
+    page: PageDep,
+    chat: ChatDep,
+    organisation: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=TEXT_MAX,
+            pattern=r"\S",
+            description="only the pairs with this organisation (its id or any of its names, or words of one name)",
+        ),
+    ] = None,
+) -> LinkPage:
     network = await _network(service, "organisations", chat, ())
     links = await run_in_threadpool(organisation_links, network)
+    if organisation is not None:
+        chosen = organisation_param(catalogue, "organisation", organisation)
+        links = [link for link in links if chosen in link[:2]]
     items = [
         OrganisationLinkOut(
             first=node_out(catalogue, network, x),
             second=node_out(catalogue, network, y),
+            group=link_group(catalogue, x, y),
             people=[
                 LinkPersonOut(
                     person=node_out(catalogue, network, p),
@@ -526,6 +561,7 @@ def page_sections(service: GraphService, catalogue: Catalogue, iri: str) -> dict
                 for other, found in links
             ],
             "api": f"/api/network/organisations/nodes/{catalogue.organisations[iri].slug}",
+            "ask": f"/connections?first={quote(catalogue.organisations[iri].label)}#between",
         }
     if iri in catalogue.themes:
         themes = nets.get("themes")
@@ -569,3 +605,383 @@ def page_sections(service: GraphService, catalogue: Catalogue, iri: str) -> dict
             "api": f"/api/network/compare?chat={catalogue.chat_id(iri)}",
         }
     return None
+
+
+# --- what links two organisations ----------------------------------------------------------------------------------
+
+UNSTATED_KIND = "kind not stated"
+
+
+def organisation_kind(catalogue: Catalogue, iri: str) -> str:
+    org = catalogue.organisations.get(iri)
+    return (org.kind if org else None) or UNSTATED_KIND
+
+
+def link_group(catalogue: Catalogue, first: str, second: str) -> str:
+    """The kinds of a pair of organisations, in a fixed order ('trust–university'), whichever comes first."""
+    return "–".join(sorted((organisation_kind(catalogue, first), organisation_kind(catalogue, second))))
+
+
+def _by_words(catalogue: Catalogue, needle: str) -> Organisation | None:
+    """The one organisation whose id or a name holds every word asked ("leeds", "shrewsbury telford"); none when
+    no organisation or several do (then the suggestions say which)."""
+    words = fold(needle).replace("&", " and ").split()
+    if not words:
+        return None
+    found = [
+        o
+        for o in catalogue.organisations.values()
+        if any(all(w in fold(name).replace("&", " and ") for w in words) for name in [o.slug, o.label, *o.alt_names])
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def organisation_param(catalogue: Catalogue, name: str, needle: str) -> str:
+    """The organisation a query parameter names (id, IRI or any of its names, any case); else a 404 that names the
+    parameter and suggests close names."""
+    if not needle.strip():
+        raise ApiError(400, "empty parameter", f"{name}: give an organisation's id or name")
+    org = catalogue.resolve_organisation(needle.strip()) or _by_words(catalogue, needle)
+    if org is None:
+        suggestions = catalogue.organisation_suggestions(needle.strip())[:5]
+        hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        raise ApiError(
+            404,
+            "unknown organisation",
+            f"{name}: no organisation matches {needle[:200]!r}{hint}",
+            suggestions=suggestions,
+        )
+    return org.iri
+
+
+def organisation_out(catalogue: Catalogue, iri: str) -> OrganisationOut:
+    org = catalogue.organisations.get(iri)
+    return OrganisationOut(
+        id=org.slug if org else iri.rsplit("/", 1)[-1],
+        iri=iri,
+        label=org.label if org else iri.rsplit("/", 1)[-1],
+        kind=org.kind if org else None,
+        url=catalogue.page(iri),
+    )
+
+
+def _ref_kind(catalogue: Catalogue, iri: str) -> str:
+    if iri in catalogue.participants:
+        return "participant"
+    if iri in catalogue.organisations:
+        return "organisation"
+    if iri in catalogue.chats:
+        return "chat"
+    if iri in catalogue.quotes_by_iri:
+        return "quote"
+    if iri in catalogue.resources:
+        return "resource"
+    return "person" if "/person/" in iri else "other"
+
+
+_SPEAKERS: weakref.WeakKeyDictionary[Catalogue, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _label_of(catalogue: Catalogue, iri: str) -> str:
+    """A node's label; a person with no account of their own (who speaks for a team's account) by their name (the
+    names read once per catalogue)."""
+    speakers = _SPEAKERS.get(catalogue)
+    if speakers is None:
+        speakers = {s: name for p in catalogue.participants.values() for s, name in p.speakers if name}
+        _SPEAKERS[catalogue] = speakers
+    return speakers.get(iri) or pages.label_of(catalogue, iri)
+
+
+def ref_out(catalogue: Catalogue, iri: str) -> RefOut:
+    return RefOut(iri=iri, kind=_ref_kind(catalogue, iri), label=_label_of(catalogue, iri), url=catalogue.page(iri))
+
+
+def _lines(service: GraphService, catalogue: Catalogue, iri: str | None) -> list[LineOut]:
+    if not iri:
+        return []
+    return [LineOut(line=c["line"], url=c["url"], title=c["title"]) for c in pages.citations(service, catalogue, iri)]
+
+
+def way_fact_out(service: GraphService, catalogue: Catalogue, tie: Tie) -> WayFactOut:
+    """A fact with its source lines: the item's, else those of the record of who it is about."""
+    item = tie.evidence
+    evidence = evidence_out(catalogue, tie) if item else None
+    lines = _lines(service, catalogue, item) or _lines(service, catalogue, tie.by)
+    return WayFactOut(
+        kind=tie.kind,
+        by=ref_out(catalogue, tie.by) if tie.by else None,
+        item=ref_out(catalogue, item) if item else None,
+        text=evidence.text if evidence else None,
+        lines=lines[:3],
+    )
+
+
+def _names(catalogue: Catalogue, iris: Iterable[str]) -> str:
+    names = [_label_of(catalogue, i) for i in iris]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def way_about(catalogue: Catalogue, first: str, second: str, way: Way) -> str:
+    """The way in one sentence, in the report's terms."""
+    a, b = pages.label_of(catalogue, first), pages.label_of(catalogue, second)
+    if way.kind == "part-of":
+        whole = second if way.facts[0].by == first else first
+        part = first if whole == second else second
+        return f"{pages.label_of(catalogue, part)} is part of {pages.label_of(catalogue, whole)}."
+    if way.kind in ("account", "same-person"):
+        tie = {
+            "affiliation": "is affiliated with",
+            "account": "is the account of",
+            "speaks-for": "speaks for the account of",
+        }
+        said = [f"{tie.get(t.kind, t.kind)} {org}" for t, org in zip(way.facts, (a, b), strict=True)]
+        return f"{_names(catalogue, way.people)} {said[0]} and {said[1]}."
+    if way.kind == "conversation":
+        if len(way.people) == 2:
+            p, q = way.people
+            return (
+                f"{pages.label_of(catalogue, p)} ({a}) and {pages.label_of(catalogue, q)} ({b}) replied to or "
+                f"mentioned each other ({len(way.facts)} time{'s' if len(way.facts) != 1 else ''})."
+            )
+        return f"{_names(catalogue, way.people)} named the other organisation ({len(way.facts)} quote(s))."
+    if way.kind == "same-panel":
+        chat = catalogue.chat_id(way.chat) or "one chat"
+        said = []
+        for role, verb in (("host", "hosted it"), ("partner", "was its partner")):
+            said += [f"{_label_of(catalogue, t.by)} {verb}" for t in way.facts if t.kind == role and t.by]
+        seated = [t.by for t in way.facts if t.kind == "panel" and t.by]
+        if seated:
+            said.append(f"on its panel: {_names(catalogue, seated)}")
+        return f"Both took part in the chat of {chat}: " + "; ".join(said) + "."
+    if way.kind == "named-together":
+        if way.people:
+            return f"{_names(catalogue, way.people)} named both, in different quotes."
+        return "One item of the report names both."
+    steps = len(way.people) - 1
+    return (
+        f"{steps} steps of replies and mentions join them: "
+        + " → ".join(pages.label_of(catalogue, p) for p in way.people)
+        + "."
+    )
+
+
+STEP = {
+    "affiliation": "is affiliated with",
+    "account": "is the account of",
+    "speaks-for": "speaks for",
+    "reply": "replied to",
+    "mention": "mentioned",
+    "mentions-organisation": "named",
+    "panel": "was on the panel of",
+    "host": "hosted",
+    "partner": "was the partner of",
+    "part-of": "is part of",
+    "named": "names",
+}
+
+
+def _step(catalogue: Catalogue, u: str, v: str, tie: Tie) -> str:
+    """One step of a chain in words, from the end that did it ("Jimmy Parvin was on the panel of <chat>")."""
+    doer, other = (v, u) if tie.by == v else (u, v)
+    if tie.kind == "named" and tie.evidence == doer:  # the item names the organisation
+        doer, other = tie.evidence, (u if doer == v else v)
+    return f"{_label_of(catalogue, doer)} {STEP.get(tie.kind, tie.kind)} {_label_of(catalogue, other)}"
+
+
+def between_out(service: GraphService, catalogue: Catalogue, found: Between, chat: str | None) -> BetweenOut:
+    first, second = found.first, found.second
+    a, b = pages.label_of(catalogue, first), pages.label_of(catalogue, second)
+    ways = [
+        WayOut(
+            kind=w.kind,
+            about=way_about(catalogue, first, second, w),
+            people=[ref_out(catalogue, p) for p in w.people],
+            chat=catalogue.chat_id(w.chat),
+            facts=[way_fact_out(service, catalogue, t) for t in w.facts],
+            hops=[
+                HopOut(
+                    source=ref_out(catalogue, u),
+                    target=ref_out(catalogue, v),
+                    facts=[way_fact_out(service, catalogue, t) for t in ties],
+                )
+                for u, v, ties in w.hops
+            ],
+        )
+        for w in found.ways
+    ]
+    if ways:
+        counts = Counter(w.kind for w in ways)
+        kinds = [WAY_NAMES[k] + (f" ({n})" if n > 1 else "") for k, n in counts.items()]  # ways come sorted by kind
+        summary = f"The report links {a} and {b}: " + "; ".join(kinds) + "."
+        if not any(w.kind == "same-person" for w in ways):
+            summary += " No one person is affiliated with both."
+    elif found.nearest:
+        summary = (
+            f"Nothing in the report links {a} and {b} directly: no one person of both, no reply or mention between "
+            f"their people, no shared panel, no item naming both, no path of replies and mentions. The nearest link "
+            f"is a chain of {len(found.nearest)} steps: "
+            + "; ".join(_step(catalogue, u, v, t) for u, v, t in found.nearest)
+            + "."
+        )
+    else:
+        summary = (
+            f"Nothing in the report links {a} and {b}, not even through a chain of people, chats and organisations."
+        )
+    return BetweenOut(
+        first=organisation_out(catalogue, first),
+        second=organisation_out(catalogue, second),
+        chat=catalogue.chat_id(chat),
+        linked=bool(ways),
+        summary=summary,
+        ways=ways,
+        path_length=found.path_length,
+        nearest=[
+            HopOut(
+                source=ref_out(catalogue, u), target=ref_out(catalogue, v), facts=[way_fact_out(service, catalogue, t)]
+            )
+            for u, v, t in found.nearest
+        ],
+    )
+
+
+WAY_NAMES = {
+    "part-of": "one is part of the other",
+    "account": "the account of one is affiliated with the other",
+    "same-person": "one person of both",
+    "conversation": "their people replied to or mentioned each other",
+    "same-panel": "on the same chat's panel (or its host and partners)",
+    "named-together": "named together",
+    "path": "a path of replies and mentions",
+}
+
+
+async def answer_between(
+    service: GraphService, catalogue: Catalogue, first: str, second: str, chat: str | None = None
+) -> BetweenOut:
+    """What links two organisations (IRIs), computed in a worker thread."""
+    people = await _network(service, "people", chat, DEFAULT_PEOPLE_TIES)
+    orgs = await _network(service, "organisations", chat, ())
+    context = networks(service).context
+    found = await run_in_threadpool(between, people, orgs, context, first, second, chat)
+    return await run_in_threadpool(between_out, service, catalogue, found, chat)
+
+
+OrganisationQuery = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=TEXT_MAX,
+        pattern=r"\S",
+        description="an organisation: its id or any of its names (any case), or words of one name",
+    ),
+]
+
+
+@router.get(
+    "/organisations/between",
+    summary="What links two organisations: every way the report states, strongest first, each with its facts",
+    responses=documented(400, 404),
+)
+async def organisations_between(
+    service: ServiceDep,
+    catalogue: CatalogueDep,
+    chat: ChatDep,
+    first: OrganisationQuery,
+    second: OrganisationQuery,
+) -> BetweenOut:
+    one, other = organisation_param(catalogue, "first", first), organisation_param(catalogue, "second", second)
+    if one == other:
+        raise ApiError(400, "the same organisation twice", "first and second name the same organisation")
+    return await answer_between(service, catalogue, one, other, chat)
+
+
+# --- the /connections page -----------------------------------------------------------------------------------------
+
+
+def _pair_out(catalogue: Catalogue, orgs: Network, x: str, y: str, found: list) -> dict:
+    return {
+        "first": node_out(catalogue, orgs, x),
+        "second": node_out(catalogue, orgs, y),
+        "people": [
+            {
+                "person": node_out(catalogue, orgs, p),
+                "first": evidence_out(catalogue, t1),
+                "second": evidence_out(catalogue, t2),
+            }
+            for p, t1, t2 in found
+        ],
+    }
+
+
+def _asked(catalogue: Catalogue, name: str, needle: str | None) -> tuple[str | None, dict | None]:
+    """An organisation named on the page's form: its IRI, or what to say about it (never an error page: the form
+    stays, with the close names as choices)."""
+    if needle is None or not needle.strip():
+        return None, None
+    try:
+        return organisation_param(catalogue, name, needle), None
+    except ApiError as error:
+        named = (catalogue.resolve_organisation(s) for s in error.extra.get("suggestions") or [])
+        labels = list(dict.fromkeys(o.label for o in named if o is not None))  # a name once, not its id as well
+        return None, {"param": name, "needle": needle, "suggestions": labels}
+
+
+async def connections_page_context(
+    service: GraphService,
+    catalogue: Catalogue,
+    first: str | None = None,
+    second: str | None = None,
+    organisation: str | None = None,
+) -> dict:
+    """What /connections shows: the form to ask what links two organisations (and its answer), the pairs linked
+    through one person grouped by the organisations' kinds (optionally those of one organisation), the bridges."""
+    orgs = await _network(service, "organisations", None, ())
+    people = await _network(service, "people", None, DEFAULT_PEOPLE_TIES)
+    links = await run_in_threadpool(organisation_links, orgs)
+    problems = []
+    chosen, problem = _asked(catalogue, "organisation", organisation)
+    if problem:
+        problems.append(problem)
+    if chosen:
+        links = [link for link in links if chosen in link[:2]]
+    groups: dict[str, list[dict]] = {}
+    for x, y, found in links:
+        groups.setdefault(link_group(catalogue, x, y), []).append(_pair_out(catalogue, orgs, x, y, found))
+    # the kinds a pair could have: those of the organisations someone in the report is affiliated with (or that have
+    # an account); each pair of kinds with no pair linked through one person is said so, trust–trust first
+    kinds_held = {
+        organisation_kind(catalogue, o) for o, k in orgs.kinds.items() if k == "organisation" and members(orgs, (), o)
+    }
+    mine = {organisation_kind(catalogue, chosen)} if chosen else kinds_held
+    possible = {"–".join(sorted((x, y))) for x in mine for y in kinds_held}
+    empty = sorted(possible - set(groups), key=lambda g: (g != "trust–trust", "trust" not in g.split("–"), g))
+    answer, asked = None, {"first": first or "", "second": second or ""}
+    one, p1 = _asked(catalogue, "first", first)
+    other, p2 = _asked(catalogue, "second", second)
+    problems += [p for p in (p1, p2) if p]
+    if one and other and one == other:
+        problems.append({"param": "second", "needle": second, "same": True, "suggestions": []})
+    elif one and other:
+        answer = await answer_between(service, catalogue, one, other)
+        asked = {"first": answer.first.label, "second": answer.second.label}  # the boxes show the names found
+    choices = sorted(
+        ({"label": o.label, "kind": o.kind or UNSTATED_KIND, "id": o.slug} for o in catalogue.organisations.values()),
+        key=lambda c: c["label"].casefold(),
+    )
+    return {
+        "groups": sorted(groups.items(), key=lambda g: (g[0] != "trust–trust", -len(g[1]), g[0])),
+        "empty_groups": [g for g in empty if "trust" in g.split("–")],
+        "other_empty_groups": [g for g in empty if "trust" not in g.split("–")],
+        "pairs_total": len(links),
+        "filter": organisation or "",
+        "filter_org": organisation_out(catalogue, chosen) if chosen else None,
+        # each with the sort key shown (communities reached), then the betweenness that breaks its ties
+        "bridges": [
+            {**node_out(catalogue, people, p).model_dump(), "reaches": len(c)} for p, c in brokers(people)[:12]
+        ],
+        "answer": answer,
+        "asked": asked,
+        "problems": problems,
+        "choices": choices,
+        "has_graph": True,
+    }

@@ -11,14 +11,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
 
 from api import pages, ranking
 from api.deps import TEMPLATES, TEXT_MAX, CatalogueDep, ServiceDep
 from api.errors import ApiError, documented, not_found
 from api.routes import network
-from kg.indexes.network import brokers, organisation_links
 from kg.indexes.search import SearchTooBroad
 
 router = APIRouter(tags=["pages"])
@@ -100,33 +98,18 @@ def report_page(
 
 
 @router.get("/connections", response_class=HTMLResponse, summary="Who connects whom: organisations and people")
-async def connections_page(request: Request, service: ServiceDep, catalogue: CatalogueDep) -> HTMLResponse:
-    nets = network.networks(service)
-    orgs = nets.get("organisations")
-    people = nets.get("people")
-    links = await run_in_threadpool(organisation_links, orgs)
-    pairs = [
-        {
-            "first": network.node_out(catalogue, orgs, x),
-            "second": network.node_out(catalogue, orgs, y),
-            "people": [
-                {
-                    "person": network.node_out(catalogue, orgs, p),
-                    "first": network.evidence_out(catalogue, t1),
-                    "second": network.evidence_out(catalogue, t2),
-                }
-                for p, t1, t2 in found
-            ],
-        }
-        for x, y, found in links
-    ]
-    # each with the sort key shown (communities reached), then the betweenness that breaks its ties
-    bridges = [
-        {**network.node_out(catalogue, people, p).model_dump(), "reaches": len(c)} for p, c in brokers(people)[:12]
-    ]
-    return TEMPLATES.TemplateResponse(
-        request, "connections.html", {"pairs": pairs, "bridges": bridges, "has_graph": True}
-    )
+async def connections_page(
+    request: Request,
+    service: ServiceDep,
+    catalogue: CatalogueDep,
+    first: Annotated[str | None, Query(max_length=TEXT_MAX, description="an organisation (id or name)")] = None,
+    second: Annotated[str | None, Query(max_length=TEXT_MAX, description="another organisation")] = None,
+    organisation: Annotated[
+        str | None, Query(max_length=TEXT_MAX, description="only the pairs with this organisation")
+    ] = None,
+) -> HTMLResponse:
+    context = await network.connections_page_context(service, catalogue, first, second, organisation)
+    return TEMPLATES.TemplateResponse(request, "connections.html", context)
 
 
 @router.get("/favicon.ico", include_in_schema=False)

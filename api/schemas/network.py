@@ -114,6 +114,7 @@ class LinkPersonOut(BaseModel):
 class OrganisationLinkOut(BaseModel):
     first: NodeOut
     second: NodeOut
+    group: str = Field(description="the two organisations' kinds, e.g. 'trust–university' ('kind not stated')")
     people: list[LinkPersonOut]
 
 
@@ -150,3 +151,72 @@ class ComparisonOut(BaseModel):
 class ComparisonPage(BaseModel):
     network: NetworkOut
     items: list[ComparisonOut]
+
+
+class RefOut(BaseModel):
+    """A node named in an answer: a person, organisation, chat or item, with its page."""
+
+    iri: str
+    kind: str = Field(description="participant, person, organisation, chat, quote, resource or other")
+    label: str
+    url: str | None
+
+
+class LineOut(BaseModel):
+    line: int
+    url: str = Field(description="that line on the report's page")
+    title: str | None = Field(description="the report's title")
+
+
+class WayFactOut(BaseModel):
+    """One fact of a way: what it is, who it is about, the item that shows it and where the report says so."""
+
+    kind: str = Field(
+        description="affiliation, account, speaks-for, reply, mention, mentions-organisation, panel, host, partner, "
+        "part-of or named"
+    )
+    by: RefOut | None = Field(description="who or what the fact is about (the person, account or organisation)")
+    item: RefOut | None = Field(description="the quote or resource that shows it (none: a stated affiliation, ...)")
+    text: str | None = Field(description="the item's words or title, shortened")
+    lines: list[LineOut] = Field(description="the source lines: of the item, else of the record of who it is about")
+
+
+class HopOut(BaseModel):
+    source: RefOut
+    target: RefOut
+    facts: list[WayFactOut]
+
+
+class WayOut(BaseModel):
+    kind: str = Field(description="part-of, same-person, conversation, same-panel, named-together or path")
+    about: str = Field(description="the way in one sentence")
+    people: list[RefOut] = Field(description="the people on it (a path's in order, from the first organisation)")
+    chat: str | None = Field(description="the chat it belongs to (a panel's), if one")
+    facts: list[WayFactOut]
+    hops: list[HopOut] = Field(description="a path's steps, each with the replies or mentions that make it")
+
+
+class OrganisationOut(BaseModel):
+    id: str
+    iri: str
+    label: str
+    kind: str | None = Field(description="the organisation's kind (trust, university, ...) where the graph has it")
+    url: str | None
+
+
+class BetweenOut(BaseModel):
+    """What links two organisations: every way the report states, strongest first; if none, the nearest link."""
+
+    first: OrganisationOut
+    second: OrganisationOut
+    chat: str | None
+    linked: bool = Field(description="whether any way links them")
+    summary: str = Field(description="the answer in one sentence")
+    ways: list[WayOut]
+    path_length: int | None = Field(
+        description="the fewest steps of replies and mentions between people of the two (none: no such path)"
+    )
+    nearest: list[HopOut] = Field(
+        description="when no way links them: the steps of the shortest chain through everything the report ties "
+        "(people, organisations, chats, items), each with a fact that makes it (empty: nothing joins them)"
+    )

@@ -368,6 +368,7 @@ class Networks:
     def __init__(self, run: Callable[[str], Rows]) -> None:
         self.facts = read_facts(run(query_text("network_facts")))
         self.rankings = read_rankings(run(query_text("network_rankings")))
+        self.context = read_context(run(query_text("organisation_ties")))
         self._built: dict[tuple[str, str | None, tuple[str, ...]], Network] = {}
         self._lock = threading.Lock()
 
@@ -381,3 +382,183 @@ class Networks:
             if key not in self._built:
                 self._built[key] = build(self.facts, name, chat, ties)
             return self._built[key]
+
+
+# --- what links two organisations -----------------------------------------------------------------------------------
+
+WAY_KINDS = ("part-of", "account", "same-person", "conversation", "same-panel", "named-together", "path")
+"""The ways two organisations can be linked, strongest first: one is stated to be part of the other; the account of
+one is affiliated with the other; one person is affiliated with both (or speaks for the other's account); people of
+the two replied to or mentioned each other (or named the other organisation); people of both sat on one chat's panel
+(or the organisations hosted or partnered it); one quote or resource names both (or one person named both); a
+shortest path through the people network joins people of the two."""
+MAX_PATHS = 5
+
+
+@dataclass(frozen=True)
+class Way:
+    """One way the report links two organisations: its kind, the people on it (a path's in order, from the first
+    organisation's side), the facts that show it (each a Tie: kind, the item, who), and the chat (if one)."""
+
+    kind: str
+    people: tuple[str, ...] = ()
+    facts: tuple[Tie, ...] = ()
+    chat: str | None = None
+    hops: tuple[tuple[str, str, tuple[Tie, ...]], ...] = ()  # a path's steps: (from, to, the ties of that step)
+
+
+@dataclass
+class Between:
+    """Every way the report links `first` and `second`, strongest first; when there is none, the nearest link: the
+    shortest chain of people, organisations, chats and items that joins them at all (empty: nothing does)."""
+
+    first: str
+    second: str
+    ways: list[Way]
+    nearest: list[tuple[str, str, Tie]] = field(default_factory=list)  # steps (from, to, a tie that makes it)
+    path_length: int | None = None  # hops between the nearest people of the two in the people network
+
+
+def read_context(rows: Rows) -> list[Fact]:
+    """The rows of `organisation_ties.rq`: panels, hosts, partners, part-of, speaks-for, items naming organisations."""
+    return read_facts(rows)
+
+
+def members(orgs: Network, context: Iterable[Fact], organisation: str) -> dict[str, list[Tie]]:
+    """The people of an organisation: those the report states are affiliated with it, its own accounts, and the
+    people who speak for those accounts; each with the ties that make them so."""
+    out: dict[str, list[Tie]] = {}
+    if organisation in orgs.graph:
+        for person in orgs.graph[organisation]:
+            own = [t for t in orgs.ties(person, organisation) if t.kind in ("affiliation", "account")]
+            if own:
+                out[person] = own
+    for fact in context:
+        if fact.kind == "speaks-for" and fact.b in out and fact.a not in out:
+            out[fact.a] = [Tie("speaks-for", None, fact.a)]
+    return out
+
+
+def _key(tie: Tie) -> tuple[str, str, str]:
+    return (tie.kind, tie.evidence or "", tie.by or "")
+
+
+def between(
+    people: Network, orgs: Network, context: Iterable[Fact], first: str, second: str, chat: str | None = None
+) -> Between:
+    """Every way the report links two organisations (WAY_KINDS, strongest first, each with its facts)."""
+    context = [f for f in context if chat is None or f.chat in (None, chat)]
+    of_first, of_second = members(orgs, context, first), members(orgs, context, second)
+    ways: list[Way] = []
+    for a, b in ((first, second), (second, first)):
+        if any(f.kind == "part-of" and (f.a, f.b) == (a, b) for f in context):
+            ways.append(Way("part-of", facts=(Tie("part-of", None, a),)))
+    for person in sorted(set(of_first) & set(of_second)):
+        facts = (of_first[person][0], of_second[person][0])
+        if any(t.kind == "account" for t in of_first[person] + of_second[person]):  # an account is the organisation
+            ways.append(Way("account", (person,), facts))
+        else:
+            ways.append(Way("same-person", (person,), facts))
+    for p in sorted(of_first):
+        for q in sorted(of_second):
+            if p != q and people.graph.has_edge(p, q):
+                ways.append(Way("conversation", (p, q), tuple(people.ties(p, q))))
+    for own, other in ((of_first, second), (of_second, first)):
+        for p in sorted(own):
+            if p in orgs.graph and orgs.graph.has_edge(p, other):
+                said = tuple(t for t in orgs.ties(p, other) if t.kind == "mentions-organisation")
+                if said:
+                    ways.append(Way("conversation", (p,), said))
+    roles: dict[str, dict[str, list[tuple[str, Tie]]]] = defaultdict(lambda: {first: [], second: []})
+    for f in context:
+        if f.kind == "panel":
+            for org, own in ((first, of_first), (second, of_second)):
+                if f.a in own:
+                    roles[f.b][org].append((f.a, Tie("panel", None, f.a)))
+        elif f.kind in ("host", "partner") and f.a in (first, second):
+            roles[f.b][f.a].append((f.a, Tie(f.kind, None, f.a)))
+    for held_in, sides in sorted(roles.items()):
+        if not any(x != y for x, _ in sides[first] for y, _ in sides[second]):
+            continue  # no one of either side, or one seat counted on both (an account of both): no two parties
+        if sides[first] and sides[second]:
+            on = sides[first] + sides[second]
+            ways.append(
+                Way(
+                    "same-panel",
+                    tuple(dict.fromkeys(who for who, _ in on if who not in (first, second))),
+                    tuple(t for _, t in on),
+                    held_in,
+                )
+            )
+    named: dict[str, set[str]] = defaultdict(set)
+    for f in context:
+        if f.kind == "named" and f.b in (first, second):
+            named[f.a].add(f.b)
+    for item in sorted(i for i, orgs_named in named.items() if len(orgs_named) == 2):
+        ways.append(Way("named-together", facts=(Tie("named", item),)))
+    if first in orgs.graph and second in orgs.graph:  # one person (of neither) named both, in different quotes
+        for person in sorted(set(orgs.graph[first]) & set(orgs.graph[second]) - set(of_first) - set(of_second)):
+            t1 = [t for t in orgs.ties(person, first) if t.kind == "mentions-organisation"]
+            t2 = [t for t in orgs.ties(person, second) if t.kind == "mentions-organisation"]
+            if t1 and t2 and not {t.evidence for t in t1} & {t.evidence for t in t2}:
+                ways.append(Way("named-together", (person,), (t1[0], t2[0])))
+    ways.sort(key=lambda w: (WAY_KINDS.index(w.kind), -len(w.facts)))  # stable: within a kind, most facts first
+    answer = Between(first, second, ways)
+    _paths(people, of_first, of_second, answer)
+    if not answer.ways:
+        answer.nearest = _nearest(people, orgs, context, first, second)
+    return answer
+
+
+def _paths(people: Network, of_first: Mapping[str, object], of_second: Mapping[str, object], answer: Between) -> None:
+    """The shortest paths through the people network between people of the two (networkx), when they pass through
+    someone else: a direct reply or mention is already a conversation."""
+    sources = sorted(p for p in of_first if p in people.graph and p not in of_second)
+    targets = {p for p in of_second if p in people.graph and p not in of_first}
+    if not sources or not targets:
+        return
+    best: int | None = None
+    ends: list[tuple[str, str]] = []
+    for s in sources:
+        lengths = nx.single_source_shortest_path_length(people.graph, s)
+        for t in sorted(targets):
+            if t in lengths and (best is None or lengths[t] <= best):
+                if best is None or lengths[t] < best:
+                    best, ends = lengths[t], []
+                ends.append((s, t))
+    answer.path_length = best
+    if best is None or best < 2:
+        return
+    found: list[list[str]] = []
+    for s, t in ends:
+        for path in sorted(nx.all_shortest_paths(people.graph, s, t)):
+            found.append(path)
+            if len(found) >= MAX_PATHS:
+                break
+        if len(found) >= MAX_PATHS:
+            break
+    for path in found:
+        hops = tuple((u, v, tuple(people.ties(u, v))) for u, v in itertools.pairwise(path))
+        answer.ways.append(Way("path", tuple(path), hops=hops))
+
+
+def _nearest(
+    people: Network, orgs: Network, context: Iterable[Fact], first: str, second: str
+) -> list[tuple[str, str, Tie]]:
+    """The shortest chain joining the two in everything the report ties (people's replies and mentions, their
+    organisations, the chats' panels and roles, the items naming organisations, part-of): its steps in order, each
+    with one tie that makes it (its `by` says which end did it)."""
+    joint = nx.Graph()
+    for network in (people, orgs):
+        for u, v in network.graph.edges:
+            joint.add_edge(u, v, tie=network.ties(u, v)[0])
+    for f in context:
+        if not joint.has_edge(f.a, f.b):
+            joint.add_edge(f.a, f.b, tie=Tie(f.kind, f.evidence, f.a))
+    if first not in joint or second not in joint:
+        return []
+    try:
+        path = list(nx.shortest_path(joint, first, second))
+    except nx.NetworkXNoPath:
+        return []
+    return [(u, v, joint.edges[u, v]["tie"]) for u, v in itertools.pairwise(path)]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import html
 import io
+import itertools
+import re
+from urllib.parse import quote
 
 import networkx as nx
 from fastapi.testclient import TestClient
@@ -151,3 +154,139 @@ def test_a_person_with_no_handle_is_named_as_the_panel_names_them(client: TestCl
             page = html.unescape(_page(client, neighbour["node"]["url"]))
             assert f'<a href="{person["url"]}">{person["label"]}</a>' in page
             assert f">@{person['id']}<" not in page
+
+
+# --- what links two organisations ----------------------------------------------------------------------------------
+
+QI = "PREFIX qi: <https://w3id.org/qikg/ontology#>\n"
+
+
+def _ask(client: TestClient, query: str) -> bool:
+    answer = client.get("/sparql", params={"query": QI + query}, headers={"accept": "application/sparql-results+json"})
+    return answer.json()["boolean"]
+
+
+def _trusts_with_people(client: TestClient) -> list[dict]:
+    """The trusts the graph holds that someone is affiliated with (or that have an account), by name."""
+    orgs = client.get("/api/organisations", params={"limit": 500}).json()["items"]
+    trusts = [o for o in orgs if o.get("kind") == "trust"]
+    return [
+        t
+        for t in sorted(trusts, key=lambda t: t["label"])
+        if _ask(client, f"ASK {{ ?p qi:affiliatedWith|qi:accountOf <{t['iri']}> }}")
+    ]
+
+
+def test_which_ways_link_two_trusts_each_with_its_facts_and_lines(client: TestClient) -> None:
+    """Which ways link Leeds Teaching Hospitals and Shrewsbury & Telford (or whichever trusts the graph holds)?"""
+    trusts = _trusts_with_people(client)
+    assert len(trusts) >= 2
+    for first, second in itertools.combinations(trusts[:4], 2):
+        answer = client.get(
+            "/api/network/organisations/between", params={"first": first["label"].upper(), "second": second["id"]}
+        ).json()
+        assert (answer["first"]["iri"], answer["second"]["iri"]) == (first["iri"], second["iri"])
+        assert answer["linked"] == bool(answer["ways"])
+        kinds = [w["kind"] for w in answer["ways"]]
+        order = ["part-of", "same-person", "conversation", "same-panel", "named-together", "path"]
+        assert kinds == sorted(kinds, key=order.index)
+        one_person = _ask(client, f"ASK {{ ?p qi:affiliatedWith <{first['iri']}>, <{second['iri']}> }}")
+        assert ("same-person" in kinds) == one_person
+        assert ("No one person is affiliated with both" in answer["summary"]) == (bool(kinds) and not one_person)
+        for way in answer["ways"]:
+            for fact in way["facts"] + [f for hop in way["hops"] for f in hop["facts"]]:
+                assert fact["lines"] and all(line["url"].startswith("/report/") for line in fact["lines"])
+            if way["kind"] == "same-panel":
+                for fact in way["facts"]:
+                    if fact["kind"] == "panel":
+                        assert _ask(client, f"ASK {{ <{fact['by']['iri']}> qi:panelistOf ?chat }}")
+            if way["kind"] == "path":
+                assert len(way["hops"]) == len(way["people"]) - 1 == answer["path_length"] >= 2
+        if not answer["ways"]:
+            assert "Nothing in the report links" in answer["summary"]
+            steps = answer["nearest"]
+            assert [s["source"]["iri"] for s in steps[:1]] + [s["target"]["iri"] for s in steps] in (
+                [],
+                [first["iri"]] + [s["target"]["iri"] for s in steps[:-1]] + [second["iri"]],
+            )
+            assert all(s["facts"] and s["facts"][0]["lines"] for s in steps)
+
+
+def test_the_panel_links_two_trusts_whose_people_sat_on_it(client: TestClient) -> None:
+    """Two trusts whose people were both on a chat's panel are linked by that panel, whoever they are."""
+    trusts = _trusts_with_people(client)
+    on_panel = [
+        t
+        for t in trusts
+        if _ask(client, f"ASK {{ ?p qi:affiliatedWith|qi:accountOf <{t['iri']}> ; qi:panelistOf ?chat }}")
+    ]
+    assert len(on_panel) >= 2
+    first, second = on_panel[:2]
+    answer = client.get(
+        "/api/network/organisations/between", params={"first": first["id"], "second": second["label"]}
+    ).json()
+    assert "same-panel" in [w["kind"] for w in answer["ways"]]
+    page = html.unescape(_page(client, f"/connections?first={first['id']}&second={second['id']}"))
+    assert answer["summary"] in page
+    assert all(w["about"] in page for w in answer["ways"])
+    asked_from = html.unescape(_page(client, first["url"]))  # the organisation's own page asks the same question
+    assert f'href="/connections?first={quote(first["label"])}#between"' in asked_from
+
+
+def test_the_pairs_are_grouped_by_kind_and_trust_trust_says_none_when_no_one_links_two_trusts(
+    client: TestClient,
+) -> None:
+    links = client.get("/api/network/organisations/links", params={"limit": 500}).json()["items"]
+    page = html.unescape(_page(client, "/connections"))
+    for group in {link["group"] for link in links}:
+        assert f'id="kind-{group}"' in page
+    if "trust–trust" not in {link["group"] for link in links}:
+        assert "trust–trust: none of this kind" in re.sub(r"<[^>]+>", "", page)
+
+
+def test_the_pairs_filtered_by_one_organisation(client: TestClient, assert_error) -> None:
+    links = client.get("/api/network/organisations/links", params={"limit": 500}).json()["items"]
+    chosen = links[0]["second"]
+    only = client.get("/api/network/organisations/links", params={"organisation": chosen["label"].lower()}).json()
+    assert only["total"] == sum(chosen["iri"] in (li["first"]["iri"], li["second"]["iri"]) for li in links) > 0
+    assert all(chosen["iri"] in (li["first"]["iri"], li["second"]["iri"]) for li in only["items"])
+    page = _page(client, f"/connections?organisation={chosen['id']}")
+    assert all(f'href="{li["first"]["url"]}"' in page for li in only["items"])
+    wrong = assert_error(
+        client.get("/api/network/organisations/links", params={"organisation": chosen["label"][:-2] + "zz"}), 404
+    )
+    assert wrong["detail"].startswith("organisation:") and chosen["label"] in wrong["suggestions"]
+
+
+def test_bad_pairs_get_errors_that_name_the_parameter(client: TestClient, assert_error) -> None:
+    trust = _trusts_with_people(client)[0]
+    between = "/api/network/organisations/between"
+    assert assert_error(client.get(between, params={"first": "nowhere-xyz", "second": trust["id"]}), 404)[
+        "detail"
+    ].startswith("first:")
+    assert "second" in str(assert_error(client.get(between, params={"first": trust["id"]}), 422))
+    assert_error(client.get(between, params={"first": trust["id"], "second": trust["label"]}), 400)
+    page = _page(client, f"/connections?first=nowhere-xyz&second={trust['id']}")
+    assert "No organisation is called" in page
+
+
+def test_when_nothing_links_two_organisations_the_nearest_chain_runs_from_one_to_the_other(client: TestClient) -> None:
+    orgs = sorted(client.get("/api/organisations", params={"limit": 500}).json()["items"], key=lambda o: o["id"])
+    chains = 0
+    for first, second in itertools.combinations(orgs[:14], 2):
+        answer = client.get(
+            "/api/network/organisations/between", params={"first": first["id"], "second": second["id"]}
+        ).json()
+        if answer["ways"] or not answer["nearest"]:
+            assert not (answer["ways"] and answer["nearest"])
+            continue
+        chains += 1
+        chained = (first, second)
+        steps = answer["nearest"]
+        assert steps[0]["source"]["iri"] == first["iri"] and steps[-1]["target"]["iri"] == second["iri"]
+        assert all(a["target"]["iri"] == b["source"]["iri"] for a, b in itertools.pairwise(steps))
+        assert all(s["facts"][0]["lines"] for s in steps), steps  # every step is a fact of the report, with its line
+        assert f"a chain of {len(steps)} steps" in answer["summary"]
+    if chains:  # the page shows the chain too
+        page = html.unescape(_page(client, f"/connections?first={chained[0]['id']}&second={chained[1]['id']}"))
+        assert "The nearest link" in page

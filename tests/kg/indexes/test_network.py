@@ -126,3 +126,82 @@ def test_the_answer_does_not_depend_on_the_order_the_store_returns_facts_in() ->
     forwards, backwards = build(facts, "people"), build(list(reversed(facts)), "people")
     assert forwards.communities == backwards.communities
     assert forwards.betweenness == backwards.betweenness
+
+
+# --- what links two organisations ----------------------------------------------------------------------------------
+
+ORG = "urn:org:"
+
+
+def _between(facts: list[Fact], context: list[Fact], first: str, second: str):
+    from kg.indexes.network import between
+
+    return between(build(facts, "people"), build(facts, "organisations"), context, ORG + first, ORG + second)
+
+
+def test_which_ways_link_two_organisations_strongest_first() -> None:
+    facts = [
+        Fact("affiliation", P + "ann", ORG + "x"),
+        Fact("affiliation", P + "ann", ORG + "y"),  # one person of both
+        Fact("affiliation", P + "bob", ORG + "x"),
+        Fact("affiliation", P + "cat", ORG + "y"),
+        *replies(("bob", "cat")),  # their people talk
+        Fact("affiliation", P + "dan", ORG + "x"),
+        Fact("affiliation", P + "eve", ORG + "y"),
+        *replies(("dan", "mid"), ("mid", "eve")),  # two steps through someone of neither
+    ]
+    context = [
+        Fact("panel", P + "bob", "urn:chat:1", None, "urn:chat:1"),
+        Fact("panel", P + "eve", "urn:chat:1", None, "urn:chat:1"),
+        Fact("named", "urn:quote:9", ORG + "x", "urn:quote:9", "urn:chat:1"),
+        Fact("named", "urn:quote:9", ORG + "y", "urn:quote:9", "urn:chat:1"),
+    ]
+    found = _between(facts, context, "x", "y")
+    assert [w.kind for w in found.ways] == ["same-person", "conversation", "same-panel", "named-together"]
+    assert found.ways[0].people == (P + "ann",)
+    assert found.ways[1].people == (P + "bob", P + "cat") and found.ways[1].facts[0].evidence == "urn:quote:bob-cat-0"
+    assert set(found.ways[2].people) == {P + "bob", P + "eve"}
+    assert found.path_length == 1  # bob and cat reply to each other: no longer path is listed
+
+
+def test_a_path_through_someone_of_neither_is_listed_with_its_people() -> None:
+    facts = [
+        Fact("affiliation", P + "dan", ORG + "x"),
+        Fact("affiliation", P + "eve", ORG + "y"),
+        *replies(("dan", "mid"), ("mid", "eve")),
+    ]
+    found = _between(facts, [], "x", "y")
+    assert [(w.kind, w.people) for w in found.ways] == [("path", (P + "dan", P + "mid", P + "eve"))]
+    assert [hop[:2] for hop in found.ways[0].hops] == [(P + "dan", P + "mid"), (P + "mid", P + "eve")]
+    assert found.path_length == 2
+
+
+def test_when_nothing_links_them_the_answer_says_so_and_names_the_nearest_chain() -> None:
+    facts = [
+        Fact("affiliation", P + "dan", ORG + "x"),
+        Fact("mentions-organisation", P + "dan", ORG + "z", "urn:quote:1", "urn:chat:1"),
+        Fact("affiliation", P + "eve", ORG + "z"),
+        Fact("affiliation", P + "eve", ORG + "y"),
+    ]
+    found = _between(facts, [], "x", "y")
+    assert found.ways == []
+    assert [(u, v, t.kind) for u, v, t in found.nearest] == [
+        (ORG + "x", P + "dan", "affiliation"),
+        (P + "dan", ORG + "z", "mentions-organisation"),
+        (ORG + "z", P + "eve", "affiliation"),
+        (P + "eve", ORG + "y", "affiliation"),
+    ]
+    assert found.nearest[1][2].evidence == "urn:quote:1"
+    alone = _between([*facts, Fact("affiliation", P + "zed", ORG + "w")], [], "x", "w")
+    assert alone.ways == [] and alone.nearest == []
+
+
+def test_a_teams_account_affiliated_with_a_trust_links_the_team_and_the_trust_but_is_no_second_panellist() -> None:
+    facts = [
+        Fact("account", P + "teamaccount", ORG + "team"),
+        Fact("affiliation", P + "teamaccount", ORG + "trust"),
+        *replies(("teamaccount", "someone")),
+    ]
+    panel = [Fact("panel", P + "teamaccount", "urn:chat:1", None, "urn:chat:1")]
+    found = _between(facts, panel, "team", "trust")
+    assert [(w.kind, w.people) for w in found.ways] == [("account", (P + "teamaccount",))]
