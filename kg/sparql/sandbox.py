@@ -348,7 +348,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
     allowed: frozenset[str] = frozenset()  # a fresh worker is always sent the list first
     while True:
         try:
-            sparql, row_limit, sent, wanted, dataset = requests.recv()
+            sparql, row_limit, sent, wanted, dataset, base_iri = requests.recv()
         except (EOFError, OSError):
             return
         if sent is not None:
@@ -358,7 +358,8 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
             media = (wanted or {}).get(checked.form)
             if media in NATIVE_FORMATS and isinstance(store, OxigraphStore):
                 # the answer as bytes, written from the engine's terms: no rdflib terms, nothing but bytes pickled
-                native = store.query_native(checked.text, dataset=dataset)  # the very text the policy judged
+                # the very text the policy judged, with the base beside it
+                native = store.query_native(checked.text, dataset=dataset, base_iri=base_iri)
                 assert not isinstance(native, ox.QueryTriples)  # `wanted` names formats for SELECT and ASK only
                 body = encode_native(native, media, row_limit=row_limit, byte_limit=limits.answer_bytes)
                 out.send_answer(checked, media, body)
@@ -368,6 +369,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
                 row_limit=row_limit,  # the very text the policy judged
                 byte_limit=limits.answer_bytes,
                 dataset=dataset,
+                base_iri=base_iri,
             )
             out.send(("ok", (checked, result)))
         except MalformedQuery as error:
@@ -587,7 +589,10 @@ class _IdleWorkers:
 class Turns:
     """Worker slots handed out by turns: when a worker frees, the waiting request whose client has the fewest
     queries running gets it (ties: the one that waited longest), so a client that keeps several queries in cannot
-    keep every worker while others wait. Used on one event loop only (no lock)."""
+    keep every worker while others wait. And the last free slot is kept for a client with nothing running: one
+    client alone may hold every worker but one (however many it may have in, QIKG_QUERY_PER_CLIENT), so another
+    client's query starts at once instead of waiting for a runaway to reach the time limit. With one worker there is
+    nothing to keep. Used on one event loop only (no lock)."""
 
     def __init__(self, slots: int) -> None:
         self.free = slots
@@ -599,9 +604,14 @@ class Turns:
     def taken(self) -> int:
         return sum(self.running.values())
 
+    def may_take(self, client: str) -> bool:
+        """Whether `client` may have a free slot: any but the last, and the last only with nothing running."""
+        return self.free > 1 or (self.free == 1 and not self.running.get(client))
+
     def take_now(self, client: str) -> bool:
-        """Take a slot for `client` if one is free and nobody waits (no task, no timer: the usual case)."""
-        if self.free and not self._waiting:
+        """Take a slot for `client` if it may have one and nobody waits who may (no task, no timer: the usual case;
+        those still waiting are clients who have their share running)."""
+        if self.may_take(client) and not any(self.may_take(entry[1]) for entry in self._waiting):
             self._take(client)
             return True
         return False
@@ -628,7 +638,10 @@ class Turns:
             self.running[client] = left
         self.free += 1
         while self.free and self._waiting:
-            entry = min(self._waiting, key=lambda e: (self.running.get(e[1], 0), e[0]))
+            entitled = [e for e in self._waiting if self.may_take(e[1])]
+            if not entitled:  # only clients who have their share running wait: the slot stays free for others
+                break
+            entry = min(entitled, key=lambda e: (self.running.get(e[1], 0), e[0]))
             self._waiting.remove(entry)
             if entry[2].done():  # its wait was cancelled and has not run its except yet: it takes no slot
                 continue
@@ -667,8 +680,10 @@ class QuerySandbox:
         workers: int = 2,
         limits: WorkerLimits | None = None,
         capacity: Capacity | None = None,
+        base_iri: str | None = None,
     ) -> None:
         self._spec = spec
+        self.base_iri = base_iri  # what relative IRIs of every query resolve against (the engine's option, no text)
         self._spawner = _Spawner()
         self._idle = _IdleWorkers()
         self._all = [_Worker(self._spawner, limits or WorkerLimits()) for _ in range(workers)]
@@ -740,7 +755,8 @@ class QuerySandbox:
         wait is bounded: every query ahead ends within the time limit, and a worker killed at that limit is replaced
         within the start time-out (slow on a loaded machine: a wait of twice the limit alone turned waiting queries
         away as busy there)."""
-        wait = 2 * timeout + _START_TIMEOUT
+        # a client's own queries beyond its share wait behind each other (up to per_client of them) as well
+        wait = max(2, self.capacity.per_client) * timeout + _START_TIMEOUT
         if not self._turns.take_now(client):
             try:
                 async with asyncio.timeout(wait):
@@ -825,8 +841,8 @@ class QuerySandbox:
         finally:
             self._turns.release(client)
 
-    @staticmethod
     def _request(
+        self,
         worker: _Worker,
         sparql: str,
         row_limit: int,
@@ -837,7 +853,7 @@ class QuerySandbox:
         """What a worker is sent: the allowed graphs only when they differ from what it was sent last."""
         sent = None if worker.graphs == graphs else graphs
         worker.graphs = None  # unknown until the worker has read the request
-        return (sparql, row_limit, sent, dict(wanted or {}), dataset)
+        return (sparql, row_limit, sent, dict(wanted or {}), dataset, self.base_iri)
 
     async def _wait_turn(self, client: str, gone: Callable[[], Awaitable[bool]] | None) -> None:
         """Wait for a worker's slot; a client that has gone meanwhile gives its place up (ClientGone), so a burst of
