@@ -60,7 +60,7 @@ def _normalised(accept: str) -> str:
 
 
 def _normalise(accept: str) -> str:
-    parts = []
+    parts: list[str] = []
     for part in accept.split(","):
         media, _, params = part.strip().partition(";")
         media = media.strip().lower()

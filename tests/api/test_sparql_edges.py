@@ -27,7 +27,9 @@ def test_a_syntax_error_is_placed_in_the_users_own_query(fixture_client: TestCli
 
 
 def test_the_query_page_shows_the_same_position(fixture_client: TestClient) -> None:
-    page = fixture_client.get("/sparql", params={"query": "SELEC * WHERE { ?s ?p ?o }"}, headers={"accept": "text/html"})
+    page = fixture_client.get(
+        "/sparql", params={"query": "SELEC * WHERE { ?s ?p ?o }"}, headers={"accept": "text/html"}
+    )
     assert page.status_code == 400 and "line 1, column 1" in page.text
 
 
