@@ -35,6 +35,7 @@ import queue
 import re
 import resource
 import select
+import signal
 import socket
 import struct
 import threading
@@ -44,6 +45,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from types import FrameType
 from typing import Literal, TypeVar, cast, get_args
 
 import pyoxigraph as ox
@@ -67,6 +69,7 @@ from kg.store import (
 log = logging.getLogger("qikg.sandbox")
 _CONTEXT = mp.get_context("spawn")  # never fork a process that holds RocksDB handles and server threads
 _START_TIMEOUT = 60.0
+_STOPPING = "the server is stopping; try again shortly"
 _GONE_POLL_S = 0.25  # how often a waiting request looks whether its client is still there
 Isolation = Literal["required", "best-effort", "off"]
 T = TypeVar("T")
@@ -436,9 +439,14 @@ class _Spawner:
         except TimeoutError:
             raise WorkerFailed("the query worker did not start") from None
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
-        self._closed = True
-        self._jobs.put(None)
+        if not self._closed:
+            self._closed = True
+            self._jobs.put(None)
 
 
 class _Worker:
@@ -479,10 +487,12 @@ class _Worker:
             if status != "warning":
                 break
             log.warning("query worker runs without a network block: %s", message)
-        if status != "ready":
+        if status != "ready" or self.spawner.closed:  # closed: the server began to stop while this one started
             process.kill()
             replies.close()
             parent.close()
+            if status == "ready":
+                raise WorkerFailed(_STOPPING)
             log.error("query worker failed to start: %s", message)
             raise WorkerFailed(f"the query worker could not start: {message}")
         self.process, self.conn, self.replies, self.spec = process, parent, replies, spec
@@ -529,6 +539,8 @@ class _Worker:
         return self._ended_error()
 
     def _ended_error(self) -> WorkerFailed:
+        if self.spawner.closed:  # stopped with the server (QuerySandbox.stop_queries), not by the query
+            return WorkerFailed(_STOPPING)
         return WorkerFailed(
             "the query worker ended while running the query; most likely " + _out_of_memory(self.limits)
         )
@@ -632,6 +644,13 @@ class Turns:
                 self._waiting.remove(entry)
             raise
 
+    def close(self, error: Exception) -> None:
+        """Turn every waiting request away with `error` (the server is stopping): none is left to wait for a turn."""
+        waiting, self._waiting = self._waiting, []
+        for _, _, future in waiting:
+            if not future.done():
+                future.set_exception(error)
+
     def release(self, client: str) -> None:
         left = self.running.pop(client) - 1
         if left:
@@ -696,6 +715,7 @@ class QuerySandbox:
         self._turns = Turns(workers)  # used from the server's event loop only
         self._admitted = 0  # requests let in (waiting, running or being encoded)
         self._by_client: dict[str, int] = {}
+        self._stopping = False
 
     def load(self) -> dict[str, int]:
         """How busy /sparql is (for /health): workers, queries running, requests waiting or being encoded."""
@@ -712,6 +732,8 @@ class QuerySandbox:
         """Let one request in for its whole life (queue, run, encoding), or refuse it at once: 429 when `client`
         already has `per_client` requests in, 503 when every worker is busy and the queue is full."""
         retry = max(1, math.ceil(timeout))
+        if self._stopping:
+            raise SandboxBusy(_STOPPING, retry)
         if self._by_client.get(client, 0) >= self.capacity.per_client:
             raise TooManyFromClient(
                 f"this client already has {self.capacity.per_client} queries running or "
@@ -873,6 +895,45 @@ class QuerySandbox:
             with contextlib.suppress(asyncio.CancelledError):
                 await waiting
             raise
+
+    def stop_queries(self) -> None:
+        """The server is stopping (Ctrl+C, SIGTERM): answer every /sparql request now instead of letting the stop
+        wait for each runaway's time limit and the queries queued behind it (uvicorn's graceful shutdown waits for
+        every request in flight). Waiting requests and new ones are turned away (503, Retry-After), running queries'
+        workers are killed (503: the worker ended), and none is started again. Call it on the event loop."""
+        self._stopping = True
+        self._turns.close(SandboxBusy(_STOPPING, 1))
+        self._spawner.close()
+        for worker in self._all:
+            worker._kill()
+
+    def stop_on_signals(self) -> Callable[[], None]:
+        """Have SIGINT and SIGTERM `stop_queries` (on the running loop) before the handlers already set (the
+        server's own, which then shut it down gracefully); returns what puts those handlers back. Only from the main
+        thread, where signal handlers live (an app in a test client's thread does without)."""
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        loop = asyncio.get_running_loop()
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+        def handler(sig: int, frame: FrameType | None) -> None:
+            loop.call_soon_threadsafe(self.stop_queries)  # never mid-way through the loop's own work
+            before = previous[signal.Signals(sig)]
+            if callable(before):
+                before(sig, frame)
+            elif before == signal.SIG_DFL:  # what the signal did before: end the process
+                signal.signal(sig, signal.SIG_DFL)
+                signal.raise_signal(sig)
+
+        for sig in previous:
+            signal.signal(sig, handler)
+
+        def restore() -> None:
+            for sig, before in previous.items():
+                if signal.getsignal(sig) is handler:
+                    signal.signal(sig, before)
+
+        return restore
 
     def warm(self) -> threading.Thread:
         """Start the workers in the background so the first query does not pay for it."""
