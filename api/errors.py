@@ -138,7 +138,8 @@ _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (Starlette's own Allow names only the first route's).
+    """Every method some route serves at this path (Starlette's own Allow names only the first route's), HEAD
+    wherever GET is.
 
     Asked of each route through `matches` with each method, so it holds however FastAPI nests included routers."""
     # inside a mount (the static files) root_path has grown by the mount's prefix; match from the app's own
@@ -150,6 +151,8 @@ def allowed_methods(request: Request) -> list[str]:
                 methods |= {"GET", "HEAD"}  # the static files
             continue
         methods |= {m for m in _METHODS if route.matches({**scope, "method": m})[0] == Match.FULL}
+    if "GET" in methods:
+        methods.add("HEAD")  # http.HttpBasics answers HEAD for every GET, though no route names it
     return sorted(methods | {"OPTIONS"}) if methods else []
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from rdflib import URIRef
 
-from api.errors import not_found
+from api.errors import ApiError, not_found
 from api.queries import load
 from api.state import GraphService
 from kg.indexes.catalogue import Catalogue, Organisation, Participant, Theme, ThemeReason, line_number, text
@@ -35,6 +35,22 @@ def participant(catalogue: Catalogue, handle: str) -> Participant:
     if found is None:
         raise not_found("participant", handle, catalogue.participant_suggestions(handle))
     return found
+
+
+def chat(catalogue: Catalogue, needle: str) -> str:
+    """The chat id a `chat=` parameter names (its id, e.g. 2022-10-19, or its IRI), or a 404 that blames the chat
+    and lists the chats: a filter by an unknown chat is a mistake to say, not an empty answer or an unknown item."""
+    for iri, info in catalogue.chats.items():
+        if needle in (info["id"], iri):
+            return str(info["id"])
+    known = [str(c["id"]) for c in catalogue.chats.values()]
+    raise ApiError(
+        404,
+        "unknown chat",
+        f"no chat {needle[:100]!r} (parameter 'chat'); the chats are {', '.join(known) or 'none'}",
+        parameter="chat",
+        suggestions=known,
+    )
 
 
 def organisation(catalogue: Catalogue, needle: str) -> Organisation:

@@ -87,9 +87,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service.prepare()
         service.catalogue()
         app.state.service = service
+        restore = service.sandbox.stop_on_signals()  # a stop does not wait for runaway queries' time limits
         try:
             yield
         finally:
+            restore()
             service.close()
 
     # /docs is our own route (security.install: its policy allows exactly its inline script); /redoc, which loads

@@ -43,6 +43,12 @@ def _score(media_range: str, offered: str) -> int:
 _CACHED = 1024  # Accept values up to this length are remembered (a client sends the same one again and again)
 
 
+# `application/json` asks for JSON of whatever the answer is: SPARQL results JSON for rows and booleans, JSON-LD for
+# a graph (an entity page, the ontology, a CONSTRUCT, the service description), so a careless JSON client gets JSON
+# rather than a 406 (the answer's Content-Type names which, and `Vary: Accept` is on every negotiated answer)
+_JSON_MEANS = (fmt.JSON, fmt.JSONLD)
+
+
 def normalise_accept(accept: str) -> str:
     """An Accept value with the media types clients also use (`text/n3`, `application/json`) as the ones offered."""
     return _normalised(accept) if len(accept) <= _CACHED else _normalise(accept)
@@ -54,11 +60,12 @@ def _normalised(accept: str) -> str:
 
 
 def _normalise(accept: str) -> str:
-    parts = []
+    parts: list[str] = []
     for part in accept.split(","):
         media, _, params = part.strip().partition(";")
-        media = fmt.ALIASES.get(media.strip().lower(), media.strip().lower())
-        parts.append(media + (";" + params if params else ""))
+        media = media.strip().lower()
+        meant = _JSON_MEANS if media == "application/json" else (fmt.ALIASES.get(media, media),)
+        parts.extend(kind + (";" + params if params else "") for kind in meant)
     return ",".join(parts)
 
 

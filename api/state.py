@@ -47,6 +47,7 @@ class GraphService:
             settings.query_workers,  # the store of the moment
             settings.worker_limits(),
             settings.query_capacity(),
+            settings.sparql_base,
         )
         self._catalogue: tuple[str | None, Catalogue] | None = None
         self.catalogue_source: str | None = None  # "stored" (the build's indexes) or "store" (read by SPARQL)

@@ -553,8 +553,6 @@ def serve(
     if is_stale(data, registry=registry, home=chosen.home):
         console.print(f"[yellow]{data} is missing or out of date: building first[/]")
         build(out=data, reason=True, registry=registry)
-    import uvicorn
-
     # the app reads its settings from the environment (kg.settings.Settings): hand it this command's choices
     os.environ.update(
         QIKG_HOME=str(Path(chosen.home).resolve()),
@@ -567,7 +565,16 @@ def serve(
         f"[bold green]qikg is serving on http://{shown}:{port}/[/]  (SPARQL: /sparql, graph view: /graph, "
         "API docs: /docs; Ctrl+C stops)"
     )
-    uvicorn.run("api.main:app", host=host, port=port)
+    run_server(host, port)
+
+
+def run_server(host: str, port: int) -> None:
+    """uvicorn on the app, with the X-Forwarded-* headers believed only from the configured proxies
+    (QIKG_FORWARDED_ALLOW_IPS, `Settings.trusted_proxies`), never by uvicorn's default (127.0.0.1)."""
+    import uvicorn
+
+    trusted = settings().trusted_proxies()
+    uvicorn.run("api.main:app", host=host, port=port, proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None)
 
 
 if __name__ == "__main__":

@@ -94,9 +94,17 @@ class Settings(BaseSettings):
         ge=1,
         le=10_000,
         description="/sparql requests one client address may have "
-        "in at once (running or waiting); past that: 429 with Retry-After. Behind a "
-        "reverse proxy the address is the one the proxy forwards (uvicorn --proxy-headers "
-        "and --forwarded-allow-ips)",
+        "in at once (running or waiting); past that: 429 with Retry-After. One client runs at most all workers "
+        "but one at once, the last is kept for others. Behind a reverse proxy the address is the one the proxy "
+        "forwards, if QIKG_FORWARDED_ALLOW_IPS trusts it",
+    )
+    forwarded_allow_ips: str = Field(
+        "",
+        max_length=10_000,
+        description="the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto headers are believed (comma-"
+        "separated addresses or networks, * for any; `qikg serve` hands them to uvicorn): the client is then the "
+        "address the proxy forwards. Empty (the default): the headers are ignored and the client is the connection's "
+        "own address, so no local process can pose as many clients to pass the per-client limit",
     )
     answer_limit_mb: float = Field(
         16,
@@ -178,6 +186,22 @@ class Settings(BaseSettings):
     @property
     def resolved_store_dir(self) -> Path:
         return self.store_dir or self.data_dir / "store"
+
+    def trusted_proxies(self) -> list[str]:
+        """The proxies whose X-Forwarded-* headers are believed (none: the headers are ignored; uvicorn's own
+        default would trust 127.0.0.1)."""
+        return [part.strip() for part in self.forwarded_allow_ips.split(",") if part.strip()]
+
+    @property
+    def site(self) -> str:
+        """The site's own address, from the configured base (never a request's Host header): absolute links to
+        the endpoint, the VoID description and the pages are made from it."""
+        return self.base_iri.rstrip("/")
+
+    @property
+    def sparql_base(self) -> str:
+        """The endpoint's IRI, the base relative IRIs in /sparql queries resolve against."""
+        return self.site + "/sparql"
 
     @property
     def id_base(self) -> str:

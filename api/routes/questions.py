@@ -18,8 +18,10 @@ router = APIRouter(prefix="/api/questions", tags=["questions"])
 ChatParam = Annotated[str | None, Query(max_length=TEXT_MAX, description="chat id, e.g. 2022-10-19")]
 
 
-@router.get("", summary="The chats' questions", response_model=Paged[QuestionOut])
+@router.get("", summary="The chats' questions", responses=documented(404), response_model=Paged[QuestionOut])
 def list_questions(catalogue: CatalogueDep, page: PageDep, chat: ChatParam = None) -> dict[str, Any]:
+    if chat is not None:
+        chat = lookups.chat(catalogue, chat)
     questions = [q for q in catalogue.questions if chat is None or q["chat"] == chat]
     return page.of([{**q, "answers": sum(1 for x in catalogue.quotes if x["question"] == q["iri"])} for q in questions])
 
@@ -38,6 +40,8 @@ def get_question(
     number: Annotated[int, Path(ge=1, le=10_000)],
     chat: ChatParam = None,
 ) -> dict[str, Any]:
+    if chat is not None:
+        chat = lookups.chat(catalogue, chat)  # an unknown chat is named as such, not as an unknown question
     matches = [q for q in catalogue.questions if q["number"] == number and (chat is None or q["chat"] == chat)]
     if not matches:
         numbers = sorted({str(q["number"]) for q in catalogue.questions if chat is None or q["chat"] == chat})

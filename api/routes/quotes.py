@@ -42,7 +42,8 @@ def list_quotes(
     if question is not None:
         quotes = [x for x in quotes if x["question_number"] == question]
     if chat is not None:
-        quotes = [x for x in quotes if x["chat"] == chat]
+        chosen = lookups.chat(catalogue, chat)
+        quotes = [x for x in quotes if x["chat"] == chosen]
     if q is not None:
         quotes = [x for x in quotes if ranking.match_all(q, x["text"] or "")]
     return page.of(quotes)

@@ -79,10 +79,8 @@ def search(
 ) -> dict[str, Any]:
     if not ranking.words(q):
         raise ApiError(400, "empty search", "q must contain at least one letter or digit")
-    if chat is not None and not any(chat == c["id"] for c in catalogue.chats.values()):
-        raise ApiError(
-            404, "unknown chat", f"no chat {chat[:100]!r}", suggestions=[c["id"] for c in catalogue.chats.values()]
-        )
+    if chat is not None:
+        chat = lookups.chat(catalogue, chat)
     questions = _question_ids(catalogue, question, chat) if question is not None else None
     themes = None
     if theme is not None:

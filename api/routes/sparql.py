@@ -25,7 +25,7 @@ from api.negotiation import choose, normalise_accept
 from api.queries import examples
 from api.state import GraphService
 from kg.sparql import formats as fmt
-from kg.sparql.policy import CheckedQuery, MalformedQuery, PolicyError
+from kg.sparql.policy import BOM, CheckedQuery, MalformedQuery, PolicyError
 from kg.sparql.sandbox import Rejected
 from kg.store import ProtocolDataset, QueryResult, StoreError
 
@@ -63,10 +63,11 @@ def _accept(request: Request, formats: list[str]) -> str:
     return normalise_accept(request.headers.get("accept", "*/*"))
 
 
-def _service_description(request: Request, service: GraphService) -> Graph:
+def _service_description(service: GraphService) -> Graph:
     graph = Graph()
     graph.bind("sd", SD)
-    endpoint = URIRef(str(request.url_for("sparql_get")))
+    site = service.settings.site  # the configured base, never the request's Host header
+    endpoint = URIRef(service.settings.sparql_base)
     node = BNode()
     graph.add((node, RDF.type, SD.Service))
     graph.add((node, SD.endpoint, endpoint))
@@ -86,7 +87,7 @@ def _service_description(request: Request, service: GraphService) -> Graph:
     dataset = BNode()
     graph.add((node, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
-    graph.add((dataset, RDFS.seeAlso, URIRef(str(request.base_url).rstrip("/") + "/.well-known/void")))
+    graph.add((dataset, RDFS.seeAlso, URIRef(site + "/.well-known/void")))
     default = BNode()
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
@@ -135,14 +136,6 @@ def _page(
     )
 
 
-def with_base(query: str, base_iri: str) -> str:
-    """The query as run and judged: with the endpoint's IRI as its base, so relative IRIs (`<s>`, as the W3C
-    protocol tests write them) resolve the same way on every store instead of failing to parse. The base is the
-    configured one, never the request's Host header, and goes on the query's first line (error lines stay right);
-    a BASE of the query's own still wins for what follows it."""
-    return f"BASE <{base_iri.rstrip('/')}/sparql> {query}"
-
-
 def _client(request: Request) -> str:
     """Whose turn it is: the client's address (behind a proxy, the one uvicorn's --proxy-headers gives)."""
     return request.client.host if request.client else "unknown"
@@ -164,9 +157,15 @@ async def _answer(
     query: str | None,
     formats: list[str],
     dataset: ProtocolDataset | None = None,
+    missing: str | None = None,
 ) -> Response:
+    """The answer to a query, or to no query at all (`query` None: the service description, or the query page for
+    a browser); a query given but empty (or only spaces, or a byte-order mark) is a 400 saying so (`missing`: where
+    the query was looked for), so a client whose query variable was empty is not sent a description as an answer."""
     accept = _accept(request, formats)
-    if not query or not query.strip():
+    if query is not None and not query.removeprefix(BOM).strip():
+        raise ApiError(400, "malformed request", f"no query given: {missing or 'the query parameter is empty'}")
+    if query is None:
         media = choose(accept, [fmt.TURTLE, fmt.HTML, fmt.NTRIPLES, fmt.JSONLD])
         if media is None:
             raise ApiError(
@@ -176,7 +175,7 @@ async def _answer(
             )
         if media == fmt.HTML:
             return _page(request, service, "")
-        return Response(fmt.serialize_graph(_service_description(request, service), media), media_type=media)
+        return Response(fmt.serialize_graph(_service_description(service), media), media_type=media)
     if len(query) > service.settings.max_query_length:
         raise ApiError(413, "query too long", f"queries are limited to {service.settings.max_query_length} characters")
     if choose(accept, ALL_FORMATS) is None:
@@ -232,8 +231,11 @@ async def _query(
     # the format each row-answering form would be sent in, negotiated here so the worker can write it itself
     wanted = None if html else {form: choose(accept, offered) for form, offered in _OFFERED.items()}
     try:
+        # relative IRIs (`<s>`, as the W3C protocol tests write them) resolve against the endpoint's configured IRI
+        # (`settings.sparql_base`, never the Host header), which the sandbox gives the engine beside the text: the
+        # text run is the user's own, as the policy judged it, and a syntax error's line and column are the user's
         return await service.sandbox.run_async(
-            with_base(query, service.settings.base_iri),
+            query,
             client=client,
             timeout=settings.query_timeout,
             row_limit=settings.row_limit,
@@ -379,7 +381,9 @@ async def answer_post(request: Request, service: GraphService) -> Response:
     _once(in_url, "query")
     if content_type == "application/sparql-query":
         _once({"query": [body, *in_url["query"]]}, "query")
-        return await _answer(request, service, body, in_url["format"], _protocol_dataset(_params(request.query_params)))
+        dataset = _protocol_dataset(_params(request.query_params))
+        missing = "the body (application/sparql-query), which is the query, is empty"
+        return await _answer(request, service, body, in_url["format"], dataset, missing)
     if content_type == "application/x-www-form-urlencoded":
         try:
             fields = parse_qs(body, keep_blank_values=True, errors="strict")
@@ -391,7 +395,8 @@ async def answer_post(request: Request, service: GraphService) -> Response:
         formats = fields.get("format", []) + in_url["format"]
         queries = fields.get("query") or in_url["query"]
         dataset = _protocol_dataset(fields, _params(request.query_params))
-        return await _answer(request, service, queries[0] if queries else None, formats, dataset)
+        missing = "the form's 'query' field is empty" if queries else "the form has no 'query' field"
+        return await _answer(request, service, queries[0] if queries else "", formats, dataset, missing)
     if content_type == "application/sparql-update":
         raise ApiError(403, "query not allowed", "this endpoint is read-only: SPARQL updates are not accepted")
     raise ApiError(

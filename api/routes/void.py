@@ -40,9 +40,9 @@ def _counts(service) -> dict[str, int]:
         return {}
 
 
-def void_graph(request: Request, service) -> Graph:
+def void_graph(service) -> Graph:
     settings = service.settings
-    site = str(request.base_url).rstrip("/")
+    site = settings.site  # the configured base, never the request's Host header
     graph = Graph()
     graph.bind("void", VOID)
     graph.bind("dcterms", DCTERMS)
@@ -102,4 +102,4 @@ def void(
     format: Annotated[VoidFormat | None, Query(description="overrides Accept")] = None,
 ) -> Response:
     media = page_media(request.headers.get("accept"), format, OFFERED, "the dataset description")
-    return Response(fmt.serialize_graph(void_graph(request, service), media), media_type=media)
+    return Response(fmt.serialize_graph(void_graph(service), media), media_type=media)

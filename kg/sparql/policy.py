@@ -10,6 +10,9 @@ before parsing where Oxigraph does not. So the check never judges the user's tex
 with the escapes expanded, every line break made LF and every character refused that some grammar may take for a line
 break, and the engine is handed exactly that text (`CheckedQuery.text`). Both parsers then read the same characters
 with nothing left to pre-process. Behind this check the query workers have no network at all (api/sandbox.py).
+
+Nothing is added to the user's text: the endpoint's base IRI goes to the engine as an option (`base_iri=`), so the
+text judged is the text run, and a syntax error's line and column are those of the user's own query.
 """
 
 from __future__ import annotations
@@ -56,10 +59,15 @@ _LEFTOVER_ESCAPE = re.compile(r"\\[uU][0-9A-Fa-f]")
 _REFUSED = re.compile("[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")
 
 
+BOM = "\ufeff"
+
+
 def canonical_text(sparql: str) -> str:
-    """The query as both parsers will read it: codepoint escapes expanded (as SPARQL 1.1 section 19.2 says, before
+    """The query as both parsers will read it: one leading byte-order mark dropped (editors on Windows save .rq files
+    with one; neither grammar takes it), codepoint escapes expanded (as SPARQL 1.1 section 19.2 says, before
     parsing), CRLF and CR made LF; raise MalformedQuery for an escape that expands to another escape, an invalid
     code point, or a control or line-separator character."""
+    sparql = sparql.removeprefix(BOM)
 
     def expand(match: re.Match[str]) -> str:
         code = int(match.group(1) or match.group(2), 16)
@@ -109,7 +117,7 @@ def _check(sparql: str, allowed: frozenset[str]) -> CheckedQuery:
             raise PolicyError(
                 "this endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, CLEAR, ...) are not accepted"
             ) from None
-        raise MalformedQuery(f"the query does not parse: {error}") from None
+        raise MalformedQuery(syntax_error(sparql, error)) from None
     except RecursionError:
         raise MalformedQuery("the query is nested too deeply to parse") from None
     form: QueryForm | None = None
@@ -128,6 +136,47 @@ def _check(sparql: str, allowed: frozenset[str]) -> CheckedQuery:
     if form is None:
         raise MalformedQuery("not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
     return CheckedQuery(form, sparql)
+
+
+# what pyparsing names in "Expected ...", in the words of the SPARQL grammar's keywords
+_FORM_WORDS = {"SelectQuery": "SELECT", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE", "AskQuery": "ASK"}
+_NEAR = 30  # characters of the query shown from the error's position
+
+
+def _column(line: str, expanded_col: int) -> int:
+    """The 1-based column in `line` of the column pyparsing gives, which counts in the line with its tabs expanded
+    to 8 columns (pyparsing's default, which rdflib's grammar keeps)."""
+    width = 0
+    for index, char in enumerate(line):
+        width = (width // 8 + 1) * 8 if char == "\t" else width + 1
+        if width >= expanded_col:
+            return index + 1
+    return len(line) + 1
+
+
+def syntax_error(sparql: str, error: ParseException) -> str:
+    """A parse error in words: where in the user's text (line and column, as an editor counts them) and what the
+    grammar expected there, instead of pyparsing's "Expected {SelectQuery | ...} (at char N)"."""
+    lines = sparql.split("\n")
+    number = min(max(error.lineno, 1), len(lines))
+    text = lines[number - 1]
+    column = _column(text, error.col)
+    near = text[column - 1 : column - 1 + _NEAR].strip()
+    where = f"line {number}, column {column}" + (f", at {near!r}" if near else ", at the end of the line")
+    expected = error.msg.removeprefix("Expected ").strip()
+    forms = [_FORM_WORDS.get(name.strip()) for name in expected.strip("{}").split("|")]
+    if len(forms) > 1 and all(forms):
+        what = "a query form: SELECT, CONSTRUCT, DESCRIBE or ASK (after any BASE and PREFIX lines)"
+    elif len(forms) == 1 and forms[0]:
+        what = (
+            f"the rest of a {forms[0]} query: the pattern or clause that starts here is incomplete or misspelt "
+            "(a missing term, dot, brace or bracket?)"
+        )
+    elif expected == "end of text":
+        what = "the end of the query: what follows does not belong there (a misspelt keyword, a clause out of order?)"
+    else:
+        what = expected
+    return f"the query does not parse at {where}: expected {what}"
 
 
 def _is_update(sparql: str) -> bool:

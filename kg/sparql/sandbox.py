@@ -35,6 +35,7 @@ import queue
 import re
 import resource
 import select
+import signal
 import socket
 import struct
 import threading
@@ -44,6 +45,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from types import FrameType
 from typing import Literal, TypeVar, cast, get_args
 
 import pyoxigraph as ox
@@ -67,6 +69,7 @@ from kg.store import (
 log = logging.getLogger("qikg.sandbox")
 _CONTEXT = mp.get_context("spawn")  # never fork a process that holds RocksDB handles and server threads
 _START_TIMEOUT = 60.0
+_STOPPING = "the server is stopping; try again shortly"
 _GONE_POLL_S = 0.25  # how often a waiting request looks whether its client is still there
 Isolation = Literal["required", "best-effort", "off"]
 T = TypeVar("T")
@@ -348,7 +351,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
     allowed: frozenset[str] = frozenset()  # a fresh worker is always sent the list first
     while True:
         try:
-            sparql, row_limit, sent, wanted, dataset = requests.recv()
+            sparql, row_limit, sent, wanted, dataset, base_iri = requests.recv()
         except (EOFError, OSError):
             return
         if sent is not None:
@@ -358,7 +361,8 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
             media = (wanted or {}).get(checked.form)
             if media in NATIVE_FORMATS and isinstance(store, OxigraphStore):
                 # the answer as bytes, written from the engine's terms: no rdflib terms, nothing but bytes pickled
-                native = store.query_native(checked.text, dataset=dataset)  # the very text the policy judged
+                # the very text the policy judged, with the base beside it
+                native = store.query_native(checked.text, dataset=dataset, base_iri=base_iri)
                 assert not isinstance(native, ox.QueryTriples)  # `wanted` names formats for SELECT and ASK only
                 body = encode_native(native, media, row_limit=row_limit, byte_limit=limits.answer_bytes)
                 out.send_answer(checked, media, body)
@@ -368,6 +372,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
                 row_limit=row_limit,  # the very text the policy judged
                 byte_limit=limits.answer_bytes,
                 dataset=dataset,
+                base_iri=base_iri,
             )
             out.send(("ok", (checked, result)))
         except MalformedQuery as error:
@@ -434,9 +439,14 @@ class _Spawner:
         except TimeoutError:
             raise WorkerFailed("the query worker did not start") from None
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
-        self._closed = True
-        self._jobs.put(None)
+        if not self._closed:
+            self._closed = True
+            self._jobs.put(None)
 
 
 class _Worker:
@@ -477,10 +487,12 @@ class _Worker:
             if status != "warning":
                 break
             log.warning("query worker runs without a network block: %s", message)
-        if status != "ready":
+        if status != "ready" or self.spawner.closed:  # closed: the server began to stop while this one started
             process.kill()
             replies.close()
             parent.close()
+            if status == "ready":
+                raise WorkerFailed(_STOPPING)
             log.error("query worker failed to start: %s", message)
             raise WorkerFailed(f"the query worker could not start: {message}")
         self.process, self.conn, self.replies, self.spec = process, parent, replies, spec
@@ -527,6 +539,8 @@ class _Worker:
         return self._ended_error()
 
     def _ended_error(self) -> WorkerFailed:
+        if self.spawner.closed:  # stopped with the server (QuerySandbox.stop_queries), not by the query
+            return WorkerFailed(_STOPPING)
         return WorkerFailed(
             "the query worker ended while running the query; most likely " + _out_of_memory(self.limits)
         )
@@ -587,7 +601,10 @@ class _IdleWorkers:
 class Turns:
     """Worker slots handed out by turns: when a worker frees, the waiting request whose client has the fewest
     queries running gets it (ties: the one that waited longest), so a client that keeps several queries in cannot
-    keep every worker while others wait. Used on one event loop only (no lock)."""
+    keep every worker while others wait. And the last free slot is kept for a client with nothing running: one
+    client alone may hold every worker but one (however many it may have in, QIKG_QUERY_PER_CLIENT), so another
+    client's query starts at once instead of waiting for a runaway to reach the time limit. With one worker there is
+    nothing to keep. Used on one event loop only (no lock)."""
 
     def __init__(self, slots: int) -> None:
         self.free = slots
@@ -599,9 +616,14 @@ class Turns:
     def taken(self) -> int:
         return sum(self.running.values())
 
+    def may_take(self, client: str) -> bool:
+        """Whether `client` may have a free slot: any but the last, and the last only with nothing running."""
+        return self.free > 1 or (self.free == 1 and not self.running.get(client))
+
     def take_now(self, client: str) -> bool:
-        """Take a slot for `client` if one is free and nobody waits (no task, no timer: the usual case)."""
-        if self.free and not self._waiting:
+        """Take a slot for `client` if it may have one and nobody waits who may (no task, no timer: the usual case;
+        those still waiting are clients who have their share running)."""
+        if self.may_take(client) and not any(self.may_take(entry[1]) for entry in self._waiting):
             self._take(client)
             return True
         return False
@@ -622,13 +644,23 @@ class Turns:
                 self._waiting.remove(entry)
             raise
 
+    def close(self, error: Exception) -> None:
+        """Turn every waiting request away with `error` (the server is stopping): none is left to wait for a turn."""
+        waiting, self._waiting = self._waiting, []
+        for _, _, future in waiting:
+            if not future.done():
+                future.set_exception(error)
+
     def release(self, client: str) -> None:
         left = self.running.pop(client) - 1
         if left:
             self.running[client] = left
         self.free += 1
         while self.free and self._waiting:
-            entry = min(self._waiting, key=lambda e: (self.running.get(e[1], 0), e[0]))
+            entitled = [e for e in self._waiting if self.may_take(e[1])]
+            if not entitled:  # only clients who have their share running wait: the slot stays free for others
+                break
+            entry = min(entitled, key=lambda e: (self.running.get(e[1], 0), e[0]))
             self._waiting.remove(entry)
             if entry[2].done():  # its wait was cancelled and has not run its except yet: it takes no slot
                 continue
@@ -667,8 +699,10 @@ class QuerySandbox:
         workers: int = 2,
         limits: WorkerLimits | None = None,
         capacity: Capacity | None = None,
+        base_iri: str | None = None,
     ) -> None:
         self._spec = spec
+        self.base_iri = base_iri  # what relative IRIs of every query resolve against (the engine's option, no text)
         self._spawner = _Spawner()
         self._idle = _IdleWorkers()
         self._all = [_Worker(self._spawner, limits or WorkerLimits()) for _ in range(workers)]
@@ -681,6 +715,7 @@ class QuerySandbox:
         self._turns = Turns(workers)  # used from the server's event loop only
         self._admitted = 0  # requests let in (waiting, running or being encoded)
         self._by_client: dict[str, int] = {}
+        self._stopping = False
 
     def load(self) -> dict[str, int]:
         """How busy /sparql is (for /health): workers, queries running, requests waiting or being encoded."""
@@ -697,6 +732,8 @@ class QuerySandbox:
         """Let one request in for its whole life (queue, run, encoding), or refuse it at once: 429 when `client`
         already has `per_client` requests in, 503 when every worker is busy and the queue is full."""
         retry = max(1, math.ceil(timeout))
+        if self._stopping:
+            raise SandboxBusy(_STOPPING, retry)
         if self._by_client.get(client, 0) >= self.capacity.per_client:
             raise TooManyFromClient(
                 f"this client already has {self.capacity.per_client} queries running or "
@@ -740,7 +777,8 @@ class QuerySandbox:
         wait is bounded: every query ahead ends within the time limit, and a worker killed at that limit is replaced
         within the start time-out (slow on a loaded machine: a wait of twice the limit alone turned waiting queries
         away as busy there)."""
-        wait = 2 * timeout + _START_TIMEOUT
+        # a client's own queries beyond its share wait behind each other (up to per_client of them) as well
+        wait = max(2, self.capacity.per_client) * timeout + _START_TIMEOUT
         if not self._turns.take_now(client):
             try:
                 async with asyncio.timeout(wait):
@@ -825,8 +863,8 @@ class QuerySandbox:
         finally:
             self._turns.release(client)
 
-    @staticmethod
     def _request(
+        self,
         worker: _Worker,
         sparql: str,
         row_limit: int,
@@ -837,7 +875,7 @@ class QuerySandbox:
         """What a worker is sent: the allowed graphs only when they differ from what it was sent last."""
         sent = None if worker.graphs == graphs else graphs
         worker.graphs = None  # unknown until the worker has read the request
-        return (sparql, row_limit, sent, dict(wanted or {}), dataset)
+        return (sparql, row_limit, sent, dict(wanted or {}), dataset, self.base_iri)
 
     async def _wait_turn(self, client: str, gone: Callable[[], Awaitable[bool]] | None) -> None:
         """Wait for a worker's slot; a client that has gone meanwhile gives its place up (ClientGone), so a burst of
@@ -857,6 +895,45 @@ class QuerySandbox:
             with contextlib.suppress(asyncio.CancelledError):
                 await waiting
             raise
+
+    def stop_queries(self) -> None:
+        """The server is stopping (Ctrl+C, SIGTERM): answer every /sparql request now instead of letting the stop
+        wait for each runaway's time limit and the queries queued behind it (uvicorn's graceful shutdown waits for
+        every request in flight). Waiting requests and new ones are turned away (503, Retry-After), running queries'
+        workers are killed (503: the worker ended), and none is started again. Call it on the event loop."""
+        self._stopping = True
+        self._turns.close(SandboxBusy(_STOPPING, 1))
+        self._spawner.close()
+        for worker in self._all:
+            worker._kill()
+
+    def stop_on_signals(self) -> Callable[[], None]:
+        """Have SIGINT and SIGTERM `stop_queries` (on the running loop) before the handlers already set (the
+        server's own, which then shut it down gracefully); returns what puts those handlers back. Only from the main
+        thread, where signal handlers live (an app in a test client's thread does without)."""
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        loop = asyncio.get_running_loop()
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+        def handler(sig: int, frame: FrameType | None) -> None:
+            loop.call_soon_threadsafe(self.stop_queries)  # never mid-way through the loop's own work
+            before = previous[signal.Signals(sig)]
+            if callable(before):
+                before(sig, frame)
+            elif before == signal.SIG_DFL:  # what the signal did before: end the process
+                signal.signal(sig, signal.SIG_DFL)
+                signal.raise_signal(sig)
+
+        for sig in previous:
+            signal.signal(sig, handler)
+
+        def restore() -> None:
+            for sig, before in previous.items():
+                if signal.getsignal(sig) is handler:
+                    signal.signal(sig, before)
+
+        return restore
 
     def warm(self) -> threading.Thread:
         """Start the workers in the background so the first query does not pay for it."""

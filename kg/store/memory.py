@@ -64,6 +64,7 @@ class RdflibStore:
         row_limit: int | None = None,
         byte_limit: int | None = None,
         dataset: ProtocolDataset | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         with self._lock:
             held = self._dataset
@@ -73,9 +74,9 @@ class RdflibStore:
         init: dict[str, Any] = {Variable(name): value for name, value in (bindings or {}).items()}
         try:
             if dataset is None:
-                result = held.query(sparql, initBindings=init or None)
+                result = held.query(sparql, initBindings=init or None, base=base_iri)
             else:
-                result = _view(held, dataset).query(_without_from(sparql), initBindings=init or None)
+                result = _view(held, dataset).query(_without_from(sparql, base_iri), initBindings=init or None)
         except Exception as error:  # rdflib raises pyparsing / its own errors for bad queries
             if type(error).__name__ in {"ParseException", "ParseSyntaxException"}:
                 raise QuerySyntaxError(str(error)) from None
@@ -121,10 +122,10 @@ class RdflibStore:
             self._dataset = None
 
 
-def _without_from(sparql: str) -> Query:
+def _without_from(sparql: str, base_iri: str | None = None) -> Query:
     """The query with its own FROM / FROM NAMED dropped: the request's dataset replaces them (rdflib would add the
     graphs they name to it)."""
-    query = translateQuery(parseQuery(sparql))
+    query = translateQuery(parseQuery(sparql), base=base_iri)
     query.algebra["datasetClause"] = None
     return query
 

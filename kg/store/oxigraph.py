@@ -501,15 +501,21 @@ class OxigraphStore:
         row_limit: int | None = None,
         byte_limit: int | None = None,
         dataset: ProtocolDataset | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         deadline = Deadline(timeout)
-        result = self.query_native(sparql, bindings, dataset=dataset)
+        result = self.query_native(sparql, bindings, dataset=dataset, base_iri=base_iri)
         if isinstance(result, ox.QueryBoolean):
             deadline.check()
         return from_ox_result(result, row_limit, deadline, byte_limit)
 
     def query_native(
-        self, sparql: str, bindings: Bindings | None = None, *, dataset: ProtocolDataset | None = None
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        *,
+        dataset: ProtocolDataset | None = None,
+        base_iri: str | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """The engine's own answer, lazy and in pyoxigraph terms: for callers that encode it themselves (the query
         workers write SPARQL JSON, XML and CSV straight from it) and enforce the limits while they read it."""
@@ -528,7 +534,7 @@ class OxigraphStore:
                     "named_graphs": [ox.NamedNode(g) for g in dataset.named],
                 }
             # default graph = merge of all graphs, unless the request names its dataset
-            return store.query(sparql, substitutions=substitutions or None, **graphs)
+            return store.query(sparql, base_iri=base_iri, substitutions=substitutions or None, **graphs)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
         except (RuntimeError, OSError) as error:  # OSError: the engine could not read its files

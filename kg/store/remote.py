@@ -397,7 +397,10 @@ class RemoteStore:
         row_limit: int | None = None,
         byte_limit: int | None = None,
         dataset: ProtocolDataset | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
+        if base_iri:  # the protocol has no base parameter: a BASE first, on the query's first line
+            sparql = f"BASE <{base_iri}> {sparql}"
         text = bind_values(sparql if dataset is None else without_from(sparql), bindings)
         if self.protocol.is_virtuoso:
             text = expand_class_paths(text, list(_tokens(text)), self._subclasses)

@@ -63,8 +63,8 @@ def test_schemathesis_with_every_check_finds_nothing(server_url: str, tmp_path: 
 
 def test_options_names_every_method_a_path_allows(client: TestClient) -> None:
     for path, methods in (
-        ("/sparql", "GET, OPTIONS, POST"),
-        ("/api/themes", "GET, OPTIONS"),
+        ("/sparql", "GET, HEAD, OPTIONS, POST"),
+        ("/api/themes", "GET, HEAD, OPTIONS"),
         ("/static/style.css", "GET, HEAD, OPTIONS"),
     ):
         response = client.options(path)
@@ -75,7 +75,7 @@ def test_options_names_every_method_a_path_allows(client: TestClient) -> None:
 def test_a_method_not_allowed_lists_the_allowed_ones(assert_error, client: TestClient) -> None:
     response = client.delete("/sparql")
     assert_error(response, 405)
-    assert response.headers["allow"] == "GET, OPTIONS, POST"
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS, POST"
 
 
 def test_a_validation_error_is_the_body_the_schema_declares(client: TestClient) -> None:

@@ -10,24 +10,56 @@ from kg.sparql.sandbox import Turns
 
 def test_a_freed_worker_goes_to_the_waiting_client_with_the_fewest_queries_running() -> None:
     async def scenario() -> list[str]:
-        turns = Turns(2)
+        turns = Turns(3)
         await turns.acquire("busy")
-        await turns.acquire("busy")  # one client holds both workers
+        await turns.acquire("busy")  # one client holds all workers but one ...
+        await turns.acquire("third")  # ... and another the last
         order: list[str] = []
 
         async def wait(client: str) -> None:
             await turns.acquire(client)
             order.append(client)
 
-        waiting = [asyncio.create_task(wait(c)) for c in ("busy", "busy", "other")]  # "other" queued last
+        waiting = [asyncio.create_task(wait(c)) for c in ("busy", "other")]  # "other" queued last
         await asyncio.sleep(0)
-        for client in ("busy", "busy", "other"):  # workers free one by one
+        for client in ("third", "busy", "busy"):  # workers free one by one
             turns.release(client)
             await asyncio.sleep(0)
         await asyncio.gather(*waiting)
         return order
 
-    assert asyncio.run(scenario()) == ["other", "busy", "busy"]
+    assert asyncio.run(scenario()) == ["other", "busy"]
+
+
+def test_the_last_free_worker_is_kept_for_a_client_with_nothing_running() -> None:
+    """A client with queries running waits for its own to end rather than take the last worker; the next client
+    takes that worker at once (no wait behind a runaway), and the first client's query goes on when one frees."""
+
+    async def scenario() -> tuple[bool, bool, bool, bool]:
+        turns = Turns(2)
+        await turns.acquire("heavy")
+        second = asyncio.create_task(turns.acquire("heavy"))
+        await asyncio.sleep(0)
+        kept = not second.done() and turns.free == 1
+        other_at_once = turns.take_now("other")  # the kept worker, at once
+        turns.release("heavy")
+        await asyncio.sleep(0)
+        resumed = second.done()  # its own first query ended: its second runs
+        turns.release("other")
+        alone = turns.take_now("heavy") is False and turns.free == 1  # still one running: the last stays kept
+        return kept, other_at_once, resumed, alone
+
+    assert asyncio.run(scenario()) == (True, True, True, True)
+
+
+def test_one_worker_is_shared_by_turns_with_nothing_kept() -> None:
+    async def scenario() -> tuple[bool, bool]:
+        turns = Turns(1)
+        first = turns.take_now("alone")
+        turns.release("alone")
+        return first, turns.take_now("alone")
+
+    assert asyncio.run(scenario()) == (True, True)
 
 
 def test_a_wait_given_up_keeps_no_slot_even_when_granted_at_that_moment() -> None:
