@@ -86,7 +86,16 @@ _STYLES: list[tuple[str, re.Pattern[str]]] = [
     ("creators-title-year", re.compile(rf"^(?P<creators>{_AUTHORS})\. (?P<title>[^;]+); (?P<year>\d{{4}})\.?$")),
     ("title-publisher-year-no-creators", re.compile(r"^(?P<title>[^;]+); (?P<publisher>[^;]+); (?P<year>\d{4})\.?$")),
     ("title-creator", re.compile(r"^(?P<title>[^;]+); (?P<creators>[A-Z][a-z]+ [A-Z][a-z]+)$")),
+    ("title-year", re.compile(r"^(?P<title>[^;]+); (?P<year>\d{4})\.?$")),
 ]
+# a title printed in quotes ('Surname, A. "Title"; 2021'): the quotes are the printer's, not the title's
+_QUOTED = re.compile(r'^["“”‘’\'](?P<inner>[^"“”]+)["“”‘’\']$')
+
+
+def _title(raw: str) -> str:
+    title = raw.strip().rstrip(".").strip()
+    quoted = _QUOTED.match(title)
+    return quoted.group("inner").strip() if quoted else title
 
 
 def parse_citation(text: str) -> Citation:
@@ -113,7 +122,7 @@ def parse_citation(text: str) -> Citation:
             g = pm.groupdict()
             return Citation(
                 type=rtype,
-                title=g["title"].strip().rstrip(".").strip() if g.get("title") else None,
+                title=_title(g["title"]) if g.get("title") else None,
                 creators=split_creators(g["creators"]) if g.get("creators") else [],
                 year=int(g["year"]) if g.get("year") else None,
                 publisher=(g.get("publisher") or "").strip() or None,
