@@ -71,7 +71,8 @@ def queries_here(location: Path, queries: list[tuple[str, str]], rounds: int) ->
             rows = None
             for _ in range(rounds):
                 started = time.perf_counter()
-                rows = sum(1 for _ in raw.query(text))
+                answer = raw.query(text)
+                rows = 1 if isinstance(answer, ox.QueryBoolean) else sum(1 for _ in answer)
                 engine.append((time.perf_counter() - started) * 1000)
                 started = time.perf_counter()
                 box.run(text, timeout=600, row_limit=10**7, allowed_graphs=graphs, wanted={"SELECT": JSON})
@@ -200,20 +201,23 @@ def api_rows(
     out["limits"] = limits
     remote_dir = store_dir.parent / "remote" / "store"
     with _environ(limits):
-        out["startup_embedded"] = startup.starts(
-            {"stored indexes": build}, args.starts, logs, backend="oxigraph", store_dir=store_dir
-        )
-        save()
         with servers.api_server(build, "oxigraph", logs / "api-embedded.log", store_dir=store_dir) as api:
+            api_started = time.monotonic()
             embedded: dict = {"start_s": api.started_s, "rss_at_start": api.rss()}
             out["embedded"] = embedded
-            if not args.no_remote:  # written while the API warms its indexes (no row below is timed meanwhile)
-                remote_dir.parent.mkdir(parents=True, exist_ok=True)
-                out["remote_load"] = remote_location(nquads, generation, build, key, quads, remote_dir)
-                save()
-            started = time.monotonic()
-            embedded["quiet_after_s"] = servers.wait_quiet(api, timeout_s=args.quiet_timeout)
-            embedded["quiet_timed_out"] = time.monotonic() - started >= args.quiet_timeout
+            # while this API does its background work (search index, networks), the steps that are not timed beside
+            # the engine run: the remote server's folder, then the start-ups (wall time; load averages kept)
+            if not args.no_remote:
+                remote_rows(build, nquads, generation, key, quads, remote_dir, args, logs, out, save)
+            out["startup_embedded"] = startup.starts(
+                {"stored indexes": build}, args.starts, logs, backend="oxigraph", store_dir=store_dir
+            )
+            out["startup_embedded"]["load_avg"] = list(os.getloadavg())
+            save()
+            waited = servers.wait_quiet(api, timeout_s=args.quiet_timeout)
+            embedded["quiet_timed_out"] = waited >= args.quiet_timeout
+            embedded["quiet_after_start_s"] = round(time.monotonic() - api_started + api.started_s, 1)
+            embedded["cpu_s_until_quiet"] = round(servers.cpu_ms(api.process.pid) / 1000, 1)  # workers included
             embedded["rss_quiet"] = api.rss()
             embedded["resources_theme"] = _resources(api, args.theme, min(args.max_s, 10.0))
             save()
@@ -226,12 +230,31 @@ def api_rows(
                 json.loads((store_dir / "CURRENT.json").read_text())["generation"] == generation_name
             )
             save()
-        if args.no_remote:
-            return
+
+
+def remote_rows(
+    build: Path,
+    nquads: Path,
+    generation: Path,
+    key: str,
+    quads: int,
+    remote_dir: Path,
+    args: argparse.Namespace,
+    logs: Path,
+    out: dict,
+    save: Callable,
+) -> None:
+    """The remote store's rows into `out`: its folder written, then our API's start-ups against it and
+    `/api/resources?theme=` on it, the server's memory and disk; the folder removed after."""
+    remote_dir.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out["remote_load"] = remote_location(nquads, generation, build, key, quads, remote_dir)
+        save()
         with servers.oxigraph_server(remote_dir, logs / "oxigraph-remote.log", start_timeout=600) as remote:
             out["startup_remote"] = startup.starts(
                 {"stored indexes": build}, args.starts, logs, backend="remote", remote=remote
             )
+            out["startup_remote"]["load_avg"] = list(os.getloadavg())
             save()
             with servers.api_server(build, "remote", logs / "api-remote.log", remote=remote) as api:
                 out["remote"] = {
@@ -242,7 +265,8 @@ def api_rows(
             out["remote"]["server_rss"] = remote.rss()
             out["remote"]["server_disk_bytes"] = _dir_bytes(remote_dir)
             save()
-    shutil.rmtree(remote_dir.parent, ignore_errors=True)
+    finally:
+        shutil.rmtree(remote_dir.parent, ignore_errors=True)  # its disk back before the rows that follow
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

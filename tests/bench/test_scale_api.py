@@ -83,7 +83,7 @@ def test_one_scale_run_gives_every_issue_17_row_at_a_tiny_size(tmp_path):
     for where in ("startup_embedded", "startup_remote"):
         assert api[where]["stored indexes"]["median_s"] > 0, where
     embedded = api["embedded"]
-    assert embedded["generation_unchanged"] and not embedded["quiet_timed_out"]
+    assert embedded["generation_unchanged"] and not embedded["quiet_timed_out"] and embedded["cpu_s_until_quiet"] > 0
     assert embedded["resources_theme"]["n"] > 0 and embedded["resources_theme"]["errors"] == 0
     assert embedded["resources_theme"]["total"] == api["remote"]["resources_theme"]["total"] > 0
     http = embedded["http"]
