@@ -293,6 +293,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quiet-timeout", type=float, default=1800.0, help="with --api: longest wait for quiet")
     parser.add_argument("--sparql-only", help="with --api: comma-separated /sparql query names (theme, CQ stems)")
     parser.add_argument("--theme", default="golden-thread")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="a folder holding data.nq and qikg.trig (a generation cut short, say) instead of data.prepare(SIZE)",
+    )
     args = parser.parse_args(argv)
     args.command = "python -m bench.scale " + " ".join(argv if argv is not None else sys.argv[1:])
     return args
@@ -367,9 +372,23 @@ def run(ds: data.Dataset, args: argparse.Namespace) -> dict:
     return result
 
 
+def dataset_in(folder: Path, size: str) -> data.Dataset:
+    """The dataset in `folder` (data.nq, qikg.trig; meta.json if `data.prepare` finished it): its quads counted
+    when no meta says, its chats as the named graphs past the seed's when known."""
+    nquads, trig = folder / "data.nq", folder / "qikg.trig"
+    for needed in (nquads, trig):
+        if not needed.is_file():
+            raise SystemExit(f"--data {folder}: no {needed.name} there")
+    meta = json.loads((folder / "meta.json").read_text()) if (folder / "meta.json").is_file() else {}
+    if "quads" not in meta:
+        with nquads.open("rb") as lines:
+            meta["quads"] = sum(1 for line in lines if line.strip())
+    return data.Dataset(size, nquads, folder, meta["quads"], meta.get("chats", 0), meta.get("generate_s", 0.0), True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    result = run(data.prepare(args.size), args)
+    result = run(dataset_in(args.data, args.size) if args.data else data.prepare(args.size), args)
     print(json.dumps(result, indent=1))
     return 0
 

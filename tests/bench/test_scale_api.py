@@ -98,3 +98,12 @@ def test_one_scale_run_gives_every_issue_17_row_at_a_tiny_size(tmp_path):
     (tmp_path / "load" / "scale_tiny.json").write_text(json.dumps(result))
     md = report.scale_markdown(tmp_path)
     assert "API start-up, embedded store" in md and "`/sparql` theme query" in md, md
+
+
+def test_a_scale_run_can_take_a_folder_of_data_that_prepare_did_not_finish(tmp_path):
+    ds = _tiny(tmp_path)
+    found = scale.dataset_in(ds.trig_dir, "cut")  # no meta.json: the quads are counted
+    assert (found.size, found.quads, found.nquads) == ("cut", ds.quads, ds.nquads)
+    (ds.trig_dir / "qikg.trig").unlink()
+    with pytest.raises(SystemExit, match="no qikg.trig"):
+        scale.dataset_in(ds.trig_dir, "cut")
