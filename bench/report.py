@@ -437,6 +437,7 @@ def scale_markdown(folder: Path) -> str:
             continue
         command = r.get("command", f"python -m bench.scale {ds['size']} --same-content")
         end_load = r.get("load_avg_end", r.get("load_avg_last", [0.0]))[0]
+        generated = f"{ds['generate_s']} s" if ds.get("generate_s") else "not timed here (a folder given with --data)"
         lines += [
             f"## {ds['size']}: {ds['quads']:,} quads ({ds['chats']:,} synthetic chats + the seed), `bench.scale`"
             + (" with the API" if "api" in r else ""),
@@ -445,7 +446,7 @@ def scale_markdown(folder: Path) -> str:
             f"Not the whole run: `{command}` ({path.relative_to(folder)}, "
             f"commit {r['machine'].get('git_commit', '?')[:7]}, {r['machine'].get('date', '?')}, load average "
             f"{r['load_avg_start'][0]:.1f} at the start, {end_load:.1f} at the end). Data generation: "
-            f"{ds['generate_s']} s; N-Quads file {ds['bytes'] / 1e9:.2f} GB. Ratios are rate ours / rate engine "
+            f"{generated}; N-Quads file {ds['bytes'] / 1e9:.2f} GB. Ratios are rate ours / rate engine "
             "(wall) and CPU ours / CPU engine; details in ENGINE.md.",
             "",
             "| load | wall s | quads/s | CPU s | peak RSS | disk | stored quads |",

@@ -22,7 +22,7 @@ stores the API's indexes runs on it (`kg.pipeline.indexes.write_indexes`: time, 
   (`bench.sparql_side.against_engine`: wall and CPU ms, geometric means, ratios). Both servers get the same time
   limit per query (`--query-timeout`), and our API row and answer limits large enough to send what the engine
   sends (QIKG_ROW_LIMIT, QIKG_ANSWER_LIMIT_MB), so large answers are timed rather than refused;
-- a remote store: an Oxigraph server (`oxigraph serve`) whose folder holds exactly what `RemoteStore.load` writes
+- last, a remote store: an Oxigraph server (`oxigraph serve`) whose folder holds exactly what `RemoteStore.load` writes
   (the named graphs, their merge as the union graph, the load's record with the build's key), written by Oxigraph's
   own bulk loader (`oxigraph load`; through the Graph Store Protocol the load would take far longer at 10 M), then
   our API's start-up against it `--starts` times and `/api/resources?theme=` on it; the server's memory and disk.
@@ -205,10 +205,9 @@ def api_rows(
             api_started = time.monotonic()
             embedded: dict = {"start_s": api.started_s, "rss_at_start": api.rss()}
             out["embedded"] = embedded
-            # while this API does its background work (search index, networks), the steps that are not timed beside
-            # the engine run: the remote server's folder, then the start-ups (wall time; load averages kept)
-            if not args.no_remote:
-                remote_rows(build, nquads, generation, key, quads, remote_dir, args, logs, out, save)
+            save()
+            # while this API does its background work (search index, networks), the start-ups, which are not timed
+            # beside the engine (wall time; the load average is kept with them)
             out["startup_embedded"] = startup.starts(
                 {"stored indexes": build}, args.starts, logs, backend="oxigraph", store_dir=store_dir
             )
@@ -221,15 +220,28 @@ def api_rows(
             embedded["rss_quiet"] = api.rss()
             embedded["resources_theme"] = _resources(api, args.theme, min(args.max_s, 10.0))
             save()
-            side = sparql_side.against_engine(
-                api, generation, queries, args.rounds, args.max_s, logs, timeout_s=args.query_timeout
-            )
-            embedded |= side
-            embedded["summary"] = sparql_side.summarise(side, [n for n, _ in queries])
+            # the competency queries first, then the theme query (minutes each at 10 M): each part saved when done
+            for part in ([q for q in queries if q[0] != "theme"], [q for q in queries if q[0] == "theme"]):
+                if not part:
+                    continue
+                side = sparql_side.against_engine(
+                    api, generation, part, args.rounds, args.max_s, logs, timeout_s=args.query_timeout
+                )
+                embedded.setdefault("http", {}).update(side.pop("http"))
+                embedded |= side
+                save()
+            embedded["summary"] = sparql_side.summarise(embedded, [n for n, _ in queries])
             embedded["generation_unchanged"] = (
                 json.loads((store_dir / "CURRENT.json").read_text())["generation"] == generation_name
             )
             save()
+    if not args.no_remote:  # last: writing its folder takes as long as a load, and a failure there loses nothing
+        with _environ(limits):
+            try:
+                remote_rows(build, nquads, generation, key, quads, remote_dir, args, logs, out, save)
+            except (RuntimeError, servers.ServerFailed, OSError) as error:
+                out["remote_error"] = f"{type(error).__name__}: {error}"[:500]
+                save()
 
 
 def remote_rows(
