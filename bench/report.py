@@ -346,7 +346,7 @@ def _api_rows(r: dict) -> list[str]:
     e = api.get("embedded", {})
     if emb:
         runs = ", ".join(f"{t:.1f}" for t in emb["runs"]) + (
-            f" s; the one kept running {e['start_s']:.1f}" if e else ""
+            f" s; the one kept running {e['start_s']:.1f}" if "start_s" in e else ""
         )
         lines.append(
             f"| API start-up, embedded store (the build's stored indexes; runs: {runs} s) | {emb['median_s']:.1f} s "
