@@ -1,6 +1,6 @@
 """Load rate and resident memory per quad, each back-end measured in a fresh process so numbers never mix.
 
-    python -m bench.loadrate BACKEND FILE [STORE_DIR]     (prints one JSON object)
+    python -m bench.loadrate BACKEND FILE [STORE_DIR [KEY]] (prints one JSON object; KEY: the load's key)
     python -m bench.loadrate --native FILE                (Oxigraph's own `oxigraph load`, one JSON object)
     python -m bench.loadrate --same-content FILE [STORE]  (FILE.same-content.nq: what our store holds, see below)
     python -m bench.loadrate --compare FILE [ROUNDS [V1,V2]] (variants below, side by side, ROUNDS times; a table;
@@ -107,8 +107,9 @@ def _swap_step(variant: str) -> None:
         raise ValueError(f"unknown variant {variant!r}")
 
 
-def measure_here(backend: str, data: Path, store_dir: Path | None) -> dict:
-    """Load `data` into a new store of `backend` in this process and report time and memory."""
+def measure_here(backend: str, data: Path, store_dir: Path | None, key: str = "bench") -> dict:
+    """Load `data` into a new store of `backend` in this process and report time and memory. `key`: what the store
+    records it holds (a build's key, so an API started on the store opens it without loading it again)."""
     backend, _, variant = backend.partition("/")
     _swap_step(variant)
     from kg.store import OxigraphStore, RdflibStore
@@ -126,7 +127,7 @@ def measure_here(backend: str, data: Path, store_dir: Path | None) -> dict:
         raise ValueError(f"unknown back-end {backend!r}")
     cpu = _cpu()
     started = time.perf_counter()
-    store.load(data, key="bench")
+    store.load(data, key=key)
     seconds = time.perf_counter() - started
     cpu = _cpu() - cpu
     quads = store.triple_count()
@@ -156,9 +157,11 @@ def measure_here(backend: str, data: Path, store_dir: Path | None) -> dict:
     return out
 
 
-def measure(backend: str, data: Path, store_dir: Path | None = None, timeout: float = 900.0) -> dict:
+def measure(
+    backend: str, data: Path, store_dir: Path | None = None, timeout: float = 900.0, key: str = "bench"
+) -> dict:
     """`measure_here` in a fresh interpreter (so one back-end's memory never shows in another's)."""
-    cmd = [sys.executable, "-m", "bench.loadrate", backend, str(data)] + ([str(store_dir)] if store_dir else [])
+    cmd = [sys.executable, "-m", "bench.loadrate", backend, str(data)] + ([str(store_dir), key] if store_dir else [])
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=Path(__file__).parents[1])
     if done.returncode != 0:
         return {"backend": backend, "error": done.stderr.strip().splitlines()[-1:] or ["failed"]}
@@ -366,4 +369,4 @@ if __name__ == "__main__":
     else:
         name, path = sys.argv[1], Path(sys.argv[2])
         folder = Path(sys.argv[3]) if len(sys.argv) > 3 else None
-        print(json.dumps(measure_here(name, path, folder)))
+        print(json.dumps(measure_here(name, path, folder, sys.argv[4] if len(sys.argv) > 4 else "bench")))

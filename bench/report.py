@@ -320,6 +320,110 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
+def _ms(x: float | None) -> str:
+    return "–" if x is None else f"{x:,.1f}" if x < 100 else f"{x:,.0f}"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}x" if a and b else "–"
+
+
+def _api_rows(r: dict) -> list[str]:
+    """Issue 17's table at this size: each row ours beside the engine (one run, side by side), memory and disk."""
+    api, ds, load = r["api"], r["dataset"], r["load"]
+    quads = ds["quads"]
+    mb = lambda b: f"{b / 2**20:,.0f} MiB" if b else "–"  # noqa: E731
+    gb = lambda b: f"{b / 1e9:.2f} GB ({b / quads:.0f} B/quad)" if b else "–"  # noqa: E731
+    lines = [
+        f"Issue 17's rows at {quads:,} quads, from one run (`{r.get('command', '?')}`); ratios are ours / the engine "
+        "(CPU time of each server's processes, workers included, is the figure that counts on this shared machine). "
+        "Memory is resident (RSS); disk is the store's folder.",
+        "",
+        "| at this size | ours | the engine / reference | ratio | memory | disk |",
+        "|---|---|---|---|---|---|",
+    ]
+    emb = api.get("startup_embedded", {}).get("stored indexes")
+    e = api.get("embedded", {})
+    if emb:
+        runs = ", ".join(f"{t:.1f}" for t in emb["runs"]) + (
+            f" s; the one kept running {e['start_s']:.1f}" if "start_s" in e else ""
+        )
+        lines.append(
+            f"| API start-up, embedded store (the build's stored indexes; runs: {runs} s) | {emb['median_s']:.1f} s "
+            f"| – (target at 1 M: ≤ 3 s) | – | {emb['rss_mb']:,} MiB | {gb(load['oxigraph'].get('disk_bytes'))} |"
+        )
+    rem = api.get("startup_remote", {}).get("stored indexes")
+    remote = api.get("remote", {})
+    if rem:
+        runs = ", ".join(f"{t:.1f}" for t in rem["runs"])
+        lines.append(
+            f"| API start-up, remote store (Oxigraph server; runs: {runs} s) | {rem['median_s']:.1f} s "
+            f"| – (target at 1 M: ≤ 10 s) | – | API {rem['rss_mb']:,} MiB, server {mb(remote.get('server_rss'))} "
+            f"| {gb(remote.get('server_disk_bytes'))} |"
+        )
+    for where, x in (("embedded", e), ("remote", remote)):
+        res = x.get("resources_theme")
+        if res and res.get("median_ms") is not None:
+            lines.append(
+                f"| `/api/resources?theme=` median, {where} ({res['n']} requests, {res.get('total')} resources) "
+                f"| {res['median_ms']:.2f} ms | – (answered from the in-memory index) | – | | |"
+            )
+    s = e.get("summary")
+    if s:
+        rss, disk = e.get("rss", {}), e.get("store_disk_bytes")
+        mem = f"ours {mb(rss.get('ours'))}, engine {mb(rss.get('engine'))}"
+        n_cq = len([k for k in e["http"] if k != "theme"])
+        lines += [
+            f"| `/sparql` theme query, CPU ms | {_ms(s['theme_ours_cpu_ms'])} | Oxigraph server "
+            f"{_ms(s['theme_engine_cpu_ms'])} | {s['theme_cpu_ratio']:.2f}x | {mem} | {gb(disk)} (the same files) |",
+            f"| `/sparql` theme query, wall ms | {_ms(s['theme_ours_ms'])} | {_ms(s['theme_engine_ms'])} "
+            f"| {s['theme_ratio']:.2f}x | | |",
+            f"| `/sparql` {n_cq} competency queries, geometric mean, CPU ms | {_ms(s['cq_geo_ours_cpu_ms'])} "
+            f"| {_ms(s['cq_geo_engine_cpu_ms'])} | {s['cq_geo_cpu_ratio']:.2f}x | | |",
+            f"| `/sparql` {n_cq} competency queries, geometric mean, wall ms | {_ms(s['cq_geo_ours_ms'])} "
+            f"| {_ms(s['cq_geo_engine_ms'])} | {s['cq_geo_ratio']:.2f}x | | |",
+        ]
+    ours, native = load.get("oxigraph", {}), load.get("oxigraph-cli", {})
+    if ours.get("seconds"):
+        ref = (
+            f"`oxigraph load` {native['quads_per_s']:,}/s "
+            f"({native['load_s']:.0f} s; + optimize {native['seconds']:.0f} s)"
+            if native.get("seconds")
+            else "– (not run)"
+        )
+        ratio = f"{r['load_ratio']:.2f}x (CPU {r.get('cpu_ratio', 0):.2f}x with optimize)" if "load_ratio" in r else "–"
+        peak = f"peak {mb(ours['rss_peak'])}" + (f", engine {mb(native['rss_peak'])}" if native.get("rss_peak") else "")
+        lines.append(
+            "| load, embedded on disk (merge + compaction), quads/s "
+            f"| {ours['quads_per_s']:,} ({ours['seconds']:.0f} s) "
+            f"| {ref} | {ratio} | {peak} | ours {gb(ours.get('disk_bytes'))}"
+            + (f", engine {gb(native['disk_bytes'])}" if native.get("disk_bytes") else "")
+            + " |"
+        )
+    step = api.get("build_step")
+    if step:
+        lines.append(
+            f"| the build's step storing the API's indexes (read the catalogue {step['read_s']:.0f} s, write) "
+            f"| {step.get('wall_s', step.get('total_s', 0)):.0f} s | – | – | | "
+            f"{api['indexes_disk_bytes'] / 1e6:,.0f} MB ({api['indexes_disk_bytes_per_quad']:.0f} B/quad) |"
+        )
+    if "quiet_after_start_s" in e:
+        late = " (still busy when the wait ended)" if e.get("quiet_timed_out") else ""
+        lines.append(
+            f"| the API's background work after start-up (search index, networks), until quiet{late} "
+            f"| {e['quiet_after_start_s']:.0f} s after uvicorn started, {e['cpu_s_until_quiet']:.0f} s of CPU "
+            f"| – | – | {mb(e.get('rss_quiet'))} after | |"
+        )
+    rl = api.get("remote_load")
+    if rl:
+        lines.append(
+            f"| the remote server's folder written by `oxigraph load` (data, merged graph, load record; not timed "
+            f"against anything) | {rl['seconds']:.0f} s (+{rl['dump_s']:.0f} s dump) | – | – | peak "
+            f"{mb(rl['rss_peak'])} | {gb(rl['disk_bytes'])} |"
+        )
+    return [*lines, ""]
+
+
 def scale_markdown(folder: Path) -> str:
     """A section per `python -m bench.scale` run kept in `folder/load/scale_*.json` (sizes past what the whole run
     finishes): our load beside the engine's loader (on the file, and on the same content if measured), memory, disk,
@@ -331,13 +435,18 @@ def scale_markdown(folder: Path) -> str:
         ours = load.get("oxigraph", {})
         if "seconds" not in ours:
             continue
+        command = r.get("command", f"python -m bench.scale {ds['size']} --same-content")
+        end_load = r.get("load_avg_end", r.get("load_avg_last", [0.0]))[0]
+        generated = f"{ds['generate_s']} s" if ds.get("generate_s") else "not timed here (a folder given with --data)"
         lines += [
-            f"## {ds['size']}: {ds['quads']:,} quads ({ds['chats']:,} synthetic chats + the seed), `bench.scale`",
+            f"## {ds['size']}: {ds['quads']:,} quads ({ds['chats']:,} synthetic chats + the seed), `bench.scale`"
+            + (" with the API" if "api" in r else ""),
             "",
-            f"Not the whole run: `python -m bench.scale {ds['size']} --same-content` ({path.relative_to(folder)}, "
+            *(_api_rows(r) if "api" in r else []),
+            f"Not the whole run: `{command}` ({path.relative_to(folder)}, "
             f"commit {r['machine'].get('git_commit', '?')[:7]}, {r['machine'].get('date', '?')}, load average "
-            f"{r['load_avg_start'][0]:.1f} at the start, {r['load_avg_end'][0]:.1f} at the end). Data generation: "
-            f"{ds['generate_s']} s; N-Quads file {ds['bytes'] / 1e9:.2f} GB. Ratios are rate ours / rate engine "
+            f"{r['load_avg_start'][0]:.1f} at the start, {end_load:.1f} at the end). Data generation: "
+            f"{generated}; N-Quads file {ds['bytes'] / 1e9:.2f} GB. Ratios are rate ours / rate engine "
             "(wall) and CPU ours / CPU engine; details in ENGINE.md.",
             "",
             "| load | wall s | quads/s | CPU s | peak RSS | disk | stored quads |",

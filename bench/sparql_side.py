@@ -60,12 +60,17 @@ def _post(client: httpx.Client, url: str, query: str) -> tuple[float, int]:
 
 
 def side_by_side(
-    queries: list[tuple[str, str]], urls: dict[str, str], pids: dict[str, int], rounds: int, max_s: float
+    queries: list[tuple[str, str]],
+    urls: dict[str, str],
+    pids: dict[str, int],
+    rounds: int,
+    max_s: float,
+    timeout_s: float = 120.0,
 ) -> dict:
     """Per query: each server's median wall ms and median CPU ms (its processes) over alternating requests (one
-    warm-up each, then up to `rounds`)."""
+    warm-up each, then up to `rounds`; `timeout_s`: the client's wait for one answer)."""
     out: dict = {}
-    with httpx.Client(timeout=120.0) as client:
+    with httpx.Client(timeout=timeout_s) as client:
         for name, text in queries:
             times: dict[str, list[float]] = {k: [] for k in urls}
             cpu: dict[str, list[float]] = {k: [] for k in urls}
@@ -121,6 +126,81 @@ def in_process(location: Path, queries: list[tuple[str, str]], rounds: int, max_
     return out
 
 
+def against_engine(
+    api: servers.Server,
+    generation: Path,
+    queries: list[tuple[str, str]],
+    rounds: int,
+    max_s: float,
+    logs: Path,
+    *,
+    timeout_s: float = 60.0,
+    others: dict[str, servers.Server] | None = None,
+) -> dict:
+    """`oxigraph serve-read-only` on `generation` (the store files `api` serves), then every query to both (and to
+    `others`) in alternation: {"http": per query, "load_avg", "rss" (ours: the server and its workers),
+    "store_disk_bytes"}. `timeout_s`: the engine's time limit per query (give our API the same, QIKG_QUERY_TIMEOUT)."""
+    port = servers.free_port()
+    cmd = [
+        str(servers.BIN / "oxigraph"),
+        "serve-read-only",
+        "--location",
+        str(generation),
+        "--bind",
+        f"{servers.HOST}:{port}",
+        "--timeout-s",
+        f"{timeout_s:g}",
+    ]
+    out: dict = {}
+    with servers._running(
+        "oxigraph-read-only", cmd, port, "/query?query=ASK%7B%7D", "/query", logs / "side-ox.log"
+    ) as engine:
+        urls = {"ours": api.sparql_url, "engine": engine.sparql_url}
+        pids = {"ours": api.process.pid, "engine": engine.process.pid}
+        for name, other in (others or {}).items():
+            urls[name], pids[name] = other.sparql_url, other.process.pid
+        out["http"] = side_by_side(queries, urls, pids, rounds, max_s, timeout_s=timeout_s * 2)
+        out["load_avg"] = list(os.getloadavg())
+        out["rss"] = {"ours": api.rss(), "engine": engine.rss()}
+        out["store_disk_bytes"] = sum(p.stat().st_size for p in generation.rglob("*") if p.is_file())
+    return out
+
+
+def summarise(result: dict, names: list[str]) -> dict | None:
+    """The theme query's medians and the competency queries' geometric means, ours against the engine (wall and
+    CPU); None unless both the theme query and some CQ were run."""
+    http = result["http"]
+    cq = [n for n in names if n != "theme"]
+    if "theme" not in http or not cq:
+        return None
+    s = {
+        "theme_ours_ms": http["theme"]["ours"],
+        "theme_engine_ms": http["theme"]["engine"],
+        "theme_ratio": round(http["theme"]["ours"] / http["theme"]["engine"], 3),
+        "cq_geo_ours_ms": _geo([http[n]["ours"] for n in cq]),
+        "cq_geo_engine_ms": _geo([http[n]["engine"] for n in cq]),
+        "theme_ours_cpu_ms": http["theme"]["ours_cpu"],
+        "theme_engine_cpu_ms": http["theme"]["engine_cpu"],
+        "theme_cpu_ratio": round(http["theme"]["ours_cpu"] / http["theme"]["engine_cpu"], 3),
+        "cq_geo_ours_cpu_ms": _geo([http[n]["ours_cpu"] for n in cq]),
+        "cq_geo_engine_cpu_ms": _geo([http[n]["engine_cpu"] for n in cq]),
+    }
+    s["cq_geo_ratio"] = round(s["cq_geo_ours_ms"] / s["cq_geo_engine_ms"], 3)
+    s["cq_geo_cpu_ratio"] = round(s["cq_geo_ours_cpu_ms"] / s["cq_geo_engine_cpu_ms"], 3)
+    if "base" in http["theme"]:
+        s["theme_base_cpu_ratio"] = round(http["theme"]["base_cpu"] / http["theme"]["engine_cpu"], 3)
+        s["cq_geo_base_cpu_ms"] = _geo([http[n]["base_cpu"] for n in cq])
+        s["cq_geo_base_ms"] = _geo([http[n]["base"] for n in cq])
+        s["cq_geo_base_cpu_ratio"] = round(s["cq_geo_base_cpu_ms"] / s["cq_geo_engine_cpu_ms"], 3)
+        s["cq_geo_base_ratio"] = round(s["cq_geo_base_ms"] / s["cq_geo_engine_ms"], 3)
+    s["load_avg"] = result.get("load_avg")
+    if "in_process" in result:
+        s["cq_geo_in_process_engine_ms"] = _geo([result["in_process"][n]["engine_ms"] for n in cq])
+        s["cq_geo_in_process_store_ms"] = _geo([result["in_process"][n]["store_query_ms"] for n in cq])
+        s["theme_in_process_engine_ms"] = result["in_process"]["theme"]["engine_ms"]
+    return s
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.sparql_side", description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", type=Path, help="a build folder holding qikg.trig (bench/work/data-1m, say)")
@@ -167,28 +247,8 @@ def main(argv: list[str] | None = None) -> int:
                 servers.wait_quiet(api)  # the base's start-up may have woken nothing here, but look again
             result["commit"] = _commit(servers.ROOT)
             generation = store_dir / json.loads((store_dir / "CURRENT.json").read_text())["generation"]
-            port = servers.free_port()
-            cmd = [
-                str(servers.BIN / "oxigraph"),
-                "serve-read-only",
-                "--location",
-                str(generation),
-                "--bind",
-                f"{servers.HOST}:{port}",
-                "--timeout-s",
-                "60",
-            ]
-            with servers._running(
-                "oxigraph-read-only", cmd, port, "/query?query=ASK%7B%7D", "/query", logs / "side-ox.log"
-            ) as engine:
-                urls = {"ours": api.sparql_url, "engine": engine.sparql_url}
-                pids = {"ours": api.process.pid, "engine": engine.process.pid}
-                if base is not None:
-                    urls["base"], pids["base"] = base.sparql_url, base.process.pid
-                result["http"] = side_by_side(queries, urls, pids, args.rounds, args.max_s)
-                result["load_avg"] = list(os.getloadavg())
-                result["rss"] = {"ours": api.rss(), "engine": engine.rss()}  # ours: the server and its workers
-                result["store_disk_bytes"] = sum(p.stat().st_size for p in generation.rglob("*") if p.is_file())
+            others = {"base": base} if base is not None else {}
+            result |= against_engine(api, generation, queries, args.rounds, args.max_s, logs, others=others)
             if not args.no_in_process:
                 result["in_process"] = in_process(generation, queries, args.rounds, args.max_s)
     finally:
@@ -196,38 +256,13 @@ def main(argv: list[str] | None = None) -> int:
         if base_dir is not None:
             shutil.rmtree(base_dir, ignore_errors=True)
     http = result["http"]
-    cq = [n for n, _ in queries if n != "theme"]
-    if "theme" not in http or not cq:
+    summary = summarise(result, [n for n, _ in queries])
+    if summary is None:
         print(json.dumps({k: v for k, v in result.items() if k != "machine"}))
         if args.out:
             args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
         return 0
-    result["summary"] = {
-        "theme_ours_ms": http["theme"]["ours"],
-        "theme_engine_ms": http["theme"]["engine"],
-        "theme_ratio": round(http["theme"]["ours"] / http["theme"]["engine"], 3),
-        "cq_geo_ours_ms": _geo([http[n]["ours"] for n in cq]),
-        "cq_geo_engine_ms": _geo([http[n]["engine"] for n in cq]),
-        "theme_ours_cpu_ms": http["theme"]["ours_cpu"],
-        "theme_engine_cpu_ms": http["theme"]["engine_cpu"],
-        "theme_cpu_ratio": round(http["theme"]["ours_cpu"] / http["theme"]["engine_cpu"], 3),
-        "cq_geo_ours_cpu_ms": _geo([http[n]["ours_cpu"] for n in cq]),
-        "cq_geo_engine_cpu_ms": _geo([http[n]["engine_cpu"] for n in cq]),
-    }
-    s = result["summary"]
-    s["cq_geo_ratio"] = round(s["cq_geo_ours_ms"] / s["cq_geo_engine_ms"], 3)
-    s["cq_geo_cpu_ratio"] = round(s["cq_geo_ours_cpu_ms"] / s["cq_geo_engine_cpu_ms"], 3)
-    if "base" in http["theme"]:
-        s["theme_base_cpu_ratio"] = round(http["theme"]["base_cpu"] / http["theme"]["engine_cpu"], 3)
-        s["cq_geo_base_cpu_ms"] = _geo([http[n]["base_cpu"] for n in cq])
-        s["cq_geo_base_ms"] = _geo([http[n]["base"] for n in cq])
-        s["cq_geo_base_cpu_ratio"] = round(s["cq_geo_base_cpu_ms"] / s["cq_geo_engine_cpu_ms"], 3)
-        s["cq_geo_base_ratio"] = round(s["cq_geo_base_ms"] / s["cq_geo_engine_ms"], 3)
-    s["load_avg"] = result.get("load_avg")
-    if "in_process" in result:
-        s["cq_geo_in_process_engine_ms"] = _geo([result["in_process"][n]["engine_ms"] for n in cq])
-        s["cq_geo_in_process_store_ms"] = _geo([result["in_process"][n]["store_query_ms"] for n in cq])
-        s["theme_in_process_engine_ms"] = result["in_process"]["theme"]["engine_ms"]
+    result["summary"] = summary
     text = json.dumps(result, indent=1)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")

@@ -63,7 +63,12 @@ print(json.dumps({"reason": again.reason, "load_s": round(load_s, 3), "open_sear
 """
 
 
-def _folder(target: Path, trig: Path, manifest: str) -> Path:
+def manifest_text(trig: Path) -> str:
+    """A build's manifest naming only its TriG (by hash), as bench folders need it: its hash is the build key."""
+    return json.dumps({"made_by": "bench/startup.py", "files": {"qikg.trig": file_key(trig)}}, indent=2)
+
+
+def build_folder(target: Path, trig: Path, manifest: str) -> Path:
     """A build folder: the dataset's TriG (a hard link) and a manifest, whose hash is the build key as in a real
     build (without one the server would hash the whole TriG, 0.6 s at 1 M quads, at every start)."""
     target.mkdir(parents=True)
@@ -72,7 +77,7 @@ def _folder(target: Path, trig: Path, manifest: str) -> Path:
     return target
 
 
-def _starts(folders: dict[str, Path], runs: int, log_dir: Path, **server: object) -> dict:
+def starts(folders: dict[str, Path], runs: int, log_dir: Path, **server: object) -> dict:
     times: dict[str, list[float]] = {name: [] for name in folders}
     rss: dict[str, list[int]] = {name: [] for name in folders}
     for run in range(runs):
@@ -92,9 +97,9 @@ def measure(size: str, runs: int, backends: list[str]) -> dict:
     scratch = data.scratch_dir(f"startup-{size}-")
     try:
         trig = ds.trig_dir / "qikg.trig"
-        manifest = json.dumps({"made_by": "bench/startup.py", "files": {"qikg.trig": file_key(trig)}}, indent=2)
-        after = _folder(scratch / "after", trig, manifest)
-        before = _folder(scratch / "before", trig, manifest)
+        manifest = manifest_text(trig)
+        after = build_folder(scratch / "after", trig, manifest)
+        before = build_folder(scratch / "before", trig, manifest)
         key = build_key(after)
         assert key == build_key(before)
         out: dict = {"quads": ds.quads}
@@ -127,7 +132,7 @@ def measure(size: str, runs: int, backends: list[str]) -> dict:
         folders = {"before: read from the store": before, "after: stored indexes": after}
         out["startup"] = {}
         if "embedded" in backends:
-            out["startup"]["embedded"] = _starts(
+            out["startup"]["embedded"] = starts(
                 folders, runs, scratch / "logs", backend="oxigraph", store_dir=store_dir
             )
             print(json.dumps(out["startup"]["embedded"]), flush=True)
@@ -145,7 +150,7 @@ def measure(size: str, runs: int, backends: list[str]) -> dict:
                 remote.load(after / "qikg.trig", key)  # loaded by someone else: the servers below find it loaded
                 remote.close()
                 out["load_remote_s"] = round(time.perf_counter() - t, 2)
-                out["startup"]["remote"] = _starts(folders, runs, scratch / "logs", backend="remote", remote=oxigraph)
+                out["startup"]["remote"] = starts(folders, runs, scratch / "logs", backend="remote", remote=oxigraph)
                 print(json.dumps(out["startup"]["remote"]), flush=True)
         return out
     finally:
