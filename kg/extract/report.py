@@ -708,7 +708,12 @@ def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
 # the host's question card: 'Q2: <the question>' and the instruction to answer with the number ('add Q2 and the
 # hashtags', 'use Q2', 'include Q2', 'start your answer with Q2')
 _QUESTION_CARD_RE = re.compile(r"^Q(?P<num>\d+)\s*(?:[:–—-]|\.(?!\d))\s*(?P<words>\S.*)", re.DOTALL)
-_INSTRUCTION_RE = r"\b(?:add|use|include|with)\s+(?:the\s+)?Q{num}(?!\d)"
+# 'with' only after a word that asks for an answer ('start your answer with Q2', 'reply with Q2'): a participant's
+# 'Q2: struggling with Q2 tbh' is an answer
+_INSTRUCTION_RE = (
+    r"\b(?:add|use|include|(?:answer|reply|respond|start|begin|tweet)\w*(?:\s+\w+){{0,3}}?\s+with)"
+    r"\s+(?:the\s+)?Q{num}(?!\d)"
+)
 
 
 def _card_question(card: cardlib.Card, num: int) -> str | None:

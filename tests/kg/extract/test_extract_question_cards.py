@@ -113,6 +113,28 @@ def test_a_participant_card_with_other_words_and_no_instruction_answers(tmp_path
     assert (melissa.question, melissa.asks) == (2, None)
 
 
+@pytest.mark.parametrize(
+    "words", ["Q2: Struggling with Q2 tbh, we started with values", "Q2: agree with Q2 framing, we started with values"]
+)
+def test_a_participant_card_saying_with_q2_answers(tmp_path, words):
+    """'with Q2' asks for nothing unless a word of answering comes before it ('start your answer with Q2'): with the
+    host's card worded so that it posts nothing, a participant's 'Q2: ... with Q2 ...' still answers Q2."""
+    text = JUNE.read_text(encoding="utf-8")
+    for old, new in [
+        (ADD_Q2, ""),
+        ("Q2: What did you do first", "Next up: what did you do first"),
+        ("Q2 We started with values, not tools", words),
+    ]:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path = tmp_path / str(abs(hash(words))) / JUNE.name
+    path.parent.mkdir()
+    path.write_text(text, encoding="utf-8")
+    records = extract(path)
+    [melissa] = [q for q in records.quotes if q.line == _line(text, "Melissa Lin 🇺🇸 @vmsenseimelissa")]
+    assert (melissa.question, melissa.asks) == (2, None)
+
+
 def test_a_question_without_a_heading_takes_its_words_from_its_card(tmp_path):
     heading = "Question 2: What did you do first to get your organisation ready for improvement?\n\n"
     records, _ = _variant(tmp_path, "noheading", heading, "")
