@@ -796,7 +796,7 @@ def search_results(catalogue: Catalogue, q: str, kind: str | None, limit: int, o
         "total": total,
         "hits": items,
         "expanded": [(w, found) for w, found in expanded if found],
-        "did_you_mean": catalogue.search_index().did_you_mean(q),
+        "did_you_mean": catalogue.search_index().did_you_mean(q, kind=kind),
     }
 
 

@@ -425,7 +425,8 @@ def query(
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in iris.PREFIXES.items() if f"{p}:" in text)
     text = prologue + text if "PREFIX" not in text.upper() else text
     spec = _query_spec(data)
-    sandbox = QuerySandbox(lambda: spec, workers=1, limits=settings().worker_limits())
+    # relative IRIs resolve as on /sparql (the endpoint's IRI under the data's base, given beside the text)
+    sandbox = QuerySandbox(lambda: spec, workers=1, limits=settings().worker_limits(), base_iri=settings().sparql_base)
     try:
         checked, result = sandbox.run(text, timeout=timeout, row_limit=10**9, allowed_graphs=_graphs_of(data))
     except (MalformedQuery, PolicyError, StoreError) as exc:

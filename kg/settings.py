@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         "graph is already the union of its named graphs",
     )
     base_iri: str = Field("https://w3id.org/qikg/", description="base of the qid: and qi: IRIs")
+    public_url: str | None = Field(
+        None,
+        description="the address people reach this server at (https://qi.example.org), named by the service "
+        "description and the VoID for the endpoint, the dumps and the pages; default http://<host>:<port>. Never "
+        "taken from a request's Host header",
+    )
     data_license: str = Field(
         "https://creativecommons.org/licenses/by/4.0/",
         description="the licence of the "
@@ -194,14 +200,19 @@ class Settings(BaseSettings):
 
     @property
     def site(self) -> str:
-        """The site's own address, from the configured base (never a request's Host header): absolute links to
-        the endpoint, the VoID description and the pages are made from it."""
-        return self.base_iri.rstrip("/")
+        """The server's own address, as configured (QIKG_PUBLIC_URL, else where `qikg serve` listens), never a
+        request's Host header: the service description and the VoID name the endpoint, the dumps and the pages at
+        it. Not the base of the data's IRIs (`base_iri`), which stays whatever address serves it."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def sparql_base(self) -> str:
-        """The endpoint's IRI, the base relative IRIs in /sparql queries resolve against."""
-        return self.site + "/sparql"
+        """The base relative IRIs in /sparql queries resolve against: the endpoint's IRI under the data's base, the
+        same wherever the server runs (so a query's answer does not depend on the address it was sent to)."""
+        return self.base_iri.rstrip("/") + "/sparql"
 
     @property
     def id_base(self) -> str:

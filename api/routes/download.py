@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, Response
 
 from api.deps import TEMPLATES, SettingsDep
 from api.errors import ApiError, documented
-from api.negotiation import choose, normalise_accept
+from api.negotiation import choose
 from api.schemas.common import Paged
 from api.schemas.service import DumpOut
 
@@ -68,7 +68,8 @@ def list_dumps(
     accept = request.headers.get("accept")
     # JSON unless the client prefers HTML (a browser); an Accept that fits neither still gets the JSON, as before
     wanted = format or (
-        "html" if choose(normalise_accept(accept) if accept else accept, _OFFERED) == "text/html" else "json"
+        # the raw header: normalise_accept reads application/json as the SPARQL JSON types, which this list lacks
+        "html" if choose(accept, _OFFERED) == "text/html" else "json"
     )
     if wanted == "json":
         return listing

@@ -138,7 +138,9 @@ def search(
     return {
         "query": q,
         "expanded": parsed.expanded,
-        "did_you_mean": catalogue.search_index().did_you_mean(q),
+        "did_you_mean": catalogue.search_index().did_you_mean(
+            q, kind=kind, chat=chat, questions=questions, themes=themes, author=handle
+        ),
         "total": total,
         "limit": page.limit,
         "offset": page.offset,

@@ -67,7 +67,7 @@ def _service_description(service: GraphService) -> Graph:
     graph = Graph()
     graph.bind("sd", SD)
     site = service.settings.site  # the configured base, never the request's Host header
-    endpoint = URIRef(service.settings.sparql_base)
+    endpoint = URIRef(site + "/sparql")
     node = BNode()
     graph.add((node, RDF.type, SD.Service))
     graph.add((node, SD.endpoint, endpoint))

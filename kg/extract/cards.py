@@ -355,18 +355,21 @@ def _quoted_words(lines: list[str], cards: list[Card]) -> None:
         n = skip_blank(mark + 1)
         blocks: list[list[str]] = []
         last = mark
-        while n <= total and n not in starts:
-            first = text_at(n)
-            if (
-                is_counts(first)
-                or HEADER_RE.match(first)
-                or QUOTE_MARK_RE.match(first)
-                or is_narrative(first)
-                or heading_key(first) is not None
-            ):
-                break
+
+        def ends_words(k: int) -> bool:  # a line the quoted words cannot run into, blank line or not
+            line = text_at(k)
+            return (
+                k in starts
+                or is_counts(line)
+                or bool(HEADER_RE.match(line))
+                or bool(QUOTE_MARK_RE.match(line))
+                or is_narrative(line)
+                or heading_key(line) is not None
+            )
+
+        while n <= total and not ends_words(n):
             block = []
-            while n <= total and text_at(n) and not is_counts(text_at(n)):
+            while n <= total and text_at(n) and not ends_words(n):
                 block.append(text_at(n))
                 last = n
                 n += 1

@@ -682,7 +682,8 @@ def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
     for i, num in enumerate(order):
         s = starts[num]
         e = starts[order[i + 1]] - 1 if i + 1 < len(order) else end
-        asking = next((c for c in cards if s <= c.line <= e and posts_question(c, num, headings.get(num))), None)
+        in_section = [c for c in cards if s <= c.line <= e]
+        asking = next((c for i, c in enumerate(in_section) if posts_question(c, num, headings.get(num), i == 0)), None)
         summary_terms: list[str] = []
         summary_line = None
         for n in range(s, e + 1):
@@ -708,11 +709,14 @@ def parse_questions(doc: Doc, cards: list[cardlib.Card]) -> list[Question]:
 # the host's question card: 'Q2: <the question>' and the instruction to answer with the number ('add Q2 and the
 # hashtags', 'use Q2', 'include Q2', 'start your answer with Q2')
 _QUESTION_CARD_RE = re.compile(r"^Q(?P<num>\d+)\s*(?:[:–—-]|\.(?!\d))\s*(?P<words>\S.*)", re.DOTALL)
-# 'with' only after a word that asks for an answer ('start your answer with Q2', 'reply with Q2'): a participant's
-# 'Q2: struggling with Q2 tbh' is an answer
+# the host's instruction, not a participant's 'I'd add Q2 of the survey': 'add/use/include Q2' asked for ('please',
+# 'remember', 'don't forget', 'make sure' before it) or said to be for the answer ('... to your answer', '... and the
+# hashtags' after it), or 'with Q2' after a word of answering ('start your answer with Q2', 'reply with Q2')
 _INSTRUCTION_RE = (
-    r"\b(?:add|use|include|(?:answer|reply|respond|start|begin|tweet)\w*(?:\s+\w+){{0,3}}?\s+with)"
-    r"\s+(?:the\s+)?Q{num}(?!\d)"
+    r"\b(?:please|remember|don'?t\s+forget|do\s+not\s+forget|make\s+sure|kindly)\b[^.?!\n]{{0,40}}?"
+    r"\b(?:add|use|include)\s+(?:the\s+)?Q{num}(?!\d)"
+    r"|\b(?:add|use|include)\s+(?:the\s+)?Q{num}(?!\d)[^.?!\n]{{0,40}}?\b(?:answers?|repl(?:y|ies)|responses?|tweets?|hashtags?)\b"
+    r"|\b(?:answer|reply|respond|start|begin|tweet)\w*(?:\s+\w+){{0,3}}?\s+with\s+(?:the\s+)?Q{num}(?!\d)"
 )
 
 
@@ -722,7 +726,7 @@ def _card_question(card: cardlib.Card, num: int) -> str | None:
     return " ".join(m["words"].split("\n\n")[0].split()) if m and int(m["num"]) == num else None
 
 
-def posts_question(card: cardlib.Card, num: int, heading: tuple[int, str] | None) -> bool:
+def posts_question(card: cardlib.Card, num: int, heading: tuple[int, str] | None, first: bool = True) -> bool:
     """Whether a card of question `num`'s section posts the question rather than answering it: its words start with
     'Q2:' (or 'Q2 –', 'Q2.'), and it tells people how to answer ('Please remember to add Q2 ...') or its first
     paragraph is the question's heading word for word (up to case, spacing and punctuation). A participant's 'Q2: ...'
@@ -733,7 +737,9 @@ def posts_question(card: cardlib.Card, num: int, heading: tuple[int, str] | None
     if re.search(_INSTRUCTION_RE.format(num=num), card.text, re.IGNORECASE):
         return True
     key = lambda t: re.sub(r"[\W_]+", " ", t).strip().casefold()  # noqa: E731
-    return heading is not None and key(words) == key(heading[1])
+    # the heading's words alone: only the section's first card, where the host posts the question before the answers
+    # (a participant who repeats the question later answers it)
+    return first and heading is not None and key(words) == key(heading[1])
 
 
 # 'Question 2: ...', 'Question 4 - ...', 'QUESTION THREE: ...', 'Question one. ...': the heading of a question's section
@@ -786,11 +792,15 @@ def parse_quotes(
             items.append((n, "comment", contrib))
             recent.append((n, contrib.speaker, known_names.get(contrib.speaker.lower())))
     quotes: list[Quote] = []
+    # a card shown inside a quote tweet was posted elsewhere, maybe years before: only its own 'Q2'/'A2' ties it to
+    # a question, never the section the quoting tweet stands in
+    quoted = {o.quotes_line for _, k, o in items if isinstance(o, cardlib.Card) and o.quotes_line is not None}
     for i, (n, kind, obj) in enumerate(sorted(items, key=lambda t: (t[0], t[1])), start=1):
         if kind == "tweet":
             c: cardlib.Card = obj  # type: ignore[assignment]
             asks = next((q.number for q in questions if q.asked_in_line == c.line), None)
-            q_num = None if asks is not None else (c.answer_prefix or section_of(questions, c.line))
+            in_section = None if c.line in quoted else section_of(questions, c.line)
+            q_num = None if asks is not None else (c.answer_prefix or in_section)
             sec = section_of(questions, c.line)
             if c.answer_prefix and sec and c.answer_prefix != sec and c.line not in asking:
                 warnings.append(f"line {c.line}: card starts with Q{c.answer_prefix} but sits in section Q{sec}")

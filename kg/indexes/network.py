@@ -195,7 +195,7 @@ def _measure(network: Network) -> None:
         network.betweenness_sampled = sources < graph.number_of_nodes()
     else:
         network.betweenness = nx.betweenness_centrality(graph)
-    sizes = nx.effective_size(graph)
+    sizes = nx.effective_size(graph) if graph.number_of_nodes() else {}  # a chat only announced: nobody in it
     network.brokerage = {n: None if v is None or math.isnan(v) else float(v) for n, v in sizes.items()}
     tied = graph.subgraph([n for n in graph if graph.degree(n) > 0])
     found = nx.community.louvain_communities(tied, weight="weight", seed=SEED) if tied.number_of_nodes() else []

@@ -467,13 +467,21 @@ class SearchIndex:
         )
         return {row[0]: row[1:] for row in rows}
 
-    def did_you_mean(self, text: str) -> str | None:
+    def did_you_mean(self, text: str, **filters: object) -> str | None:
         """`text` with each word no document holds replaced by the nearest word one does hold (kg/indexes/spelling.py),
-        or None when every word is known or none has a near neighbour. The words are gathered on the first call."""
+        or None when every word is known, none has a near neighbour, or the suggestion finds nothing under the same
+        `filters` (those of `search`: kind, chat, ...). The words are gathered on the first call."""
         with self._lock:
             if self._spelling is None:
                 self._spelling = Spelling((f"{d.label} {d.body}" for d in self.documents), self._tokens)
-            return self._spelling.suggest(text)
+            suggested = self._spelling.suggest(text)
+        if suggested is None:
+            return None
+        try:
+            found = self.search(suggested, limit=0, **filters)[1]  # type: ignore[arg-type]
+        except SearchTooBroad:
+            return None
+        return suggested if found else None
 
     def search(
         self,

@@ -207,6 +207,8 @@ def start_uvicorn(data_dir: Path, store_dir: Path, **settings: str) -> tuple[sub
         **os.environ,
         "QIKG_DATA_DIR": str(data_dir),
         "QIKG_STORE_DIR": str(store_dir),
+        "QIKG_HOST": "127.0.0.1",  # where it listens, as `qikg serve` sets them: the address its descriptions name
+        "QIKG_PORT": str(port),
         **{f"QIKG_{name.upper()}": value for name, value in settings.items()},
     }
     command = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]

@@ -290,3 +290,22 @@ def test_when_nothing_links_two_organisations_the_nearest_chain_runs_from_one_to
     if chains:  # the page shows the chain too
         page = html.unescape(_page(client, f"/connections?first={chained[0]['id']}&second={chained[1]['id']}"))
         assert "The nearest link" in page
+
+
+def test_every_chat_the_api_names_has_networks_even_one_only_announced(client: TestClient) -> None:
+    """The report announces later chats (no one spoke in them yet): their networks are empty, never a fault."""
+    unknown = client.get("/api/network/people/nodes", params={"chat": "no-such-chat"})
+    assert unknown.status_code == 404
+    chats = unknown.json()["detail"].split("the chats are ")[1].split(", ")
+    assert len(chats) >= 2
+    for chat in chats:
+        for path in (
+            "/api/network/people/nodes",
+            "/api/network/organisations/nodes",
+            "/api/network/themes/nodes",
+            "/api/network/organisations/links",
+            "/api/network/people/communities",
+            "/api/network/people/bridges",
+        ):
+            response = client.get(path, params={"chat": chat})
+            assert response.status_code == 200, (path, chat, response.text[:200])

@@ -77,6 +77,8 @@ def test_a_browser_opening_downloads_gets_a_page_with_every_dump_its_size_and_li
     assert client.get("/download").headers["content-type"].startswith("application/json")
     assert client.get("/download?format=json", headers=BROWSER).json()["total"] == len(listing)
     assert "Accept" in client.get("/download", headers=BROWSER).headers["vary"]
+    prefers_json = {"accept": "application/json, text/html;q=0.5"}  # a client that takes HTML only second
+    assert client.get("/download", headers=prefers_json).headers["content-type"].startswith("application/json")
 
 
 @pytest.mark.parametrize(

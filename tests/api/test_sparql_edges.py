@@ -10,8 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph
 
+from api.main import create_app
+from tests.api.conftest import make_settings
+
 SPARQL_QUERY = {"content-type": "application/sparql-query"}
-ENDPOINT = "https://w3id.org/qikg/sparql"  # the configured base (Settings.base_iri) + /sparql
+ENDPOINT = "http://127.0.0.1:8000/sparql"  # the server's configured address (QIKG_HOST, QIKG_PORT) + /sparql
 
 
 def test_a_syntax_error_is_placed_in_the_users_own_query(fixture_client: TestClient, assert_error) -> None:
@@ -97,6 +100,17 @@ def test_descriptions_name_the_configured_base_never_the_host_header(fixture_cli
     named = {str(term) for triple in graph for term in triple}
     assert ENDPOINT in named  # sd:endpoint / void:sparqlEndpoint
     assert not any("testserver" in term for term in named)
+
+
+@pytest.mark.parametrize("path", ["/sparql", "/.well-known/void"])
+def test_descriptions_name_the_public_address_where_one_is_set(fixture_dir, tmp_path, path: str) -> None:
+    """A server behind https://qi.example.org names its endpoint and dumps there (QIKG_PUBLIC_URL), while the data's
+    IRIs keep their base."""
+    settings = make_settings(fixture_dir, tmp_path / "store", public_url="https://qi.example.org/")
+    with TestClient(create_app(settings)) as client:
+        response = client.get(path, headers={"accept": "text/turtle"})
+    named = {str(term) for triple in Graph().parse(data=response.text, format="turtle") for term in triple}
+    assert "https://qi.example.org/sparql" in named and ENDPOINT not in named
 
 
 @pytest.mark.parametrize("path", ["/id/theme/genba", "/ontology", "/sparql", "/.well-known/void"])

@@ -36,6 +36,16 @@ def test_query_as_a_table(data: Path) -> None:
     assert "1 row(s)" in result.output and "5" in result.output
 
 
+def test_query_resolves_relative_iris_as_the_endpoint_does(data: Path) -> None:
+    """/sparql resolves `<x>` against its IRI under the data's base; `qikg query` the same way, not a syntax error."""
+    from kg.settings import Settings
+
+    query = "SELECT (<x> AS ?b) WHERE {}"
+    result = runner.invoke(app, ["query", query, "--format", "csv", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert Settings().base_iri.rstrip("/") + "/x" in result.stdout
+
+
 def test_query_as_csv(data: Path) -> None:
     result = runner.invoke(app, ["query", PANEL, "--format", "csv", "--data", str(data)])
     assert result.exit_code == 0, result.output

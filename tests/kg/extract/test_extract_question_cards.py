@@ -114,7 +114,13 @@ def test_a_participant_card_with_other_words_and_no_instruction_answers(tmp_path
 
 
 @pytest.mark.parametrize(
-    "words", ["Q2: Struggling with Q2 tbh, we started with values", "Q2: agree with Q2 framing, we started with values"]
+    "words",
+    [
+        "Q2: Struggling with Q2 tbh, we started with values",
+        "Q2: agree with Q2 framing, we started with values",
+        "Q2: I'd add Q2 of the staff survey, we started with values",
+        "Q2 - we use Q2 style huddles daily, values first",
+    ],
 )
 def test_a_participant_card_saying_with_q2_answers(tmp_path, words):
     """'with Q2' asks for nothing unless a word of answering comes before it ('start your answer with Q2'): with the

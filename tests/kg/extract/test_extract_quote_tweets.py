@@ -91,3 +91,35 @@ def test_quoted_words_end_at_the_narrative_after_them(tmp_path):
 def test_no_card_of_the_first_report_quotes_another():
     records = extract(SEED)
     assert [q.line for q in records.quotes if isinstance(q, Tweet) and (q.quotes_tweet or q.quoted_text)] == []
+
+
+def test_quoted_words_stop_at_the_next_card_with_no_blank_line_between(tmp_path: Path) -> None:
+    """A converter that drops the blank line after the quoted words: the next card is its own tweet, with its own
+    counts; its header and words are not the quoted words, its counts not the quoting tweet's."""
+    text = JUNE.read_text(encoding="utf-8").replace(QUOTED + "\n\n", "", 1)
+    counts = "from QI #LeadingQI\n\n💬 2 ↻ 6 ❤️ 18 ↗\n\n"
+    assert counts in text
+    text = text.replace(
+        counts,
+        "from QI #LeadingQI\nSam Lee @samlee_qi · Jun 27, 2023\n\n"
+        "Q2 another answer here #LeadingQI\n\n💬 1 ↻ 1 ❤️ 1 ↗\n\n",
+        1,
+    )
+    path = tmp_path / "tight" / JUNE.name
+    path.parent.mkdir()
+    path.write_text(text, encoding="utf-8")
+    records = extract(path)
+    [quoting] = [q for q in records.quotes if isinstance(q, Tweet) and q.quoted_text]
+    assert quoting.quoted_text == QUOTED_WORDS
+    [sam] = [q for q in records.quotes if q.author == "samlee_qi"]
+    assert [c.value for c in sam.counts] == [1, 1, 1] and quoting.counts == []
+
+
+def test_the_quoted_tweet_answers_no_question_of_the_chat_it_is_shown_in():
+    """The quoted card was posted elsewhere (maybe years before): only the quoting answer answers the section's
+    question; the quoted one would take a question only from its own 'Q2' or 'A2'."""
+    text = JUNE.read_text(encoding="utf-8")
+    records = extract(JUNE)
+    outer = _tweet(records, _line(text, "Melissa Lin 🇺🇸 @vmsenseimelissa"))
+    inner = _tweet(records, _line(text, QUOTED))
+    assert outer.question is not None and inner.question is None

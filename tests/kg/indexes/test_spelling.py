@@ -53,3 +53,8 @@ def test_ties_go_to_the_word_more_documents_hold() -> None:
     """'hudle' is one edit from 'huddle' (three documents) and from 'hurdle' (one): huddle."""
     docs = [*DOCS, Document("quote", "4", "@d", "Every hurdle was a lesson")]
     assert SearchIndex(docs).did_you_mean("hudle") == "huddle"
+
+
+def test_a_suggestion_that_finds_nothing_under_the_same_filters_is_not_offered(index: SearchIndex) -> None:
+    assert index.did_you_mean("huddel", kind="quote") == "huddle"
+    assert index.did_you_mean("huddel", kind="organisation") is None  # 'huddle' is in no organisation's words
