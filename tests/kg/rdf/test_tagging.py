@@ -216,6 +216,19 @@ WORDS_OUT_OF_CONTEXT = [
     ("Please share your email address with the organisers.", "sharing-learning"),
     ("Being honest, I have not read the report yet.", "honesty-and-humility"),
     ("Print it on A3 paper for the wall.", "a3-thinking"),
+    ("Our cash flow is tight this quarter.", "patient-flow"),
+    ("Blood flow to the foot was poor.", "patient-flow"),
+    ("I love the flow of ideas in this chat.", "patient-flow"),
+    ("Just go with the flow tonight.", "patient-flow"),
+    ("We drew a flow chart of the referral.", "patient-flow"),
+    ("There was green discharge from the wound.", "patient-flow"),
+    ("Boards discharge their duties through committees.", "patient-flow"),
+    ("Greetings from Los Angeles!", "patient-flow"),
+    ("We lean on each other in lean times.", "lean-and-waste"),
+    ("Long meetings are a waste of time.", "lean-and-waste"),
+    ("Clinical waste goes in the yellow bin.", "lean-and-waste"),
+    ("Environmental sustainability is on our board agenda.", "sustaining-improvement"),
+    ("The sustainability and transformation partnership met today.", "sustaining-improvement"),
 ]
 
 WORDS_IN_CONTEXT = [
@@ -252,6 +265,22 @@ WORDS_IN_CONTEXT = [
     ("We asked why three times and found the real cause.", "root-cause-analysis"),
     ("Spreading improvement needs people who adapt, not copy.", "sharing-learning"),
     ("Our WhatsApp group of ward managers answers in minutes.", "networks-and-communities"),
+    ("Patient flow through ED improved after we changed triage.", "patient-flow"),
+    ("Flow is everyone's business, from the front door to discharge.", "patient-flow"),
+    ("Our length of stay fell once discharge planning started on day one.", "patient-flow"),
+    ("Delayed transfers of care are our biggest problem this winter.", "patient-flow"),
+    ("We mapped the value stream and found most of the waits were waste.", "lean-and-waste"),
+    ("Lean thinking taught us to see waste from the patient's side.", "lean-and-waste"),
+    ("Standard work for the drug round halved interruptions.", "standard-work"),
+    ("The hard part is to sustain the gains once the project team leaves.", "sustaining-improvement"),
+    ("We ran small tests of change on one ward first.", "pdsa"),
+    ("Our SPC chart showed special cause variation in week six.", "data-and-metrics"),
+    ("People with lived experience sit on every project group.", "co-production"),
+    ("Joy in work matters as much as the numbers.", "staff-wellbeing"),
+    ("A just culture makes it safe to report incidents.", "psychological-safety"),
+    ("Leadership walkrounds every Friday keep the board honest.", "visible-leadership"),
+    ("The MDT meets every morning.", "collaboration"),
+    ("A hot debrief after every arrest.", "reflection"),
 ]
 
 PHRASES = [
