@@ -485,6 +485,12 @@ CONTEXT_RULES += [
         "'a waste of time', 'clinical waste', 'go to waste' are everyday senses, not the wastes of a process",
     ),
     _rule(
+        "health-equity",
+        r"\b(?:private|home|brand|negative|shareholders?|sweat)\s+equity\b|\bequity\s+(?:stakes?|shares?|release|"
+        r"investors?|funds?|firms?|partners|markets?|capital)\b",
+        "'private equity', 'an equity stake' are finance, not fairness in health",
+    ),
+    _rule(
         "sustaining-improvement",
         r"\b(?:environmental(?:ly)?|financial(?:ly)?|green|carbon|climate|planetary|fiscal|economic(?:al)?|"
         r"ecological)\s+sustainab\w*|\bsustainability\s+(?:and|&)\s+transformation\b|"

@@ -229,6 +229,7 @@ WORDS_OUT_OF_CONTEXT = [
     ("Clinical waste goes in the yellow bin.", "lean-and-waste"),
     ("Environmental sustainability is on our board agenda.", "sustaining-improvement"),
     ("The sustainability and transformation partnership met today.", "sustaining-improvement"),
+    ("A private equity firm bought the clinic chain.", "health-equity"),
 ]
 
 WORDS_IN_CONTEXT = [
@@ -281,6 +282,8 @@ WORDS_IN_CONTEXT = [
     ("Leadership walkrounds every Friday keep the board honest.", "visible-leadership"),
     ("The MDT meets every morning.", "collaboration"),
     ("A hot debrief after every arrest.", "reflection"),
+    ("We check every change for its effect on health inequalities.", "health-equity"),
+    ("A safety culture takes years to build.", "cultural-readiness"),
 ]
 
 PHRASES = [
