@@ -429,6 +429,77 @@ CONTEXT_RULES += [
         r"\bcompassion fatigue\b",
         "'compassion fatigue' is the exhaustion of carers: staff wellbeing",
     ),
+    # Everyday-practice words (the thesaurus's last section) that English also uses in other senses.
+    _rule(
+        "patient-flow",
+        r"\b(?:cash|blood|air|urine|information|data|traffic|money|energy|conversation(?:al)?|work|lava|river|tidal)"
+        r"[\s-]*flows?\b",
+        "'cash flow', 'blood flow', 'information flow' are not patients moving through a pathway",
+    ),
+    _rule(
+        "patient-flow",
+        r"\bflows?\s+of\s+(?:the\s+)?(?:\w+\s+)?(?:ideas?|information|conversations?|thoughts?|communication|energy|"
+        r"money|cash|data|words|chat|discussion|tweets?|work)\b",
+        "'the flow of ideas', 'the flow of the chat' is the course of a conversation or of information",
+    ),
+    _rule(
+        "patient-flow",
+        r"\b(?:go(?:es|ing)?|went|move[sd]?|moving)\s+with\s+the\s+flow\b|\bflow\s*(?:charts?|diagrams?|state|"
+        r"cytometry|rates?|meters?)\b|\bin\s+(?:the|a|my|your|full)\s+flow\b(?!\s+of\s+patients)|"
+        r"\b(?:get|got|keep|kept)\s+(?:the\s+)?(?:conversation|chat|ideas?|words?|juices)\s+flow\w*",
+        "'go with the flow', a flow chart, 'in the flow' of one's own work",
+    ),
+    _rule(
+        "patient-flow",
+        r"\b(?:wound|nasal|vaginal|ear|eye|nipple|purulent|electrical|static|penile|rectal|green|yellow|mucus|"
+        r"mucous|watery|bloody|foul[\s-]*smelling)\s+discharge\b|\bdischarge\s+from\s+(?:the\s+|a\s+|an\s+|her\s+|"
+        r"his\s+|their\s+)?(?:wound|nose|ear|eye|nipple|army|military|navy|forces|service|armed forces)\b",
+        "a wound's or the nose's discharge, a discharge from the army: not a patient leaving hospital",
+    ),
+    _rule(
+        "patient-flow",
+        r"\bdischarg\w*\s+(?:\w+\s+){0,2}(?:duty|duties|responsibilit\w*|obligations?|debts?|functions?|"
+        r"firearms?|weapons?|batter(?:y|ies)|loans?)\b",
+        "'discharge our duties' means carry them out",
+    ),
+    _rule("patient-flow", r"\blos\s+(?:angeles|alamos|lobos)\b", "'Los Angeles' is a place, not length of stay"),
+    _rule(
+        "patient-flow",
+        r"\bthroughput\s+of\s+(?:the\s+)?(?:network|server|data|database|sequenc\w*|analy[sz]ers?)\b",
+        "the throughput of a network or a lab analyser is a machine's",
+    ),
+    _rule(
+        "lean-and-waste",
+        r"\blean\s+(?:on|in|into|back|forward|over|towards?|against|heavily|out|across)\b|"
+        r"\blean\s+(?:times|years|months|spell|period|patch|budgets?|meat|body|muscle|mass|diet|season|staff(?:ing)?)\b|"
+        r"\b(?:a|the)\s+lean\s+(?:few|couple)\b",
+        "'lean on each other', 'lean times', 'lean budgets': leaning or thin, not lean thinking",
+    ),
+    _rule(
+        "lean-and-waste",
+        r"\bwaste\s+(?:of\s+(?:\w+\s+)?(?:time|money|effort|energy|breath|resources?|space|paper|talent|a\s+day)|"
+        r"bins?|disposal|management|collection|segregation|products?|water|streams?\s+(?:of|from)\s+(?:plastic|clinical))\b|"
+        r"\b(?:clinical|food|plastic|household|hazardous|sharps|medical|general|recycl\w*|landfill|nuclear|human|"
+        r"toxic|pharmaceutical|packaging|offensive|anatomical|paper)\s+waste\b|\bgo(?:es|ing)?\s+to\s+waste\b|"
+        r"\bwent\s+to\s+waste\b",
+        "'a waste of time', 'clinical waste', 'go to waste' are everyday senses, not the wastes of a process",
+    ),
+    _rule(
+        "health-equity",
+        r"\b(?:private|home|brand|negative|shareholders?|sweat)\s+equity\b|\bequity\s+(?:stakes?|shares?|release|"
+        r"investors?|funds?|firms?|partners|markets?|capital)\b",
+        "'private equity', 'an equity stake' are finance, not fairness in health",
+    ),
+    _rule(
+        "sustaining-improvement",
+        r"\b(?:environmental(?:ly)?|financial(?:ly)?|green|carbon|climate|planetary|fiscal|economic(?:al)?|"
+        r"ecological)\s+sustainab\w*|\bsustainability\s+(?:and|&)\s+transformation\b|"
+        r"\bsustainability\s+(?:of\s+(?:the\s+)?)?(?:and\s+)?(?:net[\s-]*zero|climate|carbon|green|environment\w*|"
+        r"finances?|budgets?|planet|NHS\s+finances|workforce)\b|\bsustainability\s+(?:leads?|managers?|officers?|"
+        r"team|plans?\s+for\s+(?:the\s+)?(?:estate|planet))\b",
+        "environmental or financial sustainability, Sustainability and Transformation Partnerships: not keeping a "
+        "change in place",
+    ),
 ]
 
 # Phrases in which a label names only the setting or a bystander of what is said: weak evidence, ranked last.
@@ -443,6 +514,12 @@ WEAK_RULES: list[Rule] = [
         "data-and-metrics",
         r"\bdata\s+(?:analysts?|scientists?|teams?|managers?|officers?|leads?)\b",
         "'a data analyst' is a colleague: the words need not be about using data",
+    ),
+    _rule(
+        "patient-flow",
+        r"\b(?:discharge|flow)\s+(?:redesign\s+|improvement\s+|planning\s+)?(?:groups?|meetings?|teams?|lounges?|"
+        r"co-?ordinators?|nurses?|leads?|managers?|facilitators?)\b",
+        "'the discharge team', 'the discharge lounge', 'sat on the discharge group': who or where, not what is said",
     ),
 ]
 
