@@ -163,7 +163,7 @@ class RefOut(BaseModel):
 
 
 class LineOut(BaseModel):
-    line: int
+    line: int | None = Field(description="the line of the report (null where the report gives none)")
     url: str = Field(description="that line on the report's page")
     title: str | None = Field(description="the report's title")
 
