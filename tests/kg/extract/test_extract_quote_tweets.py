@@ -12,6 +12,7 @@ import pytest
 from kg.extract.markup import clean
 from kg.extract.report import extract
 from kg.records import ChatRecords, Tweet
+from tests.kg.extract.test_extract_question_cards import _variant  # the June report with one change
 
 FIXTURES = Path(__file__).with_name("fixtures")
 JUNE = FIXTURES / "leadingqi-2023-06-27-report.txt"
@@ -27,16 +28,6 @@ def _line(text: str, words: str) -> int:
 def _tweet(records: ChatRecords, line: int) -> Tweet:
     [q] = [q for q in records.quotes if q.line == line and isinstance(q, Tweet)]
     return q
-
-
-def _variant(tmp_path: Path, name: str, old: str, new: str) -> tuple[ChatRecords, str]:
-    text = JUNE.read_text(encoding="utf-8")
-    assert old in text
-    text = text.replace(old, new, 1)
-    path = tmp_path / name / JUNE.name
-    path.parent.mkdir()
-    path.write_text(text, encoding="utf-8")
-    return extract(path), text
 
 
 def test_the_june_quote_tweet_links_to_the_card_it_quotes():
