@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import weakref
 from collections import Counter
 from collections.abc import Iterable
 from typing import Annotated, Literal
@@ -679,21 +678,10 @@ def _ref_kind(catalogue: Catalogue, iri: str) -> str:
     return "person" if "/person/" in iri else "other"
 
 
-_SPEAKERS: weakref.WeakKeyDictionary[Catalogue, dict[str, str]] = weakref.WeakKeyDictionary()
-
-
-def _label_of(catalogue: Catalogue, iri: str) -> str:
-    """A node's label; a person with no account of their own (who speaks for a team's account) by their name (the
-    names read once per catalogue)."""
-    speakers = _SPEAKERS.get(catalogue)
-    if speakers is None:
-        speakers = {s: name for p in catalogue.participants.values() for s, name in p.speakers if name}
-        _SPEAKERS[catalogue] = speakers
-    return speakers.get(iri) or pages.label_of(catalogue, iri)
-
-
 def ref_out(catalogue: Catalogue, iri: str) -> RefOut:
-    return RefOut(iri=iri, kind=_ref_kind(catalogue, iri), label=_label_of(catalogue, iri), url=catalogue.page(iri))
+    return RefOut(
+        iri=iri, kind=_ref_kind(catalogue, iri), label=pages.label_of(catalogue, iri), url=catalogue.page(iri)
+    )
 
 
 def _lines(service: GraphService, catalogue: Catalogue, iri: str | None) -> list[LineOut]:
@@ -717,7 +705,7 @@ def way_fact_out(service: GraphService, catalogue: Catalogue, tie: Tie) -> WayFa
 
 
 def _names(catalogue: Catalogue, iris: Iterable[str]) -> str:
-    names = [_label_of(catalogue, i) for i in iris]
+    names = [pages.label_of(catalogue, i) for i in iris]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -748,7 +736,7 @@ def way_about(catalogue: Catalogue, first: str, second: str, way: Way) -> str:
         chat = catalogue.chat_id(way.chat) or "one chat"
         said = []
         for role, verb in (("host", "hosted it"), ("partner", "was its partner")):
-            said += [f"{_label_of(catalogue, t.by)} {verb}" for t in way.facts if t.kind == role and t.by]
+            said += [f"{pages.label_of(catalogue, t.by)} {verb}" for t in way.facts if t.kind == role and t.by]
         seated = [t.by for t in way.facts if t.kind == "panel" and t.by]
         if seated:
             said.append(f"on its panel: {_names(catalogue, seated)}")
@@ -785,7 +773,7 @@ def _step(catalogue: Catalogue, u: str, v: str, tie: Tie) -> str:
     doer, other = (v, u) if tie.by == v else (u, v)
     if tie.kind == "named" and tie.evidence == doer:  # the item names the organisation
         doer, other = tie.evidence, (u if doer == v else v)
-    return f"{_label_of(catalogue, doer)} {STEP.get(tie.kind, tie.kind)} {_label_of(catalogue, other)}"
+    return f"{pages.label_of(catalogue, doer)} {STEP.get(tie.kind, tie.kind)} {pages.label_of(catalogue, other)}"
 
 
 def between_out(service: GraphService, catalogue: Catalogue, found: Between, chat: str | None) -> BetweenOut:
