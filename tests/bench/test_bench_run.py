@@ -56,15 +56,21 @@ def test_a_timed_loop_stops_at_its_time_limit():
     assert 0 < result["n"] < 10**9
 
 
-@pytest.mark.server
-def test_the_bench_runs_every_server_at_a_tiny_size(tmp_path):
+def tiny_dataset(tmp_path: Path) -> data.Dataset:
+    """The API tests' small graph as a benchmark dataset (its TriG and N-Quads in one folder)."""
     folder = tmp_path / "tiny"
     folder.mkdir()
     (folder / "qikg.trig").write_bytes(MINI.read_bytes())
     nquads = folder / "data.nq"
     ox.serialize(ox.parse(path=str(MINI), format=ox.RdfFormat.TRIG), output=str(nquads), format=ox.RdfFormat.N_QUADS)
     quads = sum(1 for line in nquads.read_text().splitlines() if line.strip())
-    ds = data.Dataset("tiny", nquads, folder, quads, 0, 0.0, False)
+    return data.Dataset("tiny", nquads, folder, quads, 0, 0.0, False)
+
+
+@pytest.mark.server
+def test_the_bench_runs_every_server_at_a_tiny_size(tmp_path):
+    ds = tiny_dataset(tmp_path)
+    quads = ds.quads
     cfg = bench_run.Config(True, 5, 0.5, 1, 0.2, 20.0, 4, 0.5, 60.0, 10_000)
     out = bench_run.bench_size(ds, cfg, "leaders-show-the-way", {}, say=lambda _m: None)
     assert set(out["load"]) == {

@@ -5,27 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 
-from bench import data, report, scale, servers, startup
+from bench import report, scale, servers, startup
 from kg.pipeline.manifest import build_key
 from kg.settings import Settings
 from kg.store import OxigraphStore
+from tests.bench.test_bench_run import tiny_dataset as _tiny
 
 ROOT = Path(__file__).resolve().parents[2]
 MINI = ROOT / "tests" / "api" / "fixtures" / "mini.trig"
 THEME = "leaders-show-the-way"
-
-
-def _tiny(tmp_path: Path) -> data.Dataset:
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    (folder / "qikg.trig").write_bytes(MINI.read_bytes())
-    nquads = folder / "data.nq"
-    ox.serialize(ox.parse(path=str(MINI), format=ox.RdfFormat.TRIG), output=str(nquads), format=ox.RdfFormat.N_QUADS)
-    quads = sum(1 for line in nquads.read_text().splitlines() if line.strip())
-    return data.Dataset("tiny", nquads, folder, quads, 0, 0.0, False)
 
 
 def test_the_scale_options_are_read_with_their_defaults():
