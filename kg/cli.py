@@ -293,6 +293,10 @@ def _review(source: Path, registry: Path | None, replace: bool) -> int:
     console.print(table)
     sections = [
         ("new people (accounts no registered chat has)", found.new_people),
+        (
+            "new organisations' and teams' accounts (a person named beside one speaks for it)",
+            found.new_organisation_accounts,
+        ),
         ("new organisations", found.new_organisations),
         ("likely aliases of people already in the graph", found.likely_aliases),
         ("items no theme matched", found.untagged),

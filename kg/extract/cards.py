@@ -19,9 +19,11 @@ import datetime as dt
 import re
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from kg.extract.headings import heading_key
 from kg.extract.markup import clean, handles, hashtags, reading
+from kg.extract.narrative import FIRST_NAME_VERBS, PHRASE, SPEECH_VERB
 from kg.records import EngagementCount
 
 HEADER_RE = re.compile(
@@ -34,7 +36,12 @@ REPLYING_RE = re.compile(r"^Replying to (?P<who>.*?)(?: and (?P<n>\d+) others?)?
 NUMBERS_RE = re.compile(r"^\d[\d,]*(?:\s+\d[\d,]*)*$")
 ICON_METRIC = {"💬": "reply", "↻": "retweet", "❤️": "like", "❤": "like", "📊": "unknown", "👍": "unknown"}
 SHARE_ICONS = ("↗", "📤")
-_ICON_COUNTS_RE = re.compile(r"(💬|↻|❤️|❤|📊|👍)\s*(\d[\d,]*)?")
+# a count as a card shows it: '14', '1,204', or shortened to thousands or millions ('9.8K', '12K', '1.2M')
+_COUNT = r"\d[\d,]*(?:\.\d+)?[KkMm]?(?![\w.])"
+_ICON_COUNTS_RE = re.compile(rf"(💬|↻|❤️|❤|📊|👍)\s*({_COUNT})?")
+_COUNT_SCALE = {"k": 1_000, "m": 1_000_000}
+# a line with two count icons or more, each with a number: a card's counts line, read or not
+_COUNTS_LIKE_RE = re.compile(r"(?:(?:💬|↻|❤️|❤|📊|👍)\s*\d\S*.*){2,}")
 ANSWER_PREFIX_RE = re.compile(r"^#?[QA](\d)(?!\d)")
 HEADINGS = frozenset(
     {
@@ -51,11 +58,12 @@ HEADINGS = frozenset(
         "Report contents",
     }
 )
-_SPEECH = r"(?:[a-z]+(?:ed|ing|s)|had|said)"
+_SPEECH = SPEECH_VERB
 NARRATIVE_RE = re.compile(
     rf"""^(?:
         @\w+,?\s+(?:also\s+|then\s+)?{_SPEECH}\b       # "@X responded", "@X had similar thoughts"
       | @\w+:\s*[\u201c"]                              # "@X: “...”"
+      | @\w+,?{PHRASE},?:\s*[\u201c"]                  # "@X in one line: “...”"
       | [A-ZÀ-ÖØ-Þ][\w'’-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]+)*\s+\(@\w+\),?\s+(?:also\s+|then\s+)?{_SPEECH}\b
                                                        # "Hana Novak (@X) added" (not "Thanks Jane (@X) for ...")
       | [A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\s+@\w+\s               # "Lee @Sutcliffe1987 also agreed"
@@ -63,7 +71,7 @@ NARRATIVE_RE = re.compile(
       | \.\.\.\s*and\s+@\w+                            # "...and @WBSProfBC commented"
       | [\u201c"]                                      # a quotation standing alone (pull-quote)
       | -\s*@\w+\s*$                                   # a pull-quote's attribution
-      | [A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\s+(?:also\s+)?(?:commented|shared|added|responded|replied|stated|reflected)\b
+      | [A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\s+(?:also\s+)?(?:{FIRST_NAME_VERBS})\b
       | (?i:question)\s+(?:\d|(?i:one|two|three|four|five|six|seven|eight|nine|ten)\b)
     )""",
     re.VERBOSE,
@@ -90,6 +98,7 @@ class Card:
     quotes_line: int | None = None  # the line of the card of the tweet this one quotes
     quoted_text: str | None = None  # the quoted tweet's words where the report shows them without its card
     heading_after: int | None = None  # the line in a section's heading words that ended the card's words
+    unread_counts: int | None = None  # a line shaped like the card's counts that `is_counts` does not read
 
     @property
     def answer_prefix(self) -> int | None:
@@ -129,9 +138,31 @@ def parse_date(text: str, year: int | dt.date) -> dt.date:
 
 
 def is_counts(text: str) -> bool:
-    return bool(NUMBERS_RE.match(text)) or (
-        bool(_ICON_COUNTS_RE.search(text)) and not re.sub(r"[\s\d,]|💬|↻|❤️|❤|📊|👍|↗|📤|\ufe0f", "", text)
+    """A counts line: bare numbers, or count icons each with its number or none (and share icons), nothing else."""
+    if NUMBERS_RE.match(text):
+        return True
+    found = _ICON_COUNTS_RE.findall(text)
+    rest = _ICON_COUNTS_RE.sub("", text)
+    return (
+        bool(found)
+        and not re.sub(r"[\s\ufe0f]|↗|📤", "", rest)
+        and all(count_value(num) is not None for _, num in found if num)
     )
+
+
+def count_value(text: str) -> int | None:
+    """The number a count shows: '1,204' is 1204, '9.8K' 9800, '1.2M' 1200000 (as many as the shortened figure
+    states, no more digits); None where the figure is no whole number of things ('1.2345K')."""
+    t = text.replace(",", "")
+    scale = _COUNT_SCALE.get(t[-1:].lower(), 1)
+    number = Decimal(t[:-1] if scale > 1 else t) * scale
+    return int(number) if number == number.to_integral_value() else None
+
+
+def looks_like_counts(text: str) -> bool:
+    """A line shaped like a card's counts ('💬 14 ↻ 40 ❤️ 122 📊 9.8K', two count icons each with a number) whether
+    or not `is_counts` reads it: one it does not read is named in a warning, not taken silently for the tweet."""
+    return bool(_COUNTS_LIKE_RE.search(text)) and len(text) <= 120
 
 
 def _one_count(text: str) -> str:
@@ -154,7 +185,7 @@ def parse_counts(texts: list[str]) -> list[EngagementCount]:
                     EngagementCount(
                         position=len(out) + 1,
                         icon=icon,
-                        value=int(num.replace(",", "")) if num else None,
+                        value=count_value(num) if num else None,
                         metric=ICON_METRIC[icon],
                     )
                 )
@@ -243,7 +274,7 @@ def parse_card(
         if n > total:
             break
         first = text_at(n)
-        if is_counts(first) or HEADER_RE.match(first) or QUOTE_MARK_RE.match(first):
+        if is_counts(first) or looks_like_counts(first) or HEADER_RE.match(first) or QUOTE_MARK_RE.match(first):
             break
         if blocks:
             so_far = " ".join(text_at(k) for b in blocks for k in b)
@@ -257,7 +288,7 @@ def parse_card(
             if not in_tweet and (is_narrative(first) or _closes_tweet(so_far, text_at(blocks[-1][-1]))):
                 break
         block = []
-        while n <= total and text_at(n) and not is_counts(text_at(n)):
+        while n <= total and text_at(n) and not is_counts(text_at(n)) and not looks_like_counts(text_at(n)):
             block.append(n)
             n += 1
         key = _norm(" ".join(text_at(k) for k in block))
@@ -286,6 +317,8 @@ def parse_card(
             if _one_count(t) == "no":
                 break
             continue
+        if not count_texts and looks_like_counts(t):
+            card.unread_counts = k
         break
     if count_texts:
         card.counts = parse_counts(count_texts)
@@ -314,6 +347,14 @@ def find_cards(
             )
     _quoted_tweets(lines, cards)
     _quoted_words(lines, cards)
+    for card in cards:
+        if warnings is not None and card.unread_counts is not None and not card.counts:
+            shown = clean(lines[card.unread_counts - 1])
+            warnings.append(
+                f"line {card.unread_counts}: counts: {shown!r} under the card of line {card.line} (@{card.handle}) "
+                "reads like its counts but is not count icons each with a whole number ('💬 14 ↻ 40 ❤️ 122 📊 9.8K'):"
+                " the card's counts are not read"
+            )
     return cards
 
 
@@ -361,6 +402,7 @@ def _quoted_words(lines: list[str], cards: list[Card]) -> None:
             return (
                 k in starts
                 or is_counts(line)
+                or looks_like_counts(line)
                 or bool(HEADER_RE.match(line))
                 or bool(QUOTE_MARK_RE.match(line))
                 or is_narrative(line)
@@ -387,4 +429,6 @@ def _quoted_words(lines: list[str], cards: list[Card]) -> None:
             if _one_count(text_at(n)) == "no":
                 break
             n = skip_blank(n + 1)
+        if not counts and n <= total and looks_like_counts(text_at(n)):
+            card.unread_counts = n
         card.counts = parse_counts(counts)

@@ -13,17 +13,36 @@ from dataclasses import dataclass, field
 
 from kg.extract.markup import HANDLE_RE, clean, handles, hashtags, quote_spans
 
-# "@X responded", "Hana (@X) added", "@X: “...”" (a handle and a colon before the words), "For @X, “...”"
+# the verb after a speaker: a regular one by its ending ('responded', 'reflects', 'summed it up', 'adding'), or an
+# irregular one a report uses before words it quotes ('put it simply', 'said it best', 'wrote', 'told us')
+SPEECH_VERB = r"(?:[a-z]+(?:ed|ing|s)|had|said|put|wrote|told|spoke|thought|felt|made|gave)"
+# a few words between a speaker and a colon before the quotation ('@X in one line: “...”', '@X on the night: “'):
+# never a phrase that makes the handle someone spoken to or about ('Thanks @X for this: “...”')
+_NOT_SPOKEN_BY = r"(?:for|to|and|or|with|from|of|about|at|by|who|whose)\b"
+PHRASE = rf"(?P<phrase>(?:\s+(?!{_NOT_SPOKEN_BY})[a-z][\w'’-]*)(?:\s+[a-z][\w'’-]*){{0,3}})"
+# "@X responded", "Hana (@X) added", "@X put it simply: “...”", "@X: “...”" (a handle and a colon before the words),
+# "@X in one line: “...”" (a few words and a colon, the handle opening the sentence), "For @X, “...”"
 SPEAKER_RE = re.compile(
-    r"@(?P<handle>[A-Za-z0-9_]{1,30})\)?,?\s+(?:also\s+|then\s+)?(?P<verb>[a-z]+(?:ed|ing|s)|had|said)\b"
+    rf"@(?P<handle>[A-Za-z0-9_]{{1,30}})\)?,?\s+(?:also\s+|then\s+)?(?P<verb>{SPEECH_VERB})\b"
     r"|@(?P<colon_handle>[A-Za-z0-9_]{1,30})\)?:\s*(?=[\u201c\"])"
+    rf"|@(?P<phrase_handle>[A-Za-z0-9_]{{1,30}})\)?,?{PHRASE},?:\s*(?=[\u201c\"])"
     r"|For\s+@(?P<for_handle>[A-Za-z0-9_]{1,30})"
 )
+# what may stand before a handle that opens its sentence: nothing, the end of a sentence, a name ('Lee @X', 'Hana
+# Novak (@X)') or 'Then'
+_OPENS_SENTENCE_RE = re.compile(r"(?:^|[.!?;:…])\s*(?:[A-ZÀ-ÖØ-Þ][\w'’-]*\s+){0,3}\(?$")
 # a first name in any Latin script's letters ("Zoë", "Siân", "Órla"): an upper-case letter, then lower-case ones
 _UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
+# the verbs that follow a first name: a short list, as a capitalised word before any verb is no name ('Staff put it
+# simply'); the speech phrases a report uses for a speaker it names ('Fiona put it simply', 'Dev summed it up')
+FIRST_NAME_VERBS = (
+    r"commented|shared|added|responded|replied|stated|reflected|put\s+it|summed\s+(?:it\s+)?up|said\s+it\s+best"
+)
+# capitalised words that open a sentence before those phrases and are nobody's name
+_NOT_NAMES = r"(?:Nobody|Everyone|Everybody|Someone|Somebody|Anyone|People|Staff|Many|Most|Some|One|Others?|This|That)"
 FIRST_NAME_RE = re.compile(
-    rf"(?<![\w'’-])(?P<name>[{_UPPER}][{_LOWER}]+)\s+(?:also\s+)?"
-    r"(?P<verb>commented|shared|added|responded|replied|stated|reflected)\b"
+    rf"(?<![\w'’-])(?!{_NOT_NAMES}\b)(?P<name>[{_UPPER}][{_LOWER}]+)\s+(?:also\s+)?"
+    rf"(?P<verb>{FIRST_NAME_VERBS})\b"
 )
 PULL_ATTRIBUTION_RE = re.compile(r"^-\s*@(?P<handle>[A-Za-z0-9_]{1,30})\s*$")
 _REPORT_NOTE_RE = re.compile(r"\s*\((?:see|See)\b[^)]*\)?\s*$")
@@ -54,8 +73,11 @@ class Contribution:
 def _speakers(text: str) -> list[Speaker]:
     found = []
     for m in SPEAKER_RE.finditer(text):
-        handle = m.group("handle") or m.group("colon_handle") or m.group("for_handle")
-        verb = m.group("verb") or ("said" if m.group("colon_handle") else "for")
+        if m.group("phrase_handle") and not _OPENS_SENTENCE_RE.search(text[: m.start()]):
+            continue  # 'We asked @X a question: “...”': the handle is spoken to, the words are not theirs
+        handle = m.group("handle") or m.group("colon_handle") or m.group("phrase_handle") or m.group("for_handle")
+        phrase = (m.group("phrase") or "").strip()  # the words as printed: 'in one line'
+        verb = m.group("verb") or phrase or ("for" if m.group("for_handle") else "said")
         found.append(Speaker(m.start(), handle, None, verb))
     for m in FIRST_NAME_RE.finditer(text):
         found.append(Speaker(m.start(), None, m.group("name"), m.group("verb")))

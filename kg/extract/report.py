@@ -49,7 +49,7 @@ from kg.records import (
     Resource,
     Tweet,
 )
-from kg.sources.aliases import handle_key
+from kg.sources.aliases import AliasTable, handle_key
 from kg.sources.inputs import InputError, LineIndex, dotted, read_text
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -634,7 +634,9 @@ def _printed(doc: Doc, name: str, alt_names: list[str]) -> int | None:
 
 def load_organisations(doc: Doc, warnings: list[str], extra: list[dict] | None = None) -> list[Organisation]:
     """The organisations of kg/data/organisations.yaml (and the report's own curation) that this report prints,
-    each at the first line that prints its name or an alternative name; the others are not this report's."""
+    each at the first line that prints its name or an alternative name; the others are not this report's (a report
+    that prints only an organisation's handle states no more than that the account is an organisation's: the
+    shared list of kg/data/aliases.yaml says so, `collect_accounts`)."""
     orgs: list[Organisation] = []
     for item in [*(_load("organisations.yaml") or []), *(extra or [])]:
         item = {k: v for k, v in item.items() if k != "reason"}
@@ -969,12 +971,14 @@ def parse_influencers(doc: Doc, warnings: list[str] | None = None) -> list[Influ
     value column. A column shorter than the others leaves its cells of the lower rows empty: the row's other
     rankings are read by the header's columns, the empty ones are absent."""
     found = doc.find(r"^MOST ACTIVE\s+Tweets\s+ORIGINAL TWEETS", required=False)
+    section = doc.heading("The Influencers")
     if not found:  # another header ('MOST MENTIONED<TAB>Mentions ...'): in the Influencers section, or a tabbed line
         # ("NHS England NHS Improvement and HEE joined us" reads like a header with its tabs lost)
-        header_rx = r"^(?:[A-Z][A-Z ]+[A-Z]\s+[A-Z][a-z]+\s+){2,}"
-        section = doc.heading("The Influencers")
-        if section is not None:
-            found = doc.find(header_rx, section, doc.section_end(section), required=False)
+        # a ranking's name and its value column's word, each pair followed by more columns or the line's end: the
+        # last unit word ends the line ('MOST ACTIVE<TAB><TAB>Posts<TAB>HIGHEST IMPACT<TAB><TAB>Impressions')
+        header_rx = r"^(?:[A-Z][A-Z ]+[A-Z]\s+[A-Z][a-z]+(?:\s+|$)){2,}"
+        if section is not None:  # in its own section one ranking is a header too
+            found = doc.find(header_rx.replace("{2,}", "{1,}"), section, doc.section_end(section), required=False)
         else:
             found = next(
                 (
@@ -985,6 +989,7 @@ def parse_influencers(doc: Doc, warnings: list[str] | None = None) -> list[Influ
                 None,
             )
     if not found:
+        _unread_influencers(doc, section, warnings)
         return []
     header = doc.lines[found[0] - 1].rstrip("\r\n").split("\t")
     value_columns = [i for i, c in enumerate(header) if re.fullmatch(r"[A-Z][a-z]+", c.strip())]
@@ -1034,6 +1039,31 @@ def parse_influencers(doc: Doc, warnings: list[str] | None = None) -> list[Influ
                 )
             )
     return out
+
+
+def _unread_influencers(doc: Doc, section: int | None, warnings: list[str] | None) -> None:
+    """Say so when the report has an influencer table whose header is not read: its Influencers section has words,
+    or a line reads like a ranking's name ('MOST ACTIVE', 'TOP TWEETERS') followed by '@handle name count' rows."""
+    if warnings is None:
+        return
+    if section is not None:
+        lines = range(section + 1, doc.section_end(section) + 1)
+        first = next((n for n in lines if doc.text(n)), None)
+        if first is not None:
+            warnings.append(
+                f"line {first}: influencers: the Influencers section has no header of rankings read as one "
+                "('RANKING NAME<TAB>Unit' for each ranking, as 'MOST ACTIVE<TAB><TAB>Tweets'): no ranking is read"
+            )
+        return
+    for n in range(1, doc.n):
+        if re.match(r"^(?:MOST|TOP|HIGHEST)\b[A-Z ]*\b", doc.text(n)) and any(
+            re.search(r"@\w+.*\d", doc.text(k)) for k in range(n + 1, min(n + 3, doc.n) + 1)
+        ):
+            warnings.append(
+                f"line {n}: influencers: {doc.text(n)[:60]!r} reads like an influencer table's header but is not one "
+                "('RANKING NAME<TAB>Unit' for each ranking, as 'MOST ACTIVE<TAB><TAB>Tweets'): no ranking is read"
+            )
+            return
 
 
 _COUNT_WORDS = {0: "the header's", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
@@ -1370,8 +1400,13 @@ def collect_accounts(
     panel: list[Person],
     influencers: list[InfluencerRank],
     resources: list[Resource],
+    orgs: list[Organisation] | None = None,
 ) -> tuple[list[Account], dict[str, str]]:
-    """Every handle spelling in the report, with a display name where a card or table shows one."""
+    """Every handle spelling in the report, with a display name where a card or table shows one. An account is an
+    organisation's as the graph types it (kg.rdf.context.team_accounts): the panel says its person speaks for a
+    team, it is the own account of an organisation the report holds (`orgs`), the shared curation lists it
+    (kg/data/aliases.yaml), or the name shown for it is an organisation's name ('WBS'); else a person's where a card
+    or the panel shows a name for it."""
     shown: dict[str, str] = {}  # display names as a card or table shows them
     for r in influencers:
         shown.setdefault(r.handle.lower(), r.display_name)
@@ -1392,6 +1427,11 @@ def collect_accounts(
         for h in handles(text):
             spellings.setdefault(h, n)
     teams = {p.handle.lower() for p in panel if p.handle and p.on_behalf_of}  # 'X, on behalf of Y @h'
+    org_names = {" ".join(n.split()).casefold() for o in orgs or [] for n in [o.name, *o.alt_names]}
+    teams |= {o.handle.lower() for o in orgs or [] if o.handle}
+    teams |= {h for h, name in shown.items() if " ".join(name.split()).casefold() in org_names}
+    listed = AliasTable.load()
+    teams |= {h.lower() for h in spellings if listed.is_organisation_account(listed.canonical(h))}
     people = {p.handle.lower() for p in panel if p.handle} | {c.handle.lower() for c in cards if c.display_name}
 
     def kind(handle: str) -> Literal["person", "organisation", "unknown"]:
@@ -1556,7 +1596,7 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
     influencers = parse_influencers(doc, warnings)
     shown = {c.handle: c.display_name for c in cards if c.display_name}
     resources = parse_resources(doc, warnings, shown, cur.resources, chat.slug)
-    accounts, names = collect_accounts(doc, cards, panel, influencers, resources)
+    accounts, names = collect_accounts(doc, cards, panel, influencers, resources, orgs)
     questions = parse_questions(doc, cards)
     quotes = parse_quotes(doc, cards, questions, names, warnings)
     people = list(panel) + parse_named_roles(doc, orgs)

@@ -25,6 +25,8 @@ class Review:
     graph: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     new_people: list[str] = field(default_factory=list)  # "@handle (name) line N"
+    # "@handle (shown name), account of Org; Name speaks for it, line N": as the graph types it (kg.rdf.people)
+    new_organisation_accounts: list[str] = field(default_factory=list)
     new_organisations: list[str] = field(default_factory=list)  # "Name (slug, kind) line N"
     likely_aliases: list[str] = field(default_factory=list)
     untagged: list[str] = field(default_factory=list)
@@ -57,6 +59,7 @@ def review(source: Path, registry: Path | None = None, *, replace: bool = False)
     from kg.rdf import ontology, tagging
     from kg.rdf.assemble import alias_warnings
     from kg.rdf.build import handle_occurrences
+    from kg.rdf.context import account_holders, team_accounts
     from kg.rdf.identity import resource_identities
     from kg.sources.aliases import AliasTable
     from kg.sources.registry import Registry, check_across, load_records
@@ -75,15 +78,38 @@ def review(source: Path, registry: Path | None = None, *, replace: bool = False)
     )
     aliases.with_reports(every)
     known = {aliases.canonical(h).lower() for _, r in others for _, h in handle_occurrences(r)}
-    names = {a.handle.lower(): a.display_name for a in new.accounts if a.display_name}
+    shown = {a.handle.lower(): a.display_name for a in new.accounts if a.display_name}
+    names = dict(shown)
     names.update({p.handle.lower(): p.name for p in new.people if p.handle})
+    # an organisation's or team's account is listed as the graph types it: the account's own shown name, whose it
+    # is, and the person the report names beside it as one who speaks for it (never merged into the account)
+    holders = account_holders(new, lambda h: aliases.canonical(h.lstrip("@")))
+    teams = team_accounts(new, aliases, holders)
+    org_names = {o.slug: o.name for o in new.organisations}
+    speakers: dict[str, list[str]] = {}
+    for p in new.people:
+        if p.handle:
+            speakers.setdefault(aliases.canonical(p.handle.lstrip("@")), []).append(p.name)
     first: dict[str, int] = {}
     for line, handle in handle_occurrences(new):
         first.setdefault(aliases.canonical(handle), line)
     for handle, line in sorted(first.items(), key=lambda kv: kv[1]):
-        if handle.lower() not in known:
-            name = names.get(handle.lower())
-            out.new_people.append(f"@{handle}" + (f" ({name})" if name else "") + f", line {line}")
+        if handle.lower() in known:
+            continue
+        if handle in teams:
+            name = shown.get(handle.lower())
+            holder = org_names.get(holders.get(handle, ""))
+            who = ", ".join(dict.fromkeys(speakers.get(handle, [])))
+            out.new_organisation_accounts.append(
+                f"@{handle}"
+                + (f" ({name})" if name else "")
+                + (f", account of {holder}" if holder else ", an organisation's account")
+                + (f"; {who} speaks for it" if who else "")
+                + f", line {line}"
+            )
+            continue
+        name = names.get(handle.lower())
+        out.new_people.append(f"@{handle}" + (f" ({name})" if name else "") + f", line {line}")
     known_orgs = {o.slug for _, r in others for o in r.organisations}
     for o in new.organisations:
         if o.slug not in known_orgs:
