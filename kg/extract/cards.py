@@ -30,6 +30,13 @@ HEADER_RE = re.compile(
 )
 # the line a converter leaves where a tweet quotes another: the quoted tweet's card follows it inside this one
 QUOTE_MARK_RE = re.compile(r"^(?:Quote Tweet|Quote Post|Quoted Tweet|Quote|Quoting)$", re.IGNORECASE)
+# the links a converter keeps from the page under a tweet's words ('Show this thread', 'Translate post'): no words of
+# the tweet, and no end of its card (its counts may follow them)
+CHROME_RE = re.compile(
+    r"^(?:Show this thread|Show (?:more|replies)|Read more|Read the full conversation|Translate (?:Tweet|post)|"
+    r"See translation|Show original)$",
+    re.IGNORECASE,
+)
 REPLYING_RE = re.compile(r"^Replying to (?P<who>.*?)(?: and (?P<n>\d+) others?)?$")
 NUMBERS_RE = re.compile(r"^\d[\d,]*(?:\s+\d[\d,]*)*$")
 ICON_METRIC = {"💬": "reply", "↻": "retweet", "❤️": "like", "❤": "like", "📊": "unknown", "👍": "unknown"}
@@ -62,7 +69,7 @@ NARRATIVE_RE = re.compile(
       | For\s+@\w+                                     # "For @HayleySGrice, ..."
       | \.\.\.\s*and\s+@\w+                            # "...and @WBSProfBC commented"
       | [\u201c"]                                      # a quotation standing alone (pull-quote)
-      | -\s*@\w+\s*$                                   # a pull-quote's attribution
+      | [-\u2013\u2014\u2015]\s*(?:[^@()]+\()?@\w+\)?\s*$     # a pull-quote's signature ('- @X', '— Name (@X)')
       | [A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\s+(?:also\s+)?(?:commented|shared|added|responded|replied|stated|reflected)\b
       | (?i:question)\s+(?:\d|(?i:one|two|three|four|five|six|seven|eight|nine|ten)\b)
     )""",
@@ -186,7 +193,7 @@ def _counts_follow(text_at: Callable[[int], str], n: int, total: int, so_far: st
     while n <= total and text_at(n) and not is_counts(text_at(n)):  # the paragraph itself
         last, so_far, n = text_at(n), f"{so_far} {text_at(n)}", n + 1
     while n <= total:
-        while n <= total and not text_at(n):
+        while n <= total and (not text_at(n) or CHROME_RE.match(text_at(n))):
             n += 1
         if n > total:
             return False
@@ -243,6 +250,9 @@ def parse_card(
         if n > total:
             break
         first = text_at(n)
+        if CHROME_RE.match(first):
+            n += 1
+            continue
         if is_counts(first) or HEADER_RE.match(first) or QUOTE_MARK_RE.match(first):
             break
         if blocks:
@@ -257,7 +267,7 @@ def parse_card(
             if not in_tweet and (is_narrative(first) or _closes_tweet(so_far, text_at(blocks[-1][-1]))):
                 break
         block = []
-        while n <= total and text_at(n) and not is_counts(text_at(n)):
+        while n <= total and text_at(n) and not is_counts(text_at(n)) and not CHROME_RE.match(text_at(n)):
             block.append(n)
             n += 1
         key = _norm(" ".join(text_at(k) for k in block))
@@ -270,12 +280,13 @@ def parse_card(
     card.text = "\n\n".join("\n".join(text_at(k) for k in b) for b in blocks)
     card.end = card.text_lines[-1] if card.text_lines else start
 
-    # counts may follow after blank lines: all on one line, or one a line ("5" "8" "25", or "💬 4" "↻ 6" "❤️ 15")
+    # counts may follow after blank lines (or a 'Show this thread' line): all on one line, or one a line ("5" "8"
+    # "25", or "💬 4" "↻ 6" "❤️ 15")
     k = n
     count_texts: list[str] = []
     while k <= total:
         t = text_at(k)
-        if not t:
+        if not t or (not count_texts and CHROME_RE.match(t)):
             k += 1
             continue
         if is_counts(t) and (not count_texts or _one_count(t) == _one_count(count_texts[0]) != "no"):
