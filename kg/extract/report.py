@@ -484,7 +484,7 @@ def _saved_dates(doc: Doc) -> list[FollowUpChat]:
 PANEL_HEADING_RE = re.compile(
     r"^(?:Join|Meet) (?:our|the) (?:\w+ )?panel\b"
     r"|^[^.!?:]{0,60}\b(?:[Pp]anel|[Pp]anell?ists?|[Gg]uests?)\b[^.!?:]{0,60}:$"
-    r"|^[^.!?:]{0,60}\b[Jj]oined by\b[^.!?:]{0,60}:$"
+    r"|^[^.!?:]{0,60}\b[Jj]oined(?: \w+){0,4} by\b[^.!?:]{0,60}:$"
 )
 _PANEL_MEMBER_RE = re.compile(rf"^{BULLET}(?P<body>.+?),? \(?@(?P<handle>\w+)\)?[.:;]?$")  # '... @h', '... (@h)'
 
@@ -824,7 +824,7 @@ def parse_quotes(
     people_of: dict[str, list[str]] = {}
     for p in panel or []:
         if p.handle:
-            people_of.setdefault(p.handle.lower(), []).append(p.name)
+            people_of.setdefault(p.handle, []).append(p.name)
     asking = {q.asked_in_line for q in questions}
     in_card = {n for c in cards for n in range(c.line, c.end + 1)}
     start = doc.heading("Insights and Learning") or doc.find(r"^Insights and Learning$")[0]
@@ -911,17 +911,25 @@ def _resolve_first_name(
     people_of: dict[str, list[str]] | None = None,
 ) -> str | None:
     """'Bryan also commented' -> the latest account before `line` whose display name, handle or panel person
-    (`people_of`: handle -> the names the panel lists for it) has that name."""
+    (`people_of`: handle as the panel prints it -> the names it lists for it) has that name; else the one panel
+    account whose person has it (none of their cards or comments came before: the panel named them at the start);
+    two panel people of that first name are no answer."""
     lowered = name.lower()
+
+    def first_word(printed: str) -> str | None:
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+", printed) if w.lower() != "dr"]
+        return words[0] if words else None
+
+    people_of = people_of or {}
+    panel_names = {h.lower(): names for h, names in people_of.items()}
     for _, handle, display in sorted((r for r in recent if r[0] <= line), key=lambda r: r[0], reverse=True):
         display = display or known_names.get(handle.lower(), "")
-        for printed in [display, *(people_of or {}).get(handle.lower(), [])]:
-            words = [w.lower() for w in re.findall(r"[^\W\d_]+", printed) if w.lower() != "dr"]
-            if words and words[0] == lowered:
-                return handle
+        if any(first_word(printed) == lowered for printed in [display, *panel_names.get(handle.lower(), [])]):
+            return handle
         if lowered in handle.lower():
             return handle
-    return None
+    on_panel = {h.lower(): h for h, names in people_of.items() if any(first_word(n) == lowered for n in names)}
+    return next(iter(on_panel.values())) if len(on_panel) == 1 else None
 
 
 # --- analytics, influencers ---------------------------------------------------------------------------------------
