@@ -69,7 +69,7 @@ NARRATIVE_RE = re.compile(
       | For\s+@\w+                                     # "For @HayleySGrice, ..."
       | \.\.\.\s*and\s+@\w+                            # "...and @WBSProfBC commented"
       | [\u201c"]                                      # a quotation standing alone (pull-quote)
-      | [-\u2013\u2014\u2015]\s*(?:[^@()]{1, 60}\()?@\w+\)?\s*$  # a pull-quote's signature ('- @X', '— Name (@X)')
+      | [-\u2013\u2014\u2015]\s*(?:[^@()]{{1,60}}\()?@\w+\)?\s*$  # a pull-quote's signature ('- @X', '— Name (@X)')
       | [A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\s+(?:also\s+)?(?:commented|shared|added|responded|replied|stated|reflected)\b
       | (?i:question)\s+(?:\d|(?i:one|two|three|four|five|six|seven|eight|nine|ten)\b)
     )""",

@@ -20,6 +20,8 @@ from kg.records import ChatRecords, Tweet
 
 NOV = Path(__file__).with_name("fixtures") / "leadingqi-2024-11-26-report.txt"
 SAVE_THE_DATES = "Save the dates!: no such section"
+CARD = "Aisha Bello @AishaBelloQI · Nov 26, 2024"
+WORDS = "Q2 A thread on headroom 🧵 1/3 If the work doesn't take something off their plate, why bother? #LeadingQI"
 
 
 def _variant(tmp_path: Path, *changes: tuple[str, str]) -> tuple[ChatRecords, list[str]]:
@@ -81,6 +83,13 @@ def test_a_pull_quote_signed_with_any_dash_is_the_signers(signature, handle, nam
     assert warnings == []
 
 
+@pytest.mark.parametrize("signature", ["- @kindleaderMo", "— @kindleaderMo", "– Mo Kaur (@kindleaderMo)"])
+def test_a_signature_ends_a_tweets_words(signature):
+    lines = f"{CARD}\n\n{WORDS}\n\n{signature}\n\nMore of the report.".split("\n")
+    card = cardlib.parse_card(lines, 1, 2024)
+    assert cardlib.is_narrative(signature) and card is not None and card.text == WORDS
+
+
 @pytest.mark.parametrize("signature", ["— Matron Jules", "– one of our matrons", "- @MatronJules and @physio_dan"])
 def test_a_pull_quote_signed_with_no_single_handle_is_warned_of_not_given_to_anyone(signature):
     warnings: list[str] = []
@@ -113,9 +122,6 @@ def test_the_november_pull_quotes_signed_with_en_and_em_dashes(tmp_path, nov):
 
 
 # --- 'Show this thread' between a tweet's words and its counts ------------------------------------------------------
-
-CARD = "Aisha Bello @AishaBelloQI · Nov 26, 2024"
-WORDS = "Q2 A thread on headroom 🧵 1/3 If the work doesn't take something off their plate, why bother? #LeadingQI"
 
 
 @pytest.mark.parametrize(
