@@ -30,13 +30,6 @@ HEADER_RE = re.compile(
 )
 # the line a converter leaves where a tweet quotes another: the quoted tweet's card follows it inside this one
 QUOTE_MARK_RE = re.compile(r"^(?:Quote Tweet|Quote Post|Quoted Tweet|Quote|Quoting)$", re.IGNORECASE)
-# the links a converter keeps from the page under a tweet's words ('Show this thread', 'Translate post'): no words of
-# the tweet, and no end of its card (its counts may follow them)
-CHROME_RE = re.compile(
-    r"^(?:Show this thread|Show (?:more|replies)|Read more|Read the full conversation|Translate (?:Tweet|post)|"
-    r"See translation|Show original)$",
-    re.IGNORECASE,
-)
 REPLYING_RE = re.compile(r"^Replying to (?P<who>.*?)(?: and (?P<n>\d+) others?)?$")
 NUMBERS_RE = re.compile(r"^\d[\d,]*(?:\s+\d[\d,]*)*$")
 ICON_METRIC = {"💬": "reply", "↻": "retweet", "❤️": "like", "❤": "like", "📊": "unknown", "👍": "unknown"}
@@ -79,6 +72,14 @@ MONTHS = {
     m: i
     for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1)
 }
+
+# the links a converter keeps from the page under a tweet's words ('Show this thread', 'Translate post'): no words of
+# the tweet, and no end of its card (its counts may follow them)
+CHROME_RE = re.compile(
+    r"^(?:Show this thread|Show (?:more|replies)|Read more|Read the full conversation|Translate (?:Tweet|post)|"
+    r"See translation|Show original)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
