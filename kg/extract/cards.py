@@ -60,9 +60,11 @@ NARRATIVE_RE = re.compile(
                                                        # "Hana Novak (@X) added" (not "Thanks Jane (@X) for ...")
       | [A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\s+@\w+\s               # "Lee @Sutcliffe1987 also agreed"
       | For\s+@\w+                                     # "For @HayleySGrice, ..."
+      | [\u2013\u2014\u2015]\s*@\w+\s*$ | [-\u2013\u2014\u2015]\s*[^@()]{{1,60}}\(@\w+\)\s*$
+                                                       # a pull-quote's signature: '— @X', '– @X', '— Name (@X)'
       | \.\.\.\s*and\s+@\w+                            # "...and @WBSProfBC commented"
       | [\u201c"]                                      # a quotation standing alone (pull-quote)
-      | [-\u2013\u2014\u2015]\s*(?:[^@()]{{1,60}}\()?@\w+\)?\s*$  # a pull-quote's signature ('- @X', '— Name (@X)')
+      | -\s*@\w+\s*$                                   # a pull-quote's attribution
       | [A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\s+(?:also\s+)?(?:commented|shared|added|responded|replied|stated|reflected)\b
       | (?i:question)\s+(?:\d|(?i:one|two|three|four|five|six|seven|eight|nine|ten)\b)
     )""",
@@ -194,7 +196,7 @@ def _counts_follow(text_at: Callable[[int], str], n: int, total: int, so_far: st
     while n <= total and text_at(n) and not is_counts(text_at(n)):  # the paragraph itself
         last, so_far, n = text_at(n), f"{so_far} {text_at(n)}", n + 1
     while n <= total:
-        while n <= total and (not text_at(n) or CHROME_RE.match(text_at(n))):
+        while n <= total and not text_at(n):
             n += 1
         if n > total:
             return False
@@ -232,8 +234,9 @@ def parse_card(
     n = start + 1
     total = len(lines)
 
-    def text_at(k: int) -> str:
-        return clean(lines[k - 1]) if k <= total else ""
+    def text_at(k: int) -> str:  # a converter's 'Show this thread' reads as blank: the counts after it are the card's
+        text = clean(lines[k - 1]) if k <= total else ""
+        return "" if CHROME_RE.match(text) else text
 
     while n <= total and text_at(n) in ("", "...", "…"):
         n += 1
@@ -251,9 +254,6 @@ def parse_card(
         if n > total:
             break
         first = text_at(n)
-        if CHROME_RE.match(first):
-            n += 1
-            continue
         if is_counts(first) or HEADER_RE.match(first) or QUOTE_MARK_RE.match(first):
             break
         if blocks:
@@ -268,7 +268,7 @@ def parse_card(
             if not in_tweet and (is_narrative(first) or _closes_tweet(so_far, text_at(blocks[-1][-1]))):
                 break
         block = []
-        while n <= total and text_at(n) and not is_counts(text_at(n)) and not CHROME_RE.match(text_at(n)):
+        while n <= total and text_at(n) and not is_counts(text_at(n)):
             block.append(n)
             n += 1
         key = _norm(" ".join(text_at(k) for k in block))
@@ -281,13 +281,12 @@ def parse_card(
     card.text = "\n\n".join("\n".join(text_at(k) for k in b) for b in blocks)
     card.end = card.text_lines[-1] if card.text_lines else start
 
-    # counts may follow after blank lines (or a 'Show this thread' line): all on one line, or one a line ("5" "8"
-    # "25", or "💬 4" "↻ 6" "❤️ 15")
+    # counts may follow after blank lines: all on one line, or one a line ("5" "8" "25", or "💬 4" "↻ 6" "❤️ 15")
     k = n
     count_texts: list[str] = []
     while k <= total:
         t = text_at(k)
-        if not t or (not count_texts and CHROME_RE.match(t)):
+        if not t:
             k += 1
             continue
         if is_counts(t) and (not count_texts or _one_count(t) == _one_count(count_texts[0]) != "no"):

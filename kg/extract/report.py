@@ -1447,15 +1447,15 @@ def collect_accounts(
     influencers: list[InfluencerRank],
     resources: list[Resource],
 ) -> tuple[list[Account], dict[str, str]]:
-    """Every handle spelling in the report, with a display name where a card or table shows one, else where the
-    narrative prints a name with the handle ('Sofia Marsh (@X) added “…”', a pull-quote signed '— Sofia Marsh (@X)'):
-    the first name printed so, outside the cards (a tweet's words may name anyone)."""
+    """Every handle spelling in the report, with a display name where a card or table shows one."""
     shown: dict[str, str] = {}  # display names as a card or table shows them
     for r in influencers:
         shown.setdefault(r.handle.lower(), r.display_name)
     for c in cards:
         if c.display_name:
             shown[c.handle.lower()] = c.display_name
+    # else where the narrative prints a name with the handle ('Sofia Marsh (@X) added “…”', a pull-quote signed
+    # '— Sofia Marsh (@X)'): the first name printed so, outside the cards (a tweet's words may name anyone)
     in_card = {n for c in cards for n in range(c.line, c.end + 1)}
     for n in range(1, doc.n + 1):
         if n not in in_card:
