@@ -68,6 +68,8 @@ NARRATIVE_RE = re.compile(
                                                        # "Hana Novak (@X) added" (not "Thanks Jane (@X) for ...")
       | [A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\s+@\w+\s               # "Lee @Sutcliffe1987 also agreed"
       | For\s+@\w+                                     # "For @HayleySGrice, ..."
+      | [\u2013\u2014\u2015]\s*@\w+\s*$ | [-\u2013\u2014\u2015]\s*[^@()]{{1,60}}\(@\w+\)\s*$
+                                                       # a pull-quote's signature: '— @X', '– @X', '— Name (@X)'
       | \.\.\.\s*and\s+@\w+                            # "...and @WBSProfBC commented"
       | [\u201c"]                                      # a quotation standing alone (pull-quote)
       | -\s*@\w+\s*$                                   # a pull-quote's attribution
@@ -80,6 +82,14 @@ MONTHS = {
     m: i
     for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1)
 }
+
+# the links a converter keeps from the page under a tweet's words ('Show this thread', 'Translate post'): no words of
+# the tweet, and no end of its card (its counts may follow them)
+CHROME_RE = re.compile(
+    r"^(?:Show this thread|Show (?:more|replies)|Read more|Read the full conversation|Translate (?:Tweet|post)|"
+    r"See translation|Show original)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -255,8 +265,9 @@ def parse_card(
     n = start + 1
     total = len(lines)
 
-    def text_at(k: int) -> str:
-        return clean(lines[k - 1]) if k <= total else ""
+    def text_at(k: int) -> str:  # a converter's 'Show this thread' reads as blank: the counts after it are the card's
+        text = clean(lines[k - 1]) if k <= total else ""
+        return "" if CHROME_RE.match(text) else text
 
     while n <= total and text_at(n) in ("", "...", "…"):
         n += 1

@@ -25,6 +25,8 @@ SECTION_WORDS: dict[str, tuple[frozenset[str], ...]] = {
         frozenset({"learning"}),  # 'Key learnings', 'Learning from the chat': not a lone 'LEARNINGS' (a sketchnote's)
         frozenset({"insight", "lesson"}),
         frozenset({"lesson", "learned"}),
+        frozenset({"what", "told", "us"}),  # 'What you told us': the chat's answers, in a report's own words
+        frozenset({"what", "heard"}),  # 'What we heard', 'What we heard from you'
     ),
     "Core resources": (frozenset({"core", "resource"}), frozenset({"core", "reading"})),
     "Shared resources": (frozenset({"share", "resource"}),),
@@ -42,7 +44,13 @@ HEADING_EXAMPLES = {
     "Analytics": ("Analytics", "Chat analytics", "Statistics"),
     "The Influencers": ("The Influencers", "Top influencers"),
     "Tweet activity": ("Tweet activity", "Hashtag activity"),
-    "Insights and Learning": ("Insights and Learning", "Key insights & learnings", "Key learnings", "Lessons learned"),
+    "Insights and Learning": (
+        "Insights and Learning",
+        "Key insights & learnings",
+        "Key learnings",
+        "Lessons learned",
+        "What you told us",
+    ),
     "Core resources": ("Core resources", "Core reading"),
     "Shared resources": ("Shared resources", "Resources shared", "Resources shared during the chat"),
     "What next?": ("What next?", "What's next", "Next steps"),

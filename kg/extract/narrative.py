@@ -4,6 +4,10 @@ Inline comments name their speaker before the words ("@X responded “…”", "
 "For @X, “…”", "Bryan also commented that it is “…”"); one line can hold several speakers. Pull-quotes are a
 quotation alone on a line followed by "- @X". A quotation with no speaker on its line ("references to a “dark
 thread”") is the report's own words and is not attributed.
+
+A pull-quote's signature starts with any dash a converter or author uses ('- @X', '– @X', '— @X'), maybe with the
+name before the handle ('— Sofia Marsh (@X)'); a signature that names no handle ('— Matron Jules') is warned of, so
+the quotation is not lost unseen.
 """
 
 from __future__ import annotations
@@ -44,7 +48,29 @@ FIRST_NAME_RE = re.compile(
     rf"(?<![\w'’-])(?!{_NOT_NAMES}\b)(?P<name>[{_UPPER}][{_LOWER}]+)\s+(?:also\s+)?"
     rf"(?P<verb>{FIRST_NAME_VERBS})\b"
 )
-PULL_ATTRIBUTION_RE = re.compile(r"^-\s*@(?P<handle>[A-Za-z0-9_]{1,30})\s*$")
+# a hyphen, en dash, em dash or horizontal bar, as authors and converters print a signature's dash
+DASHES = "-\u2013\u2014\u2015"
+PULL_ATTRIBUTION_RE = re.compile(
+    rf"^[{DASHES}]\s*(?:(?P<name>[^{DASHES}\s@()\d][^@()\d]*?)\s*\(\s*)?@(?P<handle>[A-Za-z0-9_]{{1,30}})"
+    r"(?(name)\s*\))\s*$"
+)
+# a line that signs a quotation but may name no handle ('— Matron Jules'): a dash, then a few words that are no
+# sentence (a list item after a quotation is no signature)
+_SIGNATURE_RE = re.compile(rf"^[{DASHES}]\s*[^{DASHES}\s\d][^.:;!?]{{0,60}}$")
+# a name the narrative prints for a speaker's account: 'Sofia Marsh (@X) added “…”', '…, and Dr Lee Ong (@X): “…”'
+# (the name starts the line or a clause, a speech verb or a colon and a quotation follow the handle)
+_NAME_WORD = rf"[{_UPPER}](?:['’-]?[{_UPPER}{_LOWER}])+"
+NAMED_SPEAKER_RE = re.compile(
+    rf"(?:^|(?<=[,;:.…] )|(?<=\band )|(?<=\bwhile ))(?P<name>(?:{_NAME_WORD}\.?\s+){{0,3}}{_NAME_WORD})"
+    r"\s+\(@(?P<handle>[A-Za-z0-9_]{1,30})\)"
+    r"(?=,?\s+(?:also\s+|then\s+)?(?:[a-z]+(?:ed|ing|s)|had|said)\b|:\s*[\u201c\"])"
+)
+_NAME_RE = re.compile(rf"(?:{_NAME_WORD}\.?\s+){{0,3}}{_NAME_WORD}")
+# words that open a clause before a name ('Then Sofia Marsh (@X) added'): no part of the name
+_CLAUSE_OPENERS = frozenset(
+    "Then And But Also Finally Next Here Meanwhile Later Thanks So As When While After Before Lastly Similarly "
+    "Likewise Meanwhile Elsewhere Again Plus".split()
+)
 _REPORT_NOTE_RE = re.compile(r"\s*\((?:see|See)\b[^)]*\)?\s*$")
 
 
@@ -68,6 +94,7 @@ class Contribution:
     mentions: list[str] = field(default_factory=list)
     hashtags: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    signed_name: str | None = None  # a pull-quote's signature's name ('— Sofia Marsh (@X)'), as printed
 
 
 def _speakers(text: str) -> list[Speaker]:
@@ -121,20 +148,29 @@ def comments_on_line(line_no: int, raw: str) -> list[Contribution]:
     return out
 
 
-def pull_quote(lines: list[str], line_no: int) -> Contribution | None:
-    """A quotation alone on `line_no` whose next non-blank line is '- @X'."""
+def pull_quote(lines: list[str], line_no: int, warnings: list[str] | None = None) -> Contribution | None:
+    """A quotation alone on `line_no` whose next non-blank line signs it with a handle ('- @X', '— @X', '– Name
+    (@X)'). One signed with words but no handle is no one's quotation: `warnings` says so (its line and signature)."""
     text = clean(lines[line_no - 1])
     if not text or text[0] not in '\u201c"':
         return None
     nxt = line_no + 1
     while nxt <= len(lines) and not clean(lines[nxt - 1]):
         nxt += 1
-    m = PULL_ATTRIBUTION_RE.match(clean(lines[nxt - 1])) if nxt <= len(lines) else None
+    signature = clean(lines[nxt - 1]) if nxt <= len(lines) else ""
+    m = PULL_ATTRIBUTION_RE.match(signature)
     if not m:
+        if warnings is not None and _SIGNATURE_RE.match(signature) and len(signature.split()) <= 7:
+            warnings.append(
+                f"line {line_no}: a pull-quote signed {signature!r} on line {nxt} names no handle ('— @X', "
+                "'— Name (@X)'): not attributed, not in the records"
+            )
         return None
     spans = quote_spans(text)
     words = spans[0].text if spans else text.strip('\u201c\u201d"')
+    name = (m["name"] or "").strip()
     return Contribution(
+        signed_name=name if _NAME_RE.fullmatch(name) else None,
         kind="pullquote",
         line=line_no,
         speaker=m.group("handle"),
@@ -150,3 +186,17 @@ def pull_quote(lines: list[str], line_no: int) -> Contribution | None:
 def speaker_handles(text: str) -> list[str]:
     """Handles on a narrative line that speak (for first-name resolution later)."""
     return [m for m in HANDLE_RE.findall(text)]
+
+
+def printed_names(text: str) -> list[tuple[str, str]]:
+    """(name, handle) for each speaker a narrative line names with their handle ('Sofia Marsh (@X) added “…”'): the
+    name the report prints for the account, as printed (a pull-quote's signature: `Contribution.signed_name`)."""
+    out = []
+    for m in NAMED_SPEAKER_RE.finditer(clean(text)):
+        name, handle = m["name"], m["handle"]
+        words = name.split()
+        while words and words[0] in _CLAUSE_OPENERS:
+            words = words[1:]
+        if words:
+            out.append((" ".join(words), handle))
+    return out

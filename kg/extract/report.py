@@ -218,7 +218,7 @@ class Doc:
     def closest_heading(self, section: str) -> tuple[int, str] | None:
         """The line most like a heading of `section` that the rule did not recognise (a short line sharing the most
         words with one of the section's word sets, no other section's heading), to point the user at."""
-        wanted = set().union(*SECTION_WORDS[section]) - {"tweet", "what"}  # words of a report's title or any line
+        wanted = set().union(*SECTION_WORDS[section]) - {"tweet", "what", "us"}  # words of a title or any line
         best: tuple[int, int] | None = None
         for n in range(1, self.n + 1):
             text = self.text(n)
@@ -316,6 +316,26 @@ class Doc:
         return f"{self.path}:{n}", n, self.text(n)[:160]
 
 
+_CLOCK = r"\d{1,2}(?:[.:]\d\d)?"
+_AMPM = r"am|pm|AM|PM"
+# an hour range: '7-8pm', '7pm-8pm', '7 to 8pm', '11am – 12pm', '19:00-20:00'
+_CLOCK_RANGE = rf"(?P<r1>{_CLOCK}) ?(?P<ra1>{_AMPM})? ?(?:[-–]|to) ?(?P<r2>{_CLOCK}) ?(?P<ra2>{_AMPM})?"
+
+
+def _clock_range(m: re.Match[str]) -> tuple[dt.time, dt.time]:
+    """The start and end of `_CLOCK_RANGE`. A start with no am/pm takes the end's ('7-8pm' is 19:00-20:00) unless it
+    would then start after it ('11-12pm' is 11:00-12:00); neither with am/pm is a 24-hour range ('19:00-20:00'); an
+    hour with neither am/pm nor minutes ('7-8 GMT') would be a guess: an error."""
+    r1, a1, r2, a2 = m["r1"], m["ra1"], m["r2"], m["ra2"]
+    if not a1 and not a2 and not (":" in r1 and ":" in r2):
+        raise ValueError(f"{m[0]!r}: an hour range needs am/pm ('7-8pm') or 24-hour times ('19:00-20:00')")
+    end = _hour(r2, a2 or a1)
+    start = _hour(r1, a1 or a2)
+    if not a1 and a2 and start > end:
+        start = _hour(r1, "am" if a2.lower() == "pm" else "pm")
+    return start, end
+
+
 def _hour(h: str, ampm: str | None) -> dt.time:
     """'7', '7.30' or '7:30' with 'am'/'pm', or a 24-hour '19:00' (no am/pm)."""
     hour, _, minute = h.replace(":", ".").partition(".")
@@ -345,12 +365,14 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
         expected="'Report produced by NAME for ORGANISATION.'",
     )
     when_n, when = (
-        doc.find(  # 'on Tuesday 19th October 2022 at 7pm BST', '... at 7.30pm', '... at 7:30pm', '... at 19:00'
-            r"took place on (?:\w+,? )?(?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+),? (?P<y>\d{4}),? at "
-            r"(?:(?P<h>\d{1,2}(?:[.:]\d\d)?) ?(?P<ap>am|pm|AM|PM)|(?P<h24>\d{1,2}:\d\d)) (?P<tz>[A-Z]{3,4}) hosted by "
-            r"(?P<host>.+?) @(?P<handle>\w+)",
+        doc.find(  # 'on Tuesday 19th October 2022 at 7pm BST', '... at 7.30pm', '... at 7:30pm', '... at 19:00', or
+            # the hour as a range with or without 'at' or 'from': '..., 7-8pm GMT, hosted by', '... from 19:00-20:00'
+            r"took place on (?:\w+,? )?(?P<d>\d+)\w* (?P<mon>[A-Z][a-z]+),? (?P<y>\d{4}),? (?:at |from )?"
+            rf"(?:{_CLOCK_RANGE}|(?P<h>{_CLOCK}) ?(?P<ap>{_AMPM})|(?P<h24>\d{{1,2}}:\d\d)) (?P<tz>[A-Z]{{3,4}}),? "
+            r"hosted by (?P<host>.+?) @(?P<handle>\w+)",
             what="chat.date",
-            expected="'... took place on Tuesday 31st January 2023 at 7pm GMT hosted by ORGANISATION @handle ...'",
+            expected="'... took place on Tuesday 31st January 2023 at 7pm GMT hosted by ORGANISATION @handle ...' "
+            "(or '..., 7-8pm GMT, hosted by ...')",
         )
     )
     end = doc.find(
@@ -364,11 +386,16 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
     )
     with reading(when_n, "chat.date", when[0]):
         date = dt.date(int(when["y"]), MONTHS[when["mon"]], int(when["d"]))
-        start = _hour(when["h"] or when["h24"], when["ap"])
+        if when["r1"]:
+            start, stated_end = _clock_range(when)
+        else:
+            start, stated_end = _hour(when["h"] or when["h24"], when["ap"]), None
     with reading(when_n, "chat.timezone", when[0]):
         offset = _offset(when["tz"])
     with reading(end[0] if end else when_n, "chat.end", end[1][0] if end else when[0]):
-        end_time = _hour(end[1]["h2"], end[1]["a2"]) if end else dt.time((start.hour + 1) % 24, start.minute)
+        end_time = (
+            _hour(end[1]["h2"], end[1]["a2"]) if end else stated_end or dt.time((start.hour + 1) % 24, start.minute)
+        )
     collaborators = re.split(r", | & ", partner[1]["collab"]) if partner else []
     return Chat(
         line=when_n,
@@ -450,23 +477,44 @@ def _saved_dates(doc: Doc) -> list[FollowUpChat]:
     return out
 
 
+# the line before the panel's list: 'Join our panel of leaders ...', 'Meet the panel:', 'Our panel for this chat:',
+# 'With thanks to our panel:', 'Our panellists:', 'Our guests tonight:', 'We were joined by:'. Any but the first
+# report's 'Join/Meet ... panel' ends in a colon (a sentence that mentions the panel is no heading), and the heading
+# is the first such line that a member's line follows, so a colon ending an ordinary sentence is not taken either.
+PANEL_HEADING_RE = re.compile(
+    r"^(?:Join|Meet) (?:our|the) (?:\w+ )?panel\b"
+    r"|^[^.!?:]{0,60}\b(?:[Pp]anel|[Pp]anell?ists?|[Gg]uests?)\b[^.!?:]{0,60}:$"
+    r"|^[^.!?:]{0,60}\b[Jj]oined(?: \w+){0,4} by\b[^.!?:]{0,60}:$"
+)
+_PANEL_MEMBER_RE = re.compile(rf"^{BULLET}(?P<body>.+?),? \(?@(?P<handle>\w+)\)?[.:;]?$")  # '... @h', '... (@h)'
+
+
+def _panel_heading(doc: Doc) -> int | None:
+    """The line of the panel's heading: the first line in `PANEL_HEADING_RE`'s words that a member's line follows
+    (blank lines aside), else the first in those words (its list is then not read: a warning says so)."""
+    candidates = [n for n in range(1, doc.n + 1) if PANEL_HEADING_RE.match(doc.text(n))]
+    for n in candidates:
+        nxt = next((k for k in range(n + 1, doc.n + 1) if doc.text(k)), None)
+        if nxt is not None and _PANEL_MEMBER_RE.match(doc.text(nxt)):
+            return n
+    return candidates[0] if candidates else None
+
+
 def parse_panel(doc: Doc, orgs: list[Organisation], warnings: list[str] | None = None) -> list[Person]:
-    """The panel list: 'Join our panel ...' and one '- Name, [role, ]Organisation @handle' line a member."""
-    # the line before the list: 'Join our panel of leaders ...', 'Meet the panel:', 'Our panel for this chat:'
-    found = doc.find(
-        r"^(?:Join|Meet) (?:our|the) (?:\w+ )?panel\b|^(?:Our|The) (?:\w+ )?panel\b[^.!?]{0,40}:$", required=False
-    )
-    if not found:
+    """The panel list: its heading (`PANEL_HEADING_RE`) and one '- Name, [role, ]Organisation @handle' line a
+    member."""
+    heading = _panel_heading(doc)
+    if heading is None:
         if warnings is not None:
             warnings.append(
-                f"{doc.path}:1: panel: no 'Join our panel ...' (or 'Meet the panel:', 'Our panel:') line: the chat has "
-                "no panel in the records"
+                f"{doc.path}:1: panel: no 'Join our panel ...' (or 'Meet the panel:', 'Our panel:', 'With thanks to "
+                "our panel:', 'Our guests:', 'Joined by:') line: the chat has no panel in the records"
             )
         return []
     people: list[Person] = []
-    for n in range(found[0] + 1, doc.n + 1):
+    for n in range(heading + 1, doc.n + 1):
         text = doc.text(n)
-        m = re.match(rf"^{BULLET}(?P<body>.+?),? \(?@(?P<handle>\w+)\)?[.:;]?$", text)  # '... @h', '... (@h)'
+        m = _PANEL_MEMBER_RE.match(text)
         if not m:
             if people and text:
                 break
@@ -499,7 +547,7 @@ def parse_panel(doc: Doc, orgs: list[Organisation], warnings: list[str] | None =
         )
     if not people and warnings is not None:
         warnings.append(
-            f"{doc.path}:{found[0]}: panel: no '- Name, Organisation @handle' line follows: the chat has no panel "
+            f"{doc.path}:{heading}: panel: no '- Name, Organisation @handle' line follows: the chat has no panel "
             "in the records"
         )
     return people
@@ -764,9 +812,21 @@ def section_of(questions: list[Question], line: int) -> int | None:
 
 
 def parse_quotes(
-    doc: Doc, cards: list[cardlib.Card], questions: list[Question], known_names: dict[str, str], warnings: list[str]
+    doc: Doc,
+    cards: list[cardlib.Card],
+    questions: list[Question],
+    known_names: dict[str, str],
+    warnings: list[str],
+    panel: list[Person] | None = None,
 ) -> list[Quote]:
-    """Tweets, inline comments and pull-quotes in order of appearance, numbered from 1."""
+    """Tweets, inline comments and pull-quotes in order of appearance, numbered from 1. A comment that names its
+    speaker by first name only ('Tom also reflected') is the latest account before it with that name: its display
+    name, or the name of the person the `panel` lists for it (a team account's card shows the team's name, the panel
+    the person who tweets for it: the words are theirs, said for the account, and stay the account's)."""
+    people_of: dict[str, list[str]] = {}
+    for p in panel or []:
+        if p.handle:
+            people_of.setdefault(p.handle, []).append(p.name)
     asking = {q.asked_in_line for q in questions}
     in_card = {n for c in cards for n in range(c.line, c.end + 1)}
     start = doc.heading("Insights and Learning") or doc.find(r"^Insights and Learning$")[0]
@@ -776,18 +836,18 @@ def parse_quotes(
     for n in range(start, end + 1):
         if n in in_card:
             continue
-        pq = narrative.pull_quote(doc.lines, n)
+        pq = narrative.pull_quote(doc.lines, n, warnings)
         if pq:
             items.append((n, "pullquote", pq))
             pull_lines.add(n)
     recent: list[tuple[int, str, str | None]] = [(c.line, c.handle, c.display_name) for c in cards]
     for n in range(start, end + 1):
-        if n in in_card or n in pull_lines or re.match(r"^-\s*@\w+\s*$", doc.text(n)):
+        if n in in_card or n in pull_lines or narrative.PULL_ATTRIBUTION_RE.match(doc.text(n)):
             continue
         for contrib in narrative.comments_on_line(n, doc.lines[n - 1]):
             warnings.extend(contrib.warnings)
             if contrib.speaker is None:
-                contrib.speaker = _resolve_first_name(contrib.first_name or "", n, recent, known_names)
+                contrib.speaker = _resolve_first_name(contrib.first_name or "", n, recent, known_names, people_of)
                 if contrib.speaker is None:
                     warnings.append(f"line {n}: no account found for the first name {contrib.first_name!r}")
                     continue
@@ -846,16 +906,32 @@ def parse_quotes(
 
 
 def _resolve_first_name(
-    name: str, line: int, recent: list[tuple[int, str, str | None]], known_names: dict[str, str]
+    name: str,
+    line: int,
+    recent: list[tuple[int, str, str | None]],
+    known_names: dict[str, str],
+    people_of: dict[str, list[str]] | None = None,
 ) -> str | None:
-    """'Bryan also commented' -> the latest account before `line` whose display name or handle has that name."""
+    """'Bryan also commented' -> the latest account before `line` whose display name, handle or panel person
+    (`people_of`: handle as the panel prints it -> the names it lists for it) has that name; else the one panel
+    account whose person has it (none of their cards or comments came before: the panel named them at the start);
+    two panel people of that first name are no answer."""
     lowered = name.lower()
+
+    def first_word(printed: str) -> str | None:
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+", printed) if w.lower() != "dr"]
+        return words[0] if words else None
+
+    people_of = people_of or {}
+    panel_names = {h.lower(): names for h, names in people_of.items()}
     for _, handle, display in sorted((r for r in recent if r[0] <= line), key=lambda r: r[0], reverse=True):
         display = display or known_names.get(handle.lower(), "")
-        words = [w.lower() for w in re.findall(r"[^\W\d_]+", display) if w.lower() != "dr"]
-        if (words and words[0] == lowered) or lowered in handle.lower():
+        if any(first_word(printed) == lowered for printed in [display, *panel_names.get(handle.lower(), [])]):
             return handle
-    return None
+        if lowered in handle.lower():
+            return handle
+    on_panel = {h.lower(): h for h, names in people_of.items() if any(first_word(n) == lowered for n in names)}
+    return next(iter(on_panel.values())) if len(on_panel) == 1 else None
 
 
 # --- analytics, influencers ---------------------------------------------------------------------------------------
@@ -1413,6 +1489,16 @@ def collect_accounts(
     for c in cards:
         if c.display_name:
             shown[c.handle.lower()] = c.display_name
+    # else where the narrative prints a name with the handle ('Sofia Marsh (@X) added “…”', a pull-quote signed
+    # '— Sofia Marsh (@X)'): the first name printed so, outside the cards (a tweet's words may name anyone)
+    in_card = {n for c in cards for n in range(c.line, c.end + 1)}
+    for n in range(1, doc.n + 1):
+        if n not in in_card:
+            for name, handle in narrative.printed_names(doc.text(n)):
+                shown.setdefault(handle.lower(), name)
+            signed = narrative.pull_quote(doc.lines, n)
+            if signed is not None and signed.speaker and signed.signed_name:
+                shown.setdefault(signed.speaker.lower(), signed.signed_name)
     names = dict(shown)  # for resolving first names, a panel entry's name serves too
     for p in panel:
         names.setdefault(p.handle.lower(), p.name)  # type: ignore[union-attr]
@@ -1598,7 +1684,7 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
     resources = parse_resources(doc, warnings, shown, cur.resources, chat.slug)
     accounts, names = collect_accounts(doc, cards, panel, influencers, resources, orgs)
     questions = parse_questions(doc, cards)
-    quotes = parse_quotes(doc, cards, questions, names, warnings)
+    quotes = parse_quotes(doc, cards, questions, names, warnings, panel)
     people = list(panel) + parse_named_roles(doc, orgs)
     people += link_names_to_accounts(chat, accounts, people, influencers)
     curated_themes = apply_curation(

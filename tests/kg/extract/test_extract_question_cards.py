@@ -20,18 +20,52 @@ JUNE = FIXTURES / "leadingqi-2023-06-27-report.txt"
 REPORTS = [SEED, *sorted(FIXTURES.glob("leadingqi-*-report.txt"))]
 
 
+# how a host's card tells people to tag their answer: 'add Q2', 'include Q2', 'Reply with Q1', 'Start your answer
+# with Q5', 'use Q3', 'tag your tweet Q4', 'begin with Q2', 'put Q2 at the start'
+_INSTRUCTION = (
+    r"\b(?:add|include|with|use|tag|put|begin|start)\b"
+    r"(?:\s+(?:your|the|each|every)?\s*(?:answers?|tweets?|replies?|reply))?\s+"
+)
+
+
 def _host_cards(path: Path) -> dict[int, int]:
-    """Read from the text alone: the line of each card whose words start 'Qn:' and say 'add Qn' -> n."""
-    lines = path.read_text(encoding="utf-8").split("\n")
+    """Read from the text alone: the line of each card whose words start with a question's number and a mark
+    ('Q2:', 'Q2 —', 'Q2 –', 'Q2 -', 'Q2.', 'Q2)') and then tell people to tag answers with it ('add Q2', 'include
+    Q2', 'Reply with Q2', 'Start your answer with Q2') -> n. A participant's 'Q2 I think ...' has no mark, and no
+    answer says 'add Q2'."""
+    return _host_cards_in(path.read_text(encoding="utf-8"))
+
+
+def _host_cards_in(text: str) -> dict[int, int]:
+    lines = text.split("\n")
     out: dict[int, int] = {}
     for n, line in enumerate(lines, 1):
         if re.match(r"^.*@\w+ · ", clean(line)):
             words = next((clean(x) for x in lines[n:] if clean(x) and clean(x) not in ("...", "…")), "")
-            m = re.match(r"^Q(\d+):", words)
+            m = re.match(r"^Q(\d+)(?::|\s*[—–-]\s|[.)]\s)", words)
             rest = " ".join(clean(x) for x in lines[n : n + 12])
-            if m and f"add Q{m[1]}" in rest:
+            if m and re.search(rf"{_INSTRUCTION}Q{m[1]}\b", rest, re.IGNORECASE):
                 out[n] = int(m[1])
     return out
+
+
+@pytest.mark.parametrize(
+    ("words", "number"),
+    [
+        ("Q1 — Welcome!\n\nReply with Q1 and the hashtags", 1),
+        ("Q2 – How?\n\nDon't forget to include Q2 and #LeadingQI", 2),
+        ("Q3: What?\n\nPlease remember to add Q3 and the hashtags", 3),
+        ("Q5. Which?\n\nStart your answer with Q5 and use #LeadingQI", 5),
+        ("Q4) Who?\n\nTag your tweets Q4 #LeadingQI", 4),
+        ("Q2 I think we take it #LeadingQI", None),  # an answer: no mark after the number
+        ("Q2: We ring-fence time. Add Q3 later?", None),  # another question's number
+        ("Q2: Honest answer: you take it #LeadingQI", None),  # an answer that tells no one to tag anything
+    ],
+)
+def test_the_tests_own_reading_of_host_cards_takes_every_wording_and_no_answer(words: str, number: int | None):
+    """The reading `_host_cards` does, on invented cards: a card it missed would hide one the extractor missed."""
+    text = f"Intro\n\nWBS @WarwickBSchool · Nov 26, 2024\n\n{words}\n\n💬 1 ↻ 2 ❤️ 3\n"
+    assert _host_cards_in(text) == ({3: number} if number else {})
 
 
 @pytest.mark.parametrize("path", REPORTS, ids=lambda p: p.name[10:20])
