@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal as Kind
 
+import snowballstemmer
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import PROV, SKOS
 
@@ -74,11 +75,12 @@ class LabelPattern:
     compiled on first use.
     """
 
-    __slots__ = ("source", "words", "_regex")
+    __slots__ = ("source", "words", "stems", "_regex")
 
     def __init__(self, words: list[str]) -> None:
         self.source = r"(?<![\w])" + _SEPARATOR.join(re.escape(w) for w in words) + r"(?![\w])"
         self.words = tuple(w.lower() for w in words) if all(w.isascii() for w in words) else None
+        self.stems = label_stems(" ".join(words))
         self._regex: re.Pattern[str] | None = None
 
     @property
@@ -95,6 +97,113 @@ class LabelPattern:
                 return _find_words(lowered, self.words)
         m = self.regex.search(text)
         return m.start() if m else None
+
+
+# Words that only link a multiword label's content words: "patients as partners" is also "partnering with
+# patients", "patient safety" also "the safety of patients". Other small words ("to", "on", "is", "we") change
+# what the words say ("ward to board" is not "the board on the ward") and break a match, as negations do.
+LINKING_WORDS = frozenset("a an the and of as with for our their your its my his her this that".split())
+# The linking words that let two content words swap places ("partnership with patients" ~ "patient partners").
+SWAPPING_WORDS = frozenset("of as with for".split())
+_STEMMER = snowballstemmer.stemmer("english")
+_TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
+
+
+@functools.lru_cache(maxsize=65536)
+def word_stem(word: str) -> str:
+    """A word's stem (Snowball English), with the noun suffix '-ship' taken off too: partnership, partnering and
+    partners are all 'partner'."""
+    stem = _STEMMER.stemWord(word.lower().replace("\u2019", "'").removesuffix("'s"))
+    if stem.endswith("ship") and len(stem) > 7:
+        stem = _STEMMER.stemWord(stem.removesuffix("ship"))
+    return stem
+
+
+@dataclass(frozen=True)
+class StemLabel:
+    """A multiword label as its word forms are matched: the stems of its content words in order, and whether
+    they may swap places (two content words joined by nothing or by 'of', 'as', 'with', 'for'), and whether
+    linking words stand between them (a compound, "keep learning", is not "keep a learning log")."""
+
+    stems: tuple[str, ...]
+    swappable: bool
+    linked: bool = False
+
+
+def label_stems(label: str) -> StemLabel | None:
+    """How a label is matched in other word forms, when it has two or three content words joined only by linking
+    words; None for a single word (its word forms are other words often enough), a label with digits, or one that
+    starts or ends with a small word or has one that is not a linking word ("what matters to you", "board to
+    ward": the small words carry the sense)."""
+    if re.search(r"\d", label):
+        return None
+    words = [w.lower() for w in re.split(r"[\s\-\u2010\u2011\u2013_/]+", label) if w]
+    if not all(_TOKEN.fullmatch(w) for w in words):
+        return None
+    content = [w for w in words if w not in LINKING_WORDS]
+    if not 2 <= len(content) <= 3 or words[0] in LINKING_WORDS or words[-1] in LINKING_WORDS:
+        return None
+    if any(len(w) < 3 and w not in LINKING_WORDS for w in words) or any(w in _SMALL_WORDS for w in content):
+        return None
+    stems = tuple(word_stem(w) for w in content)
+    if len(set(stems)) != len(stems) or any(len(x) < 3 for x in stems):
+        return None
+    between = set(words) - set(content)
+    return StemLabel(stems, len(content) == 2 and between <= SWAPPING_WORDS, bool(between))
+
+
+# Small words that are not linking words: a label holding one is matched as written only.
+_SMALL_WORDS = frozenset(
+    "to in on at by from into is are was were be been being we they you i us them who which what how why when "
+    "not no never one it".split()
+)
+
+
+Word = tuple[str, int, int, bool, bool]
+
+
+def _content_runs(text: str) -> list[list[Word]]:
+    """The text's words as runs of (stem, start, end, swapping, linked) for content words, where only linking words
+    stand between two of a run (`linked`: one stands just before this word; `swapping`: one of `SWAPPING_WORDS`);
+    any other word, punctuation or digit ends a run."""
+    runs: list[list[Word]] = []
+    run: list[Word] = []
+    last_end, swap, linked = 0, False, False
+    for m in _TOKEN.finditer(text):
+        word = m.group(0).lower()
+        gap = text[last_end : m.start()]
+        if gap.strip() and run:  # punctuation, digits or a hashtag between: the run ends
+            runs.append(run)
+            run, swap, linked = [], False, False
+        last_end = m.end()
+        if word in LINKING_WORDS:
+            swap, linked = swap or word in SWAPPING_WORDS, True
+            continue
+        if word in _SMALL_WORDS:
+            if run:
+                runs.append(run)
+            run, swap, linked = [], False, False
+            continue
+        run.append((word_stem(word), m.start(), m.end(), swap, linked))
+        swap, linked = False, False
+    if run:
+        runs.append(run)
+    return runs
+
+
+def stem_match(label: StemLabel, runs: list[list[Word]]) -> tuple[int, int] | None:
+    """Where a label's content words stand next to each other in some word form, in its order or, for a
+    swappable label, the other way round across 'of' / 'with' / 'for' / 'as' ("partnership with patients" for
+    "patients as partners", "the safety of patients" for "patient safety"): the span, or None."""
+    n = len(label.stems)
+    for run in runs:
+        for i in range(len(run) - n + 1):
+            window = run[i : i + n]
+            got = tuple(w[0] for w in window)
+            in_order = got == label.stems and (label.linked or not any(w[4] for w in window[1:]))
+            if in_order or (label.swappable and got == label.stems[::-1] and window[1][3]):
+                return window[0][1], window[-1][2]
+    return None
 
 
 def _casefree(text: str) -> str | None:
@@ -744,6 +853,7 @@ class Evidence:
     start: int
     context: str
     weak: bool = False
+    by_form: bool = False  # found in other word forms of the label (`stem_match`), not as written
 
 
 def context_of(text: str, start: int, end: int, width: int = 60) -> str:
@@ -805,6 +915,26 @@ def find_themes(
             end = matched.end() if matched else end
         if slug not in hits or (weak, start) < (hits[slug].weak, hits[slug].start):
             hits[slug] = Evidence(label, start, context_of(text, start, end), weak)
+    runs: list[list[Word]] | None = None
+    present: set[str] = set()
+    for pattern, label, slug in patterns:
+        if pattern.stems is None or slug in hits:
+            continue
+        if runs is None:
+            runs = _content_runs(text)
+            present = {w[0] for run in runs for w in run}
+        if not present.issuperset(pattern.stems.stems):
+            continue
+        span = stem_match(pattern.stems, runs)
+        if span is None:
+            continue
+        spans = vetoes.setdefault(slug, _vetoed(text, slug)) if slug in ruled else []
+        if any(span[0] < b and a < span[1] for a, b in spans):
+            vetoed_here.add(slug)
+            continue
+        faint = weakening.setdefault(slug, _spans(WEAK_RULES, text, slug)) if slug in weakened else []
+        words = " ".join(text[span[0] : span[1]].split())
+        hits[slug] = Evidence(f"{words} (~ {label})", span[0], context_of(text, *span), _inside(span, faint), True)
     known = {slug for _, _, slug in patterns}
     for rule in PHRASE_RULES:
         if rule.theme not in known or rule.theme in hits:
@@ -837,21 +967,18 @@ def load_curated(path: Path | None = None) -> dict:
     return {"questions": data.get("questions") or [], "items": data.get("items") or []}
 
 
-def _lesson_of(thesaurus: Graph) -> dict[str, str]:
-    """theme slug -> the slug of the top concept above it (a lesson), itself for a top concept."""
-    parent = {
-        theme_slug(c): theme_slug(p)
-        for c, p in thesaurus.subject_objects(SKOS.broader)
-        if isinstance(c, URIRef) and isinstance(p, URIRef)
-    }
-    out: dict[str, str] = {}
+def _lesson_of(thesaurus: Graph) -> dict[str, frozenset[str]]:
+    """theme slug -> the slugs of the top concepts above it (the lessons), itself for a top concept.
+
+    SKOS lets a concept have several broader concepts (patient flow is part of lean and of putting patients at
+    the centre): such a theme belongs to every lesson it is under."""
+    above = _above(thesaurus)
+    has_parent = {theme_slug(c) for c in thesaurus.subjects(SKOS.broader, None) if isinstance(c, URIRef)}
     slugs = {theme_slug(t) for t in thesaurus.subjects(SKOS.prefLabel, None) if isinstance(t, URIRef)}
-    for slug in slugs | set(parent):
-        cur, seen = slug, {slug}
-        while cur in parent and parent[cur] not in seen:
-            cur = parent[cur]
-            seen.add(cur)
-        out[slug] = cur
+    out: dict[str, frozenset[str]] = {}
+    for slug in slugs | set(above):
+        tops = frozenset(t for t in above.get(slug, ()) if t not in has_parent)
+        out[slug] = tops or frozenset({slug})
     return out
 
 
@@ -873,8 +1000,36 @@ def _above(thesaurus: Graph) -> dict[str, set[str]]:
     return out
 
 
+def _always_above(thesaurus: Graph) -> dict[str, set[str]]:
+    """theme slug -> the themes every way up from it passes through (in a tree: every theme above it).
+
+    A theme under two branches (patient flow: under lean and under patients at the centre) is wholly about
+    neither: words about it back up a question's theme of one branch only weakly."""
+    parents: dict[str, set[str]] = {}
+    for c, p in thesaurus.subject_objects(SKOS.broader):
+        if isinstance(c, URIRef) and isinstance(p, URIRef):
+            parents.setdefault(theme_slug(c), set()).add(theme_slug(p))
+    out: dict[str, set[str]] = {}
+
+    def up(slug: str, visiting: frozenset[str]) -> set[str]:
+        if slug in out:
+            return out[slug]
+        ways = [{p} | up(p, visiting | {slug}) for p in sorted(parents.get(slug, ())) if p not in visiting]
+        found = set.intersection(*ways) if ways else set()
+        if not visiting & found:
+            out[slug] = found
+        return found
+
+    for slug in parents:
+        up(slug, frozenset())
+    return out
+
+
 def inherit(
-    question_theme: str, own: set[str], lesson_of: dict[str, str], above: dict[str, set[str]] | None = None
+    question_theme: str,
+    own: set[str],
+    lesson_of: dict[str, frozenset[str]],
+    above: dict[str, set[str]] | None = None,
 ) -> Kind["strong", "weak"] | None:
     """Does an item in a question's section carry the question's theme? Its own words decide.
 
@@ -884,14 +1039,15 @@ def inherit(
     leaves the section as the only evidence ("weak"); words only about other lessons say the item is about
     something else (None: not inherited) - an invitation to join a network posted under "leaders show the way" is
     about networks. Words about the question's lesson that are outnumbered by words about another one back it up
-    only weakly."""
+    only weakly. A theme under several lessons counts for each of them."""
     if not own:
         return "weak"
-    lesson = lesson_of.get(question_theme, question_theme)
-    per_lesson = Counter(lesson_of.get(t, t) for t in own)
-    if not per_lesson[lesson]:
+    lessons = lesson_of.get(question_theme, frozenset({question_theme}))
+    per_lesson = Counter(lesson for t in own for lesson in lesson_of.get(t, frozenset({t})))
+    ours = max(per_lesson[lesson] for lesson in lessons)
+    if not ours:
         return None
-    if per_lesson[lesson] != max(per_lesson.values()):
+    if ours != max(per_lesson.values()):
         return "weak"
     if above is not None and not any(
         t == question_theme or question_theme in above.get(t, ()) or t in above.get(question_theme, ()) for t in own
@@ -949,6 +1105,7 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
     patterns = label_patterns(thesaurus)
     lesson_of = _lesson_of(thesaurus)
     above = _above(thesaurus)
+    always_above = _always_above(thesaurus)
     warnings: list[str] = []
     out: list[Assignment] = []
 
@@ -959,12 +1116,14 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
         return [t for t in themes if t in known]
 
     explained_away: set[URIRef] = set()
+    by_form: dict[URIRef, set[str]] = {}
 
     def labelled(node: URIRef, text: str, line: int) -> set[str]:
         vetoed: set[str] = set()
         found = find_themes(text, patterns, vetoed)
         if vetoed:
             explained_away.add(node)
+        by_form[node] = {t for t, ev in found.items() if ev.by_form}
         for t, ev in found.items():
             out.append(Assignment(node, t, "label", line, matched_label=ev.label, context=ev.context, weak=ev.weak))
         return set(found)
@@ -972,7 +1131,9 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
     def inherited(node: URIRef, own: set[str], number: int, line: int) -> None:
         via = iris.question(slug, number)
         for t in question_themes.get(number, []):
-            strength = inherit(t, own, lesson_of, above)
+            strength = inherit(t, own, lesson_of, always_above)
+            if strength == "strong" and inherit(t, own - by_form.get(node, set()), lesson_of, always_above) != "strong":
+                strength = "weak"  # words matched only in other word forms may keep an item out, never back it up
             if strength is None and number in read_from_words and t in chat_topic:
                 # an unreviewed question's theme that the chat's title names too: two signs, the item's words
                 # elsewhere ("you cannot huddle with people you have never met" in a chat on relationships)
