@@ -77,10 +77,10 @@ class LabelPattern:
 
     __slots__ = ("source", "words", "stems", "_regex")
 
-    def __init__(self, words: list[str]) -> None:
+    def __init__(self, words: list[str], word_forms: bool = False) -> None:
         self.source = r"(?<![\w])" + _SEPARATOR.join(re.escape(w) for w in words) + r"(?![\w])"
         self.words = tuple(w.lower() for w in words) if all(w.isascii() for w in words) else None
-        self.stems = label_stems(" ".join(words))
+        self.stems = label_stems(" ".join(words)) if word_forms else None
         self._regex: re.Pattern[str] | None = None
 
     @property
@@ -245,26 +245,33 @@ def label_patterns(thesaurus: Graph) -> list[tuple[LabelPattern, str, str]]:
     """(pattern, label, theme slug) for every thesaurus label, longest label first.
 
     Case-insensitive, on word boundaries, and tolerant of separators: 'hoshin kanri' also finds 'hoshin-kanri' and
-    '#hoshinkanri', 'go and see' finds 'go-and-see'.
+    '#hoshinkanri', 'go and see' finds 'go-and-see'. A preferred or alternative label of two or three content words
+    is also found in other word forms (`label_stems`); a hidden label, itself a variant written out, only as written.
     """
     found: set[tuple[str, str]] = set()
-    for prop in LABEL_KINDS:
+    named: set[tuple[str, str]] = set()
+    for prop, kind in LABEL_KINDS.items():
         for theme, written in thesaurus.subject_objects(prop):
             if isinstance(theme, URIRef) and str(theme).startswith(str(QID) + "theme/"):
                 found.add((str(written).strip(), theme_slug(theme)))
-    return list(_patterns(frozenset(found)))
+                if kind != "hidden":
+                    named.add((str(written).strip(), theme_slug(theme)))
+    return list(_patterns(frozenset(found), frozenset(named)))
 
 
 @functools.lru_cache(maxsize=8)
-def _patterns(found: frozenset[tuple[str, str]]) -> tuple[tuple[LabelPattern, str, str], ...]:
+def _patterns(
+    found: frozenset[tuple[str, str]], named: frozenset[tuple[str, str]] = frozenset()
+) -> tuple[tuple[LabelPattern, str, str], ...]:
     """The patterns of a set of (label, slug), made once per process for each thesaurus (every chat of a build is
-    tagged with the same one: making them per chat was a fifth of building 50 chats)."""
+    tagged with the same one: making them per chat was a fifth of building 50 chats); those in `named` are also
+    matched in other word forms."""
     out = []
     for label, slug in sorted(found, key=lambda x: (-len(x[0]), x[0].lower(), x[1])):
         words = [w for w in re.split(r"[\s\-\u2010\u2011\u2013_]+", label) if w]
         if not words:
             continue
-        out.append((LabelPattern(words), label, slug))
+        out.append((LabelPattern(words, (label, slug) in named), label, slug))
     return tuple(out)
 
 
@@ -837,6 +844,39 @@ PHRASE_RULES: list[Rule] = [
         "'trust between organisations'",
     ),
     _rule(
+        "listening",
+        r"\b(?:be|been|being|are|is|was|were|get|gets|got|feel|feels|felt)\s+(?:really\s+|truly\s+|properly\s+|"
+        r"actually\s+)?heard\b(?!\s+(?:of|about|that|the news|it on))",
+        "partners 'are heard by the board', people who 'get heard': being listened to ('I have heard of it' is not)",
+    ),
+    _rule(
+        "listening",
+        r"\bhear(?:s|ing)?\s+(?:from\s+)?(?:the\s+)?(?:patients?|carers?|families|service users|staff|frontline|"
+        r"front-line)\b(?:\s+(?:in\s+their\s+own\s+words|directly|themselves))?",
+        "the board that hears patients, hearing from staff: listening to them",
+    ),
+    _rule(
+        "pdsa",
+        r"\b(?:tr(?:y|ied|ying|ies)|test(?:s|ed|ing)?|pilot(?:s|ed|ing)?|trial(?:led|ed|ling|ing)?)\s+"
+        r"(?:it|this|that|them|the\s+(?:change|idea|new\s+\w+))\s+(?:out\s+)?(?:on|in|with|for)\s+(?:just\s+)?"
+        r"(?:one|a single|a|two|three)\s+(?:wards?|teams?|clinics?|units?|patients?|days?|weeks?|shifts?|mornings?|"
+        r"practices?|bays?|sites?)\b",
+        "trying or testing a change on one ward or for two weeks first: a small test of change",
+    ),
+    _rule(
+        "breaking-down-silos",
+        r"\b(?:across|between)\s+(?:the\s+)?(?:hospitals?|health|acute|primary care|NHS|wards?)\s+(?:and|&)\s+"
+        r"(?:the\s+)?(?:social care|councils?|local authorit(?:y|ies)|community(?:\s+teams?)?|primary care|care homes?)\b",
+        "working across the hospital and social care or the community: across an organisational boundary",
+    ),
+    _rule(
+        "genba",
+        r"\b(?:sit(?:s|ting)?|sat|spen[dt](?:ing)?\s+(?:a|the|an?)\s+(?:whole\s+)?(?:day|shift|morning|hour))\s+"
+        r"with\s+(?:one|a|the)\s+patient\s+(?:through|for|all|from)\b|\bfollow(?:s|ed|ing)?\s+(?:one|a)\s+"
+        r"patient\s+(?:through|all|from)\b",
+        "sitting with one patient through their day, following a patient through the pathway: seeing the work",
+    ),
+    _rule(
         "a3-thinking",
         r"\b(?:our|my|their|an|the|this|that)\s+(?:first\s+|new\s+)?A3s?\b(?!\s*(?:paper|sheet|size|page|poster|"
         r"printer|[:.)\-]))",
@@ -1152,7 +1192,7 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
             for t in question_themes[int(entry["question"])]:
                 out.append(Assignment(node, t, "curated", int(entry["line"]), note=str(entry["reason"])))
 
-    chat_topic = find_themes(records.chat.title, patterns)
+    chat_topic = chat_subject(records, patterns)
     read_from_words: set[int] = set()
     for q in records.questions:
         own = labelled(iris.question(slug, q.number), q.text or "", q.line)
@@ -1221,7 +1261,7 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
                         line,
                         matched_label=label,
                         weak=True,
-                        context=f"the chat's title: {records.chat.title}",
+                        context=_subject_words(records),
                     )
                 )
 
@@ -1237,6 +1277,25 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
         if item not in themed:
             warnings.append(f"{item} has no theme (no label in its words, no question, no curated entry)")
     return chosen, warnings
+
+
+def chat_subject(records: ChatRecords, patterns: list[tuple[LabelPattern, str, str]]) -> dict[str, Evidence]:
+    """The themes the chat is about: those its title names and those its purpose statement's quoted subject names
+    ("this tweet chat on 'partnering with patients and carers in improvement'"): a title may be a slogan
+    ("Partners, not passengers") that the subject says plainly."""
+    found = find_themes(records.chat.title, patterns)
+    if records.chat.subject:
+        for theme, ev in find_themes(records.chat.subject, patterns).items():
+            found.setdefault(theme, ev)
+    return found
+
+
+def _subject_words(records: ChatRecords) -> str:
+    """Where the chat's subject was read, for the reviewer."""
+    words = f"the chat's title: {records.chat.title}"
+    if records.chat.subject and records.chat.subject.casefold() not in records.chat.title.casefold():
+        words += f"; its subject: '{records.chat.subject}'"
+    return words
 
 
 def _shared_topic(topic: dict[str, Evidence], above: dict[str, set[str]]) -> dict[str, str]:
