@@ -866,7 +866,8 @@ PHRASE_RULES: list[Rule] = [
     _rule(
         "breaking-down-silos",
         r"\b(?:across|between)\s+(?:the\s+)?(?:hospitals?|health|acute|primary care|NHS|wards?)\s+(?:and|&)\s+"
-        r"(?:the\s+)?(?:social care|councils?|local authorit(?:y|ies)|community(?:\s+teams?)?|primary care|care homes?)\b",
+        r"(?:the\s+)?(?:social care|councils?|local authorit(?:y|ies)|community(?:\s+teams?)?|primary care|"
+        r"care homes?)\b",
         "working across the hospital and social care or the community: across an organisational boundary",
     ),
     _rule(
