@@ -856,6 +856,13 @@ PHRASE_RULES: list[Rule] = [
         "the board that hears patients, hearing from staff: listening to them",
     ),
     _rule(
+        "listening",
+        r"\b(?:nobody|no one|no-one|never)\s+(?:had\s+|has\s+|ever\s+)?asked\s+(?:me|us|them|her|him|the\s+(?:patients?|"
+        r"famil(?:y|ies)|carers?|staff|nurses|porters)|patients|families|carers|staff)\b|\bask(?:s|ed|ing)?\s+"
+        r"(?:the\s+)?(?:patients?|famil(?:y|ies)|carers?|service users|staff|frontline|front-line)\s+what\b",
+        "'nobody asked me until day eight', 'we asked patients what mattered': being asked, or not, is being heard",
+    ),
+    _rule(
         "pdsa",
         r"\b(?:tr(?:y|ied|ying|ies)|test(?:s|ed|ing)?|pilot(?:s|ed|ing)?|trial(?:led|ed|ling|ing)?)\s+"
         r"(?:it|this|that|them|the\s+(?:change|idea|new\s+\w+))\s+(?:out\s+)?(?:on|in|with|for)\s+(?:just\s+)?"
