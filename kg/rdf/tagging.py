@@ -857,8 +857,9 @@ PHRASE_RULES: list[Rule] = [
     ),
     _rule(
         "listening",
-        r"\b(?:nobody|no one|no-one|never)\s+(?:had\s+|has\s+|ever\s+)?asked\s+(?:me|us|them|her|him|the\s+(?:patients?|"
-        r"famil(?:y|ies)|carers?|staff|nurses|porters)|patients|families|carers|staff)\b|\bask(?:s|ed|ing)?\s+"
+        r"\b(?:nobody|no one|no-one|never)\s+(?:had\s+|has\s+|ever\s+)?asked\s+(?:me|us|them|her|him|"
+        r"the\s+(?:patients?|famil(?:y|ies)|carers?|staff|nurses|porters)|patients|families|carers|staff)\b|"
+        r"\bask(?:s|ed|ing)?\s+"
         r"(?:the\s+)?(?:patients?|famil(?:y|ies)|carers?|service users|staff|frontline|front-line)\s+what\b",
         "'nobody asked me until day eight', 'we asked patients what mattered': being asked, or not, is being heard",
     ),
