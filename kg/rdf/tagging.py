@@ -628,6 +628,13 @@ WEAK_RULES: list[Rule] = [
     ),
     _rule(
         "data-and-metrics",
+        r"\b(?:no|not\s+(?:as|on|in|from)\s+(?:a|an|the|any|our)|rather\s+than\s+(?:a|an|the|any))\s+(?:\w+\s+)?"
+        r"(?:dashboards?|spreadsheets?|charts?|graphs?|reports?|KPIs?|metrics?|measures?|numbers)\b"
+        r"(?!\s+(?:of|for|on|about)\b)",
+        "'things no dashboard shows you', 'not as a bar chart': a measure named only to say what it misses",
+    ),
+    _rule(
+        "data-and-metrics",
         r"\bdata\s+(?:analysts?|scientists?|teams?|managers?|officers?|leads?)\b",
         "'a data analyst' is a colleague: the words need not be about using data",
     ),

@@ -374,6 +374,13 @@ def test_a_label_naming_only_the_setting_is_weak_evidence_but_its_own_sense_is_s
     assert strong["huddles-and-focus-boards"].start == 10  # the strong occurrence ("daily huddle") is recorded
 
 
+def test_a_measure_named_only_to_say_what_it_misses_is_weak_evidence(real_patterns) -> None:
+    assert find_themes("On the ward you see what no dashboard tells you.", real_patterns)["data-and-metrics"].weak
+    assert find_themes("Tell it as a story, not as a bar chart.", real_patterns)["data-and-metrics"].weak
+    assert not find_themes("Our dashboard of falls goes to every huddle.", real_patterns)["data-and-metrics"].weak
+    assert not find_themes("There is no dashboard of falls yet.", real_patterns)["data-and-metrics"].weak
+
+
 def test_a_phrase_rule_is_explained_away_by_a_context_rule_it_overlaps(real_patterns) -> None:
     assert "role-modelling" not in find_themes("We will model the demand for beds.", real_patterns)
     assert "role-modelling" in find_themes("We will model the behaviours we expect.", real_patterns)
