@@ -241,6 +241,31 @@ def _find_words(lowered: str, words: tuple[str, ...]) -> int | None:
     return None
 
 
+class Patterns(list):
+    """`label_patterns`' list, which keeps where its word-form labels are by the stem of their first content word:
+    every text is tried against the few whose first stem it holds, not against every label."""
+
+    @functools.cached_property
+    def by_first_stem(self) -> dict[str, tuple[int, ...]]:
+        return _index_stems(self)
+
+    @functools.cached_property
+    def slugs(self) -> frozenset[str]:
+        return frozenset(slug for _, _, slug in self)
+
+
+def _index_stems(patterns: list[tuple[LabelPattern, str, str]]) -> dict[str, tuple[int, ...]]:
+    out: dict[str, list[int]] = {}
+    for i, (pattern, _, _) in enumerate(patterns):
+        if pattern.stems is not None:
+            out.setdefault(pattern.stems.stems[0], []).append(i)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _by_first_stem(patterns: list[tuple[LabelPattern, str, str]]) -> dict[str, tuple[int, ...]]:
+    return patterns.by_first_stem if isinstance(patterns, Patterns) else _index_stems(patterns)
+
+
 def label_patterns(thesaurus: Graph) -> list[tuple[LabelPattern, str, str]]:
     """(pattern, label, theme slug) for every thesaurus label, longest label first.
 
@@ -256,7 +281,7 @@ def label_patterns(thesaurus: Graph) -> list[tuple[LabelPattern, str, str]]:
                 found.add((str(written).strip(), theme_slug(theme)))
                 if kind != "hidden":
                     named.add((str(written).strip(), theme_slug(theme)))
-    return list(_patterns(frozenset(found), frozenset(named)))
+    return Patterns(_patterns(frozenset(found), frozenset(named)))
 
 
 @functools.lru_cache(maxsize=8)
@@ -971,15 +996,12 @@ def find_themes(
             end = matched.end() if matched else end
         if slug not in hits or (weak, start) < (hits[slug].weak, hits[slug].start):
             hits[slug] = Evidence(label, start, context_of(text, start, end), weak)
-    runs: list[list[Word]] | None = None
-    present: set[str] = set()
-    for pattern, label, slug in patterns:
-        if pattern.stems is None or slug in hits:
-            continue
-        if runs is None:
-            runs = _content_runs(text)
-            present = {w[0] for run in runs for w in run}
-        if not present.issuperset(pattern.stems.stems):
+    by_stem = _by_first_stem(patterns)
+    runs = _content_runs(text) if by_stem else []
+    present = {w[0] for run in runs for w in run}
+    for at in sorted(i for stem in present for i in by_stem.get(stem, ())):
+        pattern, label, slug = patterns[at]
+        if slug in hits or pattern.stems is None or not present.issuperset(pattern.stems.stems):
             continue
         span = stem_match(pattern.stems, runs)
         if span is None:
@@ -991,7 +1013,7 @@ def find_themes(
         faint = weakening.setdefault(slug, _spans(WEAK_RULES, text, slug)) if slug in weakened else []
         words = " ".join(text[span[0] : span[1]].split())
         hits[slug] = Evidence(f"{words} (~ {label})", span[0], context_of(text, *span), _inside(span, faint), True)
-    known = {slug for _, _, slug in patterns}
+    known = patterns.slugs if isinstance(patterns, Patterns) else {slug for _, _, slug in patterns}
     for rule in PHRASE_RULES:
         if rule.theme not in known or rule.theme in hits:
             continue
