@@ -88,6 +88,9 @@ class Account(Record):
 class Chat(Record):
     slug: str = Field(description="date of the chat, e.g. 2022-10-19")
     title: str
+    subject: str | None = Field(
+        None, description="the chat's subject as the purpose statement quotes it ('this tweet chat on ...'), if it does"
+    )
     date: dt.date
     start: dt.time
     end: dt.time

@@ -397,10 +397,15 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
             _hour(end[1]["h2"], end[1]["a2"]) if end else stated_end or dt.time((start.hour + 1) % 24, start.minute)
         )
     collaborators = re.split(r", | & ", partner[1]["collab"]) if partner else []
+    # the purpose statement names the chat's subject in quotes: "... this tweet chat on 'measuring what matters',"
+    subject = re.search(
+        r"\bchat on ['\u2018\"\u201c](?P<s>[^'\u2019\"\u201d]{3,200})['\u2019\"\u201d]", doc.text(when_n)
+    )
     return Chat(
         line=when_n,
         slug=date.isoformat(),
         title=doc.text(title_line),
+        subject=subject["s"].strip() if subject else None,
         date=date,
         start=start,
         end=end_time,

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal as Kind
 
+import snowballstemmer
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import PROV, SKOS
 
@@ -74,11 +75,12 @@ class LabelPattern:
     compiled on first use.
     """
 
-    __slots__ = ("source", "words", "_regex")
+    __slots__ = ("source", "words", "stems", "_regex")
 
-    def __init__(self, words: list[str]) -> None:
+    def __init__(self, words: list[str], word_forms: bool = False) -> None:
         self.source = r"(?<![\w])" + _SEPARATOR.join(re.escape(w) for w in words) + r"(?![\w])"
         self.words = tuple(w.lower() for w in words) if all(w.isascii() for w in words) else None
+        self.stems = label_stems(" ".join(words)) if word_forms else None
         self._regex: re.Pattern[str] | None = None
 
     @property
@@ -95,6 +97,113 @@ class LabelPattern:
                 return _find_words(lowered, self.words)
         m = self.regex.search(text)
         return m.start() if m else None
+
+
+# Words that only link a multiword label's content words: "patients as partners" is also "partnering with
+# patients", "patient safety" also "the safety of patients". Other small words ("to", "on", "is", "we") change
+# what the words say ("ward to board" is not "the board on the ward") and break a match, as negations do.
+LINKING_WORDS = frozenset("a an the and of as with for our their your its my his her this that".split())
+# The linking words that let two content words swap places ("partnership with patients" ~ "patient partners").
+SWAPPING_WORDS = frozenset("of as with for".split())
+_STEMMER = snowballstemmer.stemmer("english")
+_TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
+
+
+@functools.lru_cache(maxsize=65536)
+def word_stem(word: str) -> str:
+    """A word's stem (Snowball English), with the noun suffix '-ship' taken off too: partnership, partnering and
+    partners are all 'partner'."""
+    stem = _STEMMER.stemWord(word.lower().replace("\u2019", "'").removesuffix("'s"))
+    if stem.endswith("ship") and len(stem) > 7:
+        stem = _STEMMER.stemWord(stem.removesuffix("ship"))
+    return stem
+
+
+@dataclass(frozen=True)
+class StemLabel:
+    """A multiword label as its word forms are matched: the stems of its content words in order, and whether
+    they may swap places (two content words joined by nothing or by 'of', 'as', 'with', 'for'), and whether
+    linking words stand between them (a compound, "keep learning", is not "keep a learning log")."""
+
+    stems: tuple[str, ...]
+    swappable: bool
+    linked: bool = False
+
+
+def label_stems(label: str) -> StemLabel | None:
+    """How a label is matched in other word forms, when it has two or three content words joined only by linking
+    words; None for a single word (its word forms are other words often enough), a label with digits, or one that
+    starts or ends with a small word or has one that is not a linking word ("what matters to you", "board to
+    ward": the small words carry the sense)."""
+    if re.search(r"\d", label):
+        return None
+    words = [w.lower() for w in re.split(r"[\s\-\u2010\u2011\u2013_/]+", label) if w]
+    if not all(_TOKEN.fullmatch(w) for w in words):
+        return None
+    content = [w for w in words if w not in LINKING_WORDS]
+    if not 2 <= len(content) <= 3 or words[0] in LINKING_WORDS or words[-1] in LINKING_WORDS:
+        return None
+    if any(len(w) < 3 and w not in LINKING_WORDS for w in words) or any(w in _SMALL_WORDS for w in content):
+        return None
+    stems = tuple(word_stem(w) for w in content)
+    if len(set(stems)) != len(stems) or any(len(x) < 3 for x in stems):
+        return None
+    between = set(words) - set(content)
+    return StemLabel(stems, len(content) == 2 and between <= SWAPPING_WORDS, bool(between))
+
+
+# Small words that are not linking words: a label holding one is matched as written only.
+_SMALL_WORDS = frozenset(
+    "to in on at by from into is are was were be been being we they you i us them who which what how why when "
+    "not no never one it".split()
+)
+
+
+Word = tuple[str, int, int, bool, bool]
+
+
+def _content_runs(text: str) -> list[list[Word]]:
+    """The text's words as runs of (stem, start, end, swapping, linked) for content words, where only linking words
+    stand between two of a run (`linked`: one stands just before this word; `swapping`: one of `SWAPPING_WORDS`);
+    any other word, punctuation or digit ends a run."""
+    runs: list[list[Word]] = []
+    run: list[Word] = []
+    last_end, swap, linked = 0, False, False
+    for m in _TOKEN.finditer(text):
+        word = m.group(0).lower()
+        gap = text[last_end : m.start()]
+        if gap.strip() and run:  # punctuation, digits or a hashtag between: the run ends
+            runs.append(run)
+            run, swap, linked = [], False, False
+        last_end = m.end()
+        if word in LINKING_WORDS:
+            swap, linked = swap or word in SWAPPING_WORDS, True
+            continue
+        if word in _SMALL_WORDS:
+            if run:
+                runs.append(run)
+            run, swap, linked = [], False, False
+            continue
+        run.append((word_stem(word), m.start(), m.end(), swap, linked))
+        swap, linked = False, False
+    if run:
+        runs.append(run)
+    return runs
+
+
+def stem_match(label: StemLabel, runs: list[list[Word]]) -> tuple[int, int] | None:
+    """Where a label's content words stand next to each other in some word form, in its order or, for a
+    swappable label, the other way round across 'of' / 'with' / 'for' / 'as' ("partnership with patients" for
+    "patients as partners", "the safety of patients" for "patient safety"): the span, or None."""
+    n = len(label.stems)
+    for run in runs:
+        for i in range(len(run) - n + 1):
+            window = run[i : i + n]
+            got = tuple(w[0] for w in window)
+            in_order = got == label.stems and (label.linked or not any(w[4] for w in window[1:]))
+            if in_order or (label.swappable and got == label.stems[::-1] and window[1][3]):
+                return window[0][1], window[-1][2]
+    return None
 
 
 def _casefree(text: str) -> str | None:
@@ -132,30 +241,62 @@ def _find_words(lowered: str, words: tuple[str, ...]) -> int | None:
     return None
 
 
+class Patterns(list):
+    """`label_patterns`' list, which keeps where its word-form labels are by the stem of their first content word:
+    every text is tried against the few whose first stem it holds, not against every label."""
+
+    @functools.cached_property
+    def by_first_stem(self) -> dict[str, tuple[int, ...]]:
+        return _index_stems(self)
+
+    @functools.cached_property
+    def slugs(self) -> frozenset[str]:
+        return frozenset(slug for _, _, slug in self)
+
+
+def _index_stems(patterns: list[tuple[LabelPattern, str, str]]) -> dict[str, tuple[int, ...]]:
+    out: dict[str, list[int]] = {}
+    for i, (pattern, _, _) in enumerate(patterns):
+        if pattern.stems is not None:
+            out.setdefault(pattern.stems.stems[0], []).append(i)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _by_first_stem(patterns: list[tuple[LabelPattern, str, str]]) -> dict[str, tuple[int, ...]]:
+    return patterns.by_first_stem if isinstance(patterns, Patterns) else _index_stems(patterns)
+
+
 def label_patterns(thesaurus: Graph) -> list[tuple[LabelPattern, str, str]]:
     """(pattern, label, theme slug) for every thesaurus label, longest label first.
 
     Case-insensitive, on word boundaries, and tolerant of separators: 'hoshin kanri' also finds 'hoshin-kanri' and
-    '#hoshinkanri', 'go and see' finds 'go-and-see'.
+    '#hoshinkanri', 'go and see' finds 'go-and-see'. A preferred or alternative label of two or three content words
+    is also found in other word forms (`label_stems`); a hidden label, itself a variant written out, only as written.
     """
     found: set[tuple[str, str]] = set()
-    for prop in LABEL_KINDS:
+    named: set[tuple[str, str]] = set()
+    for prop, kind in LABEL_KINDS.items():
         for theme, written in thesaurus.subject_objects(prop):
             if isinstance(theme, URIRef) and str(theme).startswith(str(QID) + "theme/"):
                 found.add((str(written).strip(), theme_slug(theme)))
-    return list(_patterns(frozenset(found)))
+                if kind != "hidden":
+                    named.add((str(written).strip(), theme_slug(theme)))
+    return Patterns(_patterns(frozenset(found), frozenset(named)))
 
 
 @functools.lru_cache(maxsize=8)
-def _patterns(found: frozenset[tuple[str, str]]) -> tuple[tuple[LabelPattern, str, str], ...]:
+def _patterns(
+    found: frozenset[tuple[str, str]], named: frozenset[tuple[str, str]] = frozenset()
+) -> tuple[tuple[LabelPattern, str, str], ...]:
     """The patterns of a set of (label, slug), made once per process for each thesaurus (every chat of a build is
-    tagged with the same one: making them per chat was a fifth of building 50 chats)."""
+    tagged with the same one: making them per chat was a fifth of building 50 chats); those in `named` are also
+    matched in other word forms."""
     out = []
     for label, slug in sorted(found, key=lambda x: (-len(x[0]), x[0].lower(), x[1])):
         words = [w for w in re.split(r"[\s\-\u2010\u2011\u2013_]+", label) if w]
         if not words:
             continue
-        out.append((LabelPattern(words), label, slug))
+        out.append((LabelPattern(words, (label, slug) in named), label, slug))
     return tuple(out)
 
 
@@ -512,6 +653,13 @@ WEAK_RULES: list[Rule] = [
     ),
     _rule(
         "data-and-metrics",
+        r"\b(?:no|not\s+(?:as|on|in|from)\s+(?:a|an|the|any|our)|rather\s+than\s+(?:a|an|the|any))\s+(?:\w+\s+)?"
+        r"(?:dashboards?|spreadsheets?|charts?|graphs?|reports?|KPIs?|metrics?|measures?|numbers)\b"
+        r"(?!\s+(?:of|for|on|about)\b)",
+        "'things no dashboard shows you', 'not as a bar chart': a measure named only to say what it misses",
+    ),
+    _rule(
+        "data-and-metrics",
         r"\bdata\s+(?:analysts?|scientists?|teams?|managers?|officers?|leads?)\b",
         "'a data analyst' is a colleague: the words need not be about using data",
     ),
@@ -728,6 +876,48 @@ PHRASE_RULES: list[Rule] = [
         "'trust between organisations'",
     ),
     _rule(
+        "listening",
+        r"\b(?:be|been|being|are|is|was|were|get|gets|got|feel|feels|felt)\s+(?:really\s+|truly\s+|properly\s+|"
+        r"actually\s+)?heard\b(?!\s+(?:of|about|that|the news|it on))",
+        "partners 'are heard by the board', people who 'get heard': being listened to ('I have heard of it' is not)",
+    ),
+    _rule(
+        "listening",
+        r"\bhear(?:s|ing)?\s+(?:from\s+)?(?:the\s+)?(?:patients?|carers?|families|service users|staff|frontline|"
+        r"front-line)\b(?:\s+(?:in\s+their\s+own\s+words|directly|themselves))?",
+        "the board that hears patients, hearing from staff: listening to them",
+    ),
+    _rule(
+        "listening",
+        r"\b(?:nobody|no one|no-one|never)\s+(?:had\s+|has\s+|ever\s+)?asked\s+(?:me|us|them|her|him|"
+        r"the\s+(?:patients?|famil(?:y|ies)|carers?|staff|nurses|porters)|patients|families|carers|staff)\b|"
+        r"\bask(?:s|ed|ing)?\s+"
+        r"(?:the\s+)?(?:patients?|famil(?:y|ies)|carers?|service users|staff|frontline|front-line)\s+what\b",
+        "'nobody asked me until day eight', 'we asked patients what mattered': being asked, or not, is being heard",
+    ),
+    _rule(
+        "pdsa",
+        r"\b(?:tr(?:y|ied|ying|ies)|test(?:s|ed|ing)?|pilot(?:s|ed|ing)?|trial(?:led|ed|ling|ing)?)\s+"
+        r"(?:it|this|that|them|the\s+(?:change|idea|new\s+\w+))\s+(?:out\s+)?(?:on|in|with|for)\s+(?:just\s+)?"
+        r"(?:one|a single|a|two|three)\s+(?:wards?|teams?|clinics?|units?|patients?|days?|weeks?|shifts?|mornings?|"
+        r"practices?|bays?|sites?)\b",
+        "trying or testing a change on one ward or for two weeks first: a small test of change",
+    ),
+    _rule(
+        "breaking-down-silos",
+        r"\b(?:across|between)\s+(?:the\s+)?(?:hospitals?|health|acute|primary care|NHS|wards?)\s+(?:and|&)\s+"
+        r"(?:the\s+)?(?:social care|councils?|local authorit(?:y|ies)|community(?:\s+teams?)?|primary care|"
+        r"care homes?)\b",
+        "working across the hospital and social care or the community: across an organisational boundary",
+    ),
+    _rule(
+        "genba",
+        r"\b(?:sit(?:s|ting)?|sat|spen[dt](?:ing)?\s+(?:a|the|an?)\s+(?:whole\s+)?(?:day|shift|morning|hour))\s+"
+        r"with\s+(?:one|a|the)\s+patient\s+(?:through|for|all|from)\b|\bfollow(?:s|ed|ing)?\s+(?:one|a)\s+"
+        r"patient\s+(?:through|all|from)\b",
+        "sitting with one patient through their day, following a patient through the pathway: seeing the work",
+    ),
+    _rule(
         "a3-thinking",
         r"\b(?:our|my|their|an|the|this|that)\s+(?:first\s+|new\s+)?A3s?\b(?!\s*(?:paper|sheet|size|page|poster|"
         r"printer|[:.)\-]))",
@@ -744,6 +934,7 @@ class Evidence:
     start: int
     context: str
     weak: bool = False
+    by_form: bool = False  # found in other word forms of the label (`stem_match`), not as written
 
 
 def context_of(text: str, start: int, end: int, width: int = 60) -> str:
@@ -805,7 +996,24 @@ def find_themes(
             end = matched.end() if matched else end
         if slug not in hits or (weak, start) < (hits[slug].weak, hits[slug].start):
             hits[slug] = Evidence(label, start, context_of(text, start, end), weak)
-    known = {slug for _, _, slug in patterns}
+    by_stem = _by_first_stem(patterns)
+    runs = _content_runs(text) if by_stem else []
+    present = {w[0] for run in runs for w in run}
+    for at in sorted(i for stem in present for i in by_stem.get(stem, ())):
+        pattern, label, slug = patterns[at]
+        if slug in hits or pattern.stems is None or not present.issuperset(pattern.stems.stems):
+            continue
+        span = stem_match(pattern.stems, runs)
+        if span is None:
+            continue
+        spans = vetoes.setdefault(slug, _vetoed(text, slug)) if slug in ruled else []
+        if any(span[0] < b and a < span[1] for a, b in spans):
+            vetoed_here.add(slug)
+            continue
+        faint = weakening.setdefault(slug, _spans(WEAK_RULES, text, slug)) if slug in weakened else []
+        words = " ".join(text[span[0] : span[1]].split())
+        hits[slug] = Evidence(f"{words} (~ {label})", span[0], context_of(text, *span), _inside(span, faint), True)
+    known = patterns.slugs if isinstance(patterns, Patterns) else {slug for _, _, slug in patterns}
     for rule in PHRASE_RULES:
         if rule.theme not in known or rule.theme in hits:
             continue
@@ -837,21 +1045,18 @@ def load_curated(path: Path | None = None) -> dict:
     return {"questions": data.get("questions") or [], "items": data.get("items") or []}
 
 
-def _lesson_of(thesaurus: Graph) -> dict[str, str]:
-    """theme slug -> the slug of the top concept above it (a lesson), itself for a top concept."""
-    parent = {
-        theme_slug(c): theme_slug(p)
-        for c, p in thesaurus.subject_objects(SKOS.broader)
-        if isinstance(c, URIRef) and isinstance(p, URIRef)
-    }
-    out: dict[str, str] = {}
+def _lesson_of(thesaurus: Graph) -> dict[str, frozenset[str]]:
+    """theme slug -> the slugs of the top concepts above it (the lessons), itself for a top concept.
+
+    SKOS lets a concept have several broader concepts (patient flow is part of lean and of putting patients at
+    the centre): such a theme belongs to every lesson it is under."""
+    above = _above(thesaurus)
+    has_parent = {theme_slug(c) for c in thesaurus.subjects(SKOS.broader, None) if isinstance(c, URIRef)}
     slugs = {theme_slug(t) for t in thesaurus.subjects(SKOS.prefLabel, None) if isinstance(t, URIRef)}
-    for slug in slugs | set(parent):
-        cur, seen = slug, {slug}
-        while cur in parent and parent[cur] not in seen:
-            cur = parent[cur]
-            seen.add(cur)
-        out[slug] = cur
+    out: dict[str, frozenset[str]] = {}
+    for slug in slugs | set(above):
+        tops = frozenset(t for t in above.get(slug, ()) if t not in has_parent)
+        out[slug] = tops or frozenset({slug})
     return out
 
 
@@ -873,8 +1078,36 @@ def _above(thesaurus: Graph) -> dict[str, set[str]]:
     return out
 
 
+def _always_above(thesaurus: Graph) -> dict[str, set[str]]:
+    """theme slug -> the themes every way up from it passes through (in a tree: every theme above it).
+
+    A theme under two branches (patient flow: under lean and under patients at the centre) is wholly about
+    neither: words about it back up a question's theme of one branch only weakly."""
+    parents: dict[str, set[str]] = {}
+    for c, p in thesaurus.subject_objects(SKOS.broader):
+        if isinstance(c, URIRef) and isinstance(p, URIRef):
+            parents.setdefault(theme_slug(c), set()).add(theme_slug(p))
+    out: dict[str, set[str]] = {}
+
+    def up(slug: str, visiting: frozenset[str]) -> set[str]:
+        if slug in out:
+            return out[slug]
+        ways = [{p} | up(p, visiting | {slug}) for p in sorted(parents.get(slug, ())) if p not in visiting]
+        found = set.intersection(*ways) if ways else set()
+        if not visiting & found:
+            out[slug] = found
+        return found
+
+    for slug in parents:
+        up(slug, frozenset())
+    return out
+
+
 def inherit(
-    question_theme: str, own: set[str], lesson_of: dict[str, str], above: dict[str, set[str]] | None = None
+    question_theme: str,
+    own: set[str],
+    lesson_of: dict[str, frozenset[str]],
+    above: dict[str, set[str]] | None = None,
 ) -> Kind["strong", "weak"] | None:
     """Does an item in a question's section carry the question's theme? Its own words decide.
 
@@ -884,14 +1117,15 @@ def inherit(
     leaves the section as the only evidence ("weak"); words only about other lessons say the item is about
     something else (None: not inherited) - an invitation to join a network posted under "leaders show the way" is
     about networks. Words about the question's lesson that are outnumbered by words about another one back it up
-    only weakly."""
+    only weakly. A theme under several lessons counts for each of them."""
     if not own:
         return "weak"
-    lesson = lesson_of.get(question_theme, question_theme)
-    per_lesson = Counter(lesson_of.get(t, t) for t in own)
-    if not per_lesson[lesson]:
+    lessons = lesson_of.get(question_theme, frozenset({question_theme}))
+    per_lesson = Counter(lesson for t in own for lesson in lesson_of.get(t, frozenset({t})))
+    ours = max(per_lesson[lesson] for lesson in lessons)
+    if not ours:
         return None
-    if per_lesson[lesson] != max(per_lesson.values()):
+    if ours != max(per_lesson.values()):
         return "weak"
     if above is not None and not any(
         t == question_theme or question_theme in above.get(t, ()) or t in above.get(question_theme, ()) for t in own
@@ -949,6 +1183,7 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
     patterns = label_patterns(thesaurus)
     lesson_of = _lesson_of(thesaurus)
     above = _above(thesaurus)
+    always_above = _always_above(thesaurus)
     warnings: list[str] = []
     out: list[Assignment] = []
 
@@ -959,12 +1194,14 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
         return [t for t in themes if t in known]
 
     explained_away: set[URIRef] = set()
+    by_form: dict[URIRef, set[str]] = {}
 
     def labelled(node: URIRef, text: str, line: int) -> set[str]:
         vetoed: set[str] = set()
         found = find_themes(text, patterns, vetoed)
         if vetoed:
             explained_away.add(node)
+        by_form[node] = {t for t, ev in found.items() if ev.by_form}
         for t, ev in found.items():
             out.append(Assignment(node, t, "label", line, matched_label=ev.label, context=ev.context, weak=ev.weak))
         return set(found)
@@ -972,7 +1209,9 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
     def inherited(node: URIRef, own: set[str], number: int, line: int) -> None:
         via = iris.question(slug, number)
         for t in question_themes.get(number, []):
-            strength = inherit(t, own, lesson_of, above)
+            strength = inherit(t, own, lesson_of, always_above)
+            if strength == "strong" and inherit(t, own - by_form.get(node, set()), lesson_of, always_above) != "strong":
+                strength = "weak"  # words matched only in other word forms may keep an item out, never back it up
             if strength is None and number in read_from_words and t in chat_topic:
                 # an unreviewed question's theme that the chat's title names too: two signs, the item's words
                 # elsewhere ("you cannot huddle with people you have never met" in a chat on relationships)
@@ -991,7 +1230,7 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
             for t in question_themes[int(entry["question"])]:
                 out.append(Assignment(node, t, "curated", int(entry["line"]), note=str(entry["reason"])))
 
-    chat_topic = find_themes(records.chat.title, patterns)
+    chat_topic = chat_subject(records, patterns)
     read_from_words: set[int] = set()
     for q in records.questions:
         own = labelled(iris.question(slug, q.number), q.text or "", q.line)
@@ -1060,7 +1299,7 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
                         line,
                         matched_label=label,
                         weak=True,
-                        context=f"the chat's title: {records.chat.title}",
+                        context=_subject_words(records),
                     )
                 )
 
@@ -1076,6 +1315,25 @@ def assignments(records: ChatRecords, thesaurus: Graph, curated: dict) -> tuple[
         if item not in themed:
             warnings.append(f"{item} has no theme (no label in its words, no question, no curated entry)")
     return chosen, warnings
+
+
+def chat_subject(records: ChatRecords, patterns: list[tuple[LabelPattern, str, str]]) -> dict[str, Evidence]:
+    """The themes the chat is about: those its title names and those its purpose statement's quoted subject names
+    ("this tweet chat on 'partnering with patients and carers in improvement'"): a title may be a slogan
+    ("Partners, not passengers") that the subject says plainly."""
+    found = find_themes(records.chat.title, patterns)
+    if records.chat.subject:
+        for theme, ev in find_themes(records.chat.subject, patterns).items():
+            found.setdefault(theme, ev)
+    return found
+
+
+def _subject_words(records: ChatRecords) -> str:
+    """Where the chat's subject was read, for the reviewer."""
+    words = f"the chat's title: {records.chat.title}"
+    if records.chat.subject and records.chat.subject.casefold() not in records.chat.title.casefold():
+        words += f"; its subject: '{records.chat.subject}'"
+    return words
 
 
 def _shared_topic(topic: dict[str, Evidence], above: dict[str, set[str]]) -> dict[str, str]:

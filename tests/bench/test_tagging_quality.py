@@ -11,17 +11,17 @@ from bench import tagging as bench_tagging
 
 PRECISION, RECALL = 0.97, 0.95
 LATER = [p for p in bench_tagging.SAMPLES if p != bench_tagging.JUDGED]
-# Samples kept held out: judged blind against the rules as delivered and never used to change them. They are below
-# the target today, so the test holds their measured figures as floors (bench/results/tagging-notes.md says so;
-# 2024-04-23 and 2024-06-25 are session 9's: run `s9-vocab`, measured after a second reader judged the tags the
-# vocabulary's labels added on them, which the lead's blind run `s9-blind` had not seen; 2024-02-27 at its figure
-# of that run, no longer blind: its misses were read before the vocabulary was written). 2024-09-24 and 2024-11-26 are
-# session 10's blind chats, at the figures of the rules of main 25e8b56 they were judged against (2024-09-24 with
-# the comment the extraction fix of session 10 reads, its expected theme and its one tag judged by the lead).
+# Samples below the target: the test holds their measured figures as floors (bench/results/tagging-notes.md says so).
+# 2024-02-27 at its figure of run `s9-vocab` (its misses were read before the vocabulary was written); 2024-04-23 and
+# 2024-06-25, session 9's held-out chats, at run `s10-recall`: no longer blind (helper recall read their misses and
+# judged the tags its changes added on them), raised from s9-vocab's 0.9385 / 0.1803 and 0.9655 / 0.1864.
+# 2024-09-24 and 2024-11-26 are session 10's blind chats, written and judged against main 25e8b56's rules, never read
+# by whoever changed the rules (2024-09-24 with the comment the extraction fix of session 10 reads, its expected
+# theme and its one tag judged by the lead).
 FLOORS = {
     "2024-02-27": (1.0, 0.8462),
-    "2024-04-23": (0.9385, 0.1803),
-    "2024-06-25": (0.9655, 0.1864),
+    "2024-04-23": (0.9437, 0.5902),
+    "2024-06-25": (0.9844, 0.5763),
     "2024-09-24": (0.6724, 0.1695),
     "2024-11-26": (0.8152, 0.4655),
 }

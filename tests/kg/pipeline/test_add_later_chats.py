@@ -106,7 +106,7 @@ def test_a_records_file_starting_at_question_2_with_an_untagged_resource_is_buil
     from kg.extract.report import extract
 
     records = extract(JAN)  # TEST DATA: questions 2 and 3 only
-    chat = records.chat.model_copy(update={"title": "Tea chat"})  # a title that names no theme either
+    chat = records.chat.model_copy(update={"title": "Tea chat", "subject": None})  # a title naming no theme either
     path = tmp_path / "leadingqi-2023-01-31.json"
     path.write_text(records.model_copy(update={"chat": chat}).model_dump_json(), encoding="utf-8")
     out = tmp_path / "build"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, Literal
 
 from kg import iris
 from kg.iris import QI
@@ -217,6 +217,9 @@ WORDS_OUT_OF_CONTEXT = [
     ("Being honest, I have not read the report yet.", "honesty-and-humility"),
     ("Print it on A3 paper for the wall.", "a3-thinking"),
     ("Our cash flow is tight this quarter.", "patient-flow"),
+    ("I had heard of the Model before tonight.", "listening"),
+    ("We tested the new pump for leaks.", "pdsa"),
+    ("I asked them what time it was.", "listening"),
     ("Blood flow to the foot was poor.", "patient-flow"),
     ("I love the flow of ideas in this chat.", "patient-flow"),
     ("Just go with the flow tonight.", "patient-flow"),
@@ -287,6 +290,15 @@ WORDS_IN_CONTEXT = [
 ]
 
 PHRASES = [
+    ("Patient partners must be heard by the governors, not only by the team.", "listening"),
+    ("The committee now hears from carers at every meeting.", "listening"),
+    ("We tested it on one bay for a week before going wider.", "pdsa"),
+    ("Relationships across the hospital and the council took years.", "breaking-down-silos"),
+    ("Spending a whole shift with one patient from arrival showed the waits.", "genba"),
+    ("The outpatient board says 'you said, we did' in big letters.", "listening"),
+    ("Ask what matters to them before writing the plan.", "patients-at-the-centre"),
+    ("No one asked the family until the day of discharge.", "listening"),
+    ("We asked patients what they wanted from the clinic.", "listening"),
     ("Senior leaders must model the behaviours they want to see.", "role-modelling"),
     ("Leaders who model quality improvement behaviours set the tone.", "role-modelling"),
     ("Keep every project patient-focused.", "patients-at-the-centre"),
@@ -360,6 +372,13 @@ def test_a_label_naming_only_the_setting_is_weak_evidence_but_its_own_sense_is_s
     strong = find_themes("Our daily huddle is ten minutes; we agreed the rota at the huddle.", real_patterns)
     assert not strong["huddles-and-focus-boards"].weak
     assert strong["huddles-and-focus-boards"].start == 10  # the strong occurrence ("daily huddle") is recorded
+
+
+def test_a_measure_named_only_to_say_what_it_misses_is_weak_evidence(real_patterns) -> None:
+    assert find_themes("On the ward you see what no dashboard tells you.", real_patterns)["data-and-metrics"].weak
+    assert find_themes("Tell it as a story, not as a bar chart.", real_patterns)["data-and-metrics"].weak
+    assert not find_themes("Our dashboard of falls goes to every huddle.", real_patterns)["data-and-metrics"].weak
+    assert not find_themes("There is no dashboard of falls yet.", real_patterns)["data-and-metrics"].weak
 
 
 def test_a_phrase_rule_is_explained_away_by_a_context_rule_it_overlaps(real_patterns) -> None:
@@ -505,3 +524,107 @@ def test_an_item_whose_theme_words_mean_something_else_does_not_get_the_chats_to
     found = _by_key(assignments(later, ontology.thesaurus(), load_curated())[0])
     assert not [k for k in found if k[0] == str(iris.resource("hierarchy-of-controls-poster"))]
     assert found[(str(iris.resource("a-poster")), "improvement-capability")].reason == "chat"
+
+
+# --- session 10: word forms, the chat's quoted subject, polyhierarchy (invented sentences) -------------------------
+
+WORD_FORMS = [
+    ("We want real partnership with patients on every project.", "co-production", "patients as partners"),
+    ("Partnering with patients and carers changed the audit.", "co-production", "patients as partners"),
+    ("The safety of patients comes first on this ward.", "patients-at-the-centre", "patient safety"),
+    ("Our teams are nowhere near ready for improvement yet.", "cultural-readiness", "readiness for improvement"),
+]
+NOT_WORD_FORMS = [
+    ("Patients, not partners, were in the room.", "co-production"),  # a comma ends the clause
+    ("Partners told patients about the new car park.", "co-production"),  # 'told' is not a linking word
+    ("I keep a learning log after each clinic.", "curiosity-and-learning"),  # a compound label is not split by 'a'
+    ("The board on the ward shows today's jobs.", "visible-leadership"),  # 'board to ward' keeps its 'to'
+]
+
+
+@pytest.mark.parametrize(("text", "theme", "label"), WORD_FORMS)
+def test_a_multiword_label_is_found_in_other_word_forms_and_orders(text: str, theme: str, label: str) -> None:
+    from kg.rdf import ontology
+
+    found = find_themes(text, label_patterns(ontology.thesaurus()))
+    assert theme in found and found[theme].by_form and label in found[theme].label, found
+
+
+@pytest.mark.parametrize(("text", "theme"), NOT_WORD_FORMS)
+def test_word_forms_do_not_match_across_a_clause_or_other_small_words(text: str, theme: str) -> None:
+    from kg.rdf import ontology
+
+    found = find_themes(text, label_patterns(ontology.thesaurus()))
+    assert theme not in found or not found[theme].by_form, found[theme]
+
+
+def test_a_hidden_label_is_matched_only_as_written() -> None:
+    from kg.rdf.tagging import _patterns
+
+    patterns = list(_patterns(frozenset({("board meetings", "x")}), frozenset()))
+    assert find_themes("It ends at the board meeting.", patterns) == {}
+    named = list(_patterns(frozenset({("board meetings", "x")}), frozenset({("board meetings", "x")})))
+    assert "x" in find_themes("It ends at the board meeting.", named)
+
+
+def test_the_chats_quoted_subject_names_its_theme_when_the_title_is_a_slogan(records: ChatRecords) -> None:
+    """'Passengers, not drivers' names nothing; the purpose's 'partnering with patients and carers' does: an item
+    nothing else tags gets co-production, weakly, with where it was read."""
+    from kg.rdf import ontology
+
+    later = records.model_copy(
+        update={
+            "source_slug": "leadingqi-2023-01-31",
+            "chat": records.chat.model_copy(
+                update={
+                    "slug": "2023-01-31",
+                    "title": "Passengers, not drivers",
+                    "subject": "partnering with patients and carers in improvement",
+                }
+            ),
+        }
+    )
+    found = _by_key(assignments(later, ontology.thesaurus(), load_curated())[0])
+    q4 = found[(str(iris.question("2023-01-31", 4)), "co-production")]  # Q4 has no words
+    assert (q4.reason, q4.weak) == ("chat", True) and "partnering with patients" in q4.context
+
+
+def test_the_purpose_statements_quoted_subject_is_extracted() -> None:
+    from kg.extract.report import extract
+
+    chat = extract(Path(__file__).resolve().parents[3] / "kg" / "sources" / "leadingqi-2022-10-19-report.txt").chat
+    assert chat.subject == "how to build improvement capability and foster a culture of improvement"
+
+
+def test_a_theme_under_two_lessons_counts_for_both_but_backs_neither_wholly() -> None:
+    """Patient flow is under lean (embed QI routines) and under patients at the centre (golden thread): an answer
+    about flow stays in a golden-thread question's section, but only weakly."""
+    from rdflib import URIRef
+    from rdflib.namespace import SKOS
+
+    from kg.iris import QID
+    from kg.rdf.tagging import _always_above, _lesson_of, inherit
+
+    g = Graph()
+
+    def t(slug: str) -> URIRef:
+        return URIRef(f"{QID}theme/{slug}")
+
+    for child, parent in [("a", "A"), ("b", "B"), ("x", "a"), ("x", "b"), ("y", "a")]:
+        g.add((t(child), SKOS.broader, t(parent)))
+    for slug in "ABabxy":
+        g.add((t(slug), SKOS.prefLabel, Literal(slug)))
+    lessons, always = _lesson_of(g), _always_above(g)
+    assert lessons["x"] == {"A", "B"} and always["x"] == set() and always["y"] == {"a", "A"}
+    assert inherit("A", {"x"}, lessons, always) == "weak"
+    assert inherit("B", {"x"}, lessons, always) == "weak"
+    assert inherit("A", {"y"}, lessons, always) == "strong"
+    assert inherit("A", {"b"}, lessons, always) is None
+
+
+def test_patient_flow_sits_under_lean_and_under_patients_at_the_centre() -> None:
+    from kg.rdf import ontology
+    from kg.rdf.tagging import _above
+
+    above = _above(ontology.thesaurus())["patient-flow"]
+    assert {"lean-and-waste", "patients-at-the-centre", "golden-thread", "embed-qi-routines"} <= above
