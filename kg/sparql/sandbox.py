@@ -651,12 +651,16 @@ class Turns:
             return True
         return self.free == 1 and (not self.running.get(client) or not self.others_about(client))
 
+    def starts_at_once(self, client: str) -> bool:
+        """Whether `client` would have a slot now: it may have one and nobody waits who may."""
+        return self.may_take(client) and not any(self.may_take(entry[1]) for entry in self._waiting)
+
     def take_now(self, client: str) -> bool:
         """Take a slot for `client` if it may have one and nobody waits who may (no task, no timer: the usual case;
         those still waiting are clients who have their share running)."""
         self._forget()
         self._seen[client] = self._clock()
-        if self.may_take(client) and not any(self.may_take(entry[1]) for entry in self._waiting):
+        if self.starts_at_once(client):
             self._take(client)
             return True
         return False
@@ -790,7 +794,11 @@ class QuerySandbox:
     @asynccontextmanager
     async def admit(self, client: str, *, timeout: float) -> AsyncIterator[None]:
         """Let one request in for its whole life (queue, run, encoding), or refuse it at once: 429 when `client`
-        already has `per_client` requests in, 503 when every worker is busy and the queue is full."""
+        already has `per_client` requests in, 503 when every worker is busy and the queue is full. A request that
+        would start at once (a worker is free for it: the one kept for a client with nothing running) is let in
+        however full the queue is, since it does not wait: the queue of one client's queries must not turn away
+        the client the kept worker idles for. (The /sparql route asks `run_async` in the same step of the event
+        loop, so the free worker is still there when it takes it.)"""
         retry = max(1, math.ceil(timeout))
         if self._stopping:
             raise SandboxBusy(_STOPPING, retry)
@@ -801,7 +809,7 @@ class QuerySandbox:
                 "setting); wait for an answer before sending more",
                 retry,
             )
-        if self._admitted >= len(self._all) + self.capacity.queue:
+        if self._admitted >= len(self._all) + self.capacity.queue and not self._turns.starts_at_once(client):
             raise SandboxBusy(
                 f"all {len(self._all)} query workers are busy and {self.capacity.queue} queries are "
                 "waiting (the server's QIKG_QUERY_QUEUE setting); try again shortly",
