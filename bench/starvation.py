@@ -198,7 +198,9 @@ def markdown(results: dict) -> str:
         "",
         "The machine's load from other work is given per run: on a 2-core machine at a load average of 10+ "
         "even the idle server's p99 is tens of milliseconds, so compare runs with each other, not with the "
-        "100 ms target.",
+        "100 ms target. A `ReadTimeout` is the benchmark's own client giving up (at 6 times the query time "
+        "limit) on a request still waiting in the queue: 16 waiting for 2 workers that each take the time limit "
+        "is a wait of 8 limits.",
         "",
     ]
     for label, entry in results.get("runs", {}).items():
