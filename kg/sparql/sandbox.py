@@ -353,7 +353,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
     allowed: frozenset[str] = frozenset()  # a fresh worker is always sent the list first
     while True:
         try:
-            sparql, row_limit, sent, wanted, dataset, base_iri = requests.recv()
+            sparql, row_limit, sent, wanted, dataset, base_iri, prefixes = requests.recv()
         except (EOFError, OSError):
             return
         if sent is not None:
@@ -364,7 +364,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
             if media in NATIVE_FORMATS and isinstance(store, OxigraphStore):
                 # the answer as bytes, written from the engine's terms: no rdflib terms, nothing but bytes pickled
                 # the very text the policy judged, with the base beside it
-                native = store.query_native(checked.text, dataset=dataset, base_iri=base_iri)
+                native = store.query_native(checked.text, dataset=dataset, base_iri=base_iri, prefixes=prefixes)
                 assert not isinstance(native, ox.QueryTriples)  # `wanted` names formats for SELECT and ASK only
                 body = encode_native(native, media, row_limit=row_limit, byte_limit=limits.answer_bytes)
                 out.send_answer(checked, media, body)
@@ -375,6 +375,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
                 byte_limit=limits.answer_bytes,
                 dataset=dataset,
                 base_iri=base_iri,
+                prefixes=prefixes,
             )
             out.send(("ok", (checked, result)))
         except MalformedQuery as error:
@@ -764,9 +765,12 @@ class QuerySandbox:
         limits: WorkerLimits | None = None,
         capacity: Capacity | None = None,
         base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
     ) -> None:
         self._spec = spec
         self.base_iri = base_iri  # what relative IRIs of every query resolve against (the engine's option, no text)
+        # prefixes every query may use undeclared (`qikg query`'s known ones), also an option beside the text
+        self.prefixes = dict(prefixes) if prefixes else None
         self._spawner = _Spawner()
         self._idle = _IdleWorkers()
         self._all = [_Worker(self._spawner, limits or WorkerLimits()) for _ in range(workers)]
@@ -943,7 +947,7 @@ class QuerySandbox:
         """What a worker is sent: the allowed graphs only when they differ from what it was sent last."""
         sent = None if worker.graphs == graphs else graphs
         worker.graphs = None  # unknown until the worker has read the request
-        return (sparql, row_limit, sent, dict(wanted or {}), dataset, self.base_iri)
+        return (sparql, row_limit, sent, dict(wanted or {}), dataset, self.base_iri, self.prefixes)
 
     async def _wait_turn(self, client: str, gone: Callable[[], Awaitable[bool]] | None) -> None:
         """Wait for a worker's slot; a client that has gone meanwhile gives its place up (ClientGone), so a burst of
