@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -53,8 +54,8 @@ def _stats(durations: list[float], statuses: dict[str, int]) -> dict:
     return {
         "n": len(ms),
         "statuses": statuses,
-        "p50_ms": round(percentile(ms, 50), 1) if ms else None,
-        "p99_ms": round(percentile(ms, 99), 1) if ms else None,
+        "p50_ms": round(percentile(ms, 50) or 0.0, 1) if ms else None,  # (never None for values)
+        "p99_ms": round(percentile(ms, 99) or 0.0, 1) if ms else None,
         "max_ms": round(max(ms), 1) if ms else None,
     }
 
@@ -75,8 +76,14 @@ async def _probe(client: httpx.AsyncClient, send, stop_at: float, pause: float) 
     return _stats(durations, statuses)
 
 
-def _probes(base: str) -> dict:
-    sends = {name: (lambda c, p=path: c.get(base + p)) for name, path in PROBES.items()}
+Send = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
+
+
+def _probes(base: str) -> dict[str, Send]:
+    def get(path: str) -> Send:
+        return lambda c: c.get(base + path)
+
+    sends = {name: get(path) for name, path in PROBES.items()}
     sends["sparql_ordinary"] = lambda c: c.post(
         base + "/sparql", data={"query": ORDINARY}, headers={"Accept": SPARQL_JSON}
     )

@@ -335,7 +335,9 @@ def test_a_word_several_organisations_hold_is_ambiguous_and_names_them(client: T
     links = assert_error(client.get("/api/network/organisations/links", params={"organisation": "nhs"}), 400)
     assert links["suggestions"] == holding
     page = _page(client, f"/connections?first=nhs&second={quote(orgs[0]['id'])}")
-    said = html.unescape(re.sub(r"<[^>]+>", "", re.search(r'<p class="problem".*?</p>', page).group(0)))
+    problem = re.search(r'<p class="problem".*?</p>', page)
+    assert problem is not None
+    said = html.unescape(re.sub(r"<[^>]+>", "", problem.group(0)))
     assert said == f"Several organisations match “nhs” (first): {', '.join(holding)}: choose one."
     for label in holding:  # each a link that asks again with that organisation
         assert f'href="/connections?first={quote(label)}&amp;second={quote(orgs[0]["id"])}#between"' in page

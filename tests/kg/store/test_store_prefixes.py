@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.store import OxigraphStore, QuerySyntaxError, RdflibStore, StoreError
+from kg.store import OxigraphStore, QuerySyntaxError, RdflibStore, Store, StoreError
 from kg.store.remote import RemoteStore
 
 DATA = """
@@ -22,9 +22,10 @@ KNOWN = {"qi": "https://w3id.org/qikg/ontology#", "qid": "https://w3id.org/qikg/
 
 
 @pytest.fixture(params=["oxigraph", "rdflib", "remote"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     source = tmp_path / "data.trig"
     source.write_text(DATA, encoding="utf-8")
+    made: Store
     if request.param == "remote":
         server = request.getfixturevalue("oxigraph_server")
         server.clear()
