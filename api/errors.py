@@ -33,7 +33,9 @@ class ErrorBody(BaseModel):
     model_config = ConfigDict(extra="allow")
     error: str = Field(description="what went wrong, in a few words")
     detail: Any = Field(None, description="a sentence saying why, or what to do instead")
-    suggestions: list[str] | None = Field(None, description="close matches, when something was not found")
+    suggestions: list[str] | None = Field(
+        None, description="close matches when something was not found; the matches when a name fits several"
+    )
 
 
 class Problem(BaseModel):

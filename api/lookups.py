@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
+from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import URIRef
@@ -76,6 +79,79 @@ def _quote_ref(catalogue: Catalogue, iri: str | None) -> dict | None:
     if quote is not None:
         return {"id": quote["id"], "author": quote["author"], "text": quote["text"]}
     return {"id": catalogue.local_id(iri, "quote"), "author": None, "text": None}
+
+
+@dataclass
+class TweetLinks:
+    """Which tweet a quote tweet quotes, the quoted words shown without a card, and which card posts which question
+    (each at most one, by the shapes; the first in IRI order should a graph state more)."""
+
+    quotes: dict[str, str] = field(default_factory=dict)  # quoting tweet -> quoted tweet
+    quoted_text: dict[str, str] = field(default_factory=dict)  # quoting tweet -> the words it quotes
+    asks: dict[str, str] = field(default_factory=dict)  # card -> the question it posts
+    asked_in: dict[str, str] = field(default_factory=dict)  # question -> the card that posts it
+
+
+_LINKS: weakref.WeakKeyDictionary[Catalogue, TweetLinks] = weakref.WeakKeyDictionary()
+_LINKS_LOCK = threading.Lock()
+
+
+def tweet_links(service: GraphService, catalogue: Catalogue) -> TweetLinks:
+    """The tweet links of this catalogue's store: one query on first use (api/queries/tweet_links.rq, no
+    parameters), kept while the catalogue lives, so the JSON lists cost no query per request."""
+    with _LINKS_LOCK:
+        found = _LINKS.get(catalogue)
+        if found is not None:
+            return found
+        found = TweetLinks()
+        rows = sorted(
+            (tuple(text(row.get(k)) or "" for k in ("tweet", "quoted", "quotedText", "question")))
+            for row in service.store.query(load("tweet_links")).rows
+        )
+        for tweet, quoted, words, question in rows:
+            if quoted:
+                found.quotes.setdefault(tweet, quoted)
+            elif words:
+                found.quoted_text.setdefault(tweet, words)
+            elif question:
+                found.asks.setdefault(tweet, question)
+                found.asked_in.setdefault(question, tweet)
+        _LINKS[catalogue] = found
+        return found
+
+
+def tweet_ref(catalogue: Catalogue, iri: str | None) -> dict | None:
+    """A tweet as a link: its id, IRI, page, author's handle and words (the catalogue's, where it holds it)."""
+    if not iri:
+        return None
+    quote = catalogue.quotes_by_iri.get(iri)
+    return {
+        "id": quote["id"] if quote else catalogue.local_id(iri, "quote"),
+        "iri": iri,
+        "url": quote["url"] if quote else catalogue.page(iri),
+        "author": quote["author"] if quote else None,
+        "text": quote["text"] if quote else None,
+    }
+
+
+def linked_quotes(service: GraphService, catalogue: Catalogue, quotes: list[dict]) -> list[dict]:
+    """Quotes as the JSON gives them: each with the tweet it quotes, the words it quotes without a card, and the
+    question it posts, where the graph states them (as the quote's page shows them)."""
+    links = tweet_links(service, catalogue)
+    return [
+        {
+            **quote,
+            "quotes_tweet": tweet_ref(catalogue, links.quotes.get(quote["iri"])),
+            "quoted_text": links.quoted_text.get(quote["iri"]),
+            "asks": _question_ref(catalogue, links.asks.get(quote["iri"])),
+        }
+        for quote in quotes
+    ]
+
+
+def linked_question(service: GraphService, catalogue: Catalogue, question: dict) -> dict:
+    """A question as the JSON gives it: with the tweet card that posted it, where the graph states it."""
+    return {**question, "asked_in": tweet_ref(catalogue, tweet_links(service, catalogue).asked_in.get(question["iri"]))}
 
 
 def reason_entry(catalogue: Catalogue, why: ThemeReason) -> dict:

@@ -426,11 +426,17 @@ def query(
     if not trig.is_file():
         err.print(f"[red]no build in {data}: run `qikg build --out {data}` first[/]")
         raise typer.Exit(2)
-    prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in iris.PREFIXES.items() if f"{p}:" in text)
-    text = prologue + text if "PREFIX" not in text.upper() else text
     spec = _query_spec(data)
-    # relative IRIs resolve as on /sparql (the endpoint's IRI under the data's base, given beside the text)
-    sandbox = QuerySandbox(lambda: spec, workers=1, limits=settings().worker_limits(), base_iri=settings().sparql_base)
+    # relative IRIs resolve as on /sparql (the endpoint's IRI under the data's base), and the known prefixes need no
+    # PREFIX line (one of the query's own wins): both go to the engine beside the text, never into it, so the text
+    # the policy judges and the engine runs is the user's, and a syntax error's line and column are the user's own
+    sandbox = QuerySandbox(
+        lambda: spec,
+        workers=1,
+        limits=settings().worker_limits(),
+        base_iri=settings().sparql_base,
+        prefixes=iris.PREFIXES,
+    )
     try:
         checked, result = sandbox.run(text, timeout=timeout, row_limit=10**9, allowed_graphs=_graphs_of(data))
     except (MalformedQuery, PolicyError, StoreError) as exc:

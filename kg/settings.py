@@ -100,9 +100,18 @@ class Settings(BaseSettings):
         ge=1,
         le=10_000,
         description="/sparql requests one client address may have "
-        "in at once (running or waiting); past that: 429 with Retry-After. One client runs at most all workers "
-        "but one at once, the last is kept for others. Behind a reverse proxy the address is the one the proxy "
-        "forwards, if QIKG_FORWARDED_ALLOW_IPS trusts it",
+        "in at once (running or waiting); past that: 429 with Retry-After. While other clients are about "
+        "(QIKG_QUERY_KEEP_SECONDS) one client runs at most all workers but one at once, the last is kept for "
+        "them. Behind a reverse proxy the address is the one the proxy forwards, if QIKG_FORWARDED_ALLOW_IPS "
+        "trusts it",
+    )
+    query_keep_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=86_400,
+        description="how long after another client's /sparql query began or ended the last free worker stays "
+        "kept for a client with nothing running; a client alone (nobody else running, waiting or seen that "
+        "recently) may use every worker. 0: kept only while another client runs or waits",
     )
     forwarded_allow_ips: str = Field(
         "",
@@ -187,7 +196,7 @@ class Settings(BaseSettings):
 
     def query_capacity(self) -> Capacity:
         """How many /sparql requests the server takes in at once."""
-        return Capacity(self.query_queue, self.query_per_client)
+        return Capacity(self.query_queue, self.query_per_client, self.query_keep_seconds)
 
     @property
     def resolved_store_dir(self) -> Path:

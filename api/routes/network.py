@@ -621,36 +621,57 @@ def link_group(catalogue: Catalogue, first: str, second: str) -> str:
     return "–".join(sorted((organisation_kind(catalogue, first), organisation_kind(catalogue, second))))
 
 
-def _by_words(catalogue: Catalogue, needle: str) -> Organisation | None:
-    """The one organisation whose id or a name holds every word asked ("leeds", "shrewsbury telford"); none when
-    no organisation or several do (then the suggestions say which)."""
-    words = fold(needle).replace("&", " and ").split()
+def _words(text: str) -> list[str]:
+    return fold(text).replace("&", " and ").split()
+
+
+def _by_words(catalogue: Catalogue, needle: str) -> list[Organisation]:
+    """The organisations whose id or one name holds every word asked ("leeds", "shrewsbury telford"), by label:
+    one is the organisation meant, several say the words are ambiguous (never unknown)."""
+    words = _words(needle)
     if not words:
-        return None
+        return []
     found = [
         o
         for o in catalogue.organisations.values()
-        if any(all(w in fold(name).replace("&", " and ") for w in words) for name in [o.slug, o.label, *o.alt_names])
+        if any(all(w in " ".join(_words(name)) for w in words) for name in [o.slug, o.label, *o.alt_names])
     ]
-    return found[0] if len(found) == 1 else None
+    return sorted(found, key=lambda o: (o.label.casefold(), o.iri))
+
+
+SEVERAL_SHOWN = 10
 
 
 def organisation_param(catalogue: Catalogue, name: str, needle: str) -> str:
-    """The organisation a query parameter names (id, IRI or any of its names, any case); else a 404 that names the
-    parameter and suggests close names."""
+    """The organisation a query parameter names (id, IRI or any of its names, any case, or words of one name);
+    else a 400 that names the parameter and the organisations its words fit when several do, or a 404 that suggests
+    close names when none does."""
     if not needle.strip():
         raise ApiError(400, "empty parameter", f"{name}: give an organisation's id or name")
-    org = catalogue.resolve_organisation(needle.strip()) or _by_words(catalogue, needle)
-    if org is None:
-        suggestions = catalogue.organisation_suggestions(needle.strip())[:5]
-        hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
+    org = catalogue.resolve_organisation(needle.strip())
+    if org is not None:
+        return org.iri
+    found = _by_words(catalogue, needle)
+    if len(found) == 1:
+        return found[0].iri
+    if found:
+        labels = [o.label for o in found[:SEVERAL_SHOWN]]
+        more = f" and {len(found) - len(labels)} more" if len(found) > len(labels) else ""
         raise ApiError(
-            404,
-            "unknown organisation",
-            f"{name}: no organisation matches {needle[:200]!r}{hint}",
-            suggestions=suggestions,
+            400,
+            "ambiguous organisation",
+            f"{name}: several organisations match {needle[:200]!r}: {', '.join(labels)}{more}; give one's name or id",
+            suggestions=labels,
+            matches=len(found),
         )
-    return org.iri
+    suggestions = catalogue.organisation_suggestions(needle.strip())[:5]
+    hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
+    raise ApiError(
+        404,
+        "unknown organisation",
+        f"{name}: no organisation matches {needle[:200]!r}{hint}",
+        suggestions=suggestions,
+    )
 
 
 def organisation_out(catalogue: Catalogue, iri: str) -> OrganisationOut:
@@ -911,7 +932,9 @@ def _asked(catalogue: Catalogue, name: str, needle: str | None) -> tuple[str | N
     except ApiError as error:
         named = (catalogue.resolve_organisation(s) for s in error.extra.get("suggestions") or [])
         labels = list(dict.fromkeys(o.label for o in named if o is not None))  # a name once, not its id as well
-        return None, {"param": name, "needle": needle, "suggestions": labels}
+        several = error.error == "ambiguous organisation"
+        more = error.extra.get("matches", 0) - len(labels) if several else 0
+        return None, {"param": name, "needle": needle, "suggestions": labels, "several": several, "more": more}
 
 
 async def connections_page_context(

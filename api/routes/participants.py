@@ -86,7 +86,7 @@ def get_participant(
             catalogue.participants[i].handle for i in props.get(QI + "sameAgentAs", []) if i in catalogue.participants
         ],
         "panelist_of": [catalogue.chat_id(c) for c in props.get(QI + "panelistOf", [])],
-        "quotes": quotes,
+        "quotes": lookups.linked_quotes(service, catalogue, quotes),
         "questions_answered": [q for q in catalogue.questions if q["iri"] in answered],
         "questions_asked": [q for q in catalogue.questions if q["asked_by"] == person.handle],
         "resources_shared": [r for r in catalogue.resources.values() if person.handle in r["shared_by"]],

@@ -19,11 +19,21 @@ ChatParam = Annotated[str | None, Query(max_length=TEXT_MAX, description="chat i
 
 
 @router.get("", summary="The chats' questions", responses=documented(404), response_model=Paged[QuestionOut])
-def list_questions(catalogue: CatalogueDep, page: PageDep, chat: ChatParam = None) -> dict[str, Any]:
+def list_questions(
+    service: ServiceDep, catalogue: CatalogueDep, page: PageDep, chat: ChatParam = None
+) -> dict[str, Any]:
     if chat is not None:
         chat = lookups.chat(catalogue, chat)
     questions = [q for q in catalogue.questions if chat is None or q["chat"] == chat]
-    return page.of([{**q, "answers": sum(1 for x in catalogue.quotes if x["question"] == q["iri"])} for q in questions])
+    found = page.of(questions)
+    found["items"] = [
+        {
+            **lookups.linked_question(service, catalogue, q),
+            "answers": sum(1 for x in catalogue.quotes if x["question"] == q["iri"]),
+        }
+        for q in found["items"]
+    ]
+    return found
 
 
 @router.get(
@@ -56,4 +66,6 @@ def get_question(
     question = matches[0]
     answers = [q for q in catalogue.quotes if q["question"] == question["iri"]]
     themes = lookups.item_reasons(service, catalogue, str(URIRef(question["iri"])))
-    return {**question, "themes_because": themes, "answers": page.of(answers)}
+    listed = page.of(answers)
+    listed["items"] = lookups.linked_quotes(service, catalogue, listed["items"])
+    return {**lookups.linked_question(service, catalogue, question), "themes_because": themes, "answers": listed}

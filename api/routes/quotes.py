@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api import lookups, ranking
-from api.deps import TEXT_MAX, CatalogueDep, PageDep
+from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
 from api.errors import documented
 from api.schemas.common import Paged
 from api.schemas.items import QuoteOut
@@ -22,6 +22,7 @@ router = APIRouter(prefix="/api/quotes", tags=["quotes"])
     response_model=Paged[QuoteOut],
 )
 def list_quotes(
+    service: ServiceDep,
     catalogue: CatalogueDep,
     page: PageDep,
     theme: Annotated[str | None, Query(max_length=TEXT_MAX, description="theme id or any label")] = None,
@@ -46,4 +47,6 @@ def list_quotes(
         quotes = [x for x in quotes if x["chat"] == chosen]
     if q is not None:
         quotes = [x for x in quotes if ranking.match_all(q, x["text"] or "")]
-    return page.of(quotes)
+    found = page.of(quotes)
+    found["items"] = lookups.linked_quotes(service, catalogue, found["items"])  # the page's quotes only
+    return found

@@ -90,7 +90,7 @@ def get_resource(
         "container": one(QI + "container"),
         "description": one(str(DCTERMS.description)),
         "themes_because": lookups.item_reasons(service, catalogue, iri),
-        "quotes": quotes,
+        "quotes": lookups.linked_quotes(service, catalogue, quotes),
         "question_sections": sections,
         "source": lookups.sources(service, iri),
     }

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from api import lookups
-from api.deps import TEXT_MAX, CatalogueDep, PageDep
+from api.deps import TEXT_MAX, CatalogueDep, PageDep, ServiceDep
 from api.errors import documented
 from api.schemas.common import Paged
 from api.schemas.themes import ThemeDetail, ThemeOut
@@ -73,6 +73,7 @@ def list_themes(
     response_model_exclude_unset=True,
 )
 def get_theme(
+    service: ServiceDep,
     catalogue: CatalogueDep,
     page: PageDep,
     theme_id: Annotated[str, Path(max_length=TEXT_MAX, examples=["genba"])],
@@ -83,10 +84,12 @@ def get_theme(
     quotes = [q for q in catalogue.quotes if scope & set(catalogue.item_themes.get(q["iri"], ()))]
     questions = [q for q in catalogue.questions if scope & set(catalogue.item_themes.get(q["iri"], ()))]
     resources = lookups.resources_for_theme(catalogue, theme, include_narrower)
+    listed = page.of(quotes)
+    listed["items"] = lookups.linked_quotes(service, catalogue, listed["items"])
     return {
         **theme_json(catalogue, theme, depth=1),
         "include_narrower": include_narrower,
-        "quotes": page.of(quotes),
+        "quotes": listed,
         "questions": page.of(questions),
         "resources": page.of(resources),
     }

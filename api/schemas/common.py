@@ -49,6 +49,16 @@ class QuoteRef(BaseModel):
     text: str | None
 
 
+class TweetRef(BaseModel):
+    """A tweet linked from another node: enough to name it and follow the link."""
+
+    id: str
+    iri: str
+    url: str | None = Field(description="its page on this server")
+    author: str | None = Field(description="the author's handle")
+    text: str | None
+
+
 class ReasonOut(BaseModel):
     """Why an item carries a theme; the optional fields are present only when they say something."""
 

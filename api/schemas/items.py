@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import Paged, ReasonOut, Scalar, SourceRef
+from api.schemas.common import Paged, QuestionRef, ReasonOut, Scalar, SourceRef, TweetRef
 
 
 class QuoteOut(BaseModel):
@@ -21,6 +21,16 @@ class QuoteOut(BaseModel):
     kind: str = Field(description="Tweet, InlineComment, PullQuote, ... (Quote when nothing more precise)")
     question_number: int | None
     themes: list[str] = Field(description="the ids of its themes")
+    quotes_tweet: TweetRef | None = Field(
+        description="the tweet it quotes, where the report shows that tweet's card inside this one (qi:quotesTweet)"
+    )
+    quoted_text: str | None = Field(
+        description="the words of the tweet it quotes, where the report shows them without that tweet's card, as "
+        "printed (qi:quotedText)"
+    )
+    asks: QuestionRef | None = Field(
+        description="the question this tweet card posts (qi:asks): the question's own tweet, which answers none"
+    )
 
 
 class QuestionBase(BaseModel):
@@ -33,11 +43,15 @@ class QuestionBase(BaseModel):
     asked_by: str | None = Field(description="the handle of who asked it")
 
 
-class QuestionOut(QuestionBase):
+class QuestionLinked(QuestionBase):
+    asked_in: TweetRef | None = Field(description="the tweet card that posted the question (qi:askedIn)")
+
+
+class QuestionOut(QuestionLinked):
     answers: int = Field(description="how many quotes answer it")
 
 
-class QuestionDetail(QuestionBase):
+class QuestionDetail(QuestionLinked):
     themes_because: list[ReasonOut]
     answers: Paged[QuoteOut]
 

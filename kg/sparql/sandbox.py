@@ -121,6 +121,8 @@ class Capacity:
 
     queue: int = 16  # requests that may wait for a worker while every worker is busy
     per_client: int = 4  # requests one client address may have in (running, waiting or being encoded)
+    # how long after another client's last query began or ended the last free worker stays kept for others (`Turns`)
+    keep_for_s: float = 30.0
 
 
 def _mib(n: int | None) -> str:
@@ -351,7 +353,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
     allowed: frozenset[str] = frozenset()  # a fresh worker is always sent the list first
     while True:
         try:
-            sparql, row_limit, sent, wanted, dataset, base_iri = requests.recv()
+            sparql, row_limit, sent, wanted, dataset, base_iri, prefixes = requests.recv()
         except (EOFError, OSError):
             return
         if sent is not None:
@@ -362,7 +364,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
             if media in NATIVE_FORMATS and isinstance(store, OxigraphStore):
                 # the answer as bytes, written from the engine's terms: no rdflib terms, nothing but bytes pickled
                 # the very text the policy judged, with the base beside it
-                native = store.query_native(checked.text, dataset=dataset, base_iri=base_iri)
+                native = store.query_native(checked.text, dataset=dataset, base_iri=base_iri, prefixes=prefixes)
                 assert not isinstance(native, ox.QueryTriples)  # `wanted` names formats for SELECT and ASK only
                 body = encode_native(native, media, row_limit=row_limit, byte_limit=limits.answer_bytes)
                 out.send_answer(checked, media, body)
@@ -373,6 +375,7 @@ def _worker_main(conn: Connection, spec: StoreSpec, limits: WorkerLimits, parent
                 byte_limit=limits.answer_bytes,
                 dataset=dataset,
                 base_iri=base_iri,
+                prefixes=prefixes,
             )
             out.send(("ok", (checked, result)))
         except MalformedQuery as error:
@@ -601,29 +604,64 @@ class _IdleWorkers:
 class Turns:
     """Worker slots handed out by turns: when a worker frees, the waiting request whose client has the fewest
     queries running gets it (ties: the one that waited longest), so a client that keeps several queries in cannot
-    keep every worker while others wait. And the last free slot is kept for a client with nothing running: one
-    client alone may hold every worker but one (however many it may have in, QIKG_QUERY_PER_CLIENT), so another
-    client's query starts at once instead of waiting for a runaway to reach the time limit. With one worker there is
-    nothing to keep. Used on one event loop only (no lock)."""
+    keep every worker while others wait.
 
-    def __init__(self, slots: int) -> None:
+    And the last free slot is kept for a client with nothing running while other clients are about: one client may
+    then hold every worker but one (however many it may have in, QIKG_QUERY_PER_CLIENT), so another client's query
+    starts at once instead of waiting for a runaway to reach the time limit. "About" is running or waiting now, or
+    seen (a query of theirs began or ended) in the last `keep_for` seconds: a person at a query page sends the next
+    query some seconds after reading the last answer, and is still there. A client alone (nobody else about) takes
+    the last worker too, rather than queue behind its own queries while a worker idles; whoever comes next then waits
+    at most until one of those ends (the time limit, for a runaway), and from then on the slot is kept again for
+    `keep_for` seconds after they were last seen. A query kept waiting only by that reservation is let go by a
+    timer when the reservation lapses. With one worker there is nothing to keep. Used on one event loop only (no
+    lock); `clock` is for tests."""
+
+    def __init__(self, slots: int, keep_for: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.free = slots
         self.running: dict[str, int] = {}
+        self.keep_for = keep_for
+        self._clock = clock
+        self._seen: dict[str, float] = {}  # client -> when a query of theirs last began or ended
         self._waiting: list[tuple[int, str, asyncio.Future[None]]] = []
         self._order = 0
+        self._timer: asyncio.TimerHandle | None = None
 
     @property
     def taken(self) -> int:
         return sum(self.running.values())
 
+    def _forget(self) -> None:
+        """Drop the sightings older than `keep_for` (so the record holds only the clients of the last moments)."""
+        since = self._clock() - self.keep_for
+        if any(t <= since for t in self._seen.values()):
+            self._seen = {c: t for c, t in self._seen.items() if t > since}
+
+    def _about(self) -> set[str]:
+        """The clients running or waiting now, or seen within `keep_for`."""
+        self._forget()
+        return set(self._seen) | set(self.running) | {entry[1] for entry in self._waiting}
+
+    def others_about(self, client: str) -> bool:
+        return bool(self._about() - {client})
+
     def may_take(self, client: str) -> bool:
-        """Whether `client` may have a free slot: any but the last, and the last only with nothing running."""
-        return self.free > 1 or (self.free == 1 and not self.running.get(client))
+        """Whether `client` may have a free slot: any but the last; the last only with nothing running, or when no
+        other client is about."""
+        if self.free > 1:
+            return True
+        return self.free == 1 and (not self.running.get(client) or not self.others_about(client))
+
+    def starts_at_once(self, client: str) -> bool:
+        """Whether `client` would have a slot now: it may have one and nobody waits who may."""
+        return self.may_take(client) and not any(self.may_take(entry[1]) for entry in self._waiting)
 
     def take_now(self, client: str) -> bool:
         """Take a slot for `client` if it may have one and nobody waits who may (no task, no timer: the usual case;
         those still waiting are clients who have their share running)."""
-        if self.may_take(client) and not any(self.may_take(entry[1]) for entry in self._waiting):
+        self._forget()
+        self._seen[client] = self._clock()
+        if self.starts_at_once(client):
             self._take(client)
             return True
         return False
@@ -635,6 +673,7 @@ class Turns:
         self._order += 1
         entry = (self._order, client, asyncio.get_running_loop().create_future())
         self._waiting.append(entry)
+        self._lapse_later()
         try:
             await entry[2]
         except asyncio.CancelledError:
@@ -647,6 +686,9 @@ class Turns:
     def close(self, error: Exception) -> None:
         """Turn every waiting request away with `error` (the server is stopping): none is left to wait for a turn."""
         waiting, self._waiting = self._waiting, []
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         for _, _, future in waiting:
             if not future.done():
                 future.set_exception(error)
@@ -655,7 +697,12 @@ class Turns:
         left = self.running.pop(client) - 1
         if left:
             self.running[client] = left
+        self._seen[client] = self._clock()
         self.free += 1
+        self._hand_out()
+
+    def _hand_out(self) -> None:
+        """Give the free slots to the waiting requests entitled to them, fewest running first."""
         while self.free and self._waiting:
             entitled = [e for e in self._waiting if self.may_take(e[1])]
             if not entitled:  # only clients who have their share running wait: the slot stays free for others
@@ -666,6 +713,24 @@ class Turns:
                 continue
             self._take(entry[1])
             entry[2].set_result(None)
+        self._lapse_later()
+
+    def _lapse_later(self) -> None:
+        """While a slot is free and requests wait, the slot is kept by some client's recent sighting: look again when
+        the first sighting lapses (then the next), so the wait ends with the reservation, not only at a release."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not (self.free and self._waiting):
+            return
+        self._forget()
+        if self._seen:
+            delay = max(0.0, min(self._seen.values()) + self.keep_for - self._clock())
+            self._timer = asyncio.get_running_loop().call_later(delay + 0.01, self._on_lapse)
+
+    def _on_lapse(self) -> None:
+        self._timer = None
+        self._hand_out()
 
     def _take(self, client: str) -> None:
         self.free -= 1
@@ -700,9 +765,12 @@ class QuerySandbox:
         limits: WorkerLimits | None = None,
         capacity: Capacity | None = None,
         base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
     ) -> None:
         self._spec = spec
         self.base_iri = base_iri  # what relative IRIs of every query resolve against (the engine's option, no text)
+        # prefixes every query may use undeclared (`qikg query`'s known ones), also an option beside the text
+        self.prefixes = dict(prefixes) if prefixes else None
         self._spawner = _Spawner()
         self._idle = _IdleWorkers()
         self._all = [_Worker(self._spawner, limits or WorkerLimits()) for _ in range(workers)]
@@ -712,7 +780,7 @@ class QuerySandbox:
         self.capacity = capacity or Capacity()
         # one thread per worker starts it, joins it or serialises its answer: never a thread of the shared pool
         self._runners = ThreadPoolExecutor(workers, thread_name_prefix="qikg-sandbox-run")
-        self._turns = Turns(workers)  # used from the server's event loop only
+        self._turns = Turns(workers, self.capacity.keep_for_s)  # used from the server's event loop only
         self._admitted = 0  # requests let in (waiting, running or being encoded)
         self._by_client: dict[str, int] = {}
         self._stopping = False
@@ -730,7 +798,11 @@ class QuerySandbox:
     @asynccontextmanager
     async def admit(self, client: str, *, timeout: float) -> AsyncIterator[None]:
         """Let one request in for its whole life (queue, run, encoding), or refuse it at once: 429 when `client`
-        already has `per_client` requests in, 503 when every worker is busy and the queue is full."""
+        already has `per_client` requests in, 503 when every worker is busy and the queue is full. A request that
+        would start at once (a worker is free for it: the one kept for a client with nothing running) is let in
+        however full the queue is, since it does not wait: the queue of one client's queries must not turn away
+        the client the kept worker idles for. (The /sparql route asks `run_async` in the same step of the event
+        loop, so the free worker is still there when it takes it.)"""
         retry = max(1, math.ceil(timeout))
         if self._stopping:
             raise SandboxBusy(_STOPPING, retry)
@@ -741,7 +813,7 @@ class QuerySandbox:
                 "setting); wait for an answer before sending more",
                 retry,
             )
-        if self._admitted >= len(self._all) + self.capacity.queue:
+        if self._admitted >= len(self._all) + self.capacity.queue and not self._turns.starts_at_once(client):
             raise SandboxBusy(
                 f"all {len(self._all)} query workers are busy and {self.capacity.queue} queries are "
                 "waiting (the server's QIKG_QUERY_QUEUE setting); try again shortly",
@@ -875,7 +947,7 @@ class QuerySandbox:
         """What a worker is sent: the allowed graphs only when they differ from what it was sent last."""
         sent = None if worker.graphs == graphs else graphs
         worker.graphs = None  # unknown until the worker has read the request
-        return (sparql, row_limit, sent, dict(wanted or {}), dataset, self.base_iri)
+        return (sparql, row_limit, sent, dict(wanted or {}), dataset, self.base_iri, self.prefixes)
 
     async def _wait_turn(self, client: str, gone: Callable[[], Awaitable[bool]] | None) -> None:
         """Wait for a worker's slot; a client that has gone meanwhile gives its place up (ClientGone), so a burst of

@@ -147,11 +147,13 @@ class Store(Protocol):
         byte_limit: int | None = None,
         dataset: ProtocolDataset | None = None,
         base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
     ) -> QueryResult:
         """Run a read-only query; `bindings` are substituted as values, never as text; `byte_limit` bounds the
         text of the answer's terms (AnswerTooLarge past it); `dataset`, the request's own dataset, if it names one;
-        `base_iri`, what relative IRIs resolve against (a BASE of the query's own wins), given beside the text so
-        the text run is the text the policy judged."""
+        `base_iri`, what relative IRIs resolve against (a BASE of the query's own wins), and `prefixes`, the prefixes
+        the query may use undeclared (a PREFIX of its own wins), given beside the text so the text run is the text
+        the policy judged (and a syntax error's line is the user's)."""
 
     def triple_count(self) -> int:
         """Number of quads held (cached after a load: it must stay cheap for /health)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,7 @@ class RdflibStore:
         byte_limit: int | None = None,
         dataset: ProtocolDataset | None = None,
         base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
     ) -> QueryResult:
         with self._lock:
             held = self._dataset
@@ -74,9 +76,11 @@ class RdflibStore:
         init: dict[str, Any] = {Variable(name): value for name, value in (bindings or {}).items()}
         try:
             if dataset is None:
-                result = held.query(sparql, initBindings=init or None, base=base_iri)
+                result = held.query(sparql, initBindings=init or None, initNs=dict(prefixes or {}), base=base_iri)
             else:
-                result = _view(held, dataset).query(_without_from(sparql, base_iri), initBindings=init or None)
+                result = _view(held, dataset).query(
+                    _without_from(sparql, base_iri, prefixes), initBindings=init or None
+                )
         except Exception as error:  # rdflib raises pyparsing / its own errors for bad queries
             if type(error).__name__ in {"ParseException", "ParseSyntaxException"}:
                 raise QuerySyntaxError(str(error)) from None
@@ -122,10 +126,10 @@ class RdflibStore:
             self._dataset = None
 
 
-def _without_from(sparql: str, base_iri: str | None = None) -> Query:
+def _without_from(sparql: str, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None) -> Query:
     """The query with its own FROM / FROM NAMED dropped: the request's dataset replaces them (rdflib would add the
     graphs they name to it)."""
-    query = translateQuery(parseQuery(sparql), base=base_iri)
+    query = translateQuery(parseQuery(sparql), base=base_iri, initNs=dict(prefixes or {}))
     query.algebra["datasetClause"] = None
     return query
 

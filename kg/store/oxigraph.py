@@ -11,7 +11,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -502,9 +502,10 @@ class OxigraphStore:
         byte_limit: int | None = None,
         dataset: ProtocolDataset | None = None,
         base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
     ) -> QueryResult:
         deadline = Deadline(timeout)
-        result = self.query_native(sparql, bindings, dataset=dataset, base_iri=base_iri)
+        result = self.query_native(sparql, bindings, dataset=dataset, base_iri=base_iri, prefixes=prefixes)
         if isinstance(result, ox.QueryBoolean):
             deadline.check()
         return from_ox_result(result, row_limit, deadline, byte_limit)
@@ -516,6 +517,7 @@ class OxigraphStore:
         *,
         dataset: ProtocolDataset | None = None,
         base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """The engine's own answer, lazy and in pyoxigraph terms: for callers that encode it themselves (the query
         workers write SPARQL JSON, XML and CSV straight from it) and enforce the limits while they read it."""
@@ -534,7 +536,13 @@ class OxigraphStore:
                     "named_graphs": [ox.NamedNode(g) for g in dataset.named],
                 }
             # default graph = merge of all graphs, unless the request names its dataset
-            return store.query(sparql, base_iri=base_iri, substitutions=substitutions or None, **graphs)
+            return store.query(
+                sparql,
+                base_iri=base_iri,
+                prefixes=dict(prefixes) if prefixes else None,
+                substitutions=substitutions or None,
+                **graphs,
+            )
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
         except (RuntimeError, OSError) as error:  # OSError: the engine could not read its files

@@ -154,6 +154,11 @@ class _Shape:
     has_dataset: bool  # FROM / FROM NAMED in the query
 
 
+def _declares(sparql: str, prefix: str) -> bool:
+    """Whether the query declares this prefix itself (then its own declaration is the one that counts)."""
+    return re.search(rf"(?i)\bPREFIX\s+{re.escape(prefix)}\s*:", sparql) is not None
+
+
 def _tokens(sparql: str) -> Iterator[tuple[str, str, int]]:
     for match in _TOKEN.finditer(sparql):
         kind = match.lastgroup or "other"
@@ -398,8 +403,14 @@ class RemoteStore:
         byte_limit: int | None = None,
         dataset: ProtocolDataset | None = None,
         base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
     ) -> QueryResult:
-        if base_iri:  # the protocol has no base parameter: a BASE first, on the query's first line
+        # the protocol has no parameter for them: the prefixes the query does not declare, and the base, go first
+        # on the query's first line (its lines keep their numbers)
+        undeclared = {p: ns for p, ns in (prefixes or {}).items() if not _declares(sparql, p)}
+        if undeclared:
+            sparql = "".join(f"PREFIX {p}: <{ns}> " for p, ns in undeclared.items()) + sparql
+        if base_iri:
             sparql = f"BASE <{base_iri}> {sparql}"
         text = bind_values(sparql if dataset is None else without_from(sparql), bindings)
         if self.protocol.is_virtuoso:

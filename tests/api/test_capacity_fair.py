@@ -1,9 +1,11 @@
-"""One client cannot hold every /sparql worker, and who "a client" is cannot be forged (walk finding B3).
+"""One client cannot hold every /sparql worker while others are about, a client alone may use them all, and who "a
+client" is cannot be forged (walk finding B3, review finding F5).
 
 Real servers started as `qikg serve` starts uvicorn (`kg.cli.run_server`) on the fixture graph: 2 workers, 2 requests
-per client, a 2 s time limit. Clients are told apart by their source address (all of 127.0.0.0/8 is loopback), and
-by X-Forwarded-For only on the server told to trust the proxy at 127.0.0.1 (QIKG_FORWARDED_ALLOW_IPS). No assertion
-is about time: "at once" is an order of events (the other client was answered while the runaways were all still in).
+per client, a 2 s time limit, the last worker kept for 30 s after another client was seen (the default). Clients are
+told apart by their source address (all of 127.0.0.0/8 is loopback), and by X-Forwarded-For only on the server told
+to trust the proxy at 127.0.0.1 (QIKG_FORWARDED_ALLOW_IPS). No assertion is about time: "at once" is an order of
+events (the other client was answered while the runaways were all still in), "together" what /health says.
 """
 
 from __future__ import annotations
@@ -76,19 +78,86 @@ async def ask(url: str, query: str, source: str = "127.0.0.1", forwarded: str | 
         return await client.post(f"{url}/sparql", data={"query": query}, headers=headers)
 
 
-async def until_in(url: str, running: int, waiting: int) -> bool:
-    """Wait (a few seconds at most) until /health says this many queries run and wait."""
+async def until_in(url: str, running: int | None, waiting: int | None, both: int | None = None) -> bool:
+    """Wait (a few seconds at most) until /health says this many queries run and wait (None: any; `both`: so
+    many in all)."""
     async with httpx.AsyncClient(timeout=10) as client:
         for _ in range(100):
             load = (await client.get(f"{url}/health")).json().get("sparql", {})
-            if load.get("running") == running and load.get("waiting") == waiting:
+            now = (load.get("running"), load.get("waiting"))
+            if (
+                running in (None, now[0])
+                and waiting in (None, now[1])
+                and (both is None or sum(n or 0 for n in now) == both)
+            ):
                 return True
             await asyncio.sleep(0.05)
     return False
 
 
+@pytest.fixture
+def fresh(fixture_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server of the test's own (no client has been seen yet), one client may have 3 in, 1 may wait."""
+    store = tmp_path_factory.mktemp("fair-fresh")
+    with served(fixture_dir, store, QIKG_QUERY_PER_CLIENT="3", QIKG_QUERY_QUEUE="1") as url:
+        yield url
+
+
+def test_a_client_alone_runs_two_slow_queries_together(fresh: str) -> None:
+    """Nobody else is about: its second query takes the other worker instead of queueing behind the first."""
+
+    async def scenario() -> tuple[bool, list[httpx.Response]]:
+        runaways = [asyncio.create_task(ask(fresh, SLOW, "127.0.7.1")) for _ in range(2)]
+        together = await until_in(fresh, running=2, waiting=0)
+        return together, await asyncio.gather(*runaways)
+
+    together, runaways = asyncio.run(scenario())
+    assert together
+    assert [r.json()["error"] for r in runaways] == ["query timeout", "query timeout"]
+
+
+def test_a_client_arriving_while_one_holds_both_workers_is_served_and_the_last_is_kept_again(fresh: str) -> None:
+    """The newcomer waits for one of the lone client's queries to end (the price of using the idle worker); once it
+    has been seen, the lone client's next two run one at a time, the last worker kept for the newcomer. (That its
+    query then starts at once is the test below; here the workers the runaways' time limit killed may still be
+    starting again.)"""
+
+    async def scenario() -> tuple[bool, httpx.Response, bool, httpx.Response]:
+        runaways = [asyncio.create_task(ask(fresh, SLOW, "127.0.8.1")) for _ in range(2)]
+        alone = await until_in(fresh, running=2, waiting=0)
+        newcomer = await ask(fresh, QUICK, "127.0.8.2")
+        await asyncio.gather(*runaways)
+        again = [asyncio.create_task(ask(fresh, SLOW, "127.0.8.1")) for _ in range(2)]
+        kept = await until_in(fresh, running=1, waiting=1)  # the newcomer was here lately: one at a time
+        back = await ask(fresh, QUICK, "127.0.8.2")
+        await asyncio.gather(*again)
+        return alone, newcomer, kept, back
+
+    alone, newcomer, kept, back = asyncio.run(scenario())
+    assert alone and kept
+    assert newcomer.status_code == 200 and newcomer.json()["boolean"] is True
+    assert back.status_code == 200 and back.json()["boolean"] is True
+
+
+def test_a_queue_full_of_one_clients_queries_lets_in_the_client_the_kept_worker_is_for(fresh: str) -> None:
+    """The queue's limit is for requests that wait: the other client's query does not, so it is let in."""
+
+    async def scenario() -> tuple[httpx.Response, int, list[httpx.Response]]:
+        assert (await ask(fresh, QUICK, "127.0.9.2")).status_code == 200  # another client is about
+        runaways = [asyncio.create_task(ask(fresh, SLOW, "127.0.9.1")) for _ in range(3)]
+        assert await until_in(fresh, running=1, waiting=2)  # one runs, the queue (1) is over full
+        other = await ask(fresh, QUICK, "127.0.9.2")
+        still_in = sum(not task.done() for task in runaways)
+        return other, still_in, await asyncio.gather(*runaways)
+
+    other, still_in, runaways = asyncio.run(scenario())
+    assert other.status_code == 200 and other.json()["boolean"] is True
+    assert still_in == 3
+
+
 def test_a_client_holding_its_limit_of_runaways_leaves_a_worker_for_another(plain: str) -> None:
     async def scenario() -> tuple[httpx.Response, int, list[httpx.Response]]:
+        assert (await ask(plain, QUICK, "127.0.6.2")).status_code == 200  # another client is about
         runaways = [asyncio.create_task(ask(plain, SLOW, "127.0.6.1")) for _ in range(2)]
         assert await until_in(plain, running=1, waiting=1)  # its second waits: the last worker is kept
         other = await ask(plain, QUICK, "127.0.6.2")
@@ -106,7 +175,7 @@ def test_x_forwarded_for_is_not_believed_unless_configured(plain: str, assert_er
 
     async def scenario() -> tuple[httpx.Response, list[httpx.Response]]:
         runaways = [asyncio.create_task(ask(plain, SLOW, forwarded=f"10.0.0.{i}")) for i in (1, 2)]
-        assert await until_in(plain, running=1, waiting=1)  # one client (127.0.0.1): one runs, one waits
+        assert await until_in(plain, running=None, waiting=None, both=2)  # one client (127.0.0.1): its limit is in
         third = await ask(plain, QUICK, forwarded="10.0.0.3")
         return third, await asyncio.gather(*runaways)
 
@@ -119,6 +188,7 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(proxied: str
     """The walk's repro: runaways from one forwarded client, then a trivial query from another."""
 
     async def scenario() -> tuple[httpx.Response, httpx.Response, int, list[httpx.Response]]:
+        assert (await ask(proxied, QUICK, forwarded="10.0.0.2")).status_code == 200  # another client is about
         runaways = [asyncio.create_task(ask(proxied, SLOW, forwarded="10.0.0.1")) for _ in range(2)]
         assert await until_in(proxied, running=1, waiting=1)
         over = await ask(proxied, QUICK, forwarded="10.0.0.1")  # the same client, over its limit

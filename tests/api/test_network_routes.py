@@ -309,3 +309,50 @@ def test_every_chat_the_api_names_has_networks_even_one_only_announced(client: T
         ):
             response = client.get(path, params={"chat": chat})
             assert response.status_code == 200, (path, chat, response.text[:200])
+
+
+def _holding(orgs: list[dict], word: str) -> list[str]:
+    """The labels of the organisations whose id or one of whose names holds the word (any case)."""
+    return sorted(
+        (o["label"] for o in orgs if any(word in n.casefold() for n in [o["id"], o["label"], *o["alt_names"]])),
+        key=str.casefold,
+    )
+
+
+def test_a_word_several_organisations_hold_is_ambiguous_and_names_them(client: TestClient, assert_error) -> None:
+    """ "nhs" is in several names: the answer says which (by name, once each), not that nothing matches."""
+    orgs = client.get("/api/organisations", params={"limit": 500}).json()["items"]
+    holding = _holding(orgs, "nhs")
+    assert len(holding) >= 2
+    between = "/api/network/organisations/between"
+    for params in ({"first": "NHS", "second": orgs[0]["id"]}, {"first": orgs[0]["id"], "second": "nhs"}):
+        found = assert_error(client.get(between, params=params), 400)
+        name = "first" if params["first"] == "NHS" else "second"
+        assert found["error"] == "ambiguous organisation"
+        assert found["suggestions"] == holding  # only those holding the word, by label, each once, no ids
+        assert found["detail"].startswith(f"{name}: several organisations match ")
+        assert ", ".join(holding) in found["detail"] and "did you mean" not in found["detail"]
+    links = assert_error(client.get("/api/network/organisations/links", params={"organisation": "nhs"}), 400)
+    assert links["suggestions"] == holding
+    page = _page(client, f"/connections?first=nhs&second={quote(orgs[0]['id'])}")
+    problem = re.search(r'<p class="problem".*?</p>', page)
+    assert problem is not None
+    said = html.unescape(re.sub(r"<[^>]+>", "", problem.group(0)))
+    assert said == f"Several organisations match “nhs” (first): {', '.join(holding)}: choose one."
+    for label in holding:  # each a link that asks again with that organisation
+        assert f'href="/connections?first={quote(label)}&amp;second={quote(orgs[0]["id"])}#between"' in page
+
+
+def test_an_unknown_organisation_keeps_did_you_mean_by_name_once(client: TestClient, assert_error) -> None:
+    orgs = client.get("/api/organisations", params={"limit": 500}).json()["items"]
+    ids = {o["id"] for o in orgs} - {o["label"] for o in orgs}
+    for org in orgs:
+        misspelt = org["label"][:-2] + "zq"
+        if _holding(orgs, misspelt.casefold()):
+            continue
+        wrong = assert_error(
+            client.get("/api/network/organisations/between", params={"first": misspelt, "second": org["id"]}), 404
+        )
+        assert wrong["error"] == "unknown organisation" and "did you mean: " in wrong["detail"]
+        assert org["label"] in wrong["suggestions"], (misspelt, wrong)
+        assert len(set(wrong["suggestions"])) == len(wrong["suggestions"]) and not ids & set(wrong["suggestions"])

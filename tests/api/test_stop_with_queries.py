@@ -34,9 +34,9 @@ def test_a_stop_answers_the_running_and_the_waiting_queries_at_once(
                     )
                     for _ in range(3)
                 ]
-                for _ in range(200):  # one client: one runs, two wait (the last worker is kept for others)
+                for _ in range(200):  # one client alone: both workers run, the third waits
                     load = (await client.get(f"{url}/health")).json()["sparql"]
-                    if load["running"] == 1 and load["waiting"] == 2:
+                    if load["running"] == 2 and load["waiting"] == 1:
                         break
                     await asyncio.sleep(0.05)
                 else:

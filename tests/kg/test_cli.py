@@ -109,3 +109,20 @@ def test_validate_exits_1_and_names_the_broken_node(monkeypatch: pytest.MonkeyPa
     result = runner.invoke(app, ["validate", "--no-reason"])
     assert result.exit_code == 1
     assert "quote/2022-10-19/1" in result.output and "Violation" in result.output
+
+
+def test_a_syntax_error_is_reported_at_the_users_own_line(data: Path) -> None:
+    """The known prefixes go to the engine beside the text, not as PREFIX lines before it: line 3 stays line 3."""
+    query = "SELECT ?h\nWHERE {\n  ?p qi:handle ?h ) .\n}"
+    result = runner.invoke(app, ["query", query, "--data", str(data)])
+    assert result.exit_code == 2, result.output
+    column = query.split("\n")[2].index(")") + 1
+    said = " ".join(result.output.split())  # the message may be wrapped to the terminal
+    assert f"line 3, column {column}" in said, said
+
+
+def test_known_prefixes_still_work_beside_a_prefix_of_the_users_own(data: Path) -> None:
+    query = "PREFIX ex: <http://example.org/>\n" + COUNT_QUESTIONS
+    result = runner.invoke(app, ["query", query, "--format", "csv", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.split() == ["n", "5"]

@@ -125,8 +125,12 @@ class Organisations:
         iri = self.keys.get(fold(needle))
         return self.organisations.get(iri) if iri else None
 
-    def suggestions(self, needle: str) -> list[str]:
-        return suggest(
-            needle,
-            sorted({o.slug for o in self.organisations.values()} | {o.label for o in self.organisations.values()}),
-        )
+    def suggestions(self, needle: str, limit: int = 5) -> list[str]:
+        """The closest organisations to a name, by label, each once: their ids and other names are matched too, but
+        an id beside its own name ("NHS England, nhs-england") would only repeat it."""
+        label_of: dict[str, str] = {}
+        for org in sorted(self.organisations.values(), key=lambda o: o.label.casefold()):
+            for key in (org.label, org.slug, *org.alt_names):
+                label_of.setdefault(key, org.label)
+        close = suggest(needle, sorted(label_of), limit=len(label_of))
+        return list(dict.fromkeys(label_of[key] for key in close))[:limit]
