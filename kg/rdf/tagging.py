@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal as Kind
 
-import snowballstemmer
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import PROV, SKOS
 
@@ -105,18 +104,40 @@ class LabelPattern:
 LINKING_WORDS = frozenset("a an the and of as with for our their your its my his her this that".split())
 # The linking words that let two content words swap places ("partnership with patients" ~ "patient partners").
 SWAPPING_WORDS = frozenset("of as with for".split())
-_STEMMER = snowballstemmer.stemmer("english")
 _TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
+
+
+_PLURAL_ES = ("sses", "xes", "ches", "shes", "zes")
 
 
 @functools.lru_cache(maxsize=65536)
 def word_stem(word: str) -> str:
-    """A word's stem (Snowball English), with the noun suffix '-ship' taken off too: partnership, partnering and
-    partners are all 'partner'."""
-    stem = _STEMMER.stemWord(word.lower().replace("\u2019", "'").removesuffix("'s"))
-    if stem.endswith("ship") and len(stem) > 7:
-        stem = _STEMMER.stemWord(stem.removesuffix("ship"))
-    return stem
+    """A word's key for finding a label in its other inflections: possessive and plural -s, the -ship and -ing
+    forms of one noun (partner, partners, partnership, partnering are all 'partner') and the -ness noun of an
+    adjective (ready, readiness). Not a stemmer's stem: a
+    stemmer also joins derivations that are other words in QI talk ("the patient involved" is not patient
+    involvement, "informed" not informal, "directly" not direction, "relatives" not relationships, "quickly" not
+    quick), so those stay apart."""
+    w = word.lower().replace("\u2019", "'").removesuffix("'s").removesuffix("'")
+    for suffix in ("ships", "ship"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+            w = w[: -len(suffix)]
+            break
+    if w.endswith("iness") and len(w) >= 8:  # readiness is being ready
+        w = w[:-5] + "y"
+    elif w.endswith("ness") and len(w) >= 8:  # openness, awareness
+        w = w[:-4]
+    elif w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith(_PLURAL_ES):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 3:
+        w = w[:-1]
+    if w.endswith("ing") and len(w) >= 7:
+        w = w[:-3]
+        if w[-1] == w[-2] and w[-1] not in "lsz":  # running, planning: the doubled consonant
+            w = w[:-1]
+    return w[:-1] if w.endswith("e") and len(w) > 4 else w  # make / making, share / sharing
 
 
 @dataclass(frozen=True)
@@ -877,9 +898,12 @@ PHRASE_RULES: list[Rule] = [
     ),
     _rule(
         "listening",
-        r"\b(?:be|been|being|are|is|was|were|get|gets|got|feel|feels|felt)\s+(?:really\s+|truly\s+|properly\s+|"
-        r"actually\s+)?heard\b(?!\s+(?:of|about|that|the news|it on))",
-        "partners 'are heard by the board', people who 'get heard': being listened to ('I have heard of it' is not)",
+        r"(?:\b(?:being|get|gets|got|getting|feel|feels|felt|feeling)\s+|\b(?:I|we|you|they|he|she|people|patients?|"
+        r"partners?|staff|families|family|carers?|voices?|everyone|everybody|nobody|no one|colleagues|nurses|members|"
+        r"users|residents|them|us)\s+(?:\w+\s+){0,2}?(?:be|been|are|is|was|were|am)\s+)(?:really\s+|truly\s+|"
+        r"properly\s+|actually\s+|finally\s+|never\s+|not\s+|always\s+)?heard\b(?!\s+(?:of|about|that|the news|it on))",
+        "partners 'are heard by the board', people who 'get heard', 'being heard': a person listened to (not 'the "
+        "appeal was heard', nor 'I have heard of it')",
     ),
     _rule(
         "listening",
@@ -913,7 +937,8 @@ PHRASE_RULES: list[Rule] = [
     _rule(
         "genba",
         r"\b(?:sit(?:s|ting)?|sat|spen[dt](?:ing)?\s+(?:a|the|an?)\s+(?:whole\s+)?(?:day|shift|morning|hour))\s+"
-        r"with\s+(?:one|a|the)\s+patient\s+(?:through|for|all|from)\b|\bfollow(?:s|ed|ing)?\s+(?:one|a)\s+"
+        r"with\s+(?:one|a|the)\s+patient\s+(?:through|all\s+day|for\s+(?:a|the|their|her|his)\s+whole|from\s+"
+        r"(?:admission|arrival|the\s+front\s+door|start))\b|\bfollow(?:s|ed|ing)?\s+(?:one|a)\s+"
         r"patient\s+(?:through|all|from)\b",
         "sitting with one patient through their day, following a patient through the pathway: seeing the work",
     ),

@@ -539,7 +539,45 @@ NOT_WORD_FORMS = [
     ("Partners told patients about the new car park.", "co-production"),  # 'told' is not a linking word
     ("I keep a learning log after each clinic.", "curiosity-and-learning"),  # a compound label is not split by 'a'
     ("The board on the ward shows today's jobs.", "visible-leadership"),  # 'board to ward' keeps its 'to'
+    # derivations are other words, not word forms of the label's (a stemmer's stems joined these)
+    ("The patient involved was told within a day.", "co-production"),  # involved is not involvement
+    ("We improved capacity on the ward.", "improvement-capability"),
+    ("We had informed conversations with the family.", "human-connection"),  # informed is not informal
+    ("It was quickly fixed.", "patience-and-commitment"),
+    ("It was shared directly with the ward.", "true-north"),  # directly is not direction
+    ("Trusted relatives came in at night.", "building-trust"),  # relatives are not relationships
+    ("Staff wear high visibility jackets on the ramp.", "visible-leadership"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("I sat with the patient for an hour before the transfer.", "genba"),  # keeping company, not seeing the work
+        ("The appeal was heard in March.", "listening"),  # a hearing, not a person listened to
+        ("The case is heard by the panel next week.", "listening"),
+    ],
+)
+def test_phrase_rules_leave_everyday_senses_alone(text: str, theme: str) -> None:
+    from kg.rdf import ontology
+
+    assert theme not in find_themes(text, label_patterns(ontology.thesaurus()))
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("Being in the room isn't the same as being heard.", "listening"),
+        ("Patient partners are heard by the board now.", "listening"),
+        ("Our voices were finally heard.", "listening"),
+        ("Sitting with one patient through a whole day taught me more than any audit.", "genba"),
+        ("We followed a patient from admission to discharge.", "genba"),
+    ],
+)
+def test_phrase_rules_still_take_what_they_were_written_for(text: str, theme: str) -> None:
+    from kg.rdf import ontology
+
+    assert theme in find_themes(text, label_patterns(ontology.thesaurus()))
 
 
 @pytest.mark.parametrize(("text", "theme", "label"), WORD_FORMS)
