@@ -138,7 +138,9 @@ def read_resources(store: Store, ids: Ids, item_themes: dict[str, set[str]]) -> 
             res[key] = res[key] or text(row.get(var))
         res["core"] = res["core"] or bool(py(row.get("core")))
         add_once(res["creators"], text(row.get("creator")))
-        add_once(res["shared_by"], text(row.get("sharedByHandle")))
+    for row in store.query(load("resource_sharers")).rows:
+        if (shared := resources.get(str(row["resource"]))) is not None:
+            add_once(shared["shared_by"], text(row.get("sharedByHandle")))
     for row in store.query(load("resource_labels")).rows:
         if (named := resources.get(str(row["resource"]))) is not None:
             named["label"] = named["label"] or text(row.get("label"))

@@ -306,7 +306,7 @@ def test_loading_through_the_update_endpoint(server: VirtuosoServer, embedded: O
 
 
 START_UP = ["chats", "questions", "participants", "organisations", "quotes", "resources", "resource_reasons"]
-START_UP += ["resource_labels", "theme_labels", "tagged_items", "item_kinds", "rankings", "measurements"]
+START_UP += ["resource_labels", "resource_sharers", "theme_labels", "tagged_items", "item_kinds", "rankings", "measurements"]
 START_UP += ["page_relations", "creator_names"]
 
 
