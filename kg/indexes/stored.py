@@ -27,13 +27,16 @@ from pathlib import Path
 
 from kg.indexes import search_patch
 from kg.indexes.catalogue import Catalogue
+from kg.indexes.network import Fact, Measures, Networks, RankingRow, StoredNetworks
 from kg.indexes.search import TOKENIZE, SearchIndex
 
 FOLDER = "indexes"
 CATALOGUE_FILE = "catalogue.json"
 SEARCH_FILE = "search.sqlite"
+NETWORKS_FILE = "networks.json"
 FORMAT = "qikg-indexes"
 VERSION = 4  # raise when the stored data changes shape: older files are then refused, never misread
+NETWORKS_VERSION = 1  # the same for networks.json
 
 
 @dataclass
@@ -174,6 +177,162 @@ def _mismatch(header: object, want: dict[str, str]) -> str | None:
         return f"format version {header.get('version')}, this code reads {want['version']}"
     if header.get("build_key") != want["build_key"]:
         return "made for another build than the one the store holds"
-    if header.get("id_base") != want["id_base"]:
+    if "id_base" in want and header.get("id_base") != want["id_base"]:
         return f"made with the id base {header.get('id_base')}, the server uses {want['id_base']}"
     return None
+
+
+# --- the networks ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadedNetworks:
+    """Stored networks, or why there are none."""
+
+    networks: Networks | None
+    reason: str  # "loaded" or why the file was not used
+    seconds: float = 0.0
+
+
+def _networks_header(key: str) -> dict[str, str]:
+    """networks.json's header: no id base (its IRIs are the store's own; a page URL is made from the catalogue);
+    the networkx that measured (a chat's measures are reused by the next `qikg add` only if it measures alike)."""
+    import networkx
+
+    return {
+        "format": FORMAT,
+        "version": str(NETWORKS_VERSION),
+        "content": "networks",
+        "build_key": key,
+        "networkx": networkx.__version__,
+    }
+
+
+def previous_networks(build_dir: Path) -> StoredNetworks | None:
+    """The stored networks of the build `qikg add` / `remove` replaces, whatever its build key, when they are of this
+    format and were measured by this networkx (None: absent, damaged or otherwise: everything is measured)."""
+    path = Path(build_dir) / FOLDER / NETWORKS_FILE
+    try:
+        found = json.loads(path.read_bytes())
+        header = found["header"]
+        want = _networks_header(str(header["build_key"]))
+        if _mismatch(header, want) or header.get("content") != "networks" or header.get("networkx") != want["networkx"]:
+            return None
+        return networks_from_data(found["data"])
+    except (OSError, KeyError, TypeError, IndexError, ValueError):
+        return None
+
+
+def networks_data(found: StoredNetworks) -> dict:
+    """The networks as compact JSON data: every IRI and word once (`terms`), everything else as its index into it;
+    a fact is [kind, a, b, evidence, chat], a ranking row [ranking, label, chat, rank, participant] (null: none)."""
+    terms: dict[str, int] = {}
+
+    def t(value: str | None) -> int | None:
+        return None if value is None else terms.setdefault(value, len(terms))
+
+    def facts(rows: list[Fact]) -> list[list[int | None]]:
+        return [[t(f.kind), t(f.a), t(f.b), t(f.evidence), t(f.chat)] for f in rows]
+
+    return {
+        "facts": facts(found.facts),
+        "context": facts(found.context),
+        "rankings": [[t(r.ranking), t(r.label), t(r.chat), r.rank, t(r.participant)] for r in found.rankings],
+        "networks": [
+            {
+                "network": name,
+                "chat": t(chat),
+                "ties": list(ties),
+                "sampled": m.sampled,
+                "nodes": [t(n) for n in m.nodes],
+                "betweenness": list(m.betweenness),
+                "brokerage": list(m.brokerage),
+                "communities": [[t(n) for n in c] for c in m.communities],
+            }
+            for (name, chat, ties), m in found.measures.items()
+        ],
+        "terms": list(terms),
+    }
+
+
+def networks_from_data(data: dict) -> StoredNetworks:
+    """What `networks_data` wrote, back as the objects `Networks` takes (KeyError, TypeError, IndexError or
+    ValueError when the data is not of that shape)."""
+    terms: list[str] = data["terms"]
+    if not isinstance(terms, list) or not all(isinstance(x, str) for x in terms):
+        raise ValueError("terms is not a list of strings")
+
+    def t(index: int | None) -> str | None:
+        if index is None:
+            return None
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise ValueError(f"{index!r} is not an index of terms")
+        return terms[index]
+
+    def s(index: int) -> str:
+        found = t(index)
+        if found is None:
+            raise ValueError("a required term is null")
+        return found
+
+    def facts(rows: list) -> list[Fact]:
+        return [Fact(s(k), s(a), s(b), t(e), t(c)) for k, a, b, e, c in rows]
+
+    def number(x: object) -> float:
+        if not isinstance(x, int | float) or isinstance(x, bool):
+            raise ValueError(f"{x!r} is not a number")
+        return float(x)
+
+    measures = {}
+    for n in data["networks"]:
+        key = (str(n["network"]), t(n["chat"]), tuple(str(x) for x in n["ties"]))
+        measures[key] = Measures(
+            tuple(s(i) for i in n["nodes"]),
+            tuple(number(x) for x in n["betweenness"]),
+            tuple(None if x is None else number(x) for x in n["brokerage"]),
+            tuple(tuple(s(i) for i in c) for c in n["communities"]),
+            bool(n["sampled"]),
+        )
+    rankings = [RankingRow(s(r), t(lb), t(c), int(rank), s(p)) for r, lb, c, rank, p in data["rankings"]]
+    return StoredNetworks(facts(data["facts"]), rankings, facts(data["context"]), measures)
+
+
+def write_networks(build_dir: Path, found: StoredNetworks, key: str) -> dict[str, float | int]:
+    """Write `<build_dir>/indexes/networks.json` for the build whose key is `key`; its time and size (bytes)."""
+    folder = Path(build_dir) / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    text = json.dumps(
+        {"header": _networks_header(key), "data": networks_data(found)}, ensure_ascii=False, separators=(",", ":")
+    )
+    tmp = folder / f".{NETWORKS_FILE}.{os.getpid()}.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, folder / NETWORKS_FILE)
+    return {"networks_write_s": round(time.perf_counter() - started, 3), "networks_bytes": len(text.encode())}
+
+
+def load_networks(build_dir: Path, key: str | None) -> LoadedNetworks:
+    """The stored networks of `build_dir` if they are of the build `key` (what the store holds); else none, and why
+    (absent, unreadable, of another format version or build, not of the expected shape)."""
+    started = time.perf_counter()
+    path = Path(build_dir) / FOLDER / NETWORKS_FILE
+    if key is None:
+        return LoadedNetworks(None, "the store names no build")
+    if not path.is_file():
+        return LoadedNetworks(None, f"no stored networks ({path} is absent)")
+    try:
+        stored = json.loads(path.read_bytes())
+        header = stored.get("header") if isinstance(stored, dict) else None
+    except (OSError, ValueError) as error:
+        return LoadedNetworks(None, f"{path} is unreadable: {error}")
+    want = _networks_header(key)
+    why = _mismatch(header, want)
+    if why is None and header.get("content") != "networks":  # type: ignore[union-attr]
+        why = "not a networks file"
+    if why:
+        return LoadedNetworks(None, f"{path}: {why}")
+    try:
+        networks = Networks(stored=networks_from_data(stored["data"]))
+    except (KeyError, TypeError, IndexError, ValueError) as error:
+        return LoadedNetworks(None, f"{path} does not read as networks: {error!r}")
+    return LoadedNetworks(networks, "loaded", round(time.perf_counter() - started, 3))
