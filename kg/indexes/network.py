@@ -455,7 +455,8 @@ class Networks:
         self.facts = stored.facts
         self.rankings = stored.rankings
         self.context = stored.context
-        self.measured = dict(stored.measures)
+        self.measured = stored.measures
+        self._stale: set[NetworkKey] = set()
         self.source = "stored" if stored.measures else "computed"
         self._built: dict[NetworkKey, Network] = {}
         self._lock = threading.Lock()
@@ -471,13 +472,13 @@ class Networks:
             return self._built[key]
 
     def _build(self, name: NetworkName, chat: str | None, ties: tuple[str, ...]) -> Network:
-        measures = self.measured.get((name, chat, ties))
-        if measures is not None:
+        key = (name, chat, ties)
+        if key in self.measured and key not in self._stale:
             try:
-                return build(self.facts, name, chat, ties, measures)
+                return build(self.facts, name, chat, ties, self.measured[key])
             except StaleMeasures as error:  # cannot happen with the build's own file; measured instead, and said
                 log.warning("%s; measuring it again", error)
-                self.measured.pop((name, chat, ties), None)
+                self._stale.add(key)
         return build(self.facts, name, chat, ties)
 
     def stored(self, chats: Iterable[str | None], previous: StoredNetworks | None = None) -> StoredNetworks:
@@ -493,7 +494,12 @@ class Networks:
         for chat in dict.fromkeys(chats):
             for name in NETWORKS:
                 key = network_key(name, chat)
-                kept = previous.measures.get(key) if previous is not None and chat is not None else None
+                kept = None
+                if previous is not None and chat is not None:
+                    try:
+                        kept = previous.measures.get(key)
+                    except StaleMeasures:  # a damaged previous file: measured again
+                        kept = None
                 if kept is not None and _chat_facts(before, chat) == _chat_facts(now, chat):
                     measures[key] = kept
                 else:
@@ -525,7 +531,7 @@ class StoredNetworks:
     facts: list[Fact]
     rankings: list[RankingRow]
     context: list[Fact]
-    measures: dict[NetworkKey, Measures] = field(default_factory=dict)
+    measures: Mapping[NetworkKey, Measures] = field(default_factory=dict)
 
 
 # --- what links two organisations -----------------------------------------------------------------------------------

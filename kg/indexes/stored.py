@@ -22,12 +22,13 @@ import os
 import shutil
 import sqlite3
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from kg.indexes import search_patch
 from kg.indexes.catalogue import Catalogue
-from kg.indexes.network import Fact, Measures, Networks, RankingRow, StoredNetworks
+from kg.indexes.network import Fact, Measures, NetworkKey, Networks, RankingRow, StaleMeasures, StoredNetworks
 from kg.indexes.search import TOKENIZE, SearchIndex
 
 FOLDER = "indexes"
@@ -255,46 +256,83 @@ def networks_data(found: StoredNetworks) -> dict:
     }
 
 
+def _indexes(rows: list, width: int) -> list:
+    """`rows` if each is `width` entries, each null or an index (a non-negative int); else ValueError."""
+    if not isinstance(rows, list):
+        raise ValueError("not a list of rows")
+    for row in rows:
+        if not isinstance(row, list) or len(row) != width:
+            raise ValueError(f"{row!r} is not a row of {width}")
+        for x in row:
+            if x is not None and (type(x) is not int or x < 0):
+                raise ValueError(f"{x!r} is not an index of terms")
+    return rows
+
+
+def _number(x: object) -> float:
+    if type(x) not in (int, float):
+        raise ValueError(f"{x!r} is not a number")
+    return float(x)  # type: ignore[arg-type]
+
+
+class StoredMeasures(Mapping[NetworkKey, Measures]):
+    """The stored measures of each network, read from the file's data when first asked for (a server asks for the
+    three of all chats; a chat's only when someone looks at that chat)."""
+
+    def __init__(self, entries: list, terms: list[str]) -> None:
+        self._terms = terms
+        self._raw: dict[NetworkKey, dict] = {}
+        for n in entries:
+            chat = n["chat"]
+            if chat is not None and (type(chat) is not int or chat < 0):
+                raise ValueError(f"{chat!r} is not an index of terms")
+            key = (str(n["network"]), None if chat is None else terms[chat], tuple(str(x) for x in n["ties"]))
+            self._raw[key] = n
+        self._read: dict[NetworkKey, Measures] = {}
+
+    def __getitem__(self, key: NetworkKey) -> Measures:
+        if key not in self._read:
+            n, terms = self._raw[key], self._terms
+            try:
+                self._read[key] = Measures(
+                    tuple(terms[i] for i in _indexes([n["nodes"]], len(n["nodes"]))[0]),
+                    tuple(_number(x) for x in n["betweenness"]),
+                    tuple(None if x is None else _number(x) for x in n["brokerage"]),
+                    tuple(tuple(terms[i] for i in _indexes([c], len(c))[0]) for c in n["communities"]),
+                    n["sampled"] is True,
+                )
+            except (KeyError, TypeError, IndexError, ValueError) as error:
+                raise StaleMeasures(f"the stored {key[0]} network is damaged: {error!r}") from error
+        return self._read[key]
+
+    def __iter__(self) -> Iterator[NetworkKey]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 def networks_from_data(data: dict) -> StoredNetworks:
     """What `networks_data` wrote, back as the objects `Networks` takes (KeyError, TypeError, IndexError or
-    ValueError when the data is not of that shape)."""
+    ValueError when the data is not of that shape; a network's measures are checked when first read)."""
     terms: list[str] = data["terms"]
-    if not isinstance(terms, list) or not all(isinstance(x, str) for x in terms):
+    if not isinstance(terms, list) or not all(type(x) is str for x in terms):
         raise ValueError("terms is not a list of strings")
+    t = terms
 
-    def t(index: int | None) -> str | None:
-        if index is None:
-            return None
-        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
-            raise ValueError(f"{index!r} is not an index of terms")
-        return terms[index]
+    def facts(rows: list) -> list[Fact]:  # a null where a term is required: TypeError
+        return [
+            Fact(t[k], t[a], t[b], None if e is None else t[e], None if c is None else t[c])
+            for k, a, b, e, c in _indexes(rows, 5)
+        ]
 
-    def s(index: int) -> str:
-        found = t(index)
-        if found is None:
-            raise ValueError("a required term is null")
-        return found
-
-    def facts(rows: list) -> list[Fact]:
-        return [Fact(s(k), s(a), s(b), t(e), t(c)) for k, a, b, e, c in rows]
-
-    def number(x: object) -> float:
-        if not isinstance(x, int | float) or isinstance(x, bool):
-            raise ValueError(f"{x!r} is not a number")
-        return float(x)
-
-    measures = {}
-    for n in data["networks"]:
-        key = (str(n["network"]), t(n["chat"]), tuple(str(x) for x in n["ties"]))
-        measures[key] = Measures(
-            tuple(s(i) for i in n["nodes"]),
-            tuple(number(x) for x in n["betweenness"]),
-            tuple(None if x is None else number(x) for x in n["brokerage"]),
-            tuple(tuple(s(i) for i in c) for c in n["communities"]),
-            bool(n["sampled"]),
-        )
-    rankings = [RankingRow(s(r), t(lb), t(c), int(rank), s(p)) for r, lb, c, rank, p in data["rankings"]]
-    return StoredNetworks(facts(data["facts"]), rankings, facts(data["context"]), measures)
+    rankings = [
+        RankingRow(t[r], None if lb is None else t[lb], None if c is None else t[c], int(rank), t[p])
+        for r, lb, c, rank, p in data["rankings"]
+    ]
+    return StoredNetworks(
+        facts(data["facts"]), rankings, facts(data["context"]), StoredMeasures(data["networks"], terms)
+    )
 
 
 def write_networks(build_dir: Path, found: StoredNetworks, key: str) -> dict[str, float | int]:

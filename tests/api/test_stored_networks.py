@@ -193,3 +193,27 @@ def test_measures_that_do_not_fit_their_graph_are_measured_again(graph_dir: Path
     for name in ("people", "organisations", "themes"):
         assert bad.get(name).betweenness == good.get(name).betweenness
         assert bad.get(name).communities == good.get(name).communities
+
+
+@pytest.mark.timeout(900)
+def test_an_added_chat_keeps_the_other_chats_measures_and_answers_as_a_full_build(tmp_path: Path) -> None:
+    """`qikg add` measures only the networks its chat changes (the seed's stay as they were) and the server of the
+    added build answers every network route as one of a full build of the same chats does."""
+    from tests.kg.pipeline.test_incremental_add import FEB, JAN, _registry, _run
+
+    registry = _registry(tmp_path / "chats", JAN)
+    out, full = tmp_path / "build", tmp_path / "full"
+    said = _run("build", "--out", str(out), "--no-reason", "--registry", str(registry))
+    assert ", 0 of them kept" in said
+    said = _run("add", str(FEB), "--out", str(out), "--no-reason", "--registry", str(registry))
+    kept = [line for line in said.splitlines() if line.startswith("networks:")][0]
+    assert int(kept.split(", ")[1].split()[0]) >= 3, kept  # at least the seed chat's three networks
+    _run("build", "--out", str(full), "--no-reason", "--registry", str(registry))
+    a = stored.load_networks(out, build_key(out)).networks
+    b = stored.load_networks(full, build_key(full)).networks
+    assert a is not None and b is not None and a.measured == b.measured
+    with (
+        TestClient(create_app(Settings(data_dir=out, store_dir=tmp_path / "sa", reload_interval=0))) as added,
+        TestClient(create_app(Settings(data_dir=full, store_dir=tmp_path / "sb", reload_interval=0))) as whole,
+    ):
+        assert _same_answers(added, whole) > 300
