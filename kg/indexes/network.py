@@ -8,8 +8,8 @@ Three networks, for one chat or all chats:
   organisation (or its account) mentioned or replied to.
 - **themes**: people and themes (bipartite): the themes of what they said or shared.
 
-Measures (networkx, computed once per network per loaded store and kept): degree (how many others), ties (the
-number of facts behind them), betweenness (the share of shortest paths between others that pass through a node,
+Measures (networkx, computed once per network by the build and stored with it, kg/indexes/stored.py; else once per
+loaded store and kept): degree (how many others), ties (the number of facts behind them), betweenness (the share of shortest paths between others that pass through a node,
 normalised), brokerage as Burt's effective size (how many of a node's contacts are not also tied to each other: a
 broker's contacts do not know one another), and communities (Louvain, with a fixed seed so the answer is stable).
 Exact betweenness costs a shortest-path search from every node; where that would pass BETWEENNESS_BUDGET it is

@@ -7,7 +7,14 @@ start and every reload; a build does it once and writes:
   version, the build key (kg/pipeline/manifest.build_key: the manifest's hash) and the id base it was made with;
 - `search.sqlite`: the FTS5 index, an SQLite file the API opens read-only and memory-mapped, its `info` table
   naming the same key (and the SQLite and tokenizer that cut its words). `qikg add` / `remove` patch a copy of the
-  previous build's (kg/indexes/search_patch.py) when it is of this format, else build it whole (`write`).
+  previous build's (kg/indexes/search_patch.py) when it is of this format, else build it whole (`write`);
+- `networks.json`: the networks' facts, the report's rankings, the organisations' context and the networkx measures
+  of each network of all chats and of each chat (kg/indexes/network.py `Networks.stored`), compact JSON (every IRI
+  once, the rest indexes into that list) whose header names its own format version, the build key and the networkx
+  that measured (`write_networks`, `load_networks`: refused, with the reason, when absent, stale or damaged; the API
+  then reads and measures from the store). JSON, not SQLite: a server needs all of it in memory at once (the graphs
+  are rebuilt from every fact), so a file read in one parse is the simplest; sizes and parse times beside gzip,
+  orjson and msgpack are in bench/results/startup.md.
 
 `load` gives the catalogue only when both files are of this format and of exactly the build the store holds, with
 the server's id base; anything else (absent, stale, foreign, damaged) is refused with the reason, and the caller
