@@ -126,7 +126,7 @@ def starts(folders: dict[str, Path], runs: int, log_dir: Path, **server: object)
 
                 waiting = threading.Thread(target=networks)
                 waiting.start()
-                busy: list[float] = []  # meanwhile: a cheap request, again and again while the networks are made (at least 5)
+                busy: list[float] = []  # meanwhile: a cheap request, again and again (at least 5 times)
                 with httpx.Client(base_url=api.base, timeout=3600) as client:
                     while len(busy) < 5 or (waiting.is_alive() and len(busy) < BUSY_REQUESTS):
                         t = time.perf_counter()
