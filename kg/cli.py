@@ -167,8 +167,8 @@ def _run_build(
     if result.indexes and "networks_stored" in result.indexes:
         i = result.indexes
         console.print(
-            f"[dim]networks: {i['networks_stored']} measured and stored, {i['networks_reused']} of them kept from the "
-            f"previous build (their chat's facts unchanged), {i['networks_s']:.2f}s[/]",
+            f"[dim]networks: {i['networks_stored']} stored, {i['networks_reused']} of them kept from the previous "
+            f"build (their chat's facts unchanged); networks {i['networks_s']:.2f}s[/]",
             highlight=False,
             soft_wrap=True,
         )

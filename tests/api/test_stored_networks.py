@@ -208,6 +208,7 @@ def test_an_added_chat_keeps_the_other_chats_measures_and_answers_as_a_full_buil
     said = _run("add", str(FEB), "--out", str(out), "--no-reason", "--registry", str(registry))
     kept = [line for line in said.splitlines() if line.startswith("networks:")][0]
     assert int(kept.split(", ")[1].split()[0]) >= 3, kept  # at least the seed chat's three networks
+    assert int(kept.split()[1]) > int(kept.split(", ")[1].split()[0]), kept  # the all-chats ones measured again
     _run("build", "--out", str(full), "--no-reason", "--registry", str(registry))
     a = stored.load_networks(out, build_key(out)).networks
     b = stored.load_networks(full, build_key(full)).networks
