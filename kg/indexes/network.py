@@ -9,12 +9,12 @@ Three networks, for one chat or all chats:
 - **themes**: people and themes (bipartite): the themes of what they said or shared.
 
 Measures (networkx, computed once per network by the build and stored with it, kg/indexes/stored.py; else once per
-loaded store and kept): degree (how many others), ties (the number of facts behind them), betweenness (the share of shortest paths between others that pass through a node,
-normalised), brokerage as Burt's effective size (how many of a node's contacts are not also tied to each other: a
-broker's contacts do not know one another), and communities (Louvain, with a fixed seed so the answer is stable).
-Exact betweenness costs a shortest-path search from every node; where that would pass BETWEENNESS_BUDGET it is
-estimated from as many sampled sources as the budget allows (networkx's `k`, seeded, at least 64), and the answer
-says so.
+loaded store and kept): degree (how many others), ties (the number of facts behind them), betweenness (the share of
+shortest paths between others that pass through a node, normalised), brokerage as Burt's effective size (how many of a
+node's contacts are not also tied to each other: a broker's contacts do not know one another), and communities (Louvain,
+with a fixed seed so the answer is stable). Exact betweenness costs a shortest-path search from every node; where that
+would pass BETWEENNESS_BUDGET it is estimated from as many sampled sources as the budget allows (networkx's `k`, seeded,
+at least 64), and the answer says so.
 """
 
 from __future__ import annotations
@@ -492,15 +492,16 @@ class Networks:
         before = _by_chat(previous.facts) if previous is not None else {}
         now = _by_chat(self.facts)
         for chat in dict.fromkeys(chats):
+            same = previous is not None and chat is not None and _chat_facts(before, chat) == _chat_facts(now, chat)
             for name in NETWORKS:
                 key = network_key(name, chat)
                 kept = None
-                if previous is not None and chat is not None:
+                if same:
                     try:
-                        kept = previous.measures.get(key)
+                        kept = previous.measures.get(key)  # type: ignore[union-attr]
                     except StaleMeasures:  # a damaged previous file: measured again
                         kept = None
-                if kept is not None and _chat_facts(before, chat) == _chat_facts(now, chat):
+                if kept is not None:
                     measures[key] = kept
                 else:
                     measures[key] = measures_of(self.get(name, chat, key[2]))
