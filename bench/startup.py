@@ -159,6 +159,36 @@ def starts(folders: dict[str, Path], runs: int, log_dir: Path, **server: object)
     }
 
 
+def networks_on_add(build: Path, store_dir: Path) -> dict:
+    """What the networks step costs `qikg add` / `remove` on a build whose store is loaded: the facts read again by
+    SPARQL, then `Networks.stored` with the build's own networks.json as the previous one (every chat's facts
+    unchanged, as for all but the added chat: those keep their measures; the all-chats networks are measured)."""
+    from kg.indexes.network import Networks
+
+    store = OxigraphStore(store_dir)
+    try:
+        if store.loaded_key() != build_key(build):
+            raise RuntimeError(f"the store in {store_dir} does not hold the build in {build}")
+        started = time.perf_counter()
+        networks = Networks(lambda sparql: store.query(sparql).rows)
+        read_s = time.perf_counter() - started
+    finally:
+        store.close()
+    previous = stored.previous_networks(build)
+    if previous is None:
+        raise RuntimeError(f"{build} has no networks.json of this format")
+    chats = [c for c in dict.fromkeys(chat for _, chat, _ in previous.measures) if c is not None]
+    started = time.perf_counter()
+    found = networks.stored([None, *chats], previous)
+    kept = sum(1 for k, m in found.measures.items() if previous.measures.get(k) is m)
+    return {
+        "read_s": round(read_s, 2),
+        "measure_s": round(time.perf_counter() - started, 2),
+        "kept": kept,
+        "networks": len(found.measures),
+    }
+
+
 def formats(folder: Path, runs: int = 3) -> dict:
     """The stored JSON files parsed side by side by the standard library, orjson and msgpack (the same data
     re-encoded), with their sizes, raw and gzipped: the figures the choice of format rests on (best of `runs`)."""
