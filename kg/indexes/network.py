@@ -457,7 +457,6 @@ class Networks:
         self.context = stored.context
         self.measured = stored.measures
         self._stale: set[NetworkKey] = set()
-        self.source = "stored" if stored.measures else "computed"
         self._built: dict[NetworkKey, Network] = {}
         self._lock = threading.Lock()
 
