@@ -2,7 +2,8 @@
 
 One `GraphService` per app. It owns the store (read by the API's own bound queries) and the query sandbox (which
 runs users' /sparql queries in killable processes), and gets its in-memory catalogue whenever the store's content
-changes: from the indexes the build stored (kg/indexes/stored.py), else read from the store.
+changes: from the indexes the build stored (kg/indexes/stored.py), else read from the store; the networks likewise
+(the build's stored facts and measures, else SPARQL and networkx).
 
 A build made while the server runs (`qikg build --out D` on the folder it serves) is picked up without a restart: a
 watcher thread stats the build's manifest every `reload_interval` seconds and, when it changed, loads the new build
@@ -52,6 +53,7 @@ class GraphService:
         self._catalogue: tuple[str | None, Catalogue] | None = None
         self.catalogue_source: str | None = None  # "stored" (the build's indexes) or "store" (read by SPARQL)
         self._networks: tuple[str | None, Networks] | None = None
+        self.networks_source: str | None = None  # "stored" (the build's networks.json) or "store" (SPARQL, networkx)
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._seen: tuple[int, ...] | None = None  # the build file's stat when last looked at
@@ -188,10 +190,35 @@ class GraphService:
         key = store.loaded_key()
         if current is not None and current[0] == key:
             return current[1]
-        built = Networks(lambda sparql: store.query(sparql).rows)
+        built = self._read_networks(store)
         with self._lock:
             self._networks = (key, built)
         return built
+
+    def _read_networks(self, store: Store) -> Networks:
+        """The networks the build stored (<data_dir>/indexes/networks.json: facts and measures) when they are of
+        exactly the build the store holds; else read from the store by SPARQL and measured by networkx on first use.
+        The log says which, and `networks_source` keeps it."""
+        key = store.loaded_key()
+        found = stored.load_networks(self.settings.data_dir, key)
+        if found.networks is not None:
+            log.info(
+                "networks: the build's stored networks in %s (%.2f s)",
+                self.settings.data_dir / stored.FOLDER,
+                found.seconds,
+            )
+            self.networks_source = "stored"
+            return found.networks
+        started = time.perf_counter()
+        networks = Networks(lambda sparql: store.query(sparql).rows)
+        log.info(
+            "networks: read from the %s store in %.2f s, measured on first use (stored networks not used: %s)",
+            store.backend,
+            time.perf_counter() - started,
+            found.reason,
+        )
+        self.networks_source = "store"
+        return networks
 
     def _warm_indexes(self) -> None:
         """Build the search index (with its spelling words) and the networks in the background, so no request waits

@@ -8,18 +8,19 @@ Three networks, for one chat or all chats:
   organisation (or its account) mentioned or replied to.
 - **themes**: people and themes (bipartite): the themes of what they said or shared.
 
-Measures (networkx, computed once per network per loaded store and kept): degree (how many others), ties (the
-number of facts behind them), betweenness (the share of shortest paths between others that pass through a node,
-normalised), brokerage as Burt's effective size (how many of a node's contacts are not also tied to each other: a
-broker's contacts do not know one another), and communities (Louvain, with a fixed seed so the answer is stable).
-Exact betweenness costs a shortest-path search from every node; where that would pass BETWEENNESS_BUDGET it is
-estimated from as many sampled sources as the budget allows (networkx's `k`, seeded, at least 64), and the answer
-says so.
+Measures (networkx, computed once per network by the build and stored with it, kg/indexes/stored.py; else once per
+loaded store and kept): degree (how many others), ties (the number of facts behind them), betweenness (the share of
+shortest paths between others that pass through a node, normalised), brokerage as Burt's effective size (how many of a
+node's contacts are not also tied to each other: a broker's contacts do not know one another), and communities (Louvain,
+with a fixed seed so the answer is stable). Exact betweenness costs a shortest-path search from every node; where that
+would pass BETWEENNESS_BUDGET it is estimated from as many sampled sources as the budget allows (networkx's `k`, seeded,
+at least 64), and the answer says so.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import threading
 from collections import defaultdict
@@ -32,6 +33,7 @@ import networkx as nx
 from rdflib.term import Node
 
 QUERIES = Path(__file__).parent / "queries"
+log = logging.getLogger("qikg.indexes")
 Rows = Iterable[Mapping[str, Node]]
 
 NetworkName = Literal["people", "organisations", "themes"]
@@ -138,12 +140,72 @@ def _tie(graph: nx.Graph, a: str, b: str, tie: Tie) -> None:
     graph.edges[a, b]["weight"] = len(graph.edges[a, b]["ties"])
 
 
+def fact_order(fact: Fact) -> tuple[str, str, str, str, str]:
+    """The order `build` adds facts in (facts stored in it sort in one linear pass)."""
+    return (fact.kind, fact.a, fact.b, fact.evidence or "", fact.chat or "")
+
+
+@dataclass(frozen=True)
+class Measures:
+    """What networkx works out for a network, as the build stores it (kg/indexes/stored.py): the nodes in the
+    graph's own order (so a stored copy can be checked against the graph rebuilt from the facts), betweenness and
+    brokerage in that order, the communities as `_measure` orders them, and whether betweenness was sampled."""
+
+    nodes: tuple[str, ...]
+    betweenness: tuple[float, ...]
+    brokerage: tuple[float | None, ...]
+    communities: tuple[tuple[str, ...], ...]
+    sampled: bool
+
+
+def measures_of(network: Network) -> Measures:
+    """The measures of a built network, to store."""
+    nodes = tuple(network.graph)
+    return Measures(
+        nodes,
+        tuple(network.betweenness[n] for n in nodes),
+        tuple(network.brokerage.get(n) for n in nodes),
+        tuple(tuple(c) for c in network.communities),
+        network.betweenness_sampled,
+    )
+
+
+class StaleMeasures(ValueError):
+    """Stored measures that do not fit the graph the facts make (another build's, or damaged)."""
+
+
+def _apply(network: Network, measures: Measures) -> None:
+    """Give `network` stored measures instead of computing them; refused when they are not of this very graph."""
+    graph = network.graph
+    if tuple(graph) != measures.nodes:
+        raise StaleMeasures(f"the stored {network.name} network's nodes are not those its facts make")
+    if not len(measures.betweenness) == len(measures.brokerage) == len(measures.nodes):
+        raise StaleMeasures(f"the stored {network.name} network's measures do not cover its nodes")
+    members = [n for c in measures.communities for n in c]
+    if len(set(members)) != len(members) or not set(members) <= set(measures.nodes):
+        raise StaleMeasures(f"the stored {network.name} network's communities are not a partition of its nodes")
+    network.betweenness = dict(zip(measures.nodes, measures.betweenness, strict=True))
+    network.brokerage = dict(zip(measures.nodes, measures.brokerage, strict=True))
+    network.betweenness_sampled = measures.sampled
+    network.communities = [list(c) for c in measures.communities]
+    network.community = {n: None for n in graph}
+    for index, found in enumerate(network.communities):
+        for n in found:
+            network.community[n] = index
+
+
 def build(
-    facts: Iterable[Fact], name: NetworkName, chat: str | None = None, people_ties: Iterable[str] = DEFAULT_PEOPLE_TIES
+    facts: Iterable[Fact],
+    name: NetworkName,
+    chat: str | None = None,
+    people_ties: Iterable[str] = DEFAULT_PEOPLE_TIES,
+    measures: Measures | None = None,
 ) -> Network:
     """The network `name` of `chat` (None: all chats) with its measures; the same whatever order the facts come in
-    (Louvain's answer depends on the order nodes are added, so they are added in a fixed one)."""
-    facts = sorted(_in_chat(facts, chat), key=lambda f: (f.kind, f.a, f.b, f.evidence or "", f.chat or ""))
+    (Louvain's answer depends on the order nodes are added, so they are added in a fixed one). `measures`: those
+    the build stored for this network (checked against the graph, StaleMeasures if they do not fit), so networkx
+    computes nothing."""
+    facts = sorted(_in_chat(facts, chat), key=fact_order)
     graph = nx.Graph()
     kinds: dict[str, str] = {}
     used: tuple[str, ...]
@@ -182,7 +244,10 @@ def build(
                 kinds[f.a], kinds[f.b] = "participant", "theme"
                 _tie(graph, f.a, f.b, Tie("theme", f.evidence, f.a))
     network = Network(name, chat, used, graph, kinds)
-    _measure(network)
+    if measures is None:
+        _measure(network)
+    else:
+        _apply(network, measures)
     return network
 
 
@@ -360,28 +425,113 @@ def compare(network: Network, rankings: list[RankingRow], measure: str) -> list[
     return out
 
 
+NetworkKey = tuple[str, str | None, tuple[str, ...]]
+
+
+def network_key(name: str, chat: str | None = None, people_ties: Iterable[str] = DEFAULT_PEOPLE_TIES) -> NetworkKey:
+    """How a network is named: (network, chat or None, the people ties used; none for the bipartite networks)."""
+    ties = tuple(t for t in PEOPLE_TIES if t in set(people_ties)) if name == "people" else ()
+    return (name, chat, ties)
+
+
 class Networks:
     """The networks of one graph, each built on first use and kept (never per request).
 
-    `run(sparql)` answers a query with rows (mappings of variable name to term): a store's or rdflib's."""
+    `run(sparql)` answers a query with rows (mappings of variable name to term): a store's or rdflib's. Or `stored`
+    (kg/indexes/stored.py): the facts, rankings and context the build read, and the measures it computed for the
+    networks the API serves (each network of all chats and of each chat, the default people ties); a network among
+    them is rebuilt from the facts with its stored measures (no query, no networkx measure), any other (other people
+    ties) is measured on first use as before."""
 
-    def __init__(self, run: Callable[[str], Rows]) -> None:
-        self.facts = read_facts(run(query_text("network_facts")))
-        self.rankings = read_rankings(run(query_text("network_rankings")))
-        self.context = read_context(run(query_text("organisation_ties")))
-        self._built: dict[tuple[str, str | None, tuple[str, ...]], Network] = {}
+    def __init__(self, run: Callable[[str], Rows] | None = None, *, stored: StoredNetworks | None = None) -> None:
+        if stored is None:
+            if run is None:
+                raise TypeError("Networks needs a query runner or stored networks")
+            stored = StoredNetworks(
+                read_facts(run(query_text("network_facts"))),
+                read_rankings(run(query_text("network_rankings"))),
+                read_context(run(query_text("organisation_ties"))),
+            )
+        self.facts = stored.facts
+        self.rankings = stored.rankings
+        self.context = stored.context
+        self.measured = stored.measures
+        self._stale: set[NetworkKey] = set()
+        self._built: dict[NetworkKey, Network] = {}
         self._lock = threading.Lock()
 
     def get(
         self, name: NetworkName, chat: str | None = None, people_ties: Iterable[str] = DEFAULT_PEOPLE_TIES
     ) -> Network:
         """The network, built once (two threads asking at once wait for one build)."""
-        ties = tuple(t for t in PEOPLE_TIES if t in set(people_ties)) if name == "people" else ()
-        key = (name, chat, ties)
+        key = network_key(name, chat, people_ties)
         with self._lock:
             if key not in self._built:
-                self._built[key] = build(self.facts, name, chat, ties)
+                self._built[key] = self._build(name, chat, key[2])
             return self._built[key]
+
+    def _build(self, name: NetworkName, chat: str | None, ties: tuple[str, ...]) -> Network:
+        key = (name, chat, ties)
+        if key in self.measured and key not in self._stale:
+            try:
+                return build(self.facts, name, chat, ties, self.measured[key])
+            except StaleMeasures as error:  # cannot happen with the build's own file; measured instead, and said
+                log.warning("%s; measuring it again", error)
+                self._stale.add(key)
+        return build(self.facts, name, chat, ties)
+
+    def stored(self, chats: Iterable[str | None], previous: StoredNetworks | None = None) -> StoredNetworks:
+        """Everything needed to serve these networks without a query or a measure: the facts, rankings and context,
+        and the measures of each network (default ties) of all chats and of each of `chats` (None: all chats).
+
+        `previous` (`qikg add` / `remove`: the stored networks of the build replaced, made by the same code): a
+        chat's networks whose facts are exactly those it had there keep their measures (a network's measures are a
+        function of its facts alone), so only the chats the change touches and the all-chats networks are measured."""
+        measures = {}
+        before = _by_chat(previous.facts) if previous is not None else {}
+        now = _by_chat(self.facts)
+        for chat in dict.fromkeys(chats):
+            same = previous is not None and chat is not None and _chat_facts(before, chat) == _chat_facts(now, chat)
+            for name in NETWORKS:
+                key = network_key(name, chat)
+                kept = None
+                if same:
+                    try:
+                        kept = previous.measures.get(key)  # type: ignore[union-attr]
+                    except StaleMeasures:  # a damaged previous file: measured again
+                        kept = None
+                if kept is not None:
+                    measures[key] = kept
+                else:
+                    measures[key] = measures_of(self.get(name, chat, key[2]))
+        return StoredNetworks(sorted(self.facts, key=fact_order), self.rankings, self.context, measures)
+
+
+def _by_chat(facts: Iterable[Fact]) -> dict[str | None, list[Fact]]:
+    """The facts by chat (None: those of no chat), each list in `fact_order`."""
+    out: dict[str | None, list[Fact]] = defaultdict(list)
+    for f in facts:
+        out[f.chat].append(f)
+    for found in out.values():
+        found.sort(key=fact_order)
+    return out
+
+
+def _chat_facts(by_chat: Mapping[str | None, list[Fact]], chat: str | None) -> list[Fact]:
+    """What `_in_chat` gives for `chat`, in `fact_order`: the networks of the chat are made of exactly these."""
+    return sorted(_in_chat([*by_chat.get(chat, []), *by_chat.get(None, [])], chat), key=fact_order)
+
+
+@dataclass
+class StoredNetworks:
+    """What `Networks` is made of, as the build stores it: the facts (in `fact_order`), the report's rankings and
+    the organisations' context (in the order the store gave them: `between` lists panels in it), and the measures
+    of the networks computed ahead."""
+
+    facts: list[Fact]
+    rankings: list[RankingRow]
+    context: list[Fact]
+    measures: Mapping[NetworkKey, Measures] = field(default_factory=dict)
 
 
 # --- what links two organisations -----------------------------------------------------------------------------------

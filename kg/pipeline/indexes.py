@@ -1,10 +1,13 @@
-"""The build's step that stores what the API needs in memory (kg/indexes/stored.py): the catalogue and the FTS5
-search index, read from the build's own store once, so a server starts by reading two files instead of querying.
+"""The build's step that stores what the API needs in memory (kg/indexes/stored.py): the catalogue, the FTS5
+search index and the networks with their measures, read from the build's own store once, so a server starts by
+reading files instead of querying and measuring.
 
 Its own step, after the store is loaded and before the swap: `qikg build` and `qikg add` run it the same way. The
 catalogue is read from the store whole (an added chat changes documents all over it: people, themes, counts); the
 search index is built whole by `qikg build`, and patched by `qikg add` / `remove` (`previous`: the build being
-replaced; kg/indexes/search_patch.py), the same answers at a fraction of the time (bench/results/search.md).
+replaced; kg/indexes/search_patch.py), the same answers at a fraction of the time (bench/results/search.md). The
+networks are measured whole (all chats, and each chat), except that `qikg add` / `remove` keep the measures of the
+chats whose facts did not change (kg/indexes/network.py `Networks.stored`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 
 from kg.indexes import stored
 from kg.indexes.catalogue import Catalogue
+from kg.indexes.network import Networks
 from kg.pipeline.manifest import build_key
 from kg.store import OxigraphStore, Store
 
@@ -38,6 +42,20 @@ def write_indexes(
         catalogue = Catalogue.read(store, id_base or Settings().id_base)
         read_s = time.perf_counter() - read_s
         written = stored.write(build_dir, catalogue, key, previous)
+        networks_s = time.perf_counter()
+        networks = Networks(lambda sparql: store.query(sparql).rows)
+        earlier = stored.previous_networks(previous) if previous is not None else None
+        measured = networks.stored([None, *catalogue.chats], earlier)
+        networks_s = time.perf_counter() - networks_s
+        written |= stored.write_networks(build_dir, measured, key)
     finally:
         store.close()
-    return {"read_s": round(read_s, 3), **written, "total_s": round(time.perf_counter() - started, 3)}
+    reused = sum(1 for k, m in measured.measures.items() if earlier is not None and earlier.measures.get(k) is m)
+    return {
+        "read_s": round(read_s, 3),
+        **written,
+        "networks_s": round(networks_s, 3),
+        "networks_stored": len(measured.measures),
+        "networks_reused": reused,
+        "total_s": round(time.perf_counter() - started, 3),
+    }

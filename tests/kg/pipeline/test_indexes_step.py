@@ -29,6 +29,10 @@ def test_a_build_without_a_store_gets_its_indexes_from_its_trig(tmp_path: Path) 
     assert done["catalogue_bytes"] > 0 and done["search_bytes"] > 0
     found = stored.load(build, build_key(build), ID_BASE)
     assert found.reason == "loaded" and found.catalogue is not None and found.catalogue.quotes
+    assert done["networks_bytes"] > 0 and done["networks_stored"] == 3 * (1 + len(found.catalogue.chats))
+    networks = stored.load_networks(build, build_key(build))
+    assert networks.reason == "loaded" and networks.networks is not None
+    assert networks.networks.get("people").graph.number_of_nodes() > 0  # from the stored facts and measures
 
 
 def test_the_indexes_are_read_from_the_builds_store_and_only_if_it_holds_this_build(tmp_path: Path) -> None:
