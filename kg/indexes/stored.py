@@ -312,6 +312,11 @@ class StoredMeasures(Mapping[NetworkKey, Measures]):
                 raise StaleMeasures(f"the stored {key[0]} network is damaged: {error!r}") from error
         return self._read[key]
 
+    def __contains__(self, key: object) -> bool:
+        """Whether the file holds the network, without reading it (Mapping's test reads the entry, and a damaged
+        one would raise where no caller expects it)."""
+        return key in self._raw
+
     def __iter__(self) -> Iterator[NetworkKey]:
         return iter(self._raw)
 

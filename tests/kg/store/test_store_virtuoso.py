@@ -306,7 +306,15 @@ def test_loading_through_the_update_endpoint(server: VirtuosoServer, embedded: O
 
 
 START_UP = ["chats", "questions", "participants", "organisations", "quotes", "resources", "resource_reasons"]
-START_UP += ["resource_labels", "resource_sharers", "theme_labels", "tagged_items", "item_kinds", "rankings", "measurements"]
+START_UP += [
+    "resource_labels",
+    "resource_sharers",
+    "theme_labels",
+    "tagged_items",
+    "item_kinds",
+    "rankings",
+    "measurements",
+]
 START_UP += ["page_relations", "creator_names"]
 
 
