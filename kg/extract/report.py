@@ -398,14 +398,18 @@ def parse_chat(doc: Doc, orgs: list[Organisation]) -> Chat:
         )
     collaborators = re.split(r", | & ", partner[1]["collab"]) if partner else []
     # the purpose statement names the chat's subject in quotes: "... this tweet chat on 'measuring what matters',"
+    # (the closing mark pairs with the opening one and ends a word: "'what's next'", "'patients' voices'" are whole)
     subject = re.search(
-        r"\bchat on ['\u2018\"\u201c](?P<s>[^'\u2019\"\u201d]{3,200})['\u2019\"\u201d]", doc.text(when_n)
+        r"\bchat on (?:\u2018(?P<a>.{3,200}?)[\u2019'](?![^\W_])|'(?P<b>.{3,200}?)'(?![^\W_])|"
+        r"\u201c(?P<c>[^\u201d]{3,200})\u201d|\"(?P<d>[^\"]{3,200})\")",
+        doc.text(when_n),
     )
+    subject_words = next((g for g in subject.group("a", "b", "c", "d") if g), None) if subject else None
     return Chat(
         line=when_n,
         slug=date.isoformat(),
         title=doc.text(title_line),
-        subject=subject["s"].strip() if subject else None,
+        subject=subject_words.strip() if subject_words else None,
         date=date,
         start=start,
         end=end_time,
