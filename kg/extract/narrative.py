@@ -69,8 +69,12 @@ _NAME_RE = re.compile(rf"(?:{_NAME_WORD}\.?\s+){{0,3}}{_NAME_WORD}")
 # words that open a clause before a name ('Then Sofia Marsh (@X) added'): no part of the name
 _CLAUSE_OPENERS = frozenset(
     "Then And But Also Finally Next Here Meanwhile Later Thanks So As When While After Before Lastly Similarly "
-    "Likewise Meanwhile Elsewhere Again Plus".split()
+    "Likewise Meanwhile Elsewhere Again Plus Overall Yesterday Today Tonight Earlier Now There Indeed However "
+    "Instead Of Like Our The This That Last First Second Third Lastly Ultimately Interestingly Importantly".split()
 )
+# a preposition that opens the clause takes its place or time with it ('In Leeds Tom Baker', 'On Tuesday Ann Lee')
+_PLACE_OPENERS = frozenset("In On At From For With By During Over Across Outside Inside".split())
+_TITLES = frozenset("Dr Dr. Prof Prof. Professor Sir Dame Cllr Mr Mrs Ms Miss Mx Rev Lord Lady".split())
 _REPORT_NOTE_RE = re.compile(r"\s*\((?:see|See)\b[^)]*\)?\s*$")
 
 
@@ -195,8 +199,10 @@ def printed_names(text: str) -> list[tuple[str, str]]:
     for m in NAMED_SPEAKER_RE.finditer(clean(text)):
         name, handle = m["name"], m["handle"]
         words = name.split()
-        while words and words[0] in _CLAUSE_OPENERS:
-            words = words[1:]
+        while words and (words[0] in _CLAUSE_OPENERS or words[0] in _PLACE_OPENERS):
+            words = words[2:] if words[0] in _PLACE_OPENERS else words[1:]
+        if words and words[0] not in _TITLES and len(words) > 3:  # no name of four plain words: an opener left
+            words = words[-3:]
         if words:
             out.append((" ".join(words), handle))
     return out
