@@ -626,16 +626,18 @@ def _words(text: str) -> list[str]:
 
 
 def _by_words(catalogue: Catalogue, needle: str) -> list[Organisation]:
-    """The organisations whose id or one name holds every word asked ("leeds", "shrewsbury telford"), by label:
-    one is the organisation meant, several say the words are ambiguous (never unknown)."""
+    """The organisations whose id or one name holds every word asked, each as a word or the start of one ("leeds",
+    "shrewsbury telford", "shrews"), by label: one is the organisation meant, several say the words are ambiguous
+    (never unknown). Not inside a word: "ford" is not Telford, "land" not England."""
     words = _words(needle)
     if not words:
         return []
-    found = [
-        o
-        for o in catalogue.organisations.values()
-        if any(all(w in " ".join(_words(name)) for w in words) for name in [o.slug, o.label, *o.alt_names])
-    ]
+
+    def holds(name: str) -> bool:
+        have = _words(name)
+        return all(any(t.startswith(w) for t in have) for w in words)
+
+    found = [o for o in catalogue.organisations.values() if any(holds(n) for n in [o.slug, o.label, *o.alt_names])]
     return sorted(found, key=lambda o: (o.label.casefold(), o.iri))
 
 

@@ -9,6 +9,7 @@ import re
 from urllib.parse import quote
 
 import networkx as nx
+import pytest
 from fastapi.testclient import TestClient
 
 
@@ -341,6 +342,25 @@ def test_a_word_several_organisations_hold_is_ambiguous_and_names_them(client: T
     assert said == f"Several organisations match “nhs” (first): {', '.join(holding)}: choose one."
     for label in holding:  # each a link that asks again with that organisation
         assert f'href="/connections?first={quote(label)}&amp;second={quote(orgs[0]["id"])}#between"' in page
+
+
+def test_words_of_an_organisation_are_whole_words_or_their_starts_never_inside_a_word(
+    client: TestClient, assert_error
+) -> None:
+    """'telf' finds Shrewsbury & Telford (the start of a word); 'elford' is inside 'Telford' and finds nothing."""
+    orgs = client.get("/api/organisations", params={"limit": 500}).json()["items"]
+    other = orgs[0]["id"]
+    between = "/api/network/organisations/between"
+    for org in orgs:
+        words = [w for w in re.findall(r"[a-z]+", org["label"].casefold()) if len(w) >= 6]
+        for word in words:
+            inside = word[2:]
+            if any(inside in w for o in orgs for w in re.findall(r"[a-z]+", o["label"].casefold()) if w != word):
+                continue  # the inner letters start or make another organisation's word
+            wrong = assert_error(client.get(between, params={"first": inside, "second": other}), 404)
+            assert wrong["error"] == "unknown organisation", (inside, wrong)
+            return
+    pytest.fail("no organisation label with a long word")
 
 
 def test_an_unknown_organisation_keeps_did_you_mean_by_name_once(client: TestClient, assert_error) -> None:
