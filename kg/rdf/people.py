@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
+from pathlib import Path
 
 from rdflib import URIRef
 
@@ -17,15 +19,61 @@ from kg.records import Person, Tweet
 
 
 def organisations(ctx: ChatContext) -> None:
+    """The organisations this report prints. A parent the curation names (`part_of`) is stated only where the report
+    prints the parent too: otherwise the parent has no node of this chat's graph (nothing this report states says
+    what it is) and the link is left out, with a warning naming the curation's file and line."""
     w = ctx.w
+    held = {o.slug for o in ctx.r.organisations}
     for o in ctx.r.organisations:
         types = [QI.Organisation, ORG.OrganizationalUnit] if o.kind == "team" else [QI.Organisation]
         node = w.node(iris.organisation(o.slug), types, o.name, o.line)
         for alt in o.alt_names:
             w.add(node, QI.altName, alt)
         w.add(node, QI.orgKind, o.kind)
-        if o.part_of:
+        if o.part_of and o.part_of in held:
             w.add(node, ORG.subOrganizationOf, iris.organisation(o.part_of))
+        elif o.part_of:
+            ctx.warnings.append(
+                f"{part_of_source(ctx, o.slug)}: part_of: {o.name} (line {o.line}) is part of {o.part_of}, which "
+                f"{Path(ctx.r.source_path).name} does not print: no org:subOrganizationOf in this chat's graph"
+            )
+
+
+def part_of_source(ctx: ChatContext, slug: str) -> str:
+    """'FILE:LINE' of the `part_of` of organisation `slug`: the shared kg/data/organisations.yaml where it lists the
+    organisation, else the report's own curation file."""
+    from kg.sources import curation
+
+    shared = _shared_part_of()  # read before the report's own curation: a slug listed in both is the shared one
+    if slug in shared:
+        return shared[slug]
+    own = curation.curation_path(Path(ctx.r.source_path))
+    if own.is_file():
+        data, lines = curation.load(own)
+        items = list((data or {}).get("organisations") or [])
+        found = _part_of_lines(own, items, lines, ("organisations",)).get(slug)
+        if found:
+            return found
+    return str(own)
+
+
+def _part_of_lines(path: Path, items: list, lines, where: tuple) -> dict[str, str]:
+    from kg.sources.aliases import shown_path
+
+    return {
+        item["slug"]: f"{shown_path(path)}:{lines.line((*where, i, 'part_of'))}"
+        for i, item in enumerate(items)
+        if item.get("part_of")
+    }
+
+
+@functools.cache
+def _shared_part_of() -> dict[str, str]:
+    from kg.sources import curation
+
+    path = curation.DATA / "organisations.yaml"
+    items, lines = curation.load(path)
+    return _part_of_lines(path, list(items or []), lines, ())
 
 
 def participants(ctx: ChatContext) -> None:
@@ -52,6 +100,7 @@ def participants(ctx: ChatContext) -> None:
         kinds[ctx.aliases.canonical(a.handle)].add(a.kind)
 
     connected = {ctx.aliases.canonical(h) for h in connecting_handles(r)}
+    nodes = connected & set(spellings)  # the accounts this chat's graph makes a participant node
     for canon in sorted(spellings):
         if canon not in connected:
             ctx.warnings.append(
@@ -94,10 +143,19 @@ def participants(ctx: ChatContext) -> None:
         if holder is not None:
             w.add(node, QI.accountOf, iris.organisation(holder))
         for other in ctx.aliases.other_accounts(canon):
-            other_node = iris.participant(ctx.aliases.canonical(other))
-            if other_node != node:
-                w.add(node, QI.sameAgentAs, other_node)
-                w.add(other_node, QI.sameAgentAs, node)
+            other_canon = ctx.aliases.canonical(other)
+            other_node = iris.participant(other_canon)
+            if other_node == node:
+                continue
+            if other_canon not in nodes:  # the other account is not in this chat: its graph says nothing of it
+                ctx.warnings.append(
+                    f"{ctx.aliases.same_agent_source(canon)}: same_agent: @{other_canon} is not in "
+                    f"{Path(r.source_path).name}: no qi:sameAgentAs from @{canon} (line {first_line[canon]}) in this "
+                    "chat's graph"
+                )
+                continue
+            w.add(node, QI.sameAgentAs, other_node)
+            w.add(other_node, QI.sameAgentAs, node)
     for handle in r.panel:
         w.add(ctx.who(handle), QI.panelistOf, ctx.chat)
 
