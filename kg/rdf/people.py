@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from pathlib import Path
 
@@ -19,9 +18,9 @@ from kg.records import Person, Tweet
 
 
 def organisations(ctx: ChatContext) -> None:
-    """The organisations this report prints. A parent the curation names (`part_of`) is stated only where the report
-    prints the parent too: otherwise the parent has no node of this chat's graph (nothing this report states says
-    what it is) and the link is left out, with a warning naming the curation's file and line."""
+    """The organisations this report prints. A parent (`part_of`) is stated only where this chat's graph makes the
+    parent's node: the extraction already leaves out a curated parent the report does not print, with a warning
+    naming the curation's line (`kg.extract.report.printed_parents`); a records file may still name one."""
     w = ctx.w
     held = {o.slug for o in ctx.r.organisations}
     for o in ctx.r.organisations:
@@ -34,46 +33,9 @@ def organisations(ctx: ChatContext) -> None:
             w.add(node, ORG.subOrganizationOf, iris.organisation(o.part_of))
         elif o.part_of:
             ctx.warnings.append(
-                f"{part_of_source(ctx, o.slug)}: part_of: {o.name} (line {o.line}) is part of {o.part_of}, which "
-                f"{Path(ctx.r.source_path).name} does not print: no org:subOrganizationOf in this chat's graph"
+                f"{ctx.r.source_path}: organisations: {o.name} (line {o.line}) is part of {o.part_of}, which the "
+                "source holds no organisation for: no org:subOrganizationOf in this chat's graph"
             )
-
-
-def part_of_source(ctx: ChatContext, slug: str) -> str:
-    """'FILE:LINE' of the `part_of` of organisation `slug`: the shared kg/data/organisations.yaml where it lists the
-    organisation, else the report's own curation file."""
-    from kg.sources import curation
-
-    shared = _shared_part_of()  # read before the report's own curation: a slug listed in both is the shared one
-    if slug in shared:
-        return shared[slug]
-    own = curation.curation_path(Path(ctx.r.source_path))
-    if own.is_file():
-        data, lines = curation.load(own)
-        items = list((data or {}).get("organisations") or [])
-        found = _part_of_lines(own, items, lines, ("organisations",)).get(slug)
-        if found:
-            return found
-    return str(own)
-
-
-def _part_of_lines(path: Path, items: list, lines, where: tuple) -> dict[str, str]:
-    from kg.sources.aliases import shown_path
-
-    return {
-        item["slug"]: f"{shown_path(path)}:{lines.line((*where, i, 'part_of'))}"
-        for i, item in enumerate(items)
-        if item.get("part_of")
-    }
-
-
-@functools.cache
-def _shared_part_of() -> dict[str, str]:
-    from kg.sources import curation
-
-    path = curation.DATA / "organisations.yaml"
-    items, lines = curation.load(path)
-    return _part_of_lines(path, list(items or []), lines, ())
 
 
 def participants(ctx: ChatContext) -> None:
@@ -148,10 +110,10 @@ def participants(ctx: ChatContext) -> None:
             if other_node == node:
                 continue
             if other_canon not in nodes:  # the other account is not in this chat: its graph says nothing of it
+                report = Path(r.source_path).name
                 ctx.warnings.append(
-                    f"{ctx.aliases.same_agent_source(canon)}: same_agent: @{other_canon} is not in "
-                    f"{Path(r.source_path).name}: no qi:sameAgentAs from @{canon} (line {first_line[canon]}) in this "
-                    "chat's graph"
+                    f"{ctx.aliases.same_agent_source(canon)}: same_agent: @{other_canon} is not in {report}: no "
+                    f"qi:sameAgentAs from @{canon} ({report}:{first_line[canon]}) in this chat's graph"
                 )
                 continue
             w.add(node, QI.sameAgentAs, other_node)

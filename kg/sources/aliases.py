@@ -21,13 +21,6 @@ if TYPE_CHECKING:
 DATA = Path(__file__).resolve().parents[1] / "data" / "aliases.yaml"
 
 
-def shown_path(path: Path) -> str:
-    """A curation file as a warning names it: `kg/data/aliases.yaml` for package data, else the path given."""
-    path = Path(path)
-    top = Path(__file__).resolve().parents[2]
-    return path.resolve().relative_to(top).as_posix() if path.resolve().is_relative_to(top) else str(path)
-
-
 def handle_key(handle: str) -> str:
     """The one normal form of a handle: without '@', spaces (a conversion may break a handle: 'SaTHImprove nt') and
     case (handles are case-insensitive on Twitter). Every comparison of handles in qikg goes through it."""
@@ -85,7 +78,7 @@ class AliasTable:
             handles = [table.canonical(h) for h in group["handles"]]
             for h in handles:
                 table.same_agent[h] = [o for o in handles if o != h]
-                table.same_agent_where[h] = f"{shown_path(path)}:{lines.line(('same_agent', i))}"
+                table.same_agent_where[h] = f"{curation.shown_path(path)}:{lines.line(('same_agent', i))}"
         for item in data.get("organisation_accounts") or []:
             table.organisation_accounts[table.canonical(item["handle"]).lower()] = (int(item["line"]), item["reason"])
         return table
