@@ -688,8 +688,8 @@ def _printed(doc: Doc, name: str, alt_names: list[str]) -> int | None:
 def printed_parents(doc: Doc, orgs: list[Organisation], cur: Curation, warnings: list[str]) -> list[Organisation]:
     """The organisations with their curated parent (`part_of`) only where this report prints the parent too: a
     parent the report does not print has no node of this chat's graph (nothing the report states says what it is),
-    so the link is left out, with a warning naming the curation's file and line (kg/data/organisations.yaml, else
-    the report's own curation, in the order `load_organisations` reads them)."""
+    so the link is left out, with a warning naming the report's line and the curation's file and line
+    (kg/data/organisations.yaml, else the report's own curation, in the order `load_organisations` reads them)."""
     from kg.sources import curation
 
     held = {o.slug for o in orgs}
@@ -707,8 +707,8 @@ def printed_parents(doc: Doc, orgs: list[Organisation], cur: Curation, warnings:
             own = next(i for i, item in enumerate(cur.organisations) if item["slug"] == o.slug)
             where = cur.where(("organisations", own, "part_of")).removesuffix(f": organisations[{own}].part_of")
         warnings.append(
-            f"{where}: part_of: {o.name} ({doc.path.name}:{o.line}) is part of {o.part_of}, which "
-            f"{doc.path.name} does not print: no org:subOrganizationOf in this chat's graph"
+            f"{doc.path}:{o.line}: organisations: {o.name} is part of {o.part_of} by {where}, which this report "
+            "does not print: no org:subOrganizationOf in this chat's graph"
         )
         out.append(o.model_copy(update={"part_of": None}))
     return out
