@@ -689,6 +689,35 @@ def _printed(doc: Doc, name: str, alt_names: list[str]) -> int | None:
     return None
 
 
+def printed_parents(doc: Doc, orgs: list[Organisation], cur: Curation, warnings: list[str]) -> list[Organisation]:
+    """The organisations with their curated parent (`part_of`) only where this report prints the parent too: a
+    parent the report does not print has no node of this chat's graph (nothing the report states says what it is),
+    so the link is left out, with a warning naming the report's line and the curation's file and line
+    (kg/data/organisations.yaml, else the report's own curation, in the order `load_organisations` reads them)."""
+    from kg.sources import curation
+
+    held = {o.slug for o in orgs}
+    shared_path = DATA / "organisations.yaml"
+    out = []
+    for o in orgs:
+        if o.part_of is None or o.part_of in held:
+            out.append(o)
+            continue
+        shared, lines = curation.load(shared_path)
+        at = next((i for i, item in enumerate(shared or []) if item["slug"] == o.slug), None)
+        if at is not None:
+            where = f"{curation.shown_path(shared_path)}:{lines.line((at, 'part_of'))}"
+        else:
+            own = next(i for i, item in enumerate(cur.organisations) if item["slug"] == o.slug)
+            where = cur.where(("organisations", own, "part_of")).removesuffix(f": organisations[{own}].part_of")
+        warnings.append(
+            f"{doc.path}:{o.line}: organisations: {o.name} is part of {o.part_of} by {where}, which this report "
+            "does not print: no org:subOrganizationOf in this chat's graph"
+        )
+        out.append(o.model_copy(update={"part_of": None}))
+    return out
+
+
 def load_organisations(doc: Doc, warnings: list[str], extra: list[dict] | None = None) -> list[Organisation]:
     """The organisations of kg/data/organisations.yaml (and the report's own curation) that this report prints,
     each at the first line that prints its name or an alternative name; the others are not this report's (a report
@@ -1696,6 +1725,7 @@ def _extract(doc: Doc, raw: bytes) -> ChatRecords:
     quotes = parse_quotes(doc, cards, questions, names, warnings, panel)
     people = list(panel) + parse_named_roles(doc, orgs)
     people += link_names_to_accounts(chat, accounts, people, influencers)
+    orgs = printed_parents(doc, orgs, cur, warnings)
     curated_themes = apply_curation(
         cur, {"quotes": quotes, "resources": resources, "questions": questions, "path": path}
     )

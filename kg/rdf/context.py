@@ -33,6 +33,8 @@ class Aliases(Protocol):
 
     def other_accounts(self, canonical: str) -> list[str]: ...
 
+    def same_agent_source(self, canonical: str) -> str: ...
+
 
 def spelling_aliases(records: ChatRecords) -> AliasTable:
     """When no alias table is given: the one resolver (`AliasTable`) with nothing curated, so spellings that differ

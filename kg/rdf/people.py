@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 from rdflib import URIRef
 
@@ -17,15 +18,24 @@ from kg.records import Person, Tweet
 
 
 def organisations(ctx: ChatContext) -> None:
+    """The organisations this report prints. A parent (`part_of`) is stated only where this chat's graph makes the
+    parent's node: the extraction already leaves out a curated parent the report does not print, with a warning
+    naming the curation's line (`kg.extract.report.printed_parents`); a records file may still name one."""
     w = ctx.w
+    held = {o.slug for o in ctx.r.organisations}
     for o in ctx.r.organisations:
         types = [QI.Organisation, ORG.OrganizationalUnit] if o.kind == "team" else [QI.Organisation]
         node = w.node(iris.organisation(o.slug), types, o.name, o.line)
         for alt in o.alt_names:
             w.add(node, QI.altName, alt)
         w.add(node, QI.orgKind, o.kind)
-        if o.part_of:
+        if o.part_of and o.part_of in held:
             w.add(node, ORG.subOrganizationOf, iris.organisation(o.part_of))
+        elif o.part_of:
+            ctx.warnings.append(
+                f"{ctx.r.source_path}: organisations: {o.name} (line {o.line}) is part of {o.part_of}, which the "
+                "source holds no organisation for: no org:subOrganizationOf in this chat's graph"
+            )
 
 
 def participants(ctx: ChatContext) -> None:
@@ -52,6 +62,7 @@ def participants(ctx: ChatContext) -> None:
         kinds[ctx.aliases.canonical(a.handle)].add(a.kind)
 
     connected = {ctx.aliases.canonical(h) for h in connecting_handles(r)}
+    nodes = connected & set(spellings)  # the accounts this chat's graph makes a participant node
     for canon in sorted(spellings):
         if canon not in connected:
             ctx.warnings.append(
@@ -94,10 +105,19 @@ def participants(ctx: ChatContext) -> None:
         if holder is not None:
             w.add(node, QI.accountOf, iris.organisation(holder))
         for other in ctx.aliases.other_accounts(canon):
-            other_node = iris.participant(ctx.aliases.canonical(other))
-            if other_node != node:
-                w.add(node, QI.sameAgentAs, other_node)
-                w.add(other_node, QI.sameAgentAs, node)
+            other_canon = ctx.aliases.canonical(other)
+            other_node = iris.participant(other_canon)
+            if other_node == node:
+                continue
+            if other_canon not in nodes:  # the other account is not in this chat: its graph says nothing of it
+                report = Path(r.source_path).name
+                ctx.warnings.append(
+                    f"{ctx.aliases.same_agent_source(canon)}: same_agent: @{other_canon} is not in {report}: no "
+                    f"qi:sameAgentAs from @{canon} ({report}:{first_line[canon]}) in this chat's graph"
+                )
+                continue
+            w.add(node, QI.sameAgentAs, other_node)
+            w.add(other_node, QI.sameAgentAs, node)
     for handle in r.panel:
         w.add(ctx.who(handle), QI.panelistOf, ctx.chat)
 

@@ -45,6 +45,8 @@ class AliasTable:
     spellings: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # canonical -> spellings
     reasons: dict[str, tuple[int, str]] = field(default_factory=dict)  # alias -> (line, reason)
     same_agent: dict[str, list[str]] = field(default_factory=dict)  # canonical -> other accounts
+    # canonical -> 'FILE:LINE' of the same_agent group that joins it (a warning names it when a chat leaves it out)
+    same_agent_where: dict[str, str] = field(default_factory=dict)
     organisation_accounts: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     @classmethod
@@ -72,10 +74,11 @@ class AliasTable:
                     ) from None
             for item in entry.get("aliases") or []:
                 table.reasons[item["alias"]] = (int(item["line"]), item["reason"])
-        for group in data.get("same_agent") or []:
+        for i, group in enumerate(data.get("same_agent") or []):
             handles = [table.canonical(h) for h in group["handles"]]
             for h in handles:
                 table.same_agent[h] = [o for o in handles if o != h]
+                table.same_agent_where[h] = f"{curation.shown_path(path)}:{lines.line(('same_agent', i))}"
         for item in data.get("organisation_accounts") or []:
             table.organisation_accounts[table.canonical(item["handle"]).lower()] = (int(item["line"]), item["reason"])
         return table
@@ -150,6 +153,10 @@ class AliasTable:
 
     def other_accounts(self, canonical: str) -> list[str]:
         return self.same_agent.get(canonical, [])
+
+    def same_agent_source(self, canonical: str) -> str:
+        """'FILE:LINE' of the curation that makes `canonical` one agent with its other accounts."""
+        return self.same_agent_where.get(canonical, "kg/data/aliases.yaml")
 
     def is_organisation_account(self, canonical: str) -> bool:
         return canonical.lower() in self.organisation_accounts

@@ -191,6 +191,13 @@ class ReportCuration(_Item):
     themes: ReportThemes = ReportThemes()
 
 
+def shown_path(path: Path) -> str:
+    """A curation file as a warning names it: `kg/data/aliases.yaml` for package data, else the path given."""
+    path = Path(path)
+    top = DATA.parents[1]  # the folder the kg package is in
+    return path.resolve().relative_to(top).as_posix() if path.resolve().is_relative_to(top) else str(path)
+
+
 def curation_path(report: Path) -> Path:
     """Where the curation of `report` lives: beside it, `NAME.curation.yaml` for `NAME.txt`."""
     report = Path(report)

@@ -42,8 +42,13 @@ def _line(lines: list[str], words: str) -> int:
     return n
 
 
+# kg/data/organisations.yaml makes Warwick Business School part of the University of Warwick, which this report does
+# not print: the link is left out of its graph, with that warning (tests/kg/pipeline/test_later_reports_alone.py)
+PARENT_NOT_PRINTED = "organisations: Warwick Business School is part of university-of-warwick by kg/data/"
+
+
 def _other_warnings(records: ChatRecords) -> list[str]:
-    return [w for w in records.warnings if SAVE_THE_DATES not in w]
+    return [w for w in records.warnings if SAVE_THE_DATES not in w and PARENT_NOT_PRINTED not in w]
 
 
 @pytest.fixture(scope="module")
