@@ -488,6 +488,7 @@ class Networks:
         chat's networks whose facts are exactly those it had there keep their measures (a network's measures are a
         function of its facts alone), so only the chats the change touches and the all-chats networks are measured."""
         measures = {}
+        kept_count = 0
         before = _by_chat(previous.facts) if previous is not None else {}
         now = _by_chat(self.facts)
         for chat in dict.fromkeys(chats):
@@ -502,10 +503,11 @@ class Networks:
                         kept = None
                 if kept is not None:
                     measures[key] = kept
+                    kept_count += 1
                 else:  # built from the chat's own facts and let go, not kept (41 MB for 573 networks at 1 M)
                     facts = self.facts if chat is None else _chat_facts(now, chat)
                     measures[key] = measures_of(build(facts, name, chat, key[2]))
-        return StoredNetworks(sorted(self.facts, key=fact_order), self.rankings, self.context, measures)
+        return StoredNetworks(sorted(self.facts, key=fact_order), self.rankings, self.context, measures, kept_count)
 
 
 def _by_chat(facts: Iterable[Fact]) -> dict[str | None, list[Fact]]:
@@ -533,6 +535,7 @@ class StoredNetworks:
     rankings: list[RankingRow]
     context: list[Fact]
     measures: Mapping[NetworkKey, Measures] = field(default_factory=dict)
+    kept: int = 0  # of `measures`, how many `Networks.stored` took from the previous build's (not stored in the file)
 
 
 # --- what links two organisations -----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kg.indexes import stored
 from kg.indexes.catalogue import Catalogue
-from kg.indexes.network import NetworkKey, Networks, StaleMeasures, StoredNetworks
+from kg.indexes.network import Networks
 from kg.pipeline.manifest import build_key
 from kg.store import OxigraphStore, Store
 
@@ -50,21 +50,11 @@ def write_indexes(
         written |= stored.write_networks(build_dir, measured, key)
     finally:
         store.close()
-    reused = sum(1 for k, m in measured.measures.items() if earlier is not None and _kept(earlier, k, m))
     return {
         "read_s": round(read_s, 3),
         **written,
         "networks_s": round(networks_s, 3),
         "networks_stored": len(measured.measures),
-        "networks_reused": reused,
+        "networks_reused": measured.kept,
         "total_s": round(time.perf_counter() - started, 3),
     }
-
-
-def _kept(earlier: StoredNetworks, key: NetworkKey, measures: object) -> bool:
-    """Whether the new build took this network's measures from the previous one (a damaged entry there was not:
-    it was measured again)."""
-    try:
-        return key in earlier.measures and earlier.measures[key] is measures
-    except StaleMeasures:
-        return False
